@@ -51,9 +51,10 @@ libs_ok() {
 cmd_fetch() {
     libs_ok && return 0
     command -v mvn >/dev/null || die "mvn not found on PATH (needed once to fetch the Kafka jars)"
-    mkdir -p "$HERE"
     # Serialise concurrent fetches (e.g. several test processes starting brokers at once).
-    exec 8>"$HERE/.fetch.lock"
+    # target/ is gitignored like libs/.
+    mkdir -p "$HERE/target"
+    exec 8>"$HERE/target/fetch.lock"
     flock 8
     if ! libs_ok; then
         log "fetching Kafka jars with Maven into $LIBS ..."
