@@ -1,0 +1,15 @@
+"""The procurement service (采购与合同): `uvicorn services.procurement.main:app`."""
+
+from services.procurement.api import router
+from services.procurement.handlers import subscriptions
+from services.procurement.tables import schema
+from shared.service import create_service_app
+
+app = create_service_app(
+    "procurement",
+    schema,
+    subscriptions,
+    [router],
+    title="govproj procurement 采购与合同",
+    description="Procurement plans, tenders under the ceiling, contracts, supplements and the construction schedule.",
+)

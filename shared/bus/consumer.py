@@ -1,0 +1,221 @@
+"""Consuming events: one handler per event type, each in a unit of work that also writes the inbox
+row (so a redelivered event takes effect once); offsets are committed only after the DB commit;
+an event that keeps failing goes to the service's dead-letter topic with its error."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import traceback
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+import structlog
+from aiokafka import AIOKafkaConsumer, ConsumerRecord
+from aiokafka.errors import KafkaError
+from pydantic import ValidationError
+
+from shared import clock
+from shared.contracts.base import EVENT_TYPES, EventPayload
+from shared.contracts.envelope import CloudEvent
+from shared.metrics import CONSUMER_LAG, EVENT_HOP_LATENCY, EVENTS_CONSUMED
+
+if TYPE_CHECKING:
+    from shared.service import ServiceRuntime
+    from shared.uow import UnitOfWork
+
+log = structlog.get_logger()
+
+Handler = Callable[["UnitOfWork", CloudEvent, Any], Awaitable[None]]
+
+
+class Subscriptions:
+    """The one place a service lists the events it listens to (eShop's habit)."""
+
+    def __init__(self) -> None:
+        self.handlers: dict[str, Handler] = {}
+
+    def on(self, payload_type: type[EventPayload]) -> Callable[[Handler], Handler]:
+        def register(handler: Handler) -> Handler:
+            self.handlers[payload_type.event_type] = handler
+            return handler
+
+        return register
+
+    def topics(self, prefix: str) -> list[str]:
+        return sorted({f"{prefix}.{event_type.split('.', 1)[0]}" for event_type in self.handlers})
+
+
+class PoisonEvent(Exception):
+    """An event that can never be handled (unparseable); dead-lettered at once."""
+
+
+class EventConsumer:
+    def __init__(self, runtime: ServiceRuntime, subscriptions: Subscriptions, max_attempts: int = 5) -> None:
+        self.runtime = runtime
+        self.subscriptions = subscriptions
+        self.max_attempts = max_attempts
+        self.service = runtime.settings.service
+        self.group_id = f"govproj.{self.service}"
+        self.topics = subscriptions.topics(runtime.settings.topic_prefix)
+        self.consumer: AIOKafkaConsumer | None = None
+        self.running = asyncio.Event()
+        self._task: asyncio.Task | None = None
+        # Test hook: called after the DB commit and before the offset commit.
+        self.after_db_commit: Callable[[ConsumerRecord], Awaitable[None]] | None = None
+
+    def start(self) -> None:
+        if self.topics:
+            self._task = asyncio.create_task(self._run_forever(), name=f"{self.service}-consumer")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._task
+        await self._close()
+
+    async def _close(self) -> None:
+        self.running.clear()
+        consumer, self.consumer = self.consumer, None
+        if consumer is not None:
+            with contextlib.suppress(Exception):
+                await consumer.stop()
+
+    async def _run_forever(self) -> None:
+        """Connect, consume; on a broker failure reconnect (the link also creates the topics)."""
+        delay = 0.2
+        while True:
+            await self.runtime.link.connected.wait()
+            try:
+                consumer = AIOKafkaConsumer(
+                    *self.topics,
+                    bootstrap_servers=self.runtime.settings.kafka_bootstrap,
+                    group_id=self.group_id,
+                    client_id=f"govproj-{self.service}-consumer",
+                    enable_auto_commit=False,
+                    auto_offset_reset="earliest",
+                    max_poll_interval_ms=300_000,
+                    fetch_max_wait_ms=100,
+                )
+                await asyncio.wait_for(consumer.start(), timeout=20)
+                self.consumer = consumer
+                self.running.set()
+                delay = 0.2
+                await self._consume(consumer)
+            except asyncio.CancelledError:
+                raise
+            except (KafkaError, OSError, TimeoutError) as exc:
+                log.warning("consumer lost the broker; reconnecting", service=self.service, error=str(exc))
+                await self._close()
+                await asyncio.sleep(delay)  # reconnect back-off
+                delay = min(delay * 2, 5.0)
+
+    async def _consume(self, consumer: AIOKafkaConsumer) -> None:
+        while True:
+            batches = await consumer.getmany(timeout_ms=500, max_records=200)
+            for partition, records in batches.items():
+                for record in records:
+                    await self.process(record)
+                    if self.after_db_commit is not None:
+                        await self.after_db_commit(record)
+                    await consumer.commit({partition: record.offset + 1})
+                highwater = consumer.highwater(partition)
+                if highwater is not None and records:
+                    CONSUMER_LAG.labels(self.service, partition.topic).set(max(highwater - records[-1].offset - 1, 0))
+
+    async def process(self, record: ConsumerRecord) -> str:
+        """Handle one record; returns the outcome. Retries in place (keeping the partition's
+        order), then dead-letters. Never raises for a bad event."""
+        try:
+            event = CloudEvent.from_json(record.value)
+        except ValidationError as exc:
+            await self._dead_letter(None, record, f"not a CloudEvent: {exc}", 1)
+            return "dead_lettered"
+        handler = self.subscriptions.handlers.get(event.type)
+        if handler is None:
+            EVENTS_CONSUMED.labels(self.service, event.type, "ignored").inc()
+            return "ignored"
+        last_error = ""
+        for attempt in range(1, self.max_attempts + 1):
+            try:
+                outcome = await self._handle_once(event, handler)
+                EVENTS_CONSUMED.labels(self.service, event.type, outcome).inc()
+                return outcome
+            except PoisonEvent as exc:
+                last_error = str(exc)
+                break
+            except Exception as exc:  # the handler's failure is data for the dead-letter row
+                last_error = "".join(traceback.format_exception_only(exc)).strip()
+                EVENTS_CONSUMED.labels(self.service, event.type, "failed").inc()
+                log.warning(
+                    "event handler failed", service=self.service, type=event.type, attempt=attempt, error=last_error
+                )
+                if attempt < self.max_attempts:
+                    await asyncio.sleep(min(0.05 * 2**attempt, 2.0))  # retry back-off
+        await self._dead_letter(event, record, last_error, self.max_attempts)
+        return "dead_lettered"
+
+    async def _handle_once(self, event: CloudEvent, handler: Handler) -> str:
+        try:
+            payload = EVENT_TYPES[event.type].model_validate(event.data)
+        except ValidationError as exc:
+            raise PoisonEvent(f"payload does not match {event.type}: {exc}") from exc
+        async with self.runtime.unit_of_work() as uow:
+            if not await claim(uow, event):
+                return "duplicate"
+            await handler(uow, event, payload)
+        EVENT_HOP_LATENCY.labels(self.service, event.type).observe((clock.now() - event.time).total_seconds())
+        return "handled"
+
+    async def _dead_letter(self, event: CloudEvent | None, record: ConsumerRecord, error: str, attempts: int) -> None:
+        """Record and publish (through the outbox) to `<prefix>.<service>.dlq`; mark it done."""
+        event_id = event.id if event else f"{record.topic}:{record.partition}:{record.offset}"
+        raw = record.value.decode(errors="replace") if isinstance(record.value, bytes) else str(record.value)
+        dlq_topic = f"{self.runtime.settings.topic_prefix}.{self.service}.dlq"
+        async with self.runtime.unit_of_work() as uow:
+            if event is not None and not await claim(uow, event):
+                return
+            await uow.session.execute(
+                self.runtime.schema.dead_letters.insert().values(
+                    event_id=event_id,
+                    type=event.type if event else "unparseable",
+                    payload=raw,
+                    error=error[:4000],
+                    attempts=attempts,
+                    failed_at=clock.now(),
+                )
+            )
+            dead = CloudEvent(
+                source=f"/govproj/{self.service}",
+                type=f"{self.service}.event.dead_lettered.v1",
+                subject=event.subject if event else event_id,
+                data={"event_id": event_id, "error": error[:4000], "attempts": attempts, "original": raw},
+            )
+            await uow.emit_envelope(dead, dlq_topic)
+        EVENTS_CONSUMED.labels(self.service, event.type if event else "unparseable", "dead_lettered").inc()
+        log.error("event dead-lettered", service=self.service, event_id=event_id, error=error)
+
+
+async def claim(uow: UnitOfWork, event: CloudEvent) -> bool:
+    """Insert the inbox row in this transaction; False if this event was already taken."""
+    if uow.dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    inbox = uow.schema.inbox
+    result = await uow.session.execute(
+        insert(inbox)
+        .values(
+            event_id=event.id,
+            type=event.type,
+            source=event.source,
+            event_time=event.time,
+            handled_at=clock.now(),
+        )
+        .on_conflict_do_nothing(index_elements=["event_id"])
+    )
+    return result.rowcount == 1
+
+
+__all__ = ["EventConsumer", "PoisonEvent", "Subscriptions", "claim"]

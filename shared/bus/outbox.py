@@ -1,0 +1,146 @@
+"""Transactional outbox: events are rows written in the same transaction as the state change;
+the relay publishes them in commit order, woken right after each commit and by a backup poll."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import zlib
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+import structlog
+from aiokafka.errors import KafkaError, OutOfOrderSequenceNumber
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from shared import clock
+from shared.contracts.envelope import CLOUDEVENTS_CONTENT_TYPE, CloudEvent
+from shared.metrics import EVENTS_PRODUCED, OUTBOX_BACKLOG, OUTBOX_PUBLISH_FAILURES
+
+if TYPE_CHECKING:
+    from shared.bus.link import KafkaLink
+    from shared.db import ServiceSchema
+
+log = structlog.get_logger()
+
+BATCH_SIZE = 500
+
+
+def outbox_row(event: CloudEvent, topic: str) -> dict:
+    return {
+        "id": event.id,
+        "topic": topic,
+        "key": event.subject,
+        "type": event.type,
+        "payload": event.to_json(),
+        "created_at": clock.now(),
+        "attempts": 0,
+    }
+
+
+class OutboxRelay:
+    """One publisher per service at a time: on PostgreSQL each batch takes a transaction-scoped
+    advisory lock, so replicas never interleave and one project's events keep their order."""
+
+    def __init__(
+        self,
+        schema: ServiceSchema,
+        sessions: async_sessionmaker[AsyncSession],
+        link: KafkaLink,
+        poll_seconds: float = 0.5,
+    ) -> None:
+        self.schema = schema
+        self.sessions = sessions
+        self.link = link
+        self.poll_seconds = poll_seconds
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task | None = None
+        self._lock_key = zlib.crc32(f"govproj-outbox-{schema.service}".encode())
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name=f"{self.schema.service}-outbox-relay")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _run(self) -> None:
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=self.poll_seconds)
+            self._wake.clear()
+            if not self.link.ready:
+                await self.link.connected.wait()
+            try:
+                while await self.publish_batch() == BATCH_SIZE:
+                    pass
+            except OutOfOrderSequenceNumber:
+                log.warning("producer wedged; recreating it", service=self.schema.service)
+                await self.link.reconnect()
+            except (KafkaError, OSError, sa.exc.SQLAlchemyError) as exc:
+                OUTBOX_PUBLISH_FAILURES.labels(self.schema.service).inc()
+                log.warning("outbox publish failed; will retry", service=self.schema.service, error=str(exc))
+                await asyncio.sleep(self.poll_seconds)  # back-off before the next sweep
+
+    async def publish_batch(self) -> int:
+        """Publish up to BATCH_SIZE unpublished rows in order; returns how many were published."""
+        outbox = self.schema.outbox
+        producer = self.link.producer
+        if producer is None:
+            return 0
+        async with self.sessions() as session, session.begin():
+            if session.bind.dialect.name == "postgresql":
+                got = await session.scalar(sa.select(sa.func.pg_try_advisory_xact_lock(self._lock_key)))
+                if not got:
+                    return 0
+            rows = (
+                await session.execute(
+                    sa.select(outbox.c.seq, outbox.c.topic, outbox.c.key, outbox.c.type, outbox.c.payload)
+                    .where(outbox.c.published_at.is_(None))
+                    .order_by(outbox.c.seq)
+                    .limit(BATCH_SIZE)
+                )
+            ).all()
+            if not rows:
+                OUTBOX_BACKLOG.labels(self.schema.service).set(0)
+                return 0
+            futures = []
+            for row in rows:
+                futures.append(
+                    await producer.send(
+                        row.topic,
+                        value=row.payload.encode(),
+                        key=row.key.encode(),
+                        headers=[("content-type", CLOUDEVENTS_CONTENT_TYPE.encode()), ("ce_type", row.type.encode())],
+                    )
+                )
+            results = await asyncio.gather(*futures, return_exceptions=True)
+            published: list[int] = []
+            failure: BaseException | None = None
+            for row, result in zip(rows, results, strict=True):
+                if isinstance(result, BaseException):
+                    failure = result
+                    break  # keep order: nothing after a failed row is marked published
+                published.append(row.seq)
+                EVENTS_PRODUCED.labels(self.schema.service, row.type).inc()
+            now = clock.now()
+            if published:
+                await session.execute(outbox.update().where(outbox.c.seq.in_(published)).values(published_at=now))
+            if failure is not None:
+                await session.execute(
+                    outbox.update()
+                    .where(outbox.c.seq == rows[len(published)].seq)
+                    .values(attempts=outbox.c.attempts + 1, last_error=str(failure)[:2000])
+                )
+            backlog = await session.scalar(
+                sa.select(sa.func.count()).select_from(outbox).where(outbox.c.published_at.is_(None))
+            )
+            OUTBOX_BACKLOG.labels(self.schema.service).set(backlog or 0)
+        if failure is not None:
+            raise failure
+        return len(published)

@@ -1,0 +1,47 @@
+"""Events the intake service publishes (申报 and the project library 项目库)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+from shared.contracts.base import EventPayload
+
+
+class ProjectSummary(BaseModel):
+    """The part of an application other services may know. For a secret (涉密) project only
+    `project_id`, `unit`, `jurisdiction`, `secret` and amounts needed for routing leave intake
+    (dazhou:第六十五条): `title`, `category` and `construction_type` are None."""
+
+    unit: str
+    jurisdiction: str
+    secret: bool = False
+    title: str | None = None
+    category: str | None = None
+    construction_type: str | None = None
+    total_investment_fen: int
+    plan_year: int
+
+
+class ViolationRef(BaseModel):
+    rule_id: str
+    citation: str
+    message_zh: str = ""
+    message_en: str = ""
+    field: str | None = None
+
+
+class ApplicationSubmitted(EventPayload, event_type="intake.application.submitted.v1"):
+    project: ProjectSummary
+
+
+class ApplicationAdmitted(EventPayload, event_type="intake.application.admitted.v1"):
+    """Admitted to the project library (入库): review may now take it up."""
+
+    project: ProjectSummary
+    admitted_by: str
+
+
+class ApplicationRejected(EventPayload, event_type="intake.application.rejected.v1"):
+    unit: str
+    jurisdiction: str
+    violations: list[ViolationRef]

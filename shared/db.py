@@ -1,0 +1,232 @@
+"""Each service's own database: its SQLModel base, the infrastructure tables every service has
+(outbox, inbox, idempotency keys, decisions, deadlines, audit), the async engine and migrations."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import registry
+from sqlalchemy.pool import NullPool
+from sqlmodel import SQLModel
+
+#: JSON that is JSONB on PostgreSQL and TEXT-backed JSON on SQLite.
+JSONType = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
+
+
+def _timestamp(name: str, nullable: bool = False) -> sa.Column:
+    return sa.Column(name, sa.DateTime(timezone=True), nullable=nullable)
+
+
+class ServiceSchema:
+    """One service's metadata: its own SQLModel base plus the shared infrastructure tables.
+
+    Services never share tables; giving each its own registry keeps their metadata apart even
+    when several services are imported into one test process.
+    """
+
+    def __init__(self, service: str) -> None:
+        self.service = service
+        self.metadata = sa.MetaData()
+        base_registry = registry(metadata=self.metadata)
+        self.Base: type[SQLModel] = type(f"{service.title()}Model", (SQLModel,), {}, registry=base_registry)
+
+        # Transactional outbox (Debezium's shape): written in the same transaction as the change.
+        self.outbox = sa.Table(
+            "outbox",
+            self.metadata,
+            sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
+            sa.Column("id", sa.String(36), nullable=False, unique=True),
+            sa.Column("topic", sa.String(120), nullable=False),
+            sa.Column("key", sa.String(120), nullable=False),
+            sa.Column("type", sa.String(120), nullable=False),
+            sa.Column("payload", sa.Text, nullable=False),
+            _timestamp("created_at"),
+            _timestamp("published_at", nullable=True),
+            sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+            sa.Column("last_error", sa.Text, nullable=True),
+            sa.Index("ix_outbox_unpublished", "published_at", "seq"),
+        )
+        # Inbox: one row per consumed event id, so a redelivered event takes effect once.
+        self.inbox = sa.Table(
+            "inbox",
+            self.metadata,
+            sa.Column("event_id", sa.String(64), primary_key=True),
+            sa.Column("type", sa.String(120), nullable=False),
+            sa.Column("source", sa.String(120), nullable=False),
+            _timestamp("event_time"),
+            _timestamp("handled_at"),
+        )
+        # Events that failed N times, kept beside the dead-letter topic for operators.
+        self.dead_letters = sa.Table(
+            "dead_letters",
+            self.metadata,
+            sa.Column("event_id", sa.String(64), primary_key=True),
+            sa.Column("type", sa.String(120), nullable=False),
+            sa.Column("payload", sa.Text, nullable=False),
+            sa.Column("error", sa.Text, nullable=False),
+            sa.Column("attempts", sa.Integer, nullable=False),
+            _timestamp("failed_at"),
+        )
+        # Idempotency-Key on creating POSTs: the first answer is replayed for a retried request.
+        self.idempotency_keys = sa.Table(
+            "idempotency_keys",
+            self.metadata,
+            sa.Column("key", sa.String(200), primary_key=True),
+            sa.Column("principal", sa.String(120), primary_key=True),
+            sa.Column("request_hash", sa.String(64), nullable=False),
+            sa.Column("status_code", sa.Integer, nullable=False),
+            sa.Column("response", sa.Text, nullable=False),
+            _timestamp("created_at"),
+        )
+        # Every decision by a rule: why a project was refused, routed or given a deadline.
+        self.decisions = sa.Table(
+            "decisions",
+            self.metadata,
+            sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+            sa.Column("subject", sa.String(64), nullable=False, index=True),
+            sa.Column("action", sa.String(80), nullable=False),
+            sa.Column("rule_id", sa.String(120), nullable=False, index=True),
+            sa.Column("citation", sa.String(120), nullable=False),
+            sa.Column("pack", sa.String(40), nullable=False),
+            sa.Column("pack_version", sa.String(40), nullable=False),
+            sa.Column("outcome", sa.String(20), nullable=False),
+            sa.Column("value", JSONType, nullable=True),
+            sa.Column("message_zh", sa.Text, nullable=False, server_default=""),
+            sa.Column("message_en", sa.Text, nullable=False, server_default=""),
+            sa.Column("facts", JSONType, nullable=True),
+            sa.Column("actor", sa.String(120), nullable=False),
+            _timestamp("decided_at"),
+        )
+        # Deadlines from the pack (due date + citation); a sweeper marks overdue ones.
+        self.deadlines = sa.Table(
+            "deadlines",
+            self.metadata,
+            sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+            sa.Column("subject", sa.String(64), nullable=False, index=True),
+            sa.Column("rule_id", sa.String(120), nullable=False),
+            sa.Column("citation", sa.String(120), nullable=False),
+            sa.Column("pack", sa.String(40), nullable=False),
+            sa.Column("pack_version", sa.String(40), nullable=False),
+            sa.Column("description", sa.Text, nullable=False, server_default=""),
+            sa.Column("due_on", sa.Date, nullable=False, index=True),
+            sa.Column("status", sa.String(20), nullable=False, server_default="open"),  # open|met|overdue|cancelled
+            _timestamp("created_at"),
+            _timestamp("closed_at", nullable=True),
+            sa.UniqueConstraint("subject", "rule_id", name="uq_deadline_subject_rule"),
+        )
+        # Audit trail: who did what to which record, and when.
+        self.audit = sa.Table(
+            "audit_log",
+            self.metadata,
+            sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+            sa.Column("subject", sa.String(64), nullable=False, index=True),
+            sa.Column("action", sa.String(80), nullable=False),
+            sa.Column("actor", sa.String(120), nullable=False),
+            sa.Column("roles", sa.String(400), nullable=False, server_default=""),
+            sa.Column("detail", JSONType, nullable=True),
+            _timestamp("at"),
+        )
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def make_engine(url: str, *, null_pool: bool = False, pool_size: int = 10) -> AsyncEngine:
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_async_engine(url)
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        return engine
+    if null_pool:
+        return create_async_engine(url, poolclass=NullPool)
+    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+
+
+def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False)
+
+
+@asynccontextmanager
+async def connect(url: str) -> AsyncIterator[AsyncEngine]:
+    engine = make_engine(url)
+    try:
+        yield engine
+    finally:
+        await engine.dispose()
+
+
+# --- migrations -------------------------------------------------------------------------------
+
+
+def alembic_config(service: str, url: str) -> Any:
+    from alembic.config import Config
+
+    from shared.settings import REPO_ROOT
+
+    config = Config()
+    config.set_main_option("script_location", str(REPO_ROOT / "services" / service / "migrations"))
+    config.set_main_option("sqlalchemy.url", url)
+    config.attributes["service"] = service
+    return config
+
+
+async def upgrade_to_head(engine: AsyncEngine, service: str) -> None:
+    """Run the service's alembic migrations on start-up (the 'prestart' step)."""
+    from alembic import command
+
+    config = alembic_config(service, str(engine.url.render_as_string(hide_password=False)))
+
+    def _run(connection: sa.Connection) -> None:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+    async with engine.begin() as conn:
+        await conn.run_sync(_run)
+
+
+def run_migrations_in_env(target_metadata: sa.MetaData) -> None:
+    """Body of every service's `migrations/env.py`: online migrations on the given connection,
+    or on a fresh async engine when alembic runs from the command line."""
+    import asyncio
+
+    from alembic import context
+
+    config = context.config
+    render_as_batch = True  # SQLite needs batch mode for ALTER; harmless on PostgreSQL
+
+    def _do(connection: sa.Connection) -> None:
+        context.configure(
+            connection=connection,
+            target_metadata=target_metadata,
+            render_as_batch=render_as_batch,
+            compare_type=True,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+
+    connection = config.attributes.get("connection")
+    if connection is not None:
+        _do(connection)
+        return
+
+    async def _online() -> None:
+        engine = make_engine(config.get_main_option("sqlalchemy.url"), null_pool=True)
+        async with engine.begin() as conn:
+            await conn.run_sync(_do)
+        await engine.dispose()
+
+    asyncio.run(_online())

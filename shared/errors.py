@@ -1,0 +1,176 @@
+"""RFC 9457 problem details: the one shape every 4xx/5xx answer takes, with rule refusals listing each rule."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+PROBLEM_BASE = "https://govproj.example.gov.cn/problems/"
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+
+
+class Violation(BaseModel):
+    """One rule a request broke, with the citation a department can look up."""
+
+    rule_id: str
+    citation: str
+    message_zh: str
+    message_en: str
+    field: str | None = None
+    pack: str | None = None
+    pack_version: str | None = None
+
+    @classmethod
+    def from_decision(cls, decision: Any) -> Violation:
+        return cls(
+            rule_id=decision.rule_id,
+            citation=decision.citation,
+            message_zh=decision.message_zh,
+            message_en=decision.message_en,
+            field=decision.field,
+            pack=decision.pack,
+            pack_version=decision.pack_version,
+        )
+
+
+class Problem(Exception):
+    """Raise anywhere in a request; the handler turns it into `application/problem+json`."""
+
+    def __init__(
+        self,
+        status: int,
+        kind: str,
+        title: str,
+        detail: str | None = None,
+        **extensions: Any,
+    ) -> None:
+        super().__init__(detail or title)
+        self.status = status
+        self.kind = kind
+        self.title = title
+        self.detail = detail
+        self.extensions = extensions
+
+    def body(self, instance: str | None = None) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "type": PROBLEM_BASE + self.kind,
+            "title": self.title,
+            "status": self.status,
+        }
+        if self.detail:
+            body["detail"] = self.detail
+        if instance:
+            body["instance"] = instance
+        for key, value in self.extensions.items():
+            body[key] = _jsonable(value)
+        return body
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    return value
+
+
+# Named constructors for the kinds every service uses, so `type` URIs stay stable.
+def not_found(what: str, identifier: Any) -> Problem:
+    return Problem(404, "not-found", f"{what} not found", f"{what} '{identifier}' does not exist", resource=what)
+
+
+def rule_violations(violations: list[Violation], detail: str | None = None) -> Problem:
+    """A refusal by policy: 422 with every violated rule, not only the first."""
+    first = violations[0] if violations else None
+    return Problem(
+        422,
+        "rule-violation",
+        "请求违反项目管理规定 / The request breaks a project-management rule",
+        detail or (f"{first.citation}: {first.message_zh} / {first.message_en}" if first else None),
+        violations=violations,
+    )
+
+
+def wrong_stage(subject: str, stage: str, expected: str | list[str], action: str) -> Problem:
+    """409: the project is not at the stage this step needs."""
+    expected_list = [expected] if isinstance(expected, str) else expected
+    return Problem(
+        409,
+        "wrong-stage",
+        "项目当前阶段不允许此操作 / Not allowed at the project's current stage",
+        f"project {subject} is at stage '{stage}'; '{action}' needs {' or '.join(expected_list)}",
+        stage=stage,
+        expected=expected_list,
+        action=action,
+    )
+
+
+def forbidden(detail: str, **extensions: Any) -> Problem:
+    return Problem(403, "forbidden", "无权执行此操作 / Not allowed for your role", detail, **extensions)
+
+
+def conflict(detail: str, **extensions: Any) -> Problem:
+    return Problem(409, "conflict", "与现有数据冲突 / Conflicts with existing data", detail, **extensions)
+
+
+def bad_request(detail: str, **extensions: Any) -> Problem:
+    return Problem(400, "bad-request", "请求无效 / Invalid request", detail, **extensions)
+
+
+def problem_response(problem: Problem, request: Request | None = None) -> JSONResponse:
+    instance = str(request.url.path) if request is not None else None
+    return JSONResponse(problem.body(instance), status_code=problem.status, media_type=PROBLEM_MEDIA_TYPE)
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    """Every error leaves as a problem document; nothing leaks a stack trace."""
+
+    @app.exception_handler(Problem)
+    async def _problem(request: Request, exc: Problem) -> JSONResponse:
+        return problem_response(exc, request)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            {
+                "field": ".".join(str(part) for part in err.get("loc", ()) if part != "body"),
+                "message": err.get("msg"),
+                "type": err.get("type"),
+            }
+            for err in exc.errors()
+        ]
+        malformed = any(err["type"] == "json_invalid" for err in errors)
+        problem = Problem(
+            400 if malformed else 422,
+            "malformed-json" if malformed else "validation",
+            "请求体不是合法的 JSON / Malformed JSON" if malformed else "字段校验失败 / Invalid fields",
+            "; ".join(f"{e['field'] or 'body'}: {e['message']}" for e in errors),
+            errors=errors,
+        )
+        return problem_response(problem, request)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        kind = {404: "not-found", 405: "method-not-allowed", 401: "unauthorized", 403: "forbidden"}.get(
+            exc.status_code, "http-error"
+        )
+        problem = Problem(exc.status_code, kind, str(exc.detail), str(exc.detail))
+        response = problem_response(problem, request)
+        if exc.headers:
+            response.headers.update(exc.headers)
+        return response
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        import structlog
+
+        structlog.get_logger().exception("unhandled error", path=request.url.path)
+        problem = Problem(500, "internal", "内部错误 / Internal error", "the error was logged")
+        return problem_response(problem, request)

@@ -1,0 +1,281 @@
+"""What makes a FastAPI app a govproj service: database and migrations, the Kafka link, outbox
+relay, consumers, deadline sweeper, problem responses, metrics, health and the admin clock."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from datetime import datetime, timedelta
+from typing import Annotated, Any
+
+import sqlalchemy as sa
+import structlog
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+from shared import clock
+from shared.auth import CurrentPrincipal
+from shared.bus import EventConsumer, KafkaLink, OutboxRelay, Subscriptions
+from shared.contracts.common import DEADLINE_OVERDUE
+from shared.db import ServiceSchema, make_engine, make_sessionmaker, upgrade_to_head
+from shared.errors import Problem, install_problem_handlers
+from shared.metrics import (
+    DEADLINES_MARKED_OVERDUE,
+    DEADLINES_OVERDUE,
+    HttpMetricsMiddleware,
+    metrics_endpoint,
+)
+from shared.settings import Settings, load_settings
+from shared.uow import UnitOfWork
+
+log = structlog.get_logger()
+
+#: A sweeper runs periodically (and on POST /_admin/sweep) with the runtime; returns what it did.
+Sweeper = Callable[["ServiceRuntime"], Awaitable[int]]
+#: Checks a principal may read a project's history in this service (secret projects, unit scoping).
+SubjectGuard = Callable[[UnitOfWork, Any, str], Awaitable[None]]
+
+
+class ServiceRuntime:
+    def __init__(self, settings: Settings, schema: ServiceSchema, subscriptions: Subscriptions) -> None:
+        self.settings = settings
+        self.schema = schema
+        self.engine = make_engine(settings.db_url)
+        self.sessions = make_sessionmaker(self.engine)
+        topics = [settings.topic, f"{settings.topic}.dlq", *subscriptions.topics(settings.topic_prefix)]
+        self.link = KafkaLink(
+            settings.kafka_bootstrap, settings.service, sorted(set(topics)), settings.topic_partitions
+        )
+        self.relay = OutboxRelay(schema, self.sessions, self.link, settings.outbox_poll_seconds)
+        self.consumer = EventConsumer(self, subscriptions, settings.consumer_max_attempts)
+        self.sweepers: list[Sweeper] = [sweep_deadlines]
+        self._sweeper_task: asyncio.Task | None = None
+
+    def unit_of_work(self) -> UnitOfWork:
+        return UnitOfWork(self.schema, self.sessions, self.settings.topic, self.relay.wake)
+
+    async def start(self) -> None:
+        await upgrade_to_head(self.engine, self.settings.service)
+        self.link.start()
+        self.relay.start()
+        self.consumer.start()
+        self._sweeper_task = asyncio.create_task(self._sweep_forever(), name=f"{self.settings.service}-sweeper")
+
+    async def stop(self) -> None:
+        if self._sweeper_task is not None:
+            self._sweeper_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._sweeper_task
+        await self.consumer.stop()
+        await self.relay.stop()
+        await self.link.stop()
+        await self.engine.dispose()
+
+    async def sweep_once(self) -> dict[str, int]:
+        done = {}
+        for sweeper in self.sweepers:
+            done[sweeper.__name__] = await sweeper(self)
+        return done
+
+    async def _sweep_forever(self) -> None:
+        while True:
+            await asyncio.sleep(self.settings.sweep_seconds)  # the sweep period itself
+            try:
+                await self.sweep_once()
+            except Exception:  # a failed sweep must not kill the loop; it is logged and retried
+                log.exception("sweep failed", service=self.settings.service)
+
+    async def database_ok(self) -> bool:
+        try:
+            async with self.engine.connect() as conn:
+                await conn.execute(sa.text("SELECT 1"))
+            return True
+        except Exception:
+            return False
+
+
+async def sweep_deadlines(runtime: ServiceRuntime) -> int:
+    """Mark open deadlines past due as overdue, emit `<service>.deadline.overdue.v1`, move the gauge."""
+    deadlines = runtime.schema.deadlines
+    service = runtime.settings.service
+    today = clock.today()
+    event_type = DEADLINE_OVERDUE.get(service)
+    async with runtime.unit_of_work() as uow:
+        rows = (
+            await uow.session.execute(
+                sa.select(deadlines).where(deadlines.c.status == "open", deadlines.c.due_on < today)
+            )
+        ).all()
+        for row in rows:
+            await uow.session.execute(deadlines.update().where(deadlines.c.id == row.id).values(status="overdue"))
+            DEADLINES_MARKED_OVERDUE.labels(service, row.rule_id).inc()
+            if event_type is not None:
+                await uow.emit(
+                    event_type(
+                        project_id=row.subject,
+                        rule_id=row.rule_id,
+                        citation=row.citation,
+                        due_on=row.due_on,
+                        description=row.description,
+                    )
+                )
+        counts = (
+            await uow.session.execute(
+                sa.select(deadlines.c.rule_id, sa.func.count())
+                .where(deadlines.c.status == "overdue")
+                .group_by(deadlines.c.rule_id)
+            )
+        ).all()
+    DEADLINES_OVERDUE.clear()
+    for rule_id, count in counts:
+        DEADLINES_OVERDUE.labels(service, rule_id).set(count)
+    return len(rows)
+
+
+def runtime_of(request: Request) -> ServiceRuntime:
+    return request.app.state.runtime
+
+
+Runtime = Annotated[ServiceRuntime, Depends(runtime_of)]
+
+
+class ClockChange(BaseModel):
+    """Either an absolute `now` or a relative `advance_days` / `advance_seconds`."""
+
+    now: datetime | None = None
+    advance_days: int = 0
+    advance_seconds: int = 0
+
+
+def _admin_router() -> APIRouter:
+    router = APIRouter(prefix="/_admin", tags=["admin (test and demo only)"])
+
+    @router.post("/clock")
+    async def set_clock(change: ClockChange) -> dict[str, Any]:
+        if change.now is not None:
+            clock.travel_to(change.now)
+        clock.advance(timedelta(days=change.advance_days, seconds=change.advance_seconds))
+        return {"now": clock.now().isoformat(), "offset_seconds": clock.offset().total_seconds()}
+
+    @router.get("/clock")
+    async def get_clock() -> dict[str, Any]:
+        return {"now": clock.now().isoformat(), "offset_seconds": clock.offset().total_seconds()}
+
+    @router.post("/sweep")
+    async def sweep(runtime: Runtime) -> dict[str, int]:
+        return await runtime.sweep_once()
+
+    return router
+
+
+def _history_router(service: str, guard: SubjectGuard | None) -> APIRouter:
+    router = APIRouter(prefix=f"/api/{service}", tags=["history"])
+
+    @router.get("/projects/{project_id}/history", summary="Decisions, deadlines and audit trail of a project")
+    async def history(project_id: str, runtime: Runtime, principal: CurrentPrincipal) -> dict[str, Any]:
+        schema = runtime.schema
+        async with runtime.unit_of_work() as uow:
+            if guard is not None:
+                await guard(uow, principal, project_id)
+            decisions = (
+                (
+                    await uow.session.execute(
+                        sa.select(schema.decisions)
+                        .where(schema.decisions.c.subject == project_id)
+                        .order_by(schema.decisions.c.id)
+                    )
+                )
+                .mappings()
+                .all()
+            )
+            deadlines = (
+                (
+                    await uow.session.execute(
+                        sa.select(schema.deadlines)
+                        .where(schema.deadlines.c.subject == project_id)
+                        .order_by(schema.deadlines.c.id)
+                    )
+                )
+                .mappings()
+                .all()
+            )
+            audit = (
+                (
+                    await uow.session.execute(
+                        sa.select(schema.audit).where(schema.audit.c.subject == project_id).order_by(schema.audit.c.id)
+                    )
+                )
+                .mappings()
+                .all()
+            )
+        return {
+            "service": service,
+            "project_id": project_id,
+            "decisions": [dict(row) for row in decisions],
+            "deadlines": [dict(row) for row in deadlines],
+            "audit": [dict(row) for row in audit],
+        }
+
+    return router
+
+
+def create_service_app(
+    service: str,
+    schema: ServiceSchema,
+    subscriptions: Subscriptions,
+    routers: Sequence[APIRouter],
+    *,
+    title: str,
+    description: str = "",
+    sweepers: Sequence[Sweeper] = (),
+    history_guard: SubjectGuard | None = None,
+    settings: Settings | None = None,
+) -> FastAPI:
+    settings = settings or load_settings(service)
+    runtime = ServiceRuntime(settings, schema, subscriptions)
+    runtime.sweepers.extend(sweepers)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        from shared.policy import packs
+
+        packs.load_all()  # a broken pack stops the service here, naming the file, rule and field
+        await runtime.start()
+        try:
+            yield
+        finally:
+            await runtime.stop()
+
+    app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan)
+    app.state.settings = settings
+    app.state.runtime = runtime
+    install_problem_handlers(app)
+    app.add_middleware(HttpMetricsMiddleware, service=service)
+    app.add_route("/metrics", metrics_endpoint, include_in_schema=False)
+
+    @app.get("/healthz", tags=["health"], summary="The process is alive")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok", "service": service}
+
+    @app.get("/readyz", tags=["health"], summary="Ready only when the database and Kafka are reachable")
+    async def readyz() -> JSONResponse:
+        checks = {
+            "database": await runtime.database_ok(),
+            "kafka": runtime.link.ready,
+            "consumer": runtime.consumer.running.is_set() or not runtime.consumer.topics,
+        }
+        ready = all(checks.values())
+        return JSONResponse({"ready": ready, "service": service, "checks": checks}, status_code=200 if ready else 503)
+
+    for router in routers:
+        app.include_router(router)
+    app.include_router(_history_router(service, history_guard))
+    if settings.clock_control:
+        app.include_router(_admin_router())
+    return app
+
+
+__all__ = ["Problem", "Runtime", "ServiceRuntime", "create_service_app", "runtime_of", "sweep_deadlines"]

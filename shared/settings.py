@@ -1,0 +1,80 @@
+"""Settings every service reads from the environment (pydantic-settings), one class per process."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEV_JWT_SECRET = "govproj-dev-secret-change-me-in-production"
+
+#: The default local ports; `deploy/local/run.sh` and the tests use these names.
+SERVICE_PORTS = {
+    "gateway": 8000,
+    "intake": 8001,
+    "review": 8002,
+    "budget": 8003,
+    "procurement": 8004,
+    "acceptance": 8005,
+    "catalog": 8006,
+}
+STAGE_SERVICES = ("intake", "review", "budget", "procurement", "acceptance", "catalog")
+
+
+class Settings(BaseSettings):
+    """Common settings. `GOVPROJ_DATABASE_URL` etc.; a service may be given its own
+    `GOVPROJ_<SERVICE>_DATABASE_URL`, which wins (see `for_service`)."""
+
+    model_config = SettingsConfigDict(env_prefix="GOVPROJ_", extra="ignore")
+
+    service: str = "gateway"
+    env: str = "dev"  # dev | test | prod
+    database_url: str | None = None
+    kafka_bootstrap: str = "127.0.0.1:9092"
+    topic_prefix: str = "govproj"
+    topic_partitions: int = 6
+    jwt_secret: str = DEV_JWT_SECRET
+    jwt_issuer: str = "govproj-gateway"
+    var_dir: Path = REPO_ROOT / "var"
+    # Where the other services answer, for the few HTTP reads (gateway timeline, expert draws).
+    service_urls: dict[str, str] = {name: f"http://127.0.0.1:{port}" for name, port in SERVICE_PORTS.items()}
+    outbox_poll_seconds: float = 0.5
+    sweep_seconds: float = 30.0
+    consumer_max_attempts: int = 5
+    default_pack: str = "dazhou"
+    # Lets tests and demos move time forward through POST /_admin/clock. Never in prod.
+    clock_control: bool = False
+
+    @model_validator(mode="after")
+    def _refuse_dev_secret_in_prod(self) -> Settings:
+        if self.env == "prod" and self.jwt_secret == DEV_JWT_SECRET:
+            raise ValueError("GOVPROJ_JWT_SECRET must be set to a real secret when GOVPROJ_ENV=prod")
+        if self.env == "prod" and self.clock_control:
+            raise ValueError("GOVPROJ_CLOCK_CONTROL must be off when GOVPROJ_ENV=prod")
+        return self
+
+    @property
+    def db_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{self.var_dir / 'db' / f'{self.service}.sqlite'}"
+
+    @property
+    def topic(self) -> str:
+        """The one topic this service owns and publishes to."""
+        return topic_for(self.topic_prefix, self.service)
+
+
+def topic_for(prefix: str, service: str) -> str:
+    return f"{prefix}.{service}"
+
+
+def load_settings(service: str) -> Settings:
+    """Settings for one service: `GOVPROJ_<SERVICE>_X` overrides `GOVPROJ_X`."""
+    import os
+
+    specific = f"GOVPROJ_{service.upper()}_"
+    overrides = {key[len(specific) :].lower(): value for key, value in os.environ.items() if key.startswith(specific)}
+    return Settings(service=service, **overrides)

@@ -1,0 +1,173 @@
+"""The unit of work: state, decisions, deadlines, audit rows and outbox events in ONE transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from shared import clock
+from shared.bus.outbox import outbox_row
+from shared.contracts.base import EventPayload
+from shared.contracts.envelope import CloudEvent
+from shared.metrics import DECISIONS
+
+if TYPE_CHECKING:
+    from shared.auth import Principal
+    from shared.db import ServiceSchema
+
+
+def actor_of(principal: Principal | str | None) -> str:
+    if principal is None:
+        return "system"
+    if isinstance(principal, str):
+        return principal
+    return principal.subject
+
+
+class UnitOfWork:
+    """`async with runtime.unit_of_work() as uow:` commits on a clean exit, rolls back on error,
+    and wakes the outbox relay after a commit that staged events."""
+
+    def __init__(
+        self,
+        schema: ServiceSchema,
+        sessions: async_sessionmaker[AsyncSession],
+        topic: str,
+        on_events_committed: Callable[[], None] | None = None,
+    ) -> None:
+        self.schema = schema
+        self._sessions = sessions
+        self.topic = topic
+        self._on_events_committed = on_events_committed
+        self.session: AsyncSession
+        self.events: list[CloudEvent] = []
+
+    async def __aenter__(self) -> UnitOfWork:
+        self.session = self._sessions()
+        await self.session.begin()
+        return self
+
+    async def __aexit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        try:
+            if exc_type is None:
+                await self.session.commit()
+            else:
+                await self.session.rollback()
+        finally:
+            await self.session.close()
+        if exc_type is None and self.events and self._on_events_committed is not None:
+            self._on_events_committed()
+
+    @property
+    def dialect(self) -> str:
+        return self.session.bind.dialect.name
+
+    async def emit(self, payload: EventPayload, topic: str | None = None) -> CloudEvent:
+        """Stage an event for publication once this transaction commits."""
+        event = payload.envelope()
+        await self.emit_envelope(event, topic)
+        return event
+
+    async def emit_envelope(self, event: CloudEvent, topic: str | None = None) -> None:
+        await self.session.execute(self.schema.outbox.insert().values(**outbox_row(event, topic or self.topic)))
+        self.events.append(event)
+
+    async def record_decision(self, decision: Any, *, subject: str, action: str, actor: Principal | str | None) -> None:
+        """Store a policy Decision (rule id, citation, pack version, facts) against a subject."""
+        await self.session.execute(
+            self.schema.decisions.insert().values(
+                subject=subject,
+                action=action,
+                rule_id=decision.rule_id,
+                citation=decision.citation,
+                pack=decision.pack,
+                pack_version=decision.pack_version,
+                outcome=decision.outcome,
+                value=_json_safe(decision.value),
+                message_zh=decision.message_zh or "",
+                message_en=decision.message_en or "",
+                facts=_json_safe(decision.facts),
+                actor=actor_of(actor),
+                decided_at=clock.now(),
+            )
+        )
+        DECISIONS.labels(self.schema.service, decision.rule_id, decision.outcome).inc()
+
+    async def audit(
+        self, *, subject: str, action: str, actor: Principal | str | None, detail: dict | None = None
+    ) -> None:
+        roles = "" if actor is None or isinstance(actor, str) else ",".join(sorted(actor.roles))
+        await self.session.execute(
+            self.schema.audit.insert().values(
+                subject=subject,
+                action=action,
+                actor=actor_of(actor),
+                roles=roles,
+                detail=_json_safe(detail),
+                at=clock.now(),
+            )
+        )
+
+    async def open_deadline(
+        self,
+        *,
+        subject: str,
+        decision: Any,
+        due_on: dt.date,
+        description: str = "",
+    ) -> None:
+        """A deadline row from a deadline rule; one open row per subject and rule."""
+        deadlines = self.schema.deadlines
+        existing = await self.session.scalar(
+            sa.select(deadlines.c.id).where(deadlines.c.subject == subject, deadlines.c.rule_id == decision.rule_id)
+        )
+        values = {
+            "citation": decision.citation,
+            "pack": decision.pack,
+            "pack_version": decision.pack_version,
+            "description": description,
+            "due_on": due_on,
+            "status": "open",
+            "closed_at": None,
+        }
+        if existing is None:
+            await self.session.execute(
+                deadlines.insert().values(subject=subject, rule_id=decision.rule_id, created_at=clock.now(), **values)
+            )
+        else:
+            await self.session.execute(deadlines.update().where(deadlines.c.id == existing).values(**values))
+
+    async def close_deadline(self, *, subject: str, rule_id: str, status: str = "met") -> None:
+        deadlines = self.schema.deadlines
+        await self.session.execute(
+            deadlines.update()
+            .where(
+                deadlines.c.subject == subject,
+                deadlines.c.rule_id == rule_id,
+                deadlines.c.status.in_(["open", "overdue"]),
+            )
+            .values(status=status, closed_at=clock.now())
+        )
+
+
+def _json_safe(value: Any) -> Any:
+    """Dates, Decimals and models made JSON-storable (JSON columns take plain types)."""
+    from decimal import Decimal
+
+    from pydantic import BaseModel
+
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
