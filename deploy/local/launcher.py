@@ -1,0 +1,130 @@
+"""Starts the seven service processes (uvicorn, one worker each) and waits until they are ready.
+
+Used by `deploy/local/run.sh` for the local platform and by the integration tests, so both run
+the platform the same way. Each process gets its own database URL and port through the
+environment (`GOVPROJ_<SERVICE>_...`), exactly as a deployment would."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from shared.settings import REPO_ROOT, SERVICE_PORTS, STAGE_SERVICES
+
+ALL_SERVICES = (*STAGE_SERVICES, "gateway")
+
+
+@dataclass
+class Platform:
+    """The running processes; `urls` maps service → base URL."""
+
+    database_urls: dict[str, str]
+    kafka_bootstrap: str
+    log_dir: Path
+    ports: dict[str, int] = field(default_factory=lambda: dict(SERVICE_PORTS))
+    extra_env: dict[str, str] = field(default_factory=dict)
+    processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+
+    @property
+    def urls(self) -> dict[str, str]:
+        return {name: f"http://127.0.0.1:{port}" for name, port in self.ports.items()}
+
+    def environment(self, service: str) -> dict[str, str]:
+        env = {
+            **os.environ,
+            "PYTHONPATH": str(REPO_ROOT),
+            "GOVPROJ_KAFKA_BOOTSTRAP": self.kafka_bootstrap,
+            "GOVPROJ_SERVICE_URLS": json.dumps(self.urls),
+            **self.extra_env,
+        }
+        if service in self.database_urls:
+            env[f"GOVPROJ_{service.upper()}_DATABASE_URL"] = self.database_urls[service]
+        return env
+
+    def start(self, services: tuple[str, ...] = ALL_SERVICES) -> None:
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        for service in services:
+            self.start_one(service)
+
+    def start_one(self, service: str) -> None:
+        log = open(self.log_dir / f"{service}.log", "ab")
+        self.processes[service] = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                f"services.{service}.main:app",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.ports[service]),
+                "--no-access-log",
+                "--log-level",
+                "warning",
+            ],
+            cwd=REPO_ROOT,
+            env=self.environment(service),
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def ready(self, service: str) -> bool:
+        try:
+            with urllib.request.urlopen(f"{self.urls[service]}/readyz", timeout=2) as response:
+                return response.status == 200
+        except (urllib.error.URLError, OSError):
+            return False
+
+    def wait_ready(self, timeout: float = 120.0, services: tuple[str, ...] | None = None) -> None:
+        pending = set(services or self.processes)
+        deadline = time.monotonic() + timeout
+        while pending and time.monotonic() < deadline:
+            for service in sorted(pending):
+                process = self.processes[service]
+                if process.poll() is not None:
+                    raise RuntimeError(f"{service} exited with {process.returncode}:\n{self.log_tail(service)}")
+                if self.ready(service):
+                    pending.discard(service)
+            if pending:
+                time.sleep(0.2)  # polling interval of the readiness probe
+        if pending:
+            tails = "\n".join(f"--- {s}\n{self.log_tail(s)}" for s in sorted(pending))
+            raise TimeoutError(f"not ready after {timeout}s: {sorted(pending)}\n{tails}")
+
+    def log_tail(self, service: str, lines: int = 40) -> str:
+        path = self.log_dir / f"{service}.log"
+        if not path.exists():
+            return ""
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+
+    def stop_one(self, service: str, timeout: float = 15.0) -> None:
+        process = self.processes.pop(service, None)
+        if process is None or process.poll() is not None:
+            return
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+    def kill_one(self, service: str) -> None:
+        """SIGKILL: a crash, with no clean shutdown (used by the crash-recovery test)."""
+        process = self.processes.pop(service, None)
+        if process is not None and process.poll() is None:
+            process.kill()
+            process.wait()
+
+    def stop(self) -> None:
+        for service in list(self.processes):
+            self.stop_one(service)

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Installs what govproj needs on a fresh Debian machine, and nothing twice:
+#   the Python venv (.venv) with the pinned dependencies, a JDK and Maven for the Kafka broker,
+#   the Kafka jars from Maven Central; with --test also PostgreSQL and Chromium for the test suite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+want_test=0
+[ "${1:-}" = "--test" ] && want_test=1
+
+apt_updated=0
+apt_install() {
+  if [ "$(id -u)" != "0" ]; then
+    echo "bootstrap: missing system packages ($*); run as root or install them" >&2
+    exit 1
+  fi
+  if [ $apt_updated = 0 ]; then
+    apt-get update -qq
+    apt_updated=1
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+# Python 3.11 (Debian 12's python3) with venv support.
+PYTHON=${PYTHON:-python3}
+if ! "$PYTHON" -c 'import sys, venv; assert sys.version_info[:2] == (3, 11)' 2>/dev/null; then
+  if command -v python3.11 >/dev/null; then PYTHON=python3.11; else apt_install python3 python3-venv; fi
+fi
+if [ ! -x .venv/bin/python ]; then
+  "$PYTHON" -m venv .venv || { apt_install python3-venv; "$PYTHON" -m venv .venv; }
+fi
+if [ ! -x .venv/bin/uv ]; then
+  .venv/bin/python -m pip install -q --disable-pip-version-check "uv==0.13.8"
+fi
+# Re-install only when pyproject.toml changed since the last install.
+stamp=.venv/.govproj-installed
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+  .venv/bin/uv pip install -q --python .venv/bin/python -e '.[test]'
+  touch "$stamp"
+fi
+
+# Java and Maven for the Kafka broker (jars from Maven Central).
+command -v java >/dev/null || apt_install openjdk-17-jre-headless
+command -v mvn >/dev/null || apt_install maven
+bash deploy/local/kafka/kafka.sh fetch
+
+if [ $want_test = 1 ]; then
+  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || apt_install postgresql
+  command -v chromium >/dev/null || apt_install chromium
+fi

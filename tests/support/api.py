@@ -1,0 +1,54 @@
+"""A thin client of the gateway for tests and the benchmark: sign in as a seeded user, call the APIs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+PASSWORD = "govproj"
+
+
+class Api:
+    def __init__(self, client: httpx.AsyncClient) -> None:
+        self.client = client
+        self._tokens: dict[str, str] = {}
+
+    async def token(self, username: str) -> str:
+        if username not in self._tokens:
+            response = await self.client.post("/api/auth/token", json={"username": username, "password": PASSWORD})
+            response.raise_for_status()
+            self._tokens[username] = response.json()["access_token"]
+        return self._tokens[username]
+
+    async def call(
+        self,
+        username: str | None,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        headers: dict | None = None,
+        params: dict | None = None,
+    ) -> httpx.Response:
+        all_headers = dict(headers or {})
+        if username is not None:
+            all_headers["authorization"] = f"Bearer {await self.token(username)}"
+        return await self.client.request(method, path, json=json, headers=all_headers, params=params)
+
+    async def get(self, username: str | None, path: str, **kwargs: Any) -> httpx.Response:
+        return await self.call(username, "GET", path, **kwargs)
+
+    async def post(self, username: str | None, path: str, json: Any = None, **kwargs: Any) -> httpx.Response:
+        return await self.call(username, "POST", path, json=json, **kwargs)
+
+    async def patch(self, username: str | None, path: str, json: Any = None, **kwargs: Any) -> httpx.Response:
+        return await self.call(username, "PATCH", path, json=json, **kwargs)
+
+
+def ok(response: httpx.Response, status: int = 200) -> Any:
+    """The JSON body of a response that must have `status`; otherwise fail with the problem shown."""
+    assert response.status_code == status, (
+        f"{response.request.method} {response.request.url} → {response.status_code}: {response.text}"
+    )
+    return response.json()

@@ -1,0 +1,174 @@
+"""Outbox and inbox on a real SQLite database with a fake Kafka producer (the unit layer fakes I/O)."""
+
+from __future__ import annotations
+
+import asyncio
+from types import SimpleNamespace
+
+import pytest
+import sqlalchemy as sa
+from sqlmodel import Field
+
+from shared.bus import Subscriptions
+from shared.contracts.catalog import UnitCleared
+from shared.contracts.envelope import CloudEvent
+from shared.db import ServiceSchema
+from shared.service import ServiceRuntime
+from shared.settings import Settings
+
+schema = ServiceSchema("bustest")
+
+
+class Counter(schema.Base, table=True):
+    __tablename__ = "counters"
+    unit: str = Field(primary_key=True)
+    times: int = 0
+
+
+subscriptions = Subscriptions()
+handled: list[str] = []
+
+
+@subscriptions.on(UnitCleared)
+async def on_cleared(uow, event, payload: UnitCleared) -> None:
+    handled.append(event.id)
+    row = await uow.session.get(Counter, payload.unit)
+    if row is None:
+        uow.session.add(Counter(unit=payload.unit, times=1))
+    else:
+        row.times += 1
+    if payload.rule_id == "explode":
+        raise RuntimeError("handler failed on purpose")
+
+
+class FakeProducer:
+    """Records sends; rows whose key is in `fail_keys` fail like a broker error would."""
+
+    def __init__(self, fail_keys: set[str] | None = None) -> None:
+        self.sent: list[tuple[str, bytes, bytes]] = []
+        self.fail_keys = fail_keys or set()
+
+    async def send(self, topic, value, key, headers):
+        future = asyncio.get_running_loop().create_future()
+        if key.decode() in self.fail_keys:
+            future.set_exception(ConnectionError("broker gone"))
+        else:
+            self.sent.append((topic, key, value))
+            future.set_result(None)
+        return future
+
+
+@pytest.fixture
+async def runtime(tmp_path):
+    settings = Settings(service="bustest", database_url=f"sqlite+aiosqlite:///{tmp_path / 'bus.sqlite'}")
+    runtime = ServiceRuntime(settings, schema, subscriptions)
+    async with runtime.engine.begin() as conn:
+        await conn.run_sync(schema.metadata.create_all)
+    handled.clear()
+    yield runtime
+    await runtime.engine.dispose()
+
+
+def cleared(project: str, unit: str = "U", rule_id: str = "r") -> UnitCleared:
+    from datetime import date
+
+    return UnitCleared(project_id=project, unit=unit, rule_id=rule_id, cleared_on=date(2026, 11, 24))
+
+
+def record(event: CloudEvent, offset: int = 0) -> SimpleNamespace:
+    return SimpleNamespace(value=event.to_json().encode(), topic="govproj.catalog", partition=0, offset=offset)
+
+
+async def outbox_rows(runtime):
+    async with runtime.engine.connect() as conn:
+        return (await conn.execute(sa.select(schema.outbox).order_by(schema.outbox.c.seq))).all()
+
+
+async def test_state_and_outbox_row_commit_together(runtime):
+    async with runtime.unit_of_work() as uow:
+        uow.session.add(Counter(unit="A", times=0))
+        await uow.emit(cleared("P-1"))
+    rows = await outbox_rows(runtime)
+    assert [r.type for r in rows] == ["catalog.unit.cleared.v1"]
+    assert rows[0].key == "P-1" and rows[0].published_at is None
+    assert CloudEvent.from_json(rows[0].payload).subject == "P-1"
+
+
+async def test_a_failed_transaction_leaves_neither_state_nor_event(runtime):
+    with pytest.raises(RuntimeError):
+        async with runtime.unit_of_work() as uow:
+            uow.session.add(Counter(unit="B", times=0))
+            await uow.emit(cleared("P-2"))
+            raise RuntimeError("refused half-way")
+    assert await outbox_rows(runtime) == []
+    async with runtime.engine.connect() as conn:
+        assert (await conn.execute(sa.select(sa.func.count()).select_from(Counter))).scalar() == 0
+
+
+async def test_commit_wakes_the_relay(runtime):
+    assert not runtime.relay._wake.is_set()
+    async with runtime.unit_of_work() as uow:
+        await uow.emit(cleared("P-3"))
+    assert runtime.relay._wake.is_set()
+
+
+async def test_relay_publishes_in_commit_order_and_marks_rows(runtime):
+    for n in range(5):
+        async with runtime.unit_of_work() as uow:
+            await uow.emit(cleared(f"P-{n}"))
+    producer = FakeProducer()
+    runtime.link.producer = producer
+    assert await runtime.relay.publish_batch() == 5
+    assert [key for _, key, _ in producer.sent] == [f"P-{n}".encode() for n in range(5)]
+    assert all(r.published_at is not None for r in await outbox_rows(runtime))
+    assert await runtime.relay.publish_batch() == 0  # nothing published twice
+
+
+async def test_relay_never_marks_rows_after_a_failed_one(runtime):
+    for key in ("P-a", "P-b", "P-c"):
+        async with runtime.unit_of_work() as uow:
+            await uow.emit(cleared(key))
+    runtime.link.producer = FakeProducer(fail_keys={"P-b"})
+    with pytest.raises(ConnectionError):
+        await runtime.relay.publish_batch()
+    rows = await outbox_rows(runtime)
+    assert [r.published_at is not None for r in rows] == [True, False, False]
+    assert rows[1].attempts == 1 and "broker gone" in rows[1].last_error
+    runtime.link.producer = FakeProducer()
+    assert await runtime.relay.publish_batch() == 2
+
+
+async def test_the_same_event_delivered_twice_takes_effect_once(runtime):
+    event = cleared("P-9", unit="U9").envelope()
+    assert await runtime.consumer.process(record(event)) == "handled"
+    assert await runtime.consumer.process(record(event, offset=1)) == "duplicate"
+    async with runtime.unit_of_work() as uow:
+        assert (await uow.session.get(Counter, "U9")).times == 1
+
+
+async def test_unknown_event_types_are_ignored(runtime):
+    event = CloudEvent(source="/govproj/x", type="intake.something.happened.v1", subject="P", data={})
+    assert await runtime.consumer.process(record(event)) == "ignored"
+
+
+async def test_a_failing_event_is_retried_then_dead_lettered_with_its_error(runtime):
+    runtime.consumer.max_attempts = 3
+    event = cleared("P-x", unit="UX", rule_id="explode").envelope()
+    assert await runtime.consumer.process(record(event)) == "dead_lettered"
+    assert len(handled) == 3  # three attempts, each rolled back
+    async with runtime.engine.connect() as conn:
+        dead = (await conn.execute(sa.select(schema.dead_letters))).one()
+        assert dead.event_id == event.id and "handler failed on purpose" in dead.error and dead.attempts == 3
+        assert (await conn.execute(sa.select(sa.func.count()).select_from(Counter))).scalar() == 0
+    rows = await outbox_rows(runtime)
+    assert [(r.topic, r.type) for r in rows] == [("govproj.bustest.dlq", "bustest.event.dead_lettered.v1")]
+    # Redelivery after dead-lettering does not run the handler again.
+    assert await runtime.consumer.process(record(event)) == "duplicate"
+
+
+async def test_garbage_on_the_topic_is_dead_lettered_not_fatal(runtime):
+    garbage = SimpleNamespace(value=b"{not json", topic="govproj.catalog", partition=2, offset=7)
+    assert await runtime.consumer.process(garbage) == "dead_lettered"
+    async with runtime.engine.connect() as conn:
+        dead = (await conn.execute(sa.select(schema.dead_letters))).one()
+    assert dead.event_id == "govproj.catalog:2:7" and dead.type == "unparseable"
