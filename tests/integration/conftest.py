@@ -30,7 +30,7 @@ def kafka_bootstrap() -> Iterator[str]:
 def pg_urls() -> Iterator[dict[str, str]]:
     pg_dir = infra.new_pg_dir()
     try:
-        yield infra.start_postgres(pg_dir, infra.free_port(), STAGE_SERVICES)
+        yield infra.start_postgres(pg_dir, infra.free_port(), [*STAGE_SERVICES, "crashtest", "bench"])
     finally:
         infra.stop_postgres(pg_dir, remove=True)
 

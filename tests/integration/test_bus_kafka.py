@@ -1,0 +1,135 @@
+"""The outbox/inbox machinery on the real broker and PostgreSQL: a consumer crash between the DB
+commit and the offset commit loses nothing and applies nothing twice; a service that starts while
+the broker is down catches up when it comes up."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+from aiokafka import AIOKafkaProducer
+from sqlmodel import Field
+
+from shared.bus import EventConsumer, Subscriptions
+from shared.contracts.catalog import UnitCleared
+from shared.db import ServiceSchema
+from shared.service import ServiceRuntime
+from shared.settings import Settings
+from tests.support import infra
+from tests.support.infra import wait_for
+
+pytestmark = pytest.mark.integration
+
+schema = ServiceSchema("crashtest")
+
+
+class Effect(schema.Base, table=True):
+    __tablename__ = "effects"
+    unit: str = Field(primary_key=True)
+    times: int = 0
+
+
+subscriptions = Subscriptions()
+
+
+@subscriptions.on(UnitCleared)
+async def count(uow, event, payload: UnitCleared) -> None:
+    row = await uow.session.get(Effect, payload.unit)
+    if row is None:
+        uow.session.add(Effect(unit=payload.unit, times=1))
+    else:
+        row.times += 1
+
+
+class Crash(Exception):
+    """Stands for the process dying: the consumer loop does not catch it, so the offset is never committed."""
+
+
+async def fresh_runtime(pg_url: str, bootstrap: str, prefix: str) -> ServiceRuntime:
+    settings = Settings(service="crashtest", database_url=pg_url, kafka_bootstrap=bootstrap, topic_prefix=prefix)
+    runtime = ServiceRuntime(settings, schema, subscriptions)
+    async with runtime.engine.begin() as conn:
+        await conn.run_sync(schema.metadata.drop_all)
+        await conn.run_sync(schema.metadata.create_all)
+    return runtime
+
+
+async def effects(runtime: ServiceRuntime) -> dict[str, int]:
+    async with runtime.engine.connect() as conn:
+        return {row.unit: row.times for row in (await conn.execute(sa.select(Effect.unit, Effect.times))).all()}
+
+
+async def test_crash_between_db_commit_and_offset_commit_loses_nothing(kafka_bootstrap, pg_urls):
+    prefix = f"crash{uuid.uuid4().hex[:6]}"
+    runtime = await fresh_runtime(pg_urls["crashtest"], kafka_bootstrap, prefix)
+    topic = f"{prefix}.catalog"
+    await infra.create_topics(kafka_bootstrap, [topic], partitions=1)
+    producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap, acks="all", enable_idempotence=True)
+    await producer.start()
+    try:
+        for n in range(10):
+            event = UnitCleared(project_id=f"P{n}", unit=f"U{n}", rule_id="r", cleared_on=date(2026, 1, 1)).envelope()
+            await producer.send_and_wait(topic, event.to_json().encode(), key=event.subject.encode())
+    finally:
+        await producer.stop()
+
+    runtime.link.connected.set()  # the consumer only needs the broker, not this runtime's producer
+    first = EventConsumer(runtime, subscriptions)
+    seen = 0
+
+    async def crash_on_third(record) -> None:
+        nonlocal seen
+        seen += 1
+        if seen == 3:
+            raise Crash
+
+    first.after_db_commit = crash_on_third
+    first.start()
+    await wait_for(lambda: first._task.done(), timeout=30, message="the first consumer to crash")
+    assert isinstance(first._task.exception(), Crash)
+    await first.stop()
+    assert await effects(runtime) == {"U0": 1, "U1": 1, "U2": 1}  # U2 committed in the DB, not in Kafka
+
+    second = EventConsumer(runtime, subscriptions)
+    second.start()
+    try:
+        await wait_for(lambda: _all_ten(runtime), timeout=30, message="the second consumer to catch up")
+    finally:
+        await second.stop()
+    assert await effects(runtime) == {f"U{n}": 1 for n in range(10)}  # redelivered U2 applied once
+    async with runtime.engine.connect() as conn:
+        assert (await conn.execute(sa.select(sa.func.count()).select_from(schema.inbox))).scalar() == 10
+    await runtime.engine.dispose()
+
+
+async def _all_ten(runtime: ServiceRuntime) -> bool:
+    return len(await effects(runtime)) == 10
+
+
+async def test_a_service_started_before_the_broker_catches_up(pg_urls):
+    port = infra.free_port()
+    runtime = await fresh_runtime(pg_urls["crashtest"], f"127.0.0.1:{port}", f"late{uuid.uuid4().hex[:6]}")
+    runtime.link.start()
+    runtime.relay.start()
+    try:
+        assert not runtime.link.ready
+        async with runtime.unit_of_work() as uow:  # the API keeps working: events wait in the outbox
+            await uow.emit(UnitCleared(project_id="P-late", unit="U", rule_id="r", cleared_on=date(2026, 1, 1)))
+        infra.start_kafka(port)
+        try:
+            await wait_for(lambda: runtime.link.ready, timeout=60, message="the link to connect")
+
+            async def published() -> bool:
+                async with runtime.engine.connect() as conn:
+                    row = (await conn.execute(sa.select(schema.outbox.c.published_at))).one()
+                return row.published_at is not None
+
+            await wait_for(published, timeout=30, message="the outbox backlog to be published")
+        finally:
+            await runtime.relay.stop()
+            await runtime.link.stop()
+            infra.stop_kafka(port, remove_data=True)
+    finally:
+        await runtime.engine.dispose()
