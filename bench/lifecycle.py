@@ -1,0 +1,253 @@
+"""Benchmark (not a test): N projects travel the whole path concurrently on the real broker and
+PostgreSQL, with the seven service processes started here.
+
+    .venv/bin/python bench/lifecycle.py --projects 200 --concurrency 40
+
+Prints projects/s end to end; the per-hop event latency (the producer's outbox commit → the
+consumer's handled commit, read from every service's inbox) p50/p99; and, in the same run on the
+same broker, the raw aiokafka produce→consume round trip p50/p99, with the ratio ours/raw."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+import sqlalchemy as sa
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from deploy.local.launcher import ALL_SERVICES, Platform
+from shared import clock
+from shared.auth import issue_token
+from shared.db import make_engine
+from shared.settings import DEV_JWT_SECRET, STAGE_SERVICES
+from tests.support import infra
+
+WAN = 1_000_000
+LEADERS = {
+    "vice_mayor_unit": "vm_unit",
+    "vice_mayor_digital": "vm_digital",
+    "vice_mayor_finance": "vm_finance",
+    "mayor": "mayor",
+    "executive_meeting": "exec",
+    "standing_committee": "standing",
+}
+UNIT = "达州市教育局"
+
+
+def tokens() -> dict[str, dict[str, str]]:
+    def bearer(name: str, roles: list[str], unit: str | None = None) -> dict[str, str]:
+        return {"authorization": f"Bearer {issue_token(DEV_JWT_SECRET, name, roles, unit=unit)}"}
+
+    made = {
+        "edu": bearer("edu", ["unit"], UNIT),
+        "bureau": bearer("bureau", ["data_bureau"]),
+        "finance": bearer("finance", ["finance"]),
+    }
+    for role, user in LEADERS.items():
+        made[user] = bearer(user, [role])
+    return made
+
+
+class Driver:
+    def __init__(self, urls: dict[str, str], poll: float) -> None:
+        self.urls = urls
+        self.poll = poll
+        self.auth = tokens()
+        self.client = httpx.AsyncClient(timeout=60, limits=httpx.Limits(max_connections=400))
+
+    async def call(self, user: str, method: str, service: str, path: str, body=None, expect=(200, 201), headers=None):
+        response = await self.client.request(
+            method,
+            f"{self.urls[service]}/api/{service}{path}",
+            json=body,
+            headers={**self.auth[user], **(headers or {})},
+        )
+        if response.status_code not in expect:
+            raise RuntimeError(f"{method} {service}{path} → {response.status_code}: {response.text}")
+        return response.json()
+
+    async def arrived(self, user: str, service: str, path: str, check=lambda body: True):
+        """Poll until an event has reached `service` (its GET answers and passes `check`)."""
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            response = await self.client.get(f"{self.urls[service]}/api/{service}{path}", headers=self.auth[user])
+            if response.status_code == 200 and check(response.json()):
+                return response.json()
+            await asyncio.sleep(self.poll)  # polling interval while the event travels
+        raise TimeoutError(f"{service}{path} never arrived")
+
+    async def project(self, n: int) -> None:
+        today = clock.today()
+        investment = (100 + (n % 13) * 100) * WAN
+        draft = await self.call(
+            "edu",
+            "POST",
+            "intake",
+            "/applications",
+            {
+                "unit": UNIT,
+                "jurisdiction": "dazhou",
+                "title": f"基准项目{n}",
+                "category": "application",
+                "construction_type": "new",
+                "total_investment_fen": investment,
+                "plan_year": today.year + 1,
+            },
+            headers={"Idempotency-Key": str(uuid.uuid4())},
+        )
+        pid = draft["id"]
+        await self.call("edu", "POST", "intake", f"/applications/{pid}/submit")
+        await self.call("bureau", "POST", "intake", f"/applications/{pid}/admit")
+        await self.arrived("bureau", "review", f"/projects/{pid}")
+        case = await self.call("bureau", "POST", "review", f"/projects/{pid}/scheme-review", {"passed": True})
+        for step in case["steps"]:
+            await self.call(LEADERS[step["role"]], "POST", "review", f"/projects/{pid}/approval", {"approve": True})
+        await self.arrived("finance", "budget", f"/projects/{pid}")
+        estimate = investment - WAN
+        await self.call("bureau", "POST", "budget", f"/projects/{pid}/estimate", {"estimate_fen": estimate})
+        await self.arrived("edu", "procurement", f"/projects/{pid}")
+        signed = today - timedelta(days=60)
+        contract = await self.call(
+            "edu",
+            "POST",
+            "procurement",
+            f"/projects/{pid}/contracts",
+            {
+                "supplier": "某公司",
+                "amount_fen": estimate,
+                "signed_on": signed.isoformat(),
+                "planned_completion": (signed + timedelta(days=200)).isoformat(),
+            },
+        )
+        await self.arrived("edu", "acceptance", f"/projects/{pid}")
+        await self.call(
+            "edu",
+            "POST",
+            "acceptance",
+            f"/projects/{pid}/trial-run",
+            {"started_on": (today - timedelta(days=40)).isoformat()},
+        )
+        await self.call("bureau", "POST", "acceptance", f"/projects/{pid}/pre-acceptance")
+        await self.call(
+            "edu", "POST", "acceptance", f"/projects/{pid}/acceptance", {"passed": True, "system_name": f"基准系统{n}"}
+        )
+        await self.arrived("finance", "budget", f"/projects/{pid}", lambda body: body["accepted"])
+        await self.call(
+            "finance",
+            "POST",
+            "budget",
+            f"/projects/{pid}/releases",
+            {"contract_id": contract["id"], "amount_fen": WAN},
+            headers={"Idempotency-Key": f"pay-{pid}"},
+        )
+        await self.arrived("bureau", "catalog", f"/projects/{pid}")
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+async def hop_latencies(database_urls: dict[str, str]) -> list[float]:
+    latencies: list[float] = []
+    for service in STAGE_SERVICES:
+        engine = make_engine(database_urls[service], null_pool=True)
+        async with engine.connect() as conn:
+            rows = await conn.execute(sa.text("SELECT event_time, handled_at FROM inbox"))
+            latencies += [(row.handled_at - row.event_time).total_seconds() for row in rows]
+        await engine.dispose()
+    return latencies
+
+
+async def raw_round_trips(bootstrap: str, count: int) -> list[float]:
+    """One message at a time: produce (acks=all) and wait until a consumer has it."""
+    topic = f"bench-raw-{uuid.uuid4().hex[:6]}"
+    await infra.create_topics(bootstrap, [topic], partitions=1)
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True, linger_ms=1)
+    consumer = AIOKafkaConsumer(
+        topic, bootstrap_servers=bootstrap, group_id=f"raw-{topic}", auto_offset_reset="earliest", fetch_max_wait_ms=100
+    )
+    await producer.start()
+    await consumer.start()
+    try:
+        await producer.send_and_wait(topic, b"warm-up")
+        await consumer.getone()
+        times = []
+        for n in range(count):
+            started = time.perf_counter()
+            await producer.send(topic, f"{n}".encode())
+            await consumer.getone()
+            times.append(time.perf_counter() - started)
+        return times
+    finally:
+        await consumer.stop()
+        await producer.stop()
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--projects", type=int, default=200)
+    parser.add_argument("--concurrency", type=int, default=40)
+    parser.add_argument("--poll", type=float, default=0.01, help="seconds between polls while an event travels")
+    parser.add_argument("--raw", type=int, default=500, help="raw aiokafka round trips to measure")
+    args = parser.parse_args()
+
+    kafka_port = infra.free_port()
+    bootstrap = infra.start_kafka(kafka_port)
+    pg_dir = infra.new_pg_dir("govproj-bench-")
+    database_urls = infra.start_postgres(pg_dir, infra.free_port(), STAGE_SERVICES)
+    platform = Platform(
+        database_urls=database_urls,
+        kafka_bootstrap=bootstrap,
+        log_dir=Path(tempfile.mkdtemp(prefix="govproj-bench-logs-")),
+        ports={service: infra.free_port() for service in ALL_SERVICES},
+        extra_env={"GOVPROJ_ENV": "test", "GOVPROJ_SWEEP_SECONDS": "3600"},
+    )
+    try:
+        platform.start(STAGE_SERVICES)
+        platform.wait_ready(timeout=180)
+        driver = Driver(platform.urls, args.poll)
+        await driver.project(-1)  # warm-up: connections, topics, consumer groups
+        semaphore = asyncio.Semaphore(args.concurrency)
+
+        async def one(n: int) -> None:
+            async with semaphore:
+                await driver.project(n)
+
+        started = time.perf_counter()
+        await asyncio.gather(*(one(n) for n in range(args.projects)))
+        elapsed = time.perf_counter() - started
+        await driver.client.aclose()
+        hops = await hop_latencies(database_urls)
+        raw = await raw_round_trips(bootstrap, args.raw)
+    finally:
+        platform.stop()
+        infra.stop_postgres(pg_dir, remove=True)
+        infra.stop_kafka(kafka_port, remove_data=True)
+
+    ms = 1000
+    hop50, hop99 = percentile(hops, 0.5) * ms, percentile(hops, 0.99) * ms
+    raw50, raw99 = percentile(raw, 0.5) * ms, percentile(raw, 0.99) * ms
+    print(f"machine: {os.cpu_count()} cores; projects={args.projects} concurrency={args.concurrency}")
+    print(f"end to end: {args.projects / elapsed:.1f} projects/s ({elapsed:.1f} s for {args.projects} projects)")
+    print(
+        f"hop latency (outbox commit → consumer handled), {len(hops)} hops: "
+        f"p50 {hop50:.1f} ms, p99 {hop99:.1f} ms, mean {statistics.mean(hops) * ms:.1f} ms"
+    )
+    print(f"raw aiokafka produce→consume, {len(raw)} round trips: p50 {raw50:.1f} ms, p99 {raw99:.1f} ms")
+    print(f"ratio ours/raw: p50 {hop50 / raw50:.2f}x, p99 {hop99 / raw99:.2f}x")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
