@@ -1,0 +1,628 @@
+"""Applying one rule to facts, one function per kind. Pure: no I/O, no clock, no globals.
+
+Conditions use three-valued logic: a comparison whose facts are absent is *unknown*; a rule is
+decided as soon as the known facts settle it (an `any` with one true check passes), otherwise
+`MissingFacts` names every non-optional fact it still needs.
+"""
+
+from __future__ import annotations
+
+import calendar as month_calendar
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from fractions import Fraction
+from typing import Any
+
+from dateutil.relativedelta import relativedelta
+
+from shared import calendar as work_calendar
+from shared.clock import CHINA
+from shared.policy import schema as s
+from shared.policy.amounts import Semantics, check_fen, format_fen, format_ratio
+from shared.policy.errors import InvalidFact, MissingFacts
+from shared.policy.model import Rule
+
+_ABSENT = object()
+
+OP_ZH = {
+    "以上": "以上",
+    "以下": "以下",
+    "超过": "超过",
+    "不超过": "不超过",
+    "不低于": "不低于",
+    "低于": "低于",
+    "不满": "不满",
+    "at_least": "不低于",
+    "above": "超过",
+    "at_most": "不超过",
+    "below": "低于",
+    "equals": "等于",
+    "not_equals": "不等于",
+    "in": "属于",
+    "not_in": "不属于",
+    "contains": "包含",
+    "is_true": "为是",
+    "is_false": "为否",
+}
+OP_EN = {
+    "以上": "at least (以上)",
+    "以下": "below (以下)",
+    "超过": "more than",
+    "不超过": "at most",
+    "不低于": "at least",
+    "低于": "below",
+    "不满": "below",
+    "at_least": "at least",
+    "above": "more than",
+    "at_most": "at most",
+    "below": "below",
+    "equals": "equal to",
+    "not_equals": "not equal to",
+    "in": "one of",
+    "not_in": "none of",
+    "contains": "containing",
+    "is_true": "true",
+    "is_false": "false",
+}
+
+
+@dataclass
+class Result:
+    outcome: str
+    value: Any
+    detail_zh: str
+    detail_en: str
+    field: str | None
+
+
+@dataclass
+class Facts:
+    """Reads facts for one rule: records what was used and what is missing."""
+
+    rule: Rule
+    given: Mapping[str, Any]
+    used: dict[str, Any] = field(default_factory=dict)
+    missing: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.optional = set(self.rule.needs()[1])
+
+    def get(self, name: str, *, optional: bool = False) -> Any:
+        value = self.given.get(name)
+        if value is not None:
+            self.used[name] = value
+            return value
+        if not (optional or name in self.optional) and name not in self.missing:
+            self.missing.append(name)
+        return _ABSENT
+
+    def is_optional(self, name: str) -> bool:
+        return name in self.optional
+
+    def invalid(self, name: str, reason: str) -> InvalidFact:
+        return InvalidFact(self.rule.id, name, reason)
+
+    def fen(self, name: str) -> int | object:
+        value = self.get(name)
+        if value is _ABSENT:
+            return 0 if self.is_optional(name) else _ABSENT
+        if isinstance(value, list):
+            total = 0
+            for item in value:
+                try:
+                    total += check_fen(item)
+                except ValueError as exc:
+                    raise self.invalid(name, str(exc)) from None
+            return total
+        try:
+            return check_fen(value)
+        except ValueError as exc:
+            raise self.invalid(name, str(exc)) from None
+
+    def number(self, name: str) -> int | object:
+        value = self.get(name)
+        if value is _ABSENT:
+            return _ABSENT
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.invalid(name, f"expected an integer, got {type(value).__name__} {value!r}")
+        return value
+
+    def boolean(self, name: str, *, optional: bool = False) -> bool | object:
+        value = self.get(name, optional=optional)
+        if value is _ABSENT:
+            return False if (optional or self.is_optional(name)) else _ABSENT
+        if not isinstance(value, bool):
+            raise self.invalid(name, f"expected true or false, got {value!r}")
+        return value
+
+    def day(self, name: str, *, optional: bool = False) -> date | object:
+        value = self.get(name, optional=optional)
+        if value is _ABSENT:
+            return _ABSENT
+        try:
+            return as_date(value)
+        except ValueError as exc:
+            raise self.invalid(name, str(exc)) from None
+
+    def tags(self, name: str) -> list[str] | object:
+        value = self.get(name)
+        if value is _ABSENT:
+            return [] if self.is_optional(name) else _ABSENT
+        if isinstance(value, str):
+            return [value]
+        if not isinstance(value, list | tuple | set | frozenset) or not all(isinstance(v, str) for v in value):
+            raise self.invalid(name, "expected a list of strings")
+        return list(value)
+
+
+def as_date(value: Any) -> date:
+    if isinstance(value, datetime):
+        return value.astimezone(CHINA).date() if value.tzinfo else value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            if len(text) == 10:
+                return date.fromisoformat(text)
+            return as_date(datetime.fromisoformat(text.replace("Z", "+00:00")))
+        except ValueError:
+            raise ValueError(f"cannot read date {value!r} (use YYYY-MM-DD)") from None
+    raise ValueError(f"expected a date, got {type(value).__name__}")
+
+
+# --- comparisons -----------------------------------------------------------------------------------
+
+
+def _show(value: Any, money: bool) -> str:
+    if money and isinstance(value, int) and not isinstance(value, bool):
+        return format_fen(value)
+    return str(value)
+
+
+def compare(c: s.Comparison, facts: Facts, semantics: Semantics) -> tuple[bool | None, str, str]:
+    """(holds or None if unknown, zh text, en text)."""
+    name = "+".join(c.facts)
+    zh_label = c.label_zh or name
+    en_label = c.label_en or name
+    if c.op in ("is_true", "is_false"):
+        value = facts.boolean(c.fact if isinstance(c.fact, str) else c.fact[0])
+        if value is _ABSENT:
+            return None, "", ""
+        holds = value is (c.op == "is_true")
+        return holds, f"{zh_label}={'是' if value else '否'}", f"{en_label}={'yes' if value else 'no'}"
+    if c.op in ("equals", "not_equals", "in", "not_in", "contains"):
+        value = facts.get(c.facts[0])
+        if value is _ABSENT:
+            return None, "", ""
+        if c.op == "equals":
+            holds = value == c.value
+        elif c.op == "not_equals":
+            holds = value != c.value
+        elif c.op == "in":
+            holds = value in c.value
+        elif c.op == "not_in":
+            holds = value not in c.value
+        else:
+            if not isinstance(value, list):
+                raise facts.invalid(c.facts[0], "expected a list")
+            holds = c.value in value
+        return (
+            holds,
+            f"{zh_label}={value}（应{OP_ZH[c.op]} {c.value}）",
+            f"{en_label}={value} (should be {OP_EN[c.op]} {c.value})",
+        )
+    # amount, count or ratio
+    money = c.value is None
+    parts = [facts.fen(n) if money else facts.number(n) for n in c.facts]
+    if any(p is _ABSENT for p in parts):
+        for n in (c.of, c.other):
+            if n:
+                facts.fen(n)
+        return None, "", ""
+    left = sum(parts)  # type: ignore[arg-type]
+    symbol = semantics.symbol(c.op)
+    if c.ratio is not None:
+        base = facts.fen(c.of)  # type: ignore[arg-type]
+        if base is _ABSENT:
+            return None, "", ""
+        if base <= 0:  # type: ignore[operator]
+            raise facts.invalid(c.of or "", "the base of a ratio must be a positive amount")
+        holds = semantics.ratio_holds(left, base, c.op, c.ratio)  # type: ignore[arg-type]
+        share = Fraction(left, base)  # type: ignore[arg-type]
+        return (
+            holds,
+            f"{zh_label}={format_fen(left)}，占{c.of}({format_fen(base)})的{format_ratio(share)}"  # type: ignore[arg-type]
+            f"，应{OP_ZH[c.op]}{format_ratio(c.ratio)}({symbol})",
+            f"{en_label}={format_fen(left)} is {format_ratio(share)} of {c.of} ({format_fen(base)}); "  # type: ignore[arg-type]
+            f"must be {OP_EN[c.op]} {format_ratio(c.ratio)} ({symbol})",
+        )
+    if c.other is not None:
+        bound = facts.fen(c.other)
+        if bound is _ABSENT:
+            return None, "", ""
+        bound_zh, bound_en = f"{c.other}({format_fen(bound)})", f"{c.other} ({format_fen(bound)})"  # type: ignore[arg-type]
+    else:
+        bound = c.amount if money else c.value
+        bound_zh = bound_en = _show(bound, money)
+    holds = semantics.compare(left, c.op, bound)  # type: ignore[arg-type]
+    wanted_zh = f"{bound_zh}{c.op}" if c.op in ("以上", "以下") else f"{OP_ZH[c.op]}{bound_zh}"
+    return (
+        holds,
+        f"{zh_label}={_show(left, money)}，应{wanted_zh}({symbol})",
+        f"{en_label}={_show(left, money)}, must be {OP_EN[c.op]} {bound_en} ({symbol})",
+    )
+
+
+def all_of(results: list[bool | None]) -> bool | None:
+    if any(r is False for r in results):
+        return False
+    if any(r is None for r in results):
+        return None
+    return True
+
+
+def any_of(results: list[bool | None]) -> bool | None:
+    if any(r is True for r in results):
+        return True
+    if any(r is None for r in results):
+        return None
+    return False
+
+
+class Undecided(Exception):
+    """Raised inside an evaluator when the known facts do not settle the rule."""
+
+
+def _settle(value: bool | None) -> bool:
+    if value is None:
+        raise Undecided
+    return value
+
+
+# --- kinds -----------------------------------------------------------------------------------------
+
+
+def threshold(rule: Rule, facts: Facts, semantics: Semantics) -> Result:
+    p: s.ThresholdParams = rule.params
+    if p.semantics is not None:
+        value = {"以上": semantics.symbol("以上"), "以下": semantics.symbol("以下")}
+        return Result(
+            "info",
+            value,
+            f"以上{value['以上']}本数，以下{value['以下']}本数",
+            f"以上 (at least) means {value['以上']}, 以下 (below) means {value['以下']}",
+            None,
+        )
+    checks = [compare(c, facts, semantics) for c in p.checks]
+    holds = _settle(all_of([c[0] for c in checks]) if p.mode == "all" else any_of([c[0] for c in checks]))
+    failing = [c for (ok, _, _), c in zip(checks, p.checks, strict=True) if ok is False]
+    shown = [(zh, en) for ok, zh, en in checks if ok is (True if holds else False)]
+    return Result(
+        "pass" if holds else "fail",
+        {"checks": [{"holds": ok, "zh": zh, "en": en} for ok, zh, en in checks]},
+        "；".join(zh for zh, _ in shown),
+        "; ".join(en for _, en in shown),
+        None if holds else failing[0].facts[0],
+    )
+
+
+def add_period(start: date, amount: int, unit: str) -> date:
+    """Chinese civil-law counting (民法典 第二百零一、二百零二条): the start day is not counted; a month or
+    year period ends on the corresponding day, or the month's last day when there is none."""
+    if unit == "calendar_days":
+        return start + timedelta(days=amount)
+    if unit == "working_days":
+        return work_calendar.add_working_days(start, amount)
+    if unit == "months":
+        return start + relativedelta(months=amount)
+    if unit == "years":
+        return start + relativedelta(years=amount)
+    raise ValueError(f"unknown unit {unit}")
+
+
+UNIT_ZH = {"calendar_days": "日", "working_days": "个工作日", "months": "个月", "years": "年"}
+UNIT_EN = {"calendar_days": "calendar days", "working_days": "working days", "months": "months", "years": "years"}
+
+
+def _annual_window(p: s.DeadlineParams, year: int) -> tuple[date | None, date]:
+    assert p.annual is not None
+    last = month_calendar.monthrange(year, p.annual.month)[1]
+    if p.annual.day is None:
+        return date(year, p.annual.month, 1), date(year, p.annual.month, last)
+    day = last if p.annual.day == "end" else min(p.annual.day, last)
+    return None, date(year, p.annual.month, day)
+
+
+def period_window(p: s.DeadlineParams, start: date) -> tuple[date | None, date | None]:
+    """(earliest, due) for a period deadline counted from `start`."""
+    earliest = add_period(start, p.not_before, p.unit) if p.not_before is not None and p.unit else None
+    due = add_period(start, p.within, p.unit) if p.within is not None and p.unit else None
+    if due is not None and p.roll_to_working_day:
+        due = work_calendar.next_working_day(due)
+    return earliest, due
+
+
+def deadline(rule: Rule, facts: Facts, semantics: Semantics) -> Result:
+    p: s.DeadlineParams = rule.params
+    if p.annual is not None:
+        if p.year_from:
+            raw = facts.get(p.year_from)
+            if raw is _ABSENT:
+                raise Undecided
+            if isinstance(raw, int) and not isinstance(raw, bool):
+                year = raw
+            else:
+                try:
+                    year = as_date(raw).year
+                except ValueError as exc:
+                    raise facts.invalid(p.year_from, f"expected a year or a date: {exc}") from None
+        else:
+            reference = facts.day(p.event, optional=True) if p.event else _ABSENT
+            if reference is _ABSENT:
+                reference = facts.day("as_of", optional=True)
+            if reference is _ABSENT:
+                facts.missing.append(p.event or "as_of")
+                raise Undecided
+            year = reference.year  # type: ignore[union-attr]
+        earliest, due = _annual_window(p, year + p.year_offset)
+        start = None
+    else:
+        start = facts.day(p.counts_from)  # type: ignore[arg-type]
+        if start is _ABSENT:
+            raise Undecided
+        earliest, due = period_window(p, start)  # type: ignore[arg-type]
+    value: dict[str, Any] = {
+        "start": start.isoformat() if isinstance(start, date) else None,
+        "earliest": earliest.isoformat() if earliest else None,
+        "due": due.isoformat() if due else None,
+        "unit": p.unit,
+    }
+    if p.unit == "working_days" and start is not None and due is not None:
+        value["official_calendar"] = work_calendar.is_known_year(start.year) and work_calendar.is_known_year(due.year)
+    window_zh = "".join(
+        [f"不早于{earliest.isoformat()}" if earliest else "", f"，不晚于{due.isoformat()}" if due else ""]
+    ).lstrip("，")
+    window_en = " and ".join(
+        [f"not before {earliest.isoformat()}" if earliest else "", f"by {due.isoformat()}" if due else ""]
+    ).strip(" and")
+    happened = facts.day(p.event, optional=True) if p.event else _ABSENT
+    if happened is not _ABSENT:
+        ok = (earliest is None or happened >= earliest) and (due is None or happened <= due)  # type: ignore[operator]
+        value["happened"] = happened.isoformat()  # type: ignore[union-attr]
+        return Result(
+            "pass" if ok else "fail",
+            value,
+            f"{p.event}={happened}，应{window_zh}",
+            f"{p.event}={happened}, must be {window_en}",
+            p.event,
+        )
+    as_of = facts.day("as_of", optional=True)
+    if as_of is not _ABSENT and due is not None and as_of > due:  # type: ignore[operator]
+        value["overdue_since"] = (due + timedelta(days=1)).isoformat()
+        return Result("fail", value, f"已逾期：应{window_zh}", f"overdue: due {due.isoformat()}", p.event)
+    return Result("info", value, f"应{window_zh}", f"must be {window_en}", p.event or p.counts_from)
+
+
+def list_rule(rule: Rule, facts: Facts, semantics: Semantics) -> Result:
+    p: s.ListParams = rule.params
+    tags = facts.tags(p.fact)
+    if tags is _ABSENT:
+        raise Undecided
+    by_tag = {tag: item for item in p.items for tag in item.tags()}
+    if p.mode == "allowed":
+        outside = [tag for tag in tags if tag not in by_tag]  # type: ignore[union-attr]
+        hits = [{"tag": tag, "item": None} for tag in outside]
+        if outside:
+            return Result(
+                "fail",
+                hits,
+                f"不在允许范围内：{'、'.join(outside)}",
+                f"outside the allowed items: {', '.join(outside)}",
+                p.fact,
+            )
+        return Result("pass", [], "均在允许范围内", "all within the allowed items", p.fact)
+    hits = []
+    for tag in tags:  # type: ignore[union-attr]
+        item = by_tag.get(tag)
+        if item is not None:
+            hits.append(
+                {
+                    "tag": tag,
+                    "item": item.id,
+                    "zh": item.zh,
+                    "en": item.en,
+                    "citation": item.citation or rule.citation,
+                }
+            )
+    if p.mode == "flag":
+        zh = "；".join(h["zh"] for h in hits) or "无"
+        en = "; ".join(h["en"] for h in hits) or "none"
+        return Result("info", hits, f"命中：{zh}", f"matches: {en}", p.fact)
+    if hits:
+        return Result(
+            "fail",
+            hits,
+            "；".join(f"{h['zh']}（{h['citation']}）" for h in hits),
+            "; ".join(f"{h['en']} ({h['citation']})" for h in hits),
+            p.fact,
+        )
+    return Result("pass", [], "未命中禁止情形", "no forbidden item", p.fact)
+
+
+def authority(rule: Rule, facts: Facts, semantics: Semantics, *, collective: bool | None = None) -> Result:
+    p: s.AuthorityParams = rule.params
+    amount = facts.fen(p.amount_fact)
+    if p.collective is not None:
+        if collective is None:
+            collective = bool(facts.boolean(p.collective.when, optional=True))
+        elif collective:
+            facts.used[p.collective.when] = True
+        if collective:
+            return Result(
+                "info",
+                list(p.collective.steps),
+                "集体审议：" + " → ".join(p.collective.steps),
+                "collective review: " + " → ".join(p.collective.steps),
+                p.collective.when,
+            )
+    if amount is _ABSENT:
+        raise Undecided
+    from shared.policy.amounts import Band
+
+    for band_def in p.bands:
+        band = Band(band_def.lower, band_def.upper)
+        if band.contains(amount, semantics):  # type: ignore[arg-type]
+            return Result(
+                "info",
+                list(band_def.steps),
+                f"{p.amount_fact}={format_fen(amount)}（{band.describe(semantics)}）："  # type: ignore[arg-type]
+                + " → ".join(band_def.steps),
+                f"{p.amount_fact}={format_fen(amount)}: " + " → ".join(band_def.steps),  # type: ignore[arg-type]
+                p.amount_fact,
+            )
+    raise AssertionError("bands are checked at load to cover every amount")
+
+
+def requirement(rule: Rule, facts: Facts, semantics: Semantics) -> Result:
+    p: s.RequirementParams = rule.params
+    needed = list(p.required)
+    states = []
+    for case in p.cases:
+        holds, _, _ = compare(case.when, facts, semantics)
+        states.append(holds)
+        if holds:
+            needed.extend(item for item in case.require if item not in needed)
+    if any(state is None for state in states):
+        # still read the supplied list so every missing fact is reported at once
+        if p.supplied_fact:
+            facts.tags(p.supplied_fact)
+        raise Undecided
+    if p.supplied_fact:
+        supplied = facts.tags(p.supplied_fact)
+        if supplied is _ABSENT:
+            raise Undecided
+        lacking = [item for item in needed if item not in supplied]  # type: ignore[operator]
+    else:
+        values = {item: facts.boolean(item) for item in needed}
+        if any(v is _ABSENT for v in values.values()):
+            raise Undecided
+        lacking = [item for item, v in values.items() if not v]
+    label = {k: v for k, v in p.labels.items()}
+    zh = "、".join(label[i].zh if i in label else i for i in lacking)
+    en = ", ".join(label[i].en if i in label else i for i in lacking)
+    if lacking:
+        return Result(
+            "fail",
+            {"missing": lacking, "required": needed},
+            f"缺少：{zh}",
+            f"missing: {en}",
+            p.supplied_fact or lacking[0],
+        )
+    return Result(
+        "pass", {"missing": [], "required": needed}, "要件齐全", "all required items present", p.supplied_fact
+    )
+
+
+def sanction(rule: Rule, facts: Facts, semantics: Semantics) -> Result:
+    p: s.SanctionParams = rule.params
+    checks = [compare(c, facts, semantics) for c in p.when]
+    combine = all_of if p.mode == "all" else any_of
+    triggered = _settle(combine([c[0] for c in checks]))
+    zh = "；".join(c[1] for c in checks)
+    en = "; ".join(c[2] for c in checks)
+    if not triggered:
+        return Result("pass", {"bars": [], "triggered": False}, f"未触发：{zh}", f"not triggered: {en}", None)
+    value: dict[str, Any] = {"bars": list(p.bars), "triggered": True, "until": None}
+    if p.duration and p.since_fact:
+        since = facts.day(p.since_fact)
+        if since is not _ABSENT:
+            value["until"] = add_period(since, p.duration.value, p.duration.unit).isoformat()  # type: ignore[arg-type]
+    if p.duration:
+        value["duration"] = {"value": p.duration.value, "unit": p.duration.unit}
+    if p.ladder:
+        current = facts.get(p.ladder_fact, optional=True) if p.ladder_fact else _ABSENT
+        if current is _ABSENT:
+            value["next_step"] = p.ladder[0]
+        else:
+            if current not in p.ladder:
+                raise facts.invalid(p.ladder_fact or "", f"expected one of {p.ladder}")
+            index = p.ladder.index(current)
+            value["next_step"] = p.ladder[min(index + 1, len(p.ladder) - 1)]
+        value["ladder"] = list(p.ladder)
+    bars_zh = "、".join(p.bars) if p.bars else value.get("next_step", "")
+    return Result(
+        "fail", value, f"{zh} → {bars_zh}", f"{en} → {', '.join(p.bars) or value.get('next_step')}", p.when[0].facts[0]
+    )
+
+
+def _target(target: Any) -> Any:
+    if isinstance(target, s.PathTarget):
+        return {"path": target.path, "steps": list(target.steps)}
+    return target
+
+
+def route(rule: Rule, facts: Facts, semantics: Semantics) -> Result:
+    p: s.RouteParams = rule.params
+    for case in p.cases:
+        parts = []
+        results_all = [compare(c, facts, semantics) for c in case.when]
+        results_any = [compare(c, facts, semantics) for c in case.when_any]
+        holds = all_of(
+            [all_of([r[0] for r in results_all])] + ([any_of([r[0] for r in results_any])] if results_any else [])
+        )
+        if holds is None:
+            raise Undecided
+        if holds:
+            parts = [r for r in results_all + results_any if r[0]]
+            target = _target(case.target)
+            name = target["path"] if isinstance(target, dict) else target
+            return Result(
+                "info",
+                target,
+                f"{'；'.join(r[1] for r in parts)} → {name}",
+                f"{'; '.join(r[2] for r in parts)} → {name}",
+                (case.when + case.when_any)[0].facts[0],
+            )
+    target = _target(p.default)
+    name = target["path"] if isinstance(target, dict) else target
+    return Result("info", target, f"→ {name}", f"→ {name}", None)
+
+
+EVALUATORS: dict[str, Callable[[Rule, Facts, Semantics], Result]] = {
+    "threshold": threshold,
+    "deadline": deadline,
+    "list": list_rule,
+    "authority_table": authority,
+    "requirement": requirement,
+    "sanction": sanction,
+    "route": route,
+}
+
+
+def run(rule: Rule, given: Mapping[str, Any], semantics: Semantics, **options: Any) -> tuple[Result, Facts]:
+    facts = Facts(rule, given)
+    evaluator = EVALUATORS[rule.kind]
+    if rule.applies_when:
+        conditions = [compare(c, facts, semantics) for c in rule.applies_when]
+        applies = all_of([c[0] for c in conditions])
+        if applies is None:
+            raise MissingFacts(rule.id, facts.missing)
+        if not applies:
+            failing = [c for c in conditions if c[0] is False]
+            return (
+                Result(
+                    "info",
+                    {"applicable": False},
+                    "不适用：" + "；".join(c[1] for c in failing),
+                    "not applicable: " + "; ".join(c[2] for c in failing),
+                    None,
+                ),
+                facts,
+            )
+    try:
+        result = evaluator(rule, facts, semantics, **options) if options else evaluator(rule, facts, semantics)
+    except Undecided:
+        raise MissingFacts(rule.id, facts.missing or list(rule.needs()[0])) from None
+    return result, facts

@@ -1,0 +1,449 @@
+"""Loading and validating pack files, resolving `extends`/`inherits`, and the per-date timeline of each pack."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from shared import clock
+from shared.policy.amounts import Band, check_bands
+from shared.policy.errors import PolicyError, UnknownPack
+from shared.policy.model import Rule
+from shared.policy.pack import SEMANTICS_RULE, Pack, PackDiff, _semantics, diff
+from shared.policy.schema import (
+    PACK_KEYS,
+    PARAMS_BY_KIND,
+    AuthorityParams,
+    ListParams,
+    PackHeader,
+    RoleDef,
+    RuleDef,
+)
+from shared.policy.sources import CitationError, SourceLibrary
+
+HERE = Path(__file__).parent
+PACKS_DIR = HERE / "packs"
+SOURCES_DIR = HERE / "sources"
+DEFAULT_PACK = "dazhou"
+
+
+def _loc(loc: tuple[Any, ...]) -> str:
+    text = ""
+    for part in loc:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else str(part)
+    return text
+
+
+def _from_validation(exc: ValidationError, *, file: str, rule_id: str | None, prefix: str = "") -> PolicyError:
+    first = exc.errors()[0]
+    loc = _loc(tuple(first.get("loc", ())))
+    where = ".".join(p for p in (prefix, loc) if p) or prefix or None
+    message = first.get("msg", "invalid")
+    more = len(exc.errors()) - 1
+    if more:
+        message += f" (and {more} more problem{'s' if more > 1 else ''})"
+    return PolicyError(message, file=file, rule_id=rule_id, field=where)
+
+
+@dataclass
+class _Parsed:
+    file: str
+    header: PackHeader
+    own: list[Rule]  # every version of every own rule (rules + history)
+    versions: list[Rule] = field(default_factory=list)  # own + inherited, resolved
+    roles: dict[str, RoleDef] = field(default_factory=dict)
+    views: list[Pack] = field(default_factory=list)
+
+
+class PackRegistry:
+    """All packs of a directory, loaded lazily once and validated together."""
+
+    def __init__(
+        self,
+        packs_dir: Path | str = PACKS_DIR,
+        sources_dir: Path | str = SOURCES_DIR,
+        default_id: str = DEFAULT_PACK,
+        *,
+        verify_sources: bool = True,
+    ) -> None:
+        self.packs_dir = Path(packs_dir)
+        self.sources = SourceLibrary(Path(sources_dir))
+        self.default_id = default_id
+        self.verify_sources = verify_sources
+        self._lock = threading.RLock()
+        self._parsed: dict[str, _Parsed] | None = None
+
+    # --- public ----------------------------------------------------------------------------------
+
+    def load_all(self) -> dict[str, Pack]:
+        """(Re)load and validate every pack; raise PolicyError naming file, rule and field. Call at start-up."""
+        with self._lock:
+            self._parsed = self._load()
+            return {pack_id: self.get(pack_id) for pack_id in self._parsed}
+
+    reload = load_all
+
+    def ids(self) -> list[str]:
+        return sorted(self._loaded())
+
+    def get(self, pack_id: str, at: date | None = None) -> Pack:
+        """The pack in force on `at` (default: today in China)."""
+        parsed = self._loaded()
+        if pack_id not in parsed:
+            raise UnknownPack(pack_id, sorted(parsed))
+        return self._view(pack_id, at or clock.today())
+
+    @property
+    def default(self) -> Pack:
+        return self.get(self.default_id)
+
+    def versions(self, pack_id: str) -> list[dict[str, Any]]:
+        """Every period of the pack, oldest first: version, effective_from, effective_until, rules, current."""
+        views = self._views(pack_id)
+        today = clock.today()
+        return [
+            {
+                "version": view.version,
+                "effective_from": view.effective_from.isoformat(),
+                "effective_until": view.effective_until.isoformat() if view.effective_until else None,
+                "rules": len(view.rules),
+                "current": view.in_force(today),
+            }
+            for view in views
+        ]
+
+    def history(self, pack_id: str) -> list[dict[str, Any]]:
+        """`versions` plus, for each after the first, the diff from the one before."""
+        views = self._views(pack_id)
+        out = []
+        for index, entry in enumerate(self.versions(pack_id)):
+            change: PackDiff | None = diff(views[index - 1], views[index]) if index else None
+            out.append({**entry, "changes": change.model_dump() if change else None})
+        return out
+
+    def by_version(self, pack_id: str, version: str) -> Pack:
+        for view in self._views(pack_id):
+            if view.version == version:
+                return view
+        raise PolicyError(f"pack {pack_id} has no version {version}")
+
+    # --- internals -------------------------------------------------------------------------------
+
+    def _loaded(self) -> dict[str, _Parsed]:
+        if self._parsed is None:
+            with self._lock:
+                if self._parsed is None:
+                    self._parsed = self._load()
+        return self._parsed
+
+    def _views(self, pack_id: str) -> list[Pack]:
+        parsed = self._loaded()
+        if pack_id not in parsed:
+            raise UnknownPack(pack_id, sorted(parsed))
+        return parsed[pack_id].views
+
+    def _view(self, pack_id: str, day: date) -> Pack:
+        views = self._views(pack_id)
+        for view in views:
+            if view.in_force(day):
+                return view
+        first = views[0].effective_from if views else None
+        raise PolicyError(f"pack {pack_id} has no rules in force on {day} (its rules start {first})")
+
+    def _load(self) -> dict[str, _Parsed]:
+        if not self.packs_dir.is_dir():
+            raise PolicyError(f"no pack directory {self.packs_dir}")
+        parsed: dict[str, _Parsed] = {}
+        for path in sorted(self.packs_dir.glob("*.yaml")):
+            item = self._parse_file(path)
+            parsed[item.header.pack] = item
+        if not parsed:
+            raise PolicyError(f"no packs in {self.packs_dir}")
+        if self.default_id not in parsed:
+            raise PolicyError(f"the default pack {self.default_id!r} is missing from {self.packs_dir}")
+        for pack_id in _topological(parsed):
+            self._resolve(parsed, pack_id)
+        return parsed
+
+    def _parse_file(self, path: Path) -> _Parsed:
+        file = path.name
+        try:
+            raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except yaml.YAMLError as exc:
+            raise PolicyError(f"not valid YAML: {exc}", file=file) from None
+        if not isinstance(raw, dict):
+            raise PolicyError("a pack file must be a mapping", file=file)
+        unknown = sorted(set(raw) - PACK_KEYS)
+        if unknown:
+            raise PolicyError(f"unknown top-level key(s) {unknown}", file=file, field=unknown[0])
+        try:
+            header = PackHeader.model_validate({k: v for k, v in raw.items() if k not in ("rules", "history")})
+        except ValidationError as exc:
+            raise _from_validation(exc, file=file, rule_id=None) from None
+        if header.pack != path.stem:
+            raise PolicyError(
+                f"pack id {header.pack!r} must match the file name {path.stem!r}", file=file, field="pack"
+            )
+        own: list[Rule] = []
+        seen: set[str] = set()
+        for section in ("rules", "history"):
+            entries = raw.get(section) or []
+            if section == "rules" and not entries and not header.inherits:
+                raise PolicyError("a pack needs rules (or inherits)", file=file, field="rules")
+            if not isinstance(entries, list):
+                raise PolicyError(f"`{section}` must be a list", file=file, field=section)
+            for index, entry in enumerate(entries):
+                rule = self._parse_rule(file, header, section, index, entry)
+                if section == "rules":
+                    if rule.id in seen:
+                        raise PolicyError("duplicate rule id", file=file, rule_id=rule.id, field="id")
+                    seen.add(rule.id)
+                own.append(rule)
+        return _Parsed(file=file, header=header, own=own)
+
+    def _parse_rule(self, file: str, header: PackHeader, section: str, index: int, entry: Any) -> Rule:
+        label = f"{section}[{index}]"
+        if not isinstance(entry, dict):
+            raise PolicyError("a rule must be a mapping", file=file, rule_id=label)
+        rule_id = entry.get("id") if isinstance(entry.get("id"), str) else label
+        try:
+            spec = RuleDef.model_validate(entry)
+        except ValidationError as exc:
+            raise _from_validation(exc, file=file, rule_id=rule_id) from None
+        try:
+            params = PARAMS_BY_KIND[spec.kind].model_validate(spec.params)
+        except ValidationError as exc:
+            raise _from_validation(exc, file=file, rule_id=rule_id, prefix="params") from None
+        if section == "history":
+            if spec.effective_from is None or spec.effective_until is None:
+                raise PolicyError(
+                    "a history entry needs effective_from and effective_until",
+                    file=file,
+                    rule_id=rule_id,
+                    field="effective_until" if spec.effective_from else "effective_from",
+                )
+        elif spec.effective_until is not None and spec.effective_until <= (
+            spec.effective_from or header.effective_from
+        ):
+            raise PolicyError(
+                "effective_until is not after effective_from", file=file, rule_id=rule_id, field="effective_until"
+            )
+        quotes = spec.quotes
+        return Rule(
+            id=spec.id,
+            pack=header.pack,
+            kind=spec.kind,
+            stage=spec.stage,
+            citation=spec.citation,
+            quote=" … ".join(q.strip() for q in quotes),
+            quotes=[q.strip() for q in quotes],
+            title_zh=spec.title_zh,
+            title_en=spec.title_en,
+            params=params,
+            effect=spec.effect,
+            note=spec.note,
+            optional_facts=spec.optional_facts,
+            applies_when=spec.applies_when,
+            effective_from=spec.effective_from or header.effective_from,
+            effective_until=spec.effective_until,
+        )
+
+    def _resolve(self, parsed: dict[str, _Parsed], pack_id: str) -> None:
+        item = parsed[pack_id]
+        header, file = item.header, item.file
+        roles: dict[str, RoleDef] = {}
+        versions = list(item.own)
+        own_ids = {rule.id for rule in item.own}
+        if header.extends:
+            parent = parsed[header.extends]
+            roles.update(parent.roles)
+            parent_ids = {rule.id for rule in parent.versions}
+            for rule_id in header.inherits:
+                if rule_id not in parent_ids:
+                    raise PolicyError(
+                        f"inherits {rule_id!r}, which {header.extends} does not have",
+                        file=file,
+                        rule_id=rule_id,
+                        field="inherits",
+                    )
+                if rule_id in own_ids:
+                    raise PolicyError(
+                        "rule both inherited and defined here (drop it from `inherits` to override)",
+                        file=file,
+                        rule_id=rule_id,
+                        field="inherits",
+                    )
+                for rule in parent.versions:
+                    if rule.id == rule_id:
+                        versions.append(rule.model_copy(update={"inherited": True, "inherited_from": header.extends}))
+        elif header.inherits:
+            raise PolicyError("`inherits` needs `extends`", file=file, field="inherits")
+        if len(set(header.inherits)) != len(header.inherits):
+            raise PolicyError("a rule is listed twice in `inherits`", file=file, field="inherits")
+        roles.update(header.roles)
+        item.roles = roles
+        item.versions = versions
+        _check_overlaps(file, versions)
+        semantics_rules = [r for r in versions if r.id == SEMANTICS_RULE]
+        for rule in item.own:
+            self._check_rule(file, rule, roles, semantics_rules)
+        item.views = _timeline(item, header)
+
+    def _check_rule(self, file: str, rule: Rule, roles: dict[str, RoleDef], semantics_rules: list[Rule]) -> None:
+        params = rule.params
+        if isinstance(params, AuthorityParams):
+            steps = [s for band in params.bands for s in band.steps]
+            if params.collective:
+                steps += params.collective.steps
+            unknown = sorted({s for s in steps if s not in roles})
+            if unknown:
+                raise PolicyError(
+                    f"approval step(s) {unknown} are not declared under `roles`",
+                    file=file,
+                    rule_id=rule.id,
+                    field="params.bands",
+                )
+            candidates = [r for r in semantics_rules if _overlaps(r, rule)] or [None]
+            for sem_rule in candidates:
+                problem = check_bands([Band(b.lower, b.upper) for b in params.bands], _semantics(sem_rule))
+                if problem:
+                    raise PolicyError(problem, file=file, rule_id=rule.id, field="params.bands")
+        if not self.verify_sources:
+            return
+        # (field of the citation, field of the quote, citation, quote or None)
+        checks: list[tuple[str, str, str, str | None]] = [("citation", "quote", rule.citation, q) for q in rule.quotes]
+        if isinstance(params, ListParams):
+            for index, list_item in enumerate(params.items):
+                at = f"params.items[{index}]"
+                citation = list_item.citation or rule.citation
+                if list_item.citation or list_item.quote:
+                    checks.append((f"{at}.citation", f"{at}.quote", citation, list_item.quote))
+        if isinstance(params, AuthorityParams):
+            for index, band in enumerate(params.bands):
+                if band.citation:
+                    checks.append((f"params.bands[{index}].citation", "", band.citation, None))
+            if params.collective and params.collective.citation:
+                checks.append(("params.collective.citation", "", params.collective.citation, None))
+        for citation_field, quote_field, citation, quote in checks:
+            try:
+                if quote is None:
+                    self.sources.check_citation(citation)
+                else:
+                    self.sources.check_quote(citation, quote)
+            except CitationError as exc:
+                where = quote_field if str(exc).startswith("quote") else citation_field
+                raise PolicyError(str(exc), file=file, rule_id=rule.id, field=where) from None
+
+
+def _overlaps(a: Rule, b: Rule) -> bool:
+    a_end = a.effective_until or date.max
+    b_end = b.effective_until or date.max
+    return (a.effective_from or date.min) < b_end and (b.effective_from or date.min) < a_end
+
+
+def _check_overlaps(file: str, versions: list[Rule]) -> None:
+    by_id: dict[str, list[Rule]] = {}
+    for rule in versions:
+        by_id.setdefault(rule.id, []).append(rule)
+    for rule_id, group in by_id.items():
+        for i, a in enumerate(group):
+            for b in group[i + 1 :]:
+                if _overlaps(a, b):
+                    raise PolicyError(
+                        f"two versions in force at once ({a.effective_from}–{a.effective_until} and "
+                        f"{b.effective_from}–{b.effective_until})",
+                        file=file,
+                        rule_id=rule_id,
+                        field="effective_until",
+                    )
+
+
+def _timeline(item: _Parsed, header: PackHeader) -> list[Pack]:
+    own_starts = [r.effective_from for r in item.own if r.effective_from] or [header.effective_from]
+    start = min([header.effective_from, *own_starts])
+    bounds = {start}
+    for rule in item.versions:
+        for day in (rule.effective_from, rule.effective_until):
+            if day and day > start:
+                bounds.add(day)
+    ordered = sorted(bounds)
+    views: list[Pack] = []
+    holder: dict[str, Any] = {}
+    for index, begin in enumerate(ordered):
+        end = ordered[index + 1] if index + 1 < len(ordered) else None
+        rules = [
+            r
+            for r in item.versions
+            if (r.effective_from or date.min) <= begin and (r.effective_until is None or begin < r.effective_until)
+        ]
+        if not rules:
+            continue
+        order = {rule_id: n for n, rule_id in enumerate(dict.fromkeys(r.id for r in item.versions))}
+        rules.sort(key=lambda r: order[r.id])
+        view = Pack(
+            pack_id=header.pack,
+            title_zh=header.title_zh,
+            title_en=header.title_en,
+            status=header.status,
+            source=header.source,
+            extends=header.extends,
+            roles=item.roles,
+            rules=rules,
+            effective_from=begin,
+            effective_until=end,
+            at=lambda pid, day: holder["registry_view"](day),
+            file=item.file,
+        )
+        if views and views[-1].version == view.version:
+            # same content across a boundary (e.g. a rule re-dated without change): one period
+            merged = views[-1]
+            merged.effective_until = end
+            continue
+        views.append(view)
+
+    def view_at(day: date) -> Pack:
+        for view in views:
+            if view.in_force(day):
+                return view
+        raise PolicyError(f"pack {header.pack} has no rules in force on {day} (its rules start {start})")
+
+    holder["registry_view"] = view_at
+    return views
+
+
+def _topological(parsed: dict[str, _Parsed]) -> list[str]:
+    order: list[str] = []
+    state: dict[str, str] = {}
+
+    def visit(pack_id: str, trail: list[str]) -> None:
+        if state.get(pack_id) == "done":
+            return
+        if state.get(pack_id) == "visiting":
+            raise PolicyError(
+                f"extends cycle: {' -> '.join([*trail, pack_id])}", file=parsed[pack_id].file, field="extends"
+            )
+        state[pack_id] = "visiting"
+        parent = parsed[pack_id].header.extends
+        if parent:
+            if parent not in parsed:
+                raise PolicyError(f"extends unknown pack {parent!r}", file=parsed[pack_id].file, field="extends")
+            visit(parent, [*trail, pack_id])
+        state[pack_id] = "done"
+        order.append(pack_id)
+
+    for pack_id in sorted(parsed):
+        visit(pack_id, [])
+    return order
+
+
+#: The registry services use: `from shared.policy import packs`.
+packs = PackRegistry()

@@ -1,0 +1,37 @@
+"""Fixtures for the policy tests: the real registry, and a scratch registry for broken or dated packs."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from shared.policy import Pack, PackRegistry
+from shared.policy.registry import PACKS_DIR, SOURCES_DIR
+
+WAN = 1_000_000  # fen per 万元
+
+
+@pytest.fixture(scope="session")
+def registry() -> PackRegistry:
+    registry = PackRegistry()
+    registry.load_all()
+    return registry
+
+
+@pytest.fixture(scope="session")
+def dazhou(registry: PackRegistry) -> Pack:
+    return registry.get("dazhou")
+
+
+@pytest.fixture
+def scratch(tmp_path: Path) -> Path:
+    """A copy of the real packs directory that a test may edit; returns its path."""
+    directory = tmp_path / "packs"
+    shutil.copytree(PACKS_DIR, directory)
+    return directory
+
+
+def scratch_registry(directory: Path) -> PackRegistry:
+    return PackRegistry(directory, SOURCES_DIR)
