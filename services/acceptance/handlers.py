@@ -18,7 +18,7 @@ from shared.uow import UnitOfWork
 
 subscriptions = Subscriptions()
 
-PRE_ACCEPTANCE_APPROVAL = "pre_acceptance_approval"  # 验收前置核准
+PRE_ACCEPTANCE_APPROVAL = "pre_acceptance_approval_letter"  # 验收前置核准复函
 ACCEPTANCE_REPORT = "acceptance_report"  # 履约验收报告
 
 

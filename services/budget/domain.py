@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from shared.policy import Decision, Pack
 
+#: The documents acceptance reports; the pack's rule says which of them payment needs.
+REQUIRED_DOCUMENTS = ("pre_acceptance_approval_letter", "acceptance_report")
+
 
 def release_decisions(pack: Pack, project, amount_fen: int) -> list[Decision]:
     """Payment needs acceptance with both documents (dazhou:第四十九条) and stays under the
@@ -11,10 +14,10 @@ def release_decisions(pack: Pack, project, amount_fen: int) -> list[Decision]:
     return [
         pack.decide(
             "budget.payment_requires_acceptance",
-            {"acceptance_documents": list(project.acceptance_documents), "accepted": project.accepted},
+            {item: item in project.acceptance_documents for item in REQUIRED_DOCUMENTS},
         ),
         pack.decide(
             "budget.estimate_ceiling",
-            {"requested_total_fen": project.released_fen + amount_fen, "estimate_fen": project.estimate_fen or 0},
+            {"total_investment_fen": project.released_fen + amount_fen, "approved_estimate_fen": project.estimate_fen or 0},
         ),
     ]
