@@ -366,13 +366,18 @@ def deadline(rule: Rule, facts: Facts, semantics: Semantics) -> Result:
                 facts.missing.append(p.event or "as_of")
                 raise Undecided
             year = reference.year  # type: ignore[union-attr]
+        if not 1900 <= year + p.year_offset <= 9998:
+            raise facts.invalid(p.year_from or p.event or "as_of", f"year {year} is out of range")
         earliest, due = _annual_window(p, year + p.year_offset)
         start = None
     else:
         start = facts.day(p.counts_from)  # type: ignore[arg-type]
         if start is _ABSENT:
             raise Undecided
-        earliest, due = period_window(p, start)  # type: ignore[arg-type]
+        try:
+            earliest, due = period_window(p, start)  # type: ignore[arg-type]
+        except (OverflowError, ValueError):
+            raise facts.invalid(p.counts_from or "", "the date is out of range") from None
     value: dict[str, Any] = {
         "start": start.isoformat() if isinstance(start, date) else None,
         "earliest": earliest.isoformat() if earliest else None,
@@ -538,7 +543,10 @@ def sanction(rule: Rule, facts: Facts, semantics: Semantics) -> Result:
     if p.duration and p.since_fact:
         since = facts.day(p.since_fact)
         if since is not _ABSENT:
-            value["until"] = add_period(since, p.duration.value, p.duration.unit).isoformat()  # type: ignore[arg-type]
+            try:
+                value["until"] = add_period(since, p.duration.value, p.duration.unit).isoformat()  # type: ignore[arg-type]
+            except (OverflowError, ValueError):
+                raise facts.invalid(p.since_fact, "the date is out of range") from None
     if p.duration:
         value["duration"] = {"value": p.duration.value, "unit": p.duration.unit}
     if p.ladder:

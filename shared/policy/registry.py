@@ -282,9 +282,16 @@ class PackRegistry:
                         rule_id=rule_id,
                         field="inherits",
                     )
-                for rule in parent.versions:
-                    if rule.id == rule_id:
-                        versions.append(rule.model_copy(update={"inherited": True, "inherited_from": header.extends}))
+                borrowed = sorted(
+                    (rule for rule in parent.versions if rule.id == rule_id),
+                    key=lambda rule: rule.effective_from or date.min,
+                )
+                for index, rule in enumerate(borrowed):
+                    update: dict[str, Any] = {"inherited": True, "inherited_from": header.extends}
+                    if index == 0 and rule.effective_from and rule.effective_from > header.effective_from:
+                        # the child's own regulation decides when the borrowed numbers start to apply there
+                        update["effective_from"] = header.effective_from
+                    versions.append(rule.model_copy(update=update))
         elif header.inherits:
             raise PolicyError("`inherits` needs `extends`", file=file, field="inherits")
         if len(set(header.inherits)) != len(header.inherits):
@@ -294,6 +301,15 @@ class PackRegistry:
         item.versions = versions
         _check_overlaps(file, versions)
         semantics_rules = [r for r in versions if r.id == SEMANTICS_RULE]
+        if not semantics_rules:
+            user = next((r for r in versions if _uses_yishang_yixia(r)), None)
+            if user is not None:
+                raise PolicyError(
+                    f"uses 以上/以下 but the pack has no {SEMANTICS_RULE} rule: define one or inherit it",
+                    file=file,
+                    rule_id=user.id,
+                    field="params",
+                )
         for rule in item.own:
             self._check_rule(file, rule, roles, semantics_rules)
         item.views = _timeline(item, header)
@@ -342,6 +358,13 @@ class PackRegistry:
             except CitationError as exc:
                 where = quote_field if str(exc).startswith("quote") else citation_field
                 raise PolicyError(str(exc), file=file, rule_id=rule.id, field=where) from None
+
+
+def _uses_yishang_yixia(rule: Rule) -> bool:
+    if isinstance(rule.params, AuthorityParams):
+        return True
+    dumped = rule.params.model_dump(mode="json", by_alias=True)
+    return any(op in str(dumped) for op in ("'以上'", "'以下'"))
 
 
 def _overlaps(a: Rule, b: Rule) -> bool:

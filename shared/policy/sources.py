@@ -157,6 +157,8 @@ class SourceLibrary:
     def __init__(self, directory: Path) -> None:
         self.directory = directory
         self._raw: dict[str, str] = {}
+        self._text: dict[str, str] = {}
+        self._normal: dict[str, str] = {}
 
     def ids(self) -> list[str]:
         return sorted(p.stem for p in self.directory.glob("*.txt"))
@@ -171,7 +173,14 @@ class SourceLibrary:
 
     def text(self, pack_id: str) -> str:
         """The source with readings stripped (line structure kept, for citation resolution)."""
-        return strip_readings(self.raw(pack_id))
+        if pack_id not in self._text:
+            self._text[pack_id] = strip_readings(self.raw(pack_id))
+        return self._text[pack_id]
+
+    def normalised(self, pack_id: str) -> str:
+        if pack_id not in self._normal:
+            self._normal[pack_id] = normalise(self.raw(pack_id))
+        return self._normal[pack_id]
 
     def check_citation(self, citation: str) -> list[Span]:
         pack_id, refs = split_citation(citation)
@@ -184,7 +193,7 @@ class SourceLibrary:
         needle = normalise(quote)
         if not needle:
             raise CitationError("empty quote")
-        if needle not in normalise(text):
+        if needle not in self.normalised(pack_id):
             raise CitationError(f"quote not found verbatim in {pack_id}.txt: {quote[:40]!r}…")
         spans = self.check_citation(citation)
         if not any(needle in normalise(text[span.start : span.end]) for span in spans):
