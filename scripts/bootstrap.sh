@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what govproj needs on a fresh Debian machine, and nothing twice:
 #   the Python venv (.venv) with the pinned dependencies, a JDK and Maven for the Kafka broker,
-#   the Kafka jars from Maven Central; with --test also PostgreSQL and Chromium for the test suite.
+#   the Kafka jars from Maven Central; with --test also PostgreSQL, Chromium and Prometheus for the tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -47,4 +47,5 @@ bash deploy/local/kafka/kafka.sh fetch
 if [ $want_test = 1 ]; then
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || apt_install postgresql
   command -v chromium >/dev/null || apt_install chromium
+  command -v prometheus >/dev/null || apt_install prometheus
 fi
