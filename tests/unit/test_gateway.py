@@ -1,0 +1,72 @@
+"""The gateway alone: dev sign-in, a service that is down, and the timeline of an unknown project."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from services.gateway.main import create_app
+from shared.auth import Role, verify_token
+from shared.settings import Settings
+from tests.support.infra import free_port
+
+SECRET = "gateway-unit-test-secret-32-bytes-long"
+
+
+@pytest.fixture
+def client():
+    down = {
+        name: f"http://127.0.0.1:{free_port()}"
+        for name in ("gateway", "intake", "review", "budget", "procurement", "acceptance", "catalog")
+    }
+    settings = Settings(service="gateway", jwt_secret=SECRET, service_urls=down)
+    with TestClient(create_app(settings)) as client:
+        yield client
+
+
+def sign_in(client: TestClient, username: str, password: str = "govproj"):
+    return client.post("/api/auth/token", json={"username": username, "password": password})
+
+
+def test_seeded_users_sign_in_with_their_role_and_unit(client):
+    body = sign_in(client, "edu").json()
+    principal = verify_token(body["access_token"], SECRET)
+    assert principal.roles == {Role.UNIT} and principal.unit == "达州市教育局"
+    assert verify_token(sign_in(client, "bureau_secret").json()["access_token"], SECRET).cleared
+    users = client.get("/api/auth/users").json()
+    assert {"unit", "data_bureau", "finance", "mayor", "standing_committee", "expert"} <= {
+        role for user in users for role in user["roles"]
+    }
+
+
+def test_wrong_password_or_user_is_a_401_problem(client):
+    for username, password in (("edu", "nope"), ("nobody", "govproj")):
+        response = sign_in(client, username, password)
+        assert response.status_code == 401
+        assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_the_dev_issuer_is_off_in_production():
+    settings = Settings(service="gateway", env="prod", jwt_secret=SECRET)
+    with TestClient(create_app(settings)) as client:
+        assert sign_in(client, "edu").status_code == 404
+
+
+def test_a_service_that_is_down_is_a_503_problem_not_a_500(client):
+    token = sign_in(client, "bureau").json()["access_token"]
+    response = client.get("/api/review/projects/P-1", headers={"authorization": f"Bearer {token}"})
+    assert response.status_code == 503 and response.json()["type"].endswith("/service-unavailable")
+    timeline = client.get("/api/projects/P-1/timeline", headers={"authorization": f"Bearer {token}"})
+    assert timeline.status_code == 200 and set(timeline.json()["unavailable"]) == {
+        "intake",
+        "review",
+        "budget",
+        "procurement",
+        "acceptance",
+        "catalog",
+    }
+    assert client.get("/readyz").status_code == 503
+
+
+def test_the_timeline_needs_a_token(client):
+    assert client.get("/api/projects/P-1/timeline").status_code == 401
