@@ -112,17 +112,25 @@ class EventConsumer:
                 delay = min(delay * 2, 5.0)
 
     async def _consume(self, consumer: AIOKafkaConsumer) -> None:
+        """Partitions of a batch are handled concurrently, each in order; offsets are committed once
+        for the whole batch after every record's DB commit. A crash before that redelivers the batch,
+        and the inbox turns the redelivered records into duplicates."""
         while True:
-            batches = await consumer.getmany(timeout_ms=500, max_records=200)
+            batches = await consumer.getmany(timeout_ms=500, max_records=500)
+            if not batches:
+                continue
+            await asyncio.gather(*(self._process_partition(records) for records in batches.values()))
+            await consumer.commit({partition: records[-1].offset + 1 for partition, records in batches.items()})
             for partition, records in batches.items():
-                for record in records:
-                    await self.process(record)
-                    if self.after_db_commit is not None:
-                        await self.after_db_commit(record)
-                    await consumer.commit({partition: record.offset + 1})
                 highwater = consumer.highwater(partition)
-                if highwater is not None and records:
+                if highwater is not None:
                     CONSUMER_LAG.labels(self.service, partition.topic).set(max(highwater - records[-1].offset - 1, 0))
+
+    async def _process_partition(self, records: list[ConsumerRecord]) -> None:
+        for record in records:
+            await self.process(record)
+            if self.after_db_commit is not None:
+                await self.after_db_commit(record)
 
     async def process(self, record: ConsumerRecord) -> str:
         """Handle one record; returns the outcome. Retries in place (keeping the partition's
