@@ -58,11 +58,11 @@ class Comparison(Strict):
     op: str = Field(
         description="以上 以下 超过 不超过 不低于 低于 不满 at_least above at_most below " + " ".join(VALUE_OPS)
     )
-    amount: Amount | None = None
-    ratio: Ratio | None = None
-    of: FactName | None = None
-    other: FactName | None = None
-    value: Any = None
+    amount: Amount | None = Field(default=None, description="int fen or '30万元'")
+    ratio: Ratio | None = Field(default=None, description="'10%' or '0.1': fact / `of` compared with it")
+    of: FactName | None = Field(default=None, description="the base fact of a ratio")
+    other: FactName | None = Field(default=None, description="compare with another (money) fact")
+    value: Any = Field(default=None, description="a count, or the value(s) for equals / in / contains")
     label_zh: str | None = None
     label_en: str | None = None
 
@@ -119,7 +119,7 @@ class ThresholdParams(Strict):
 
     checks: list[Comparison] = Field(default_factory=list)
     mode: Literal["all", "any"] = "all"
-    semantics: Semantics | None = None
+    semantics: Semantics | None = Field(default=None, description="only in the thresholds.semantics rule")
 
     @model_validator(mode="after")
     def _one(self) -> ThresholdParams:
@@ -189,7 +189,7 @@ class ListParams(Strict):
     """`forbidden`: every hit fails; `allowed`: every tag outside the items fails; `flag`: hits are info."""
 
     mode: Literal["forbidden", "allowed", "flag"]
-    fact: FactName
+    fact: FactName = Field(description="a list-of-strings fact (tags)")
     items: list[ListItem] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -219,8 +219,8 @@ class CollectiveReview(Strict):
 
 
 class AuthorityParams(Strict):
-    amount_fact: FactName
-    bands: list[AuthorityBand] = Field(min_length=1)
+    amount_fact: FactName = Field(description="the amount (fen) that picks the band")
+    bands: list[AuthorityBand] = Field(min_length=1, description="from 0 upwards, covering every amount once")
     collective: CollectiveReview | None = None
 
 
@@ -237,10 +237,10 @@ class ItemLabel(Strict):
 class RequirementParams(Strict):
     """Required items. With `supplied_fact` they must appear in that list fact; without, each is a boolean fact."""
 
-    supplied_fact: FactName | None = None
-    required: list[str] = Field(default_factory=list)
-    cases: list[RequirementCase] = Field(default_factory=list)
-    labels: dict[str, ItemLabel] = Field(default_factory=dict)
+    supplied_fact: FactName | None = Field(default=None, description="list fact of what was supplied")
+    required: list[str] = Field(default_factory=list, description="always required")
+    cases: list[RequirementCase] = Field(default_factory=list, description="required when a condition holds")
+    labels: dict[str, ItemLabel] = Field(default_factory=dict, description="item → {zh, en} for messages")
 
     @model_validator(mode="after")
     def _some(self) -> RequirementParams:
@@ -329,22 +329,26 @@ PARAMS_BY_KIND: dict[str, type[Strict]] = {
 class RuleDef(Strict):
     """A rule as written in a pack file (params are checked by the kind's own model afterwards)."""
 
-    id: str = Field(pattern=RULE_ID.pattern)
-    stage: Stage
+    id: str = Field(pattern=RULE_ID.pattern, description="stable dotted id, e.g. approval.authority")
+    stage: Stage = Field(description="the stage whose service applies it; general = everywhere")
     kind: Kind
-    citation: str = Field(pattern=CITATION.pattern)
-    quote: str | list[str]
+    citation: str = Field(pattern=CITATION.pattern, description="<pack>:<article>, e.g. dazhou:第十条")
+    quote: str | list[str] = Field(description="verbatim excerpt(s) of the cited article")
     title_zh: str = Field(min_length=1)
     title_en: str = Field(min_length=1)
-    params: dict[str, Any]
-    effect: Effect | None = None
-    note: str | None = None
-    optional_facts: list[FactName] = Field(default_factory=list)
+    params: dict[str, Any] = Field(description="the kind's params (see below)")
+    effect: Effect | None = Field(
+        default=None,
+        description="what a failing decision means: out_of_scope reject not_admitted bar block needs_approval "
+        "escalate overdue route info",
+    )
+    note: str | None = Field(default=None, description="how the rule reads the text where it is unclear")
+    optional_facts: list[FactName] = Field(default_factory=list, description="facts the rule may go without")
     applies_when: list[Comparison] = Field(
         default_factory=list, description="preconditions (all); when one is false the decision is 'not applicable'"
     )
-    effective_from: date | None = None
-    effective_until: date | None = None
+    effective_from: date | None = Field(default=None, description="default: the pack's effective_from")
+    effective_until: date | None = Field(default=None, description="replaced from this date (exclusive)")
 
     @model_validator(mode="after")
     def _quote(self) -> RuleDef:
@@ -368,15 +372,15 @@ class RoleDef(Strict):
 class PackHeader(Strict):
     """Everything in a pack file except the rules (validated first, so errors point at the header)."""
 
-    pack: str = Field(pattern=NAME.pattern)
+    pack: str = Field(pattern=NAME.pattern, description="the pack id = the file name without .yaml")
     title_zh: str = Field(min_length=1)
     title_en: str | None = None
-    source: str = Field(pattern=r"^[a-z][a-z0-9_]*\.txt$")
-    effective_from: date
+    source: str = Field(pattern=r"^[a-z][a-z0-9_]*\.txt$", description="the regulation text in sources/")
+    effective_from: date = Field(description="when the regulation took effect (default for its rules)")
     status: Literal["in_force", "draft", "interpretation"] = "in_force"
-    extends: str | None = None
-    inherits: list[str] = Field(default_factory=list)
-    roles: dict[str, RoleDef] = Field(default_factory=dict)
+    extends: str | None = Field(default=None, description="parent pack id (normally dazhou)")
+    inherits: list[str] = Field(default_factory=list, description="parent rule ids taken unchanged")
+    roles: dict[str, RoleDef] = Field(default_factory=dict, description="role id → {zh, en}; used by approval steps")
     note: str | None = None
 
 

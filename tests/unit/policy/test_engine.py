@@ -175,10 +175,10 @@ def test_mixed_project_route(dazhou: Pack, it_fen: int, target: str) -> None:
 
 def test_acceptance_path(dazhou: Pack) -> None:
     decision = dazhou.decide("acceptance.path", {})
-    assert decision.value == {
-        "path": "dazhou_acceptance",
-        "steps": ["pre_acceptance_approval", "performance_acceptance"],
-    }
+    assert decision.value["path"] == "dazhou_acceptance"
+    # 第四十八条: pre-acceptance approval by the bureau, then performance acceptance by the unit (a trial run
+    # step before them is the acceptance service's choice)
+    assert decision.value["steps"][-2:] == ["pre_acceptance_approval", "performance_acceptance"]
     assert decision.citation == "dazhou:第四十七条–第四十九条"
 
 
