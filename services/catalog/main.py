@@ -1,7 +1,11 @@
-"""The catalog service (系统目录): `uvicorn services.catalog.main:app`."""
+"""The catalog service (系统目录): `uvicorn services.catalog.main:app`.
 
-from services.catalog.api import router
+Rooms (systems, monitoring, evaluations, O&M; later oversight, data operations, reports) each bring
+their routers, consumers (on the shared `subscriptions`) and sweepers; this file only composes them."""
+
+from services.catalog.api import ROUTERS
 from services.catalog.handlers import subscriptions
+from services.catalog.sweepers import SWEEPERS
 from services.catalog.tables import schema
 from shared.service import create_service_app
 
@@ -9,7 +13,8 @@ app = create_service_app(
     "catalog",
     schema,
     subscriptions,
-    [router],
+    ROUTERS,
     title="govproj catalog 系统目录",
     description="The system catalog, information resources, monthly monitoring, evaluation, O&M and retirement.",
+    sweepers=SWEEPERS,
 )

@@ -1,10 +1,11 @@
-"""Catalog's API models."""
+"""Catalog's API models: SystemPublic / MonitoringBatch / EvaluationCreate / ... (XCreate / XPublic)."""
 
 from __future__ import annotations
 
 from datetime import date
+from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
 
 class SystemPublic(BaseModel):
@@ -16,8 +17,169 @@ class SystemPublic(BaseModel):
     secret: bool
     state: str
     registered_on: date
+    origin: str = "acceptance"
+    category: str | None = None
+    deployment: str | None = None
+    mlps_level: int | None = None
+    crypto_status: str = "unknown"
+    security_status: str = "unknown"
+    data_sharing_status: str = "unknown"
+    went_live_on: date | None = None
+    abnormal_since: date | None = None
+    zombie_since: date | None = None
+    evaluation_failed_since: date | None = None
+    retired_on: date | None = None
+    retirement_reason: str | None = None
 
 
 class SystemsPublic(BaseModel):
     items: list[SystemPublic]
     next_cursor: str | None
+
+
+class ImportReport(BaseModel):
+    """Per-row report of a stock-system import: good rows are in the catalog, bad rows are listed."""
+
+    id: str
+    rows: int
+    imported: int
+    already_in_catalog: int
+    rejected: int
+    errors: list[dict[str, Any]]
+
+
+class MonthlyFigureIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    system_id: str = Field(min_length=1, max_length=64)
+    month: str = Field(description="YYYY-MM, an ended month")
+    usage_count: StrictInt = Field(ge=0, description="uses (visits, calls, transactions) in the month")
+    availability_bp: StrictInt = Field(ge=0, le=10000, description="availability in basis points (10000 = 100%)")
+
+
+class MonitoringBatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    figures: list[MonthlyFigureIn] = Field(min_length=1, max_length=10000)
+
+
+class MonitoringReport(BaseModel):
+    """Per-row outcome: `stored`, `updated` (a correction), `unchanged` (an idempotent repeat) or an error."""
+
+    received: int
+    stored: int
+    updated: int
+    unchanged: int
+    rejected: int
+    results: list[dict[str, Any]]
+
+
+class SanctionPublic(BaseModel):
+    unit: str
+    jurisdiction: str
+    rule_id: str
+    citation: str
+    cause: str
+    system_id: str | None
+    since: date
+    until: date | None
+    status: str
+    cleared_on: date | None
+
+
+class EvaluationCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["self_evaluation", "post_evaluation", "operation_evaluation"]
+    passed: StrictBool
+    score: StrictInt | None = Field(default=None, ge=0, le=100)
+    report_ref: str | None = Field(default=None, max_length=300)
+
+
+class MonitoringReportCreate(BaseModel):
+    """A construction-period performance monitoring report (绩效监控报告, dazhou:第五十一条)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    report_year: StrictInt
+    report_ref: str | None = Field(default=None, max_length=300)
+
+
+class EvaluationPublic(BaseModel):
+    id: int
+    system_id: str
+    kind: str
+    rule_id: str
+    citation: str
+    earliest_on: date | None
+    due_on: date | None
+    status: str
+    passed: bool | None
+    score: int | None
+    on_time: bool | None
+    completed_on: date | None
+
+
+class ResourceCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=300)
+    fields: list[str] = Field(default_factory=list, max_length=500)
+    sharing_level: Literal["unconditional", "conditional", "not_shared"]
+    open_to_public: StrictBool = False
+    not_shared_reason: str | None = Field(default=None, max_length=1000, description="the legal basis")
+    published_on: date | None = Field(default=None, description="published in the shared data catalog")
+
+
+class ResourcePublic(BaseModel):
+    id: str
+    system_id: str
+    name: str
+    fields: list[str]
+    sharing_level: str
+    open_to_public: bool
+    not_shared_reason: str | None
+    published_on: date | None
+
+
+class OmPlanCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    year: StrictInt
+    service_kind: str = Field(description="daily (日常运维) or key (重点运维/迭代升级)")
+    plans: list[str] = Field(default_factory=list, description="quality_plan, operation_plan, security_plan, ...")
+
+
+class OmReportCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    year: StrictInt
+    summary: str = Field(default="", max_length=5000)
+
+
+class SecurityUpdate(BaseModel):
+    """Crypto and security status as found by the crypto administration, police or cyberspace office."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    crypto_status: Literal["passed", "failed", "unknown"] | None = None
+    security_status: Literal["passed", "failed", "hazard", "unknown"] | None = None
+
+
+class RetirementCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Literal["permanent_stop", "redundant", "replaced_by_common_system", "merged"]
+    filed_with_finance: StrictBool = False
+    filed_with_bureau: StrictBool = False
+
+
+class FundingEligibility(BaseModel):
+    """Budget's question: is this system in the catalog, and may it get money (dazhou:第二十一条, 第五十七条)."""
+
+    system_id: str | None
+    project_id: str | None
+    in_system_catalog: bool
+    state: str | None
+    om_funding_allowed: bool
+    reasons: list[dict[str, Any]]

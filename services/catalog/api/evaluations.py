@@ -1,0 +1,99 @@
+"""Routes of performance evaluation (绩效评价) and construction monitoring reports (绩效监控报告)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import sqlalchemy as sa
+from fastapi import APIRouter, Header, Query
+
+from services.catalog.api.common import PREFIX, TAGS, Evaluators, Readers, UnitOrBureau, idempotent
+from services.catalog.handlers import evaluations as handlers
+from services.catalog.handlers.common import load
+from services.catalog.schemas import EvaluationCreate, EvaluationPublic, MonitoringReportCreate
+from services.catalog.tables import Evaluation
+from shared.auth import Principal
+from shared.errors import not_found
+from shared.service import Runtime
+
+router = APIRouter(prefix=PREFIX, tags=TAGS)
+
+
+def public(evaluation: Evaluation) -> EvaluationPublic:
+    return EvaluationPublic(**evaluation.model_dump(include=set(EvaluationPublic.model_fields)))
+
+
+@router.get("/systems/{system_id}/evaluations", response_model=list[EvaluationPublic])
+async def list_evaluations(system_id: str, runtime: Runtime, principal: Annotated[Principal, Readers]):
+    async with runtime.unit_of_work() as uow:
+        system = await load(uow, system_id)
+        if not principal.can_see_unit(system.unit):
+            raise not_found("system", system_id)
+        return [public(e) for e in await handlers.list_for(uow, system_id)]
+
+
+@router.post(
+    "/systems/{system_id}/evaluations",
+    status_code=201,
+    response_model=EvaluationPublic,
+    summary="File an evaluation's result (self-evaluation, post-evaluation, Quzhou's 1-year evaluation)",
+)
+async def file_evaluation(
+    system_id: str,
+    command: EvaluationCreate,
+    runtime: Runtime,
+    principal: Annotated[Principal, Evaluators],
+    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+):
+    async def action(uow):
+        evaluation = await handlers.complete(uow, system_id, principal=principal, **command.model_dump())
+        await uow.session.flush()
+        return public(evaluation).model_dump(mode="json")
+
+    body = {"system": system_id, **command.model_dump(mode="json")}
+    return await idempotent(runtime, idempotency_key, principal, body, 201, action)
+
+
+@router.post(
+    "/projects/{project_id}/monitoring-reports",
+    status_code=201,
+    response_model=EvaluationPublic,
+    summary="File the yearly performance monitoring report during construction (dazhou:第五十一条)",
+)
+async def file_monitoring_report(
+    project_id: str,
+    command: MonitoringReportCreate,
+    runtime: Runtime,
+    principal: Annotated[Principal, UnitOrBureau],
+    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+):
+    async def action(uow):
+        evaluation = await handlers.file_construction_report(
+            uow, project_id, command.report_year, command.report_ref, principal
+        )
+        return public(evaluation).model_dump(mode="json")
+
+    body = {"project": project_id, **command.model_dump(mode="json")}
+    return await idempotent(runtime, idempotency_key, principal, body, 201, action)
+
+
+@router.get("/evaluations", response_model=list[EvaluationPublic], summary="Evaluations due (or all), oldest due first")
+async def evaluations_due(
+    runtime: Runtime,
+    principal: Annotated[Principal, Readers],
+    status: str = Query(default="due"),
+    kind: str | None = None,
+    limit: int = Query(default=100, ge=1, le=500),
+    cursor: int | None = Query(default=None, description="the last id of the previous page"),
+):
+    query = sa.select(Evaluation).order_by(Evaluation.id).limit(limit)
+    if status != "all":
+        query = query.where(Evaluation.status == status)
+    if kind is not None:
+        query = query.where(Evaluation.kind == kind)
+    if not principal.can_see_unit(""):
+        query = query.where(Evaluation.unit == principal.unit)
+    if cursor is not None:
+        query = query.where(Evaluation.id > cursor)
+    async with runtime.unit_of_work() as uow:
+        return [public(e) for e in await uow.session.scalars(query)]

@@ -1,0 +1,62 @@
+"""Routes of O&M (运维): plans and yearly reports."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header
+
+from services.catalog.api.common import PREFIX, TAGS, Readers, UnitOrBureau, idempotent
+from services.catalog.handlers import operations as handlers
+from services.catalog.handlers.common import load
+from services.catalog.schemas import OmPlanCreate, OmReportCreate
+from shared.auth import Principal
+from shared.errors import not_found
+from shared.service import Runtime
+
+router = APIRouter(prefix=PREFIX, tags=TAGS)
+
+
+@router.post("/systems/{system_id}/om-plans", status_code=201, summary="运维方案 File O&M plans (fengxian:第二十八条)")
+async def file_om_plan(
+    system_id: str,
+    command: OmPlanCreate,
+    runtime: Runtime,
+    principal: Annotated[Principal, UnitOrBureau],
+    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+):
+    async def action(uow):
+        plan = await handlers.file_om_plan(uow, system_id, command, principal)
+        await uow.session.flush()
+        return plan.model_dump(mode="json")
+
+    body = {"system": system_id, **command.model_dump(mode="json")}
+    return await idempotent(runtime, idempotency_key, principal, body, 201, action)
+
+
+@router.post(
+    "/systems/{system_id}/om-reports", status_code=201, summary="运维服务情况报表 Yearly O&M report (suqian:(八))"
+)
+async def file_om_report(
+    system_id: str,
+    command: OmReportCreate,
+    runtime: Runtime,
+    principal: Annotated[Principal, UnitOrBureau],
+    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+):
+    async def action(uow):
+        report = await handlers.file_om_report(uow, system_id, command, principal)
+        await uow.session.flush()
+        return report.model_dump(mode="json")
+
+    body = {"system": system_id, **command.model_dump(mode="json")}
+    return await idempotent(runtime, idempotency_key, principal, body, 201, action)
+
+
+@router.get("/systems/{system_id}/om-reports", summary="A system's yearly O&M reports")
+async def om_reports(system_id: str, runtime: Runtime, principal: Annotated[Principal, Readers]) -> list[dict]:
+    async with runtime.unit_of_work() as uow:
+        system = await load(uow, system_id)
+        if not principal.can_see_unit(system.unit):
+            raise not_found("system", system_id)
+        return [r.model_dump(mode="json") for r in await handlers.om_reports_of(uow, system_id)]

@@ -1,0 +1,258 @@
+"""Routes of the system catalog (系统目录): read, import stock systems, security status, retirement,
+information resources, and budget's funding question."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import sqlalchemy as sa
+from fastapi import APIRouter, Header, Query, Request
+
+from services.catalog.api.common import (
+    PREFIX,
+    TAGS,
+    FundingAskers,
+    Importers,
+    Readers,
+    SecurityAuthorities,
+    UnitOrBureau,
+    body_hash,
+    idempotent,
+    public,
+)
+from services.catalog.domain import stock
+from services.catalog.handlers import operations as operation_handlers
+from services.catalog.handlers import systems as handlers
+from services.catalog.handlers.common import load, subject
+from services.catalog.schemas import (
+    FundingEligibility,
+    ImportReport,
+    ResourceCreate,
+    ResourcePublic,
+    RetirementCreate,
+    SecurityUpdate,
+    SystemPublic,
+    SystemsPublic,
+)
+from services.catalog.tables import ImportBatch, System
+from shared.auth import Principal, ensure_unit_access
+from shared.errors import Problem, not_found
+from shared.service import Runtime
+
+router = APIRouter(prefix=PREFIX, tags=TAGS)
+
+
+@router.get("/projects/{project_id}", summary="The project's systems in the catalog")
+async def get_project(project_id: str, runtime: Runtime, principal: Annotated[Principal, Readers]) -> dict:
+    async with runtime.unit_of_work() as uow:
+        rows = await uow.session.scalars(sa.select(System).where(System.project_id == project_id).order_by(System.id))
+        systems = list(rows)
+    visible = [s for s in systems if principal.can_see_unit(s.unit)]
+    if not visible:
+        raise not_found("catalogued project", project_id)
+    return {"project_id": project_id, "stage": "in_catalog", "systems": [public(s, principal) for s in visible]}
+
+
+@router.get("/systems/{system_id}", response_model=SystemPublic)
+async def get_system(system_id: str, runtime: Runtime, principal: Annotated[Principal, Readers]):
+    async with runtime.unit_of_work() as uow:
+        system = await load(uow, system_id)
+    if not principal.can_see_unit(system.unit):
+        raise not_found("system", system_id)
+    return public(system, principal)
+
+
+@router.get("/systems", response_model=SystemsPublic, summary="系统目录 List the catalog")
+async def list_systems(
+    runtime: Runtime,
+    principal: Annotated[Principal, Readers],
+    jurisdiction: str | None = None,
+    unit: str | None = None,
+    state: str | None = None,
+    origin: str | None = None,
+    zombie: bool | None = None,
+    limit: int = Query(default=50, ge=1, le=500),
+    cursor: str | None = Query(default=None, description="the last id of the previous page"),
+):
+    query = sa.select(System).order_by(System.id).limit(limit + 1)
+    if not principal.can_see_unit(unit or ""):
+        unit = principal.unit
+    for name, value in {"jurisdiction": jurisdiction, "unit": unit, "state": state, "origin": origin}.items():
+        if value is not None:
+            query = query.where(getattr(System, name) == value)
+    if zombie is not None:
+        query = query.where(System.zombie_since.is_not(None) if zombie else System.zombie_since.is_(None))
+    if cursor:
+        query = query.where(System.id > cursor)
+    async with runtime.unit_of_work() as uow:
+        rows = list((await uow.session.scalars(query)).all())
+    next_cursor = rows[limit - 1].id if len(rows) > limit else None
+    return SystemsPublic(items=[public(s, principal) for s in rows[:limit]], next_cursor=next_cursor)
+
+
+@router.get("/systems/{system_id}/history", summary="A system's decisions, deadlines and audit trail")
+async def system_history(system_id: str, runtime: Runtime, principal: Annotated[Principal, Readers]) -> dict:
+    schema = runtime.schema
+    async with runtime.unit_of_work() as uow:
+        system = await load(uow, system_id)
+        if not principal.can_see_unit(system.unit):
+            raise not_found("system", system_id)
+        subjects = [subject(system), system.id]
+        out = {}
+        for name, table, order in (
+            ("decisions", schema.decisions, schema.decisions.c.id),
+            ("deadlines", schema.deadlines, schema.deadlines.c.id),
+            ("audit", schema.audit, schema.audit.c.id),
+        ):
+            rows = (
+                await uow.session.execute(sa.select(table).where(table.c.subject.in_(subjects)).order_by(order))
+            ).mappings()
+            out[name] = [dict(row) for row in rows]
+    return {"system_id": system_id, **out}
+
+
+@router.post(
+    "/systems/import",
+    status_code=201,
+    response_model=ImportReport,
+    summary="存量系统导入 Import stock systems (CSV or JSON), with a per-row report",
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "text/csv": {"schema": {"type": "string"}, "example": ",".join(stock.COLUMNS)},
+                "application/json": {"schema": {"type": "array", "items": stock.StockSystemRow.model_json_schema()}},
+            }
+        }
+    },
+)
+async def import_systems(
+    request: Request,
+    runtime: Runtime,
+    principal: Annotated[Principal, Importers],
+    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+):
+    content = await request.body()
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    try:
+        stock.read_file(content, media_type, handlers.MAX_IMPORT_ROWS)
+    except stock.UnreadableFile as exc:
+        status = 415 if "send text/csv" in str(exc) else 400
+        raise Problem(
+            status, "malformed-import", "导入文件无法读取 / The import file cannot be read", str(exc)
+        ) from None
+
+    async def action(uow):
+        batch, already = await handlers.import_stock(uow, content, media_type, principal)
+        return ImportReport(
+            id=batch.id,
+            rows=batch.rows,
+            imported=batch.imported,
+            already_in_catalog=already,
+            rejected=batch.rejected,
+            errors=batch.errors,
+        ).model_dump(mode="json")
+
+    return await idempotent(runtime, idempotency_key, principal, body_hash(content), 201, action)
+
+
+@router.get("/imports/{batch_id}", response_model=ImportReport, summary="The report of an import")
+async def get_import(batch_id: str, runtime: Runtime, principal: Annotated[Principal, Importers]):
+    async with runtime.unit_of_work() as uow:
+        batch = await uow.session.get(ImportBatch, batch_id)
+    if batch is None or (batch.imported_by != principal.subject and not principal.can_see_unit("")):
+        raise not_found("import", batch_id)
+    already = batch.rows - batch.imported - batch.rejected
+    return ImportReport(
+        id=batch.id,
+        rows=batch.rows,
+        imported=batch.imported,
+        already_in_catalog=already,
+        rejected=batch.rejected,
+        errors=batch.errors,
+    )
+
+
+@router.patch("/systems/{system_id}/security", response_model=SystemPublic, summary="密码应用与网络安全状况")
+async def update_security(
+    system_id: str, command: SecurityUpdate, runtime: Runtime, principal: Annotated[Principal, SecurityAuthorities]
+):
+    async with runtime.unit_of_work() as uow:
+        system = await handlers.update_security(
+            uow, system_id, command.crypto_status, command.security_status, principal
+        )
+        return public(system, principal)
+
+
+@router.post("/systems/{system_id}/retirement", response_model=SystemPublic, summary="系统停用退出 Retire a system")
+async def retire_system(
+    system_id: str, command: RetirementCreate, runtime: Runtime, principal: Annotated[Principal, UnitOrBureau]
+):
+    async with runtime.unit_of_work() as uow:
+        system = await load(uow, system_id)
+        ensure_unit_access(principal, system.unit)
+        system = await handlers.retire(
+            uow,
+            system_id,
+            reason=command.reason,
+            filed_with_finance=command.filed_with_finance,
+            filed_with_bureau=command.filed_with_bureau,
+            principal=principal,
+        )
+        return public(system, principal)
+
+
+@router.get(
+    "/funding-eligibility",
+    response_model=FundingEligibility,
+    summary="Is this system in the catalog, may it get money (dazhou:第二十一条, 第五十七条)",
+)
+async def funding_eligibility(
+    runtime: Runtime,
+    principal: Annotated[Principal, FundingAskers],
+    system_id: str | None = None,
+    project_id: str | None = None,
+):
+    if system_id is None and project_id is None:
+        raise Problem(400, "bad-request", "请求无效 / Invalid request", "give system_id or project_id")
+    async with runtime.unit_of_work() as uow:
+        return await handlers.funding_eligibility(uow, system_id=system_id, project_id=project_id)
+
+
+@router.post(
+    "/systems/{system_id}/resources",
+    status_code=201,
+    response_model=ResourcePublic,
+    summary="信息资源目录 Add a resource",
+)
+async def add_resource(
+    system_id: str,
+    command: ResourceCreate,
+    runtime: Runtime,
+    principal: Annotated[Principal, UnitOrBureau],
+    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+):
+    async def action(uow):
+        resource = await operation_handlers.add_resource(uow, system_id, command, principal)
+        return ResourcePublic(**resource.model_dump()).model_dump(mode="json")
+
+    return await idempotent(
+        runtime, idempotency_key, principal, {"system": system_id, **command.model_dump(mode="json")}, 201, action
+    )
+
+
+@router.get("/systems/{system_id}/resources", response_model=list[ResourcePublic])
+async def list_resources(system_id: str, runtime: Runtime, principal: Annotated[Principal, Readers]):
+    async with runtime.unit_of_work() as uow:
+        system = await load(uow, system_id)
+        if not principal.can_see_unit(system.unit):
+            raise not_found("system", system_id)
+        return [ResourcePublic(**r.model_dump()) for r in await operation_handlers.resources_of(uow, system_id)]
+
+
+@router.get("/systems/{system_id}/sharing-proof", summary="共享数据目录发布证明 (for O&M applications)")
+async def sharing_proof(system_id: str, runtime: Runtime, principal: Annotated[Principal, Readers]) -> dict:
+    async with runtime.unit_of_work() as uow:
+        system = await load(uow, system_id)
+        if not principal.can_see_unit(system.unit):
+            raise not_found("system", system_id)
+        return await operation_handlers.sharing_proof(uow, system_id)

@@ -1,0 +1,165 @@
+"""Stock systems (存量系统, suqian:(一)): reading an import file into rows, and checking each row.
+
+A file that cannot be read at all is refused whole (the caller turns `UnreadableFile` into a 4xx);
+a readable file is checked row by row, and every bad row is reported with its line and reasons.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from services.catalog.domain import stock_system_id
+
+COLUMNS = (
+    "external_ref",
+    "unit",
+    "jurisdiction",
+    "name",
+    "category",
+    "deployment",
+    "mlps_level",
+    "crypto_status",
+    "security_status",
+    "data_sharing_status",
+    "state",
+    "went_live_on",
+    "secret",
+)
+REQUIRED_COLUMNS = ("external_ref", "unit", "jurisdiction", "name", "went_live_on")
+
+
+class UnreadableFile(ValueError):
+    """The file as a whole is malformed (not CSV/JSON, no header, wrong columns, too many rows)."""
+
+
+class StockSystemRow(BaseModel):
+    """One stock system as reported by a unit or a census (系统普查)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    external_ref: str = Field(min_length=1, max_length=120, description="the reporter's own id of the system")
+    unit: str = Field(min_length=1, max_length=120)
+    jurisdiction: str = Field(min_length=1, max_length=40)
+    name: str = Field(min_length=1, max_length=300)
+    category: str | None = Field(default=None, max_length=40)
+    deployment: str | None = Field(default=None, pattern="^(gov_cloud|other)$")
+    mlps_level: int | None = Field(default=None, ge=1, le=5)
+    crypto_status: str = Field(default="unknown", pattern="^(passed|failed|unknown)$")
+    security_status: str = Field(default="unknown", pattern="^(passed|failed|hazard|unknown)$")
+    data_sharing_status: str = Field(default="unknown", pattern="^(shared|partly|not_shared|unknown)$")
+    state: str = Field(default="running", pattern="^(running|trial|suspended)$")
+    went_live_on: date
+    secret: bool = False
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _blank_is_absent(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @property
+    def system_id(self) -> str:
+        return stock_system_id(self.jurisdiction, self.unit, self.external_ref)
+
+
+@dataclass
+class RowError:
+    row: int  # 1-based data row (CSV: line number minus the header)
+    external_ref: str | None
+    errors: list[dict[str, Any]]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"row": self.row, "external_ref": self.external_ref, "errors": self.errors}
+
+
+@dataclass
+class CheckedRows:
+    good: list[tuple[int, StockSystemRow]] = field(default_factory=list)
+    bad: list[RowError] = field(default_factory=list)
+
+
+def read_file(content: bytes, media_type: str, max_rows: int) -> list[dict[str, Any]]:
+    """The rows of a CSV (UTF-8, with a header) or JSON (a list of objects, or {"systems": [...]}) file."""
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise UnreadableFile(f"the file is not UTF-8 text: {exc}") from None
+    if not text.strip():
+        raise UnreadableFile("the file is empty")
+    if "json" in media_type:
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise UnreadableFile(f"not valid JSON: {exc}") from None
+        if isinstance(data, dict):
+            data = data.get("systems")
+        if not isinstance(data, list):
+            raise UnreadableFile('JSON must be a list of systems or {"systems": [...]}')
+        rows = data
+    elif "csv" in media_type or media_type.startswith("text/plain"):
+        reader = csv.DictReader(io.StringIO(text))
+        header = [name.strip() for name in (reader.fieldnames or [])]
+        missing = [name for name in REQUIRED_COLUMNS if name not in header]
+        unknown = [name for name in header if name not in COLUMNS]
+        if missing or unknown:
+            raise UnreadableFile(
+                "the CSV header must name the columns "
+                + ", ".join(COLUMNS)
+                + (f"; missing: {', '.join(missing)}" if missing else "")
+                + (f"; unknown: {', '.join(unknown)}" if unknown else "")
+            )
+        reader.fieldnames = header
+        try:
+            rows = [dict(row) for row in reader]
+        except csv.Error as exc:
+            raise UnreadableFile(f"not valid CSV: {exc}") from None
+    else:
+        raise UnreadableFile(f"send text/csv or application/json, not {media_type or 'no content type'}")
+    if not rows:
+        raise UnreadableFile("the file has no rows")
+    if len(rows) > max_rows:
+        raise UnreadableFile(f"at most {max_rows} rows per import (got {len(rows)}); split the file")
+    return rows
+
+
+def check_rows(rows: list[Any], known_jurisdictions: set[str], today: date) -> CheckedRows:
+    """Each row valid on its own, no reference twice in the file, a jurisdiction that has a pack,
+    a go-live date that has happened."""
+    checked = CheckedRows()
+    seen: dict[str, int] = {}
+    for index, raw in enumerate(rows, start=1):
+        ref = raw.get("external_ref") if isinstance(raw, dict) else None
+        if not isinstance(raw, dict):
+            checked.bad.append(RowError(index, None, [{"field": None, "message": "a row must be an object"}]))
+            continue
+        if None in raw:  # csv.DictReader puts surplus cells under the key None
+            checked.bad.append(RowError(index, ref, [{"field": None, "message": "more cells than columns"}]))
+            continue
+        try:
+            row = StockSystemRow.model_validate(raw)
+        except ValidationError as exc:
+            errors = [
+                {"field": ".".join(str(p) for p in err["loc"]) or None, "message": err["msg"]} for err in exc.errors()
+            ]
+            checked.bad.append(RowError(index, ref, errors))
+            continue
+        problems = []
+        if row.jurisdiction not in known_jurisdictions:
+            problems.append({"field": "jurisdiction", "message": f"no policy pack {row.jurisdiction!r}"})
+        if row.went_live_on > today:
+            problems.append({"field": "went_live_on", "message": f"{row.went_live_on} is in the future"})
+        key = row.system_id
+        if key in seen:
+            problems.append({"field": "external_ref", "message": f"same system as row {seen[key]} of this file"})
+        if problems:
+            checked.bad.append(RowError(index, row.external_ref, problems))
+            continue
+        seen[key] = index
+        checked.good.append((index, row))
+    return checked

@@ -1,0 +1,370 @@
+"""The system catalog (系统目录): registration on acceptance, stock-system import, status, retirement,
+and the answer to budget's question "is this system in the catalog, may it get money?"."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+import sqlalchemy as sa
+
+from services.catalog import domain
+from services.catalog.domain import evaluations as evaluation_rules
+from services.catalog.domain import operations, stock
+from services.catalog.handlers.common import audit_many, emit_many, load, subject, systems_by_id
+from services.catalog.metrics import IMPORT_ROWS, SYSTEMS_REGISTERED, SYSTEMS_RETIRED
+from services.catalog.tables import Evaluation, ImportBatch, System
+from shared import clock
+from shared.auth import Principal, Role
+from shared.contracts.catalog import SystemRegistered, SystemRetired
+from shared.errors import Violation, conflict, rule_violations, wrong_stage
+from shared.policy import packs
+from shared.uow import UnitOfWork
+
+MAX_IMPORT_ROWS = 10_000  # one request; larger censuses are split into several files
+
+
+def registered_event(system: System) -> SystemRegistered:
+    """A secret (涉密) system's name never leaves the catalog (dazhou:第六十五条)."""
+    return SystemRegistered(
+        project_id=subject(system),
+        system_id=system.id,
+        unit=system.unit,
+        jurisdiction=system.jurisdiction,
+        name=None if system.secret else system.name,
+        registered_on=system.registered_on,
+    )
+
+
+async def schedule_evaluations(uow: UnitOfWork, system: System, *, bulk: list[dict] | None = None) -> list[dict]:
+    """Evaluation rows and deadline rows for what the system owes after going live."""
+    pack = packs.get(system.jurisdiction)
+    went_live = system.went_live_on or system.registered_on
+    rows = []
+    for owed in evaluation_rules.after_going_live(pack, went_live, clock.today()):
+        uow.session.add(
+            Evaluation(
+                system_id=system.id,
+                subject=subject(system),
+                unit=system.unit,
+                jurisdiction=system.jurisdiction,
+                kind=owed.kind,
+                rule_id=owed.decision.rule_id,
+                citation=owed.decision.citation,
+                earliest_on=owed.earliest_on,
+                due_on=owed.due_on,
+            )
+        )
+        row = {
+            "subject": subject(system),
+            "rule_id": owed.decision.rule_id,
+            "citation": owed.decision.citation,
+            "pack": owed.decision.pack,
+            "pack_version": owed.decision.pack_version,
+            "description": f"{owed.kind} of {system.id}",
+            "due_on": owed.due_on,
+            "status": "open",
+            "created_at": clock.now(),
+        }
+        if bulk is not None:
+            bulk.append(row)
+        else:
+            await uow.open_deadline(
+                subject=row["subject"], decision=owed.decision, due_on=owed.due_on, description=row["description"]
+            )
+            await uow.record_decision(owed.decision, subject=row["subject"], action="evaluation.scheduled", actor=None)
+        rows.append(row)
+    if system.origin == "stock_import":
+        # stock systems file a yearly O&M service report (suqian:(八)); the first is due this year
+        report = operations.stock_report_decision(pack, clock.today().year, None)
+        if report is not None:
+            due = date.fromisoformat(report.value["due"])
+            row = {
+                "subject": subject(system),
+                "rule_id": report.rule_id,
+                "citation": report.citation,
+                "pack": report.pack,
+                "pack_version": report.pack_version,
+                "description": f"O&M report {due.year} of {system.id}",
+                "due_on": due,
+                "status": "open",
+                "created_at": clock.now(),
+            }
+            if bulk is not None:
+                bulk.append(row)
+            else:
+                await uow.open_deadline(
+                    subject=row["subject"], decision=report, due_on=due, description=row["description"]
+                )
+    return rows
+
+
+async def register_accepted(
+    uow: UnitOfWork,
+    *,
+    project_id: str,
+    unit: str,
+    jurisdiction: str,
+    name: str | None,
+    secret: bool,
+    accepted_on: date,
+    event_id: str,
+) -> System | None:
+    """An accepted project goes into the catalog as a running system (dazhou:第二十一条)."""
+    system_id = domain.system_id_for(project_id)
+    if await uow.session.get(System, system_id) is not None:
+        return None
+    now = clock.now()
+    system = System(
+        id=system_id,
+        project_id=project_id,
+        unit=unit,
+        jurisdiction=jurisdiction,
+        name=None if secret else name,
+        secret=secret,
+        registered_on=accepted_on,
+        went_live_on=accepted_on,
+        created_at=now,
+        updated_at=now,
+    )
+    uow.session.add(system)
+    pack = packs.get(jurisdiction)
+    if pack.has(operations.SYSTEM_CATALOG):
+        decision = pack.decide(operations.SYSTEM_CATALOG, {})
+        await uow.record_decision(decision, subject=project_id, action="system.registered", actor="system")
+    await uow.audit(
+        subject=project_id,
+        action="system.registered",
+        actor="system",
+        detail={"system_id": system_id, "event": event_id},
+    )
+    await schedule_evaluations(uow, system)
+    await uow.emit(registered_event(system))
+    SYSTEMS_REGISTERED.labels(jurisdiction, "acceptance").inc()
+    return system
+
+
+async def import_stock(
+    uow: UnitOfWork, content: bytes, media_type: str, principal: Principal
+) -> tuple[ImportBatch, int]:
+    """Stock systems (存量系统, suqian:(一)) from a CSV or JSON file: every good row enters the catalog,
+    every bad row is in the report; a row already in the catalog is left as it is (a re-import is harmless).
+    Raises `stock.UnreadableFile` for a file that cannot be read at all, before anything is written."""
+    rows = stock.read_file(content, media_type, MAX_IMPORT_ROWS)
+    today = clock.today()
+    checked = stock.check_rows(rows, set(packs.ids()), today)
+    if not principal.has(Role.DATA_BUREAU, Role.PLATFORM):
+        # unit staff may report only their own unit's systems
+        kept = []
+        for index, row in checked.good:
+            if row.unit != principal.unit:
+                message = f"unit staff may import only their own unit's systems ({principal.unit})"
+                checked.bad.append(stock.RowError(index, row.external_ref, [{"field": "unit", "message": message}]))
+            else:
+                kept.append((index, row))
+        checked.good = kept
+    existing = await systems_by_id(uow, (row.system_id for _, row in checked.good))
+    now = clock.now()
+    batch_id = f"IMP-{now:%Y%m%d}-{uuid.uuid4().hex[:8]}"
+    new_systems: list[System] = []
+    for _, row in checked.good:
+        if row.system_id in existing:
+            continue
+        new_systems.append(
+            System(
+                id=row.system_id,
+                project_id=None,
+                unit=row.unit,
+                jurisdiction=row.jurisdiction,
+                name=row.name,
+                secret=row.secret,
+                state=row.state,
+                registered_on=today,
+                went_live_on=row.went_live_on,
+                origin="stock_import",
+                external_ref=row.external_ref,
+                category=row.category,
+                deployment=row.deployment,
+                mlps_level=row.mlps_level,
+                crypto_status=row.crypto_status,
+                security_status=row.security_status,
+                data_sharing_status=row.data_sharing_status,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+    uow.session.add_all(new_systems)
+    deadline_rows: list[dict] = []
+    for system in new_systems:
+        await schedule_evaluations(uow, system, bulk=deadline_rows)
+    if deadline_rows:
+        await uow.session.execute(uow.schema.deadlines.insert(), deadline_rows)
+    await emit_many(uow, [registered_event(system) for system in new_systems])
+    await audit_many(
+        uow,
+        [
+            (system.id, "system.imported", {"batch": batch_id, "external_ref": system.external_ref})
+            for system in new_systems
+        ],
+        principal,
+    )
+    errors = [error.as_dict() for error in sorted(checked.bad, key=lambda e: e.row)]
+    batch = ImportBatch(
+        id=batch_id,
+        format="json" if "json" in media_type else "csv",
+        rows=len(rows),
+        imported=len(new_systems),
+        rejected=len(errors),
+        errors=errors,
+        imported_by=principal.subject,
+        imported_at=now,
+    )
+    uow.session.add(batch)
+    # One decision for the batch: why these systems are in the catalog at all.
+    for jurisdiction in sorted({system.jurisdiction for system in new_systems}):
+        pack = packs.get(jurisdiction)
+        if pack.has(operations.SYSTEM_CATALOG):
+            decision = pack.decide(operations.SYSTEM_CATALOG, {})
+            await uow.record_decision(decision, subject=batch_id, action="systems.imported", actor=principal)
+    await uow.audit(
+        subject=batch_id,
+        action="systems.imported",
+        actor=principal,
+        detail={"rows": len(rows), "imported": len(new_systems), "rejected": len(errors)},
+    )
+    for system in new_systems:
+        SYSTEMS_REGISTERED.labels(system.jurisdiction, "stock_import").inc()
+    IMPORT_ROWS.labels("imported").inc(len(new_systems))
+    IMPORT_ROWS.labels("rejected").inc(len(errors))
+    IMPORT_ROWS.labels("already_in_catalog").inc(len(checked.good) - len(new_systems))
+    return batch, len(checked.good) - len(new_systems)
+
+
+async def update_security(
+    uow: UnitOfWork, system_id: str, crypto_status: str | None, security_status: str | None, principal: Principal
+) -> System:
+    system = await load(uow, system_id, for_update=True)
+    if crypto_status is not None:
+        system.crypto_status = crypto_status
+    if security_status is not None:
+        system.security_status = security_status
+    system.updated_at = clock.now()
+    await uow.audit(
+        subject=subject(system),
+        action="system.security_updated",
+        actor=principal,
+        detail={"system_id": system.id, "crypto_status": crypto_status, "security_status": security_status},
+    )
+    return system
+
+
+async def retire(
+    uow: UnitOfWork,
+    system_id: str,
+    *,
+    reason: str,
+    filed_with_finance: bool,
+    filed_with_bureau: bool,
+    principal: Principal | str,
+    decision_override=None,
+) -> System:
+    """Permanent retirement (永久停用): filed with finance and the bureau where the pack says so
+    (fengxian:第三十三条); a redundant system stops (dazhou:第二十条). `decision_override` is the
+    monitoring's forced-retirement decision (suqian:(二)), which needs no filing."""
+    system = await load(uow, system_id, for_update=True)
+    if system.state == "retired":
+        raise wrong_stage(system.id, system.state, list(domain.LIVE_STATES), "retire")
+    pack = packs.get(system.jurisdiction)
+    if decision_override is None:
+        decisions = operations.retirement_decisions(
+            pack,
+            filed_with_finance=filed_with_finance,
+            filed_with_bureau=filed_with_bureau,
+            mergeable=reason == "merged",
+            replaceable=reason == "replaced_by_common_system",
+        )
+        failed = operations.failures(decisions)
+        if failed:
+            raise rule_violations([Violation.from_decision(d) for d in failed])
+    else:
+        decisions = [decision_override]
+    for decision in decisions:
+        await uow.record_decision(decision, subject=subject(system), action="system.retired", actor=principal)
+    await close_open_obligations(uow, system)
+    system.state = "retired"
+    system.retired_on = clock.today()
+    system.retirement_reason = reason
+    system.updated_at = clock.now()
+    cited = decisions[0] if decisions else None
+    await uow.audit(
+        subject=subject(system),
+        action="system.retired",
+        actor=principal,
+        detail={"system_id": system.id, "reason": reason},
+    )
+    await uow.emit(
+        SystemRetired(
+            project_id=subject(system),
+            system_id=system.id,
+            unit=system.unit,
+            reason=reason,
+            rule_id=cited.rule_id if cited else None,
+            citation=cited.citation if cited else None,
+            retired_on=system.retired_on,
+        )
+    )
+    SYSTEMS_RETIRED.labels(system.jurisdiction, reason).inc()
+    return system
+
+
+async def close_open_obligations(uow: UnitOfWork, system: System) -> None:
+    """A retired system owes no more evaluations."""
+    evaluations = await uow.session.scalars(
+        sa.select(Evaluation).where(Evaluation.system_id == system.id, Evaluation.status == "due")
+    )
+    for evaluation in evaluations:
+        evaluation.status = "closed"
+        await uow.close_deadline(subject=subject(system), rule_id=evaluation.rule_id, status="cancelled")
+
+
+async def funding_eligibility(uow: UnitOfWork, *, system_id: str | None, project_id: str | None) -> dict:
+    """Budget's question (dazhou:第二十一条: no money outside the catalog; 第五十七条: no O&M money
+    for failing cryptography or security). Answers with the facts and the rules that decide."""
+    if system_id is None and project_id is None:
+        raise conflict("ask by system_id or project_id")
+    system = await uow.session.get(System, system_id or domain.system_id_for(project_id or ""))
+    if system is None and project_id is not None:
+        system = await uow.session.scalar(sa.select(System).where(System.project_id == project_id).limit(1))
+    if system is None:
+        return {
+            "system_id": system_id,
+            "project_id": project_id,
+            "in_system_catalog": False,
+            "state": None,
+            "om_funding_allowed": False,
+            "reasons": [{"rule_id": None, "citation": "dazhou:第二十一条", "message_en": "not in the system catalog"}],
+        }
+    in_catalog = system.state != "retired"
+    reasons = []
+    if not in_catalog:
+        reasons.append({"rule_id": None, "citation": "dazhou:第二十一条", "message_en": "the system is retired"})
+    pack = packs.get(system.jurisdiction)
+    for decision in operations.failures(
+        operations.om_funding_decisions(pack, system.crypto_status, system.security_status)
+    ):
+        reasons.append(
+            {
+                "rule_id": decision.rule_id,
+                "citation": decision.citation,
+                "message_zh": decision.message_zh,
+                "message_en": decision.message_en,
+            }
+        )
+    return {
+        "system_id": system.id,
+        "project_id": system.project_id,
+        "in_system_catalog": in_catalog,
+        "state": system.state,
+        "om_funding_allowed": not reasons,
+        "reasons": reasons,
+    }

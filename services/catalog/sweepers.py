@@ -1,0 +1,107 @@
+"""The catalog's periodic work (and POST /_admin/sweep): ending sanctions, refreshing the gauges.
+
+A later room adds its own sweepers to `SWEEPERS` in main.py."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from services.catalog import domain
+from services.catalog.domain import monitoring
+from services.catalog.handlers import monitoring as monitoring_handlers
+from services.catalog.metrics import (
+    ABNORMAL,
+    EVALUATIONS,
+    MONITORING_COVERAGE,
+    SYSTEMS,
+    UNITS_SANCTIONED,
+    ZOMBIES,
+)
+from services.catalog.tables import Evaluation, MonthlyFigure, Sanction, System
+from shared import clock
+from shared.service import ServiceRuntime
+
+
+async def clear_sanctions(runtime: ServiceRuntime) -> int:
+    async with runtime.unit_of_work() as uow:
+        return await monitoring_handlers.clear_ended_sanctions(uow)
+
+
+async def refresh_gauges(runtime: ServiceRuntime) -> int:
+    today = clock.today()
+    last_month = monitoring.previous_month(monitoring.month_of(today))
+    async with runtime.unit_of_work() as uow:
+        session = uow.session
+        by_state = (
+            await session.execute(
+                sa.select(System.jurisdiction, System.state, sa.func.count()).group_by(
+                    System.jurisdiction, System.state
+                )
+            )
+        ).all()
+        zombies = (
+            await session.execute(
+                sa.select(System.jurisdiction, sa.func.count())
+                .where(System.zombie_since.is_not(None))
+                .group_by(System.jurisdiction)
+            )
+        ).all()
+        abnormal = (
+            await session.execute(
+                sa.select(System.jurisdiction, sa.func.count())
+                .where(System.abnormal_since.is_not(None), System.state.in_(domain.LIVE_STATES))
+                .group_by(System.jurisdiction)
+            )
+        ).all()
+        sanctioned = (
+            await session.execute(
+                sa.select(Sanction.rule_id, sa.func.count(sa.distinct(Sanction.unit)))
+                .where(Sanction.status == "active")
+                .group_by(Sanction.rule_id)
+            )
+        ).all()
+        overdue = Evaluation.due_on.is_not(None) & (Evaluation.due_on < today)
+        evaluations = (
+            await session.execute(
+                sa.select(Evaluation.kind, sa.case((overdue, "overdue"), else_="due"), sa.func.count())
+                .where(Evaluation.status == "due")
+                .group_by(Evaluation.kind, sa.case((overdue, "overdue"), else_="due"))
+            )
+        ).all()
+        running = dict(
+            (
+                await session.execute(
+                    sa.select(System.jurisdiction, sa.func.count())
+                    .where(System.state == "running")
+                    .group_by(System.jurisdiction)
+                )
+            ).all()
+        )
+        reported = dict(
+            (
+                await session.execute(
+                    sa.select(System.jurisdiction, sa.func.count())
+                    .join(MonthlyFigure, MonthlyFigure.system_id == System.id)
+                    .where(System.state == "running", MonthlyFigure.month == last_month)
+                    .group_by(System.jurisdiction)
+                )
+            ).all()
+        )
+    for gauge in (SYSTEMS, ZOMBIES, ABNORMAL, UNITS_SANCTIONED, EVALUATIONS, MONITORING_COVERAGE):
+        gauge.clear()
+    for jurisdiction, state, count in by_state:
+        SYSTEMS.labels(jurisdiction, state).set(count)
+    for jurisdiction, count in zombies:
+        ZOMBIES.labels(jurisdiction).set(count)
+    for jurisdiction, count in abnormal:
+        ABNORMAL.labels(jurisdiction).set(count)
+    for rule_id, count in sanctioned:
+        UNITS_SANCTIONED.labels(rule_id).set(count)
+    for kind, status, count in evaluations:
+        EVALUATIONS.labels(kind, status).set(count)
+    for jurisdiction, count in running.items():
+        MONITORING_COVERAGE.labels(jurisdiction).set(monitoring.coverage(count, reported.get(jurisdiction, 0)))
+    return len(by_state)
+
+
+SWEEPERS = [clear_sanctions, refresh_gauges]
