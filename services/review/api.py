@@ -1,21 +1,47 @@
-"""Review's routes."""
+"""Review's routes: parse, call the handler in a unit of work, map the result. No rules here."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter
+import sqlalchemy as sa
+from fastapi import APIRouter, Header, Query
+from fastapi.responses import JSONResponse
 
 from services.review import handlers
-from services.review.schemas import ApprovalStepPublic, ReviewCasePublic, SchemeReviewResult, StepDecision
-from services.review.tables import ReviewCase
-from shared.auth import Principal, Role, ensure_unit_access, require
+from services.review.schemas import (
+    ApprovalStepPublic,
+    DeclineCommand,
+    DrawMemberPublic,
+    DrawnExpert,
+    DrawPublic,
+    DrawRequest,
+    ExpertCreate,
+    ExpertPublic,
+    ExpertsPublic,
+    JointOpinionIn,
+    JointReviewConclusion,
+    MyScores,
+    PathStepResult,
+    PlanAdjustment,
+    PlanEntryPublic,
+    PlanPublic,
+    PrescreenCommand,
+    ReplayPublic,
+    ReviewCasePublic,
+    SchemeReviewResult,
+    StepDecision,
+    StepRecordPublic,
+)
+from services.review.tables import Expert, ExpertDraw, PlanEntry, ReviewCase
+from shared import idempotency
+from shared.auth import Principal, Role, require
 from shared.service import Runtime
+from shared.uow import UnitOfWork
 
 router = APIRouter(prefix="/api/review", tags=["review 联审与立项"])
 
-Bureau = require(Role.DATA_BUREAU)
-Leaders = require(
+LEADER_ROLES = (
     Role.VICE_MAYOR_UNIT,
     Role.VICE_MAYOR_DIGITAL,
     Role.VICE_MAYOR_FINANCE,
@@ -23,27 +49,44 @@ Leaders = require(
     Role.EXECUTIVE_MEETING,
     Role.STANDING_COMMITTEE,
 )
+Bureau = require(Role.DATA_BUREAU)
+# Who may act on an authority step: leaders, and where a pack names them, the bureau or the DRC.
+Approvers = require(*LEADER_ROLES, Role.DATA_BUREAU, Role.DRC)
 Readers = require(
     Role.UNIT,
     Role.DATA_BUREAU,
     Role.DRC,
     Role.FINANCE,
     Role.AUDIT,
+    Role.CYBERSPACE,
+    Role.POLICE,
+    Role.CITY_OPERATIONS,
+    Role.LEADING_OFFICE,
     Role.PLATFORM,
-    Role.VICE_MAYOR_UNIT,
-    Role.VICE_MAYOR_DIGITAL,
-    Role.VICE_MAYOR_FINANCE,
-    Role.MAYOR,
-    Role.EXECUTIVE_MEETING,
-    Role.STANDING_COMMITTEE,
+    Role.EXPERT,
+    *LEADER_ROLES,
 )
+Scorers = require(Role.EXPERT, Role.DATA_BUREAU, Role.CYBERSPACE, Role.FINANCE)
+JointParties = require(Role.UNIT, Role.DATA_BUREAU, Role.CYBERSPACE, Role.DRC, Role.FINANCE, Role.EXPERT)
+LeadingOffice = require(Role.LEADING_OFFICE)
+StepActors = require(Role.DATA_BUREAU, Role.FINANCE)
+DrawAdmins = require(Role.DATA_BUREAU, Role.PLATFORM)
+DrawReaders = require(Role.DATA_BUREAU, Role.PLATFORM, Role.AUDIT, Role.EXPERT)
+PlanReaders = require(Role.DATA_BUREAU, Role.DRC, Role.FINANCE, Role.AUDIT, Role.PLATFORM, *LEADER_ROLES)
+IdempotencyKey = Annotated[str | None, Header(max_length=200)]
 
 
-async def public(uow, case: ReviewCase) -> ReviewCasePublic:
+async def public(uow: UnitOfWork, case: ReviewCase, principal: Principal | None = None) -> ReviewCasePublic:
+    """A secret project's title is shown only to its unit and cleared staff (dazhou:第六十五条)."""
     steps = await handlers.steps_of(uow, case.project_id)
+    records = await handlers.records_of(uow, case.project_id)
+    may_read = not case.secret or (principal is not None and (principal.unit == case.unit or principal.cleared))
+    data = case.model_dump(exclude={"created_at", "updated_at", "pack_version", "implementation"})
+    data["title"] = case.title if may_read else None
     return ReviewCasePublic(
-        **case.model_dump(exclude={"created_at", "updated_at", "pack_version"}),
+        **data,
         steps=[ApprovalStepPublic(**s.model_dump(include=set(ApprovalStepPublic.model_fields))) for s in steps],
+        history=[StepRecordPublic(**r.model_dump(include=set(StepRecordPublic.model_fields))) for r in records],
     )
 
 
@@ -51,8 +94,20 @@ async def public(uow, case: ReviewCase) -> ReviewCasePublic:
 async def get_case(project_id: str, runtime: Runtime, principal: Annotated[Principal, Readers]):
     async with runtime.unit_of_work() as uow:
         case = await handlers.load(uow, project_id)
-        ensure_unit_access(principal, case.unit)
-        return await public(uow, case)
+        await handlers.ensure_may_read(uow, principal, project_id)
+        return await public(uow, case, principal)
+
+
+@router.post("/projects/{project_id}/prescreen", response_model=ReviewCasePublic, summary="前置初审 Pre-screening")
+async def prescreen(project_id: str, body: PrescreenCommand, runtime: Runtime, principal: Annotated[Principal, Bureau]):
+    async with runtime.unit_of_work() as uow:
+        return await public(uow, await handlers.prescreen(uow, project_id, body, principal), principal)
+
+
+@router.post("/projects/{project_id}/scores", response_model=ReviewCasePublic, summary="评审打分 My score sheet")
+async def submit_scores(project_id: str, body: MyScores, runtime: Runtime, principal: Annotated[Principal, Scorers]):
+    async with runtime.unit_of_work() as uow:
+        return await public(uow, await handlers.submit_own_scores(uow, project_id, body, principal), principal)
 
 
 @router.post("/projects/{project_id}/scheme-review", response_model=ReviewCasePublic, summary="方案评审结果")
@@ -60,14 +115,248 @@ async def scheme_review(
     project_id: str, body: SchemeReviewResult, runtime: Runtime, principal: Annotated[Principal, Bureau]
 ):
     async with runtime.unit_of_work() as uow:
-        case = await handlers.record_scheme_review(uow, project_id, body.passed, body.comment, principal)
-        return await public(uow, case)
+        case = await handlers.record_scheme_review(uow, project_id, body, principal)
+        return await public(uow, case, principal)
+
+
+@router.post("/projects/{project_id}/joint-review/opinions", response_model=ReviewCasePublic, summary="并联审核 意见")
+async def joint_opinion(
+    project_id: str, body: JointOpinionIn, runtime: Runtime, principal: Annotated[Principal, JointParties]
+):
+    async with runtime.unit_of_work() as uow:
+        return await public(uow, await handlers.joint_opinion(uow, project_id, body, principal), principal)
+
+
+@router.post("/projects/{project_id}/joint-review", response_model=ReviewCasePublic, summary="决策咨询意见 Conclude")
+async def conclude_joint_review(
+    project_id: str, body: JointReviewConclusion, runtime: Runtime, principal: Annotated[Principal, LeadingOffice]
+):
+    async with runtime.unit_of_work() as uow:
+        case = await handlers.conclude_joint_review(uow, project_id, body, principal)
+        return await public(uow, case, principal)
+
+
+@router.post("/projects/{project_id}/steps/{step}", response_model=ReviewCasePublic, summary="审核步骤 Path step")
+async def path_step(
+    project_id: str, step: str, body: PathStepResult, runtime: Runtime, principal: Annotated[Principal, StepActors]
+):
+    async with runtime.unit_of_work() as uow:
+        case = await handlers.path_step(uow, project_id, step, body.passed, body.comment, principal)
+        return await public(uow, case, principal)
 
 
 @router.post("/projects/{project_id}/approval", response_model=ReviewCasePublic, summary="审批 (按权限顺序)")
 async def approval_step(
-    project_id: str, body: StepDecision, runtime: Runtime, principal: Annotated[Principal, Leaders]
+    project_id: str, body: StepDecision, runtime: Runtime, principal: Annotated[Principal, Approvers]
 ):
     async with runtime.unit_of_work() as uow:
         case = await handlers.decide_step(uow, project_id, body.approve, body.comment, principal)
-        return await public(uow, case)
+        return await public(uow, case, principal)
+
+
+# --- experts ------------------------------------------------------------------------------------------
+
+
+def expert_public(expert: Expert) -> ExpertPublic:
+    return ExpertPublic(**expert.model_dump(include=set(ExpertPublic.model_fields)))
+
+
+@router.post("/experts", status_code=201, response_model=ExpertPublic, summary="专家入库 Register an expert")
+async def create_expert(
+    body: ExpertCreate,
+    runtime: Runtime,
+    principal: Annotated[Principal, Bureau],
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    request = body.model_dump(mode="json")
+    async with runtime.unit_of_work() as uow:
+        replayed = await idempotency.replay(uow, idempotency_key, principal.subject, request)
+        if replayed is not None:
+            return JSONResponse(replayed[1], status_code=replayed[0])
+        result = expert_public(await handlers.create_expert(uow, body, principal)).model_dump(mode="json")
+        await idempotency.remember(uow, idempotency_key, principal.subject, request, 201, result)
+    return JSONResponse(result, status_code=201)
+
+
+@router.get("/experts", response_model=ExpertsPublic, summary="专家库 The expert pool")
+async def list_experts(
+    runtime: Runtime,
+    principal: Annotated[Principal, DrawAdmins],
+    field: str | None = None,
+    cursor: str | None = Query(default=None, description="the last id of the previous page"),
+    limit: int = Query(default=50, ge=1, le=200),
+):
+    async with runtime.unit_of_work() as uow:
+        query = sa.select(Expert).order_by(Expert.id).limit(limit + 1)
+        if cursor:
+            query = query.where(Expert.id > cursor)
+        rows = list((await uow.session.scalars(query)).all())
+    if field:
+        rows = [e for e in rows if field in (e.fields or [])]
+    next_cursor = rows[limit - 1].id if len(rows) > limit else None
+    return ExpertsPublic(items=[expert_public(e) for e in rows[:limit]], next_cursor=next_cursor)
+
+
+async def draw_public(uow: UnitOfWork, draw: ExpertDraw) -> DrawPublic:
+    members = await handlers.members_of(uow, draw.id)
+    active = [m.expert_id for m in members if m.status == "drawn"]
+    experts = {e.id: e for e in (await uow.session.scalars(sa.select(Expert).where(Expert.id.in_(active)))).all()}
+    return DrawPublic(
+        draw_id=draw.id,
+        **draw.model_dump(
+            include={
+                "project_id",
+                "unit",
+                "jurisdiction",
+                "purpose",
+                "seed",
+                "count",
+                "candidates",
+                "excluded",
+                "drawn_on",
+                "pack_version",
+            }
+        ),
+        experts=[
+            DrawnExpert(id=e.id, name=e.name, employer=e.employer, fields=list(e.fields or []))
+            for e in (experts[i] for i in active if i in experts)
+        ],
+        members=[DrawMemberPublic(**m.model_dump(include=set(DrawMemberPublic.model_fields))) for m in members],
+    )
+
+
+@router.post("/expert-draws", status_code=201, response_model=DrawPublic, summary="抽取专家 Draw experts")
+async def create_draw(
+    body: DrawRequest,
+    runtime: Runtime,
+    principal: Annotated[Principal, DrawAdmins],
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    request = body.model_dump(mode="json")
+    async with runtime.unit_of_work() as uow:
+        replayed = await idempotency.replay(uow, idempotency_key, principal.subject, request)
+        if replayed is not None:
+            return JSONResponse(replayed[1], status_code=replayed[0])
+        draw = await handlers.create_draw(uow, body, principal)
+        result = (await draw_public(uow, draw)).model_dump(mode="json")
+        await idempotency.remember(uow, idempotency_key, principal.subject, request, 201, result)
+    return JSONResponse(result, status_code=201)
+
+
+@router.get("/expert-draws/{draw_id}", response_model=DrawPublic, summary="抽取记录 A draw")
+async def get_draw(draw_id: str, runtime: Runtime, principal: Annotated[Principal, DrawReaders]):
+    async with runtime.unit_of_work() as uow:
+        draw = await handlers.load_draw(uow, draw_id)
+        await handlers.ensure_may_read(uow, principal, draw.project_id)
+        return await draw_public(uow, draw)
+
+
+@router.get("/expert-draws/{draw_id}/replay", response_model=ReplayPublic, summary="复核抽取 Replay a draw")
+async def replay_draw(draw_id: str, runtime: Runtime, principal: Annotated[Principal, DrawReaders]):
+    async with runtime.unit_of_work() as uow:
+        draw = await handlers.load_draw(uow, draw_id)
+        await handlers.ensure_may_read(uow, principal, draw.project_id)
+        matches, recorded, replayed = handlers.replay(draw, await handlers.members_of(uow, draw_id))
+    return ReplayPublic(draw_id=draw_id, matches=matches, recorded=recorded, replayed=replayed)
+
+
+@router.post("/expert-draws/{draw_id}/decline", response_model=DrawPublic, summary="专家回避/谢绝 Decline")
+async def decline(
+    draw_id: str,
+    body: DeclineCommand,
+    runtime: Runtime,
+    principal: Annotated[Principal, require(Role.DATA_BUREAU, Role.PLATFORM, Role.EXPERT)],
+):
+    async with runtime.unit_of_work() as uow:
+        draw = await handlers.decline(uow, draw_id, body.expert_id, body.reason, principal)
+        return await draw_public(uow, draw)
+
+
+# --- annual plan --------------------------------------------------------------------------------------
+
+
+def entry_public(entry: PlanEntry, principal: Principal) -> PlanEntryPublic:
+    data = entry.model_dump(include=set(PlanEntryPublic.model_fields))
+    return PlanEntryPublic(**data)
+
+
+@router.get("/plans/{year}", response_model=PlanPublic, summary="年度计划 The year's plan")
+async def get_plan(
+    year: int,
+    runtime: Runtime,
+    principal: Annotated[Principal, PlanReaders],
+    jurisdiction: str | None = None,
+    status: str | None = None,
+    cursor: int | None = Query(default=None, description="the last entry id of the previous page"),
+    limit: int = Query(default=100, ge=1, le=500),
+):
+    async with runtime.unit_of_work() as uow:
+        query = sa.select(PlanEntry).where(PlanEntry.year == year).order_by(PlanEntry.id).limit(limit + 1)
+        if jurisdiction:
+            query = query.where(PlanEntry.jurisdiction == jurisdiction)
+        if status:
+            query = query.where(PlanEntry.status == status)
+        if cursor:
+            query = query.where(PlanEntry.id > cursor)
+        rows = list((await uow.session.scalars(query)).all())
+        secret = {
+            c.project_id
+            for c in (
+                await uow.session.scalars(
+                    sa.select(ReviewCase).where(
+                        ReviewCase.project_id.in_([r.project_id for r in rows]), ReviewCase.secret.is_(True)
+                    )
+                )
+            ).all()
+        }
+    items = []
+    for row in rows[:limit]:
+        item = entry_public(row, principal)
+        if row.project_id in secret and not principal.cleared:
+            item = item.model_copy(update={"title": None, "reason": ""})
+        items.append(item)
+    next_cursor = str(rows[limit - 1].id) if len(rows) > limit else None
+    return PlanPublic(year=year, items=items, next_cursor=next_cursor)
+
+
+@router.post(
+    "/plans/{year}/adjustments", status_code=201, response_model=PlanEntryPublic, summary="年中调整 Mid-year adjustment"
+)
+async def adjust_plan(
+    year: int,
+    body: PlanAdjustment,
+    runtime: Runtime,
+    principal: Annotated[Principal, Bureau],
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    request = {"year": year, **body.model_dump(mode="json")}
+    async with runtime.unit_of_work() as uow:
+        replayed = await idempotency.replay(uow, idempotency_key, principal.subject, request)
+        if replayed is not None:
+            return JSONResponse(replayed[1], status_code=replayed[0])
+        entry = await handlers.adjust_plan(uow, year, body, principal)
+        result = entry_public(entry, principal).model_dump(mode="json")
+        await idempotency.remember(uow, idempotency_key, principal.subject, request, 201, result)
+    return JSONResponse(result, status_code=201)
+
+
+@router.get("/assignments", summary="我的评审任务 An expert's drawn projects")
+async def my_assignments(runtime: Runtime, principal: Annotated[Principal, require(Role.EXPERT)]) -> dict:
+    async with runtime.unit_of_work() as uow:
+        expert = await handlers.expert_of(uow, principal)
+        if expert is None:
+            return {"items": []}
+        rows = (
+            await uow.session.execute(
+                sa.select(ExpertDraw.id, ExpertDraw.project_id, ExpertDraw.purpose, ExpertDraw.drawn_on)
+                .join(handlers.DrawMember, handlers.DrawMember.draw_id == ExpertDraw.id)
+                .where(handlers.DrawMember.expert_id == expert.id, handlers.DrawMember.status == "drawn")
+                .order_by(ExpertDraw.created_at)
+            )
+        ).all()
+    return {
+        "items": [
+            {"draw_id": r.id, "project_id": r.project_id, "purpose": r.purpose, "drawn_on": r.drawn_on.isoformat()}
+            for r in rows
+        ]
+    }

@@ -1,7 +1,7 @@
 """The review service (联审与立项): `uvicorn services.review.main:app`."""
 
 from services.review.api import router
-from services.review.handlers import subscriptions
+from services.review.handlers import ensure_may_read, subscriptions
 from services.review.tables import schema
 from shared.service import create_service_app
 
@@ -11,5 +11,6 @@ app = create_service_app(
     subscriptions,
     [router],
     title="govproj review 联审与立项",
-    description="Joint review (联审), expert draws, approval by authority (立项) and the annual plan.",
+    description="Pre-screening, scheme review by drawn experts, approval by authority (立项) and the annual plan.",
+    history_guard=ensure_may_read,
 )

@@ -1,11 +1,14 @@
-"""Events the review service publishes (联审 and 立项)."""
+"""Events the review service publishes (联审 and 立项, the annual plan).
+
+Secret (涉密) projects: `ProjectSummary` already carries no content; scores and reasons are left out too
+(dazhou:第六十五条)."""
 
 from __future__ import annotations
 
 from datetime import date
 
 from shared.contracts.base import EventPayload
-from shared.contracts.intake import ProjectSummary
+from shared.contracts.intake import ProjectSummary, ViolationRef
 
 
 class ProjectApproved(EventPayload, event_type="review.project.approved.v1"):
@@ -18,6 +21,10 @@ class ProjectApproved(EventPayload, event_type="review.project.approved.v1"):
     rule_id: str
     citation: str
     pack_version: str
+    collective_review: bool = False
+    #: Quzhou's joint review fixes the estimate price (概算价) in the 决策咨询意见 (quzhou:三(二)1).
+    fixed_estimate_fen: int | None = None
+    consulting_opinion_no: str | None = None
 
 
 class ProjectRejected(EventPayload, event_type="review.project.rejected.v1"):
@@ -25,3 +32,40 @@ class ProjectRejected(EventPayload, event_type="review.project.rejected.v1"):
     reason: str
     rule_id: str | None = None
     citation: str | None = None
+
+
+class ProjectPrescreened(EventPayload, event_type="review.project.prescreened.v1"):
+    """The pre-screening panel's outcome (前置初审, fengxian:第十五条–第十六条): `passed` goes on to the
+    scheme review, `not_reviewed` is on the not-reviewed list, `routed` is built in a unified platform."""
+
+    unit: str
+    jurisdiction: str
+    outcome: str  # passed | not_reviewed | routed
+    routed_to: str | None = None
+    reasons: list[ViolationRef] = []
+
+
+class ProjectScored(EventPayload, event_type="review.project.scored.v1"):
+    """The scheme review's scores were concluded (fengxian:第十八条–第十九条)."""
+
+    unit: str
+    jurisdiction: str
+    passed: bool
+    reviewers: int
+    mean_total_score: int | None = None  # None for a secret project
+    rule_id: str
+    citation: str
+
+
+class PlanAdjusted(EventPayload, event_type="review.plan.adjusted.v1"):
+    """A project entered, left or was deferred in a year's plan (dazhou:第十三条; dazhou:第五十三条)."""
+
+    year: int
+    jurisdiction: str
+    unit: str
+    action: str  # added | dropped | deferred
+    reason: str = ""
+    decided_by: str
+    rule_id: str | None = None
+    citation: str | None = None
+    decided_on: date
