@@ -3,60 +3,134 @@
 from __future__ import annotations
 
 import base64
-from typing import Annotated
+import json
+from datetime import datetime
+from typing import Annotated, Any
 
 import sqlalchemy as sa
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, Body, Header, Query
 from fastapi.responses import JSONResponse
 
 from services.intake import domain, handlers
 from services.intake.schemas import (
+    AdmissionRequest,
     ApplicationCreate,
     ApplicationPublic,
     ApplicationsPublic,
     ApplicationUpdate,
+    BarPublic,
+    EligibilityPublic,
+    MaterialCreate,
+    MaterialPublic,
+    NeedCreate,
+    NeedMerge,
+    NeedPublic,
+    NeedReview,
+    NeedsPublic,
+    PriorityOrder,
     RefusalRequest,
 )
-from services.intake.tables import Application
-from shared import idempotency
-from shared.auth import CurrentPrincipal, Principal, Role, ensure_unit_access, require
-from shared.errors import bad_request
+from services.intake.tables import Application, CatalogSystem, Material, Need
+from shared import clock, idempotency
+from shared.auth import Principal, Role, ensure_unit_access, require
+from shared.errors import bad_request, forbidden
 from shared.service import Runtime
+from shared.uow import UnitOfWork
 
 router = APIRouter(prefix="/api/intake", tags=["intake 申报"])
 
 UnitStaff = require(Role.UNIT)
 Bureau = require(Role.DATA_BUREAU)
-Readers = require(Role.UNIT, Role.DATA_BUREAU, Role.DRC, Role.FINANCE, Role.AUDIT, Role.PLATFORM)
+Planners = require(Role.DATA_BUREAU, Role.LEADING_OFFICE)
+#: Who reads the project library. Experts and other roles see nothing of intake.
+READER_ROLES = (Role.UNIT, Role.DATA_BUREAU, Role.DRC, Role.FINANCE, Role.AUDIT, Role.PLATFORM, Role.LEADING_OFFICE)
+Readers = require(*READER_ROLES)
+
+PROBLEM_EXAMPLE = {
+    "type": "https://govproj.example.gov.cn/problems/rule-violation",
+    "title": "请求违反项目管理规定 / The request breaks a project-management rule",
+    "status": 422,
+    "violations": [
+        {
+            "rule_id": "intake.required_materials",
+            "citation": "dazhou:第九条",
+            "message_zh": "项目申报材料：不符合（缺少：密码应用方案）",
+            "message_en": "Required application materials: fail (missing: cryptography application plan)",
+            "field": "materials",
+        }
+    ],
+}
+REFUSALS_DOC: dict[int | str, dict[str, Any]] = {
+    422: {
+        "description": "违反规定（列出全部违反的规则）或不属于管理范围 / rule violations or not a managed project",
+        "content": {"application/problem+json": {"example": PROBLEM_EXAMPLE}},
+    },
+    409: {"description": "当前阶段不允许此操作 / wrong stage"},
+}
+
+
+def may_read(application: Application, principal: Principal | None) -> bool:
+    """A secret project's content is shown only to its unit and cleared bureau staff (dazhou:第六十五条)."""
+    if not application.secret:
+        return True
+    if principal is None:
+        return False
+    return principal.unit == application.unit or (principal.cleared and principal.has(Role.DATA_BUREAU))
 
 
 def public(application: Application, principal: Principal | None) -> ApplicationPublic:
-    """A secret project's content is shown only to its unit and cleared bureau staff."""
-    may_read = not application.secret or (
-        principal is not None and (principal.unit == application.unit or principal.cleared)
-    )
+    stage = domain.stage_of(application.status)
+    if not may_read(application, principal):
+        # the flagged minimal record: id, unit, secret flag, stage
+        return ApplicationPublic(
+            id=application.id,
+            unit=application.unit,
+            jurisdiction=application.jurisdiction,
+            title=None,
+            category=None,
+            construction_type=None,
+            implementation_mode=None,
+            total_investment_fen=None,
+            plan_year=None,
+            secret=True,
+            status=application.status,
+            stage=stage,
+            details=None,
+            created_at=None,
+            updated_at=None,
+            submitted_at=None,
+            decided_at=None,
+            minimal=True,
+        )
     return ApplicationPublic(
-        id=application.id,
-        unit=application.unit,
-        jurisdiction=application.jurisdiction,
-        title=application.title if may_read else None,
-        category=application.category if may_read else None,
-        construction_type=application.construction_type if may_read else None,
-        implementation_mode=application.implementation_mode if may_read else None,
-        total_investment_fen=application.total_investment_fen,
-        plan_year=application.plan_year,
-        secret=application.secret,
-        status=application.status,
-        stage=domain.stage_of(application.status),
-        details=application.details if may_read else None,
-        created_at=application.created_at,
-        updated_at=application.updated_at,
-        submitted_at=application.submitted_at,
-        decided_at=application.decided_at,
+        stage=stage,
+        **{
+            name: getattr(application, name)
+            for name in ApplicationPublic.model_fields
+            if name not in ("stage", "minimal") and hasattr(application, name)
+        },
     )
 
 
-@router.post("/applications", status_code=201, response_model=ApplicationPublic, summary="创建申报草稿 Create a draft")
+def need_public(need: Need) -> NeedPublic:
+    return NeedPublic.model_validate(need, from_attributes=True)
+
+
+async def _replayed(uow: UnitOfWork, key: str | None, principal: Principal, body: Any) -> JSONResponse | None:
+    replayed = await idempotency.replay(uow, key, principal.subject, body)
+    return None if replayed is None else JSONResponse(replayed[1], status_code=replayed[0])
+
+
+# --- applications ---------------------------------------------------------------------------------
+
+
+@router.post(
+    "/applications",
+    status_code=201,
+    response_model=ApplicationPublic,
+    summary="创建申报草稿 Create a draft",
+    responses=REFUSALS_DOC,
+)
 async def create_application(
     command: ApplicationCreate,
     runtime: Runtime,
@@ -66,16 +140,15 @@ async def create_application(
     ensure_unit_access(principal, command.unit)
     body = command.model_dump(mode="json")
     async with runtime.unit_of_work() as uow:
-        replayed = await idempotency.replay(uow, idempotency_key, principal.subject, body)
-        if replayed is not None:
-            return JSONResponse(replayed[1], status_code=replayed[0])
+        if (replayed := await _replayed(uow, idempotency_key, principal, body)) is not None:
+            return replayed
         application = await handlers.create_application(uow, command, principal)
         result = public(application, principal).model_dump(mode="json")
         await idempotency.remember(uow, idempotency_key, principal.subject, body, 201, result)
     return JSONResponse(result, status_code=201)
 
 
-@router.get("/applications/{project_id}", response_model=ApplicationPublic)
+@router.get("/applications/{project_id}", response_model=ApplicationPublic, summary="申报详情 One application")
 async def get_application(project_id: str, runtime: Runtime, principal: Annotated[Principal, Readers]):
     async with runtime.unit_of_work() as uow:
         application = await handlers.load(uow, project_id)
@@ -88,7 +161,12 @@ async def get_project(project_id: str, runtime: Runtime, principal: Annotated[Pr
     return await get_application(project_id, runtime, principal)
 
 
-@router.patch("/applications/{project_id}", response_model=ApplicationPublic)
+@router.patch(
+    "/applications/{project_id}",
+    response_model=ApplicationPublic,
+    summary="修改草稿 Edit a draft",
+    responses=REFUSALS_DOC,
+)
 async def update_application(
     project_id: str, command: ApplicationUpdate, runtime: Runtime, principal: Annotated[Principal, UnitStaff]
 ):
@@ -99,7 +177,51 @@ async def update_application(
         return public(application, principal)
 
 
-@router.post("/applications/{project_id}/submit", response_model=ApplicationPublic, summary="提交申报 Submit")
+@router.post(
+    "/applications/{project_id}/materials",
+    status_code=201,
+    response_model=MaterialPublic,
+    summary="上传申报材料 Attach a material",
+    responses=REFUSALS_DOC,
+)
+async def attach_material(
+    project_id: str,
+    command: MaterialCreate,
+    runtime: Runtime,
+    principal: Annotated[Principal, UnitStaff],
+    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+) -> JSONResponse:
+    body = {"project_id": project_id, **command.model_dump(mode="json")}
+    async with runtime.unit_of_work() as uow:
+        application = await handlers.load(uow, project_id)
+        ensure_unit_access(principal, application.unit)
+        if (replayed := await _replayed(uow, idempotency_key, principal, body)) is not None:
+            return replayed
+        material = await handlers.attach_material(uow, project_id, command, principal)
+        result = MaterialPublic.model_validate(material, from_attributes=True).model_dump(mode="json")
+        await idempotency.remember(uow, idempotency_key, principal.subject, body, 201, result)
+    return JSONResponse(result, status_code=201)
+
+
+@router.get("/applications/{project_id}/materials", response_model=list[MaterialPublic], summary="申报材料 Materials")
+async def list_materials(project_id: str, runtime: Runtime, principal: Annotated[Principal, Readers]):
+    async with runtime.unit_of_work() as uow:
+        application = await handlers.load(uow, project_id)
+        ensure_unit_access(principal, application.unit)
+        if not may_read(application, principal):
+            raise forbidden("a secret project's materials are for its unit and cleared bureau staff")
+        rows = await uow.session.scalars(
+            sa.select(Material).where(Material.project_id == project_id).order_by(Material.attached_at)
+        )
+        return [MaterialPublic.model_validate(m, from_attributes=True) for m in rows.all()]
+
+
+@router.post(
+    "/applications/{project_id}/submit",
+    response_model=ApplicationPublic,
+    summary="提交申报 Submit",
+    responses=REFUSALS_DOC,
+)
 async def submit_application(project_id: str, runtime: Runtime, principal: Annotated[Principal, UnitStaff]):
     async with runtime.unit_of_work() as uow:
         application = await handlers.load(uow, project_id)
@@ -108,44 +230,129 @@ async def submit_application(project_id: str, runtime: Runtime, principal: Annot
         return public(application, principal)
 
 
-@router.post("/applications/{project_id}/admit", response_model=ApplicationPublic, summary="入库 Admit to the library")
-async def admit_application(project_id: str, runtime: Runtime, principal: Annotated[Principal, Bureau]):
+@router.post(
+    "/applications/{project_id}/admit",
+    response_model=ApplicationPublic,
+    summary="入库 Admit to the library",
+    responses=REFUSALS_DOC,
+)
+async def admit_application(
+    project_id: str,
+    runtime: Runtime,
+    principal: Annotated[Principal, Bureau],
+    command: Annotated[AdmissionRequest | None, Body()] = None,
+):
+    findings = command.findings if command else []
     async with runtime.unit_of_work() as uow:
-        return public(await handlers.admit_application(uow, project_id, principal), principal)
+        return public(await handlers.admit_application(uow, project_id, principal, findings), principal)
 
 
-@router.post("/applications/{project_id}/refuse", response_model=ApplicationPublic, summary="不予入库 Refuse")
+@router.post(
+    "/applications/{project_id}/refuse",
+    response_model=ApplicationPublic,
+    summary="不予入库 Refuse",
+    responses=REFUSALS_DOC,
+)
 async def refuse_application(
     project_id: str, command: RefusalRequest, runtime: Runtime, principal: Annotated[Principal, Bureau]
 ):
     async with runtime.unit_of_work() as uow:
-        return public(await handlers.refuse_application(uow, project_id, command.reason, principal), principal)
+        application = await handlers.refuse_application(uow, project_id, command.reason, principal, command.findings)
+        return public(application, principal)
 
 
-def _cursor(created_at, project_id: str) -> str:
-    return base64.urlsafe_b64encode(f"{created_at.isoformat()}|{project_id}".encode()).decode()
+@router.post(
+    "/units/{unit}/priorities", response_model=list[ApplicationPublic], summary="本单位申报排序 Rank applications"
+)
+async def rank_applications(
+    unit: str, command: PriorityOrder, runtime: Runtime, principal: Annotated[Principal, UnitStaff]
+):
+    ensure_unit_access(principal, unit)
+    async with runtime.unit_of_work() as uow:
+        ranked = await handlers.rank_applications(uow, unit, command.order, principal)
+        return [public(a, principal) for a in ranked]
+
+
+@router.get("/units/{unit}/eligibility", response_model=EligibilityPublic, summary="单位申报资格 Unit standing")
+async def unit_eligibility(unit: str, runtime: Runtime, principal: Annotated[Principal, Readers]):
+    ensure_unit_access(principal, unit)
+    today = clock.today()
+    async with runtime.unit_of_work() as uow:
+        rows = await handlers.unit_bars(uow, unit)
+        systems = await uow.session.scalars(
+            sa.select(CatalogSystem).where(CatalogSystem.unit == unit, CatalogSystem.evaluation_failed_on.is_not(None))
+        )
+        failed = [
+            {
+                "system_id": s.system_id,
+                "project_id": s.project_id,
+                "since": s.evaluation_failed_on.isoformat(),
+                "rule_id": s.evaluation_rule_id,
+                "citation": s.evaluation_citation,
+                "blocks": "related upgrades (fengxian:第三十二条)",
+            }
+            for s in systems.all()
+        ]
+    bars = [
+        BarPublic(
+            rule_id=r.rule_id,
+            citation=r.citation,
+            cause=r.cause,
+            since=r.since,
+            until=r.until,
+            bars=list(r.bars or []),
+            subject=r.subject,
+            source_event=r.source_event,
+            cleared_on=r.cleared_on,
+            active=r.cleared_on is None and handlers.as_bar(r).active_on(today),
+        )
+        for r in rows
+    ]
+    return EligibilityPublic(unit=unit, eligible=not any(b.active for b in bars), bars=bars, failed_evaluations=failed)
+
+
+# --- the library: list and search (项目库查询) -------------------------------------------------------
+
+
+def _encode(payload: dict[str, Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(payload, separators=(",", ":")).encode()).decode()
+
+
+def _decode(cursor: str) -> dict[str, Any]:
+    try:
+        data = json.loads(base64.urlsafe_b64decode(cursor.encode()).decode())
+        if not isinstance(data, dict):
+            raise ValueError("not an object")
+        return data
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise bad_request("cursor is not one this API returned", field="cursor") from exc
+
+
+def _sees_secret_content(principal: Principal) -> bool:
+    return principal.cleared and principal.has(Role.DATA_BUREAU)
 
 
 @router.get("/applications", response_model=ApplicationsPublic, summary="项目库查询 List the library")
 async def list_applications(
     runtime: Runtime,
-    principal: CurrentPrincipal,
-    response: Response,
+    principal: Annotated[Principal, Readers],
     jurisdiction: str | None = None,
     unit: str | None = None,
     plan_year: int | None = None,
     status: str | None = None,
+    stage: str | None = Query(default=None, description="application | library | refused"),
     category: str | None = None,
-    min_investment_fen: int | None = Query(default=None, ge=0),
-    max_investment_fen: int | None = Query(default=None, ge=0),
+    construction_type: str | None = None,
+    off_plan: bool | None = None,
+    priority_flag: str | None = Query(default=None, description="只看命中该优先情形的申报"),
+    q: str | None = Query(default=None, max_length=100, description="项目名称关键字"),
+    min_investment_fen: int | None = Query(default=None, ge=0, description="总投资下限（含）, fen"),
+    max_investment_fen: int | None = Query(default=None, ge=0, description="总投资上限（不含）, fen"),
+    sort: str = Query(default="created", pattern="^(created|priority)$", description="created | priority"),
     limit: int = Query(default=50, ge=1, le=500),
     cursor: str | None = None,
 ):
-    if not principal.has(Role.UNIT, Role.DATA_BUREAU, Role.DRC, Role.FINANCE, Role.AUDIT, Role.PLATFORM):
-        from shared.errors import forbidden
-
-        raise forbidden("experts and other roles do not read the project library")
-    query = sa.select(Application).order_by(Application.created_at, Application.id).limit(limit + 1)
+    query = sa.select(Application)
     if not principal.can_see_unit(unit or ""):
         unit = principal.unit  # unit staff see only their own unit's applications
     filters = {
@@ -154,21 +361,40 @@ async def list_applications(
         "plan_year": plan_year,
         "status": status,
         "category": category,
+        "construction_type": construction_type,
+        "off_plan": off_plan,
     }
     for name, value in filters.items():
         if value is not None:
             query = query.where(getattr(Application, name) == value)
+    if stage is not None:
+        statuses = [s for s in ("draft", "submitted", "admitted", "refused") if domain.stage_of(s) == stage]
+        query = query.where(Application.status.in_(statuses))
+    # Filters on content must not reveal a secret project to readers who may not see its content.
+    content_filtered = any(
+        v is not None for v in (category, construction_type, q, min_investment_fen, max_investment_fen)
+    )
+    if content_filtered and not _sees_secret_content(principal):
+        visible = sa.or_(Application.secret.is_(False), Application.unit == (principal.unit or ""))
+        query = query.where(visible)
+    if q:
+        query = query.where(Application.title.contains(q, autoescape=True))
     if min_investment_fen is not None:
         query = query.where(Application.total_investment_fen >= min_investment_fen)
     if max_investment_fen is not None:
         query = query.where(Application.total_investment_fen < max_investment_fen)
-    if cursor:
+    if sort == "priority":
+        query = query.order_by(
+            Application.unit_priority.is_(None), Application.unit_priority, Application.created_at, Application.id
+        )
+    else:
+        query = query.order_by(Application.created_at, Application.id)
+    position = _decode(cursor) if cursor else None
+    if sort == "created" and position is not None:
         try:
-            created_raw, last_id = base64.urlsafe_b64decode(cursor.encode()).decode().split("|", 1)
-            from datetime import datetime
-
-            created = datetime.fromisoformat(created_raw)
-        except (ValueError, UnicodeDecodeError) as exc:
+            created = datetime.fromisoformat(position["created_at"])
+            last_id = str(position["id"])
+        except (KeyError, TypeError, ValueError) as exc:
             raise bad_request("cursor is not one this API returned", field="cursor") from exc
         query = query.where(
             sa.or_(
@@ -176,7 +402,126 @@ async def list_applications(
                 sa.and_(Application.created_at == created, Application.id > last_id),
             )
         )
+    if sort == "created" and not priority_flag:
+        query = query.limit(limit + 1)
     async with runtime.unit_of_work() as uow:
         rows = list((await uow.session.scalars(query)).all())
-    next_cursor = _cursor(rows[limit - 1].created_at, rows[limit - 1].id) if len(rows) > limit else None
-    return ApplicationsPublic(items=[public(a, principal) for a in rows[:limit]], next_cursor=next_cursor)
+    if priority_flag:
+        rows = [r for r in rows if priority_flag in (r.priority_flags or []) and may_read(r, principal)]
+    if sort == "priority":
+        # the bureau's library order: priority flags first, then the unit's own rank (fengxian:第十条)
+        rows.sort(key=lambda r: -len(r.priority_flags or []) if may_read(r, principal) else 0)
+        offset = int((position or {}).get("offset", 0))
+        page = rows[offset : offset + limit]
+        more = len(rows) > offset + limit
+        next_cursor = _encode({"offset": offset + limit}) if more else None
+    else:
+        page = rows[:limit]
+        more = len(rows) > limit
+        last = page[-1] if page else None
+        next_cursor = _encode({"created_at": last.created_at.isoformat(), "id": last.id}) if more and last else None
+    return ApplicationsPublic(items=[public(a, principal) for a in page], next_cursor=next_cursor)
+
+
+# --- needs pool (需求库) ----------------------------------------------------------------------------
+
+
+@router.post(
+    "/needs", status_code=201, response_model=NeedPublic, summary="提交需求 File a need", responses=REFUSALS_DOC
+)
+async def file_need(
+    command: NeedCreate,
+    runtime: Runtime,
+    principal: Annotated[Principal, UnitStaff],
+    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+) -> JSONResponse:
+    ensure_unit_access(principal, command.unit)
+    body = command.model_dump(mode="json")
+    async with runtime.unit_of_work() as uow:
+        if (replayed := await _replayed(uow, idempotency_key, principal, body)) is not None:
+            return replayed
+        need = await handlers.file_need(uow, command, principal)
+        result = need_public(need).model_dump(mode="json")
+        await idempotency.remember(uow, idempotency_key, principal.subject, body, 201, result)
+    return JSONResponse(result, status_code=201)
+
+
+@router.get("/needs/{need_id}", response_model=NeedPublic, summary="需求详情 One need")
+async def get_need(need_id: str, runtime: Runtime, principal: Annotated[Principal, Readers]):
+    async with runtime.unit_of_work() as uow:
+        need = await handlers.load_need(uow, need_id)
+        ensure_unit_access(principal, need.unit)
+        return need_public(need)
+
+
+@router.post("/needs/{need_id}/review", response_model=NeedPublic, summary="审核需求 Review a need")
+async def review_need(need_id: str, command: NeedReview, runtime: Runtime, principal: Annotated[Principal, Bureau]):
+    async with runtime.unit_of_work() as uow:
+        return need_public(await handlers.review_need(uow, need_id, command, principal))
+
+
+@router.post(
+    "/needs/merge",
+    status_code=201,
+    response_model=ApplicationPublic,
+    summary="需求归并为跨部门项目 Merge needs into one project",
+    responses=REFUSALS_DOC,
+)
+async def merge_needs(
+    command: NeedMerge,
+    runtime: Runtime,
+    principal: Annotated[Principal, Planners],
+    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+) -> JSONResponse:
+    body = command.model_dump(mode="json")
+    async with runtime.unit_of_work() as uow:
+        if (replayed := await _replayed(uow, idempotency_key, principal, body)) is not None:
+            return replayed
+        application = await handlers.merge_needs(uow, command, principal)
+        result = public(application, principal).model_dump(mode="json")
+        await idempotency.remember(uow, idempotency_key, principal.subject, body, 201, result)
+    return JSONResponse(result, status_code=201)
+
+
+@router.get("/needs", response_model=NeedsPublic, summary="需求库查询 Search the needs pool")
+async def list_needs(
+    runtime: Runtime,
+    principal: Annotated[Principal, Readers],
+    unit: str | None = None,
+    jurisdiction: str | None = None,
+    status: str | None = None,
+    plan_year: int | None = None,
+    category: str | None = None,
+    q: str | None = Query(default=None, max_length=100, description="需求标题或描述关键字"),
+    limit: int = Query(default=50, ge=1, le=500),
+    cursor: str | None = None,
+):
+    if not principal.can_see_unit(unit or ""):
+        unit = principal.unit
+    query = sa.select(Need).order_by(Need.filed_at, Need.id)
+    for name, value in {
+        "unit": unit,
+        "jurisdiction": jurisdiction,
+        "status": status,
+        "plan_year": plan_year,
+        "category": category,
+    }.items():
+        if value is not None:
+            query = query.where(getattr(Need, name) == value)
+    if q:
+        query = query.where(
+            sa.or_(Need.title.contains(q, autoescape=True), Need.description.contains(q, autoescape=True))
+        )
+    if cursor:
+        position = _decode(cursor)
+        try:
+            filed = datetime.fromisoformat(position["filed_at"])
+            last_id = str(position["id"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise bad_request("cursor is not one this API returned", field="cursor") from exc
+        query = query.where(sa.or_(Need.filed_at > filed, sa.and_(Need.filed_at == filed, Need.id > last_id)))
+    async with runtime.unit_of_work() as uow:
+        rows = list((await uow.session.scalars(query.limit(limit + 1))).all())
+    page = rows[:limit]
+    next_cursor = _encode({"filed_at": page[-1].filed_at.isoformat(), "id": page[-1].id}) if len(rows) > limit else None
+    return NeedsPublic(items=[need_public(n) for n in page], next_cursor=next_cursor)

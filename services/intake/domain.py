@@ -1,30 +1,309 @@
-"""Intake's decisions, pure: an application's facts and its jurisdiction's pack in, Decisions out."""
+"""Intake's decisions, pure: an application's facts, the unit's standing and the jurisdiction's pack in,
+Decisions out. No I/O, no clock: callers pass `today`."""
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from shared.errors import Violation
 from shared.policy import Decision, Pack
+from shared.policy.schema import AuthorityParams, ThresholdParams
 
 #: The application's life in intake. Only a draft can be edited; only a submitted one decided.
 EDITABLE = ("draft",)
 DECIDABLE = ("submitted",)
+ACTIVE = ("draft", "submitted", "admitted")
+
+# Rules asked at submission, each only when the application's pack has it (packs differ, RULES.md §1–2).
+SCOPE_RULES = ("scope.min_investment", "scope.out_of_scope_items")
+WINDOW = "intake.window"
+SUBMISSION_RULES = (
+    "intake.required_materials",
+    "intake.upgrade_materials",
+    "intake.om_materials",
+    "intake.phase_plan",
+    "intake.off_plan_basis",
+    "intake.unit_priority",
+    "intake.no_splitting",
+    "intake.not_accepted",
+    "intake.upgrade_not_accepted_project",
+    "intake.system_catalog_required",
+    "intake.evaluation_failure_bar",
+)
+NOT_ADMITTED = "intake.not_admitted"
+PRIORITY = "intake.priority_key_types"
+MIXED_ROUTE = "intake.mixed_project_route"
+SECRET = "secret.confidential"
+SECURITY_BAR = "intake.security_failure_bar"
+NEED_REVIEW = "intake.need_review_required"
+PLAN_PARTS = "intake.centralized_plan_parts"
+
+#: What a sanction's `bars` vocabulary bars among construction types; an empty list bars every application.
+BARRED_TYPES: dict[str, tuple[str, ...]] = {
+    "new_project_application": (),
+    "new_project": ("new",),
+    "rebuild_project": ("rebuild",),
+    "extend_project": ("extend",),
+    "om_funding": ("om",),
+    "related_upgrade": ("upgrade",),
+}
+#: Acceptance items whose failure is a crypto / network-security failure (dazhou:第五十七条).
+SECURITY_ITEMS = frozenset({"mlps_test", "crypto_review", "security_test", "network_security", "crypto", "mlps"})
+#: Construction types that work on an existing system, which must then be in the system catalog.
+ON_EXISTING_SYSTEM = ("upgrade", "om")
+#: Titles at least this similar (difflib ratio) count as "the same project" for the split detector.
+SIMILAR_TITLE = 0.6
 
 
-def submission_facts(application) -> dict:
+@dataclass(frozen=True)
+class Bar:
+    """A bar on a unit from the eligibility view (cause, citation, since, until)."""
+
+    rule_id: str
+    citation: str
+    cause: str
+    since: date
+    until: date | None
+    bars: tuple[str, ...] = ()  # construction types; empty: every application and need
+    subject: str = ""
+
+    def active_on(self, day: date) -> bool:
+        return self.since <= day and (self.until is None or day < self.until)
+
+    def applies_to(self, construction_type: str | None) -> bool:
+        return not self.bars or construction_type in self.bars
+
+    def violation(self, field_name: str = "unit") -> Violation:
+        until_zh = self.until.isoformat() if self.until else "解除为止"
+        until_en = self.until.isoformat() if self.until else "cleared"
+        return Violation(
+            rule_id=self.rule_id,
+            citation=self.citation,
+            message_zh=f"单位受限：{self.cause}（自{self.since.isoformat()}起至{until_zh}）",
+            message_en=f"unit barred: {self.cause} (since {self.since.isoformat()} until {until_en})",
+            field=field_name,
+        )
+
+    def public(self) -> dict[str, Any]:
+        return {
+            "rule_id": self.rule_id,
+            "citation": self.citation,
+            "cause": self.cause,
+            "since": self.since.isoformat(),
+            "until": self.until.isoformat() if self.until else None,
+            "bars": list(self.bars),
+            "subject": self.subject,
+        }
+
+
+def types_barred(bars_vocabulary: Iterable[str]) -> tuple[str, ...]:
+    """Construction types a sanction's `bars` list reaches; () when any of them bars everything."""
+    types: list[str] = []
+    for item in bars_vocabulary:
+        reached = BARRED_TYPES.get(item)
+        if reached is None:
+            continue  # a bar on money or steps intake does not own
+        if not reached:
+            return ()
+        types.extend(t for t in reached if t not in types)
+    return tuple(types)
+
+
+@dataclass(frozen=True)
+class SystemStanding:
+    registered: bool
+    retired: bool
+    evaluation_failed: bool
+
+
+@dataclass(frozen=True)
+class Standing:
+    """What intake knows of the unit and the systems/projects an application builds on."""
+
+    bars: tuple[Bar, ...] = ()
+    original_project_accepted: bool = False
+    related_system: SystemStanding | None = None
+
+
+@dataclass
+class Assessment:
+    """The outcome of the submission checks."""
+
+    out_of_scope: list[Decision] = field(default_factory=list)
+    decisions: list[Decision] = field(default_factory=list)
+    failed: list[Decision] = field(default_factory=list)
+    bars: list[Bar] = field(default_factory=list)
+    off_plan: bool = False
+    approval_route: str | None = None
+    priority_flags: list[str] = field(default_factory=list)
+    split_siblings: list[str] = field(default_factory=list)
+
+    @property
+    def violations(self) -> list[Violation]:
+        return [Violation.from_decision(d) for d in self.failed] + [bar.violation() for bar in self.bars]
+
+    @property
+    def refused(self) -> bool:
+        return bool(self.out_of_scope or self.failed or self.bars)
+
+
+@dataclass(frozen=True)
+class Sibling:
+    """Another application of the same unit, for the split detector."""
+
+    id: str
+    title: str
+    plan_year: int
+    total_investment_fen: int
+
+
+def _ask(pack: Pack, rule_ids: Iterable[str], facts: dict[str, Any]) -> list[Decision]:
+    return [pack.decide(rule_id, facts) for rule_id in rule_ids if pack.has(rule_id)]
+
+
+def failures(decisions: Iterable[Decision]) -> list[Decision]:
+    return [d for d in decisions if d.outcome == "fail"]
+
+
+def amount_thresholds(pack: Pack) -> list[int]:
+    """Every amount boundary of the pack's intake and review rules (scope floors, approval bands)."""
+    amounts: set[int] = set()
+    for rule in pack.rules:
+        if rule.stage not in ("intake", "review"):
+            continue
+        if isinstance(rule.params, ThresholdParams):
+            amounts.update(check.amount for check in rule.params.checks if check.amount)
+        elif isinstance(rule.params, AuthorityParams):
+            amounts.update(band.lower for band in rule.params.bands if band.lower)
+    return sorted(amounts)
+
+
+def likely_split(pack: Pack, title: str, amount_fen: int, siblings: Sequence[Sibling]) -> list[str]:
+    """Ids of the similar same-year applications that, with this one, cross an amount threshold of the pack
+    which every part stays under (fengxian:第十一条 不得分拆申报)."""
+    similar = [s for s in siblings if difflib.SequenceMatcher(None, title, s.title).ratio() >= SIMILAR_TITLE]
+    if not similar:
+        return []
+    parts = [amount_fen, *(s.total_investment_fen for s in similar)]
+    combined = sum(parts)
+    for threshold in amount_thresholds(pack):
+        each_under = all(pack.semantics.compare(part, "以下", threshold) for part in parts)
+        if each_under and pack.semantics.compare(combined, "以上", threshold):
+            return [s.id for s in similar]
+    return []
+
+
+def application_facts(application: Any, standing: Standing, today: date, split_count: int) -> dict[str, Any]:
+    system = standing.related_system
     return {
         "total_investment_fen": application.total_investment_fen,
         "construction_type": application.construction_type,
         "category": application.category,
+        "scope_items": list(application.scope_items or []),
+        "project_tags": list(application.project_tags or []),
+        "priority_tags": list(application.priority_tags or []),
+        "materials": sorted(set(application.materials or [])),
+        "plan_year": application.plan_year,
+        "submitted_on": today,
+        "phased": bool(application.phases),
+        "unit_ranked": application.unit_priority is not None,
+        "likely_split_siblings": split_count,
+        "original_project_accepted": standing.original_project_accepted,
+        "in_system_catalog": bool(system and system.registered and not system.retired),
+        "related_system_evaluation_failed": bool(system and system.evaluation_failed),
+        "is_secret": bool(application.secret),
+        "intake_findings": [],
     }
 
 
-def submission_decisions(pack: Pack, application) -> list[Decision]:
+def is_late(window: Decision) -> bool:
+    """A failed window decision is late (→ off-plan) when it happened after the due date, else too early."""
+    value = window.value or {}
+    return bool(value.get("due") and value.get("happened") and value["happened"] > value["due"])
+
+
+def assess_submission(
+    pack: Pack, application: Any, standing: Standing, today: date, siblings: Sequence[Sibling] = ()
+) -> Assessment:
     """Every rule checked at submission; a refusal lists every failed one, not only the first."""
-    facts = submission_facts(application)
-    return [pack.decide("scope.min_investment", facts)]
+    split = likely_split(pack, application.title, application.total_investment_fen, siblings)
+    facts = application_facts(application, standing, today, len(split))
+    result = Assessment(split_siblings=split)
+    scope = _ask(pack, SCOPE_RULES, facts)
+    result.out_of_scope = failures(scope)
+    if result.out_of_scope:
+        return result  # not a managed project: the other rules do not apply to it
+    result.decisions.extend(scope)
+    if pack.has(WINDOW):
+        window = pack.decide(WINDOW, facts)
+        result.decisions.append(window)
+        if window.outcome == "fail":
+            if is_late(window):
+                result.off_plan = True  # kept, flagged off-plan (计划外)
+            else:
+                result.failed.append(window)  # the window is not open yet
+    facts["off_plan"] = result.off_plan
+    if application.construction_type not in ON_EXISTING_SYSTEM:
+        # a new system is not yet in the catalog: dazhou:第二十一条 speaks of existing systems
+        facts["in_system_catalog"] = True
+    checks = _ask(pack, SUBMISSION_RULES, facts)
+    result.decisions.extend(checks)
+    result.failed.extend(failures(checks))
+    result.bars = [
+        bar for bar in standing.bars if bar.active_on(today) and bar.applies_to(application.construction_type)
+    ]
+    result.decisions.extend(_ask(pack, (SECRET,), facts))
+    if pack.has(PRIORITY):
+        priority = pack.decide(PRIORITY, facts)
+        result.decisions.append(priority)
+        result.priority_flags = [hit["item"] for hit in priority.value or [] if hit.get("item")]
+    if application.mixed_construction and pack.has(MIXED_ROUTE):
+        route = pack.decide(
+            MIXED_ROUTE,
+            {"it_estimate_fen": application.it_estimate_fen, "total_estimate_fen": application.total_estimate_fen},
+        )
+        result.decisions.append(route)
+        result.approval_route = route.value if isinstance(route.value, str) else None
+    return result
 
 
-def failures(decisions: list[Decision]) -> list[Decision]:
-    return [d for d in decisions if d.outcome == "fail"]
+def assess_admission(
+    pack: Pack, application: Any, standing: Standing, today: date, findings: Sequence[str]
+) -> tuple[list[Decision], list[Bar]]:
+    """At admission: the bureau's findings against dazhou:第九条, and any bar that arrived since submission."""
+    decisions = _ask(pack, (NOT_ADMITTED,), {"intake_findings": list(findings)})
+    bars = [bar for bar in standing.bars if bar.active_on(today) and bar.applies_to(application.construction_type)]
+    return decisions, bars
+
+
+def security_bar(pack: Pack, failed_items: Sequence[str]) -> Decision | None:
+    """A failed acceptance with crypto / network-security items bars the unit (dazhou:第五十七条)."""
+    if not pack.has(SECURITY_BAR) or not any(item in SECURITY_ITEMS for item in failed_items):
+        return None
+    decision = pack.decide(SECURITY_BAR, {"security_compliant": False, "major_security_hazard": False})
+    return decision if decision.outcome == "fail" else None
+
+
+def need_review(pack: Pack, approved: bool) -> Decision | None:
+    """A need goes on to planning only once the bureau approved it (quzhou:三(一)3)."""
+    return pack.decide(NEED_REVIEW, {"need_approved": approved}) if pack.has(NEED_REVIEW) else None
+
+
+def plan_parts(pack: Pack, parts: Sequence[dict[str, Any]]) -> list[Decision]:
+    """Each department's part of a centrally built project names its flows and interfaces (dazhou:第十七条)."""
+    if not pack.has(PLAN_PARTS):
+        return []
+    elements = pack.rule(PLAN_PARTS).params.required
+    decisions = []
+    for index, part in enumerate(parts):
+        present = [name for name in elements if part.get(name)]
+        decision = pack.decide(PLAN_PARTS, {"plan_elements": present})
+        decisions.append(decision.model_copy(update={"field": f"parts[{index}]"}))
+    return decisions
 
 
 def stage_of(status: str) -> str:

@@ -1,12 +1,15 @@
-"""Intake's API models: ApplicationCreate / ApplicationUpdate / ApplicationPublic / ApplicationsPublic."""
+"""Intake's API models: ApplicationCreate / ApplicationUpdate / ApplicationPublic / ApplicationsPublic,
+materials, needs (需求库) and the unit eligibility view. Examples are in Chinese for other platforms."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
+
+Tag = Field(min_length=1, max_length=60, pattern=r"^[a-z][a-z0-9_]*$")
 
 
 class Category(StrEnum):
@@ -34,25 +37,68 @@ class ImplementationMode(StrEnum):
     PURCHASE_OF_SERVICE = "purchase_of_service"  # 购买服务
 
 
+class Phase(BaseModel):
+    """One phase of a phased project (分期建设计划, fengxian:第十一条)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200)
+    year: StrictInt = Field(ge=2000, le=2100)
+    amount_fen: StrictInt = Field(gt=0)
+    content: str = Field(default="", max_length=4000)
+
+
+class DepartmentPart(BaseModel):
+    """A department's part of a cross-department project (dazhou:第十七条)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    unit: str = Field(min_length=1, max_length=120)
+    need_id: str | None = None
+    content: str = Field(min_length=1, max_length=4000)
+    business_flow: str = Field(default="", max_length=4000, description="业务流")
+    data_flow: str = Field(default="", max_length=4000, description="数据流")
+    system_interfaces: str = Field(default="", max_length=4000, description="系统接口")
+    data_catalog: str = Field(default="", max_length=4000, description="数据目录")
+
+
+APPLICATION_EXAMPLE = {
+    "unit": "达州市教育局",
+    "jurisdiction": "dazhou",
+    "title": "智慧教育平台二期",
+    "category": "application",
+    "construction_type": "new",
+    "implementation_mode": "purchase_of_service",
+    "total_investment_fen": 3_500_000_00,
+    "plan_year": 2027,
+    "details": {
+        "performance_goals": "覆盖全市中小学",
+        "basis": "数字达州建设规划",
+        "implementation_reason": "购买服务较自建更经济",
+        "funding_channels": "市级财政预算内资金",
+    },
+    "materials": [
+        "basic_info",
+        "necessity_basis",
+        "construction_content",
+        "performance_goals",
+        "implementation_mode",
+        "application_plan",
+        "information_resource_catalog",
+        "gov_cloud_plan",
+        "security_protection_plan",
+        "crypto_plan",
+        "investment_amount",
+        "om_funding",
+        "funding_channels",
+    ],
+    "scope_items": ["business_system"],
+    "priority_tags": ["internet_plus_services"],
+}
+
+
 class ApplicationCreate(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {
-                    "unit": "达州市教育局",
-                    "jurisdiction": "dazhou",
-                    "title": "智慧教育平台二期",
-                    "category": "application",
-                    "construction_type": "new",
-                    "implementation_mode": "purchase_of_service",
-                    "total_investment_fen": 3_500_000_00,
-                    "plan_year": 2027,
-                    "details": {"performance_goals": "覆盖全市中小学", "basis": "数字达州建设规划"},
-                }
-            ]
-        },
-    )
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [APPLICATION_EXAMPLE]})
 
     unit: str = Field(min_length=1, max_length=120, description="建设单位")
     jurisdiction: str = Field(default="dazhou", description="policy pack id (衢州 quzhou, 济源 jiyuan, ...)")
@@ -64,10 +110,23 @@ class ApplicationCreate(BaseModel):
     plan_year: StrictInt = Field(ge=2000, le=2100)
     secret: bool = Field(default=False, description="涉密项目 (dazhou:第六十五条)")
     details: dict[str, Any] = Field(default_factory=dict, description="申报材料 fields (dazhou:第九条)")
+    materials: list[str] = Field(default_factory=list, description="申报材料 kinds supplied (dazhou:第九条)")
+    scope_items: list[str] = Field(default_factory=list, description="建设内容 items, checked against scope lists")
+    project_tags: list[str] = Field(default_factory=list, description="characteristics (dazhou:第二十条 lists)")
+    priority_tags: list[str] = Field(default_factory=list, description="优先列入 claims (quzhou, dazhou:第十九条)")
+    unit_priority: StrictInt | None = Field(default=None, ge=1, description="本单位排序 (fengxian:第十条)")
+    phases: list[Phase] = Field(default_factory=list, description="分期建设计划 (fengxian:第十一条)")
+    parts: list[DepartmentPart] = Field(default_factory=list, description="跨部门项目各部门部分 (dazhou:第十七条)")
+    need_ids: list[str] = Field(default_factory=list, description="需求库 needs this application carries")
+    original_project_id: str | None = Field(default=None, description="升级改造的原项目")
+    related_system_id: str | None = Field(default=None, description="系统目录中的相关系统")
+    mixed_construction: bool = Field(default=False, description="工程项目中的信息化部分 (dazhou:第八条)")
+    it_estimate_fen: StrictInt | None = Field(default=None, ge=0)
+    total_estimate_fen: StrictInt | None = Field(default=None, gt=0)
 
 
 class ApplicationUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"title": "智慧教育平台（二期）"}]})
 
     title: str | None = Field(default=None, min_length=1, max_length=300)
     category: Category | None = None
@@ -76,15 +135,71 @@ class ApplicationUpdate(BaseModel):
     total_investment_fen: StrictInt | None = Field(default=None, gt=0)
     plan_year: StrictInt | None = Field(default=None, ge=2000, le=2100)
     details: dict[str, Any] | None = None
+    materials: list[str] | None = None
+    scope_items: list[str] | None = None
+    project_tags: list[str] | None = None
+    priority_tags: list[str] | None = None
+    unit_priority: StrictInt | None = Field(default=None, ge=1)
+    phases: list[Phase] | None = None
+    parts: list[DepartmentPart] | None = None
+    original_project_id: str | None = None
+    related_system_id: str | None = None
+    mixed_construction: bool | None = None
+    it_estimate_fen: StrictInt | None = Field(default=None, ge=0)
+    total_estimate_fen: StrictInt | None = Field(default=None, gt=0)
 
 
 class RefusalRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"reason": "单位已建系统可满足需求", "findings": ["needs_already_met"]}]},
+    )
 
     reason: str = Field(min_length=1, max_length=2000)
+    findings: list[str] = Field(default_factory=list, description="dazhou:第九条 items found (intake.not_admitted)")
+
+
+class AdmissionRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"findings": []}]})
+
+    findings: list[str] = Field(default_factory=list, description="dazhou:第九条 items the bureau found")
+
+
+class MaterialCreate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"kind": "crypto_plan", "name": "密码应用方案.pdf", "uri": "oss://govproj/2027/crypto.pdf"}]
+        },
+    )
+
+    kind: str = Tag
+    name: str = Field(min_length=1, max_length=300)
+    uri: str | None = Field(default=None, max_length=1000)
+
+
+class MaterialPublic(BaseModel):
+    id: str
+    project_id: str
+    kind: str
+    name: str
+    uri: str | None
+    attached_by: str
+    attached_at: datetime
+
+
+class PriorityOrder(BaseModel):
+    """The unit's ranking of its applications, most urgent first (fengxian:第十条 按轻重缓急排序)."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"order": ["P2026-aaa", "P2026-bbb"]}]})
+
+    order: list[str] = Field(min_length=1, max_length=500)
 
 
 class ApplicationPublic(BaseModel):
+    """A secret (涉密) project shows only id, unit, jurisdiction, secret, status and stage to readers who are
+    neither its unit nor cleared bureau staff."""
+
     id: str
     unit: str
     jurisdiction: str
@@ -92,18 +207,156 @@ class ApplicationPublic(BaseModel):
     category: str | None
     construction_type: str | None
     implementation_mode: str | None
-    total_investment_fen: int
-    plan_year: int
+    total_investment_fen: int | None
+    plan_year: int | None
     secret: bool
     status: str
     stage: str
     details: dict[str, Any] | None
-    created_at: datetime
-    updated_at: datetime
+    created_at: datetime | None
+    updated_at: datetime | None
     submitted_at: datetime | None
     decided_at: datetime | None
+    materials: list[str] | None = None
+    scope_items: list[str] | None = None
+    project_tags: list[str] | None = None
+    priority_tags: list[str] | None = None
+    priority_flags: list[str] | None = None
+    unit_priority: int | None = None
+    phases: list[dict[str, Any]] | None = None
+    parts: list[dict[str, Any]] | None = None
+    need_ids: list[str] | None = None
+    original_project_id: str | None = None
+    related_system_id: str | None = None
+    mixed_construction: bool | None = None
+    approval_route: str | None = None
+    off_plan: bool | None = None
+    refusal_reason: str | None = None
+    review_flags: dict[str, Any] | None = None
+    minimal: bool = False
 
 
 class ApplicationsPublic(BaseModel):
     items: list[ApplicationPublic]
+    next_cursor: str | None
+
+
+class BarPublic(BaseModel):
+    rule_id: str
+    citation: str
+    cause: str
+    since: date
+    until: date | None
+    bars: list[str]
+    subject: str
+    source_event: str
+    cleared_on: date | None
+    active: bool
+
+
+class EligibilityPublic(BaseModel):
+    """A unit's standing (单位申报资格): each bar with cause, citation, since and until."""
+
+    unit: str
+    eligible: bool
+    bars: list[BarPublic]
+    failed_evaluations: list[dict[str, Any]]
+
+
+class NeedCreate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "unit": "达州市教育局",
+                    "jurisdiction": "dazhou",
+                    "title": "学生综合素质评价数据共享",
+                    "description": "与卫健、民政共享学生健康与资助数据",
+                    "category": "application",
+                    "estimated_fen": 80_000_000,
+                    "plan_year": 2027,
+                }
+            ]
+        },
+    )
+
+    unit: str = Field(min_length=1, max_length=120)
+    jurisdiction: str = "dazhou"
+    title: str = Field(min_length=1, max_length=300)
+    description: str = Field(min_length=1, max_length=8000)
+    category: Category | None = None
+    estimated_fen: StrictInt | None = Field(default=None, gt=0)
+    plan_year: StrictInt | None = Field(default=None, ge=2000, le=2100)
+
+
+class NeedReview(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"approve": True, "note": "需求明确"}]})
+
+    approve: bool
+    note: str = Field(default="", max_length=2000)
+
+
+class NeedMerge(BaseModel):
+    """Several departments' needs become one cross-department project (dazhou:第十六条,第十七条)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "lead_unit": "达州市数字经济局",
+                    "jurisdiction": "dazhou",
+                    "title": "城市大脑一期（跨部门）",
+                    "category": "application",
+                    "construction_type": "new",
+                    "total_investment_fen": 12_000_000_00,
+                    "plan_year": 2027,
+                    "parts": [
+                        {
+                            "unit": "达州市教育局",
+                            "need_id": "N2026-aaa",
+                            "content": "教育数据接入",
+                            "business_flow": "学籍变更→共享",
+                            "data_flow": "学籍库→城市大脑",
+                            "system_interfaces": "REST 接口",
+                            "data_catalog": "学籍信息目录",
+                        }
+                    ],
+                }
+            ]
+        },
+    )
+
+    lead_unit: str = Field(min_length=1, max_length=120)
+    jurisdiction: str = "dazhou"
+    title: str = Field(min_length=1, max_length=300)
+    category: Category
+    construction_type: ConstructionType = ConstructionType.NEW
+    implementation_mode: ImplementationMode = ImplementationMode.PURCHASE_OF_SERVICE
+    total_investment_fen: StrictInt = Field(gt=0)
+    plan_year: StrictInt = Field(ge=2000, le=2100)
+    parts: list[DepartmentPart] = Field(min_length=1)
+
+
+class NeedPublic(BaseModel):
+    id: str
+    unit: str
+    jurisdiction: str
+    title: str
+    description: str
+    category: str | None
+    estimated_fen: int | None
+    plan_year: int | None
+    status: str
+    filed_by: str
+    filed_at: datetime
+    reviewed_by: str | None
+    reviewed_at: datetime | None
+    review_note: str | None
+    application_ids: list[str]
+
+
+class NeedsPublic(BaseModel):
+    items: list[NeedPublic]
     next_cursor: str | None

@@ -1,8 +1,9 @@
-"""Intake's own tables: applications (申报) and the project library (项目库)."""
+"""Intake's own tables: applications (申报), the project library (项目库), the needs pool (需求库) and the
+unit eligibility view built from other services' events."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -11,6 +12,10 @@ from sqlmodel import Column, Field
 from shared.db import JSONType, ServiceSchema
 
 schema = ServiceSchema("intake")
+
+
+def _json_list() -> Any:
+    return Field(default_factory=list, sa_column=Column(JSONType, nullable=False))
 
 
 class Application(schema.Base, table=True):
@@ -36,3 +41,103 @@ class Application(schema.Base, table=True):
     submitted_at: datetime | None = Field(default=None, sa_column=Column(sa.DateTime(timezone=True)))
     decided_at: datetime | None = Field(default=None, sa_column=Column(sa.DateTime(timezone=True)))
     lock_version: int = 1
+    # What the rules read (dazhou:第九条, fengxian:第二条,第十一条, dazhou:第二十条).
+    materials: list[str] = _json_list()  # kinds of material declared or attached
+    scope_items: list[str] = _json_list()  # what the project comprises (scope lists)
+    project_tags: list[str] = _json_list()  # characteristics the not-accepted lists look for
+    priority_tags: list[str] = _json_list()  # claimed priority situations
+    priority_flags: list[str] = _json_list()  # the pack's priority items they hit (computed)
+    unit_priority: int | None = None  # the unit's own rank, 1 = most urgent (fengxian:第十条)
+    phases: list[dict[str, Any]] = _json_list()  # phase plan of a phased project (fengxian:第十一条)
+    parts: list[dict[str, Any]] = _json_list()  # departments' parts of a cross-department project
+    need_ids: list[str] = _json_list()
+    original_project_id: str | None = Field(default=None, max_length=64)
+    related_system_id: str | None = Field(default=None, max_length=64)
+    mixed_construction: bool = False  # IT inside a construction project (dazhou:第八条)
+    it_estimate_fen: int | None = Field(default=None, sa_column=Column(sa.BigInteger))
+    total_estimate_fen: int | None = Field(default=None, sa_column=Column(sa.BigInteger))
+    approval_route: str | None = Field(default=None, max_length=40)  # data_bureau | drc
+    off_plan: bool = False  # 计划外: filed after the window
+    refusal_reason: str | None = Field(default=None, max_length=2000)
+    review_flags: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSONType, nullable=False))
+
+
+class Material(schema.Base, table=True):
+    """A document attached to an application (申报材料)."""
+
+    __tablename__ = "materials"
+
+    id: str = Field(primary_key=True, max_length=40)
+    project_id: str = Field(index=True, max_length=64)
+    kind: str = Field(max_length=60)
+    name: str = Field(max_length=300)
+    uri: str | None = Field(default=None, max_length=1000)
+    attached_by: str = Field(max_length=120)
+    attached_at: datetime = Field(sa_column=Column(sa.DateTime(timezone=True), nullable=False))
+
+
+class UnitBar(schema.Base, table=True):
+    """One bar on a unit, as another service decided it (cause, rule, citation, since, until)."""
+
+    __tablename__ = "unit_bars"
+
+    id: int | None = Field(default=None, primary_key=True)
+    unit: str = Field(index=True, max_length=120)
+    rule_id: str = Field(max_length=120)
+    citation: str = Field(max_length=120)
+    cause: str = Field(max_length=2000)
+    since: date
+    until: date | None = None  # None: until cleared
+    bars: list[str] = _json_list()  # construction types it bars; empty: every new application
+    subject: str = Field(max_length=64)  # project or system the bar came from
+    source_event: str = Field(max_length=120)
+    event_id: str = Field(max_length=64)
+    cleared_on: date | None = None
+
+
+class ProjectOutcome(schema.Base, table=True):
+    """Acceptance results of projects, so an upgrade can check its original project was accepted."""
+
+    __tablename__ = "project_outcomes"
+
+    project_id: str = Field(primary_key=True, max_length=64)
+    unit: str = Field(index=True, max_length=120)
+    accepted_on: date | None = None
+    failed_on: date | None = None
+
+
+class CatalogSystem(schema.Base, table=True):
+    """The system catalog (系统目录) as intake needs it: registered, retired, last evaluation."""
+
+    __tablename__ = "catalog_systems"
+
+    system_id: str = Field(primary_key=True, max_length=64)
+    project_id: str = Field(index=True, max_length=64)
+    unit: str = Field(index=True, max_length=120)
+    registered_on: date
+    retired_on: date | None = None
+    evaluation_failed_on: date | None = None  # last evaluation failed (fengxian:第三十二条)
+    evaluation_rule_id: str | None = Field(default=None, max_length=120)
+    evaluation_citation: str | None = Field(default=None, max_length=120)
+
+
+class Need(schema.Base, table=True):
+    """A department's need in the needs pool (需求库, quzhou:三(一)1–3), before it becomes an application."""
+
+    __tablename__ = "needs"
+
+    id: str = Field(primary_key=True, max_length=64)
+    unit: str = Field(index=True, max_length=120)
+    jurisdiction: str = Field(index=True, max_length=40)
+    title: str = Field(max_length=300)
+    description: str = Field(sa_column=Column(sa.Text, nullable=False))
+    category: str | None = Field(default=None, max_length=40)
+    estimated_fen: int | None = Field(default=None, sa_column=Column(sa.BigInteger))
+    plan_year: int | None = Field(default=None, index=True)
+    status: str = Field(default="filed", index=True, max_length=20)  # filed|approved|rejected|planned
+    filed_by: str = Field(max_length=120)
+    filed_at: datetime = Field(sa_column=Column(sa.DateTime(timezone=True), nullable=False))
+    reviewed_by: str | None = Field(default=None, max_length=120)
+    reviewed_at: datetime | None = Field(default=None, sa_column=Column(sa.DateTime(timezone=True)))
+    review_note: str | None = Field(default=None, max_length=2000)
+    application_ids: list[str] = _json_list()

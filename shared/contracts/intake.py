@@ -20,6 +20,11 @@ class ProjectSummary(BaseModel):
     construction_type: str | None = None
     total_investment_fen: int
     plan_year: int
+    # Added fields (the version stays): routing and the bureau's ordering, never content of a secret project.
+    off_plan: bool = False  # 计划外: filed after the window (dazhou:第七条, fengxian:第十四条)
+    approval_route: str | None = None  # data_bureau | drc for a mixed construction project (dazhou:第八条)
+    priority_flags: list[str] = []  # the pack's priority items hit (quzhou 优先列入, dazhou:第十九条)
+    unit_priority: int | None = None  # the unit's own rank (fengxian:第十条)
 
 
 class ViolationRef(BaseModel):
@@ -45,3 +50,4 @@ class ApplicationRejected(EventPayload, event_type="intake.application.rejected.
     unit: str
     jurisdiction: str
     violations: list[ViolationRef]
+    reason: str = ""  # the bureau's reason (no content of a secret project)
