@@ -1,25 +1,146 @@
-"""Acceptance's routes."""
+"""Acceptance's routes: parse, check the role, run the handler in a unit of work, answer."""
 
 from __future__ import annotations
 
-from typing import Annotated
+import base64
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+import sqlalchemy as sa
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
 
 from services.acceptance import handlers
-from services.acceptance.schemas import AcceptanceProjectPublic, PerformanceAcceptance, TrialRunStart
+from services.acceptance.domain import STEPS
+from services.acceptance.experts import ExpertPool, ReviewExpertPool
+from services.acceptance.schemas import (
+    AcceptanceApplication,
+    AcceptanceProjectPublic,
+    AcceptanceProjectsPublic,
+    AssetRegistrationIn,
+    AssetRegistrationPublic,
+    CompletionAcceptance,
+    FinalAcceptance,
+    FinalApplication,
+    HigherLevelFiling,
+    OrganiseAcceptance,
+    PerformanceAcceptance,
+    PreliminaryAcceptance,
+    SecrecyApproval,
+    TrialRunStart,
+)
+from services.acceptance.tables import AcceptanceProject, AssetRegistration
 from shared.auth import Principal, Role, ensure_unit_access, require
+from shared.errors import bad_request, not_found
+from shared.idempotency import remember, replay
 from shared.service import Runtime
+from shared.uow import UnitOfWork
 
 router = APIRouter(prefix="/api/acceptance", tags=["acceptance 试运行与验收"])
 
-UnitStaff = require(Role.UNIT)
-Bureau = require(Role.DATA_BUREAU)
-Readers = require(Role.UNIT, Role.DATA_BUREAU, Role.FINANCE, Role.DRC, Role.AUDIT, Role.PLATFORM)
+Readers = require(
+    Role.UNIT,
+    Role.DATA_BUREAU,
+    Role.FINANCE,
+    Role.DRC,
+    Role.AUDIT,
+    Role.PLATFORM,
+    Role.LEADING_OFFICE,
+    Role.CONFIDENTIALITY_OFFICE,
+    Role.PROCUREMENT_CENTER,
+)
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
 
 
-def public(project) -> AcceptanceProjectPublic:
-    return AcceptanceProjectPublic(**project.model_dump(include=set(AcceptanceProjectPublic.model_fields)))
+def acting(step: str):
+    """Only the roles that take `step` (e.g. the bureau organises, the unit applies)."""
+    return require(*STEPS[step].roles)
+
+
+async def present(uow: UnitOfWork, project: AcceptanceProject, principal: Principal) -> AcceptanceProjectPublic:
+    data = project.model_dump(include=set(AcceptanceProjectPublic.model_fields))
+    for name in ("steps", "done_steps", "modules"):
+        data[name] = data.get(name) or []
+    for name in ("dates", "module_results", "items"):
+        data[name] = data.get(name) or {}
+    data["panel"] = data.get("panel") or []
+    data["next_step"] = handlers.next_step_of(project)
+    data["deadlines"] = await handlers.deadlines_of(uow, project.project_id)
+    if project.secret and not principal.cleared:
+        # dazhou:第六十五条 — a secret system's content is for cleared readers only
+        data |= {"system_name": None, "items": {}, "panel": [], "module_results": {}}
+    return AcceptanceProjectPublic(**data)
+
+
+def _as_unit(principal: Principal, project: AcceptanceProject) -> None:
+    if principal.has(Role.UNIT) and not principal.has(Role.DATA_BUREAU):
+        ensure_unit_access(principal, project.unit)
+
+
+async def _step(
+    runtime,
+    request: Request,
+    response: Response,
+    project_id: str,
+    principal: Principal,
+    key: str | None,
+    body: Any,
+    run: Callable[[UnitOfWork], Awaitable[Any]],
+) -> Any:
+    """One step in one unit of work; a repeated Idempotency-Key gets the first answer."""
+    fingerprint = {"path": request.url.path, "body": body}
+    async with runtime.unit_of_work() as uow:
+        stored = await replay(uow, key, principal.subject, fingerprint)
+        if stored is not None:
+            response.status_code = stored[0]
+            return stored[1]
+        project = await handlers.load(uow, project_id)
+        _as_unit(principal, project)
+        result = await run(uow)
+        answer = (await present(uow, result, principal)).model_dump(mode="json")
+        await remember(uow, key, principal.subject, fingerprint, 200, answer)
+        return answer
+
+
+def _dump(body) -> Any:
+    return body.model_dump(mode="json") if body is not None else {}
+
+
+# --- reading ------------------------------------------------------------------------------------------
+
+
+def _cursor(project_id: str) -> str:
+    return base64.urlsafe_b64encode(project_id.encode()).decode()
+
+
+@router.get("/projects", response_model=AcceptanceProjectsPublic, summary="Projects in acceptance (cursor pages)")
+async def list_projects(
+    runtime: Runtime,
+    principal: Annotated[Principal, Readers],
+    stage: str | None = Query(default=None, max_length=30),
+    jurisdiction: str | None = Query(default=None, max_length=40),
+    cursor: str | None = Query(default=None, description="next_cursor of the previous page"),
+    limit: int = Query(default=50, ge=1, le=200),
+):
+    query = sa.select(AcceptanceProject).order_by(AcceptanceProject.project_id).limit(limit + 1)
+    if stage:
+        query = query.where(AcceptanceProject.stage == stage)
+    if jurisdiction:
+        query = query.where(AcceptanceProject.jurisdiction == jurisdiction)
+    if principal.unit is not None and not principal.can_see_unit(f"{principal.unit}/other"):
+        # unit staff list only their own unit's projects
+        query = query.where(AcceptanceProject.unit == principal.unit)
+    if cursor:
+        try:
+            after = base64.urlsafe_b64decode(cursor.encode()).decode()
+        except ValueError as exc:
+            raise bad_request("cursor is not one this API returned", field="cursor") from exc
+        query = query.where(AcceptanceProject.project_id > after)
+    async with runtime.unit_of_work() as uow:
+        rows = list((await uow.session.scalars(query)).all())
+        items = [await present(uow, project, principal) for project in rows[:limit]]
+    return AcceptanceProjectsPublic(
+        items=items, next_cursor=_cursor(rows[limit - 1].project_id) if len(rows) > limit else None
+    )
 
 
 @router.get("/projects/{project_id}", response_model=AcceptanceProjectPublic, summary="The project's acceptance")
@@ -27,30 +148,260 @@ async def get_project(project_id: str, runtime: Runtime, principal: Annotated[Pr
     async with runtime.unit_of_work() as uow:
         project = await handlers.load(uow, project_id)
         ensure_unit_access(principal, project.unit)
-        return public(project)
+        return await present(uow, project, principal)
+
+
+# --- steps --------------------------------------------------------------------------------------------
 
 
 @router.post("/projects/{project_id}/trial-run", response_model=AcceptanceProjectPublic, summary="开始试运行")
 async def start_trial_run(
-    project_id: str, body: TrialRunStart, runtime: Runtime, principal: Annotated[Principal, UnitStaff]
+    project_id: str,
+    body: TrialRunStart,
+    runtime: Runtime,
+    request: Request,
+    response: Response,
+    principal: Annotated[Principal, acting("trial_run")],
+    key: IdempotencyKey = None,
 ):
-    async with runtime.unit_of_work() as uow:
-        project = await handlers.load(uow, project_id)
-        ensure_unit_access(principal, project.unit)
-        return public(await handlers.start_trial_run(uow, project_id, body.started_on, principal))
+    return await _step(
+        runtime, request, response, project_id, principal, key, _dump(body),
+        lambda uow: handlers.start_trial_run(uow, project_id, body.started_on, principal),
+    )  # fmt: skip
 
 
 @router.post("/projects/{project_id}/pre-acceptance", response_model=AcceptanceProjectPublic, summary="验收前置核准")
-async def pre_acceptance(project_id: str, runtime: Runtime, principal: Annotated[Principal, Bureau]):
-    async with runtime.unit_of_work() as uow:
-        return public(await handlers.approve_pre_acceptance(uow, project_id, principal))
+async def pre_acceptance(
+    project_id: str,
+    runtime: Runtime,
+    request: Request,
+    response: Response,
+    principal: Annotated[Principal, acting("pre_acceptance_approval")],
+    key: IdempotencyKey = None,
+):
+    return await _step(
+        runtime, request, response, project_id, principal, key, {},
+        lambda uow: handlers.approve_pre_acceptance(uow, project_id, principal),
+    )  # fmt: skip
 
 
 @router.post("/projects/{project_id}/acceptance", response_model=AcceptanceProjectPublic, summary="履约验收")
 async def performance_acceptance(
-    project_id: str, body: PerformanceAcceptance, runtime: Runtime, principal: Annotated[Principal, UnitStaff]
+    project_id: str,
+    body: PerformanceAcceptance,
+    runtime: Runtime,
+    request: Request,
+    response: Response,
+    principal: Annotated[Principal, acting("performance_acceptance")],
+    key: IdempotencyKey = None,
 ):
+    return await _step(
+        runtime, request, response, project_id, principal, key, _dump(body),
+        lambda uow: handlers.record_result(
+            uow, project_id, "performance_acceptance", body, principal, "performance acceptance"
+        ),
+    )  # fmt: skip
+
+
+@router.post(
+    "/projects/{project_id}/preliminary-acceptance", response_model=AcceptanceProjectPublic, summary="初验（可分模块）"
+)
+async def preliminary_acceptance(
+    project_id: str,
+    body: PreliminaryAcceptance,
+    runtime: Runtime,
+    request: Request,
+    response: Response,
+    principal: Annotated[Principal, acting("preliminary_acceptance")],
+    key: IdempotencyKey = None,
+):
+    return await _step(
+        runtime, request, response, project_id, principal, key, _dump(body),
+        lambda uow: handlers.record_preliminary(uow, project_id, body, principal),
+    )  # fmt: skip
+
+
+@router.post(
+    "/projects/{project_id}/final-acceptance/application", response_model=AcceptanceProjectPublic, summary="终验申请"
+)
+async def final_application(
+    project_id: str,
+    runtime: Runtime,
+    request: Request,
+    response: Response,
+    principal: Annotated[Principal, acting("final_acceptance_application")],
+    body: FinalApplication | None = None,
+    key: IdempotencyKey = None,
+):
+    return await _step(
+        runtime, request, response, project_id, principal, key, _dump(body),
+        lambda uow: handlers.apply_for_final(uow, project_id, principal),
+    )  # fmt: skip
+
+
+@router.post(
+    "/projects/{project_id}/final-acceptance", response_model=AcceptanceProjectPublic, summary="终验（出具验收报告）"
+)
+async def final_acceptance(
+    project_id: str,
+    body: FinalAcceptance,
+    runtime: Runtime,
+    request: Request,
+    response: Response,
+    principal: Annotated[Principal, acting("final_acceptance")],
+    key: IdempotencyKey = None,
+):
+    return await _step(
+        runtime, request, response, project_id, principal, key, _dump(body),
+        lambda uow: handlers.record_result(uow, project_id, "final_acceptance", body, principal, "final acceptance"),
+    )  # fmt: skip
+
+
+@router.post(
+    "/projects/{project_id}/final-acceptance/filing",
+    response_model=AcceptanceProjectPublic,
+    summary="国家、省级终验备案（视为通过终验）",
+)
+async def higher_level_filing(
+    project_id: str,
+    body: HigherLevelFiling,
+    runtime: Runtime,
+    request: Request,
+    response: Response,
+    principal: Annotated[Principal, require(Role.UNIT, Role.LEADING_OFFICE)],
+    key: IdempotencyKey = None,
+):
+    return await _step(
+        runtime, request, response, project_id, principal, key, _dump(body),
+        lambda uow: handlers.file_higher_level(uow, project_id, body, principal),
+    )  # fmt: skip
+
+
+@router.post("/projects/{project_id}/application", response_model=AcceptanceProjectPublic, summary="验收申请")
+async def acceptance_application(
+    project_id: str,
+    body: AcceptanceApplication,
+    runtime: Runtime,
+    request: Request,
+    response: Response,
+    principal: Annotated[Principal, acting("acceptance_application")],
+    key: IdempotencyKey = None,
+):
+    return await _step(
+        runtime, request, response, project_id, principal, key, _dump(body),
+        lambda uow: handlers.apply_for_acceptance(uow, project_id, body, principal),
+    )  # fmt: skip
+
+
+def expert_pool(request: Request) -> ExpertPool:
+    """Review's expert pool, called with the caller's own token (tests override this dependency)."""
+    runtime = request.app.state.runtime
+    return ReviewExpertPool(runtime.settings.service_urls["review"], request.headers.get("authorization", ""))
+
+
+@router.post(
+    "/projects/{project_id}/organise", response_model=AcceptanceProjectPublic, summary="确认并组织验收（验收小组）"
+)
+async def organise(
+    project_id: str,
+    body: OrganiseAcceptance,
+    runtime: Runtime,
+    request: Request,
+    response: Response,
+    principal: Annotated[Principal, acting("acceptance_organised")],
+    pool: Annotated[ExpertPool, Depends(expert_pool)],
+    key: IdempotencyKey = None,
+):
+    fingerprint = {"path": request.url.path, "body": _dump(body)}
+    # 1. order and panel checked before any expert is drawn; 2. the draw (HTTP, outside a transaction);
+    # 3. the step written, checked again under the row lock.
+    async with runtime.unit_of_work() as uow:
+        stored = await replay(uow, key, principal.subject, fingerprint)
+        if stored is not None:
+            response.status_code = stored[0]
+            return stored[1]
+        project = await handlers.check_organisation(uow, project_id, body)
+        draw_key = f"acceptance-{project_id}-{project.attempts or 0}"
+        draw_request = handlers.draw_request(project, body, draw_key)
+    draw = await handlers.draw_experts(pool, draw_request)
+    async with runtime.unit_of_work() as uow:
+        result = await handlers.organise_acceptance(uow, project_id, body, draw, principal)
+        answer = (await present(uow, result, principal)).model_dump(mode="json")
+        await remember(uow, key, principal.subject, fingerprint, 200, answer)
+        return answer
+
+
+@router.post("/projects/{project_id}/completion-acceptance", response_model=AcceptanceProjectPublic, summary="竣工验收")
+async def completion_acceptance(
+    project_id: str,
+    body: CompletionAcceptance,
+    runtime: Runtime,
+    request: Request,
+    response: Response,
+    principal: Annotated[Principal, acting("completion_acceptance")],
+    key: IdempotencyKey = None,
+):
+    return await _step(
+        runtime, request, response, project_id, principal, key, _dump(body),
+        lambda uow: handlers.record_result(
+            uow, project_id, "completion_acceptance", body, principal, "completion acceptance"
+        ),
+    )  # fmt: skip
+
+
+@router.post(
+    "/projects/{project_id}/secrecy-approval", response_model=AcceptanceProjectPublic, summary="保密办审批（涉密系统）"
+)
+async def secrecy_approval(
+    project_id: str,
+    body: SecrecyApproval,
+    runtime: Runtime,
+    request: Request,
+    response: Response,
+    principal: Annotated[Principal, acting("secrecy_approval")],
+    key: IdempotencyKey = None,
+):
+    return await _step(
+        runtime, request, response, project_id, principal, key, _dump(body),
+        lambda uow: handlers.approve_secrecy(uow, project_id, body, principal),
+    )  # fmt: skip
+
+
+@router.post(
+    "/projects/{project_id}/asset-registration",
+    response_model=AssetRegistrationPublic,
+    status_code=201,
+    summary="国有资产登记",
+)
+async def asset_registration(
+    project_id: str,
+    body: AssetRegistrationIn,
+    runtime: Runtime,
+    request: Request,
+    response: Response,
+    principal: Annotated[Principal, require(Role.UNIT, Role.DATA_BUREAU)],
+    key: IdempotencyKey = None,
+):
+    fingerprint = {"path": request.url.path, "body": _dump(body)}
+    async with runtime.unit_of_work() as uow:
+        stored = await replay(uow, key, principal.subject, fingerprint)
+        if stored is not None:
+            response.status_code = stored[0]
+            return stored[1]
+        project = await handlers.load(uow, project_id)
+        _as_unit(principal, project)
+        registration = await handlers.register_assets(uow, project_id, body, principal)
+        answer = AssetRegistrationPublic(**registration.model_dump()).model_dump(mode="json")
+        await remember(uow, key, principal.subject, fingerprint, 201, answer)
+        return answer
+
+
+@router.get("/projects/{project_id}/asset-registration", response_model=AssetRegistrationPublic, summary="国有资产登记")
+async def get_asset_registration(project_id: str, runtime: Runtime, principal: Annotated[Principal, Readers]):
     async with runtime.unit_of_work() as uow:
         project = await handlers.load(uow, project_id)
         ensure_unit_access(principal, project.unit)
-        return public(await handlers.record_acceptance(uow, project_id, body, principal))
+        registration = await uow.session.get(AssetRegistration, project_id)
+        if registration is None:
+            raise not_found("asset registration", project_id)
+        return AssetRegistrationPublic(**registration.model_dump())

@@ -1,12 +1,255 @@
-"""Acceptance's decisions, pure: when acceptance may be requested."""
+"""Acceptance's decisions, pure: the pack's path for a project and the rules each step must meet.
+
+A jurisdiction's path (验收路径) is the ordered list of steps its pack's `acceptance.path` rule names;
+this module knows what each kind of step is (who acts, which date it fixes, which document it yields)
+and asks the pack everything else: day counts, required items, panels, what happens after a failure.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
-from shared.policy import Decision, Pack
+from shared.auth import Role
+from shared.policy import Decision, Pack, Rule
+
+PATH_RULE = "acceptance.path"
+TRIAL_RUN_RULE = "acceptance.trial_run"
+REAPPLY_RULE = "acceptance.rectify_and_reapply"
+FILING_RULE = "acceptance.higher_level_final_acceptance"
+ASSET_RULE = "acceptance.asset_registration"
+
+#: Facts the steps supply to the pack's rules (the fact names the packs' acceptance rules read).
+ITEMS_FACT = "acceptance_items"
+PANEL_FACT = "panel_roles"
+APPLICATION_DOCUMENTS_FACT = "application_documents"
+ASSET_DOCUMENTS_FACT = "asset_documents"
+TRIAL_RUN_STARTED = "trial_run_started_on"
+TRIAL_RUN_ENDED = "trial_run_ended_on"
+
+TRIAL_RUN = "trial_run"
+CONTRACTED = "contracted"
+ACCEPTED = "accepted"
+FAILED = "failed"
+RECTIFYING = "rectifying"
 
 
-def trial_run_decision(pack: Pack, trial_started_on: date, today: date) -> Decision:
-    """Acceptance only after a trial run of at least the pack's length (dazhou:第四十七条)."""
-    return pack.decide("acceptance.trial_run", {"trial_run_started_on": trial_started_on, "trial_run_ended_on": today})
+@dataclass(frozen=True)
+class Step:
+    """One kind of step a path may contain."""
+
+    name: str
+    roles: tuple[Role, ...]
+    stage: str  # the project's stage once the step is done (unless it is the path's last: `accepted`)
+    date_fact: str  # the date the step fixes, as the packs' deadline rules name it
+    document: str | None = None  # what the step yields (payment and the catalog read these)
+    decisive: bool = False  # the step that accepts or fails the project: items are checked here
+
+
+STEPS: dict[str, Step] = {
+    step.name: step
+    for step in (
+        Step(TRIAL_RUN, (Role.UNIT,), "trial_run", TRIAL_RUN_STARTED),
+        # dazhou:第四十七条–第四十九条
+        Step(
+            "pre_acceptance_approval",
+            (Role.DATA_BUREAU,),
+            "pre_accepted",
+            "pre_acceptance_approved_on",
+            "pre_acceptance_approval_letter",  # 验收前置核准复函
+        ),
+        Step(
+            "performance_acceptance",
+            (Role.UNIT,),
+            "performance_accepted",
+            "performance_accepted_on",
+            "acceptance_report",  # 履约验收报告
+            decisive=True,
+        ),
+        # quzhou:三(三)5 and jiyuan:项目验收 — 初验, by module for large projects
+        Step(
+            "preliminary_acceptance",
+            (Role.UNIT,),
+            "preliminary_accepted",
+            "preliminary_completed_on",
+            "preliminary_acceptance_report",
+        ),
+        Step(
+            "final_acceptance_application",
+            (Role.UNIT,),
+            "final_applied",
+            "final_application_on",
+            "final_acceptance_application",
+        ),
+        Step(
+            "final_acceptance",
+            (Role.LEADING_OFFICE,),
+            "final_accepted",
+            "final_accepted_on",
+            "acceptance_report",  # 《衢州市数字化项目验收报告》
+            decisive=True,
+        ),
+        # fengxian:第二十四条–第二十六条 and jiyuan:项目验收 — organised by the bureau with a panel
+        Step(
+            "acceptance_application",
+            (Role.UNIT,),
+            "applied",
+            "application_received_on",
+            "acceptance_application_form",
+        ),
+        Step("acceptance_organised", (Role.DATA_BUREAU,), "organised", "acceptance_organised_on"),
+        Step(
+            "completion_acceptance",
+            (Role.DATA_BUREAU,),
+            "completion_accepted",
+            "completion_accepted_on",
+            "acceptance_report",  # 竣工验收报告
+            decisive=True,
+        ),
+        # fengxian:第二十三条 — a secret system is used only after the confidentiality office approves
+        Step(
+            "secrecy_approval",
+            (Role.CONFIDENTIALITY_OFFICE,),
+            "secrecy_approved",
+            "secrecy_approved_on",
+            "secrecy_approval",
+        ),
+    )
+}
+
+
+class UnknownStep(ValueError):
+    """A pack names a step this service does not know (a pack error, caught by the tests)."""
+
+
+@dataclass(frozen=True)
+class Path:
+    name: str
+    steps: tuple[str, ...]
+
+
+def choose_path(pack: Pack, *, secret: bool) -> tuple[Path, Decision]:
+    """The pack's path (route rule `acceptance.path`). The trial run (dazhou:第四十七条) comes first
+    unless the path places it elsewhere."""
+    decision = pack.decide(PATH_RULE, {"secret": secret})
+    steps = list(decision.value["steps"])
+    if TRIAL_RUN not in steps and pack.has(TRIAL_RUN_RULE):
+        steps.insert(0, TRIAL_RUN)
+    unknown = [step for step in steps if step not in STEPS]
+    if unknown:
+        raise UnknownStep(f"pack {pack.id} names unknown acceptance step(s) {unknown}")
+    return Path(decision.value["path"], tuple(steps)), decision
+
+
+def next_step(steps: Iterable[str], done: Iterable[str]) -> str | None:
+    finished = set(done)
+    return next((step for step in steps if step not in finished), None)
+
+
+def stage_after(steps: list[str], step: str) -> str:
+    """The stage a project is in once `step` is done."""
+    return ACCEPTED if steps and steps[-1] == step else STEPS[step].stage
+
+
+def stage_before(steps: list[str], step: str) -> str:
+    """The stage in which `step` may be taken."""
+    index = steps.index(step)
+    return CONTRACTED if index == 0 else stage_after(steps, steps[index - 1])
+
+
+def rules_reading(pack: Pack, fact: str) -> list[Rule]:
+    """The pack's acceptance rules that read `fact` (e.g. every required-items rule)."""
+    return [rule for rule in pack.rules_for("acceptance") if fact in rule.needs()[0]]
+
+
+def decide_reading(pack: Pack, fact: str, facts: Mapping[str, Any]) -> list[Decision]:
+    return [pack.decide(rule.id, facts) for rule in rules_reading(pack, fact)]
+
+
+# --- dates and deadlines ----------------------------------------------------------------------------
+
+
+def deadline_rules(pack: Pack) -> list[Rule]:
+    return [rule for rule in pack.rules_for("acceptance") if rule.kind == "deadline" and rule.params.counts_from]
+
+
+def timing_decisions(pack: Pack, known: Mapping[str, Any], fixed: Mapping[str, date]) -> list[Decision]:
+    """Deadline rules whose event is one of the dates this step fixes, and whose start is known:
+    `not_before` rules (trial run ≥ 1 month; 终验 ≥ 3 months after 初验) and `within` rules alike."""
+    facts = {**known, **fixed}
+    return [
+        pack.decide(rule.id, facts)
+        for rule in deadline_rules(pack)
+        if rule.params.event in fixed and facts.get(rule.params.counts_from) is not None
+    ]
+
+
+def deadlines_opened(pack: Pack, fixed: Mapping[str, date]) -> list[tuple[Decision, date]]:
+    """Deadlines (with a `within`) that start counting on a date this step fixes: (decision, due)."""
+    opened = []
+    for rule in deadline_rules(pack):
+        start = fixed.get(rule.params.counts_from)
+        if start is not None and rule.params.within is not None:
+            decision = pack.decide(rule.id, {rule.params.counts_from: start})
+            opened.append((decision, pack.due(rule.id, start)))
+    return opened
+
+
+def refusals(decisions: Iterable[Decision]) -> list[Decision]:
+    """Failed decisions that stop the step (a missed `overdue` deadline is recorded, not refused)."""
+    return [d for d in decisions if d.outcome == "fail" and d.effect != "overdue"]
+
+
+# --- items, panels, failures ------------------------------------------------------------------------
+
+
+def item_decisions(
+    pack: Pack, items: Mapping[str, bool], *, new_data_center: bool = False, includes_hardware: bool = False
+) -> list[Decision]:
+    """Every required-items rule of the pack (dazhou:第五十六条,第五十九条; quzhou:三(三)4). An item
+    counts only when it passed: a failed required item is as missing as an absent one."""
+    facts = {
+        ITEMS_FACT: sorted(kind for kind, passed in items.items() if passed),
+        "new_data_center": new_data_center,
+        "includes_hardware": includes_hardware,
+    }
+    return decide_reading(pack, ITEMS_FACT, facts)
+
+
+def known_item_kinds(pack: Pack) -> set[str]:
+    """Item kinds the pack's rules name (bounded metric labels)."""
+    kinds: set[str] = set()
+    for rule in rules_reading(pack, ITEMS_FACT):
+        params = rule.params
+        kinds.update(params.required)
+        kinds.update(item for case in params.cases for item in case.require)
+    return kinds
+
+
+def panel_decisions(pack: Pack, roles: list[str]) -> list[Decision]:
+    """Who must and who may sit on the panel (fengxian:第二十五条; jiyuan:项目验收)."""
+    return decide_reading(pack, PANEL_FACT, {PANEL_FACT: sorted(set(roles))})
+
+
+def reapply_step(pack: Pack) -> tuple[str | None, Decision | None]:
+    """After a failed acceptance: the step the path returns to (fengxian:第二十六条), or None (final)."""
+    if not pack.has(REAPPLY_RULE):
+        return None, None
+    decision = pack.decide(REAPPLY_RULE, {})
+    return decision.value, decision
+
+
+def filing_replaces(pack: Pack) -> tuple[list[str], Decision] | None:
+    """Steps a higher-level organiser's filed final acceptance stands for (quzhou:三(三)5)."""
+    if not pack.has(FILING_RULE):
+        return None
+    decision = pack.decide(FILING_RULE, {})
+    return list(decision.value["steps"]), decision
+
+
+def days_between(start: date | None, end: date | None) -> int | None:
+    if start is None or end is None:
+        return None
+    return (end - start).days

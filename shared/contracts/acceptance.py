@@ -1,4 +1,4 @@
-"""Events the acceptance service publishes (试运行, 验收)."""
+"""Events the acceptance service publishes (试运行, 验收, 国有资产登记)."""
 
 from __future__ import annotations
 
@@ -14,13 +14,14 @@ class TrialStarted(EventPayload, event_type="acceptance.trial.started.v1"):
 
 
 class AcceptanceItem(BaseModel):
-    kind: str  # mlps_test, crypto_review, data_dictionary, ...
+    kind: str  # mlps_test, crypto_review, secure_reliable_products, data_dictionary, ...
     passed: bool
     note: str = ""
 
 
 class ProjectAccepted(EventPayload, event_type="acceptance.project.accepted.v1"):
-    """Accepted on the pack's path; `documents` are what payment needs (dazhou:第四十九条)."""
+    """Accepted on the pack's path; `documents` are what payment needs (dazhou:第四十九条).
+    A secret (涉密) project carries no system name and no items (dazhou:第六十五条)."""
 
     unit: str
     jurisdiction: str
@@ -30,6 +31,10 @@ class ProjectAccepted(EventPayload, event_type="acceptance.project.accepted.v1")
     items: list[AcceptanceItem] = []
     system_name: str | None = None
     secret: bool = False
+    steps: list[str] = []  # the path's steps, all done
+    rule_id: str | None = None  # the path rule and its citation
+    citation: str | None = None
+    pack_version: str | None = None
 
 
 class ProjectFailed(EventPayload, event_type="acceptance.project.failed.v1"):
@@ -39,3 +44,22 @@ class ProjectFailed(EventPayload, event_type="acceptance.project.failed.v1"):
     failed_on: date
     items: list[AcceptanceItem] = []
     reason: str = ""
+    secret: bool = False
+    # Rectify and re-apply (fengxian:第二十六条): the step the project returns to, else the failure is final.
+    may_reapply: bool = False
+    next_step: str | None = None
+    citation: str | None = None
+
+
+class AssetRegistered(EventPayload, event_type="acceptance.asset.registered.v1"):
+    """State assets of an accepted project registered (国有资产登记, fengxian:第二十七条; suqian:(七))."""
+
+    unit: str
+    jurisdiction: str
+    registered_on: date
+    asset_count: int
+    total_value_fen: int
+    documents: list[str] = []
+    rule_id: str
+    citation: str
+    secret: bool = False
