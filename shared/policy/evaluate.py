@@ -19,7 +19,7 @@ from dateutil.relativedelta import relativedelta
 from shared import calendar as work_calendar
 from shared.clock import CHINA
 from shared.policy import schema as s
-from shared.policy.amounts import Semantics, check_fen, format_fen, format_ratio
+from shared.policy.amounts import Band, Semantics, check_fen, format_fen, format_ratio
 from shared.policy.errors import InvalidFact, MissingFacts
 from shared.policy.model import Rule
 
@@ -474,8 +474,6 @@ def authority(rule: Rule, facts: Facts, semantics: Semantics, *, collective: boo
             )
     if amount is _ABSENT:
         raise Undecided
-    from shared.policy.amounts import Band
-
     for band_def in p.bands:
         band = Band(band_def.lower, band_def.upper)
         if band.contains(amount, semantics):  # type: ignore[arg-type]
@@ -574,7 +572,6 @@ def _target(target: Any) -> Any:
 def route(rule: Rule, facts: Facts, semantics: Semantics) -> Result:
     p: s.RouteParams = rule.params
     for case in p.cases:
-        parts = []
         results_all = [compare(c, facts, semantics) for c in case.when]
         results_any = [compare(c, facts, semantics) for c in case.when_any]
         holds = all_of(
@@ -593,6 +590,8 @@ def route(rule: Rule, facts: Facts, semantics: Semantics) -> Result:
                 f"{'; '.join(r[2] for r in parts)} → {name}",
                 (case.when + case.when_any)[0].facts[0],
             )
+    if p.default is None:
+        return Result("info", None, "无适用情形", "no case applies", None)
     target = _target(p.default)
     name = target["path"] if isinstance(target, dict) else target
     return Result("info", target, f"→ {name}", f"→ {name}", None)

@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 
 from shared.policy import evaluate as ev
 from shared.policy.amounts import DEFAULT_SEMANTICS, Semantics
-from shared.policy.errors import InvalidFact, MissingFacts, PolicyError, UnknownRule
+from shared.policy.errors import MissingFacts, PolicyError, UnknownRule
 from shared.policy.model import Decision, Rule
 from shared.policy.schema import STAGES, DeadlineParams, RoleDef
 
@@ -154,10 +154,7 @@ class Pack:
         if rule.kind != "authority_table":
             raise PolicyError(f"{rule_id} is a {rule.kind} rule, not an authority table", rule_id=rule_id)
         facts = {rule.params.amount_fact: amount_fen}
-        try:
-            result, used = ev.run(rule, facts, self.semantics, collective=collective)
-        except InvalidFact:
-            raise
+        result, used = ev.run(rule, facts, self.semantics, collective=collective)
         return self._decision(rule, result, used.used)
 
     def _decision(self, rule: Rule, result: ev.Result, used: Mapping[str, Any]) -> Decision:

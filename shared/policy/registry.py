@@ -88,7 +88,13 @@ class PackRegistry:
         """(Re)load and validate every pack; raise PolicyError naming file, rule and field. Call at start-up."""
         with self._lock:
             self._parsed = self._load()
-            return {pack_id: self.get(pack_id) for pack_id in self._parsed}
+            today = clock.today()
+            loaded = {}
+            for pack_id, item in self._parsed.items():
+                # a pack not yet in force (e.g. a draft with a future date) still loads: its first version
+                current = [view for view in item.views if view.in_force(today)]
+                loaded[pack_id] = current[0] if current else item.views[0]
+            return loaded
 
     reload = load_all
 

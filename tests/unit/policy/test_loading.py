@@ -307,6 +307,22 @@ def test_overlapping_versions_are_refused(scratch: Path) -> None:
     assert (error.rule_id, error.field) == ("acceptance.organize_due", "effective_until")
 
 
+def test_a_pack_not_yet_in_force_still_loads(scratch: Path) -> None:
+    future = CHILD.replace("effective_from: 2024-08-06\nextends", "effective_from: 2099-01-01\nextends")
+    future = future.replace("effective_from: 2025-01-01\n", "effective_from: 2099-06-01\n")
+    future = future.replace(
+        "effective_from: 2024-08-06\n    effective_until: 2025-01-01",
+        "effective_from: 2099-01-01\n    effective_until: 2099-06-01",
+    )
+    (scratch / "testchild.yaml").write_text(future, encoding="utf-8")
+    registry = scratch_registry(scratch)
+    loaded = registry.load_all()  # service start-up must not fail on a future pack
+    assert loaded["testchild"].effective_from == date(2099, 1, 1)
+    with pytest.raises(PolicyError, match="no rules in force"):
+        registry.get("testchild")
+    assert registry.get("testchild", date(2099, 2, 1)).rule("acceptance.organize_due").params.within == 20
+
+
 def test_unknown_pack(registry: PackRegistry) -> None:
     with pytest.raises(UnknownPack) as info:
         registry.get("atlantis")
