@@ -1,23 +1,301 @@
-"""Budget's decisions, pure: the estimate ceiling and whether a release may be paid."""
+"""Budget's decisions, pure: facts + the jurisdiction's pack in, decisions out. No I/O, no clock.
+
+Every function returns the Decisions it took; the handler records them all and refuses with the failed ones.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
 from shared.policy import Decision, Pack
 
-#: The documents acceptance reports; the pack's rule says which of them payment needs.
-REQUIRED_DOCUMENTS = ("pre_acceptance_approval_letter", "acceptance_report")
+# Rule ids (the pack holds what each one says; a child pack may override one with its own text).
+PRICE_CONSULTATION = "budget.price_consultation"
+TECHNICAL_PLAN_DUE = "budget.technical_plan_due"
+TECHNICAL_REVIEW_DUE = "budget.technical_review_due"
+CONTROL_PRICE_REVIEW_DUE = "budget.control_price_review_due"
+CONTROL_PRICE_CEILING = "budget.control_price_ceiling"
+ESTIMATE_CEILING = "budget.estimate_ceiling"
+PAYMENT_REQUIRES_ACCEPTANCE = "budget.payment_requires_acceptance"
+RELEASE_STOPPED = "budget.release_stopped_by_supervision"
+ADJUSTMENT_FILING = "budget.adjustment_filing"
+ADJUSTMENT_CASES = "budget.adjustment_cases"
+ADJUSTMENT_APPROVAL = "budget.adjustment_approval"
+SURPLUS_RETURN = "budget.surplus_return"
+PREPARATORY_FIRST = "budget.preparatory_funds_first"
+MID_YEAR_ADDITION = "budget.mid_year_addition"
+OM_BUDGET = "budget.om_budget"
+OM_REASSESSMENT = "budget.om_reassessment"
+OM_CATALOG = "budget.om_requires_catalog"
+OM_SECURITY = "budget.om_requires_security"
+OM_ACCEPTANCE = "budget.om_requires_acceptance"
+JOINT_SHARES = "budget.joint_shares"
+JOINT_SHARE_CEILING = "budget.joint_share_ceiling"
+DATA_OPERATION_PAYMENT = "budget.data_operation_payment"
+DATA_OPERATION_AMOUNT = "budget.data_operation_actual_amount"
+
+BUDGET_LINE_KINDS = ("preparatory", "supplementary", "mid_year_addition", "om")
 
 
-def release_decisions(pack: Pack, project, amount_fen: int) -> list[Decision]:
-    """Payment needs acceptance with both documents (dazhou:第四十九条) and stays under the
-    estimate (dazhou:第二十八条); every failed rule is reported."""
-    return [
+def failed(decisions: Iterable[Decision]) -> list[Decision]:
+    return [d for d in decisions if d.outcome == "fail"]
+
+
+# --- the technical-plan timeline (dazhou:第三十五条–第三十八条) -----------------------------------------
+
+
+def consultation_decision(pack: Pack, published_on: date, ends_on: date) -> Decision:
+    """The function list is published for price consultation for at least the pack's minimum."""
+    return pack.decide(
+        PRICE_CONSULTATION, {"consultation_published_on": published_on, "consultation_ended_on": ends_on}
+    )
+
+
+def consultation_end(published_on: date | None, ends_on: date | None, plan_submitted_on: date) -> date:
+    """Delivering the plan closes the consultation; a plan before the announced end ends it early."""
+    if ends_on is None:
+        return plan_submitted_on
+    return min(ends_on, plan_submitted_on)
+
+
+def technical_plan_decisions(
+    pack: Pack, published_on: date | None, consultation_ended_on: date, submitted_on: date
+) -> list[Decision]:
+    """The plan follows a consultation long enough (第三十五条) and comes within the period after it (第三十六条)."""
+    decisions = []
+    if published_on is not None:
+        decisions.append(consultation_decision(pack, published_on, consultation_ended_on))
+    decisions.append(
         pack.decide(
-            "budget.payment_requires_acceptance",
-            {item: item in project.acceptance_documents for item in REQUIRED_DOCUMENTS},
-        ),
+            TECHNICAL_PLAN_DUE,
+            {"consultation_ended_on": consultation_ended_on, "technical_plan_submitted_on": submitted_on},
+        )
+    )
+    return decisions
+
+
+def technical_review_decision(pack: Pack, submitted_on: date, completed_on: date) -> Decision:
+    return pack.decide(
+        TECHNICAL_REVIEW_DUE,
+        {"technical_plan_submitted_on": submitted_on, "technical_review_completed_on": completed_on},
+    )
+
+
+def control_price_ceiling(pack: Pack, control_price_fen: int, estimate_fen: int) -> Decision:
+    return pack.decide(
+        CONTROL_PRICE_CEILING, {"control_price_fen": control_price_fen, "approved_estimate_fen": estimate_fen}
+    )
+
+
+def control_price_review_decision(pack: Pack, submitted_on: date, reviewed_on: date) -> Decision:
+    return pack.decide(
+        CONTROL_PRICE_REVIEW_DUE, {"control_price_submitted_on": submitted_on, "control_price_reviewed_on": reviewed_on}
+    )
+
+
+# --- fund release (dazhou:第二十八条,第四十四条,第四十九条,第五十三条; quzhou:三(二)3) -------------------------
+
+
+@dataclass(frozen=True)
+class ReleaseFacts:
+    """What a release is decided on, gathered by the handler."""
+
+    amount_fen: int
+    released_fen: int
+    estimate_fen: int
+    accepted: bool
+    acceptance_documents: tuple[str, ...]
+    supervision_steps: tuple[str, ...] = ()
+    payer_share_fen: int | None = None  # set for a jointly built project
+    payer_released_fen: int = 0
+    adjustment_major: bool | None = None  # set when the spending comes from an adjustment
+    adjustment_approved: bool = False
+
+
+def release_decisions(pack: Pack, facts: ReleaseFacts) -> list[Decision]:
+    """Every rule a release must pass; all failures are reported together."""
+    documents = {
+        name: name in facts.acceptance_documents for name in pack.needs(PAYMENT_REQUIRES_ACCEPTANCE)["required"]
+    }
+    documents["project_accepted"] = facts.accepted
+    decisions = [
+        pack.decide(PAYMENT_REQUIRES_ACCEPTANCE, documents),
         pack.decide(
-            "budget.estimate_ceiling",
-            {"total_investment_fen": project.released_fen + amount_fen, "approved_estimate_fen": project.estimate_fen or 0},
+            ESTIMATE_CEILING,
+            {
+                "total_investment_fen": facts.released_fen + facts.amount_fen,
+                "approved_estimate_fen": facts.estimate_fen,
+            },
         ),
     ]
+    if pack.has(RELEASE_STOPPED):
+        decisions.append(pack.decide(RELEASE_STOPPED, {"supervision_steps": list(facts.supervision_steps)}))
+    if facts.payer_share_fen is not None and pack.has(JOINT_SHARE_CEILING):
+        decisions.append(
+            pack.decide(
+                JOINT_SHARE_CEILING,
+                {
+                    "payer_released_fen": facts.payer_released_fen,
+                    "release_fen": facts.amount_fen,
+                    "payer_share_fen": facts.payer_share_fen,
+                },
+            )
+        )
+    if facts.adjustment_major is not None:
+        decisions.append(
+            pack.decide(
+                ADJUSTMENT_APPROVAL,
+                {
+                    "major_adjustment": facts.adjustment_major,
+                    "adjustment_approved_beforehand": facts.adjustment_approved,
+                },
+            )
+        )
+    return decisions
+
+
+def surplus_decision(pack: Pack, estimate_fen: int, released_fen: int, goals_unchanged: bool) -> Decision:
+    """Route: return the surplus (dazhou:第三十一条) when the goals are unchanged and money is left."""
+    return pack.decide(
+        SURPLUS_RETURN, {"goals_unchanged": goals_unchanged, "surplus_fen": max(estimate_fen - released_fen, 0)}
+    )
+
+
+# --- adjustments (dazhou:第四十四条,第四十五条) --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AdjustmentRoute:
+    route: str  # filing | approval
+    decisions: list[Decision]
+
+    @property
+    def reasons(self) -> list[Decision]:
+        """The rules that sent it to approval (empty for a filing)."""
+        return failed(self.decisions)
+
+
+def adjustment_route(
+    pack: Pack,
+    *,
+    approved_total_fen: int,
+    adjusted_total_fen: int,
+    amount_fen: int,
+    previous_adjustments_fen: list[int],
+    goals_unchanged: bool,
+    case: str,
+    major: bool,
+) -> AdjustmentRoute:
+    """Filing when within the approved total, goals unchanged, cumulative ≤ the pack's share, in one of
+    the listed cases and not major; otherwise prior approval."""
+    decisions = [
+        pack.decide(
+            ADJUSTMENT_FILING,
+            {
+                "adjusted_total_fen": adjusted_total_fen,
+                "approved_total_fen": approved_total_fen,
+                "goals_unchanged": goals_unchanged,
+                "adjustment_fen": amount_fen,
+                "previous_adjustments_fen": previous_adjustments_fen,
+            },
+        ),
+        pack.decide(ADJUSTMENT_CASES, {"adjustment_case": case}),
+        pack.decide(ADJUSTMENT_APPROVAL, {"major_adjustment": major, "adjustment_approved_beforehand": False}),
+    ]
+    return AdjustmentRoute("approval" if failed(decisions) else "filing", decisions)
+
+
+# --- annual budgets (dazhou:第二十八条,第二十九条,第三十四条) ------------------------------------------------
+
+
+def budget_line_decisions(
+    pack: Pack,
+    *,
+    kind: str,
+    budget_review_completed: bool,
+    plan_adjustment_reference: bool,
+    project_lines_total_fen: int | None,
+    ceiling_fen: int | None,
+) -> list[Decision]:
+    facts = {
+        "budget_line_kind": kind,
+        "budget_review_completed": budget_review_completed,
+        "plan_adjustment_reference": plan_adjustment_reference,
+    }
+    decisions = [pack.decide(PREPARATORY_FIRST, facts), pack.decide(MID_YEAR_ADDITION, facts)]
+    if project_lines_total_fen is not None and ceiling_fen is not None:
+        decisions.append(
+            pack.decide(
+                ESTIMATE_CEILING,
+                {"total_investment_fen": project_lines_total_fen, "approved_estimate_fen": ceiling_fen},
+            )
+        )
+    return decisions
+
+
+# --- O&M budgets (dazhou:第二十一条,第三十二条,第三十三条,第五十七条; fengxian:第二十六条; jiyuan:运行维护) -------
+
+
+@dataclass(frozen=True)
+class OmFacts:
+    funding_year: int
+    submitted_on: date
+    om_type: str
+    reassessed: bool
+    in_system_catalog: bool
+    failed_acceptance_items: tuple[str, ...]
+    project_accepted: bool
+    free_maintenance_ends_on: date | None = None
+
+
+def om_decisions(pack: Pack, facts: OmFacts, *, at_request: bool = True) -> list[Decision]:
+    """At the request the timing is checked too; at finance's approval only the standing conditions."""
+    decisions = []
+    if at_request:
+        timing = {"om_funding_year": facts.funding_year, "om_budget_submitted_on": facts.submitted_on}
+        if facts.free_maintenance_ends_on is not None:
+            timing["free_maintenance_ends_on"] = facts.free_maintenance_ends_on
+        needed = pack.needs(OM_BUDGET)["required"]
+        if all(name in timing for name in needed):
+            decisions.append(pack.decide(OM_BUDGET, timing))
+        decisions.append(pack.decide(OM_REASSESSMENT, {"om_type": facts.om_type, "om_reassessed": facts.reassessed}))
+    decisions.append(pack.decide(OM_CATALOG, {"in_system_catalog": facts.in_system_catalog}))
+    decisions.append(pack.decide(OM_SECURITY, {"failed_security_items": list(facts.failed_acceptance_items)}))
+    if pack.has(OM_ACCEPTANCE):
+        decisions.append(pack.decide(OM_ACCEPTANCE, {"project_accepted": facts.project_accepted}))
+    return decisions
+
+
+def om_timing_missing(pack: Pack, free_maintenance_ends_on: date | None) -> list[str]:
+    """Facts the pack's O&M timing rule needs that the request did not give (e.g. jiyuan's free-period end)."""
+    given = {"om_funding_year", "om_budget_submitted_on"} | (
+        {"free_maintenance_ends_on"} if free_maintenance_ends_on else set()
+    )
+    return [name for name in pack.needs(OM_BUDGET)["required"] if name not in given]
+
+
+# --- city–county shares (quzhou:三(二)3) -------------------------------------------------------------------
+
+
+def shares_decision(pack: Pack, shares_fen: list[int], estimate_fen: int) -> Decision:
+    return pack.decide(JOINT_SHARES, {"shares_total_fen": sum(shares_fen), "approved_estimate_fen": estimate_fen})
+
+
+# --- public data-operation payments (fengxian:第三十五条,第三十六条) ----------------------------------------
+
+
+def data_operation_decisions(
+    pack: Pack, *, accepted: bool, third_party_confirmed: bool, amount_fen: int, confirmed_amount_fen: int
+) -> list[Decision]:
+    decisions = [
+        pack.decide(DATA_OPERATION_PAYMENT, {"task_accepted": accepted, "third_party_confirmed": third_party_confirmed})
+    ]
+    if third_party_confirmed:
+        decisions.append(
+            pack.decide(
+                DATA_OPERATION_AMOUNT, {"payment_fen": amount_fen, "confirmed_amount_fen": confirmed_amount_fen}
+            )
+        )
+    return decisions

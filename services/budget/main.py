@@ -1,7 +1,7 @@
 """The budget service (概算与资金): `uvicorn services.budget.main:app`."""
 
 from services.budget.api import router
-from services.budget.handlers import subscriptions
+from services.budget.handlers import refresh_gauges, subscriptions
 from services.budget.tables import schema
 from shared.service import create_service_app
 
@@ -11,5 +11,9 @@ app = create_service_app(
     subscriptions,
     [router],
     title="govproj budget 概算与资金",
-    description="Estimates (概算) as ceilings, technical-plan deadlines, budgets, adjustments and fund release.",
+    description=(
+        "Estimates (概算) as ceilings, the technical-plan timeline and control price, annual budgets, adjustments, "
+        "fund release, O&M budgets, city–county shares and public data-operation payments."
+    ),
+    sweepers=[refresh_gauges],
 )
