@@ -49,7 +49,7 @@ class ServiceRuntime:
         self.link = KafkaLink(
             settings.kafka_bootstrap, settings.service, sorted(set(topics)), settings.topic_partitions
         )
-        self.relay = OutboxRelay(schema, self.sessions, self.link, settings.outbox_poll_seconds)
+        self.relay = OutboxRelay(schema, self.engine, self.link, settings.outbox_poll_seconds)
         self.consumer = EventConsumer(self, subscriptions, settings.consumer_max_attempts)
         self.sweepers: list[Sweeper] = [sweep_deadlines]
         self._sweeper_task: asyncio.Task | None = None

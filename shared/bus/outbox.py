@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 import structlog
 from aiokafka.errors import KafkaError, OutOfOrderSequenceNumber
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shared import clock
 from shared.contracts.envelope import CLOUDEVENTS_CONTENT_TYPE, CloudEvent
@@ -39,23 +39,26 @@ def outbox_row(event: CloudEvent, topic: str) -> dict:
 
 
 class OutboxRelay:
-    """One publisher per service at a time: on PostgreSQL each batch takes a transaction-scoped
-    advisory lock, so replicas never interleave and one project's events keep their order."""
+    """One publisher per service at a time. On PostgreSQL the relay that holds a session-level
+    advisory lock (on a connection it keeps open) is the leader; other replicas stand by and take
+    over when the leader's connection goes. One publisher keeps each project's events in order,
+    so the leader's statements need no transaction: select, send, mark, two round trips."""
 
     def __init__(
         self,
         schema: ServiceSchema,
-        sessions: async_sessionmaker[AsyncSession],
+        engine: AsyncEngine,
         link: KafkaLink,
         poll_seconds: float = 0.5,
     ) -> None:
         self.schema = schema
-        self.sessions = sessions
+        self.engine = engine
         self.link = link
         self.poll_seconds = poll_seconds
         self._wake = asyncio.Event()
         self._task: asyncio.Task | None = None
         self._lock_key = zlib.crc32(f"govproj-outbox-{schema.service}".encode())
+        self._leader_connection: AsyncConnection | None = None
 
     def wake(self) -> None:
         self._wake.set()
@@ -68,6 +71,7 @@ class OutboxRelay:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+        await self._resign()
 
     async def _run(self) -> None:
         while True:
@@ -77,6 +81,8 @@ class OutboxRelay:
             if not self.link.ready:
                 await self.link.connected.wait()
             try:
+                if not await self.is_leader():
+                    continue
                 while await self.publish_batch() == BATCH_SIZE:
                     pass
             except OutOfOrderSequenceNumber:
@@ -85,7 +91,33 @@ class OutboxRelay:
             except (KafkaError, OSError, sa.exc.SQLAlchemyError) as exc:
                 OUTBOX_PUBLISH_FAILURES.labels(self.schema.service).inc()
                 log.warning("outbox publish failed; will retry", service=self.schema.service, error=str(exc))
+                if isinstance(exc, sa.exc.SQLAlchemyError):
+                    await self._resign()
                 await asyncio.sleep(self.poll_seconds)  # back-off before the next sweep
+
+    async def is_leader(self) -> bool:
+        if self.engine.dialect.name != "postgresql":
+            return True  # SQLite: one process owns the file
+        if self._leader_connection is not None:
+            return True
+        connection = await self.engine.connect()
+        try:
+            connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
+            if await connection.scalar(sa.select(sa.func.pg_try_advisory_lock(self._lock_key))):
+                self._leader_connection = connection
+                log.info("outbox relay is the leader", service=self.schema.service)
+                return True
+        except BaseException:
+            await connection.close()
+            raise
+        await connection.close()
+        return False
+
+    async def _resign(self) -> None:
+        connection, self._leader_connection = self._leader_connection, None
+        if connection is not None:
+            with contextlib.suppress(Exception):
+                await connection.close()  # closing the session releases the advisory lock
 
     async def publish_batch(self) -> int:
         """Publish up to BATCH_SIZE unpublished rows in order; returns how many were published."""
@@ -93,13 +125,10 @@ class OutboxRelay:
         producer = self.link.producer
         if producer is None:
             return 0
-        async with self.sessions() as session, session.begin():
-            if session.bind.dialect.name == "postgresql":
-                got = await session.scalar(sa.select(sa.func.pg_try_advisory_xact_lock(self._lock_key)))
-                if not got:
-                    return 0
+        async with self.engine.connect() as connection:
+            connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
             rows = (
-                await session.execute(
+                await connection.execute(
                     sa.select(outbox.c.seq, outbox.c.topic, outbox.c.key, outbox.c.type, outbox.c.payload)
                     .where(outbox.c.published_at.is_(None))
                     .order_by(outbox.c.seq)
@@ -128,11 +157,12 @@ class OutboxRelay:
                     break  # keep order: nothing after a failed row is marked published
                 published.append(row.seq)
                 EVENTS_PRODUCED.labels(self.schema.service, row.type).inc()
-            now = clock.now()
             if published:
-                await session.execute(outbox.update().where(outbox.c.seq.in_(published)).values(published_at=now))
+                await connection.execute(
+                    outbox.update().where(outbox.c.seq.in_(published)).values(published_at=clock.now())
+                )
             if failure is not None:
-                await session.execute(
+                await connection.execute(
                     outbox.update()
                     .where(outbox.c.seq == rows[len(published)].seq)
                     .values(attempts=outbox.c.attempts + 1, last_error=str(failure)[:2000])

@@ -133,3 +133,17 @@ async def test_a_service_started_before_the_broker_catches_up(pg_urls):
             infra.stop_kafka(port, remove_data=True)
     finally:
         await runtime.engine.dispose()
+
+
+async def test_only_one_relay_per_service_publishes_and_a_standby_takes_over(pg_urls):
+    first = await fresh_runtime(pg_urls["crashtest"], "127.0.0.1:1", "leader")
+    second = ServiceRuntime(first.settings, schema, subscriptions)  # a replica on the same database
+    try:
+        assert await first.relay.is_leader()
+        assert not await second.relay.is_leader()
+        await first.relay.stop()  # the leader goes away (its connection closes)
+        await wait_for(second.relay.is_leader, timeout=10, message="the standby to take over")
+    finally:
+        await second.relay.stop()
+        await first.engine.dispose()
+        await second.engine.dispose()
