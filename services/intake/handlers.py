@@ -308,7 +308,9 @@ async def admit_application(
 
 def _observe_lead_time(application: Application) -> None:
     if application.submitted_at is not None and application.decided_at is not None:
-        seconds = (application.decided_at - application.submitted_at).total_seconds()
+        # SQLite hands back naive datetimes; both are UTC
+        submitted = application.submitted_at.replace(tzinfo=None)
+        seconds = (application.decided_at.replace(tzinfo=None) - submitted).total_seconds()
         ADMISSION_LEAD_TIME.labels(application.jurisdiction).observe(max(seconds, 0.0))
 
 
