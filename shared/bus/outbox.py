@@ -116,8 +116,11 @@ class OutboxRelay:
     async def _resign(self) -> None:
         connection, self._leader_connection = self._leader_connection, None
         if connection is not None:
+            # Invalidate rather than return it to the pool: the pooled session would keep the lock.
             with contextlib.suppress(Exception):
-                await connection.close()  # closing the session releases the advisory lock
+                await connection.invalidate()
+            with contextlib.suppress(Exception):
+                await connection.close()
 
     async def publish_batch(self) -> int:
         """Publish up to BATCH_SIZE unpublished rows in order; returns how many were published."""
