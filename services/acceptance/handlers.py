@@ -214,7 +214,7 @@ async def _complete_step(
             domain.days_between(project.trial_started_on, fixed[TRIAL_RUN_ENDED])
         )
     for decision in decisions:
-        if decision.kind == "deadline" and decision.effect == "overdue":
+        if decision.kind == "deadline" and pack.rule(decision.rule_id).params.within is not None:
             # a `within` deadline whose event this step is: met or missed, and closed either way
             missed = decision.outcome == "fail"
             DEADLINE_CHECKS.labels(project.path, decision.rule_id, "missed" if missed else "met").inc()
