@@ -1,7 +1,7 @@
 """The procurement service (采购与合同): `uvicorn services.procurement.main:app`."""
 
 from services.procurement.api import router
-from services.procurement.handlers import subscriptions
+from services.procurement.handlers import subscriptions, sweep_construction_deadlines
 from services.procurement.tables import schema
 from shared.service import create_service_app
 
@@ -11,5 +11,7 @@ app = create_service_app(
     subscriptions,
     [router],
     title="govproj procurement 采购与合同",
-    description="Procurement plans, tenders under the ceiling, contracts, supplements and the construction schedule.",
+    description="Procurement plans, tenders under the ceiling, contracts, supplements, the construction schedule "
+    "and OCDS 1.1 releases.",
+    sweepers=[sweep_construction_deadlines],
 )
