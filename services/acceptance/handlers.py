@@ -51,6 +51,15 @@ subscriptions = Subscriptions()
 PRE_ACCEPTANCE_APPROVAL = "pre_acceptance_approval_letter"  # 验收前置核准复函
 ACCEPTANCE_REPORT = "acceptance_report"  # 验收报告
 HIGHER_LEVEL_FILING = "higher_level_acceptance_filing"  # 国家、省级终验材料备案
+#: (decision action, audit action) of the thin path's steps, which the timeline and front end already read.
+ACTIONS = {
+    TRIAL_RUN: ("trial_run", "trial.started"),
+    "pre_acceptance_approval": ("pre_acceptance", "pre_acceptance.approved"),
+}
+
+
+def actions_of(step: str) -> tuple[str, str]:
+    return ACTIONS.get(step, (step, f"{step}.done"))
 
 
 # --- consumed events ----------------------------------------------------------------------------------
@@ -207,7 +216,8 @@ async def _complete_step(
 ) -> None:
     """Write a step that met its rules: decisions, dates, deadlines, document, stage, audit."""
     today = clock.today()
-    await _record(uow, decisions, project.project_id, step, principal)
+    decision_action, audit_action = actions_of(step)
+    await _record(uow, decisions, project.project_id, decision_action, principal)
     project.dates = {**(project.dates or {}), **{name: day.isoformat() for name, day in fixed.items()}}
     if TRIAL_RUN_ENDED in fixed and project.trial_started_on is not None:
         TRIAL_RUN_DAYS.labels(project.path).observe(
@@ -243,7 +253,7 @@ async def _complete_step(
             created_at=clock.now(),
         )
     )
-    await uow.audit(subject=project.project_id, action=f"{step}.done", actor=principal, detail=detail)
+    await uow.audit(subject=project.project_id, action=audit_action, actor=principal, detail=detail)
     if project.stage == ACCEPTED:
         await _finish(uow, project, pack, principal)
 
@@ -510,9 +520,10 @@ async def _decide_result(
     # A filed higher-level acceptance follows the organiser's own rules: no local timing applies.
     timing = [] if filing else domain.timing_decisions(pack, _dates(project), fixed)
     items = _merge_items(project, command.items, step)
-    _count_failed_items(pack, [i.kind for i in command.items if not i.passed])
+    failed_kinds = [item.kind for item in command.items if not item.passed]
     if not command.passed:
         _refuse_if(timing)
+        _count_failed_items(pack, failed_kinds)
         return await _fail(uow, project, pack, step, items, command, principal, timing)
     item_checks = domain.item_decisions(
         pack,
@@ -526,12 +537,14 @@ async def _decide_result(
             pack, [kind for d in refused if d.kind == "requirement" for kind in d.value.get("missing", [])]
         )
         raise rule_violations([Violation.from_decision(d) for d in refused])
+    _count_failed_items(pack, failed_kinds)  # items no rule requires may fail on a passed acceptance
     project.items = items
     project.system_name = command.system_name
     detail: dict[str, Any] = {"passed": True, "report_no": getattr(command, "report_no", None)}
     if filing is not None:
         detail |= {"organiser": filing.organiser, "level": filing.level}
-        project.documents = [*project.documents, *[d for d in (HIGHER_LEVEL_FILING,) if d not in project.documents]]
+        if HIGHER_LEVEL_FILING not in project.documents:
+            project.documents = [*project.documents, HIGHER_LEVEL_FILING]
     for earlier in covers[:-1]:
         project.done_steps = [*(project.done_steps or []), earlier]
     await _complete_step(
