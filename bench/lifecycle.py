@@ -32,6 +32,7 @@ from shared.auth import issue_token
 from shared.db import make_engine
 from shared.settings import DEV_JWT_SECRET, STAGE_SERVICES
 from tests.support import infra
+from tests.support.api import required_materials
 
 WAN = 1_000_000
 LEADERS = {
@@ -43,6 +44,7 @@ LEADERS = {
     "standing_committee": "standing",
 }
 UNIT = "达州市教育局"
+MATERIALS = required_materials()
 
 
 def tokens() -> dict[str, dict[str, str]]:
@@ -103,6 +105,7 @@ class Driver:
                 "construction_type": "new",
                 "total_investment_fen": investment,
                 "plan_year": today.year + 1,
+                "materials": MATERIALS,
             },
             headers={"Idempotency-Key": str(uuid.uuid4())},
         )

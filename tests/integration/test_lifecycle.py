@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 
 from shared import clock
-from tests.support.api import Api, ok
+from tests.support.api import Api, ok, required_materials
 from tests.support.infra import wait_for
 
 pytestmark = pytest.mark.integration
@@ -51,6 +51,7 @@ async def drive(api: Api, title: str, investment_fen: int, expected_steps: list[
                 "total_investment_fen": investment_fen,
                 "plan_year": today.year + 1,
                 "details": {"performance_goals": "全市中小学覆盖率100%"},
+                "materials": required_materials(),
             },
             headers={"Idempotency-Key": str(uuid.uuid4())},
         ),

@@ -16,7 +16,7 @@ import pytest
 
 from shared.settings import REPO_ROOT
 from tests.support import infra
-from tests.support.api import Api, ok
+from tests.support.api import Api, ok, required_materials
 from tests.support.infra import wait_for
 
 pytestmark = pytest.mark.integration
@@ -84,6 +84,7 @@ async def make_traffic(api: Api) -> None:
         "construction_type": "new",
         "total_investment_fen": 80_000_000,
         "plan_year": 2027,
+        "materials": required_materials(),
     }
     project = ok(await api.post("edu", "/api/intake/applications", body), 201)["id"]
     ok(await api.post("edu", f"/api/intake/applications/{project}/submit"))

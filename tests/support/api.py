@@ -52,3 +52,10 @@ def ok(response: httpx.Response, status: int = 200) -> Any:
         f"{response.request.method} {response.request.url} → {response.status_code}: {response.text}"
     )
     return response.json()
+
+
+def required_materials(jurisdiction: str = "dazhou") -> list[str]:
+    """Every material kind the pack requires at submission (dazhou:第九条), for complete applications."""
+    from shared.policy import packs
+
+    return list(packs.get(jurisdiction).rule("intake.required_materials").params.required)
