@@ -631,7 +631,7 @@ async def record_bid(uow: UnitOfWork, tender_id: str, command: BidCreate, princi
     await ensure_open(uow, project, "tender")
     await organiser_guard(uow, project, plan, principal, "recording bids")
     if tender.status != "open":
-        raise conflict(f"tender {tender_id} is {tender.status}", status=tender.status)
+        raise conflict(f"tender {tender_id} is {tender.status}", tender_status=tender.status)
     citation = pack_of(project).rule(domain.INPUTS_RULE).citation
     if await supplier(uow, command.supplier_id) is None:
         raise unknown_supplier(command.supplier_id, f"supplier {command.supplier_id} is not registered", citation)
@@ -671,7 +671,7 @@ async def award_tender(uow: UnitOfWork, tender_id: str, command: AwardCreate, pr
     await ensure_open(uow, project, "award")
     await organiser_guard(uow, project, plan, principal, "awarding the tender")
     if tender.status != "open":
-        raise conflict(f"tender {tender_id} is {tender.status}", status=tender.status)
+        raise conflict(f"tender {tender_id} is {tender.status}", tender_status=tender.status)
     citation = pack_of(project).rule(domain.INPUTS_RULE).citation
     bid = await uow.session.scalar(
         sa.select(Bid).where(Bid.tender_id == tender_id, Bid.supplier_id == command.supplier_id)
@@ -965,7 +965,7 @@ async def decide_supplement_step(
     supplement = await load_supplement(uow, supplement_id)
     project = await load(uow, supplement.project_id, for_update=True)
     if supplement.status != "pending_approval":
-        raise conflict(f"supplement {supplement_id} is {supplement.status}", status=supplement.status)
+        raise conflict(f"supplement {supplement_id} is {supplement.status}", supplement_status=supplement.status)
     await ensure_open(uow, project, "supplement approval")
     pack = pack_of(project)
     rule = pack.rule(domain.AUTHORITY_RULE)
