@@ -32,7 +32,7 @@ from shared.auth import issue_token
 from shared.db import make_engine
 from shared.settings import DEV_JWT_SECRET, STAGE_SERVICES
 from tests.support import infra
-from tests.support.api import required_materials
+from tests.support.api import passed_acceptance_items, required_materials
 
 WAN = 1_000_000
 LEADERS = {
@@ -45,6 +45,7 @@ LEADERS = {
 }
 UNIT = "达州市教育局"
 MATERIALS = required_materials()
+ITEMS = passed_acceptance_items()
 
 
 def tokens() -> dict[str, dict[str, str]]:
@@ -143,7 +144,11 @@ class Driver:
         )
         await self.call("bureau", "POST", "acceptance", f"/projects/{pid}/pre-acceptance")
         await self.call(
-            "edu", "POST", "acceptance", f"/projects/{pid}/acceptance", {"passed": True, "system_name": f"基准系统{n}"}
+            "edu",
+            "POST",
+            "acceptance",
+            f"/projects/{pid}/acceptance",
+            {"passed": True, "system_name": f"基准系统{n}", "items": ITEMS},
         )
         await self.arrived("finance", "budget", f"/projects/{pid}", lambda body: body["accepted"])
         await self.call(

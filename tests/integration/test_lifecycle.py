@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 
 from shared import clock
-from tests.support.api import Api, ok, required_materials
+from tests.support.api import Api, ok, passed_acceptance_items, required_materials
 from tests.support.infra import wait_for
 
 pytestmark = pytest.mark.integration
@@ -127,7 +127,7 @@ async def drive(api: Api, title: str, investment_fen: int, expected_steps: list[
         await api.post(
             "edu",
             f"/api/acceptance/projects/{project}/acceptance",
-            {"passed": True, "system_name": title, "items": [{"kind": "mlps_test", "passed": True}]},
+            {"passed": True, "system_name": title, "items": passed_acceptance_items()},
         )
     )
     assert accepted["stage"] == "accepted"

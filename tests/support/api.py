@@ -59,3 +59,11 @@ def required_materials(jurisdiction: str = "dazhou") -> list[str]:
     from shared.policy import packs
 
     return list(packs.get(jurisdiction).rule("intake.required_materials").params.required)
+
+
+def passed_acceptance_items(jurisdiction: str = "dazhou") -> list[dict]:
+    """Every acceptance item the pack requires (dazhou:第五十六条,第五十九条), all passed."""
+    from shared.policy import packs
+
+    required = packs.get(jurisdiction).rule("acceptance.items").params.required
+    return [{"kind": kind, "passed": True} for kind in required]
