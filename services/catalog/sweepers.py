@@ -60,12 +60,12 @@ async def refresh_gauges(runtime: ServiceRuntime) -> int:
                 .group_by(Sanction.rule_id)
             )
         ).all()
-        overdue = Evaluation.due_on.is_not(None) & (Evaluation.due_on < today)
-        evaluations = (
+        # grouped by due date (not by a computed status: PostgreSQL needs the GROUP BY expression verbatim)
+        due_rows = (
             await session.execute(
-                sa.select(Evaluation.kind, sa.case((overdue, "overdue"), else_="due"), sa.func.count())
+                sa.select(Evaluation.kind, Evaluation.due_on, sa.func.count())
                 .where(Evaluation.status == "due")
-                .group_by(Evaluation.kind, sa.case((overdue, "overdue"), else_="due"))
+                .group_by(Evaluation.kind, Evaluation.due_on)
             )
         ).all()
         running = dict(
@@ -97,7 +97,11 @@ async def refresh_gauges(runtime: ServiceRuntime) -> int:
         ABNORMAL.labels(jurisdiction).set(count)
     for rule_id, count in sanctioned:
         UNITS_SANCTIONED.labels(rule_id).set(count)
-    for kind, status, count in evaluations:
+    evaluations: dict[tuple[str, str], int] = {}
+    for kind, due_on, count in due_rows:
+        status = "overdue" if due_on is not None and due_on < today else "due"
+        evaluations[(kind, status)] = evaluations.get((kind, status), 0) + count
+    for (kind, status), count in evaluations.items():
         EVALUATIONS.labels(kind, status).set(count)
     for jurisdiction, count in running.items():
         MONITORING_COVERAGE.labels(jurisdiction).set(monitoring.coverage(count, reported.get(jurisdiction, 0)))
