@@ -840,6 +840,10 @@ async def adjust_plan(uow: UnitOfWork, year: int, command: PlanAdjustment, princ
 
 
 async def create_expert(uow: UnitOfWork, command: ExpertCreate, principal: Principal) -> Expert:
+    if command.user_subject and await uow.session.scalar(
+        sa.select(Expert.id).where(Expert.user_subject == command.user_subject)
+    ):
+        raise conflict(f"the sign-in '{command.user_subject}' is already linked to an expert")
     expert = Expert(
         id=f"E-{uuid.uuid4().hex[:10]}",
         name=command.name,
