@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,7 @@ from services.procurement.tables import (
     Supplier,
     Tender,
 )
+from shared.clock import CHINA
 
 VERSION = "1.1"
 CURRENCY = "CNY"
@@ -81,8 +82,15 @@ def value(fen: int) -> dict[str, Any]:
 def moment(day: date | datetime) -> str:
     """An OCDS date-time: a date is midnight China time."""
     if isinstance(day, datetime):
-        return day.isoformat()
+        return as_moment(day).isoformat()
     return f"{day.isoformat()}T00:00:00+08:00"
+
+
+def as_moment(day: date | datetime) -> datetime:
+    """For ordering: a date is midnight China time, like `moment`."""
+    if isinstance(day, datetime):
+        return day if day.tzinfo else day.replace(tzinfo=UTC)
+    return datetime.combine(day, time(), tzinfo=CHINA)
 
 
 def buyer(project: ProcurementProject) -> dict[str, Any]:
@@ -352,13 +360,15 @@ def releases(bundle: Bundle) -> list[dict[str, Any]]:
     if bundle.contracts:
         latest = bundle.contracts[-1]
         tags = ["contractTermination"] if bundle.project.stage == "terminated" else ["implementation"]
+        # the implementation release is the newest state: dated by the latest change of anything in it
+        day = max([bundle.project.updated_at, *(as_moment(day) for day, _ in out)], key=as_moment)
         out.append(
             (
-                bundle.project.updated_at,
+                day,
                 _release(
                     bundle,
-                    f"{latest.id}-{tags[0]}-{bundle.project.updated_at:%Y%m%d%H%M%S}",
-                    bundle.project.updated_at,
+                    f"{latest.id}-{tags[0]}-{as_moment(day):%Y%m%d%H%M%S}",
+                    day,
                     tags,
                     contracts=[
                         contract_section(bundle, c, by_contract.get(c.id, []), with_implementation=True)
@@ -367,7 +377,7 @@ def releases(bundle: Bundle) -> list[dict[str, Any]]:
                 ),
             )
         )
-    out.sort(key=lambda pair: moment(pair[0]))
+    out.sort(key=lambda pair: as_moment(pair[0]))
     return [release for _, release in out]
 
 

@@ -117,3 +117,15 @@ async def test_releases_page_by_project_with_a_next_link(procurement):
         await procurement.project()
     first = (await procurement.get("/ocds/releases", Role.PLATFORM, params={"limit": 2})).json()
     assert "next" in first["links"]
+
+
+async def test_the_implementation_release_is_the_newest_even_after_a_later_amendment(procurement):
+    project = await procurement.project(100 * WAN)
+    contract = (await procurement.contract(project, 100 * WAN)).json()
+    supplement = (await procurement.post(f"/contracts/{contract['id']}/supplements", {"amount_fen": WAN})).json()
+    for role in ("vice_mayor_unit", "vice_mayor_digital", "vice_mayor_finance"):
+        await procurement.post(f"/supplements/{supplement['id']}/approval", {"approve": True}, role)
+    package = (await procurement.get("/ocds/releases", Role.PLATFORM, params={"project_id": project})).json()
+    assert [r["tag"][0] for r in package["releases"]] == ["contract", "contractAmendment", "implementation"]
+    assert all(errors(r) == [] for r in package["releases"])
+    assert all(r["date"].endswith(("+00:00", "+08:00")) for r in package["releases"])
