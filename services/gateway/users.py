@@ -45,6 +45,7 @@ DEV_USERS: dict[str, DevUser] = {
         DevUser("mayor", "市长", (Role.MAYOR,)),
         DevUser("exec", "市政府常务会议", (Role.EXECUTIVE_MEETING,)),
         DevUser("standing", "市委常委会", (Role.STANDING_COMMITTEE,)),
+        DevUser("fincom", "市委财经委员会", (Role.FINANCE_COMMITTEE,)),
         DevUser("operator", "公共数据运营公司", (Role.DATA_OPERATOR,), unit="达州数据运营有限公司"),
         DevUser("platform", "省一体化平台 (API client)", (Role.PLATFORM,)),
     ]

@@ -67,6 +67,7 @@ def summary(application: Application) -> ProjectSummary:
         approval_route=application.approval_route,
         priority_flags=[] if hide else list(application.priority_flags or []),
         unit_priority=application.unit_priority,
+        implementation_mode=None if hide else application.implementation_mode,
     )
 
 

@@ -390,8 +390,10 @@ def deadline(rule: Rule, facts: Facts, semantics: Semantics) -> Result:
         [f"不早于{earliest.isoformat()}" if earliest else "", f"，不晚于{due.isoformat()}" if due else ""]
     ).lstrip("，")
     window_en = " and ".join(
-        [f"not before {earliest.isoformat()}" if earliest else "", f"by {due.isoformat()}" if due else ""]
-    ).strip(" and")
+        part
+        for part in (f"not before {earliest.isoformat()}" if earliest else "", f"by {due.isoformat()}" if due else "")
+        if part
+    )
     happened = facts.day(p.event, optional=True) if p.event else _ABSENT
     if happened is not _ABSENT:
         ok = (earliest is None or happened >= earliest) and (due is None or happened <= due)  # type: ignore[operator]
