@@ -120,6 +120,9 @@ def release_decisions(pack: Pack, facts: ReleaseFacts) -> list[Decision]:
         name: name in facts.acceptance_documents for name in pack.needs(PAYMENT_REQUIRES_ACCEPTANCE)["required"]
     }
     documents["project_accepted"] = facts.accepted
+    # Releases are only ever made against a contract procurement registered (checked by the handler);
+    # packs that pay by contract and progress (quzhou:三(四)) require just this.
+    documents["signed_contract"] = True
     decisions = [
         pack.decide(PAYMENT_REQUIRES_ACCEPTANCE, documents),
         pack.decide(

@@ -47,7 +47,7 @@ from shared import clock
 from shared.auth import Principal, Role
 from shared.bus import Subscriptions
 from shared.contracts.acceptance import TrialStarted
-from shared.contracts.budget import EstimateApproved
+from shared.contracts.budget import ControlPriceApproved, EstimateApproved
 from shared.contracts.catalog import FindingEscalated, FindingResolved
 from shared.contracts.envelope import CloudEvent
 from shared.contracts.procurement import (
@@ -152,22 +152,14 @@ async def on_estimate_approved(uow: UnitOfWork, event: CloudEvent, payload: Esti
     project.updated_at = now
 
 
-try:  # budget publishes the control price from its own issue on; until then the plan carries it
-    from shared.contracts.budget import ControlPriceApproved  # type: ignore[attr-defined]
-except ImportError:  # pragma: no cover - depends on budget's progress
-    ControlPriceApproved = None
-
-if ControlPriceApproved is not None:
-
-    @subscriptions.on(ControlPriceApproved)
-    async def on_control_price_approved(uow: UnitOfWork, event: CloudEvent, payload) -> None:
-        """招标控制价 reviewed by finance (dazhou:第三十八条): an input of the plan (dazhou:第三十九条)."""
-        amount = getattr(payload, "control_price_fen", None)
-        project = await uow.session.get(ProcurementProject, payload.project_id, with_for_update=True)
-        if project is None or amount is None:
-            return
-        project.control_price_fen = amount
-        project.updated_at = clock.now()
+@subscriptions.on(ControlPriceApproved)
+async def on_control_price_approved(uow: UnitOfWork, event: CloudEvent, payload: ControlPriceApproved) -> None:
+    """招标控制价 reviewed by finance (dazhou:第三十八条): an input of the plan (dazhou:第三十九条)."""
+    project = await uow.session.get(ProcurementProject, payload.project_id, with_for_update=True)
+    if project is None:
+        return
+    project.control_price_fen = payload.control_price_fen
+    project.updated_at = clock.now()
 
 
 @subscriptions.on(TrialStarted)
