@@ -15,13 +15,13 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ConfigDict, Field
-from shared.policy.api import router as policy_router
 
 from services.gateway import timeline
 from services.gateway.users import DEV_PASSWORD, DEV_USERS
 from shared.auth import CurrentPrincipal, Principal, issue_token
 from shared.errors import Problem, install_problem_handlers
 from shared.metrics import HttpMetricsMiddleware, metrics_endpoint
+from shared.policy.api import router as policy_router
 from shared.settings import STAGE_SERVICES, Settings, load_settings
 
 WEB_ROOT = Path(__file__).parent / "web"
