@@ -47,5 +47,6 @@ bash deploy/local/kafka/kafka.sh fetch
 if [ $want_test = 1 ]; then
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || apt_install postgresql
   command -v chromium >/dev/null || apt_install chromium
+  [ -d /usr/share/fonts/opentype/noto ] || apt_install fonts-noto-cjk  # Chinese glyphs in screenshots
   command -v prometheus >/dev/null || apt_install prometheus
 fi

@@ -116,7 +116,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             request.app.state.http, settings.service_urls, project_id, request.headers.get("authorization", "")
         )
         if not any(stage["reached"] for stage in composed["stages"]) and not composed["unavailable"]:
-            raise Problem(404, "not-found", "project not found", f"no service knows project '{project_id}'")
+            raise Problem(
+                404, "not-found", "项目不存在 / Project not found", f"no service knows project '{project_id}'"
+            )
         return composed
 
     async def proxy(service: str, path: str, request: Request) -> Response:

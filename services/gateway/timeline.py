@@ -38,8 +38,15 @@ async def compose(
         (state_status, state), (history_status, history) = results[2 * index], results[2 * index + 1]
         if state_status >= 500 or history_status >= 500:
             unavailable.append(service)
-        reached = state_status == 200
-        stages.append({"service": service, "reached": reached, "state": state if reached else None})
+        # Reached when the service answers for the project or already has history for it (state and
+        # history are read at the same moment, so one may lead the other by an event).
+        has_history = (
+            history_status == 200
+            and isinstance(history, dict)
+            and any(history.get(part) for part in ("audit", "decisions", "deadlines"))
+        )
+        reached = state_status == 200 or has_history
+        stages.append({"service": service, "reached": reached, "state": state if state_status == 200 else None})
         if history_status != 200 or not isinstance(history, dict):
             continue
         for row in history.get("audit", []):
@@ -56,6 +63,9 @@ async def compose(
                     "rule_id": row["rule_id"],
                     "citation": row["citation"],
                     "outcome": row["outcome"],
+                    "message_zh": row.get("message_zh"),
+                    "message_en": row.get("message_en"),
+                    "value": row.get("value"),
                     "actor": row["actor"],
                 }
             )
