@@ -71,3 +71,45 @@ class FindingResolved(EventPayload, event_type="catalog.finding.resolved.v1"):
     finding_id: str
     unit: str
     resolved_on: date
+
+
+class FindingRecorded(EventPayload, event_type="catalog.finding.recorded.v1"):
+    """A supervising department recorded a finding and ordered rectification by `rectify_by`
+    (限期整改, dazhou:第五十三条). `project_id` is the project, or the finding id for a finding against a unit.
+    No description leaves catalog (it may describe a secret project, dazhou:第六十五条)."""
+
+    finding_id: str
+    unit: str
+    jurisdiction: str
+    area: str
+    recorded_by_role: str
+    recorded_on: date
+    rectify_by: date
+    rule_id: str
+    citation: str
+
+
+class SupervisionRoundHeld(EventPayload, event_type="catalog.supervision_round.held.v1"):
+    """A scheduled supervision round of a project was held (quzhou:三(四) mid-term stage supervision)."""
+
+    round_id: int
+    unit: str
+    jurisdiction: str
+    kind: str  # midterm
+    held_on: date
+    findings: int
+    rule_id: str
+    citation: str
+
+
+class DataOperationTaskAccepted(EventPayload, event_type="catalog.data_operation_task.accepted.v1"):
+    """A public data-operation service task passed acceptance (验收审核, fengxian:第三十六条); payment through
+    budget may follow after the third-party check. `project_id` is the task id."""
+
+    task_id: str
+    operator_id: str
+    jurisdiction: str
+    service_id: str
+    accepted_on: date
+    rule_id: str | None = None
+    citation: str | None = None

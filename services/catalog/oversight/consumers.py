@@ -1,0 +1,21 @@
+"""Events oversight listens to: a signed contract schedules Quzhou's mid-term supervision round."""
+
+from __future__ import annotations
+
+from services.catalog.oversight import handlers
+from services.catalog.oversight.subscribe import also_on
+from shared.contracts.envelope import CloudEvent
+from shared.contracts.procurement import ContractSigned
+from shared.uow import UnitOfWork
+
+
+@also_on(ContractSigned)
+async def schedule_supervision(uow: UnitOfWork, event: CloudEvent, payload: ContractSigned) -> None:
+    await handlers.schedule_midterm_round(
+        uow,
+        project_id=payload.project_id,
+        unit=payload.unit,
+        jurisdiction=payload.jurisdiction,
+        signed_on=payload.signed_on,
+        planned_completion=payload.planned_completion,
+    )

@@ -1,0 +1,110 @@
+"""Oversight's API models: FindingCreate / FindingPublic / RectificationCreate / RoundPublic / ..."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
+
+
+class FindingCreate(BaseModel):
+    """A finding against a project (`project_id`) or a unit (`unit` + `jurisdiction`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    project_id: str | None = Field(default=None, max_length=64)
+    unit: str | None = Field(default=None, max_length=120)
+    jurisdiction: str | None = Field(default=None, max_length=40)
+    area: str = Field(min_length=1, max_length=40, description="tendering, quality, progress, funds, ...")
+    description: str = Field(default="", max_length=4000)
+    rectify_by: date | None = Field(default=None, description="the deadline; default: the pack's period")
+
+    @model_validator(mode="after")
+    def _target(self) -> FindingCreate:
+        if (self.project_id is None) == (self.unit is None):
+            raise ValueError("name either a project_id or a unit")
+        if self.unit is not None and self.jurisdiction is None:
+            raise ValueError("a finding against a unit names its jurisdiction")
+        return self
+
+
+class RectificationCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    report: str = Field(min_length=1, max_length=4000, description="what the unit rectified (整改报告)")
+
+
+class RectificationReview(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    accepted: StrictBool
+    reason: str = Field(default="", max_length=2000)
+
+
+class FindingStepPublic(BaseModel):
+    action: str
+    step: str | None
+    actor: str
+    reason: str
+    rule_id: str | None
+    citation: str | None
+    on: date
+    at: datetime
+    detail: dict[str, Any]
+
+
+class FindingPublic(BaseModel):
+    id: str
+    project_id: str | None
+    unit: str
+    jurisdiction: str
+    area: str
+    description: str | None  # None for a secret project unless the reader may see it
+    round_id: int | None
+    recorded_by: str
+    recorded_role: str
+    recorded_on: date
+    rectify_by: date
+    status: str
+    step: str | None
+    escalated_on: date | None
+    resolved_on: date | None
+    history: list[FindingStepPublic] = []
+
+
+class FindingsPublic(BaseModel):
+    items: list[FindingPublic]
+    next_cursor: str | None
+
+
+class RoundFindingIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    area: str = Field(min_length=1, max_length=40)
+    description: str = Field(default="", max_length=4000)
+    rectify_by: date | None = None
+
+
+class RoundHold(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    conclusion: str = Field(default="", max_length=4000)
+    findings: list[RoundFindingIn] = Field(default_factory=list, max_length=100)
+
+
+class RoundPublic(BaseModel):
+    id: int
+    project_id: str
+    unit: str
+    jurisdiction: str
+    kind: str
+    scheduled_on: date
+    departments: list[str]
+    rule_id: str
+    citation: str
+    status: str
+    held_on: date | None
+    held_by: str | None
+    conclusion: str
+    findings: list[str] = []

@@ -1,0 +1,80 @@
+"""Oversight's tables: supervision findings (监督检查发现的问题), every step they went through, and the
+scheduled supervision rounds (Quzhou's mid-term stage supervision, 阶段监管)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Column, Field
+
+from services.catalog.tables import schema
+from shared.db import JSONType
+
+
+class Finding(schema.Base, table=True):
+    """A finding against a project or a unit in one checked area, with its rectification deadline
+    (限期整改) and the escalation step it reached (dazhou:第五十三条)."""
+
+    __tablename__ = "findings"
+
+    id: str = Field(primary_key=True, max_length=64)
+    project_id: str | None = Field(default=None, index=True, max_length=64)
+    subject: str = Field(index=True, max_length=64)  # the project, or the finding itself for a unit finding
+    unit: str = Field(index=True, max_length=120)
+    jurisdiction: str = Field(index=True, max_length=40)
+    secret: bool = False
+    area: str = Field(index=True, max_length=40)
+    description: str = ""
+    round_id: int | None = Field(default=None, index=True)
+    recorded_by: str = Field(max_length=120)
+    recorded_role: str = Field(max_length=40)
+    recorded_on: date
+    rectify_by: date = Field(index=True)
+    # open | rectification_submitted | resolved | terminated
+    status: str = Field(default="open", index=True, max_length=30)
+    step: str | None = Field(default=None, max_length=30)  # the last escalation step applied
+    escalated_on: date | None = None
+    resolved_on: date | None = None
+    created_at: datetime = Field(sa_column=Column(sa.DateTime(timezone=True), nullable=False))
+
+
+class FindingStep(schema.Base, table=True):
+    """Who did what to a finding, when, why and under which rule: recorded, rectification submitted,
+    accepted or rejected, escalated, resolved."""
+
+    __tablename__ = "finding_steps"
+
+    id: int | None = Field(default=None, primary_key=True)
+    finding_id: str = Field(index=True, max_length=64)
+    action: str = Field(max_length=40)
+    step: str | None = Field(default=None, max_length=30)
+    actor: str = Field(max_length=120)
+    reason: str = ""
+    rule_id: str | None = Field(default=None, max_length=120)
+    citation: str | None = Field(default=None, max_length=120)
+    on: date
+    at: datetime = Field(sa_column=Column(sa.DateTime(timezone=True), nullable=False))
+    detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSONType, nullable=False))
+
+
+class SupervisionRound(schema.Base, table=True):
+    """A scheduled supervision round of one project (quzhou:三(四) 项目实施中期…阶段监管)."""
+
+    __tablename__ = "supervision_rounds"
+    __table_args__ = (sa.UniqueConstraint("project_id", "kind", name="uq_supervision_round_project_kind"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    project_id: str = Field(index=True, max_length=64)
+    unit: str = Field(max_length=120)
+    jurisdiction: str = Field(max_length=40)
+    kind: str = Field(default="midterm", max_length=20)
+    scheduled_on: date = Field(index=True)
+    departments: list[str] = Field(default_factory=list, sa_column=Column(JSONType, nullable=False))
+    rule_id: str = Field(max_length=120)
+    citation: str = Field(max_length=120)
+    status: str = Field(default="scheduled", index=True, max_length=20)  # scheduled | held
+    held_on: date | None = None
+    held_by: str | None = Field(default=None, max_length=120)
+    conclusion: str = ""
