@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +21,26 @@ from sqlmodel import SQLModel
 JSONType = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
 
 
+class UTCDateTime(sa.types.TypeDecorator):
+    """An aware timestamp on every database: stored in UTC, and read back aware even from SQLite
+    (which keeps no offset), so times compare and serialise the same locally and in production."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is not None and value.tzinfo is not None:
+            value = value.astimezone(UTC)
+        return value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value
+
+
 def _timestamp(name: str, nullable: bool = False) -> sa.Column:
-    return sa.Column(name, sa.DateTime(timezone=True), nullable=nullable)
+    return sa.Column(name, UTCDateTime(), nullable=nullable)
 
 
 class ServiceSchema:

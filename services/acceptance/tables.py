@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Column, Field
 
-from shared.db import ServiceSchema
+from shared.db import ServiceSchema, UTCDateTime
 
 schema = ServiceSchema("acceptance")
 
@@ -28,8 +28,8 @@ class AcceptanceProject(schema.Base, table=True):
     accepted_on: date | None = None
     system_name: str | None = Field(default=None, max_length=300)
     documents: list[str] = Field(default_factory=list, sa_column=Column(sa.JSON, nullable=False))
-    created_at: datetime = Field(sa_column=Column(sa.DateTime(timezone=True), nullable=False))
-    updated_at: datetime = Field(sa_column=Column(sa.DateTime(timezone=True), nullable=False))
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    updated_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     # The path the pack chose when the contract arrived (kept with the pack version it was decided under).
     secret: bool = Field(default=False, sa_column=Column(sa.Boolean, nullable=False, server_default=sa.false()))
     supplier: str | None = Field(default=None, max_length=300)
@@ -64,7 +64,7 @@ class StepRecord(schema.Base, table=True):
     actor: str = Field(max_length=120)
     taken_on: date
     detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(sa.JSON, nullable=False))
-    created_at: datetime = Field(sa_column=Column(sa.DateTime(timezone=True), nullable=False))
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 
 
 class AssetRegistration(schema.Base, table=True):
@@ -78,7 +78,7 @@ class AssetRegistration(schema.Base, table=True):
     assets: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(sa.JSON, nullable=False))
     total_value_fen: int = Field(sa_column=Column(sa.BigInteger, nullable=False))
     actor: str = Field(max_length=120)
-    created_at: datetime = Field(sa_column=Column(sa.DateTime(timezone=True), nullable=False))
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 
 
 class ProjectSecrecy(schema.Base, table=True):

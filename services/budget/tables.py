@@ -9,7 +9,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlmodel import Column, Field
 
-from shared.db import ServiceSchema
+from shared.db import ServiceSchema, UTCDateTime
 
 schema = ServiceSchema("budget")
 
@@ -19,7 +19,7 @@ def _money() -> Column:
 
 
 def _moment() -> Column:
-    return Column(sa.DateTime(timezone=True), nullable=False)
+    return Column(UTCDateTime(), nullable=False)
 
 
 class BudgetProject(schema.Base, table=True):
@@ -112,7 +112,7 @@ class Adjustment(schema.Base, table=True):
     requested_by: str = Field(max_length=120)
     requested_at: datetime = Field(sa_column=_moment())
     decided_by: str | None = Field(default=None, max_length=120)
-    decided_at: datetime | None = Field(default=None, sa_column=Column(sa.DateTime(timezone=True)))
+    decided_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
 
 
 class AnnualBudgetLine(schema.Base, table=True):
@@ -152,7 +152,7 @@ class OmBudget(schema.Base, table=True):
     requested_by: str = Field(max_length=120)
     requested_at: datetime = Field(sa_column=_moment())
     approved_by: str | None = Field(default=None, max_length=120)
-    approved_at: datetime | None = Field(default=None, sa_column=Column(sa.DateTime(timezone=True)))
+    approved_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
 
 
 class CatalogSystem(schema.Base, table=True):

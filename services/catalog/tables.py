@@ -13,7 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Column, Field
 
-from shared.db import JSONType, ServiceSchema
+from shared.db import JSONType, ServiceSchema, UTCDateTime
 
 schema = ServiceSchema("catalog")
 
@@ -31,8 +31,8 @@ class System(schema.Base, table=True):
     secret: bool = False
     state: str = Field(default="running", index=True, max_length=20)  # running | trial | suspended | retired
     registered_on: date
-    created_at: datetime = Field(sa_column=Column(sa.DateTime(timezone=True), nullable=False))
-    updated_at: datetime = Field(sa_column=Column(sa.DateTime(timezone=True), nullable=False))
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    updated_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     origin: str = Field(default="acceptance", max_length=20)  # acceptance | stock_import
     external_ref: str | None = Field(default=None, index=True, max_length=120)  # the importer's own id
     category: str | None = Field(default=None, max_length=40)
@@ -62,7 +62,7 @@ class InformationResource(schema.Base, table=True):
     open_to_public: bool = False
     not_shared_reason: str | None = None
     published_on: date | None = None  # published in the shared data catalog
-    created_at: datetime = Field(sa_column=Column(sa.DateTime(timezone=True), nullable=False))
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 
 
 class MonthlyFigure(schema.Base, table=True):
@@ -75,7 +75,7 @@ class MonthlyFigure(schema.Base, table=True):
     usage_count: int = Field(sa_column=Column(sa.BigInteger, nullable=False))
     availability_bp: int  # basis points of the month the system was available (10000 = 100%)
     reported_by: str = Field(max_length=120)
-    received_at: datetime = Field(sa_column=Column(sa.DateTime(timezone=True), nullable=False))
+    received_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 
 
 class Sanction(schema.Base, table=True):
@@ -134,7 +134,7 @@ class OmPlan(schema.Base, table=True):
     plans: list[str] = Field(default_factory=list, sa_column=Column(JSONType, nullable=False))
     year: int
     filed_by: str = Field(max_length=120)
-    filed_at: datetime = Field(sa_column=Column(sa.DateTime(timezone=True), nullable=False))
+    filed_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 
 
 class OmReport(schema.Base, table=True):
@@ -164,4 +164,4 @@ class ImportBatch(schema.Base, table=True):
     rejected: int
     errors: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSONType, nullable=False))
     imported_by: str = Field(max_length=120)
-    imported_at: datetime = Field(sa_column=Column(sa.DateTime(timezone=True), nullable=False))
+    imported_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))

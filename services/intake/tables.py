@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Column, Field
 
-from shared.db import JSONType, ServiceSchema
+from shared.db import JSONType, ServiceSchema, UTCDateTime
 
 schema = ServiceSchema("intake")
 
@@ -36,10 +36,10 @@ class Application(schema.Base, table=True):
     status: str = Field(default="draft", index=True, max_length=20)  # draft|submitted|admitted|refused
     details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSONType, nullable=False))
     created_by: str = Field(max_length=120)
-    created_at: datetime = Field(sa_column=Column(sa.DateTime(timezone=True), nullable=False))
-    updated_at: datetime = Field(sa_column=Column(sa.DateTime(timezone=True), nullable=False))
-    submitted_at: datetime | None = Field(default=None, sa_column=Column(sa.DateTime(timezone=True)))
-    decided_at: datetime | None = Field(default=None, sa_column=Column(sa.DateTime(timezone=True)))
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    updated_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    submitted_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    decided_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     lock_version: int = 1
     # What the rules read (dazhou:第九条, fengxian:第二条,第十一条, dazhou:第二十条).
     materials: list[str] = _json_list()  # kinds of material declared or attached
@@ -73,7 +73,7 @@ class Material(schema.Base, table=True):
     name: str = Field(max_length=300)
     uri: str | None = Field(default=None, max_length=1000)
     attached_by: str = Field(max_length=120)
-    attached_at: datetime = Field(sa_column=Column(sa.DateTime(timezone=True), nullable=False))
+    attached_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 
 
 class UnitBar(schema.Base, table=True):
@@ -136,8 +136,8 @@ class Need(schema.Base, table=True):
     plan_year: int | None = Field(default=None, index=True)
     status: str = Field(default="filed", index=True, max_length=20)  # filed|approved|rejected|planned
     filed_by: str = Field(max_length=120)
-    filed_at: datetime = Field(sa_column=Column(sa.DateTime(timezone=True), nullable=False))
+    filed_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     reviewed_by: str | None = Field(default=None, max_length=120)
-    reviewed_at: datetime | None = Field(default=None, sa_column=Column(sa.DateTime(timezone=True)))
+    reviewed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     review_note: str | None = Field(default=None, max_length=2000)
     application_ids: list[str] = _json_list()

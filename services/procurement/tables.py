@@ -8,7 +8,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlmodel import Column, Field
 
-from shared.db import ServiceSchema
+from shared.db import ServiceSchema, UTCDateTime
 
 schema = ServiceSchema("procurement")
 
@@ -18,7 +18,7 @@ def _money(nullable: bool = False) -> Column:
 
 
 def _moment(nullable: bool = False) -> Column:
-    return Column(sa.DateTime(timezone=True), nullable=nullable)
+    return Column(UTCDateTime(), nullable=nullable)
 
 
 class ProcurementProject(schema.Base, table=True):

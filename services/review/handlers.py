@@ -689,7 +689,7 @@ async def issue_approval_letter(
             await uow.record_decision(decision, subject=case.project_id, action="deadline.met", actor=principal)
         await uow.close_deadline(subject=case.project_id, rule_id="review.design_approval_due")
     APPROVALS.labels(steps[-1].role).inc()
-    APPROVAL_LEAD_TIME.labels(steps[-1].role).observe((today - case.created_at.astimezone(clock.CHINA).date()).days)
+    APPROVAL_LEAD_TIME.labels(steps[-1].role).observe((clock.now() - case.created_at).total_seconds())
     await add_to_plan(uow, case, pack, principal)
     await uow.emit(
         ProjectApproved(

@@ -14,10 +14,10 @@ SCORES = Histogram(
 )
 APPROVALS = Counter("govproj_review_approvals_total", "Approval letters issued, by final authority", ["authority"])
 APPROVAL_LEAD_TIME = Histogram(
-    "govproj_review_approval_lead_time_days",
-    "Days from admission to the approval letter, by final authority",
+    "govproj_review_approval_lead_time_seconds",
+    "From admission to the approval letter, by final authority (base unit seconds; buckets 1 day .. 1 year)",
     ["authority"],
-    buckets=(1, 3, 7, 14, 30, 60, 90, 180, 365),
+    buckets=tuple(days * 86400 for days in (1, 3, 7, 14, 30, 60, 90, 180, 365)),
 )
 DRAWS = Counter("govproj_review_expert_draws_total", "Expert draws by purpose", ["purpose"])
 EXCLUSIONS = Counter("govproj_review_expert_exclusions_total", "Experts left out of a draw, by rule", ["rule_id"])

@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Column, Field
 
-from shared.db import JSONType, ServiceSchema
+from shared.db import JSONType, ServiceSchema, UTCDateTime
 
 schema = ServiceSchema("review")
 
@@ -46,8 +46,8 @@ class ReviewCase(schema.Base, table=True):
     approval_letter_no: str | None = Field(default=None, max_length=80)
     approved_on: date | None = None
     pack_version: str | None = Field(default=None, max_length=40)
-    created_at: datetime = Field(sa_column=Column(sa.DateTime(timezone=True), nullable=False))
-    updated_at: datetime = Field(sa_column=Column(sa.DateTime(timezone=True), nullable=False))
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    updated_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 
 
 class ReviewStepRecord(schema.Base, table=True):
@@ -62,7 +62,7 @@ class ReviewStepRecord(schema.Base, table=True):
     actor: str = Field(max_length=120)
     comment: str = ""
     detail: dict = _json(dict)
-    at: datetime = Field(sa_column=Column(sa.DateTime(timezone=True), nullable=False))
+    at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 
 
 class ScoreSheet(schema.Base, table=True):
@@ -79,7 +79,7 @@ class ScoreSheet(schema.Base, table=True):
     comments: dict = _json(dict)
     comment: str = ""
     recorded_by: str = Field(max_length=120)
-    at: datetime = Field(sa_column=Column(sa.DateTime(timezone=True), nullable=False))
+    at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 
 
 class JointOpinion(schema.Base, table=True):
@@ -94,7 +94,7 @@ class JointOpinion(schema.Base, table=True):
     actor: str = Field(max_length=120)
     agrees: bool = True
     comment: str = ""
-    at: datetime = Field(sa_column=Column(sa.DateTime(timezone=True), nullable=False))
+    at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 
 
 class Expert(schema.Base, table=True):
@@ -109,7 +109,7 @@ class Expert(schema.Base, table=True):
     vendor_links: list[str] = _json(list)
     user_subject: str | None = Field(default=None, index=True, max_length=120)
     active: bool = True
-    created_at: datetime = Field(sa_column=Column(sa.DateTime(timezone=True), nullable=False))
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 
 
 class ExpertDraw(schema.Base, table=True):
@@ -131,7 +131,7 @@ class ExpertDraw(schema.Base, table=True):
     drawn_by: str = Field(max_length=120)
     drawn_on: date
     pack_version: str = Field(max_length=40)
-    created_at: datetime = Field(sa_column=Column(sa.DateTime(timezone=True), nullable=False))
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 
 
 class DrawMember(schema.Base, table=True):
@@ -164,7 +164,7 @@ class ApprovalStep(schema.Base, table=True):
     role: str = Field(max_length=40)
     status: str = Field(default="pending", max_length=20)  # pending | approved | rejected
     decided_by: str | None = Field(default=None, max_length=120)
-    decided_at: datetime | None = Field(default=None, sa_column=Column(sa.DateTime(timezone=True)))
+    decided_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     comment: str = ""
 
 
@@ -187,4 +187,4 @@ class PlanEntry(schema.Base, table=True):
     decided_by: str = Field(max_length=120)
     rule_id: str | None = Field(default=None, max_length=120)
     citation: str | None = Field(default=None, max_length=120)
-    updated_at: datetime = Field(sa_column=Column(sa.DateTime(timezone=True), nullable=False))
+    updated_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
