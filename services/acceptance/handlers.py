@@ -18,11 +18,12 @@ from services.acceptance.domain import ACCEPTED, FAILED, RECTIFYING, STEPS, TRIA
 from services.acceptance.experts import Draw, DrawRequest, ExpertPool, expert_member
 from services.acceptance.metrics import (
     ACCEPTANCES,
-    APPLICATION_TO_ACCEPTANCE_DAYS,
+    APPLICATION_TO_ACCEPTANCE_SECONDS,
     ASSETS_REGISTERED,
+    DAY,
     DEADLINE_CHECKS,
     FAILED_ITEMS,
-    TRIAL_RUN_DAYS,
+    TRIAL_RUN_SECONDS,
 )
 from services.acceptance.schemas import (
     AcceptanceApplication,
@@ -220,8 +221,8 @@ async def _complete_step(
     await _record(uow, decisions, project.project_id, decision_action, principal)
     project.dates = {**(project.dates or {}), **{name: day.isoformat() for name, day in fixed.items()}}
     if TRIAL_RUN_ENDED in fixed and project.trial_started_on is not None:
-        TRIAL_RUN_DAYS.labels(project.path).observe(
-            domain.days_between(project.trial_started_on, fixed[TRIAL_RUN_ENDED])
+        TRIAL_RUN_SECONDS.labels(project.path).observe(
+            DAY * domain.days_between(project.trial_started_on, fixed[TRIAL_RUN_ENDED])
         )
     for decision in decisions:
         if decision.kind == "deadline" and pack.rule(decision.rule_id).params.within is not None:
@@ -288,7 +289,7 @@ async def _finish(uow: UnitOfWork, project: AcceptanceProject, pack: Pack, princ
         None,
     )
     if applied is not None:
-        APPLICATION_TO_ACCEPTANCE_DAYS.labels(project.path).observe(domain.days_between(applied, today))
+        APPLICATION_TO_ACCEPTANCE_SECONDS.labels(project.path).observe(domain.days_between(applied, today) * DAY)
 
 
 def _items_out(project: AcceptanceProject) -> list[AcceptanceItem]:

@@ -3,17 +3,19 @@
 from prometheus_client import Counter, Histogram
 
 ACCEPTANCES = Counter("govproj_acceptance_acceptances_total", "Acceptances by path and outcome", ["path", "outcome"])
-TRIAL_RUN_DAYS = Histogram(
-    "govproj_acceptance_trial_run_days",
-    "Length of trial runs (试运行) in days, by path",
+DAY = 86400  # Prometheus base unit is seconds; buckets are whole days
+
+TRIAL_RUN_SECONDS = Histogram(
+    "govproj_acceptance_trial_run_seconds",
+    "Length of trial runs (试运行), by path",
     ["path"],
-    buckets=(7, 14, 30, 31, 45, 60, 90, 120, 180, 365),
+    buckets=tuple(days * DAY for days in (7, 14, 30, 31, 45, 60, 90, 120, 180, 365)),
 )
-APPLICATION_TO_ACCEPTANCE_DAYS = Histogram(
-    "govproj_acceptance_application_to_acceptance_days",
-    "Days from the acceptance application to the acceptance result, by path",
+APPLICATION_TO_ACCEPTANCE_SECONDS = Histogram(
+    "govproj_acceptance_application_to_acceptance_seconds",
+    "From the acceptance application to the acceptance result, by path",
     ["path"],
-    buckets=(1, 7, 15, 30, 45, 60, 90, 180),
+    buckets=tuple(days * DAY for days in (1, 7, 15, 30, 45, 60, 90, 180)),
 )
 DEADLINE_CHECKS = Counter(
     "govproj_acceptance_deadline_checks_total",

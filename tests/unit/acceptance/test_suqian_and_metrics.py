@@ -81,9 +81,9 @@ async def test_suqian_asset_registration_end_to_end(service):
     await service.contract(P, "suqian", date(2026, 1, 5), unit=UNIT)
     ok(await service.post("unit", f"/projects/{P}/trial-run", {"started_on": "2026-01-20"}))
     service.travel(date(2026, 3, 1))
-    trial_runs = sample("govproj_acceptance_trial_run_days_count", {"path": "dazhou_acceptance"})
+    trial_runs = sample("govproj_acceptance_trial_run_seconds_count", {"path": "dazhou_acceptance"})
     ok(await service.post("bureau", f"/projects/{P}/pre-acceptance"))
-    assert sample("govproj_acceptance_trial_run_days_count", {"path": "dazhou_acceptance"}) == trial_runs + 1
+    assert sample("govproj_acceptance_trial_run_seconds_count", {"path": "dazhou_acceptance"}) == trial_runs + 1
     accepted_before = sample(
         "govproj_acceptance_acceptances_total", {"path": "dazhou_acceptance", "outcome": "accepted"}
     )
