@@ -1,5 +1,6 @@
-"""Browser-test fixtures: the integration platform (real Kafka, PostgreSQL and the seven services)
-and Debian's headless Chromium driven by Playwright (the wheel's driver only; no browser download)."""
+"""Browser-test fixtures: Debian's headless Chromium driven by Playwright (the wheel's driver only; no
+browser download). The platform (real Kafka, PostgreSQL and the seven services) comes from
+tests/conftest.py, shared with the integration tests."""
 
 from __future__ import annotations
 
@@ -8,8 +9,6 @@ from pathlib import Path
 
 import pytest
 from playwright.async_api import Browser, Page, async_playwright, expect
-
-from tests.integration.conftest import api, kafka_bootstrap, pg_urls, platform  # noqa: F401
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

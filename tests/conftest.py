@@ -1,5 +1,6 @@
-"""Integration fixtures: one real Kafka broker, one throwaway PostgreSQL (a database per service)
-and the seven service processes, started once per test session."""
+"""Fixtures shared by the integration and browser tests (unit tests never request them): one real
+Kafka broker, one throwaway PostgreSQL (a database per service) and the seven service processes,
+started once per test session."""
 
 from __future__ import annotations
 
