@@ -1,8 +1,9 @@
 """The catalog service (系统目录): `uvicorn services.catalog.main:app`.
 
-Rooms (systems, monitoring, evaluations, O&M; later oversight, data operations, reports) each bring
+Rooms (systems, monitoring, evaluations, O&M; oversight, data operations, reports) each bring
 their routers, consumers (on the shared `subscriptions`) and sweepers; this file only composes them."""
 
+from services.catalog import data_operations, oversight, reports
 from services.catalog.api import ROUTERS
 from services.catalog.handlers import subscriptions
 from services.catalog.sweepers import SWEEPERS
@@ -13,8 +14,9 @@ app = create_service_app(
     "catalog",
     schema,
     subscriptions,
-    ROUTERS,
+    [*ROUTERS, *oversight.ROUTERS, *data_operations.ROUTERS, *reports.ROUTERS],
     title="govproj catalog 系统目录",
-    description="The system catalog, information resources, monthly monitoring, evaluation, O&M and retirement.",
-    sweepers=SWEEPERS,
+    description="The system catalog, information resources, monthly monitoring, evaluation, O&M and retirement; "
+    "supervision findings, public data-operation services and periodic reports.",
+    sweepers=[*SWEEPERS, *oversight.SWEEPERS, *data_operations.SWEEPERS],
 )

@@ -1,5 +1,8 @@
 """Alembic environment for the catalog database."""
 
+import services.catalog.data_operations.tables
+import services.catalog.oversight.tables
+import services.catalog.reports.tables  # noqa: F401
 from services.catalog.tables import schema
 from shared.db import run_migrations_in_env
 

@@ -57,6 +57,7 @@ async def load(uow: UnitOfWork, finding_id: str, *, for_update: bool = False) ->
 
 
 async def _step(uow: UnitOfWork, finding: Finding, action: str, actor, *, reason="", decision=None, **detail):
+    detail = {k: v.isoformat() if isinstance(v, date) else v for k, v in detail.items()}
     uow.session.add(
         FindingStep(
             finding_id=finding.id,

@@ -1,0 +1,329 @@
+"""Routes of public data-operation services (公共数据运营服务): catalog, indicators, operators, tasks."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import sqlalchemy as sa
+from fastapi import APIRouter, Header, Query, Request
+from fastapi.responses import JSONResponse
+
+from services.catalog.api.common import PREFIX, idempotent
+from services.catalog.data_operations import budget, handlers
+from services.catalog.data_operations.schemas import (
+    IndicatorCreate,
+    OperatorCreate,
+    OperatorPublic,
+    PaymentCreate,
+    ProgressCreate,
+    QualityCheck,
+    RatingSummary,
+    ServiceCreate,
+    TaskCreate,
+    TaskPublic,
+    ThirdPartyCheckCreate,
+)
+from services.catalog.data_operations.tables import (
+    DataOperationTask,
+    DataOperator,
+    DataService,
+    PerformanceIndicator,
+)
+from shared import clock, idempotency
+from shared.auth import Principal, Role, require
+from shared.errors import bad_request, conflict, forbidden
+from shared.service import Runtime
+
+router = APIRouter(prefix=f"{PREFIX}/data-operations", tags=["data operations 公共数据运营"])
+
+Bureau = require(Role.DATA_BUREAU)
+Finance = require(Role.FINANCE)
+Payers = require(Role.DATA_BUREAU, Role.FINANCE)
+Checkers = require(Role.DATA_BUREAU, Role.PLATFORM)
+Progress = require(Role.DATA_BUREAU, Role.DATA_OPERATOR)
+Readers = require(Role.DATA_BUREAU, Role.FINANCE, Role.AUDIT, Role.PLATFORM, Role.DATA_OPERATOR)
+IdempotencyKey = Annotated[str | None, Header(max_length=200)]
+
+
+def task_public(task: DataOperationTask, ratings: dict | None = None) -> dict:
+    data = task.model_dump(include=set(TaskPublic.model_fields) - {"operator_ratings"})
+    summary = RatingSummary(**ratings) if ratings is not None else None
+    return TaskPublic(**data, operator_ratings=summary).model_dump(mode="json")
+
+
+def _create(path: str, kind: str, schema, draft):
+    @router.post(path, status_code=201, summary=f"Draft a {kind} (published only after approval)", name=f"draft_{kind}")
+    async def create(
+        command: schema,  # type: ignore[valid-type]
+        runtime: Runtime,
+        principal: Annotated[Principal, Bureau],
+        idempotency_key: IdempotencyKey = None,
+    ):
+        async def action(uow):
+            item = await draft(uow, principal, **command.model_dump())
+            await uow.session.flush()
+            return item.model_dump(mode="json")
+
+        return await idempotent(runtime, idempotency_key, principal, command.model_dump(mode="json"), 201, action)
+
+    return create
+
+
+_create("/services", "service", ServiceCreate, handlers.draft_service)
+_create("/indicators", "indicator", IndicatorCreate, handlers.draft_indicator)
+
+
+def _step(path: str, kind: str, verb: str, who, run):
+    @router.post(path, summary=f"{verb.capitalize()} a {kind}", name=f"{verb}_{kind}")
+    async def step(item_id: str, runtime: Runtime, principal: Annotated[Principal, who]):
+        async with runtime.unit_of_work() as uow:
+            item = await run(uow, item_id, principal)
+            await uow.session.flush()
+            return item.model_dump(mode="json")
+
+    return step
+
+
+_step("/services/{item_id}/approve", "service", "approve", Bureau, lambda u, i, p: handlers.approve(u, "service", i, p))
+_step("/services/{item_id}/publish", "service", "publish", Bureau, lambda u, i, p: handlers.publish(u, "service", i, p))
+_step(
+    "/indicators/{item_id}/approve",
+    "indicator",
+    "approve",
+    Bureau,
+    lambda u, i, p: handlers.approve(u, "indicator", i, p),
+)
+_step("/indicators/{item_id}/target-review", "indicator", "review", Finance, handlers.review_target)
+_step(
+    "/indicators/{item_id}/publish",
+    "indicator",
+    "publish",
+    Bureau,
+    lambda u, i, p: handlers.publish(u, "indicator", i, p),
+)
+
+
+@router.get("/services", summary="The service catalog (published entries unless status is given)")
+async def list_services(
+    runtime: Runtime,
+    principal: Annotated[Principal, Readers],
+    jurisdiction: str | None = None,
+    status: str = "published",
+    limit: int = Query(default=100, ge=1, le=500),
+    cursor: str | None = None,
+) -> list[dict]:
+    return await _list(runtime, DataService, jurisdiction, status, limit, cursor)
+
+
+@router.get("/indicators", summary="Performance indicators (published unless status is given)")
+async def list_indicators(
+    runtime: Runtime,
+    principal: Annotated[Principal, Readers],
+    jurisdiction: str | None = None,
+    status: str = "published",
+    limit: int = Query(default=100, ge=1, le=500),
+    cursor: str | None = None,
+) -> list[dict]:
+    return await _list(runtime, PerformanceIndicator, jurisdiction, status, limit, cursor)
+
+
+async def _list(runtime, model, jurisdiction, status, limit, cursor) -> list[dict]:
+    query = sa.select(model).order_by(model.id).limit(limit)
+    if jurisdiction:
+        query = query.where(model.jurisdiction == jurisdiction)
+    if status != "all":
+        query = query.where(model.status == status)
+    if cursor:
+        query = query.where(model.id > cursor)
+    async with runtime.unit_of_work() as uow:
+        return [row.model_dump(mode="json") for row in await uow.session.scalars(query)]
+
+
+@router.post("/operators", status_code=201, response_model=OperatorPublic, summary="Register a data operator")
+async def register_operator(
+    command: OperatorCreate,
+    runtime: Runtime,
+    principal: Annotated[Principal, Bureau],
+    idempotency_key: IdempotencyKey = None,
+):
+    async def action(uow):
+        operator = await handlers.register_operator(uow, principal, **command.model_dump())
+        await uow.session.flush()
+        data = operator.model_dump(include=set(OperatorPublic.model_fields) - {"ratings"})
+        return OperatorPublic(**data, ratings=RatingSummary(count=0, mean=None, last=None)).model_dump(mode="json")
+
+    return await idempotent(runtime, idempotency_key, principal, command.model_dump(mode="json"), 201, action)
+
+
+@router.get("/operators", response_model=list[OperatorPublic], summary="Registered operators with their ratings")
+async def list_operators(
+    runtime: Runtime,
+    principal: Annotated[Principal, Readers],
+    jurisdiction: str | None = None,
+    limit: int = Query(default=100, ge=1, le=500),
+    cursor: str | None = None,
+):
+    query = sa.select(DataOperator).order_by(DataOperator.id).limit(limit)
+    if jurisdiction:
+        query = query.where(DataOperator.jurisdiction == jurisdiction)
+    if cursor:
+        query = query.where(DataOperator.id > cursor)
+    async with runtime.unit_of_work() as uow:
+        operators = list(await uow.session.scalars(query))
+        ratings = await handlers.ratings_of(uow, [o.id for o in operators])
+    return [
+        OperatorPublic(
+            **o.model_dump(include=set(OperatorPublic.model_fields) - {"ratings"}),
+            ratings=RatingSummary(**ratings[o.id]),
+        )
+        for o in operators
+    ]
+
+
+@router.post(
+    "/tasks",
+    status_code=201,
+    response_model=TaskPublic,
+    summary="Dispatch a service task to a registered operator; the answer shows the operator's ratings so far",
+)
+async def dispatch(
+    command: TaskCreate,
+    runtime: Runtime,
+    principal: Annotated[Principal, Bureau],
+    idempotency_key: IdempotencyKey = None,
+):
+    async def action(uow):
+        task = await handlers.dispatch(uow, principal, **command.model_dump())
+        await uow.session.flush()
+        ratings = await handlers.ratings_of(uow, [task.operator_id])
+        return task_public(task, ratings[task.operator_id])
+
+    return await idempotent(runtime, idempotency_key, principal, command.model_dump(mode="json"), 201, action)
+
+
+@router.get("/tasks", response_model=list[TaskPublic], summary="Tasks (an operator sees only its own)")
+async def list_tasks(
+    runtime: Runtime,
+    principal: Annotated[Principal, Readers],
+    jurisdiction: str | None = None,
+    status: str | None = None,
+    operator_id: str | None = None,
+    limit: int = Query(default=100, ge=1, le=500),
+    cursor: str | None = None,
+):
+    query = sa.select(DataOperationTask).order_by(DataOperationTask.id).limit(limit)
+    if jurisdiction:
+        query = query.where(DataOperationTask.jurisdiction == jurisdiction)
+    if status:
+        query = query.where(DataOperationTask.status == status)
+    if operator_id:
+        query = query.where(DataOperationTask.operator_id == operator_id)
+    if principal.roles == {Role.DATA_OPERATOR}:
+        query = query.where(DataOperationTask.operator_id == principal.unit)
+    if cursor:
+        query = query.where(DataOperationTask.id > cursor)
+    async with runtime.unit_of_work() as uow:
+        return [task_public(t) for t in await uow.session.scalars(query)]
+
+
+@router.get("/tasks/{task_id}", response_model=TaskPublic, summary="A task and its operator's ratings")
+async def get_task(task_id: str, runtime: Runtime, principal: Annotated[Principal, Readers]):
+    async with runtime.unit_of_work() as uow:
+        task = await handlers.load_task(uow, task_id)
+        if principal.roles == {Role.DATA_OPERATOR} and principal.unit != task.operator_id:
+            raise forbidden("an operator sees only its own tasks")
+        ratings = await handlers.ratings_of(uow, [task.operator_id])
+        return task_public(task, ratings[task.operator_id])
+
+
+async def _task_step(runtime, run) -> dict:
+    async with runtime.unit_of_work() as uow:
+        task = await run(uow)
+        await uow.session.flush()
+        return task_public(task)
+
+
+@router.post("/tasks/{task_id}/progress", response_model=TaskPublic, summary="Report progress (100% = delivered)")
+async def report_progress(
+    task_id: str, command: ProgressCreate, runtime: Runtime, principal: Annotated[Principal, Progress]
+):
+    return await _task_step(
+        runtime, lambda uow: handlers.report_progress(uow, task_id, principal, **command.model_dump())
+    )
+
+
+@router.post("/tasks/{task_id}/quality-check", response_model=TaskPublic, summary="The bureau checks quality")
+async def check_quality(task_id: str, command: QualityCheck, runtime: Runtime, principal: Annotated[Principal, Bureau]):
+    return await _task_step(
+        runtime, lambda uow: handlers.check_quality(uow, task_id, principal, **command.model_dump())
+    )
+
+
+@router.post("/tasks/{task_id}/accept", response_model=TaskPublic, summary="验收审核 Accept a delivered task")
+async def accept(task_id: str, runtime: Runtime, principal: Annotated[Principal, Bureau]):
+    return await _task_step(runtime, lambda uow: handlers.accept(uow, task_id, principal))
+
+
+@router.post(
+    "/tasks/{task_id}/third-party-check",
+    response_model=TaskPublic,
+    summary="第三方评审机构核定 Record the third-party reviewer's confirmed amount",
+)
+async def third_party_check(
+    task_id: str, command: ThirdPartyCheckCreate, runtime: Runtime, principal: Annotated[Principal, Checkers]
+):
+    return await _task_step(runtime, lambda uow: handlers.record_check(uow, task_id, principal, **command.model_dump()))
+
+
+@router.post(
+    "/tasks/{task_id}/payment",
+    status_code=201,
+    response_model=TaskPublic,
+    summary="Pay a task through budget, once, after acceptance and the third-party check (fengxian:第三十六条)",
+    description=(
+        "Requires `Idempotency-Key`. Refused here (422 citing budget.data_operation_payment) before acceptance "
+        "or the third-party check; then budget pays (201) or says it already paid (409); budget's refusals come "
+        "back as they are, and an unreachable budget is a 503."
+    ),
+)
+async def pay(
+    task_id: str,
+    command: PaymentCreate,
+    request: Request,
+    runtime: Runtime,
+    principal: Annotated[Principal, Payers],
+    idempotency_key: IdempotencyKey = None,
+):
+    if not idempotency_key:
+        raise bad_request("paying needs an Idempotency-Key header so a retry never pays twice", field="Idempotency-Key")
+    body = {"task": task_id, **command.model_dump(mode="json")}
+    async with runtime.unit_of_work() as uow:
+        replayed = await idempotency.replay(uow, idempotency_key, principal.subject, body)
+        if replayed is not None:
+            return JSONResponse(replayed[1], status_code=replayed[0])
+        task = await handlers.load_task(uow, task_id)
+        request_body = handlers.payment_request(handlers.pack_of(task.jurisdiction), task, command.amount_fen)
+    # outside any transaction: budget's own idempotency (a key per task) makes a retry safe
+    paid = await budget.pay(
+        runtime.settings.service_urls["budget"],
+        request.headers.get("authorization", ""),
+        f"catalog-data-operation-{task_id}",
+        request_body,
+    )
+    payment_id = paid.body.get("payment_id")
+    async with runtime.unit_of_work() as uow:
+        if payment_id:
+            await handlers.mark_paid(
+                uow,
+                task_id,
+                payment_id=payment_id,
+                amount_fen=paid.body.get("amount_fen", command.amount_fen),
+                paid_on=clock.today(),
+                actor=principal,
+            )
+    if paid.status == 409:
+        raise conflict(f"task {task_id} was already paid ({payment_id})", payment_id=payment_id)
+    async with runtime.unit_of_work() as uow:
+        result = task_public(await handlers.load_task(uow, task_id))
+        await idempotency.remember(uow, idempotency_key, principal.subject, body, 201, result)
+    return JSONResponse(result, status_code=201)

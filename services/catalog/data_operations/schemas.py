@@ -1,0 +1,119 @@
+"""Data-operation API models: ServiceCreate / IndicatorCreate / OperatorCreate / TaskCreate / ..."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ServiceCreate(Body):
+    jurisdiction: str = Field(min_length=1, max_length=40)
+    name: str = Field(min_length=1, max_length=300)
+    description: str = Field(default="", max_length=4000)
+    measure: str = Field(default="", max_length=60, description="what is counted when the service is used")
+
+
+class IndicatorCreate(Body):
+    jurisdiction: str = Field(min_length=1, max_length=40)
+    year: StrictInt = Field(ge=2000, le=2100)
+    name: str = Field(min_length=1, max_length=300)
+    target: str = Field(min_length=1, max_length=300)
+
+
+class OperatorCreate(Body):
+    """The facts the pack's operator rules read: open recruitment and qualifications (fengxian), or the
+    government's authorisation of a state-owned company (dazhou, suqian)."""
+
+    jurisdiction: str = Field(min_length=1, max_length=40)
+    name: str = Field(min_length=1, max_length=300)
+    recruitment_ref: str | None = Field(default=None, max_length=200)
+    recruited_openly: StrictBool = False
+    qualifications: list[str] = Field(default_factory=list, max_length=50)
+    qualifications_met: StrictBool = False
+    authorisation_ref: str | None = Field(default=None, max_length=200)
+    government_authorised: StrictBool = False
+    state_owned_company: StrictBool = False
+
+
+class TaskCreate(Body):
+    jurisdiction: str = Field(min_length=1, max_length=40)
+    year: StrictInt = Field(ge=2000, le=2100)
+    work_item: str = Field(min_length=1, max_length=300, description="the annual or key public-data task split")
+    service_id: str = Field(min_length=1, max_length=64)
+    operator_id: str = Field(min_length=1, max_length=64)
+    title: str = Field(min_length=1, max_length=300)
+    planned_amount_fen: StrictInt = Field(gt=0)
+    due_on: date | None = None
+
+
+class ProgressCreate(Body):
+    progress_pct: StrictInt = Field(ge=0, le=100)
+    note: str = Field(default="", max_length=2000)
+
+
+class QualityCheck(Body):
+    passed: StrictBool
+    note: str = Field(default="", max_length=2000)
+
+
+class ThirdPartyCheckCreate(Body):
+    reviewer: str = Field(min_length=1, max_length=200)
+    reference: str = Field(min_length=1, max_length=200)
+    checked_on: date
+    confirmed_amount_fen: StrictInt = Field(gt=0)
+
+
+class PaymentCreate(Body):
+    amount_fen: StrictInt = Field(gt=0, description="what was used and delivered, at most the confirmed amount")
+
+
+class RatingCreate(Body):
+    score: StrictInt = Field(ge=0, le=100)
+    comment: str = Field(default="", max_length=2000)
+
+
+class RatingSummary(BaseModel):
+    count: int
+    mean: float | None
+    last: int | None
+
+
+class OperatorPublic(BaseModel):
+    id: str
+    jurisdiction: str
+    name: str
+    recruitment_ref: str | None
+    authorisation_ref: str | None
+    qualifications: list[str]
+    status: str
+    registered_on: date
+    ratings: RatingSummary
+
+
+class TaskPublic(BaseModel):
+    id: str
+    jurisdiction: str
+    year: int
+    work_item: str
+    service_id: str
+    operator_id: str
+    title: str
+    planned_amount_fen: int
+    due_on: date | None
+    status: str
+    progress_pct: int
+    quality_checked: bool
+    dispatched_on: date
+    delivered_on: date | None
+    accepted_on: date | None
+    check_reference: str | None
+    confirmed_amount_fen: int | None
+    payment_id: str | None
+    paid_amount_fen: int | None
+    paid_on: date | None
+    operator_ratings: RatingSummary | None = None  # shown at dispatch: how the operator did before
