@@ -1,7 +1,6 @@
 """Routes of public data-operation services (公共数据运营服务): catalog, indicators, operators, tasks."""
 
-from __future__ import annotations
-
+# no `from __future__ import annotations`: the route factories below annotate with local names
 from typing import Annotated
 
 import sqlalchemy as sa
@@ -17,6 +16,7 @@ from services.catalog.data_operations.schemas import (
     PaymentCreate,
     ProgressCreate,
     QualityCheck,
+    RatingCreate,
     RatingSummary,
     ServiceCreate,
     TaskCreate,
@@ -51,26 +51,34 @@ def task_public(task: DataOperationTask, ratings: dict | None = None) -> dict:
     return TaskPublic(**data, operator_ratings=summary).model_dump(mode="json")
 
 
-def _create(path: str, kind: str, schema, draft):
-    @router.post(path, status_code=201, summary=f"Draft a {kind} (published only after approval)", name=f"draft_{kind}")
-    async def create(
-        command: schema,  # type: ignore[valid-type]
-        runtime: Runtime,
-        principal: Annotated[Principal, Bureau],
-        idempotency_key: IdempotencyKey = None,
-    ):
-        async def action(uow):
-            item = await draft(uow, principal, **command.model_dump())
-            await uow.session.flush()
-            return item.model_dump(mode="json")
+@router.post("/services", status_code=201, summary="Draft a catalog service (published only after approval)")
+async def draft_service(
+    command: ServiceCreate,
+    runtime: Runtime,
+    principal: Annotated[Principal, Bureau],
+    idempotency_key: IdempotencyKey = None,
+):
+    async def action(uow):
+        item = await handlers.draft_service(uow, principal, **command.model_dump())
+        await uow.session.flush()
+        return item.model_dump(mode="json")
 
-        return await idempotent(runtime, idempotency_key, principal, command.model_dump(mode="json"), 201, action)
-
-    return create
+    return await idempotent(runtime, idempotency_key, principal, command.model_dump(mode="json"), 201, action)
 
 
-_create("/services", "service", ServiceCreate, handlers.draft_service)
-_create("/indicators", "indicator", IndicatorCreate, handlers.draft_indicator)
+@router.post("/indicators", status_code=201, summary="Draft a performance indicator with its target")
+async def draft_indicator(
+    command: IndicatorCreate,
+    runtime: Runtime,
+    principal: Annotated[Principal, Bureau],
+    idempotency_key: IdempotencyKey = None,
+):
+    async def action(uow):
+        item = await handlers.draft_indicator(uow, principal, **command.model_dump())
+        await uow.session.flush()
+        return item.model_dump(mode="json")
+
+    return await idempotent(runtime, idempotency_key, principal, command.model_dump(mode="json"), 201, action)
 
 
 def _step(path: str, kind: str, verb: str, who, run):
@@ -327,3 +335,24 @@ async def pay(
         result = task_public(await handlers.load_task(uow, task_id))
         await idempotency.remember(uow, idempotency_key, principal.subject, body, 201, result)
     return JSONResponse(result, status_code=201)
+
+
+@router.post(
+    "/tasks/{task_id}/rating",
+    status_code=201,
+    summary="Rate the operator's service on an accepted task (shown at its next dispatch)",
+)
+async def rate(
+    task_id: str,
+    command: RatingCreate,
+    runtime: Runtime,
+    principal: Annotated[Principal, Bureau],
+    idempotency_key: IdempotencyKey = None,
+):
+    async def action(uow):
+        rating = await handlers.rate(uow, task_id, principal, **command.model_dump())
+        await uow.session.flush()
+        return rating.model_dump(mode="json")
+
+    body = {"task": task_id, **command.model_dump(mode="json")}
+    return await idempotent(runtime, idempotency_key, principal, body, 201, action)
