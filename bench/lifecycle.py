@@ -67,7 +67,7 @@ class Driver:
         self.urls = urls
         self.poll = poll
         self.auth = tokens()
-        self.client = httpx.AsyncClient(timeout=60, limits=httpx.Limits(max_connections=400))
+        self.client = httpx.AsyncClient(timeout=60, limits=httpx.Limits(max_connections=400, keepalive_expiry=30))
 
     async def call(self, user: str, method: str, service: str, path: str, body=None, expect=(200, 201), headers=None):
         response = await self.client.request(

@@ -67,6 +67,10 @@ class Platform:
                 "--port",
                 str(self.ports[service]),
                 "--no-access-log",
+                # Longer than the clients' keep-alive, so a server never closes a connection a client
+                # is about to reuse (that race shows up as 'server disconnected' errors under load).
+                "--timeout-keep-alive",
+                "75",
                 "--log-level",
                 "warning",
             ],

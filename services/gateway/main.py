@@ -43,7 +43,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         from shared.policy import packs
 
         packs.load_all()
-        async with httpx.AsyncClient(timeout=httpx.Timeout(15.0, connect=3.0)) as client:
+        limits = httpx.Limits(max_connections=200, keepalive_expiry=30.0)  # below the services' 75 s keep-alive
+        async with httpx.AsyncClient(timeout=httpx.Timeout(15.0, connect=3.0), limits=limits) as client:
             app.state.http = client
             yield
 
