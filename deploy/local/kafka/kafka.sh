@@ -172,7 +172,8 @@ venv_python() {
     [[ -x "$py" ]] && "$py" -c 'import aiokafka' 2>/dev/null && echo "$py"
 }
 
-# Asks the broker for its metadata with aiokafka (the client the services use). Exit 0 when it answers.
+# Asks the broker for its metadata and a group coordinator with aiokafka (the client the services use).
+# Exit 0 when both answer.
 admin_check() {
     local py="$1" secs="$2"
     "$py" - "$BOOTSTRAP" "$secs" <<'PY'
@@ -189,6 +190,9 @@ async def main(bootstrap: str, secs: float) -> int:
             await asyncio.wait_for(admin.start(), 5)
             cluster = await asyncio.wait_for(admin.describe_cluster(), 5)
             if cluster.get("controller_id", -1) >= 0 and cluster.get("brokers"):
+                # Also wait for the group coordinator: the first lookup creates __consumer_offsets,
+                # and services whose consumers join before it exists retry (and lag) for seconds.
+                await asyncio.wait_for(admin.describe_consumer_groups(["govproj-warmup"]), 5)
                 return 0
         except Exception:
             pass
