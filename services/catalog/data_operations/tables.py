@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlmodel import Column, Field
 
 from services.catalog.tables import schema
-from shared.db import JSONType
+from shared.db import JSONType, UTCDateTime
 
 
 class DataService(schema.Base, table=True):
@@ -27,7 +27,7 @@ class DataService(schema.Base, table=True):
     approved_by: str | None = Field(default=None, max_length=120)
     approved_on: date | None = None
     published_on: date | None = None
-    created_at: datetime = Field(sa_column=Column(sa.DateTime(timezone=True), nullable=False))
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 
 
 class PerformanceIndicator(schema.Base, table=True):
@@ -48,7 +48,7 @@ class PerformanceIndicator(schema.Base, table=True):
     target_reviewed_by: str | None = Field(default=None, max_length=120)
     target_reviewed_on: date | None = None
     published_on: date | None = None
-    created_at: datetime = Field(sa_column=Column(sa.DateTime(timezone=True), nullable=False))
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 
 
 class DataOperator(schema.Base, table=True):
@@ -113,7 +113,7 @@ class TaskProgress(schema.Base, table=True):
     passed: bool | None = None
     note: str = ""
     reported_by: str = Field(max_length=120)
-    at: datetime = Field(sa_column=Column(sa.DateTime(timezone=True), nullable=False))
+    at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 
 
 class OperatorRating(schema.Base, table=True):

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlmodel import Column, Field
 
 from services.catalog.tables import schema
-from shared.db import JSONType
+from shared.db import JSONType, UTCDateTime
 
 
 class Finding(schema.Base, table=True):
@@ -37,7 +37,7 @@ class Finding(schema.Base, table=True):
     step: str | None = Field(default=None, max_length=30)  # the last escalation step applied
     escalated_on: date | None = None
     resolved_on: date | None = None
-    created_at: datetime = Field(sa_column=Column(sa.DateTime(timezone=True), nullable=False))
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 
 
 class FindingStep(schema.Base, table=True):
@@ -55,7 +55,7 @@ class FindingStep(schema.Base, table=True):
     rule_id: str | None = Field(default=None, max_length=120)
     citation: str | None = Field(default=None, max_length=120)
     on: date
-    at: datetime = Field(sa_column=Column(sa.DateTime(timezone=True), nullable=False))
+    at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSONType, nullable=False))
 
 

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlmodel import Column, Field
 
 from services.catalog.tables import schema
+from shared.db import UTCDateTime
 
 
 class ProjectRecord(schema.Base, table=True):
@@ -36,7 +37,7 @@ class ProjectRecord(schema.Base, table=True):
     estimate_fen: int | None = Field(default=None, sa_column=Column(sa.BigInteger, nullable=True))
     contracted_fen: int = Field(default=0, sa_column=Column(sa.BigInteger, nullable=False, server_default="0"))
     released_fen: int = Field(default=0, sa_column=Column(sa.BigInteger, nullable=False, server_default="0"))
-    updated_at: datetime = Field(sa_column=Column(sa.DateTime(timezone=True), nullable=False))
+    updated_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 
 
 class MoneyEntry(schema.Base, table=True):
