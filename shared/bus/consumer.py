@@ -30,20 +30,38 @@ Handler = Callable[["UnitOfWork", CloudEvent, Any], Awaitable[None]]
 
 
 class Subscriptions:
-    """The one place a service lists the events it listens to (eShop's habit)."""
+    """The one place a service lists the events it listens to (eShop's habit). Several rooms of a
+    service may handle the same event type: their handlers run in registration order, in the same
+    unit of work, so the event takes effect once for all of them or not at all."""
 
     def __init__(self) -> None:
-        self.handlers: dict[str, Handler] = {}
+        self._handlers: dict[str, list[Handler]] = {}
 
     def on(self, payload_type: type[EventPayload]) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
-            self.handlers[payload_type.event_type] = handler
+            self._handlers.setdefault(payload_type.event_type, []).append(handler)
             return handler
 
         return register
 
+    @property
+    def handlers(self) -> dict[str, Handler]:
+        """One callable per event type, running every registered handler in order."""
+        return {event_type: _in_order(handlers) for event_type, handlers in self._handlers.items()}
+
     def topics(self, prefix: str) -> list[str]:
-        return sorted({f"{prefix}.{event_type.split('.', 1)[0]}" for event_type in self.handlers})
+        return sorted({f"{prefix}.{event_type.split('.', 1)[0]}" for event_type in self._handlers})
+
+
+def _in_order(handlers: list[Handler]) -> Handler:
+    if len(handlers) == 1:
+        return handlers[0]
+
+    async def run_all(uow: UnitOfWork, event: CloudEvent, payload: Any) -> None:
+        for handler in handlers:
+            await handler(uow, event, payload)
+
+    return run_all
 
 
 class PoisonEvent(Exception):
@@ -58,6 +76,7 @@ class EventConsumer:
         self.service = runtime.settings.service
         self.group_id = f"govproj.{self.service}"
         self.topics = subscriptions.topics(runtime.settings.topic_prefix)
+        self._handlers = subscriptions.handlers
         self.consumer: AIOKafkaConsumer | None = None
         self.running = asyncio.Event()
         self._task: asyncio.Task | None = None
@@ -140,7 +159,7 @@ class EventConsumer:
         except ValidationError as exc:
             await self._dead_letter(None, record, f"not a CloudEvent: {exc}", 1)
             return "dead_lettered"
-        handler = self.subscriptions.handlers.get(event.type)
+        handler = self._handlers.get(event.type)
         if handler is None:
             EVENTS_CONSUMED.labels(self.service, event.type, "ignored").inc()
             return "ignored"

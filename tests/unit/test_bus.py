@@ -172,3 +172,38 @@ async def test_garbage_on_the_topic_is_dead_lettered_not_fatal(runtime):
     async with runtime.engine.connect() as conn:
         dead = (await conn.execute(sa.select(schema.dead_letters))).one()
     assert dead.event_id == "govproj.catalog:2:7" and dead.type == "unparseable"
+
+
+async def test_several_handlers_of_one_event_run_in_one_transaction(tmp_path):
+    from shared.contracts.catalog import SystemRetired
+
+    several = Subscriptions()
+    calls: list[str] = []
+
+    @several.on(SystemRetired)
+    async def first(uow, event, payload) -> None:
+        calls.append("first")
+        uow.session.add(Counter(unit=payload.unit, times=1))
+
+    @several.on(SystemRetired)
+    async def second(uow, event, payload) -> None:
+        calls.append("second")
+        if payload.reason == "fail":
+            raise RuntimeError("second room failed")
+
+    settings = Settings(service="bustest", database_url=f"sqlite+aiosqlite:///{tmp_path / 'several.sqlite'}")
+    runtime = ServiceRuntime(settings, schema, several)
+    async with runtime.engine.begin() as conn:
+        await conn.run_sync(schema.metadata.create_all)
+    runtime.consumer.max_attempts = 1
+    from datetime import date
+
+    ok_event = SystemRetired(project_id="P", system_id="S", unit="U1", reason="x", retired_on=date(2026, 1, 1))
+    assert await runtime.consumer.process(record(ok_event.envelope())) == "handled"
+    assert calls == ["first", "second"]
+    failing = SystemRetired(project_id="P", system_id="S", unit="U2", reason="fail", retired_on=date(2026, 1, 1))
+    assert await runtime.consumer.process(record(failing.envelope())) == "dead_lettered"
+    async with runtime.engine.connect() as conn:
+        units = {row.unit for row in (await conn.execute(sa.select(Counter.unit))).all()}
+    assert units == {"U1"}  # the first room's write was rolled back with the second's failure
+    await runtime.engine.dispose()

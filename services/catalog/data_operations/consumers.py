@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from services.catalog.data_operations import handlers
-from services.catalog.oversight.subscribe import also_on
+from services.catalog.handlers import subscriptions
 from shared.contracts.budget import DataOperationPaid
 from shared.contracts.envelope import CloudEvent
 from shared.uow import UnitOfWork
 
 
-@also_on(DataOperationPaid)
+@subscriptions.on(DataOperationPaid)
 async def on_paid(uow: UnitOfWork, event: CloudEvent, payload: DataOperationPaid) -> None:
     await handlers.mark_paid(
         uow,

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+from services.catalog.handlers import subscriptions
 from services.catalog.oversight import handlers
-from services.catalog.oversight.subscribe import also_on
 from shared.contracts.envelope import CloudEvent
 from shared.contracts.procurement import ContractSigned
 from shared.uow import UnitOfWork
 
 
-@also_on(ContractSigned)
+@subscriptions.on(ContractSigned)
 async def schedule_supervision(uow: UnitOfWork, event: CloudEvent, payload: ContractSigned) -> None:
     await handlers.schedule_midterm_round(
         uow,

@@ -6,7 +6,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from services.catalog.oversight.subscribe import also_on
+from services.catalog.handlers import subscriptions
 from services.catalog.reports.tables import MoneyEntry, OverdueNotice, ProjectRecord
 from shared import clock
 from shared.contracts.acceptance import ProjectAccepted
@@ -67,14 +67,14 @@ async def money(uow: UnitOfWork, project_id: str, kind: str, ref: str, amount_fe
     return True
 
 
-@also_on(ApplicationSubmitted)
+@subscriptions.on(ApplicationSubmitted)
 async def on_submitted(uow: UnitOfWork, event: CloudEvent, payload: ApplicationSubmitted) -> None:
     row = await record(uow, payload.project_id)
     summarise(row, payload.project)
     row.submitted_on = row.submitted_on or day_of(event)
 
 
-@also_on(ApplicationAdmitted)
+@subscriptions.on(ApplicationAdmitted)
 async def on_admitted(uow: UnitOfWork, event: CloudEvent, payload: ApplicationAdmitted) -> None:
     row = await record(uow, payload.project_id)
     summarise(row, payload.project)
@@ -82,14 +82,14 @@ async def on_admitted(uow: UnitOfWork, event: CloudEvent, payload: ApplicationAd
     advance(row, "admitted")
 
 
-@also_on(ApplicationRejected)
+@subscriptions.on(ApplicationRejected)
 async def on_rejected(uow: UnitOfWork, event: CloudEvent, payload: ApplicationRejected) -> None:
     row = await record(uow, payload.project_id, unit=payload.unit, jurisdiction=payload.jurisdiction)
     row.rejected_on = row.rejected_on or day_of(event)
     advance(row, "rejected")
 
 
-@also_on(ProjectApproved)
+@subscriptions.on(ProjectApproved)
 async def on_approved(uow: UnitOfWork, event: CloudEvent, payload: ProjectApproved) -> None:
     row = await record(uow, payload.project_id)
     summarise(row, payload.project)
@@ -97,7 +97,7 @@ async def on_approved(uow: UnitOfWork, event: CloudEvent, payload: ProjectApprov
     advance(row, "approved")
 
 
-@also_on(EstimateApproved)
+@subscriptions.on(EstimateApproved)
 async def on_estimate(uow: UnitOfWork, event: CloudEvent, payload: EstimateApproved) -> None:
     row = await record(uow, payload.project_id, unit=payload.unit, jurisdiction=payload.jurisdiction)
     if await money(
@@ -106,7 +106,7 @@ async def on_estimate(uow: UnitOfWork, event: CloudEvent, payload: EstimateAppro
         row.estimate_fen = payload.estimate_fen
 
 
-@also_on(ContractSigned)
+@subscriptions.on(ContractSigned)
 async def on_contract(uow: UnitOfWork, event: CloudEvent, payload: ContractSigned) -> None:
     row = await record(uow, payload.project_id, unit=payload.unit, jurisdiction=payload.jurisdiction)
     if await money(uow, payload.project_id, "contract", payload.contract_id, payload.amount_fen, payload.signed_on):
@@ -116,21 +116,21 @@ async def on_contract(uow: UnitOfWork, event: CloudEvent, payload: ContractSigne
     advance(row, "contracted")
 
 
-@also_on(SupplementApproved)
+@subscriptions.on(SupplementApproved)
 async def on_supplement(uow: UnitOfWork, event: CloudEvent, payload: SupplementApproved) -> None:
     row = await record(uow, payload.project_id, unit=payload.unit, jurisdiction=payload.jurisdiction)
     if await money(uow, payload.project_id, "contract", payload.supplement_id, payload.amount_fen, payload.approved_on):
         row.contracted_fen += payload.amount_fen
 
 
-@also_on(FundsReleased)
+@subscriptions.on(FundsReleased)
 async def on_released(uow: UnitOfWork, event: CloudEvent, payload: FundsReleased) -> None:
     row = await record(uow, payload.project_id)
     if await money(uow, payload.project_id, "release", payload.release_id, payload.amount_fen, day_of(event)):
         row.released_fen = max(row.released_fen + payload.amount_fen, payload.released_total_fen)
 
 
-@also_on(ProjectAccepted)
+@subscriptions.on(ProjectAccepted)
 async def on_accepted(uow: UnitOfWork, event: CloudEvent, payload: ProjectAccepted) -> None:
     row = await record(uow, payload.project_id, unit=payload.unit, jurisdiction=payload.jurisdiction)
     row.secret = row.secret or payload.secret
@@ -160,4 +160,4 @@ def _overdue_consumer(service: str):
 
 for _service, _payload_type in DEADLINE_OVERDUE.items():
     if _service != "catalog":  # catalog's own overdue deadlines are read from its deadlines table
-        also_on(_payload_type)(_overdue_consumer(_service))
+        subscriptions.on(_payload_type)(_overdue_consumer(_service))
