@@ -7,6 +7,7 @@ name a real unit (the seeded dev users' units, which the other integration tests
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import httpx
@@ -57,13 +58,14 @@ def seed_ids(urls: dict[str, str], token: str) -> dict[str, list[str]]:
     is skipped: the fuzzer still runs, on random ids only."""
     headers = {"authorization": f"Bearer {token}"}
     ids: dict[str, list[str]] = {}
+    run = uuid.uuid4().hex[:8]  # fresh seeds on every run, even against a platform that is kept up
 
     def call(method: str, service: str, path: str, body: Any = None) -> Any:
         response = httpx.request(
             method,
             f"{urls[service]}{path}",
             json=body,
-            headers={**headers, "idempotency-key": f"fuzz-seed-{method}-{path}-{len(str(body))}"},
+            headers={**headers, "idempotency-key": f"fuzz-seed-{run}-{method}-{path}"},
             timeout=60,
         )
         return response.json() if response.is_success else None
@@ -97,3 +99,28 @@ def seed_ids(urls: dict[str, str], token: str) -> dict[str, list[str]]:
         for rule in rules[:: max(1, len(rules) // 8)]:
             keep("rule_id", rule.get("id"))
     return ids
+
+
+# PostgreSQL's BIGINT, the widest integer column the services store.
+INT64_MAX = 2**63 - 1
+INT64_MIN = -(2**63)
+
+
+def with_storage_edges(node: Any) -> Any:
+    """The OpenAPI document with every unbounded integer given bounds just past BIGINT.
+
+    An integer the API model leaves unbounded is, by the contract, any integer; the database is not.
+    Declaring the bounds one past BIGINT's makes schemathesis's coverage phase send exactly those
+    edge values (and the fuzzing phase draw across the whole range), so a missing upper bound shows up
+    as the 500 it causes instead of depending on luck."""
+    if isinstance(node, list):
+        return [with_storage_edges(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    node = {key: with_storage_edges(value) for key, value in node.items()}
+    if node.get("type") == "integer":
+        if "maximum" not in node and "exclusiveMaximum" not in node:
+            node["maximum"] = INT64_MAX + 1
+        if "minimum" not in node and "exclusiveMinimum" not in node:
+            node["minimum"] = INT64_MIN - 1
+    return node
