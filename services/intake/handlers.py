@@ -120,8 +120,9 @@ async def standing_of(uow: UnitOfWork, application: Application) -> domain.Stand
 
 
 async def siblings_of(uow: UnitOfWork, application: Application) -> list[domain.Sibling]:
-    rows = await uow.session.scalars(
-        sa.select(Application).where(
+    # Only the columns the split detector reads: the unit's other applications can be many.
+    rows = await uow.session.execute(
+        sa.select(Application.id, Application.title, Application.plan_year, Application.total_investment_fen).where(
             Application.unit == application.unit,
             Application.plan_year == application.plan_year,
             Application.status.in_(domain.ACTIVE),
