@@ -172,7 +172,9 @@ def make_engine(url: str, *, null_pool: bool = False, pool_size: int = 10) -> As
         return engine
     if null_pool:
         return create_async_engine(url, poolclass=NullPool)
-    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    # No pre-ping (it costs a round trip per transaction); connections are recycled instead, and a
+    # connection that died is discarded on its first error (the caller's unit of work fails and retries).
+    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800)
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
