@@ -48,6 +48,7 @@ LEADER_ROLES = (
     Role.MAYOR,
     Role.EXECUTIVE_MEETING,
     Role.STANDING_COMMITTEE,
+    Role.FINANCE_COMMITTEE,
 )
 Bureau = require(Role.DATA_BUREAU)
 # Who may act on an authority step: leaders, and where a pack names them, the bureau or the DRC.
@@ -338,6 +339,51 @@ async def adjust_plan(
         result = entry_public(entry, principal).model_dump(mode="json")
         await idempotency.remember(uow, idempotency_key, principal.subject, request, 201, result)
     return JSONResponse(result, status_code=201)
+
+
+@router.get("/approvals/pending", summary="待我审批 Approval steps waiting for one of my roles")
+async def pending_approvals(runtime: Runtime, principal: Annotated[Principal, Approvers]) -> dict:
+    """The projects whose next approval step (the lowest pending one, dazhou:第十条) is one of the
+    caller's roles: a leader's inbox."""
+    from services.review.tables import ApprovalStep
+
+    first_pending = (
+        sa.select(ApprovalStep.project_id, sa.func.min(ApprovalStep.position).label("position"))
+        .where(ApprovalStep.status == "pending")
+        .group_by(ApprovalStep.project_id)
+        .subquery()
+    )
+    query = (
+        sa.select(ReviewCase, ApprovalStep.role, ApprovalStep.position)
+        .join(first_pending, first_pending.c.project_id == ReviewCase.project_id)
+        .join(
+            ApprovalStep,
+            sa.and_(
+                ApprovalStep.project_id == first_pending.c.project_id,
+                ApprovalStep.position == first_pending.c.position,
+            ),
+        )
+        .where(ReviewCase.stage == "awaiting_approval", ApprovalStep.role.in_([r.value for r in principal.roles]))
+        .order_by(ReviewCase.updated_at)
+    )
+    async with runtime.unit_of_work() as uow:
+        rows = (await uow.session.execute(query)).all()
+    items = []
+    for case, role, position in rows:
+        may_read = not case.secret or principal.cleared
+        items.append(
+            {
+                "project_id": case.project_id,
+                "unit": case.unit,
+                "jurisdiction": case.jurisdiction,
+                "title": case.title if may_read else None,
+                "secret": case.secret,
+                "total_investment_fen": case.total_investment_fen,
+                "role": role,
+                "position": position,
+            }
+        )
+    return {"items": items}
 
 
 @router.get("/assignments", summary="我的评审任务 An expert's drawn projects")

@@ -77,6 +77,8 @@ async def drive(api: Api, title: str, investment_fen: int, expected_steps: list[
         out_of_turn = await api.post("standing", f"/api/review/projects/{project}/approval", {"approve": True})
         assert out_of_turn.status_code == 403 and out_of_turn.json()["citation"] == "dazhou:第十条"
     for role in expected_steps:
+        inbox = ok(await api.get(LEADER_USERS[role], "/api/review/approvals/pending"))["items"]
+        assert project in [item["project_id"] for item in inbox]  # it waits in this leader's inbox
         case = ok(await api.post(LEADER_USERS[role], f"/api/review/projects/{project}/approval", {"approve": True}))
     assert case["stage"] == "approved" and case["approval_letter_no"]
 
