@@ -8,7 +8,10 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from shared.policy.errors import InvalidFact, MissingFacts, PolicyError, UnknownPack, UnknownRule
 
 PROBLEM_BASE = "https://govproj.example.gov.cn/problems/"
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -124,6 +127,55 @@ def bad_request(detail: str, **extensions: Any) -> Problem:
     return Problem(400, "bad-request", "请求无效 / Invalid request", detail, **extensions)
 
 
+def unstorable() -> Problem:
+    return Problem(
+        422,
+        "unstorable-value",
+        "数值超出范围或含非法字符 / A value is out of range or has characters that cannot be stored",
+        "a number is too large or a text contains characters such as NUL; nothing was saved",
+    )
+
+
+def policy_problem(exc: PolicyError) -> Problem:
+    """A policy error raised while serving a request is the caller's input, not the server's fault."""
+    if isinstance(exc, UnknownPack):
+        return Problem(
+            422,
+            "unknown-jurisdiction",
+            "未知的属地（政策包）/ Unknown jurisdiction (policy pack)",
+            str(exc),
+            field="jurisdiction",
+            known=getattr(exc, "known", None),
+        )
+    if isinstance(exc, UnknownRule):
+        return Problem(
+            422,
+            "rule-not-in-pack",
+            "该属地的政策包没有此项规定 / This jurisdiction's pack has no such rule",
+            str(exc),
+            rule_id=getattr(exc, "rule_id", None),
+        )
+    if isinstance(exc, MissingFacts):
+        return Problem(
+            422,
+            "missing-facts",
+            "缺少规则所需的信息 / Facts a rule needs are missing",
+            str(exc),
+            missing=exc.missing,
+            needs=exc.by_rule,
+        )
+    if isinstance(exc, InvalidFact):
+        return Problem(
+            422,
+            "invalid-fact",
+            "信息格式不正确 / A fact has the wrong type or shape",
+            str(exc),
+            field=exc.fact,
+            rule_id=exc.rule_id,
+        )
+    return Problem(422, "policy-error", "无法按政策包判定 / Cannot decide with the policy pack", str(exc))
+
+
 def problem_response(problem: Problem, request: Request | None = None) -> JSONResponse:
     instance = str(request.url.path) if request is not None else None
     return JSONResponse(problem.body(instance), status_code=problem.status, media_type=PROBLEM_MEDIA_TYPE)
@@ -156,6 +208,31 @@ def install_problem_handlers(app: FastAPI) -> None:
         )
         return problem_response(problem, request)
 
+    @app.exception_handler(PolicyError)
+    async def _policy(request: Request, exc: PolicyError) -> JSONResponse:
+        return problem_response(policy_problem(exc), request)
+
+    @app.exception_handler(sa_exc.DBAPIError)
+    async def _database(request: Request, exc: sa_exc.DBAPIError) -> JSONResponse:
+        """A value the database cannot store (too large an integer, a NUL character) is bad input,
+        and a unique-key race is a conflict; anything else is still a 500. The unit of work has
+        rolled back, so nothing is half-written either way."""
+        cause = type(getattr(exc, "orig", None)).__name__ + " " + str(getattr(exc, "orig", ""))
+        if isinstance(exc, sa_exc.IntegrityError) and ("Unique" in cause or "UNIQUE" in cause):
+            return problem_response(
+                conflict("a record with the same key was written at the same moment; retry"), request
+            )
+        if isinstance(exc, sa_exc.DataError) or any(
+            marker in cause
+            for marker in ("DataError", "OverflowError", "out of range", "CharacterNotInRepertoire", "Untranslatable")
+        ):
+            return problem_response(unstorable(), request)
+        return await _unexpected(request, exc)
+
+    @app.exception_handler(OverflowError)
+    async def _overflow(request: Request, exc: OverflowError) -> JSONResponse:
+        return problem_response(unstorable(), request)  # SQLite's driver raises it for too-large integers
+
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         kind = {404: "not-found", 405: "method-not-allowed", 401: "unauthorized", 403: "forbidden"}.get(
@@ -167,10 +244,11 @@ def install_problem_handlers(app: FastAPI) -> None:
             response.headers.update(exc.headers)
         return response
 
-    @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         import structlog
 
-        structlog.get_logger().exception("unhandled error", path=request.url.path)
+        structlog.get_logger().error("unhandled error", path=request.url.path, exc_info=exc)
         problem = Problem(500, "internal", "内部错误 / Internal error", "the error was logged")
         return problem_response(problem, request)
+
+    app.add_exception_handler(Exception, _unexpected)

@@ -16,7 +16,7 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from shared import clock
+from shared import clock, logs
 from shared.auth import CurrentPrincipal
 from shared.bus import EventConsumer, KafkaLink, OutboxRelay, Subscriptions
 from shared.contracts.common import DEADLINE_OVERDUE
@@ -235,6 +235,7 @@ def create_service_app(
     settings: Settings | None = None,
 ) -> FastAPI:
     settings = settings or load_settings(service)
+    logs.configure()
     runtime = ServiceRuntime(settings, schema, subscriptions)
     runtime.sweepers.extend(sweepers)
 

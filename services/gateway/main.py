@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from services.gateway import timeline
 from services.gateway.users import DEV_PASSWORD, DEV_USERS
+from shared import logs
 from shared.auth import CurrentPrincipal, Principal, issue_token
 from shared.errors import Problem, install_problem_handlers
 from shared.metrics import HttpMetricsMiddleware, metrics_endpoint
@@ -37,6 +38,7 @@ class TokenRequest(BaseModel):
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or load_settings("gateway")
+    logs.configure()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, model_validator
 
 Tag = Field(min_length=1, max_length=60, pattern=r"^[a-z][a-z0-9_]*$")
 
@@ -147,6 +147,30 @@ class ApplicationUpdate(BaseModel):
     mixed_construction: bool | None = None
     it_estimate_fen: StrictInt | None = Field(default=None, ge=0)
     total_estimate_fen: StrictInt | None = Field(default=None, gt=0)
+
+    #: Fields an application always has: they may be changed, never cleared with an explicit null.
+    REQUIRED: ClassVar[tuple[str, ...]] = (
+        "title",
+        "category",
+        "construction_type",
+        "implementation_mode",
+        "total_investment_fen",
+        "plan_year",
+        "details",
+        "materials",
+        "scope_items",
+        "project_tags",
+        "priority_tags",
+        "phases",
+        "parts",
+    )
+
+    @model_validator(mode="after")
+    def _no_null_for_required(self) -> ApplicationUpdate:
+        cleared = [name for name in self.REQUIRED if name in self.model_fields_set and getattr(self, name) is None]
+        if cleared:
+            raise ValueError(f"these fields cannot be cleared (null): {', '.join(cleared)}")
+        return self
 
 
 class RefusalRequest(BaseModel):

@@ -12,6 +12,7 @@ from services.catalog.reports import domain, handlers, spreadsheet
 from shared import clock
 from shared.auth import Principal, Role, require
 from shared.errors import bad_request
+from shared.policy import packs
 from shared.service import Runtime
 
 router = APIRouter(prefix=PREFIX, tags=["reports 定期报告"])
@@ -34,6 +35,8 @@ def _period(period: str | None, kind: str) -> domain.Period:
 
 
 async def _report(runtime, period: domain.Period, jurisdiction: str | None) -> dict[str, Any]:
+    if jurisdiction is not None:
+        packs.get(jurisdiction)  # an unknown jurisdiction is a 422 problem naming the field
     async with runtime.unit_of_work() as uow:
         return await handlers.build(uow, period, jurisdiction)
 
