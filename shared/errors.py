@@ -127,6 +127,35 @@ def bad_request(detail: str, **extensions: Any) -> Problem:
     return Problem(400, "bad-request", "请求无效 / Invalid request", detail, **extensions)
 
 
+def _causes(exc: BaseException) -> list[BaseException]:
+    chain, seen = [], set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        chain.append(current)
+        current = getattr(current, "orig", None) or current.__cause__
+    return chain
+
+
+def _is_unstorable(exc: sa_exc.DBAPIError) -> bool:
+    """The driver refused a value (SQLSTATE class 22 on PostgreSQL: out-of-range numbers, NUL or
+    untranslatable characters), rather than the database failing."""
+    from asyncpg.exceptions import DataError as AsyncpgDataError
+
+    for cause in _causes(exc):
+        if isinstance(cause, AsyncpgDataError | OverflowError | sa_exc.DataError):
+            return True
+        if str(getattr(cause, "sqlstate", "") or "").startswith("22"):
+            return True
+    return False
+
+
+def _is_unique_race(exc: sa_exc.DBAPIError) -> bool:
+    if not isinstance(exc, sa_exc.IntegrityError):
+        return False
+    return any(str(getattr(c, "sqlstate", "")) == "23505" or "UNIQUE constraint" in str(c) for c in _causes(exc))
+
+
 def unstorable() -> Problem:
     return Problem(
         422,
@@ -217,15 +246,11 @@ def install_problem_handlers(app: FastAPI) -> None:
         """A value the database cannot store (too large an integer, a NUL character) is bad input,
         and a unique-key race is a conflict; anything else is still a 500. The unit of work has
         rolled back, so nothing is half-written either way."""
-        cause = type(getattr(exc, "orig", None)).__name__ + " " + str(getattr(exc, "orig", ""))
-        if isinstance(exc, sa_exc.IntegrityError) and ("Unique" in cause or "UNIQUE" in cause):
+        if _is_unique_race(exc):
             return problem_response(
                 conflict("a record with the same key was written at the same moment; retry"), request
             )
-        if isinstance(exc, sa_exc.DataError) or any(
-            marker in cause
-            for marker in ("DataError", "OverflowError", "out of range", "CharacterNotInRepertoire", "Untranslatable")
-        ):
+        if _is_unstorable(exc):
             return problem_response(unstorable(), request)
         return await _unexpected(request, exc)
 

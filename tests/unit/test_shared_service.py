@@ -172,3 +172,61 @@ async def test_decisions_are_recorded_with_rule_citation_and_pack_version(runtim
         row = (await conn.execute(sa.select(schema.decisions))).one()
     assert (row.rule_id, row.citation, row.value) == ("approval.authority", "dazhou:第十条", ["executive_meeting"])
     assert row.pack_version == packs.get("dazhou").version and row.actor == "bureau"
+
+
+def _driver_error(asyncpg_error: Exception, kind=None):
+    import sqlalchemy.exc as sa_exc
+
+    translated = Exception(str(asyncpg_error))
+    translated.__cause__ = asyncpg_error
+    return (kind or sa_exc.DBAPIError)("INSERT ...", {}, translated)
+
+
+@pytest.mark.parametrize(
+    ("error", "status", "kind"),
+    [
+        (
+            lambda: _driver_error(__import__("asyncpg").exceptions.DataError("value out of int64 range")),
+            422,
+            "unstorable-value",
+        ),
+        (
+            lambda: _driver_error(__import__("asyncpg").exceptions.CharacterNotInRepertoireError("0x00")),
+            422,
+            "unstorable-value",
+        ),
+        (lambda: OverflowError("Python int too large to convert to SQLite INTEGER"), 422, "unstorable-value"),
+        (
+            lambda: _driver_error(
+                type("UniqueViolation", (Exception,), {"sqlstate": "23505"})(),
+                __import__("sqlalchemy").exc.IntegrityError,
+            ),
+            409,
+            "conflict",
+        ),
+        (lambda: _driver_error(ConnectionResetError("gone")), 500, "internal"),
+    ],
+)
+def test_database_refusals_of_bad_values_are_problems_not_500s(error, status, kind):
+    app = FastAPI()
+    install_problem_handlers(app)
+
+    @app.get("/store")
+    async def store() -> dict:
+        raise error()
+
+    response = TestClient(app, raise_server_exceptions=False).get("/store")
+    assert response.status_code == status and response.json()["type"].endswith("/" + kind)
+
+
+def test_an_unknown_jurisdiction_in_a_request_is_a_422_naming_the_field():
+    app = FastAPI()
+    install_problem_handlers(app)
+
+    @app.get("/pack")
+    async def pack() -> dict:
+        packs.get("atlantis")
+        return {}
+
+    body = TestClient(app).get("/pack").json()
+    assert body["status"] == 422 and body["field"] == "jurisdiction" and "dazhou" in body["known"]
