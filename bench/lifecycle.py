@@ -179,10 +179,12 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-async def hop_latencies(database_urls: dict[str, str]) -> tuple[list[float], list[float]]:
-    """(event time → handled, from every inbox) and (event time → published, from every outbox)."""
+async def hop_latencies(database_urls: dict[str, str]) -> tuple[list[float], list[float], dict[str, list[float]]]:
+    """(event time → handled, from every inbox), (event time → published, from every outbox), and
+    the relay times per publishing service."""
     hops: list[float] = []
     relays: list[float] = []
+    by_service: dict[str, list[float]] = {}
     for service in STAGE_SERVICES:
         engine = make_engine(database_urls[service], null_pool=True)
         async with engine.connect() as conn:
@@ -191,9 +193,10 @@ async def hop_latencies(database_urls: dict[str, str]) -> tuple[list[float], lis
             rows = await conn.execute(
                 sa.text("SELECT created_at, published_at FROM outbox WHERE published_at IS NOT NULL")
             )
-            relays += [(row.published_at - row.created_at).total_seconds() for row in rows]
+            by_service[service] = [(row.published_at - row.created_at).total_seconds() for row in rows]
+            relays += by_service[service]
         await engine.dispose()
-    return hops, relays
+    return hops, relays, by_service
 
 
 async def raw_round_trips(bootstrap: str, count: int) -> list[float]:
@@ -225,7 +228,12 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--projects", type=int, default=200)
     parser.add_argument("--concurrency", type=int, default=40)
-    parser.add_argument("--poll", type=float, default=0.01, help="seconds between polls while an event travels")
+    parser.add_argument(
+        "--poll",
+        type=float,
+        default=0.01,
+        help="first wait between polls while an event travels (then doubling, up to 0.5 s)",
+    )
     parser.add_argument("--raw", type=int, default=500, help="raw aiokafka round trips to measure")
     args = parser.parse_args()
 
@@ -256,7 +264,7 @@ async def main() -> None:
         elapsed = time.perf_counter() - started
         await driver.client.aclose()
         cpu = {service: cpu_seconds(process.pid) for service, process in platform.processes.items()}
-        hops, relays = await hop_latencies(database_urls)
+        hops, relays, relay_by_service = await hop_latencies(database_urls)
         raw = await raw_round_trips(bootstrap, args.raw)
     finally:
         platform.stop()
@@ -275,6 +283,14 @@ async def main() -> None:
     print(
         f"  of which outbox commit → published (relay): p50 {percentile(relays, 0.5) * ms:.1f} ms, "
         f"p99 {percentile(relays, 0.99) * ms:.1f} ms"
+    )
+    print(
+        "  relay p50/p99 by publisher (ms): "
+        + ", ".join(
+            f"{s} {percentile(v, 0.5) * ms:.0f}/{percentile(v, 0.99) * ms:.0f}"
+            for s, v in relay_by_service.items()
+            if v
+        )
     )
     print(f"raw aiokafka produce→consume, {len(raw)} round trips: p50 {raw50:.1f} ms, p99 {raw99:.1f} ms")
     print(f"polls while events travelled: {driver.polls} ({driver.polls / (args.projects + 1):.1f} per project)")
