@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
+from fastapi.responses import JSONResponse
 
 from shared import clock
-from shared.errors import Problem
+from shared.errors import Problem, bad_request, conflict
 from shared.uow import UnitOfWork
+
+if TYPE_CHECKING:
+    from shared.auth import Principal
+    from shared.service import ServiceRuntime
 
 
 def request_hash(body: Any) -> str:
@@ -55,3 +61,36 @@ async def remember(uow: UnitOfWork, key: str | None, principal: str, body: Any, 
             created_at=clock.now(),
         )
     )
+
+
+async def run_once(
+    runtime: ServiceRuntime,
+    key: str | None,
+    principal: Principal,
+    body: Any,
+    action: Callable[[UnitOfWork], Awaitable[Any]],
+    *,
+    status: int = 201,
+    key_required: bool = False,
+) -> JSONResponse:
+    """Run a creating command once per Idempotency-Key: a retry gets the first answer, never a second
+    effect. `action` runs after the replay check in the same transaction and returns the JSON result."""
+    if key_required and not key:
+        raise bad_request(
+            "this request needs an Idempotency-Key header so a retry never acts twice", field="Idempotency-Key"
+        )
+    try:
+        async with runtime.unit_of_work() as uow:
+            replayed = await replay(uow, key, principal.subject, body)
+            if replayed is not None:
+                return JSONResponse(replayed[1], status_code=replayed[0])
+            result = await action(uow)
+            await remember(uow, key, principal.subject, body, status, result)
+    except sa.exc.IntegrityError:
+        # A concurrent twin with the same key committed first: answer as it did.
+        async with runtime.unit_of_work() as uow:
+            replayed = await replay(uow, key, principal.subject, body)
+        if replayed is not None:
+            return JSONResponse(replayed[1], status_code=replayed[0])
+        raise conflict("a concurrent request created the same thing first") from None
+    return JSONResponse(result, status_code=status)

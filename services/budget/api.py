@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Annotated, Any
+from typing import Annotated
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Header, Query
@@ -39,7 +38,8 @@ from services.budget.schemas import (
 from services.budget.tables import Adjustment, AnnualBudgetLine, BudgetProject, DataOperationPayment, OmBudget
 from shared import idempotency
 from shared.auth import Principal, Role, ensure_unit_access, require
-from shared.errors import bad_request, conflict, forbidden, not_found
+from shared.errors import bad_request, forbidden, not_found
+from shared.idempotency import run_once as idempotent
 from shared.service import Runtime
 from shared.uow import UnitOfWork
 
@@ -76,39 +76,6 @@ async def public(uow: UnitOfWork, project: BudgetProject) -> BudgetProjectPublic
             for r in history
         ],
     )
-
-
-async def idempotent(
-    runtime,
-    key: str | None,
-    principal: Principal,
-    request: dict,
-    action: Callable[[UnitOfWork], Awaitable[Any]],
-    *,
-    status: int = 201,
-    key_required: bool = False,
-) -> JSONResponse:
-    """Run a creating command once per Idempotency-Key: a retry gets the first answer, never a second effect.
-    `action` runs after the replay check inside the same transaction and returns the JSON-able result."""
-    if key_required and not key:
-        raise bad_request(
-            "this request needs an Idempotency-Key header so a retry never pays twice", field="Idempotency-Key"
-        )
-    try:
-        async with runtime.unit_of_work() as uow:
-            replayed = await idempotency.replay(uow, key, principal.subject, request)
-            if replayed is not None:
-                return JSONResponse(replayed[1], status_code=replayed[0])
-            result = await action(uow)
-            await idempotency.remember(uow, key, principal.subject, request, status, result)
-    except sa.exc.IntegrityError:
-        # a concurrent twin committed first: answer as it did, or say what already exists
-        async with runtime.unit_of_work() as uow:
-            replayed = await idempotency.replay(uow, key, principal.subject, request)
-        if replayed is not None:
-            return JSONResponse(replayed[1], status_code=replayed[0])
-        raise conflict("a concurrent request created the same thing first") from None
-    return JSONResponse(result, status_code=status)
 
 
 # --- projects and the technical-plan timeline ---------------------------------------------------------------

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 
 import asyncpg
 import pytest
@@ -14,23 +13,16 @@ from tests.support import infra
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture(scope="module")
-def smoke_kafka() -> Iterator[str]:
-    port = infra.free_port()
-    bootstrap = infra.start_kafka(port)
-    try:
-        yield bootstrap
-    finally:
-        infra.stop_kafka(port, remove_data=True)
+@pytest.fixture
+def smoke_kafka(kafka_bootstrap: str) -> str:
+    """The session's broker (tests/conftest.py starts it with deploy/local/kafka/kafka.sh)."""
+    return kafka_bootstrap
 
 
-@pytest.fixture(scope="module")
-def smoke_pg() -> Iterator[dict[str, str]]:
-    pg_dir = infra.new_pg_dir()
-    try:
-        yield infra.start_postgres(pg_dir, infra.free_port(), ["smoke_a", "smoke_b"])
-    finally:
-        infra.stop_postgres(pg_dir, remove=True)
+@pytest.fixture
+def smoke_pg(pg_urls: dict[str, str]) -> dict[str, str]:
+    """Two of the session's per-service databases (started with deploy/local/postgres/pg.sh)."""
+    return {db: pg_urls[db] for db in ("intake", "review")}
 
 
 async def test_kafka_produce_and_consume(smoke_kafka: str) -> None:
@@ -76,7 +68,7 @@ async def test_kafka_produce_and_consume(smoke_kafka: str) -> None:
 
 
 async def test_postgres_two_databases(smoke_pg: dict[str, str]) -> None:
-    assert set(smoke_pg) == {"smoke_a", "smoke_b"}
+    assert set(smoke_pg) == {"intake", "review"}
     for db, url in smoke_pg.items():
         assert url.startswith("postgresql+asyncpg://postgres@127.0.0.1:")
         conn = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))

@@ -49,10 +49,4 @@ async def idempotent(
     action: Callable[[UnitOfWork], Awaitable[Any]],
 ) -> JSONResponse:
     """Run `action` once per Idempotency-Key; a retry gets the first answer."""
-    async with runtime.unit_of_work() as uow:
-        replayed = await idempotency.replay(uow, key, principal.subject, body)
-        if replayed is not None:
-            return JSONResponse(replayed[1], status_code=replayed[0])
-        result = await action(uow)
-        await idempotency.remember(uow, key, principal.subject, body, status, result)
-    return JSONResponse(result, status_code=status)
+    return await idempotency.run_once(runtime, key, principal, body, action, status=status)
