@@ -169,14 +169,10 @@ async def create_expert(
     principal: Annotated[Principal, Bureau],
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
-    request = body.model_dump(mode="json")
-    async with runtime.unit_of_work() as uow:
-        replayed = await idempotency.replay(uow, idempotency_key, principal.subject, request)
-        if replayed is not None:
-            return JSONResponse(replayed[1], status_code=replayed[0])
-        result = expert_public(await handlers.create_expert(uow, body, principal)).model_dump(mode="json")
-        await idempotency.remember(uow, idempotency_key, principal.subject, request, 201, result)
-    return JSONResponse(result, status_code=201)
+    async def create(uow: UnitOfWork) -> dict:
+        return expert_public(await handlers.create_expert(uow, body, principal)).model_dump(mode="json")
+
+    return await idempotency.run_once(runtime, idempotency_key, principal, body.model_dump(mode="json"), create)
 
 
 @router.get("/experts", response_model=ExpertsPublic, summary="专家库 The expert pool")
@@ -233,15 +229,10 @@ async def create_draw(
     principal: Annotated[Principal, DrawAdmins],
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
-    request = body.model_dump(mode="json")
-    async with runtime.unit_of_work() as uow:
-        replayed = await idempotency.replay(uow, idempotency_key, principal.subject, request)
-        if replayed is not None:
-            return JSONResponse(replayed[1], status_code=replayed[0])
-        draw = await handlers.create_draw(uow, body, principal)
-        result = (await draw_public(uow, draw)).model_dump(mode="json")
-        await idempotency.remember(uow, idempotency_key, principal.subject, request, 201, result)
-    return JSONResponse(result, status_code=201)
+    async def draw(uow: UnitOfWork) -> dict:
+        return (await draw_public(uow, await handlers.create_draw(uow, body, principal))).model_dump(mode="json")
+
+    return await idempotency.run_once(runtime, idempotency_key, principal, body.model_dump(mode="json"), draw)
 
 
 @router.get("/expert-draws/{draw_id}", response_model=DrawPublic, summary="抽取记录 A draw")
@@ -330,15 +321,11 @@ async def adjust_plan(
     principal: Annotated[Principal, Bureau],
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
+    async def adjust(uow: UnitOfWork) -> dict:
+        return entry_public(await handlers.adjust_plan(uow, year, body, principal), principal).model_dump(mode="json")
+
     request = {"year": year, **body.model_dump(mode="json")}
-    async with runtime.unit_of_work() as uow:
-        replayed = await idempotency.replay(uow, idempotency_key, principal.subject, request)
-        if replayed is not None:
-            return JSONResponse(replayed[1], status_code=replayed[0])
-        entry = await handlers.adjust_plan(uow, year, body, principal)
-        result = entry_public(entry, principal).model_dump(mode="json")
-        await idempotency.remember(uow, idempotency_key, principal.subject, request, 201, result)
-    return JSONResponse(result, status_code=201)
+    return await idempotency.run_once(runtime, idempotency_key, principal, request, adjust)
 
 
 @router.get("/approvals/pending", summary="待我审批 Approval steps waiting for one of my roles")
