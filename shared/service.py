@@ -21,7 +21,7 @@ from shared.auth import CurrentPrincipal
 from shared.bus import EventConsumer, KafkaLink, OutboxRelay, Subscriptions
 from shared.contracts.common import DEADLINE_OVERDUE
 from shared.db import ServiceSchema, make_engine, make_sessionmaker, upgrade_to_head
-from shared.errors import Problem, install_problem_handlers
+from shared.errors import install_problem_handlers
 from shared.metrics import (
     DEADLINES_MARKED_OVERDUE,
     DEADLINES_OVERDUE,
@@ -279,4 +279,4 @@ def create_service_app(
     return app
 
 
-__all__ = ["Problem", "Runtime", "ServiceRuntime", "create_service_app", "runtime_of", "sweep_deadlines"]
+__all__ = ["Runtime", "ServiceRuntime", "create_service_app", "runtime_of", "sweep_deadlines"]
