@@ -166,6 +166,15 @@ class SecurityUpdate(BaseModel):
     security_status: Literal["passed", "failed", "hazard", "unknown"] | None = None
 
 
+class StateChange(BaseModel):
+    """Move a live system between running, trial run and suspended; retirement is its own step."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    state: Literal["running", "trial", "suspended"]
+    reason: str = Field(min_length=1, max_length=2000)
+
+
 class RetirementCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

@@ -32,6 +32,17 @@ class UnitCleared(EventPayload, event_type="catalog.unit.cleared.v1"):
     cleared_on: date
 
 
+class SystemStateChanged(EventPayload, event_type="catalog.system.state_changed.v1"):
+    """A live system moved between running, trial and suspended (retirement has its own event)."""
+
+    system_id: str
+    unit: str
+    state: str
+    previous: str
+    reason: str
+    changed_on: date
+
+
 class SystemRetired(EventPayload, event_type="catalog.system.retired.v1"):
     system_id: str
     unit: str

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Header, Query, Request
 from services.catalog.api.common import (
     PREFIX,
     TAGS,
+    Bureau,
     FundingAskers,
     Importers,
     Readers,
@@ -31,6 +32,7 @@ from services.catalog.schemas import (
     ResourcePublic,
     RetirementCreate,
     SecurityUpdate,
+    StateChange,
     SystemPublic,
     SystemsPublic,
 )
@@ -180,6 +182,15 @@ async def update_security(
         system = await handlers.update_security(
             uow, system_id, command.crypto_status, command.security_status, principal
         )
+        return public(system, principal)
+
+
+@router.post(
+    "/systems/{system_id}/state", response_model=SystemPublic, summary="系统状态 Trial run, running, suspended"
+)
+async def change_state(system_id: str, command: StateChange, runtime: Runtime, principal: Annotated[Principal, Bureau]):
+    async with runtime.unit_of_work() as uow:
+        system = await handlers.change_state(uow, system_id, command.state, command.reason, principal)
         return public(system, principal)
 
 

@@ -16,7 +16,7 @@ from services.catalog.metrics import IMPORT_ROWS, SYSTEMS_REGISTERED, SYSTEMS_RE
 from services.catalog.tables import Evaluation, ImportBatch, System
 from shared import clock
 from shared.auth import Principal, Role
-from shared.contracts.catalog import SystemRegistered, SystemRetired
+from shared.contracts.catalog import SystemRegistered, SystemRetired, SystemStateChanged
 from shared.errors import Violation, conflict, rule_violations, wrong_stage
 from shared.policy import packs
 from shared.uow import UnitOfWork
@@ -254,6 +254,35 @@ async def update_security(
         action="system.security_updated",
         actor=principal,
         detail={"system_id": system.id, "crypto_status": crypto_status, "security_status": security_status},
+    )
+    return system
+
+
+async def change_state(uow: UnitOfWork, system_id: str, state: str, reason: str, principal: Principal) -> System:
+    """Trial run, running or suspended (e.g. while a security hazard is fixed); audited and emitted."""
+    system = await load(uow, system_id, for_update=True)
+    if system.state not in domain.LIVE_STATES:
+        raise wrong_stage(system.id, system.state, list(domain.LIVE_STATES), "change state")
+    if system.state == state:
+        raise conflict(f"system {system.id} is already {state}", state=state)
+    previous, system.state = system.state, state
+    system.updated_at = clock.now()
+    await uow.audit(
+        subject=subject(system),
+        action="system.state_changed",
+        actor=principal,
+        detail={"from": previous, "to": state, "reason": reason},
+    )
+    await uow.emit(
+        SystemStateChanged(
+            project_id=subject(system),
+            system_id=system.id,
+            unit=system.unit,
+            state=state,
+            previous=previous,
+            reason="" if system.secret else reason,
+            changed_on=clock.today(),
+        )
     )
     return system
 

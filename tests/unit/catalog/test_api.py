@@ -51,6 +51,24 @@ async def test_a_secret_system_keeps_its_name_out_of_events_and_shared_reads(cat
     assert (await catalog.get(f"/api/catalog/systems/{system_id}")).json()["name"] is None
 
 
+async def test_the_bureau_moves_a_live_system_between_running_trial_and_suspended(catalog):
+    from shared.auth import Role
+
+    system_id = await catalog.accept()
+    path = f"/api/catalog/systems/{system_id}/state"
+    suspended = await catalog.post(path, {"state": "suspended", "reason": "等保整改期间暂停"})
+    assert suspended.status_code == 200 and suspended.json()["state"] == "suspended"
+    [event] = await catalog.events("catalog.system.state_changed.v1")
+    assert (event["previous"], event["state"]) == ("running", "suspended")
+    assert (await catalog.post(path, {"state": "suspended", "reason": "again"})).status_code == 409
+    assert (await catalog.post(path, {"state": "retired", "reason": "x"})).status_code == 422  # its own step
+    assert (await catalog.post(path, {"state": "running", "reason": "x"}, role=Role.UNIT)).status_code == 403
+    assert (await catalog.post(path, {"state": "running", "reason": "整改完成"})).json()["state"] == "running"
+    assert (
+        await catalog.post("/api/catalog/systems/S-nope/state", {"state": "trial", "reason": "x"})
+    ).status_code == 404
+
+
 # --- stock import ---------------------------------------------------------------------------------
 
 
