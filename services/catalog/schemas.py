@@ -150,6 +150,17 @@ class OmPlanCreate(BaseModel):
     plans: list[str] = Field(default_factory=list, description="quality_plan, operation_plan, security_plan, ...")
 
 
+class OmAcceptanceCreate(BaseModel):
+    """The caller's part of a year's O&M acceptance and evaluation (fengxian:第三十一条)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    year: StrictInt = Field(ge=2000, le=2100)
+    passed: StrictBool
+    score: StrictInt | None = Field(default=None, ge=0, le=100)
+    comment: str = Field(default="", max_length=5000)
+
+
 class OmReportCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

@@ -137,6 +137,24 @@ class OmPlan(schema.Base, table=True):
     filed_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 
 
+class OmAcceptance(schema.Base, table=True):
+    """One year's O&M acceptance and evaluation of a system (运维验收和评估, fengxian:第三十一条): each
+    authority of the pack's route records its part; the result sets next year's O&M money."""
+
+    __tablename__ = "om_acceptances"
+    __table_args__ = (sa.UniqueConstraint("system_id", "year", "authority", name="uq_om_acceptance_step"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    system_id: str = Field(index=True, max_length=64)
+    year: int
+    authority: str = Field(max_length=40)  # a role of the pack's route (data_bureau, finance)
+    passed: bool
+    score: int | None = None
+    comment: str = ""
+    recorded_by: str = Field(max_length=120)
+    recorded_on: date
+
+
 class OmReport(schema.Base, table=True):
     """A yearly O&M service report (运维服务情况报表, suqian:(八)) or an O&M acceptance result."""
 

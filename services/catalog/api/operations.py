@@ -9,12 +9,13 @@ from fastapi import APIRouter, Header
 from services.catalog.api.common import PREFIX, TAGS, Readers, UnitOrBureau, idempotent
 from services.catalog.handlers import operations as handlers
 from services.catalog.handlers.common import load
-from services.catalog.schemas import OmPlanCreate, OmReportCreate
-from shared.auth import Principal
+from services.catalog.schemas import OmAcceptanceCreate, OmPlanCreate, OmReportCreate
+from shared.auth import Principal, Role, require
 from shared.errors import not_found
 from shared.service import Runtime
 
 router = APIRouter(prefix=PREFIX, tags=TAGS)
+OmAcceptors = require(Role.DATA_BUREAU, Role.FINANCE)
 
 
 @router.post("/systems/{system_id}/om-plans", status_code=201, summary="运维方案 File O&M plans (fengxian:第二十八条)")
@@ -48,6 +49,27 @@ async def file_om_report(
         report = await handlers.file_om_report(uow, system_id, command, principal)
         await uow.session.flush()
         return report.model_dump(mode="json")
+
+    body = {"system": system_id, **command.model_dump(mode="json")}
+    return await idempotent(runtime, idempotency_key, principal, body, 201, action)
+
+
+@router.post(
+    "/systems/{system_id}/om-acceptances",
+    status_code=201,
+    summary="运维验收和评估 Record one authority's part of a year's O&M acceptance (fengxian:第三十一条)",
+)
+async def record_om_acceptance(
+    system_id: str,
+    command: OmAcceptanceCreate,
+    runtime: Runtime,
+    principal: Annotated[Principal, OmAcceptors],
+    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+):
+    async def action(uow):
+        parts = await handlers.record_om_acceptance(uow, system_id, command, principal)
+        await uow.session.flush()
+        return {"system_id": system_id, "year": command.year, "parts": [p.model_dump(mode="json") for p in parts]}
 
     body = {"system": system_id, **command.model_dump(mode="json")}
     return await idempotent(runtime, idempotency_key, principal, body, 201, action)

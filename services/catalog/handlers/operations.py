@@ -8,11 +8,12 @@ import sqlalchemy as sa
 
 from services.catalog.domain import operations as rules
 from services.catalog.handlers.common import load, subject
-from services.catalog.schemas import OmPlanCreate, OmReportCreate, ResourceCreate
-from services.catalog.tables import InformationResource, OmPlan, OmReport
+from services.catalog.schemas import OmAcceptanceCreate, OmPlanCreate, OmReportCreate, ResourceCreate
+from services.catalog.tables import InformationResource, OmAcceptance, OmPlan, OmReport
 from shared import clock
 from shared.auth import Principal, ensure_unit_access
-from shared.errors import Violation, conflict, rule_violations, wrong_stage
+from shared.contracts.catalog import EvaluationCompleted
+from shared.errors import Violation, conflict, forbidden, rule_violations, wrong_stage
 from shared.policy import packs
 from shared.uow import UnitOfWork
 
@@ -128,3 +129,68 @@ async def file_om_report(uow: UnitOfWork, system_id: str, command: OmReportCreat
 async def om_reports_of(uow: UnitOfWork, system_id: str) -> list[OmReport]:
     rows = await uow.session.scalars(sa.select(OmReport).where(OmReport.system_id == system_id).order_by(OmReport.year))
     return list(rows)
+
+
+OM_EVALUATION = "catalog.om_evaluation"
+
+
+async def record_om_acceptance(
+    uow: UnitOfWork, system_id: str, command: OmAcceptanceCreate, principal: Principal
+) -> list[OmAcceptance]:
+    """Each authority on the pack's route (fengxian:第三十一条: the bureau with finance) records its part of
+    a year's O&M acceptance; when all have, the result is emitted as an evaluation, which sets next
+    year's O&M money. A jurisdiction whose pack has no such rule answers 422 (rule not in pack)."""
+    system = await load(uow, system_id, for_update=True)
+    if system.state == "retired":
+        raise wrong_stage(system.id, system.state, ["running", "trial", "suspended"], "O&M acceptance")
+    decision = packs.get(system.jurisdiction).decide(OM_EVALUATION, {})
+    route = list(decision.value["steps"])
+    mine = [role for role in route if principal.has(role)]
+    if not mine:
+        raise forbidden(
+            f"O&M acceptance is recorded by {', '.join(route)} ({decision.citation})", citation=decision.citation
+        )
+    parts = list(
+        (
+            await uow.session.scalars(
+                sa.select(OmAcceptance).where(OmAcceptance.system_id == system.id, OmAcceptance.year == command.year)
+            )
+        ).all()
+    )
+    if mine[0] in {part.authority for part in parts}:
+        raise conflict(f"{mine[0]} already recorded the {command.year} O&M acceptance of {system.id}")
+    part = OmAcceptance(
+        system_id=system.id,
+        year=command.year,
+        authority=mine[0],
+        passed=command.passed,
+        score=command.score,
+        comment=command.comment,
+        recorded_by=principal.subject,
+        recorded_on=clock.today(),
+    )
+    uow.session.add(part)
+    parts.append(part)
+    await uow.record_decision(decision, subject=subject(system), action="om_acceptance.recorded", actor=principal)
+    await uow.audit(
+        subject=subject(system),
+        action="om_acceptance.recorded",
+        actor=principal,
+        detail={"year": command.year, "authority": mine[0], "passed": command.passed},
+    )
+    if {p.authority for p in parts} >= set(route):
+        scores = [p.score for p in parts if p.score is not None]
+        await uow.emit(
+            EvaluationCompleted(
+                project_id=subject(system),
+                system_id=system.id,
+                unit=system.unit,
+                kind="om_evaluation",
+                passed=all(p.passed for p in parts),
+                score=round(sum(scores) / len(scores)) if scores else None,
+                rule_id=decision.rule_id,
+                citation=decision.citation,
+                completed_on=clock.today(),
+            )
+        )
+    return parts

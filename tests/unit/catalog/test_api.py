@@ -69,6 +69,31 @@ async def test_the_bureau_moves_a_live_system_between_running_trial_and_suspende
     ).status_code == 404
 
 
+async def test_fengxian_om_acceptance_needs_the_bureau_and_finance_then_counts_as_an_evaluation(catalog):
+    from shared.auth import Role
+
+    system_id = await catalog.accept(jurisdiction="fengxian", unit="奉贤区教育局")
+    path = f"/api/catalog/systems/{system_id}/om-acceptances"
+    body = {"year": 2026, "passed": True, "score": 88}
+    bureau = await catalog.post(path, body, headers={"Idempotency-Key": "om-1"})
+    assert bureau.status_code == 201 and [p["authority"] for p in bureau.json()["parts"]] == ["data_bureau"]
+    assert await catalog.events("catalog.evaluation.completed.v1") == []  # finance has not recorded yet
+    assert (await catalog.post(path, body)).status_code == 409  # the bureau's part is in
+    finance = await catalog.post(path, {**body, "score": 92}, role=Role.FINANCE)
+    assert finance.status_code == 201
+    [done] = await catalog.events("catalog.evaluation.completed.v1")
+    assert (done["kind"], done["passed"], done["score"], done["citation"]) == (
+        "om_evaluation",
+        True,
+        90,
+        "fengxian:第三十一条",
+    )
+    assert (await catalog.post(path, body, role=Role.UNIT)).status_code == 403
+    dazhou = await catalog.accept()
+    refused = await catalog.post(f"/api/catalog/systems/{dazhou}/om-acceptances", body)
+    assert refused.status_code == 422 and refused.json()["rule_id"] == "catalog.om_evaluation"
+
+
 # --- stock import ---------------------------------------------------------------------------------
 
 
