@@ -4,10 +4,12 @@ A later room adds its own sweepers to `SWEEPERS` in main.py."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import sqlalchemy as sa
 
 from services.catalog import domain
-from services.catalog.domain import monitoring
+from services.catalog.domain import monitoring, operations
 from services.catalog.handlers import monitoring as monitoring_handlers
 from services.catalog.metrics import (
     ABNORMAL,
@@ -17,8 +19,9 @@ from services.catalog.metrics import (
     UNITS_SANCTIONED,
     ZOMBIES,
 )
-from services.catalog.tables import Evaluation, MonthlyFigure, Sanction, System
+from services.catalog.tables import Evaluation, MonthlyFigure, OmReport, Sanction, System
 from shared import clock
+from shared.policy import packs
 from shared.service import ServiceRuntime
 
 
@@ -108,4 +111,39 @@ async def refresh_gauges(runtime: ServiceRuntime) -> int:
     return len(by_state)
 
 
-SWEEPERS = [clear_sanctions, refresh_gauges]
+async def reopen_stock_om_reports(runtime: ServiceRuntime) -> int:
+    """Each year a live stock system owes that year's O&M report (suqian:(八)): reopen its deadline
+    for the new year once the old year's row is met or past, unless this year's report is filed."""
+    today = clock.today()
+    deadlines = runtime.schema.deadlines
+    opened = 0
+    async with runtime.unit_of_work() as uow:
+        systems = (
+            await uow.session.scalars(
+                sa.select(System).where(System.origin == "stock_import", System.state.in_(domain.LIVE_STATES))
+            )
+        ).all()
+        filed = set((await uow.session.scalars(sa.select(OmReport.system_id).where(OmReport.year == today.year))).all())
+        for system in systems:
+            if system.id in filed:
+                continue
+            decision = operations.stock_report_decision(packs.get(system.jurisdiction), today.year, None)
+            if decision is None:
+                continue
+            subject = domain.subject_of(system.id, system.project_id)
+            current = await uow.session.scalar(
+                sa.select(deadlines.c.due_on).where(
+                    deadlines.c.subject == subject, deadlines.c.rule_id == decision.rule_id
+                )
+            )
+            due = date.fromisoformat(decision.value["due"])
+            if current is not None and current >= due:
+                continue
+            await uow.open_deadline(
+                subject=subject, decision=decision, due_on=due, description=f"O&M report {due.year} of {system.id}"
+            )
+            opened += 1
+    return opened
+
+
+SWEEPERS = [clear_sanctions, refresh_gauges, reopen_stock_om_reports]

@@ -3,7 +3,7 @@ sanctions on the injected clock, evaluations, O&M, retirement and budget's fundi
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
 from dateutil.relativedelta import relativedelta
@@ -486,6 +486,17 @@ async def test_suqian_stock_systems_file_a_yearly_om_report_once(catalog):
     ).status_code == 201
     assert (await catalog.post(path, {"year": year}, Role.UNIT, unit="宿迁市某局")).status_code == 409
     assert (await catalog.deadlines(system["id"]))[0].status == "met"
+    # a new year: the sweeper reopens the deadline for that year's report, once
+    from datetime import date as day
+
+    from services.catalog.sweepers import reopen_stock_om_reports
+
+    assert await reopen_stock_om_reports(catalog.runtime) == 0
+    clock.travel_to(datetime(year + 1, 1, 10, 2, 0, tzinfo=UTC))
+    assert await reopen_stock_om_reports(catalog.runtime) == 1
+    assert await reopen_stock_om_reports(catalog.runtime) == 0
+    [reopened] = await catalog.deadlines(system["id"])
+    assert reopened.status == "open" and reopened.due_on.year == year + 1 and reopened.due_on > day(year + 1, 1, 10)
 
 
 async def test_gauges_count_systems_zombies_sanctions_and_coverage(catalog):
