@@ -76,6 +76,18 @@ def technical_plan_decisions(
     return decisions
 
 
+RESOURCE_CATALOG_REQUIRED = "catalog.resource_catalog_required"
+
+
+def resource_catalog_decision(pack: Pack, materials: list[str]) -> Decision | None:
+    """The information resource catalog is a precondition of the technical review (dazhou:第二十六条),
+    where the jurisdiction's pack has that rule."""
+    if not pack.has(RESOURCE_CATALOG_REQUIRED):
+        return None
+    required = pack.needs(RESOURCE_CATALOG_REQUIRED)["required"]
+    return pack.decide(RESOURCE_CATALOG_REQUIRED, {item: item in materials for item in required})
+
+
 def technical_review_decision(pack: Pack, submitted_on: date, completed_on: date) -> Decision:
     return pack.decide(
         TECHNICAL_REVIEW_DUE,

@@ -107,6 +107,7 @@ async def on_project_approved(uow: UnitOfWork, event: CloudEvent, payload: Proje
             approved_investment_fen=payload.project.total_investment_fen,
             approval_letter_no=payload.approval_letter_no,
             plan_year=payload.project.plan_year,
+            materials=list(payload.project.materials),
             created_at=now,
             updated_at=now,
         )
@@ -400,6 +401,13 @@ async def approve_estimate(
     project = project or await load(uow, project_id, for_update=True)
     if project.stage not in ESTIMATE_STAGES:
         raise wrong_stage(project_id, project.stage, ESTIMATE_STAGES, "approve estimate")
+    precondition = domain.resource_catalog_decision(pack_of(project.jurisdiction), project.materials)
+    if precondition is not None:
+        if precondition.outcome == "fail":
+            raise rule_violations([Violation.from_decision(precondition)])
+        await uow.record_decision(
+            precondition, subject=project_id, action="technical_review.precondition", actor=principal
+        )
     await _close_technical_review(uow, project, principal, status="met")
     # steps the bureau's approval makes moot (the plan was handled off the platform)
     await uow.close_deadline(subject=project_id, rule_id=domain.TECHNICAL_PLAN_DUE, status="superseded")

@@ -45,6 +45,9 @@ class BudgetProject(schema.Base, table=True):
     control_price_approved_on: date | None = None
     accepted: bool = False
     acceptance_documents: list[str] = Field(default_factory=list, sa_column=Column(sa.JSON, nullable=False))
+    # kinds of material the application was filed with (from the approval event); the information
+    # resource catalog among them is a precondition of the technical review (dazhou:第二十六条)
+    materials: list[str] = Field(default_factory=list, sa_column=Column(sa.JSON, nullable=False, server_default="[]"))
     # acceptance items that failed (crypto_review, mlps_test, ...): no O&M money while a security one fails
     failed_acceptance_items: list[str] = Field(
         default_factory=list, sa_column=Column(sa.JSON, nullable=False, server_default="[]")

@@ -68,6 +68,7 @@ def summary(application: Application) -> ProjectSummary:
         priority_flags=[] if hide else list(application.priority_flags or []),
         unit_priority=application.unit_priority,
         implementation_mode=None if hide else application.implementation_mode,
+        materials=list(application.materials or []),
     )
 
 

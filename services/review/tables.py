@@ -30,6 +30,7 @@ class ReviewCase(schema.Base, table=True):
     secret: bool = False
     total_investment_fen: int = Field(sa_column=Column(sa.BigInteger, nullable=False))
     plan_year: int
+    materials: list = _json(list)  # kinds of material filed with the application (from intake's event)
     # admitted → in_review → awaiting_approval → approved | rejected | not_reviewed | routed
     stage: str = Field(default="admitted", index=True, max_length=30)
     # the review path from the pack (`review.path`) and the step the project is at

@@ -26,6 +26,7 @@ class ProjectSummary(BaseModel):
     priority_flags: list[str] = []  # the pack's priority items hit (quzhou 优先列入, dazhou:第十九条)
     unit_priority: int | None = None  # the unit's own rank (fengxian:第十条)
     implementation_mode: str | None = None  # self_build | purchase_of_service (dazhou:第十一条,第十二条)
+    materials: list[str] = []  # kinds of material filed (no content), e.g. information_resource_catalog
 
 
 class ViolationRef(BaseModel):

@@ -64,14 +64,22 @@ class Budget:
             await handler(uow, payload.envelope(), payload)
 
     async def approved_project(
-        self, jurisdiction: str = "dazhou", investment_fen: int = 1000 * WAN, unit: str = UNIT
+        self,
+        jurisdiction: str = "dazhou",
+        investment_fen: int = 1000 * WAN,
+        unit: str = UNIT,
+        materials: tuple[str, ...] = ("information_resource_catalog",),
     ) -> str:
         project = f"P-{uuid.uuid4().hex[:10]}"
         await self.deliver(
             ProjectApproved(
                 project_id=project,
                 project=ProjectSummary(
-                    unit=unit, jurisdiction=jurisdiction, total_investment_fen=investment_fen, plan_year=2027
+                    unit=unit,
+                    jurisdiction=jurisdiction,
+                    total_investment_fen=investment_fen,
+                    plan_year=2027,
+                    materials=list(materials),
                 ),
                 approval_letter_no=f"批复-{project}",
                 approved_on=clock.today(),

@@ -407,3 +407,13 @@ async def test_project_list_pages_and_scopes_unit_staff(budget):
     assert len(page["items"]) == 2 and page["next_cursor"]
     mine = (await budget.get("/projects", Role.UNIT, unit="达州市卫健委")).json()
     assert [p["unit"] for p in mine["items"]] == ["达州市卫健委"]
+
+
+async def test_the_technical_review_needs_the_information_resource_catalog(budget):
+    """dazhou:第二十六条: the catalog is a precondition of the technical review, so of the estimate."""
+    project = await budget.approved_project(materials=())
+    refused = await budget.post(f"/projects/{project}/estimate", {"estimate_fen": 900 * WAN}, Role.DATA_BUREAU)
+    assert refused.status_code == 422
+    [violation] = refused.json()["violations"]
+    assert (violation["rule_id"], violation["citation"]) == ("catalog.resource_catalog_required", "dazhou:第二十六条")
+    assert (await budget.get(f"/projects/{project}")).json()["estimate_fen"] is None  # nothing written
