@@ -8,6 +8,7 @@ service's metadata with it, so the new revision holds exactly the difference."""
 from __future__ import annotations
 
 import asyncio
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -34,6 +35,10 @@ def main(service: str, message: str) -> None:
         # alembic renders JSONB's text type unqualified; the migration imports sqlalchemy as `sa`.
         path = Path(script.path)
         path.write_text(path.read_text().replace("astext_type=Text()", "astext_type=sa.Text()"))
+        # The house style applies to generated files too (unused imports, formatting).
+        ruff = Path(sys.executable).parent / "ruff"
+        subprocess.run([str(ruff), "check", "--fix", "-q", str(path)], check=False)
+        subprocess.run([str(ruff), "format", "-q", str(path)], check=False)
 
 
 if __name__ == "__main__":

@@ -6,9 +6,7 @@ Create Date: 2026-11-24 12:07:46.741385
 """
 
 import sqlalchemy as sa
-import sqlmodel
 from alembic import op
-
 
 revision = "0003"
 down_revision = "0002"

@@ -6,7 +6,6 @@ Create Date: 2026-11-24 12:07:44.720580
 """
 
 import sqlalchemy as sa
-import sqlmodel
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
