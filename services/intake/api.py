@@ -293,6 +293,7 @@ async def unit_eligibility(unit: str, runtime: Runtime, principal: Annotated[Pri
             }
             for s in systems.all()
         ]
+        findings = await handlers.open_findings(uow, unit)
     bars = [
         BarPublic(
             rule_id=r.rule_id,
@@ -308,7 +309,19 @@ async def unit_eligibility(unit: str, runtime: Runtime, principal: Annotated[Pri
         )
         for r in rows
     ]
-    return EligibilityPublic(unit=unit, eligible=not any(b.active for b in bars), bars=bars, failed_evaluations=failed)
+    supervision = [
+        f.model_dump(
+            mode="json", include={"finding_id", "subject", "area", "step", "rule_id", "citation", "escalated_on"}
+        )
+        for f in findings
+    ]
+    return EligibilityPublic(
+        unit=unit,
+        eligible=not any(b.active for b in bars),
+        bars=bars,
+        failed_evaluations=failed,
+        supervision=supervision,
+    )
 
 
 # --- the library: list and search (项目库查询) -------------------------------------------------------

@@ -18,13 +18,23 @@ from services.intake.schemas import (
     NeedMerge,
     NeedReview,
 )
-from services.intake.tables import Application, CatalogSystem, Material, Need, ProjectOutcome, UnitBar
+from services.intake.tables import (
+    Application,
+    CatalogSystem,
+    Material,
+    Need,
+    ProjectOutcome,
+    SupervisionStanding,
+    UnitBar,
+)
 from shared import clock
 from shared.auth import Principal
 from shared.bus import Subscriptions
 from shared.contracts.acceptance import ProjectAccepted, ProjectFailed
 from shared.contracts.catalog import (
     EvaluationCompleted,
+    FindingEscalated,
+    FindingResolved,
     SystemRegistered,
     SystemRetired,
     UnitCleared,
@@ -562,6 +572,49 @@ async def on_system_retired(uow: UnitOfWork, event: CloudEvent, payload: SystemR
     system = await uow.session.get(CatalogSystem, payload.system_id)
     if system is not None:
         system.retired_on = payload.retired_on
+
+
+@subscriptions.on(FindingEscalated)
+async def on_finding_escalated(uow: UnitOfWork, event: CloudEvent, payload: FindingEscalated) -> None:
+    """The unit's standing shows each open finding at its latest step."""
+    standing = await uow.session.get(SupervisionStanding, payload.finding_id, with_for_update=True)
+    if standing is None:
+        standing = SupervisionStanding(
+            finding_id=payload.finding_id,
+            unit=payload.unit,
+            subject=payload.project_id,
+            area=payload.area,
+            step=payload.step,
+            rule_id=payload.rule_id,
+            citation=payload.citation,
+            escalated_on=payload.escalated_on,
+        )
+        uow.session.add(standing)
+    else:
+        standing.step, standing.escalated_on = payload.step, payload.escalated_on
+        standing.rule_id, standing.citation = payload.rule_id, payload.citation
+    await uow.audit(
+        subject=payload.project_id,
+        action="supervision.escalated",
+        actor="system",
+        detail={"finding_id": payload.finding_id, "step": payload.step, "event": event.id},
+    )
+
+
+@subscriptions.on(FindingResolved)
+async def on_finding_resolved(uow: UnitOfWork, event: CloudEvent, payload: FindingResolved) -> None:
+    standing = await uow.session.get(SupervisionStanding, payload.finding_id, with_for_update=True)
+    if standing is not None:
+        standing.resolved_on = payload.resolved_on
+
+
+async def open_findings(uow: UnitOfWork, unit: str) -> list[SupervisionStanding]:
+    rows = await uow.session.scalars(
+        sa.select(SupervisionStanding)
+        .where(SupervisionStanding.unit == unit, SupervisionStanding.resolved_on.is_(None))
+        .order_by(SupervisionStanding.escalated_on)
+    )
+    return list(rows.all())
 
 
 @subscriptions.on(EvaluationCompleted)

@@ -285,6 +285,7 @@ class EligibilityPublic(BaseModel):
     eligible: bool
     bars: list[BarPublic]
     failed_evaluations: list[dict[str, Any]]
+    supervision: list[dict[str, Any]] = []  # open findings and their escalation step (dazhou:第五十三条)
 
 
 class NeedCreate(BaseModel):

@@ -106,6 +106,23 @@ class ProjectOutcome(schema.Base, table=True):
     failed_on: date | None = None
 
 
+class SupervisionStanding(schema.Base, table=True):
+    """Supervision findings against the unit or its projects and how far they escalated (dazhou:第五十三条),
+    from catalog's events: shown with the unit's standing; the owning services act on the steps."""
+
+    __tablename__ = "supervision_standing"
+
+    finding_id: str = Field(primary_key=True, max_length=64)
+    unit: str = Field(index=True, max_length=120)
+    subject: str = Field(max_length=64)  # the project, or the finding itself for a finding against the unit
+    area: str = Field(max_length=40)
+    step: str = Field(max_length=30)  # public_criticism | plan_deferred | suspended | terminated
+    rule_id: str = Field(max_length=120)
+    citation: str = Field(max_length=120)
+    escalated_on: date
+    resolved_on: date | None = None
+
+
 class CatalogSystem(schema.Base, table=True):
     """The system catalog (系统目录) as intake needs it: registered, retired, last evaluation."""
 

@@ -126,6 +126,27 @@ async def test_secret_project_minimal_record_for_everyone_else(intake):
     assert event["project"]["secret"] and event["project"]["title"] is None
 
 
+async def test_the_units_standing_shows_supervision_findings_until_resolved(intake):
+    from shared.contracts.catalog import FindingEscalated, FindingResolved
+
+    def escalated(step: str) -> FindingEscalated:
+        return FindingEscalated(
+            project_id="P-late", finding_id="F-1", unit=EDU, area="progress", step=step,
+            rule_id="supervision.escalation", citation="dazhou:第五十三条", escalated_on=date(2026, 9, 1),
+        )  # fmt: skip
+
+    await intake.deliver(escalated("public_criticism"))
+    await intake.deliver(escalated("plan_deferred"))
+    [finding] = (await intake.get(f"/api/intake/units/{EDU}/eligibility")).json()["supervision"]
+    assert (finding["step"], finding["citation"], finding["subject"]) == (
+        "plan_deferred",
+        "dazhou:第五十三条",
+        "P-late",
+    )
+    await intake.deliver(FindingResolved(project_id="P-late", finding_id="F-1", unit=EDU, resolved_on=date(2026, 9, 9)))
+    assert (await intake.get(f"/api/intake/units/{EDU}/eligibility")).json()["supervision"] == []
+
+
 async def test_catalog_sanction_bars_then_clearing_lifts(intake):
     await intake.deliver(
         UnitSanctioned(
