@@ -56,7 +56,7 @@ Limit = Annotated[int, Query(ge=1, le=200)]
 
 async def public(uow: UnitOfWork, project: BudgetProject) -> BudgetProjectPublic:
     history = await handlers.estimate_history(uow, project.project_id)
-    findings = await handlers.active_findings(uow, project.project_id)
+    findings = await handlers.active_findings(uow, project)
     shares = await handlers.shares_of(uow, project.project_id)
     deadlines = uow.schema.deadlines
     rows = (

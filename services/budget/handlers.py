@@ -257,10 +257,17 @@ async def shares_of(uow: UnitOfWork, project_id: str) -> list[CostShare]:
     return list(rows.all())
 
 
-async def active_findings(uow: UnitOfWork, project_id: str) -> list[SupervisionFinding]:
+async def active_findings(uow: UnitOfWork, project: BudgetProject) -> list[SupervisionFinding]:
+    """Open findings against the project, and against its unit as a whole (catalog keys those by the
+    finding's own id): a unit whose finding reached 'suspended' gets no money for any of its projects,
+    as review defers all of its plan entries (dazhou:第五十三条)."""
+    against_unit = sa.and_(
+        SupervisionFinding.unit == project.unit, SupervisionFinding.project_id == SupervisionFinding.finding_id
+    )
     rows = await uow.session.scalars(
         sa.select(SupervisionFinding).where(
-            SupervisionFinding.project_id == project_id, SupervisionFinding.resolved_on.is_(None)
+            sa.or_(SupervisionFinding.project_id == project.project_id, against_unit),
+            SupervisionFinding.resolved_on.is_(None),
         )
     )
     return list(rows.all())
@@ -545,7 +552,7 @@ async def release_funds(
     if contract is None or contract.project_id != project_id:
         raise not_found("contract of this project", contract_id)
     pack = pack_of(project.jurisdiction)
-    findings = [f for f in await active_findings(uow, project_id)]
+    findings = await active_findings(uow, project)
     share_fen, payer_released = None, 0
     shares = await shares_of(uow, project_id)
     if shares:

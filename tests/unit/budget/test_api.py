@@ -189,6 +189,30 @@ async def test_supervision_suspension_stops_releases_citing_the_finding_until_re
     assert (await budget.release(project, contract, 1 * WAN)).status_code == 201
 
 
+async def test_a_finding_against_the_whole_unit_stops_releases_for_its_projects(budget):
+    """Catalog keys a unit-level finding by the finding's own id; its 'suspended' step reaches every
+    project of that unit, and no other unit's."""
+    project = await budget.with_estimate(500 * WAN)
+    contract = await budget.contract(project, 500 * WAN)
+    await budget.accept(project)
+    against_unit = FindingEscalated(
+        project_id="F-UNIT",
+        finding_id="F-UNIT",
+        unit=UNIT,
+        area="information_sharing",
+        step="suspended",
+        rule_id="supervision.escalation",
+        citation="dazhou:第五十三条",
+        escalated_on=clock.today(),
+    )
+    other_unit = against_unit.model_copy(update={"project_id": "F-OTHER", "finding_id": "F-OTHER", "unit": "别的单位"})
+    await budget.deliver(other_unit)
+    assert (await budget.release(project, contract, 1 * WAN)).status_code == 201
+    await budget.deliver(against_unit)
+    stopped = await budget.release(project, contract, 1 * WAN)
+    assert stopped.status_code == 422 and "F-UNIT" in stopped.json()["violations"][0]["message_en"]
+
+
 async def test_adjustments_file_at_fifteen_percent_and_need_approval_one_fen_above(budget):
     project = await budget.with_estimate(1000 * WAN)
     path = f"/projects/{project}/adjustments"
