@@ -176,15 +176,32 @@ async def on_trial_started(uow: UnitOfWork, event: CloudEvent, payload: TrialSta
 
 @subscriptions.on(FindingEscalated)
 async def on_finding_escalated(uow: UnitOfWork, event: CloudEvent, payload: FindingEscalated) -> None:
-    """A supervision finding at `suspended` suspends the project, at `terminated` ends it (dazhou:第五十三条)."""
+    """A supervision finding at `suspended` suspends the project, at `terminated` ends it (dazhou:第五十三条).
+    A finding against the whole unit (catalog keys it by the finding's own id) reaches each of its projects."""
     if payload.step not in (domain.FINDING_SUSPENDS, domain.FINDING_TERMINATES):
         return
-    project = await uow.session.get(ProcurementProject, payload.project_id, with_for_update=True)
+    for project_id in await _finding_targets(uow, payload.project_id, payload.finding_id, payload.unit):
+        await _apply_finding(uow, event, payload, project_id)
+
+
+async def _finding_targets(uow: UnitOfWork, subject: str, finding_id: str, unit: str) -> list[str]:
+    if subject != finding_id:
+        return [subject]
+    rows = await uow.session.scalars(
+        sa.select(ProcurementProject.project_id).where(
+            ProcurementProject.unit == unit, ProcurementProject.stage != "terminated"
+        )
+    )
+    return list(rows.all())
+
+
+async def _apply_finding(uow: UnitOfWork, event: CloudEvent, payload: FindingEscalated, project_id: str) -> None:
+    project = await uow.session.get(ProcurementProject, project_id, with_for_update=True)
     today = clock.today()
     if payload.step == domain.FINDING_SUSPENDS:
         existing = await uow.session.scalar(
             sa.select(Sanction).where(
-                Sanction.project_id == payload.project_id,
+                Sanction.project_id == project_id,
                 Sanction.finding_id == payload.finding_id,
                 Sanction.lifted_on.is_(None),
             )
@@ -193,7 +210,7 @@ async def on_finding_escalated(uow: UnitOfWork, event: CloudEvent, payload: Find
             return
         uow.session.add(
             Sanction(
-                project_id=payload.project_id,
+                project_id=project_id,
                 cause="finding",
                 finding_id=payload.finding_id,
                 rule_id=payload.rule_id,
@@ -203,7 +220,7 @@ async def on_finding_escalated(uow: UnitOfWork, event: CloudEvent, payload: Find
             )
         )
         await uow.audit(
-            subject=payload.project_id,
+            subject=project_id,
             action="project.suspended",
             actor="system",
             detail={"finding_id": payload.finding_id, "citation": payload.citation, "event": event.id},
@@ -238,39 +255,35 @@ async def on_finding_escalated(uow: UnitOfWork, event: CloudEvent, payload: Find
 
 @subscriptions.on(FindingResolved)
 async def on_finding_resolved(uow: UnitOfWork, event: CloudEvent, payload: FindingResolved) -> None:
-    """A rectified finding lifts its suspension; the project resumes when nothing else holds it."""
+    """A rectified finding lifts its suspensions (of one project, or of each of the unit's); a project
+    resumes when nothing else holds it."""
     rows = (
         await uow.session.scalars(
-            sa.select(Sanction).where(
-                Sanction.project_id == payload.project_id,
-                Sanction.finding_id == payload.finding_id,
-                Sanction.lifted_on.is_(None),
-            )
+            sa.select(Sanction).where(Sanction.finding_id == payload.finding_id, Sanction.lifted_on.is_(None))
         )
     ).all()
-    if not rows:
-        return
     for row in rows:
         row.lifted_on = payload.resolved_on
     await uow.session.flush()
-    await uow.audit(
-        subject=payload.project_id,
-        action="suspension.lifted",
-        actor="system",
-        detail={"finding_id": payload.finding_id},
-    )
-    project = await uow.session.get(ProcurementProject, payload.project_id)
-    if project is not None and project.stage != "terminated" and not await active_sanctions(uow, project.project_id):
-        await uow.emit(
-            ProjectResumed(
-                project_id=project.project_id,
-                unit=project.unit,
-                jurisdiction=project.jurisdiction,
-                finding_id=payload.finding_id,
-                resumed_on=clock.today(),
-            )
+    for project_id in sorted({row.project_id for row in rows}):
+        await uow.audit(
+            subject=project_id,
+            action="suspension.lifted",
+            actor="system",
+            detail={"finding_id": payload.finding_id},
         )
-        PROJECT_EVENTS.labels(project.jurisdiction, "resumed", "finding").inc()
+        project = await uow.session.get(ProcurementProject, project_id)
+        if project is not None and project.stage != "terminated" and not await active_sanctions(uow, project_id):
+            await uow.emit(
+                ProjectResumed(
+                    project_id=project.project_id,
+                    unit=project.unit,
+                    jurisdiction=project.jurisdiction,
+                    finding_id=payload.finding_id,
+                    resumed_on=clock.today(),
+                )
+            )
+            PROJECT_EVENTS.labels(project.jurisdiction, "resumed", "finding").inc()
 
 
 # --- reads ---------------------------------------------------------------------------------------

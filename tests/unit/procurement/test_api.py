@@ -447,6 +447,30 @@ async def test_a_finding_at_suspension_refuses_contracts_with_its_citation_until
     assert len(await procurement.events("procurement.project.resumed.v1")) == 1
 
 
+async def test_a_finding_against_the_whole_unit_suspends_each_of_its_projects(procurement):
+    first = await procurement.project(300 * WAN, "dazhou")
+    second = await procurement.project(200 * WAN, "dazhou")
+    finding = {
+        "project_id": "F-UNIT",  # catalog keys a finding against a unit by the finding's own id
+        "finding_id": "F-UNIT",
+        "unit": "达州市教育局",
+        "area": "information_sharing",
+        "rule_id": "supervision.escalation",
+        "citation": "dazhou:第五十三条",
+        "escalated_on": clock.today(),
+    }
+    await procurement.deliver(FindingEscalated(**finding, step="suspended"))
+    for project in (first, second):
+        refused = await procurement.contract(project, 1)
+        assert refused.status_code == 422 and refused.json()["violations"][0]["citation"] == "dazhou:第五十三条"
+    assert len(await procurement.events("procurement.project.suspended.v1")) == 2
+    await procurement.deliver(
+        FindingResolved(project_id="F-UNIT", finding_id="F-UNIT", unit="达州市教育局", resolved_on=clock.today())
+    )
+    assert (await procurement.contract(first, 1)).status_code == 201
+    assert len(await procurement.events("procurement.project.resumed.v1")) == 2
+
+
 async def test_a_finding_at_termination_ends_the_project(procurement):
     project, _ = await signed_contract(procurement)
     await procurement.deliver(
