@@ -71,9 +71,13 @@ async def build(uow: UnitOfWork, period: Period, jurisdiction: str | None) -> di
         "secret_projects_included": len({e.project_id for e in entries if by_id[e.project_id].secret}),
     }
 
-    # systems: their state now, and what entered or left the catalog in the period
+    # systems: in the catalog at the period's end (from registration and retirement dates), their state
+    # now (trial/suspended have no dated history), and what entered or left the catalog in the period
     systems = list(await session.scalars(scoped(sa.select(System), System.jurisdiction)))
     system_section = {
+        "live_at_period_end": sum(
+            1 for s in systems if s.registered_on < period.end and (s.retired_on is None or s.retired_on >= period.end)
+        ),
         "by_state": dict(sorted(Counter(s.state for s in systems).items())),
         "registered": sum(1 for s in systems if period.contains(s.registered_on)),
         "retired": sum(1 for s in systems if period.contains(s.retired_on)),

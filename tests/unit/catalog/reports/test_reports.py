@@ -110,3 +110,23 @@ async def test_report_includes_findings_and_refuses_units(hub):
     from shared.auth import Role
 
     assert (await hub.get(REPORTS, Role.UNIT, unit="达州市教育局")).status_code == 403
+
+
+async def test_systems_in_the_catalog_at_the_end_of_each_period(hub):
+    from shared.contracts.acceptance import ProjectAccepted
+
+    await hub.deliver(
+        ProjectAccepted(
+            project_id=f"P-{uuid.uuid4().hex[:8]}",
+            unit="达州市教育局",
+            jurisdiction="dazhou",
+            path="dazhou",
+            accepted_on=date(2026, 2, 10),
+            documents=["acceptance_report"],
+            system_name="智慧教育平台",
+        )
+    )
+    january = (await hub.get(REPORTS, params={"period": "2026-01", "jurisdiction": "dazhou"})).json()["systems"]
+    february = (await hub.get(REPORTS, params={"period": "2026-02", "jurisdiction": "dazhou"})).json()["systems"]
+    assert february["live_at_period_end"] == january["live_at_period_end"] + 1
+    assert february["registered"] == january["registered"] + 1
