@@ -35,7 +35,7 @@ fi
 # Re-install only when pyproject.toml changed since the last install.
 stamp=.venv/.govproj-installed
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
-  .venv/bin/uv pip install -q --python .venv/bin/python -e '.[test]'
+  .venv/bin/uv pip install -q --python .venv/bin/python -e '.[test,bench]'
   touch "$stamp"
 fi
 

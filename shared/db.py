@@ -194,8 +194,14 @@ def alembic_config(service: str, url: str) -> Any:
     return config
 
 
+#: Key of the transaction-level advisory lock that serialises start-up migrations on PostgreSQL.
+MIGRATION_LOCK_KEY = 0x6770_6D69  # "gpmi"
+
+
 async def upgrade_to_head(engine: AsyncEngine, service: str) -> None:
-    """Run the service's alembic migrations on start-up (the 'prestart' step)."""
+    """Run the service's alembic migrations on start-up (the 'prestart' step). On PostgreSQL an
+    advisory lock lets several processes of one service (API and worker, replicas) start at once:
+    the first migrates, the others wait and find the schema at head."""
     from alembic import command
 
     config = alembic_config(service, str(engine.url.render_as_string(hide_password=False)))
@@ -205,7 +211,43 @@ async def upgrade_to_head(engine: AsyncEngine, service: str) -> None:
         command.upgrade(config, "head")
 
     async with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            await conn.execute(sa.select(sa.func.pg_advisory_xact_lock(MIGRATION_LOCK_KEY)))
         await conn.run_sync(_run)
+
+
+# --- outbox notifications (PostgreSQL) --------------------------------------------------------
+
+#: The channel an outbox insert notifies, so that a relay in another process (the service's worker)
+#: wakes at the commit instead of at its next poll. NOTIFY is delivered on commit only.
+OUTBOX_CHANNEL = "govproj_outbox"
+
+
+def create_outbox_notify_trigger(op: Any) -> None:
+    """For a migration: a statement-level trigger on `outbox` that notifies OUTBOX_CHANNEL. Server
+    side, so it costs the writer no round trip. Nothing on SQLite (one process owns the file)."""
+    if op.get_bind().dialect.name != "postgresql":
+        return
+    op.execute(
+        f"""
+        CREATE OR REPLACE FUNCTION govproj_outbox_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            PERFORM pg_notify('{OUTBOX_CHANNEL}', '');
+            RETURN NULL;
+        END $$
+        """
+    )
+    op.execute(
+        "CREATE TRIGGER outbox_notify AFTER INSERT ON outbox "
+        "FOR EACH STATEMENT EXECUTE FUNCTION govproj_outbox_notify()"
+    )
+
+
+def drop_outbox_notify_trigger(op: Any) -> None:
+    if op.get_bind().dialect.name != "postgresql":
+        return
+    op.execute("DROP TRIGGER IF EXISTS outbox_notify ON outbox")
+    op.execute("DROP FUNCTION IF EXISTS govproj_outbox_notify()")
 
 
 def run_migrations_in_env(target_metadata: sa.MetaData) -> None:

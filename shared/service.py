@@ -45,6 +45,9 @@ class ServiceRuntime:
         self.schema = schema
         self.engine = make_engine(settings.db_url)
         self.sessions = make_sessionmaker(self.engine)
+        # Reads need no transaction: each statement sees committed data (as READ COMMITTED would),
+        # and the BEGIN and COMMIT round trips are saved.
+        self.read_sessions = make_sessionmaker(self.engine.execution_options(isolation_level="AUTOCOMMIT"))
         topics = [settings.topic, f"{settings.topic}.dlq", *subscriptions.topics(settings.topic_prefix)]
         self.link = KafkaLink(
             settings.kafka_bootstrap, settings.service, sorted(set(topics)), settings.topic_partitions
@@ -54,15 +57,28 @@ class ServiceRuntime:
         self.sweepers: list[Sweeper] = [sweep_deadlines]
         self._sweeper_task: asyncio.Task | None = None
 
+    @property
+    def runs_events(self) -> bool:
+        """Whether this process runs the relay, the consumer and the sweeper (see Settings.process_role)."""
+        return self.settings.process_role != "api"
+
     def unit_of_work(self) -> UnitOfWork:
-        return UnitOfWork(self.schema, self.sessions, self.settings.topic, self.relay.wake)
+        # An API process has no relay of its own: the outbox trigger's NOTIFY wakes the worker's.
+        return UnitOfWork(
+            self.schema, self.sessions, self.settings.topic, self.relay.wake if self.runs_events else None
+        )
+
+    def reading(self) -> UnitOfWork:
+        """A unit of work for GET handlers: no transaction, and any write is refused."""
+        return UnitOfWork(self.schema, self.read_sessions, self.settings.topic, read_only=True)
 
     async def start(self) -> None:
         await upgrade_to_head(self.engine, self.settings.service)
-        self.link.start()
-        self.relay.start()
-        self.consumer.start()
-        self._sweeper_task = asyncio.create_task(self._sweep_forever(), name=f"{self.settings.service}-sweeper")
+        self.link.start()  # an API process keeps the link too: /readyz reports the broker either way
+        if self.runs_events:
+            self.relay.start()
+            self.consumer.start()
+            self._sweeper_task = asyncio.create_task(self._sweep_forever(), name=f"{self.settings.service}-sweeper")
 
     async def stop(self) -> None:
         if self._sweeper_task is not None:
@@ -177,7 +193,7 @@ def _history_router(service: str, guard: SubjectGuard | None) -> APIRouter:
     @router.get("/projects/{project_id}/history", summary="Decisions, deadlines and audit trail of a project")
     async def history(project_id: str, runtime: Runtime, principal: CurrentPrincipal) -> dict[str, Any]:
         schema = runtime.schema
-        async with runtime.unit_of_work() as uow:
+        async with runtime.reading() as uow:
             if guard is not None:
                 await guard(uow, principal, project_id)
             decisions = (
@@ -266,7 +282,7 @@ def create_service_app(
         checks = {
             "database": await runtime.database_ok(),
             "kafka": runtime.link.ready,
-            "consumer": runtime.consumer.running.is_set() or not runtime.consumer.topics,
+            "consumer": runtime.consumer.running.is_set() or not runtime.consumer.topics or not runtime.runs_events,
         }
         ready = all(checks.values())
         return JSONResponse({"ready": ready, "service": service, "checks": checks}, status_code=200 if ready else 503)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -41,6 +42,11 @@ class Settings(BaseSettings):
     # Where the other services answer, for the few HTTP reads (gateway timeline, expert draws).
     service_urls: dict[str, str] = {name: f"http://127.0.0.1:{port}" for name, port in SERVICE_PORTS.items()}
     outbox_poll_seconds: float = 0.5
+    # What this process runs. `all`: HTTP, outbox relay, consumer and sweeper in one event loop (the
+    # embedded SQLite run, the tests). On PostgreSQL a service can run as an `api` process (HTTP
+    # only) beside a `worker` process (relay, consumer, sweeper, and /metrics): event hops then stay
+    # fast while HTTP load queues in the API's loop, and each side scales on its own.
+    process_role: Literal["all", "api", "worker"] = "all"
     sweep_seconds: float = 30.0
     consumer_max_attempts: int = 5
     default_pack: str = "dazhou"
@@ -53,6 +59,8 @@ class Settings(BaseSettings):
             raise ValueError("GOVPROJ_JWT_SECRET must be set to a real secret when GOVPROJ_ENV=prod")
         if self.env == "prod" and self.clock_control:
             raise ValueError("GOVPROJ_CLOCK_CONTROL must be off when GOVPROJ_ENV=prod")
+        if self.process_role != "all" and self.db_url.startswith("sqlite"):
+            raise ValueError("GOVPROJ_PROCESS_ROLE=api/worker needs PostgreSQL: one process owns a SQLite file")
         return self
 
     @property

@@ -20,6 +20,7 @@ from pathlib import Path
 from shared.settings import REPO_ROOT, SERVICE_PORTS, STAGE_SERVICES
 
 ALL_SERVICES = (*STAGE_SERVICES, "gateway")
+WORKER_SUFFIX = "-worker"
 
 
 @dataclass
@@ -31,13 +32,17 @@ class Platform:
     log_dir: Path
     ports: dict[str, int] = field(default_factory=lambda: dict(SERVICE_PORTS))
     extra_env: dict[str, str] = field(default_factory=dict)
+    #: Services run as two processes (PostgreSQL only): `<service>` serves the API and
+    #: `<service>-worker` (port `ports["<service>-worker"]`) runs the relay, consumer and sweeper.
+    split: tuple[str, ...] = ()
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
 
     @property
     def urls(self) -> dict[str, str]:
         return {name: f"http://127.0.0.1:{port}" for name, port in self.ports.items()}
 
-    def environment(self, service: str) -> dict[str, str]:
+    def environment(self, name: str) -> dict[str, str]:
+        service = name.removesuffix(WORKER_SUFFIX)
         env = {
             **os.environ,
             "PYTHONPATH": str(REPO_ROOT),
@@ -47,25 +52,29 @@ class Platform:
         }
         if service in self.database_urls:
             env[f"GOVPROJ_{service.upper()}_DATABASE_URL"] = self.database_urls[service]
+        if service in self.split:
+            env[f"GOVPROJ_{service.upper()}_PROCESS_ROLE"] = "worker" if name.endswith(WORKER_SUFFIX) else "api"
         return env
 
     def start(self, services: tuple[str, ...] = ALL_SERVICES) -> None:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         for service in services:
             self.start_one(service)
+            if service in self.split:
+                self.start_one(service + WORKER_SUFFIX)
 
-    def start_one(self, service: str) -> None:
-        log = open(self.log_dir / f"{service}.log", "ab")
-        self.processes[service] = subprocess.Popen(
+    def start_one(self, name: str) -> None:
+        log = open(self.log_dir / f"{name}.log", "ab")
+        self.processes[name] = subprocess.Popen(
             [
                 sys.executable,
                 "-m",
                 "uvicorn",
-                f"services.{service}.main:app",
+                f"services.{name.removesuffix(WORKER_SUFFIX)}.main:app",
                 "--host",
                 "127.0.0.1",
                 "--port",
-                str(self.ports[service]),
+                str(self.ports[name]),
                 "--no-access-log",
                 # Longer than the clients' keep-alive, so a server never closes a connection a client
                 # is about to reuse (that race shows up as 'server disconnected' errors under load).
@@ -75,7 +84,7 @@ class Platform:
                 "warning",
             ],
             cwd=REPO_ROOT,
-            env=self.environment(service),
+            env=self.environment(name),
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,

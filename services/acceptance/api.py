@@ -135,7 +135,7 @@ async def list_projects(
         except ValueError as exc:
             raise bad_request("cursor is not one this API returned", field="cursor") from exc
         query = query.where(AcceptanceProject.project_id > after)
-    async with runtime.unit_of_work() as uow:
+    async with runtime.reading() as uow:
         rows = list((await uow.session.scalars(query)).all())
         items = [await present(uow, project, principal) for project in rows[:limit]]
     return AcceptanceProjectsPublic(
@@ -145,7 +145,7 @@ async def list_projects(
 
 @router.get("/projects/{project_id}", response_model=AcceptanceProjectPublic, summary="The project's acceptance")
 async def get_project(project_id: str, runtime: Runtime, principal: Annotated[Principal, Readers]):
-    async with runtime.unit_of_work() as uow:
+    async with runtime.reading() as uow:
         project = await handlers.load(uow, project_id)
         ensure_unit_access(principal, project.unit)
         return await present(uow, project, principal)
@@ -398,7 +398,7 @@ async def asset_registration(
 
 @router.get("/projects/{project_id}/asset-registration", response_model=AssetRegistrationPublic, summary="国有资产登记")
 async def get_asset_registration(project_id: str, runtime: Runtime, principal: Annotated[Principal, Readers]):
-    async with runtime.unit_of_work() as uow:
+    async with runtime.reading() as uow:
         project = await handlers.load(uow, project_id)
         ensure_unit_access(principal, project.unit)
         registration = await uow.session.get(AssetRegistration, project_id)

@@ -99,7 +99,7 @@ async def list_projects(
         query = query.where(BudgetProject.project_id > cursor)
     if not principal.can_see_unit("") and principal.unit:
         query = query.where(BudgetProject.unit == principal.unit)
-    async with runtime.unit_of_work() as uow:
+    async with runtime.reading() as uow:
         rows = list((await uow.session.scalars(query)).all())
         items = [await public(uow, p) for p in rows[:limit]]
     return BudgetProjectsPublic(items=items, next_cursor=rows[limit - 1].project_id if len(rows) > limit else None)
@@ -107,7 +107,7 @@ async def list_projects(
 
 @router.get("/projects/{project_id}", response_model=BudgetProjectPublic, summary="The project's budget stage")
 async def get_project(project_id: str, runtime: Runtime, principal: Annotated[Principal, Readers]):
-    async with runtime.unit_of_work() as uow:
+    async with runtime.reading() as uow:
         project = await handlers.load(uow, project_id)
         ensure_unit_access(principal, project.unit)
         return await public(uow, project)
@@ -331,7 +331,7 @@ async def request_adjustment(
     "/projects/{project_id}/adjustments", response_model=list[AdjustmentPublic], summary="A project's adjustments"
 )
 async def list_adjustments(project_id: str, runtime: Runtime, principal: Annotated[Principal, Readers]):
-    async with runtime.unit_of_work() as uow:
+    async with runtime.reading() as uow:
         project = await handlers.load(uow, project_id)
         ensure_unit_access(principal, project.unit)
         return [adjustment_public(a) for a in await handlers.adjustments_of(uow, project_id)]
@@ -400,7 +400,7 @@ async def list_budget_lines(
         query = query.where(AnnualBudgetLine.unit == unit)
     if cursor:
         query = query.where(AnnualBudgetLine.id > cursor)
-    async with runtime.unit_of_work() as uow:
+    async with runtime.reading() as uow:
         rows = list((await uow.session.scalars(query)).all())
     return BudgetLinesPublic(
         items=[line_public(r) for r in rows[:limit]], next_cursor=rows[limit - 1].id if len(rows) > limit else None
@@ -414,7 +414,7 @@ async def budget_totals(
     principal: Annotated[Principal, require(Role.FINANCE, Role.DATA_BUREAU, Role.DRC, Role.AUDIT)],
     jurisdiction: str | None = None,
 ) -> dict:
-    async with runtime.unit_of_work() as uow:
+    async with runtime.reading() as uow:
         return await handlers.budget_totals(uow, year, jurisdiction)
 
 
@@ -472,7 +472,7 @@ async def list_om_budgets(
         query = query.where(OmBudget.unit == principal.unit)
     if cursor:
         query = query.where(OmBudget.id > cursor)
-    async with runtime.unit_of_work() as uow:
+    async with runtime.reading() as uow:
         rows = list((await uow.session.scalars(query)).all())
     return OmBudgetsPublic(
         items=[om_public(r) for r in rows[:limit]], next_cursor=rows[limit - 1].id if len(rows) > limit else None
@@ -533,7 +533,7 @@ async def get_data_operation_payment(
         Principal, require(Role.DATA_BUREAU, Role.FINANCE, Role.PLATFORM, Role.AUDIT, Role.DATA_OPERATOR)
     ],
 ):
-    async with runtime.unit_of_work() as uow:
+    async with runtime.reading() as uow:
         payment = await uow.session.get(DataOperationPayment, task_id)
         if payment is None:
             raise not_found("data-operation payment", task_id)

@@ -150,7 +150,7 @@ async def create_application(
 
 @router.get("/applications/{project_id}", response_model=ApplicationPublic, summary="申报详情 One application")
 async def get_application(project_id: str, runtime: Runtime, principal: Annotated[Principal, Readers]):
-    async with runtime.unit_of_work() as uow:
+    async with runtime.reading() as uow:
         application = await handlers.load(uow, project_id)
         ensure_unit_access(principal, application.unit)
         return public(application, principal)
@@ -205,7 +205,7 @@ async def attach_material(
 
 @router.get("/applications/{project_id}/materials", response_model=list[MaterialPublic], summary="申报材料 Materials")
 async def list_materials(project_id: str, runtime: Runtime, principal: Annotated[Principal, Readers]):
-    async with runtime.unit_of_work() as uow:
+    async with runtime.reading() as uow:
         application = await handlers.load(uow, project_id)
         ensure_unit_access(principal, application.unit)
         if not may_read(application, principal):
@@ -277,7 +277,7 @@ async def rank_applications(
 async def unit_eligibility(unit: str, runtime: Runtime, principal: Annotated[Principal, Readers]):
     ensure_unit_access(principal, unit)
     today = clock.today()
-    async with runtime.unit_of_work() as uow:
+    async with runtime.reading() as uow:
         rows = await handlers.unit_bars(uow, unit)
         systems = await uow.session.scalars(
             sa.select(CatalogSystem).where(CatalogSystem.unit == unit, CatalogSystem.evaluation_failed_on.is_not(None))
@@ -417,7 +417,7 @@ async def list_applications(
         )
     if sort == "created" and not priority_flag:
         query = query.limit(limit + 1)
-    async with runtime.unit_of_work() as uow:
+    async with runtime.reading() as uow:
         rows = list((await uow.session.scalars(query)).all())
     if priority_flag:
         rows = [r for r in rows if priority_flag in (r.priority_flags or []) and may_read(r, principal)]
@@ -461,7 +461,7 @@ async def file_need(
 
 @router.get("/needs/{need_id}", response_model=NeedPublic, summary="需求详情 One need")
 async def get_need(need_id: str, runtime: Runtime, principal: Annotated[Principal, Readers]):
-    async with runtime.unit_of_work() as uow:
+    async with runtime.reading() as uow:
         need = await handlers.load_need(uow, need_id)
         ensure_unit_access(principal, need.unit)
         return need_public(need)
@@ -533,7 +533,7 @@ async def list_needs(
         except (KeyError, TypeError, ValueError) as exc:
             raise bad_request("cursor is not one this API returned", field="cursor") from exc
         query = query.where(sa.or_(Need.filed_at > filed, sa.and_(Need.filed_at == filed, Need.id > last_id)))
-    async with runtime.unit_of_work() as uow:
+    async with runtime.reading() as uow:
         rows = list((await uow.session.scalars(query.limit(limit + 1))).all())
     page = rows[:limit]
     next_cursor = _encode({"filed_at": page[-1].filed_at.isoformat(), "id": page[-1].id}) if len(rows) > limit else None

@@ -210,7 +210,7 @@ async def list_projects(
 ) -> ProjectsPublic:
     import sqlalchemy as sa
 
-    async with runtime.unit_of_work() as uow:
+    async with runtime.reading() as uow:
         query = sa.select(ProcurementProject).where(ProcurementProject.ceiling_fen.is_not(None))
         if principal.roles <= {Role.UNIT}:
             query = query.where(ProcurementProject.unit == principal.unit)
@@ -236,7 +236,7 @@ async def list_projects(
 
 @router.get("/projects/{project_id}", response_model=ProcurementProjectPublic, summary="The project's procurement")
 async def get_project(project_id: str, runtime: Runtime, principal: Annotated[Principal, Readers]):
-    async with runtime.unit_of_work() as uow:
+    async with runtime.reading() as uow:
         project = await handlers.load(uow, project_id)
         ensure_unit_access(principal, project.unit)
         return await project_public(uow, project, principal)
@@ -297,7 +297,7 @@ async def publish_tender(
 async def get_tender(tender_id: str, runtime: Runtime, principal: Annotated[Principal, Readers]) -> TenderPublic:
     from services.procurement.tables import Tender
 
-    async with runtime.unit_of_work() as uow:
+    async with runtime.reading() as uow:
         tender = await uow.session.get(Tender, tender_id)
         if tender is None:
             raise handlers.not_found("tender", tender_id)
@@ -414,7 +414,7 @@ async def request_supplement(
 async def get_supplement(
     supplement_id: str, runtime: Runtime, principal: Annotated[Principal, Readers]
 ) -> SupplementPublic:
-    async with runtime.unit_of_work() as uow:
+    async with runtime.reading() as uow:
         supplement = await handlers.load_supplement(uow, supplement_id)
         ensure_unit_access(principal, (await handlers.load(uow, supplement.project_id)).unit)
         return supplement_public(supplement, await handlers.steps_of(uow, supplement_id))
@@ -512,7 +512,7 @@ async def ocds_releases(
     cursor: str | None = Query(default=None, description="the last project id of the previous page"),
     limit: int = Query(default=20, ge=1, le=100, description="projects per page"),
 ) -> dict[str, Any]:
-    async with runtime.unit_of_work() as uow:
+    async with runtime.reading() as uow:
         projects = await handlers.published_projects(
             uow, project_id=project_id, jurisdiction=jurisdiction, cursor=cursor, limit=limit
         )
@@ -530,7 +530,7 @@ async def ocds_releases(
 async def ocds_record(
     project_id: str, request: Request, runtime: Runtime, principal: Annotated[Principal, Readers]
 ) -> dict[str, Any]:
-    async with runtime.unit_of_work() as uow:
+    async with runtime.reading() as uow:
         projects = await handlers.published_projects(
             uow, project_id=project_id, jurisdiction=None, cursor=None, limit=1
         )

@@ -93,7 +93,7 @@ async def public(uow: UnitOfWork, case: ReviewCase, principal: Principal | None 
 
 @router.get("/projects/{project_id}", response_model=ReviewCasePublic, summary="The project's review stage")
 async def get_case(project_id: str, runtime: Runtime, principal: Annotated[Principal, Readers]):
-    async with runtime.unit_of_work() as uow:
+    async with runtime.reading() as uow:
         case = await handlers.load(uow, project_id)
         await handlers.ensure_may_read(uow, principal, project_id)
         return await public(uow, case, principal)
@@ -183,7 +183,7 @@ async def list_experts(
     cursor: str | None = Query(default=None, description="the last id of the previous page"),
     limit: int = Query(default=50, ge=1, le=200),
 ):
-    async with runtime.unit_of_work() as uow:
+    async with runtime.reading() as uow:
         query = sa.select(Expert).order_by(Expert.id).limit(limit + 1)
         if cursor:
             query = query.where(Expert.id > cursor)
@@ -237,7 +237,7 @@ async def create_draw(
 
 @router.get("/expert-draws/{draw_id}", response_model=DrawPublic, summary="抽取记录 A draw")
 async def get_draw(draw_id: str, runtime: Runtime, principal: Annotated[Principal, DrawReaders]):
-    async with runtime.unit_of_work() as uow:
+    async with runtime.reading() as uow:
         draw = await handlers.load_draw(uow, draw_id)
         await handlers.ensure_may_read(uow, principal, draw.project_id)
         return await draw_public(uow, draw)
@@ -245,7 +245,7 @@ async def get_draw(draw_id: str, runtime: Runtime, principal: Annotated[Principa
 
 @router.get("/expert-draws/{draw_id}/replay", response_model=ReplayPublic, summary="复核抽取 Replay a draw")
 async def replay_draw(draw_id: str, runtime: Runtime, principal: Annotated[Principal, DrawReaders]):
-    async with runtime.unit_of_work() as uow:
+    async with runtime.reading() as uow:
         draw = await handlers.load_draw(uow, draw_id)
         await handlers.ensure_may_read(uow, principal, draw.project_id)
         matches, recorded, replayed = handlers.replay(draw, await handlers.members_of(uow, draw_id))
@@ -282,7 +282,7 @@ async def get_plan(
     cursor: int | None = Query(default=None, description="the last entry id of the previous page"),
     limit: int = Query(default=100, ge=1, le=500),
 ):
-    async with runtime.unit_of_work() as uow:
+    async with runtime.reading() as uow:
         query = sa.select(PlanEntry).where(PlanEntry.year == year).order_by(PlanEntry.id).limit(limit + 1)
         if jurisdiction:
             query = query.where(PlanEntry.jurisdiction == jurisdiction)
@@ -353,7 +353,7 @@ async def pending_approvals(runtime: Runtime, principal: Annotated[Principal, Ap
         .where(ReviewCase.stage == "awaiting_approval", ApprovalStep.role.in_([r.value for r in principal.roles]))
         .order_by(ReviewCase.updated_at)
     )
-    async with runtime.unit_of_work() as uow:
+    async with runtime.reading() as uow:
         rows = (await uow.session.execute(query)).all()
     items = []
     for case, role, position in rows:
@@ -375,7 +375,7 @@ async def pending_approvals(runtime: Runtime, principal: Annotated[Principal, Ap
 
 @router.get("/assignments", summary="我的评审任务 An expert's drawn projects")
 async def my_assignments(runtime: Runtime, principal: Annotated[Principal, require(Role.EXPERT)]) -> dict:
-    async with runtime.unit_of_work() as uow:
+    async with runtime.reading() as uow:
         expert = await handlers.expert_of(uow, principal)
         if expert is None:
             return {"items": []}

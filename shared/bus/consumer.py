@@ -115,7 +115,7 @@ class EventConsumer:
                     enable_auto_commit=False,
                     auto_offset_reset="earliest",
                     max_poll_interval_ms=300_000,
-                    fetch_max_wait_ms=100,
+                    fetch_max_wait_ms=500,
                 )
                 await asyncio.wait_for(consumer.start(), timeout=20)
                 self.consumer = consumer

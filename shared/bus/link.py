@@ -40,7 +40,7 @@ class KafkaLink:
                     client_id=f"govproj-{self.service}",
                     acks="all",
                     enable_idempotence=True,
-                    linger_ms=1,
+                    linger_ms=0,  # an outbox batch is already a batch; waiting adds to every hop
                     request_timeout_ms=15000,
                 )
                 await asyncio.wait_for(producer.start(), timeout=15)

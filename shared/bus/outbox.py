@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shared import clock
 from shared.contracts.envelope import CLOUDEVENTS_CONTENT_TYPE, CloudEvent
+from shared.db import OUTBOX_CHANNEL
 from shared.metrics import EVENTS_PRODUCED, OUTBOX_BACKLOG, OUTBOX_PUBLISH_FAILURES
 
 if TYPE_CHECKING:
@@ -42,7 +43,9 @@ class OutboxRelay:
     """One publisher per service at a time. On PostgreSQL the relay that holds a session-level
     advisory lock (on a connection it keeps open) is the leader; other replicas stand by and take
     over when the leader's connection goes. One publisher keeps each project's events in order,
-    so the leader's statements need no transaction: select, send, mark, two round trips."""
+    so the leader's statements need no transaction: select, send, mark, two round trips. The
+    leader's connection also LISTENs on the outbox trigger's channel, so commits made by another
+    process of the service (its API process) wake the relay as promptly as its own do."""
 
     def __init__(
         self,
@@ -61,6 +64,9 @@ class OutboxRelay:
         self._leader_connection: AsyncConnection | None = None
 
     def wake(self) -> None:
+        self._wake.set()
+
+    def _notified(self, *_notification: object) -> None:
         self._wake.set()
 
     def start(self) -> None:
@@ -104,8 +110,11 @@ class OutboxRelay:
         try:
             connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
             if await connection.scalar(sa.select(sa.func.pg_try_advisory_lock(self._lock_key))):
+                raw = await connection.get_raw_connection()
+                await raw.driver_connection.add_listener(OUTBOX_CHANNEL, self._notified)
                 self._leader_connection = connection
                 log.info("outbox relay is the leader", service=self.schema.service)
+                self.wake()  # rows committed while nobody listened
                 return True
         except BaseException:
             await connection.close()

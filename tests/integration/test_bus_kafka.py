@@ -147,3 +147,39 @@ async def test_only_one_relay_per_service_publishes_and_a_standby_takes_over(pg_
         await second.relay.stop()
         await first.engine.dispose()
         await second.engine.dispose()
+
+
+async def test_an_api_process_commit_wakes_the_worker_relay_through_postgres_notify(kafka_bootstrap, pg_urls):
+    """Split processes: the API process has no relay of its own; the outbox trigger's NOTIFY must wake
+    the worker's relay at the commit."""
+    from alembic.migration import MigrationContext
+    from alembic.operations import Operations
+
+    from shared.db import create_outbox_notify_trigger
+
+    prefix = f"split{uuid.uuid4().hex[:6]}"
+    base = await fresh_runtime(pg_urls["crashtest"], kafka_bootstrap, prefix)
+    await base.engine.dispose()
+    common = {"database_url": pg_urls["crashtest"], "kafka_bootstrap": kafka_bootstrap, "topic_prefix": prefix}
+    api = ServiceRuntime(Settings(service="crashtest", process_role="api", **common), schema, subscriptions)
+    worker = ServiceRuntime(Settings(service="crashtest", process_role="worker", **common), schema, subscriptions)
+    async with api.engine.begin() as conn:
+        await conn.run_sync(lambda sync: create_outbox_notify_trigger(Operations(MigrationContext.configure(sync))))
+    worker.link.start()
+    try:
+        await wait_for(lambda: worker.link.ready, timeout=30, message="the worker's link")
+        assert await worker.relay.is_leader()  # its connection now LISTENs
+        worker.relay._wake.clear()  # the relay loop is not running: only the notification can set it
+        async with api.unit_of_work() as uow:
+            event = await uow.emit(
+                UnitCleared(project_id="P-split", unit="U", rule_id="r", cleared_on=date(2026, 1, 1))
+            )
+        await wait_for(worker.relay._wake.is_set, timeout=10, interval=0.01, message="the NOTIFY to wake the relay")
+        assert await worker.relay.publish_batch() == 1
+        async with api.engine.connect() as conn:
+            assert await conn.scalar(sa.select(schema.outbox.c.published_at).where(schema.outbox.c.id == event.id))
+    finally:
+        await worker.relay.stop()
+        await worker.link.stop()
+        await worker.engine.dispose()
+        await api.engine.dispose()

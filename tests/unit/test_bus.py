@@ -207,3 +207,63 @@ async def test_several_handlers_of_one_event_run_in_one_transaction(tmp_path):
         units = {row.unit for row in (await conn.execute(sa.select(Counter.unit))).all()}
     assert units == {"U1"}  # the first room's write was rolled back with the second's failure
     await runtime.engine.dispose()
+
+
+async def test_decisions_audit_and_events_of_a_unit_of_work_are_written_in_order_at_commit(runtime):
+    from types import SimpleNamespace as Decided
+
+    decision = Decided(
+        rule_id="r1",
+        citation="dazhou:第九条",
+        pack="dazhou",
+        pack_version="1",
+        outcome="pass",
+        value=None,
+        message_zh="",
+        message_en="",
+        facts={},
+    )
+    async with runtime.unit_of_work() as uow:
+        for n in range(3):
+            await uow.record_decision(decision, subject=f"P-{n}", action="check", actor="tester")
+            await uow.audit(subject=f"P-{n}", action="checked", actor="tester")
+            await uow.emit(cleared(f"P-{n}"))
+        async with runtime.engine.connect() as other:  # nothing is visible before the commit
+            assert (await other.scalar(sa.select(sa.func.count()).select_from(schema.decisions))) == 0
+    async with runtime.engine.connect() as conn:
+        decided = (await conn.execute(sa.select(schema.decisions.c.subject).order_by(schema.decisions.c.id))).all()
+        audited = (await conn.execute(sa.select(schema.audit.c.subject).order_by(schema.audit.c.id))).all()
+    assert [row.subject for row in decided] == [row.subject for row in audited] == ["P-0", "P-1", "P-2"]
+    assert [row.key for row in await outbox_rows(runtime)] == ["P-0", "P-1", "P-2"]
+
+
+async def test_a_failed_unit_of_work_writes_none_of_its_decisions_or_events(runtime):
+    with pytest.raises(RuntimeError):
+        async with runtime.unit_of_work() as uow:
+            await uow.audit(subject="P-9", action="checked", actor="tester")
+            await uow.emit(cleared("P-9"))
+            raise RuntimeError("refused half-way")
+    async with runtime.engine.connect() as conn:
+        assert (await conn.scalar(sa.select(sa.func.count()).select_from(schema.audit))) == 0
+    assert await outbox_rows(runtime) == []
+
+
+async def test_a_reading_unit_of_work_refuses_writes(runtime):
+    async with runtime.reading() as uow:
+        with pytest.raises(RuntimeError, match="read-only"):
+            await uow.emit(cleared("P-r"))
+        with pytest.raises(RuntimeError, match="read-only"):
+            await uow.audit(subject="P-r", action="looked", actor="tester")
+    with pytest.raises(RuntimeError, match="read-only"):
+        async with runtime.reading() as uow:
+            uow.session.add(Counter(unit="R", times=1))
+    async with runtime.engine.connect() as conn:
+        assert (await conn.scalar(sa.select(sa.func.count()).select_from(Counter))) == 0
+    assert await outbox_rows(runtime) == []
+
+
+def test_split_processes_need_postgresql(tmp_path):
+    with pytest.raises(ValueError, match="PostgreSQL"):
+        Settings(service="bustest", process_role="api", database_url=f"sqlite+aiosqlite:///{tmp_path / 'x.sqlite'}")
+    api = Settings(service="bustest", process_role="api", database_url="postgresql+asyncpg://u@127.0.0.1:1/db")
+    assert not ServiceRuntime(api, schema, subscriptions).runs_events

@@ -25,7 +25,7 @@ def public(evaluation: Evaluation) -> EvaluationPublic:
 
 @router.get("/systems/{system_id}/evaluations", response_model=list[EvaluationPublic])
 async def list_evaluations(system_id: str, runtime: Runtime, principal: Annotated[Principal, Readers]):
-    async with runtime.unit_of_work() as uow:
+    async with runtime.reading() as uow:
         system = await load(uow, system_id)
         if not principal.can_see_unit(system.unit):
             raise not_found("system", system_id)
@@ -95,5 +95,5 @@ async def evaluations_due(
         query = query.where(Evaluation.unit == principal.unit)
     if cursor is not None:
         query = query.where(Evaluation.id > cursor)
-    async with runtime.unit_of_work() as uow:
+    async with runtime.reading() as uow:
         return [public(e) for e in await uow.session.scalars(query)]

@@ -41,7 +41,7 @@ async def push_figures(
 async def system_figures(
     system_id: str, runtime: Runtime, principal: Annotated[Principal, Readers], limit: int = Query(24, ge=1, le=120)
 ) -> dict:
-    async with runtime.unit_of_work() as uow:
+    async with runtime.reading() as uow:
         system = await load(uow, system_id)
         if not principal.can_see_unit(system.unit):
             raise not_found("system", system_id)
@@ -78,6 +78,6 @@ async def list_sanctions(
         query = query.where(Sanction.status == status)
     if cursor is not None:
         query = query.where(Sanction.id > cursor)
-    async with runtime.unit_of_work() as uow:
+    async with runtime.reading() as uow:
         rows = list(await uow.session.scalars(query))
     return [SanctionPublic(**row.model_dump()) for row in rows]

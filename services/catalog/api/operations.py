@@ -77,7 +77,7 @@ async def record_om_acceptance(
 
 @router.get("/systems/{system_id}/om-reports", summary="A system's yearly O&M reports")
 async def om_reports(system_id: str, runtime: Runtime, principal: Annotated[Principal, Readers]) -> list[dict]:
-    async with runtime.unit_of_work() as uow:
+    async with runtime.reading() as uow:
         system = await load(uow, system_id)
         if not principal.can_see_unit(system.unit):
             raise not_found("system", system_id)

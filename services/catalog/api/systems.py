@@ -46,7 +46,7 @@ router = APIRouter(prefix=PREFIX, tags=TAGS)
 
 @router.get("/projects/{project_id}", summary="The project's systems in the catalog")
 async def get_project(project_id: str, runtime: Runtime, principal: Annotated[Principal, Readers]) -> dict:
-    async with runtime.unit_of_work() as uow:
+    async with runtime.reading() as uow:
         rows = await uow.session.scalars(sa.select(System).where(System.project_id == project_id).order_by(System.id))
         systems = list(rows)
     visible = [s for s in systems if principal.can_see_unit(s.unit)]
@@ -57,7 +57,7 @@ async def get_project(project_id: str, runtime: Runtime, principal: Annotated[Pr
 
 @router.get("/systems/{system_id}", response_model=SystemPublic)
 async def get_system(system_id: str, runtime: Runtime, principal: Annotated[Principal, Readers]):
-    async with runtime.unit_of_work() as uow:
+    async with runtime.reading() as uow:
         system = await load(uow, system_id)
     if not principal.can_see_unit(system.unit):
         raise not_found("system", system_id)
@@ -86,7 +86,7 @@ async def list_systems(
         query = query.where(System.zombie_since.is_not(None) if zombie else System.zombie_since.is_(None))
     if cursor:
         query = query.where(System.id > cursor)
-    async with runtime.unit_of_work() as uow:
+    async with runtime.reading() as uow:
         rows = list((await uow.session.scalars(query)).all())
     next_cursor = rows[limit - 1].id if len(rows) > limit else None
     return SystemsPublic(items=[public(s, principal) for s in rows[:limit]], next_cursor=next_cursor)
@@ -95,7 +95,7 @@ async def list_systems(
 @router.get("/systems/{system_id}/history", summary="A system's decisions, deadlines and audit trail")
 async def system_history(system_id: str, runtime: Runtime, principal: Annotated[Principal, Readers]) -> dict:
     schema = runtime.schema
-    async with runtime.unit_of_work() as uow:
+    async with runtime.reading() as uow:
         system = await load(uow, system_id)
         if not principal.can_see_unit(system.unit):
             raise not_found("system", system_id)
@@ -159,7 +159,7 @@ async def import_systems(
 
 @router.get("/imports/{batch_id}", response_model=ImportReport, summary="The report of an import")
 async def get_import(batch_id: str, runtime: Runtime, principal: Annotated[Principal, Importers]):
-    async with runtime.unit_of_work() as uow:
+    async with runtime.reading() as uow:
         batch = await uow.session.get(ImportBatch, batch_id)
     if batch is None or (batch.imported_by != principal.subject and not principal.can_see_unit("")):
         raise not_found("import", batch_id)
@@ -225,7 +225,7 @@ async def funding_eligibility(
 ):
     if system_id is None and project_id is None:
         raise Problem(400, "bad-request", "请求无效 / Invalid request", "give system_id or project_id")
-    async with runtime.unit_of_work() as uow:
+    async with runtime.reading() as uow:
         return await handlers.funding_eligibility(uow, system_id=system_id, project_id=project_id)
 
 
@@ -253,7 +253,7 @@ async def add_resource(
 
 @router.get("/systems/{system_id}/resources", response_model=list[ResourcePublic])
 async def list_resources(system_id: str, runtime: Runtime, principal: Annotated[Principal, Readers]):
-    async with runtime.unit_of_work() as uow:
+    async with runtime.reading() as uow:
         system = await load(uow, system_id)
         if not principal.can_see_unit(system.unit):
             raise not_found("system", system_id)
@@ -262,7 +262,7 @@ async def list_resources(system_id: str, runtime: Runtime, principal: Annotated[
 
 @router.get("/systems/{system_id}/sharing-proof", summary="共享数据目录发布证明 (for O&M applications)")
 async def sharing_proof(system_id: str, runtime: Runtime, principal: Annotated[Principal, Readers]) -> dict:
-    async with runtime.unit_of_work() as uow:
+    async with runtime.reading() as uow:
         system = await load(uow, system_id)
         if not principal.can_see_unit(system.unit):
             raise not_found("system", system_id)

@@ -143,7 +143,7 @@ async def _list(runtime, model, jurisdiction, status, limit, cursor) -> list[dic
         query = query.where(model.status == status)
     if cursor:
         query = query.where(model.id > cursor)
-    async with runtime.unit_of_work() as uow:
+    async with runtime.reading() as uow:
         return [row.model_dump(mode="json") for row in await uow.session.scalars(query)]
 
 
@@ -176,7 +176,7 @@ async def list_operators(
         query = query.where(DataOperator.jurisdiction == jurisdiction)
     if cursor:
         query = query.where(DataOperator.id > cursor)
-    async with runtime.unit_of_work() as uow:
+    async with runtime.reading() as uow:
         operators = list(await uow.session.scalars(query))
         ratings = await handlers.ratings_of(uow, [o.id for o in operators])
     return [
@@ -230,13 +230,13 @@ async def list_tasks(
         query = query.where(DataOperationTask.operator_id == principal.unit)
     if cursor:
         query = query.where(DataOperationTask.id > cursor)
-    async with runtime.unit_of_work() as uow:
+    async with runtime.reading() as uow:
         return [task_public(t) for t in await uow.session.scalars(query)]
 
 
 @router.get("/tasks/{task_id}", response_model=TaskPublic, summary="A task and its operator's ratings")
 async def get_task(task_id: str, runtime: Runtime, principal: Annotated[Principal, Readers]):
-    async with runtime.unit_of_work() as uow:
+    async with runtime.reading() as uow:
         task = await handlers.load_task(uow, task_id)
         if principal.roles == {Role.DATA_OPERATOR} and principal.unit != task.operator_id:
             raise forbidden("an operator sees only its own tasks")

@@ -11,7 +11,6 @@ from services.catalog import domain
 from services.catalog.tables import System
 from shared import clock
 from shared.auth import Principal
-from shared.bus.outbox import outbox_row
 from shared.contracts.base import EventPayload
 from shared.errors import not_found
 from shared.uow import UnitOfWork, actor_of
@@ -40,12 +39,10 @@ async def systems_by_id(uow: UnitOfWork, ids: Iterable[str]) -> dict[str, System
 
 
 async def emit_many(uow: UnitOfWork, payloads: Sequence[EventPayload]) -> None:
-    """Outbox rows for many events in one statement (an import of thousands of systems)."""
-    if not payloads:
-        return
-    events = [payload.envelope() for payload in payloads]
-    await uow.session.execute(uow.schema.outbox.insert(), [outbox_row(event, uow.topic) for event in events])
-    uow.events.extend(events)
+    """Events for many systems (an import of thousands): the unit of work writes their outbox rows
+    in one statement at its commit."""
+    for payload in payloads:
+        await uow.emit(payload)
 
 
 async def audit_many(uow: UnitOfWork, rows: Sequence[tuple[str, str, dict[str, Any]]], actor: Principal | str) -> None:

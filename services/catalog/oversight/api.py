@@ -114,7 +114,7 @@ async def list_findings(
         query = query.where(Finding.unit == principal.unit)
     if cursor is not None:
         query = query.where(Finding.id > cursor)
-    async with runtime.unit_of_work() as uow:
+    async with runtime.reading() as uow:
         rows = list(await uow.session.scalars(query))
     page = rows[:limit]
     return FindingsPublic(
@@ -124,7 +124,7 @@ async def list_findings(
 
 @router.get("/findings/{finding_id}", response_model=FindingPublic, summary="A finding with every step it went through")
 async def get_finding(finding_id: str, runtime: Runtime, principal: Annotated[Principal, OversightReaders]):
-    async with runtime.unit_of_work() as uow:
+    async with runtime.reading() as uow:
         finding = await handlers.load(uow, finding_id)
         if not principal.can_see_unit(finding.unit):
             raise not_found("finding", finding_id)
@@ -205,7 +205,7 @@ async def list_rounds(
         query = query.where(SupervisionRound.unit == principal.unit)
     if cursor is not None:
         query = query.where(SupervisionRound.id > cursor)
-    async with runtime.unit_of_work() as uow:
+    async with runtime.reading() as uow:
         return [round_public(r) for r in await uow.session.scalars(query)]
 
 
