@@ -63,9 +63,10 @@ def tokens() -> dict[str, dict[str, str]]:
 
 
 class Driver:
-    def __init__(self, urls: dict[str, str], poll: float) -> None:
+    def __init__(self, urls: dict[str, str], poll: float, wait: bool = True) -> None:
         self.urls = urls
         self.poll = poll
+        self.wait = wait
         self.auth = tokens()
         self.polls = 0
         self.client = aiohttp.ClientSession(
@@ -85,20 +86,29 @@ class Driver:
             return await response.json()
 
     async def arrived(self, user: str, service: str, path: str, check=lambda body: True):
-        """Poll until an event has reached `service` (its GET answers and passes `check`), backing off
-        from `poll` so that waiting projects do not load the services they wait for."""
+        """Wait until an event has reached `service` (its GET answers and passes `check`). With
+        `--wait` the service holds the request (Prefer: wait, If-None-Match) until the project arrives
+        or changes; otherwise poll, backing off from `--poll`."""
         deadline = time.monotonic() + 60
         interval = self.poll
         url = f"{self.urls[service]}/api/{service}{path}"
+        etag = None
         while time.monotonic() < deadline:
-            async with self.client.get(url, headers=self.auth[user]) as response:
+            headers = dict(self.auth[user])
+            if self.wait:
+                headers["Prefer"] = "wait=20"
+                if etag:
+                    headers["If-None-Match"] = etag
+            async with self.client.get(url, headers=headers) as response:
                 self.polls += 1
                 if response.status == 200:
+                    etag = response.headers.get("ETag")
                     body = await response.json()
                     if check(body):
                         return body
-            await asyncio.sleep(interval)  # polling interval while the event travels
-            interval = min(interval * 2, 0.5)
+            if not self.wait:
+                await asyncio.sleep(interval)  # polling interval while the event travels
+                interval = min(interval * 2, 0.5)
         raise TimeoutError(f"{service}{path} never arrived")
 
     async def release_when_contract_known(self, pid: str, contract_id: str) -> None:
@@ -289,6 +299,11 @@ async def main() -> None:
         default=0.01,
         help="first wait between polls while an event travels (then doubling, up to 0.5 s)",
     )
+    parser.add_argument(
+        "--no-wait",
+        action="store_true",
+        help="poll the next service (backing off from --poll) instead of waiting with Prefer: wait",
+    )
     parser.add_argument("--raw", type=int, default=500, help="raw aiokafka round trips to measure")
     parser.add_argument(
         "--warm-up",
@@ -323,7 +338,7 @@ async def main() -> None:
     try:
         platform.start(STAGE_SERVICES)
         platform.wait_ready(timeout=180)
-        driver = Driver(platform.urls, args.poll)
+        driver = Driver(platform.urls, args.poll, wait=not args.no_wait)
         await driver.project(-1)  # first: connections, topics, consumer groups
         semaphore = asyncio.Semaphore(args.concurrency)
 
@@ -387,7 +402,10 @@ async def main() -> None:
         )
     )
     print(f"raw aiokafka produce→consume, {len(raw)} round trips: p50 {raw50:.1f} ms, p99 {raw99:.1f} ms")
-    print(f"polls while events travelled: {driver.polls} ({driver.polls / args.projects:.1f} per project)")
+    print(
+        f"{'polls' if args.no_wait else 'waiting GETs (Prefer: wait)'} while events travelled: "
+        f"{driver.polls} ({driver.polls / args.projects:.1f} per project)"
+    )
     print(
         "CPU per project during the timed run (ms): "
         + ", ".join(f"{s} {cpu[s] / args.projects * ms:.0f}" for s in sorted(cpu))

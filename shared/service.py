@@ -20,6 +20,7 @@ from shared import clock, logs
 from shared.auth import CurrentPrincipal
 from shared.bus import EventConsumer, KafkaLink, OutboxRelay, Subscriptions
 from shared.contracts.common import DEADLINE_OVERDUE
+from shared.contracts.envelope import CloudEvent
 from shared.db import ServiceSchema, make_engine, make_sessionmaker, upgrade_to_head
 from shared.errors import install_problem_handlers
 from shared.metrics import (
@@ -30,6 +31,7 @@ from shared.metrics import (
 )
 from shared.settings import Settings, load_settings
 from shared.uow import UnitOfWork
+from shared.watch import Arrivals
 
 log = structlog.get_logger()
 
@@ -55,6 +57,9 @@ class ServiceRuntime:
         self.relay = OutboxRelay(schema, self.engine, self.link, settings.outbox_poll_seconds)
         self.consumer = EventConsumer(self, subscriptions, settings.consumer_max_attempts)
         self.sweepers: list[Sweeper] = [sweep_deadlines]
+        # Requests waiting (Prefer: wait) on a project. An API process beside a worker does not see
+        # the worker's commits, so its waits re-read the database more often.
+        self.arrivals = Arrivals(recheck=1.0 if self.runs_events else 0.1)
         self._sweeper_task: asyncio.Task | None = None
 
     @property
@@ -63,10 +68,14 @@ class ServiceRuntime:
         return self.settings.process_role != "api"
 
     def unit_of_work(self) -> UnitOfWork:
+        return UnitOfWork(self.schema, self.sessions, self.settings.topic, self._events_committed)
+
+    def _events_committed(self, events: list[CloudEvent]) -> None:
         # An API process has no relay of its own: the outbox trigger's NOTIFY wakes the worker's.
-        return UnitOfWork(
-            self.schema, self.sessions, self.settings.topic, self.relay.wake if self.runs_events else None
-        )
+        if self.runs_events:
+            self.relay.wake()
+        for event in events:
+            self.arrivals.notify(event.subject)
 
     def reading(self) -> UnitOfWork:
         """A unit of work for GET handlers: no transaction, and any write is refused."""
@@ -151,7 +160,8 @@ async def sweep_deadlines(runtime: ServiceRuntime) -> int:
     return len(rows)
 
 
-def runtime_of(request: Request) -> ServiceRuntime:
+async def runtime_of(request: Request) -> ServiceRuntime:
+    # async: FastAPI would run a plain function in its thread pool, a thread hop on every request
     return request.app.state.runtime
 
 

@@ -30,14 +30,15 @@ def actor_of(principal: Principal | str | None) -> str:
 
 class UnitOfWork:
     """`async with runtime.unit_of_work() as uow:` commits on a clean exit, rolls back on error,
-    and wakes the outbox relay after a commit that staged events."""
+    and after a commit that staged events tells the runtime (which wakes its relay and the requests
+    waiting on those projects)."""
 
     def __init__(
         self,
         schema: ServiceSchema,
         sessions: async_sessionmaker[AsyncSession],
         topic: str,
-        on_events_committed: Callable[[], None] | None = None,
+        on_events_committed: Callable[[list[CloudEvent]], None] | None = None,
         *,
         read_only: bool = False,
     ) -> None:
@@ -73,7 +74,7 @@ class UnitOfWork:
         finally:
             await self.session.close()
         if exc_type is None and self.events and self._on_events_committed is not None:
-            self._on_events_committed()
+            self._on_events_committed(self.events)
 
     @property
     def dialect(self) -> str:

@@ -34,6 +34,7 @@ from shared.errors import bad_request, not_found
 from shared.idempotency import remember, replay
 from shared.service import Runtime
 from shared.uow import UnitOfWork
+from shared.watch import WATCH_DESCRIPTION, watched
 
 router = APIRouter(prefix="/api/acceptance", tags=["acceptance 试运行与验收"])
 
@@ -143,12 +144,20 @@ async def list_projects(
     )
 
 
-@router.get("/projects/{project_id}", response_model=AcceptanceProjectPublic, summary="The project's acceptance")
-async def get_project(project_id: str, runtime: Runtime, principal: Annotated[Principal, Readers]):
-    async with runtime.reading() as uow:
-        project = await handlers.load(uow, project_id)
-        ensure_unit_access(principal, project.unit)
-        return await present(uow, project, principal)
+@router.get(
+    "/projects/{project_id}",
+    response_model=AcceptanceProjectPublic,
+    summary="The project's acceptance",
+    description=WATCH_DESCRIPTION,
+)
+async def get_project(project_id: str, request: Request, runtime: Runtime, principal: Annotated[Principal, Readers]):
+    async def read() -> AcceptanceProjectPublic:
+        async with runtime.reading() as uow:
+            project = await handlers.load(uow, project_id)
+            ensure_unit_access(principal, project.unit)
+            return await present(uow, project, principal)
+
+    return await watched(request, runtime.arrivals, project_id, read)
 
 
 # --- steps --------------------------------------------------------------------------------------------
@@ -293,7 +302,7 @@ async def acceptance_application(
     )  # fmt: skip
 
 
-def expert_pool(request: Request) -> ExpertPool:
+async def expert_pool(request: Request) -> ExpertPool:
     """Review's expert pool, called with the caller's own token (tests override this dependency)."""
     runtime = request.app.state.runtime
     return ReviewExpertPool(runtime.settings.service_urls["review"], request.headers.get("authorization", ""))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import sqlalchemy as sa
-from fastapi import APIRouter, Header, Query
+from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import JSONResponse
 
 from services.budget import handlers
@@ -42,6 +42,7 @@ from shared.errors import bad_request, forbidden, not_found
 from shared.idempotency import run_once as idempotent
 from shared.service import Runtime
 from shared.uow import UnitOfWork
+from shared.watch import WATCH_DESCRIPTION, watched
 
 router = APIRouter(prefix="/api/budget", tags=["budget 概算与资金"])
 
@@ -105,12 +106,20 @@ async def list_projects(
     return BudgetProjectsPublic(items=items, next_cursor=rows[limit - 1].project_id if len(rows) > limit else None)
 
 
-@router.get("/projects/{project_id}", response_model=BudgetProjectPublic, summary="The project's budget stage")
-async def get_project(project_id: str, runtime: Runtime, principal: Annotated[Principal, Readers]):
-    async with runtime.reading() as uow:
-        project = await handlers.load(uow, project_id)
-        ensure_unit_access(principal, project.unit)
-        return await public(uow, project)
+@router.get(
+    "/projects/{project_id}",
+    response_model=BudgetProjectPublic,
+    summary="The project's budget stage",
+    description=WATCH_DESCRIPTION,
+)
+async def get_project(project_id: str, request: Request, runtime: Runtime, principal: Annotated[Principal, Readers]):
+    async def read() -> BudgetProjectPublic:
+        async with runtime.reading() as uow:
+            project = await handlers.load(uow, project_id)
+            ensure_unit_access(principal, project.unit)
+            return await public(uow, project)
+
+    return await watched(request, runtime.arrivals, project_id, read)
 
 
 @router.post(

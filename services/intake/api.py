@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 import sqlalchemy as sa
-from fastapi import APIRouter, Body, Header, Query
+from fastapi import APIRouter, Body, Header, Query, Request
 from fastapi.responses import JSONResponse
 
 from services.intake import domain, handlers
@@ -36,6 +36,7 @@ from shared.auth import Principal, Role, ensure_unit_access, require
 from shared.errors import bad_request, forbidden
 from shared.service import Runtime
 from shared.uow import UnitOfWork
+from shared.watch import WATCH_DESCRIPTION, watched
 
 router = APIRouter(prefix="/api/intake", tags=["intake 申报"])
 
@@ -156,9 +157,14 @@ async def get_application(project_id: str, runtime: Runtime, principal: Annotate
         return public(application, principal)
 
 
-@router.get("/projects/{project_id}", response_model=ApplicationPublic, summary="The project's intake stage")
-async def get_project(project_id: str, runtime: Runtime, principal: Annotated[Principal, Readers]):
-    return await get_application(project_id, runtime, principal)
+@router.get(
+    "/projects/{project_id}",
+    response_model=ApplicationPublic,
+    summary="The project's intake stage",
+    description=WATCH_DESCRIPTION,
+)
+async def get_project(project_id: str, request: Request, runtime: Runtime, principal: Annotated[Principal, Readers]):
+    return await watched(request, runtime.arrivals, project_id, lambda: get_application(project_id, runtime, principal))
 
 
 @router.patch(

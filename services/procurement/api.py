@@ -44,6 +44,7 @@ from shared.auth import Principal, Role, ensure_unit_access, require
 from shared.errors import Problem
 from shared.service import Runtime
 from shared.uow import UnitOfWork
+from shared.watch import WATCH_DESCRIPTION, watched
 
 router = APIRouter(prefix="/api/procurement", tags=["procurement 采购与合同"])
 
@@ -234,12 +235,20 @@ async def list_projects(
     return ProjectsPublic(items=items, next_cursor=rows[limit - 1].project_id if len(rows) > limit else None)
 
 
-@router.get("/projects/{project_id}", response_model=ProcurementProjectPublic, summary="The project's procurement")
-async def get_project(project_id: str, runtime: Runtime, principal: Annotated[Principal, Readers]):
-    async with runtime.reading() as uow:
-        project = await handlers.load(uow, project_id)
-        ensure_unit_access(principal, project.unit)
-        return await project_public(uow, project, principal)
+@router.get(
+    "/projects/{project_id}",
+    response_model=ProcurementProjectPublic,
+    summary="The project's procurement",
+    description=WATCH_DESCRIPTION,
+)
+async def get_project(project_id: str, request: Request, runtime: Runtime, principal: Annotated[Principal, Readers]):
+    async def read() -> ProcurementProjectPublic:
+        async with runtime.reading() as uow:
+            project = await handlers.load(uow, project_id)
+            ensure_unit_access(principal, project.unit)
+            return await project_public(uow, project, principal)
+
+    return await watched(request, runtime.arrivals, project_id, read)
 
 
 @router.post(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import sqlalchemy as sa
-from fastapi import APIRouter, Header, Query
+from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import JSONResponse
 
 from services.review import handlers
@@ -38,6 +38,7 @@ from shared import idempotency
 from shared.auth import Principal, Role, require
 from shared.service import Runtime
 from shared.uow import UnitOfWork
+from shared.watch import WATCH_DESCRIPTION, watched
 
 router = APIRouter(prefix="/api/review", tags=["review 联审与立项"])
 
@@ -91,12 +92,20 @@ async def public(uow: UnitOfWork, case: ReviewCase, principal: Principal | None 
     )
 
 
-@router.get("/projects/{project_id}", response_model=ReviewCasePublic, summary="The project's review stage")
-async def get_case(project_id: str, runtime: Runtime, principal: Annotated[Principal, Readers]):
-    async with runtime.reading() as uow:
-        case = await handlers.load(uow, project_id)
-        await handlers.ensure_may_read(uow, principal, project_id)
-        return await public(uow, case, principal)
+@router.get(
+    "/projects/{project_id}",
+    response_model=ReviewCasePublic,
+    summary="The project's review stage",
+    description=WATCH_DESCRIPTION,
+)
+async def get_case(project_id: str, request: Request, runtime: Runtime, principal: Annotated[Principal, Readers]):
+    async def read() -> ReviewCasePublic:
+        async with runtime.reading() as uow:
+            case = await handlers.load(uow, project_id)
+            await handlers.ensure_may_read(uow, principal, project_id)
+            return await public(uow, case, principal)
+
+    return await watched(request, runtime.arrivals, project_id, read)
 
 
 @router.post("/projects/{project_id}/prescreen", response_model=ReviewCasePublic, summary="前置初审 Pre-screening")

@@ -192,6 +192,7 @@ class EventConsumer:
             if not await claim(uow, event):
                 return "duplicate"
             await handler(uow, event, payload)
+        self.runtime.arrivals.notify(event.subject)
         EVENT_HOP_LATENCY.labels(self.service, event.type).observe((clock.now() - event.time).total_seconds())
         return "handled"
 

@@ -40,19 +40,25 @@ from services.catalog.tables import ImportBatch, System
 from shared.auth import Principal, ensure_unit_access
 from shared.errors import Problem, not_found
 from shared.service import Runtime
+from shared.watch import WATCH_DESCRIPTION, watched
 
 router = APIRouter(prefix=PREFIX, tags=TAGS)
 
 
-@router.get("/projects/{project_id}", summary="The project's systems in the catalog")
-async def get_project(project_id: str, runtime: Runtime, principal: Annotated[Principal, Readers]) -> dict:
-    async with runtime.reading() as uow:
-        rows = await uow.session.scalars(sa.select(System).where(System.project_id == project_id).order_by(System.id))
-        systems = list(rows)
-    visible = [s for s in systems if principal.can_see_unit(s.unit)]
-    if not visible:
-        raise not_found("catalogued project", project_id)
-    return {"project_id": project_id, "stage": "in_catalog", "systems": [public(s, principal) for s in visible]}
+@router.get("/projects/{project_id}", summary="The project's systems in the catalog", description=WATCH_DESCRIPTION)
+async def get_project(project_id: str, request: Request, runtime: Runtime, principal: Annotated[Principal, Readers]):
+    async def read() -> dict:
+        async with runtime.reading() as uow:
+            rows = await uow.session.scalars(
+                sa.select(System).where(System.project_id == project_id).order_by(System.id)
+            )
+            systems = list(rows)
+        visible = [s for s in systems if principal.can_see_unit(s.unit)]
+        if not visible:
+            raise not_found("catalogued project", project_id)
+        return {"project_id": project_id, "stage": "in_catalog", "systems": [public(s, principal) for s in visible]}
+
+    return await watched(request, runtime.arrivals, project_id, read)
 
 
 @router.get("/systems/{system_id}", response_model=SystemPublic)
