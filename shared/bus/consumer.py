@@ -154,6 +154,11 @@ class EventConsumer:
     async def process(self, record: ConsumerRecord) -> str:
         """Handle one record; returns the outcome. Retries in place (keeping the partition's
         order), then dead-letters. Never raises for a bad event."""
+        declared = _header(record, "ce_type")
+        if declared is not None and declared not in self._handlers:
+            # Most events on a subscribed topic are for other services: skip them unparsed.
+            EVENTS_CONSUMED.labels(self.service, declared, "ignored").inc()
+            return "ignored"
         try:
             event = CloudEvent.from_json(record.value)
         except ValidationError as exc:
@@ -223,6 +228,13 @@ class EventConsumer:
             await uow.emit_envelope(dead, dlq_topic)
         EVENTS_CONSUMED.labels(self.service, event.type if event else "unparseable", "dead_lettered").inc()
         log.error("event dead-lettered", service=self.service, event_id=event_id, error=error)
+
+
+def _header(record: ConsumerRecord, name: str) -> str | None:
+    for key, value in getattr(record, "headers", None) or ():
+        if key == name and value is not None:
+            return value.decode(errors="replace")
+    return None
 
 
 async def claim(uow: UnitOfWork, event: CloudEvent) -> bool:

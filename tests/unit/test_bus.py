@@ -151,6 +151,16 @@ async def test_unknown_event_types_are_ignored(runtime):
     assert await runtime.consumer.process(record(event)) == "ignored"
 
 
+async def test_events_for_other_services_are_skipped_by_their_type_header_unparsed(runtime):
+    other = SimpleNamespace(
+        value=b"not even json", headers=[("ce_type", b"intake.something.happened.v1")], topic="t", partition=0, offset=1
+    )
+    assert await runtime.consumer.process(other) == "ignored"
+    mine = record(cleared("P-h").envelope())
+    mine.headers = [("ce_type", b"catalog.unit.cleared.v1")]
+    assert await runtime.consumer.process(mine) == "handled"
+
+
 async def test_a_failing_event_is_retried_then_dead_lettered_with_its_error(runtime):
     runtime.consumer.max_attempts = 3
     event = cleared("P-x", unit="UX", rule_id="explode").envelope()
