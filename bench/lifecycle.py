@@ -17,6 +17,7 @@ import sys
 import tempfile
 import time
 import uuid
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -229,32 +230,52 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-async def hop_latencies(
-    database_urls: dict[str, str], since: datetime
-) -> tuple[list[float], list[float], dict[str, list[float]]]:
-    """(event time → handled, from every inbox), (event time → published, from every outbox), and
-    the relay times per publishing service, for the events of the timed run (from `since`)."""
-    hops: list[float] = []
-    relays: list[float] = []
-    by_service: dict[str, list[float]] = {}
+@dataclass
+class Hops:
+    """Latencies (seconds) of the timed run's events, read from every inbox and outbox."""
+
+    hops: list[float] = field(default_factory=list)  # event time → handled (every inbox row)
+    relays: list[float] = field(default_factory=list)  # outbox row written → published
+    relay_by_service: dict[str, list[float]] = field(default_factory=dict)
+    # The parts of each hop: the event staged → its outbox row written (the rest of the producer's
+    # transaction), → published (the relay), → handled (the broker, the consumer's fetch and parse).
+    parts: dict[str, list[float]] = field(
+        default_factory=lambda: {"staged→written": [], "→published": [], "→handled": []}
+    )
+
+
+async def hop_latencies(database_urls: dict[str, str], since: datetime) -> Hops:
+    found = Hops()
+    outbox: dict[str, tuple[datetime, datetime]] = {}
+    inbox: list[tuple[str, datetime, datetime]] = []
     for service in STAGE_SERVICES:
         engine = make_engine(database_urls[service], null_pool=True)
         async with engine.connect() as conn:
             rows = await conn.execute(
-                sa.text("SELECT event_time, handled_at FROM inbox WHERE event_time >= :since"), {"since": since}
+                sa.text("SELECT event_id, event_time, handled_at FROM inbox WHERE event_time >= :since"),
+                {"since": since},
             )
-            hops += [(row.handled_at - row.event_time).total_seconds() for row in rows]
+            inbox += [(row.event_id, row.event_time, row.handled_at) for row in rows]
             rows = await conn.execute(
                 sa.text(
-                    "SELECT created_at, published_at FROM outbox"
+                    "SELECT id, created_at, published_at FROM outbox"
                     " WHERE published_at IS NOT NULL AND created_at >= :since"
                 ),
                 {"since": since},
             )
-            by_service[service] = [(row.published_at - row.created_at).total_seconds() for row in rows]
-            relays += by_service[service]
+            written = {row.id: (row.created_at, row.published_at) for row in rows}
+            outbox.update(written)
+            found.relay_by_service[service] = [(out - at).total_seconds() for at, out in written.values()]
+            found.relays += found.relay_by_service[service]
         await engine.dispose()
-    return hops, relays, by_service
+    for event_id, event_time, handled_at in inbox:
+        found.hops.append((handled_at - event_time).total_seconds())
+        if event_id in outbox:
+            created_at, published_at = outbox[event_id]
+            found.parts["staged→written"].append((created_at - event_time).total_seconds())
+            found.parts["→published"].append((published_at - created_at).total_seconds())
+            found.parts["→handled"].append((handled_at - published_at).total_seconds())
+    return found
 
 
 async def raw_round_trips(bootstrap: str, count: int) -> list[float]:
@@ -369,7 +390,8 @@ async def main() -> None:
         cpu["postgres"] = postgres_cpu() - others_before["postgres"]
         cpu["bench client"] = sum(os.times()[:2]) - client_before
         await driver.client.close()
-        hops, relays, relay_by_service = await hop_latencies(database_urls, timed_from)
+        found = await hop_latencies(database_urls, timed_from)
+        hops, relays, relay_by_service = found.hops, found.relays, found.relay_by_service
         raw = await raw_round_trips(bootstrap, args.raw)
     finally:
         platform.stop()
@@ -399,6 +421,14 @@ async def main() -> None:
             f"{s} {percentile(v, 0.5) * ms:.0f}/{percentile(v, 0.99) * ms:.0f}"
             for s, v in relay_by_service.items()
             if v
+        )
+    )
+    print(
+        "  a hop's parts, p50/p99 (ms): "
+        + ", ".join(
+            f"{name} {percentile(values, 0.5) * ms:.1f}/{percentile(values, 0.99) * ms:.1f}"
+            for name, values in found.parts.items()
+            if values
         )
     )
     print(f"raw aiokafka produce→consume, {len(raw)} round trips: p50 {raw50:.1f} ms, p99 {raw99:.1f} ms")

@@ -24,8 +24,10 @@ from shared.errors import Problem, install_problem_handlers
 from shared.metrics import HttpMetricsMiddleware, metrics_endpoint
 from shared.policy.api import router as policy_router
 from shared.settings import STAGE_SERVICES, Settings, load_settings
+from shared.watch import requested_wait
 
 WEB_ROOT = Path(__file__).parent / "web"
+UPSTREAM_READ_SECONDS = 15.0
 HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "upgrade", "host", "content-length"}
 
 
@@ -46,7 +48,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
         packs.load_all()
         limits = httpx.Limits(max_connections=200, keepalive_expiry=30.0)  # below the services' 75 s keep-alive
-        async with httpx.AsyncClient(timeout=httpx.Timeout(15.0, connect=3.0), limits=limits) as client:
+        async with httpx.AsyncClient(
+            timeout=httpx.Timeout(UPSTREAM_READ_SECONDS, connect=3.0), limits=limits
+        ) as client:
             app.state.http = client
             yield
 
@@ -130,7 +134,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         headers = {k: v for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP}
         try:
             upstream = await client.request(
-                request.method, url, params=request.query_params, headers=headers, content=await request.body()
+                request.method,
+                url,
+                params=request.query_params,
+                headers=headers,
+                content=await request.body(),
+                timeout=upstream_timeout(request),
             )
         except httpx.HTTPError as exc:
             raise Problem(
@@ -158,6 +167,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if WEB_ROOT.is_dir():
         app.mount("/", StaticFiles(directory=WEB_ROOT, html=True), name="web")
     return app
+
+
+def upstream_timeout(request: Request) -> httpx.Timeout:
+    """The proxy's usual read timeout, lengthened by the wait a client asked for (Prefer: wait=N)."""
+    return httpx.Timeout(UPSTREAM_READ_SECONDS + requested_wait(request), connect=3.0)
 
 
 app = create_app()

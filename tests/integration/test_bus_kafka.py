@@ -9,7 +9,7 @@ from datetime import date
 
 import pytest
 import sqlalchemy as sa
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaProducer, TopicPartition
 from sqlmodel import Field
 
 from shared.bus import EventConsumer, Subscriptions
@@ -96,6 +96,11 @@ async def test_crash_between_db_commit_and_offset_commit_loses_nothing(kafka_boo
     second.start()
     try:
         await wait_for(lambda: _all_ten(runtime), timeout=30, message="the second consumer to catch up")
+
+        async def committed() -> bool:  # once idle, the consumer commits what it handled
+            return await second.consumer.committed(TopicPartition(topic, 0)) == 10
+
+        await wait_for(committed, timeout=10, message="the handled offsets to be committed")
     finally:
         await second.stop()
     assert await effects(runtime) == {f"U{n}": 1 for n in range(10)}  # redelivered U2 applied once

@@ -70,3 +70,15 @@ def test_a_service_that_is_down_is_a_503_problem_not_a_500(client):
 
 def test_the_timeline_needs_a_token(client):
     assert client.get("/api/projects/P-1/timeline").status_code == 401
+
+
+def test_the_proxy_waits_as_long_as_the_client_asked_a_service_to_wait():
+    from starlette.requests import Request
+
+    from services.gateway.main import UPSTREAM_READ_SECONDS, upstream_timeout
+
+    def request(*headers: tuple[bytes, bytes]) -> Request:
+        return Request({"type": "http", "headers": list(headers)})
+
+    assert upstream_timeout(request()).read == UPSTREAM_READ_SECONDS
+    assert upstream_timeout(request((b"prefer", b"wait=20"))).read == UPSTREAM_READ_SECONDS + 20
