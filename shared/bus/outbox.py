@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import zlib
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 import structlog
@@ -62,12 +62,27 @@ class OutboxRelay:
         self._task: asyncio.Task | None = None
         self._lock_key = zlib.crc32(f"govproj-outbox-{schema.service}".encode())
         self._leader_connection: AsyncConnection | None = None
+        # Server pids of this process's own connections: their commits wake the relay directly, so
+        # their NOTIFY would only cost a second, empty pass.
+        self._own_backends: set[int] = set()
+        if engine.dialect.name == "postgresql":
+            sa.event.listen(engine.sync_engine, "connect", self._remember_backend)
+            sa.event.listen(engine.sync_engine, "close", self._forget_backend)
+            sa.event.listen(engine.sync_engine, "invalidate", self._forget_backend)
 
     def wake(self) -> None:
         self._wake.set()
 
-    def _notified(self, *_notification: object) -> None:
-        self._wake.set()
+    def _notified(self, _connection: object, backend_pid: int, _channel: str, _payload: str) -> None:
+        if backend_pid not in self._own_backends:
+            self._wake.set()
+
+    def _remember_backend(self, dbapi_connection: Any, _record: Any) -> None:
+        self._own_backends.add(dbapi_connection.driver_connection.get_server_pid())
+
+    def _forget_backend(self, dbapi_connection: Any, _record: Any, *_reason: Any) -> None:
+        with contextlib.suppress(Exception):  # a connection that never opened has no pid
+            self._own_backends.discard(dbapi_connection.driver_connection.get_server_pid())
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name=f"{self.schema.service}-outbox-relay")

@@ -181,6 +181,11 @@ async def test_an_api_process_commit_wakes_the_worker_relay_through_postgres_not
             )
         await wait_for(worker.relay._wake.is_set, timeout=10, interval=0.01, message="the NOTIFY to wake the relay")
         assert await worker.relay.publish_batch() == 1
+        # A notification from one of the worker's own connections is ignored: its commit woke it directly.
+        worker.relay._wake.clear()
+        own = next(iter(worker.relay._own_backends))
+        worker.relay._notified(None, own, "govproj_outbox", "")
+        assert not worker.relay._wake.is_set()
         async with api.engine.connect() as conn:
             assert await conn.scalar(sa.select(schema.outbox.c.published_at).where(schema.outbox.c.id == event.id))
     finally:
