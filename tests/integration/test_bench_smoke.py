@@ -1,0 +1,35 @@
+"""The benchmark scripts still run end to end (tiny sizes; their figures are not judged here, only
+that every figure is printed): a benchmark that rots is found by CI, not by the next person to run it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.integration
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def run(*args: str) -> str:
+    done = subprocess.run([sys.executable, *args], cwd=REPO, capture_output=True, text=True, timeout=400, check=False)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    return done.stdout
+
+
+def test_the_lifecycle_benchmark_prints_every_figure():
+    out = run("bench/lifecycle.py", "--projects", "2", "--concurrency", "2", "--warm-up", "1", "--raw", "5")
+    for figure in ("projects/s", "hop latency", "a hop's parts", "raw aiokafka", "CPU per project", "ratio ours/raw"):
+        assert figure in out, out
+    assert "38 hops" in out  # 19 per project: every event reached every service that consumes it
+
+
+def test_the_request_cost_benchmark_prints_each_kind():
+    out = run("bench/request_cost.py", "--requests", "5", "--concurrency", "2")
+    lines = [line for line in out.splitlines() if "µs CPU per request" in line]
+    assert len(lines) == 5, out
+    statuses = [line.rsplit(": ", 1)[1].split(",")[0] for line in lines]
+    assert statuses == ["200", "404", "200", "200", "200"], out  # /healthz, the unknown project, 3 views
