@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Iterable
 
 import sqlalchemy as sa
 
 from services.catalog import domain
 from services.catalog.tables import System
-from shared import clock
-from shared.auth import Principal
-from shared.contracts.base import EventPayload
 from shared.errors import not_found
-from shared.uow import UnitOfWork, actor_of
+from shared.uow import UnitOfWork
 
 CHUNK = 500  # ids per IN (...) query
 
@@ -36,25 +32,3 @@ async def systems_by_id(uow: UnitOfWork, ids: Iterable[str]) -> dict[str, System
         rows = await uow.session.scalars(sa.select(System).where(System.id.in_(wanted[start : start + CHUNK])))
         found.update({system.id: system for system in rows})
     return found
-
-
-async def emit_many(uow: UnitOfWork, payloads: Sequence[EventPayload]) -> None:
-    """Events for many systems (an import of thousands): the unit of work writes their outbox rows
-    in one statement at its commit."""
-    for payload in payloads:
-        await uow.emit(payload)
-
-
-async def audit_many(uow: UnitOfWork, rows: Sequence[tuple[str, str, dict[str, Any]]], actor: Principal | str) -> None:
-    """(subject, action, detail) audit rows in one statement."""
-    if not rows:
-        return
-    roles = "" if isinstance(actor, str) else ",".join(sorted(actor.roles))
-    now = clock.now()
-    await uow.session.execute(
-        uow.schema.audit.insert(),
-        [
-            {"subject": s, "action": a, "actor": actor_of(actor), "roles": roles, "detail": d, "at": now}
-            for s, a, d in rows
-        ],
-    )

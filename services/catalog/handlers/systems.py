@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from services.catalog import domain
 from services.catalog.domain import evaluations as evaluation_rules
 from services.catalog.domain import operations, stock
-from services.catalog.handlers.common import audit_many, emit_many, load, subject, systems_by_id
+from services.catalog.handlers.common import load, subject, systems_by_id
 from services.catalog.metrics import IMPORT_ROWS, SYSTEMS_REGISTERED, SYSTEMS_RETIRED
 from services.catalog.tables import Evaluation, ImportBatch, System
 from shared import clock
@@ -199,15 +199,15 @@ async def import_stock(
         await schedule_evaluations(uow, system, bulk=deadline_rows)
     if deadline_rows:
         await uow.session.execute(uow.schema.deadlines.insert(), deadline_rows)
-    await emit_many(uow, [registered_event(system) for system in new_systems])
-    await audit_many(
-        uow,
-        [
-            (system.id, "system.imported", {"batch": batch_id, "external_ref": system.external_ref})
-            for system in new_systems
-        ],
-        principal,
-    )
+    # The unit of work writes all these outbox and audit rows in one statement per table at commit.
+    for system in new_systems:
+        await uow.emit(registered_event(system))
+        await uow.audit(
+            subject=system.id,
+            action="system.imported",
+            actor=principal,
+            detail={"batch": batch_id, "external_ref": system.external_ref},
+        )
     errors = [error.as_dict() for error in sorted(checked.bad, key=lambda e: e.row)]
     batch = ImportBatch(
         id=batch_id,
