@@ -72,6 +72,48 @@ def test_asyncapi_lists_every_event_on_its_owners_topic():
     assert document["asyncapi"].startswith("3.")
     names = {m["name"] for m in document["components"]["messages"].values()}
     assert names == set(EVENT_TYPES)
-    assert set(document["channels"]) <= {
-        f"govproj.{s}" for s in ("intake", "review", "budget", "procurement", "acceptance", "catalog")
+    services = ("intake", "review", "budget", "procurement", "acceptance", "catalog")
+    assert set(document["channels"]) <= {f"govproj.{s}" for s in services} | {f"govproj.{s}.dlq" for s in services}
+
+
+def test_envelope_schema_requires_the_cloudevents_attributes_and_pins_specversion():
+    payload_type = EVENT_TYPES["review.project.approved.v1"]
+    schema = event_schema(payload_type.event_type)
+    assert {"id", "source", "specversion", "type", "subject", "time", "data"} <= set(schema["required"])
+    valid = {
+        "specversion": "1.0",
+        "id": "e-1",
+        "source": "/govproj/review",
+        "type": payload_type.event_type,
+        "subject": "P-1",
+        "time": "2026-12-02T00:00:00Z",
+        "data": {},
     }
+    for broken in ({k: v for k, v in valid.items() if k != "id"}, {**valid, "specversion": "0.3"}):
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate(broken, {**schema, "$defs": {**schema["$defs"], "Data": {"type": "object"}}})
+
+
+def test_asyncapi_has_servers_bindings_receivers_and_dead_letter_channels():
+    document = asyncapi({"review.project.approved.v1": ["budget", "catalog"]})
+    assert document["servers"]["kafka"]["protocol"] == "kafka"
+    for service in ("intake", "review", "budget", "procurement", "acceptance", "catalog"):
+        assert f"govproj.{service}.dlq" in document["channels"]
+    receive = document["operations"]["budget_receives_review"]
+    assert receive["action"] == "receive"
+    assert receive["messages"] == [{"$ref": "#/channels/govproj.review/messages/review_project_approved_v1"}]
+    assert "catalog_receives_review" in document["operations"]
+    assert "intake_receives_review" not in document["operations"]
+    for message in document["components"]["messages"].values():
+        assert message["bindings"]["kafka"]["key"]["type"] == "string"
+        assert "content-type" in message["headers"]["properties"]
+
+
+def test_every_channel_reference_in_the_asyncapi_document_resolves():
+    document = asyncapi()
+    for name, operation in document["operations"].items():
+        channel = operation["channel"]["$ref"].removeprefix("#/channels/")
+        assert channel in document["channels"], name
+        for ref in operation.get("messages", []):
+            _, _, chan, _, message = ref["$ref"].split("/")
+            assert message in document["channels"][chan]["messages"], (name, message)
