@@ -1,17 +1,18 @@
-"""Who is calling: JWT verification, roles from RULES.md §8, unit scoping and secret-project clearance."""
+"""Who is calling: bearer-token verification (the OIDC provider's, or dev tokens in local runs), roles from
+RULES.md §8, unit scoping and secret-project clearance."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import timedelta
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 import jwt
 from fastapi import Depends, Request
 from pydantic import BaseModel
 
-from shared import clock
+from shared import clock, oidc
 from shared.errors import Problem, forbidden
 
 
@@ -86,6 +87,7 @@ def issue_token(
 
 
 def verify_token(token: str, secret: str, issuer: str = "govproj-gateway") -> Principal:
+    """A dev token (HS256, the gateway's seeded users); only for GOVPROJ_ENV dev and test."""
     try:
         claims = jwt.decode(
             token,
@@ -96,36 +98,98 @@ def verify_token(token: str, secret: str, issuer: str = "govproj-gateway") -> Pr
         )
     except jwt.PyJWTError as exc:
         raise _unauthorized(f"invalid token: {exc}") from exc
+    # A signed token is still input: every claim is checked for its type before it is used.
+    expires, roles, subject = claims["exp"], claims["roles"], claims["sub"]
+    if isinstance(expires, bool) or not isinstance(expires, int | float):
+        raise _unauthorized("the token's expiry ('exp') must be a number")
+    if not isinstance(subject, str) or not subject:
+        raise _unauthorized("the token's subject ('sub') must be a non-empty string")
+    if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
+        raise _unauthorized("the token's roles must be a list of strings")
+    for name in ("unit", "name"):
+        if claims.get(name) is not None and not isinstance(claims[name], str):
+            raise _unauthorized(f"the token's '{name}' must be a string")
     # Expiry (and issue time, unchecked by PyJWT) against the injectable clock, so moved time behaves
     # like real time in every service.
-    if claims["exp"] < clock.now().timestamp():
+    if expires < clock.now().timestamp():
         raise _unauthorized("token expired")
     try:
-        roles = frozenset(Role(r) for r in claims["roles"])
+        role_set = frozenset(Role(r) for r in roles)
     except ValueError as exc:
         raise _unauthorized(f"unknown role in token: {exc}") from exc
     return Principal(
-        subject=claims["sub"],
-        name=claims.get("name", ""),
-        roles=roles,
+        subject=subject,
+        name=claims.get("name") or "",
+        roles=role_set,
         unit=claims.get("unit"),
-        cleared=bool(claims.get("cleared")),
+        cleared=claims.get("cleared") is True,
     )
 
 
-def _unauthorized(detail: str) -> Problem:
+def _unauthorized(detail: str, error: str = "invalid_token") -> Problem:
     problem = Problem(401, "unauthorized", "需要有效的身份令牌 / A valid bearer token is required", detail)
-    problem.extensions["www_authenticate"] = "Bearer"
+    # RFC 6750 §3: no token at all gets a bare challenge; a bad token names the error.
+    challenge = 'Bearer realm="govproj"' + (f', error="{error}"' if error else "")
+    problem.headers["WWW-Authenticate"] = challenge
     return problem
 
 
-async def current_principal(request: Request) -> Principal:
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
+def bearer_token(authorization: str) -> str:
+    """The token in an `Authorization: Bearer <token>` header, or a 401 problem."""
+    scheme, _, token = authorization.strip().partition(" ")
+    token = token.strip()
+    if not scheme:
+        raise _unauthorized("missing 'Authorization: Bearer <token>' header", error="")
     if scheme.lower() != "bearer" or not token:
-        raise _unauthorized("missing 'Authorization: Bearer <token>' header")
-    settings = request.app.state.settings
-    return verify_token(token, settings.jwt_secret, settings.jwt_issuer)
+        raise _unauthorized("expected 'Authorization: Bearer <token>' with a token")
+    if len(token) > MAX_TOKEN_LENGTH or not token.isascii() or not token.isprintable() or " " in token:
+        raise _unauthorized("the bearer token is not a compact JWT")
+    return token
+
+
+MAX_TOKEN_LENGTH = 16_000  # a provider token with many roles is a few kilobytes; more is an attack
+
+
+def identity(app: Any) -> oidc.Identity:
+    """The process's view of the identity provider, built once from its settings."""
+    found = getattr(app.state, "identity", None)
+    if found is None:
+        found = app.state.identity = oidc.Identity.from_settings(app.state.settings)
+    return found
+
+
+async def authenticate(app: Any, authorization: str) -> Principal:
+    """Dev HS256 tokens where the environment allows them; otherwise the provider's (RS256/ES256) tokens.
+    The algorithm in the header only picks the path: each path accepts its own algorithms alone."""
+    settings = app.state.settings
+    token = bearer_token(authorization)
+    try:
+        algorithm = jwt.get_unverified_header(token).get("alg")
+    except jwt.PyJWTError as exc:
+        raise _unauthorized(f"malformed token: {exc}") from exc
+    if algorithm == "HS256" and settings.dev_tokens_allowed:
+        return verify_token(token, settings.jwt_secret, settings.jwt_issuer)
+    verifier = identity(app).verifier
+    if verifier is None:
+        raise _unauthorized("no identity provider is configured (GOVPROJ_OIDC_ISSUER) for this token")
+    try:
+        return await verifier.verify(token)
+    except oidc.InvalidToken as exc:
+        raise _unauthorized(f"invalid token: {exc}") from exc
+
+
+async def current_principal(request: Request) -> Principal:
+    return await authenticate(request.app, request.headers.get("authorization", ""))
+
+
+async def outbound_authorization(request: Request) -> str:
+    """The `Authorization` a service sends when it calls another service for this request: its own
+    client-credentials token where it has an OIDC client (the caller's token names only the audiences
+    the caller was given), else, in local runs, the caller's own dev token."""
+    credentials = identity(request.app).credentials
+    if credentials is not None:
+        return f"Bearer {await credentials.token()}"
+    return request.headers.get("authorization", "")
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]

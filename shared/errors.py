@@ -58,6 +58,8 @@ class Problem(Exception):
         self.title = title
         self.detail = detail
         self.extensions = extensions
+        # Response headers the kind needs (`WWW-Authenticate` on a 401, `Retry-After` on a 503).
+        self.headers: dict[str, str] = {}
 
     def body(self, instance: str | None = None) -> dict[str, Any]:
         body: dict[str, Any] = {
@@ -207,7 +209,9 @@ def policy_problem(exc: PolicyError) -> Problem:
 
 def problem_response(problem: Problem, request: Request | None = None) -> JSONResponse:
     instance = str(request.url.path) if request is not None else None
-    return JSONResponse(problem.body(instance), status_code=problem.status, media_type=PROBLEM_MEDIA_TYPE)
+    return JSONResponse(
+        problem.body(instance), status_code=problem.status, media_type=PROBLEM_MEDIA_TYPE, headers=problem.headers
+    )
 
 
 def install_problem_handlers(app: FastAPI) -> None:

@@ -52,6 +52,23 @@ class Settings(BaseSettings):
     default_pack: str = "dazhou"
     # Lets tests and demos move time forward through POST /_admin/clock. Never in prod.
     clock_control: bool = False
+    # OpenID Connect (docs/security.md). Set the issuer and every service verifies the provider's tokens
+    # against its JWKS; prod refuses to start without it. Per service: GOVPROJ_<SERVICE>_OIDC_AUDIENCE.
+    oidc_issuer: str | None = None
+    oidc_audience: str | None = None  # default govproj-<service>
+    oidc_algorithms: list[str] = ["RS256", "ES256"]
+    oidc_leeway_seconds: float = 30.0  # clock skew allowed on exp/nbf/iat
+    oidc_jwks_min_refresh_seconds: float = 30.0  # an unknown kid refetches the keys at most this often
+    oidc_jwks_max_age_seconds: float = 3600.0
+    oidc_roles_claims: list[str] = ["govproj_roles", "realm_access.roles"]  # dotted paths, first present wins
+    oidc_unit_claim: str = "govproj_unit"
+    oidc_cleared_claim: str = "govproj_cleared"
+    # This service's own client (client credentials) for the calls it makes to another service.
+    oidc_client_id: str | None = None
+    oidc_client_secret: str | None = None
+    # The browser's public client (authorization code + PKCE), announced by the gateway's /api/auth/oidc.
+    oidc_web_client_id: str = "govproj-web"
+    oidc_web_scope: str = "openid profile"
 
     @model_validator(mode="after")
     def _refuse_dev_secret_in_prod(self) -> Settings:
@@ -62,6 +79,22 @@ class Settings(BaseSettings):
         if self.process_role != "all" and self.db_url.startswith("sqlite"):
             raise ValueError("GOVPROJ_PROCESS_ROLE=api/worker needs PostgreSQL: one process owns a SQLite file")
         return self
+
+    @model_validator(mode="after")
+    def _prod_signs_in_through_the_provider(self) -> Settings:
+        from shared.oidc import asymmetric
+
+        asymmetric(self.oidc_algorithms)
+        if _env_name(self.env) == "prod" and not self.oidc_issuer:
+            raise ValueError("GOVPROJ_OIDC_ISSUER must name the identity provider when GOVPROJ_ENV=prod")
+        if bool(self.oidc_client_id) != bool(self.oidc_client_secret):
+            raise ValueError("GOVPROJ_OIDC_CLIENT_ID and GOVPROJ_OIDC_CLIENT_SECRET go together")
+        return self
+
+    @property
+    def dev_tokens_allowed(self) -> bool:
+        """The HS256 dev tokens (gateway sign-in with seeded users) are for local runs and tests only."""
+        return _env_name(self.env) in ("dev", "test")
 
     @property
     def db_url(self) -> str:
@@ -86,3 +119,8 @@ def load_settings(service: str) -> Settings:
     specific = f"GOVPROJ_{service.upper()}_"
     overrides = {key[len(specific) :].lower(): value for key, value in os.environ.items() if key.startswith(specific)}
     return Settings(service=service, **overrides)
+
+
+def _env_name(env: object) -> str:
+    """GOVPROJ_ENV as text, whether the field holds a string or an enum member."""
+    return str(getattr(env, "value", env))

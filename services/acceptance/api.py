@@ -29,7 +29,7 @@ from services.acceptance.schemas import (
     TrialRunStart,
 )
 from services.acceptance.tables import AcceptanceProject, AssetRegistration
-from shared.auth import Principal, Role, ensure_unit_access, require
+from shared.auth import Principal, Role, ensure_unit_access, outbound_authorization, require
 from shared.errors import bad_request, not_found
 from shared.idempotency import remember, replay
 from shared.service import Runtime
@@ -303,9 +303,10 @@ async def acceptance_application(
 
 
 async def expert_pool(request: Request) -> ExpertPool:
-    """Review's expert pool, called with the caller's own token (tests override this dependency)."""
+    """Review's expert pool, called as this service (its client-credentials token) or, in local runs, with
+    the caller's dev token (tests override this dependency)."""
     runtime = request.app.state.runtime
-    return ReviewExpertPool(runtime.settings.service_urls["review"], request.headers.get("authorization", ""))
+    return ReviewExpertPool(runtime.settings.service_urls["review"], await outbound_authorization(request))
 
 
 @router.post(

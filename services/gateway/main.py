@@ -16,10 +16,10 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.gateway import timeline
+from services.gateway import oidc, timeline
 from services.gateway.users import DEV_PASSWORD, DEV_USERS
 from shared import logs
-from shared.auth import CurrentPrincipal, Principal, issue_token
+from shared.auth import CurrentPrincipal, Principal, bearer_token, issue_token
 from shared.errors import Problem, install_problem_handlers
 from shared.metrics import HttpMetricsMiddleware, metrics_endpoint
 from shared.policy.api import router as policy_router
@@ -65,6 +65,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(HttpMetricsMiddleware, service="gateway")
     app.add_route("/metrics", metrics_endpoint, include_in_schema=False)
     app.include_router(policy_router)
+    app.include_router(oidc.router)
 
     @app.get("/healthz", tags=["health"])
     async def healthz() -> dict[str, str]:
@@ -129,6 +130,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return composed
 
     async def proxy(service: str, path: str, request: Request) -> Response:
+        if "authorization" in request.headers:
+            bearer_token(request.headers["authorization"])  # a malformed header is the caller's 401, not a 503
         client: httpx.AsyncClient = request.app.state.http
         url = f"{settings.service_urls[service]}/api/{service}/{path}"
         headers = {k: v for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP}

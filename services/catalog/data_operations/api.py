@@ -30,7 +30,7 @@ from services.catalog.data_operations.tables import (
     PerformanceIndicator,
 )
 from shared import clock, idempotency
-from shared.auth import Principal, Role, require
+from shared.auth import Principal, Role, outbound_authorization, require
 from shared.errors import bad_request, conflict, forbidden
 from shared.service import Runtime
 
@@ -314,7 +314,7 @@ async def pay(
     # outside any transaction: budget's own idempotency (a key per task) makes a retry safe
     paid = await budget.pay(
         runtime.settings.service_urls["budget"],
-        request.headers.get("authorization", ""),
+        await outbound_authorization(request),
         f"catalog-data-operation-{task_id}",
         request_body,
     )
