@@ -196,6 +196,11 @@ class Verifier:
             )
         except jwt.PyJWTError as exc:
             raise InvalidToken(str(exc)) from exc
+        for name in ("exp", "iat", "nbf"):
+            # RFC 7519 §2: a NumericDate is a JSON number; PyJWT also takes "123" strings.
+            value = claims.get(name)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
+                raise InvalidToken(f"'{name}' must be a number")
         return self.mapping.principal(claims)
 
 

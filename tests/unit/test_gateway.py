@@ -47,7 +47,7 @@ def test_wrong_password_or_user_is_a_401_problem(client):
 
 
 def test_the_dev_issuer_is_off_in_production():
-    settings = Settings(service="gateway", env="prod", jwt_secret=SECRET)
+    settings = Settings(service="gateway", env="prod", jwt_secret=SECRET, oidc_issuer="https://idp.test/realms/govproj")
     with TestClient(create_app(settings)) as client:
         assert sign_in(client, "edu").status_code == 404
 
