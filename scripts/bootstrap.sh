@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what govproj needs on a fresh Debian machine, and nothing twice:
 #   the Python venv (.venv) with the pinned dependencies, a JDK and Maven for the Kafka broker,
-#   the Kafka jars from Maven Central; with --test also PostgreSQL, Chromium and Prometheus for the tests.
+#   the Kafka jars from Maven Central; with --test also PostgreSQL, Chromium, Prometheus and Keycloak for the tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -49,4 +49,8 @@ if [ $want_test = 1 ]; then
   command -v chromium >/dev/null || apt_install chromium
   [ -d /usr/share/fonts/opentype/noto ] || apt_install fonts-noto-cjk  # Chinese glyphs in screenshots
   command -v prometheus >/dev/null || apt_install prometheus
+  # Keycloak (the OIDC provider of tests/integration/test_oidc_keycloak.py) from Maven Central, pre-built
+  # once into deploy/local/keycloak/dist; it needs a JDK 21+ (keycloak.sh finds one under /usr/lib/jvm).
+  command -v unzip >/dev/null || apt_install unzip
+  bash deploy/local/keycloak/keycloak.sh fetch
 fi

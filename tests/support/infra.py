@@ -237,3 +237,26 @@ def wait_for_sync(predicate: Callable[[], T], timeout: float, interval: float = 
             what = message or getattr(predicate, "__qualname__", repr(predicate))
             raise TimeoutError(f"timed out after {timeout}s waiting for {what}; last result {result!r}")
         time.sleep(interval)
+
+
+# --------------------------------------------------------------------------------------------- Keycloak
+
+KEYCLOAK_SH = REPO_ROOT / "deploy" / "local" / "keycloak" / "keycloak.sh"
+# The first start may download (~170 MB) and pre-build the server; a loaded 2-core machine takes minutes.
+KEYCLOAK_START_TIMEOUT_S = 1200
+
+
+def start_keycloak(port: int) -> str:
+    """Start Keycloak on 127.0.0.1:``port`` with the govproj realms imported; return its base URL
+    (the issuer is ``<base>/realms/govproj``). Blocks until the realm's discovery document answers."""
+    out = _run(
+        ["bash", str(KEYCLOAK_SH), "start"],
+        env={"KEYCLOAK_PORT": str(port), "KEYCLOAK_START_TIMEOUT": str(KEYCLOAK_START_TIMEOUT_S - 60)},
+        timeout=KEYCLOAK_START_TIMEOUT_S,
+    )
+    return out.strip().splitlines()[-1]
+
+
+def stop_keycloak(port: int) -> None:
+    _run(["bash", str(KEYCLOAK_SH), "stop"], env={"KEYCLOAK_PORT": str(port)}, timeout=120)
+    shutil.rmtree(Path(os.environ.get("GOVPROJ_VAR") or REPO_ROOT / "var") / f"keycloak-{port}", ignore_errors=True)
