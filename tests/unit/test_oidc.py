@@ -175,6 +175,11 @@ async def test_algorithm_confusion_and_unsigned_tokens_are_refused(provider):
     for token in (forged, unsigned):
         with pytest.raises(oidc.InvalidToken, match="not accepted"):
             await verifier.verify(token)
+    # An RS256 signature relabelled as another accepted algorithm does not borrow the RSA key.
+    _, rest = provider.token().split(".", 1)
+    relabelled = jwt.utils.base64url_encode(json.dumps({"alg": "ES256", "kid": "key-1"}).encode()).decode()
+    with pytest.raises(oidc.InvalidToken, match="does not match"):
+        await verifier.verify(f"{relabelled}.{rest}")
     with pytest.raises(ValueError, match="asymmetric"):
         oidc.Verifier(verifier.provider, audience="a", algorithms=("RS256", "HS256"))
 
