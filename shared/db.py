@@ -68,7 +68,11 @@ class ServiceSchema:
             _timestamp("published_at", nullable=True),
             sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
             sa.Column("last_error", sa.Text, nullable=True),
+            # Set when the broker refuses the row for good (too large, or refused outbox_max_attempts
+            # times): the row is `failed`, the relay passes over it and an operator decides.
+            _timestamp("failed_at", nullable=True),
             sa.Index("ix_outbox_unpublished", "published_at", "seq"),
+            sa.Index("ix_outbox_failed", "failed_at"),
         )
         # Inbox: one row per consumed event id, so a redelivered event takes effect once.
         self.inbox = sa.Table(
@@ -282,3 +286,45 @@ def run_migrations_in_env(target_metadata: sa.MetaData) -> None:
         await engine.dispose()
 
     asyncio.run(_online())
+
+
+def add_outbox_failed_state(op: Any) -> None:
+    """For a migration: the outbox's terminal `failed` state (see ServiceSchema.outbox)."""
+    with op.batch_alter_table("outbox") as batch_op:
+        batch_op.add_column(sa.Column("failed_at", UTCDateTime(), nullable=True))
+        batch_op.create_index("ix_outbox_failed", ["failed_at"], unique=False)
+
+
+def drop_outbox_failed_state(op: Any) -> None:
+    with op.batch_alter_table("outbox") as batch_op:
+        batch_op.drop_index("ix_outbox_failed")
+        batch_op.drop_column("failed_at")
+
+
+# --- database unavailable -----------------------------------------------------------------------
+
+#: SQLSTATEs that mean the server is going away or cannot take a connection, not that a statement
+#: was wrong: class 08 (connection exception), admin/crash shutdown, starting up, too many clients.
+_UNAVAILABLE_SQLSTATES = ("57P01", "57P02", "57P03", "53300")
+
+
+def is_database_unavailable(exc: BaseException) -> bool:
+    """The database could not be reached (down, restarting, connection lost, pool exhausted), as
+    opposed to refusing a statement: the caller should wait and retry, and the answer is a 503."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, sa.exc.DBAPIError) and current.connection_invalidated:
+            return True
+        if isinstance(current, sa.exc.TimeoutError | sa.exc.DisconnectionError | ConnectionError | TimeoutError):
+            return True
+        sqlstate = str(getattr(current, "sqlstate", "") or "")
+        if sqlstate.startswith("08") or sqlstate in _UNAVAILABLE_SQLSTATES:
+            return True
+        if type(current).__name__ == "ConnectionDoesNotExistError":  # asyncpg: the server closed it
+            return True
+        if type(current).__name__ == "OperationalError" and "database is locked" in str(current):
+            return True  # SQLite: another writer holds the file past busy_timeout
+        current = getattr(current, "orig", None) or current.__cause__ or current.__context__
+    return False

@@ -167,6 +167,26 @@ def unstorable() -> Problem:
     )
 
 
+#: Seconds a client is told to wait (Retry-After) when the database is unreachable.
+DATABASE_RETRY_AFTER_SECONDS = 5
+
+
+def database_unavailable(retry_after: int = DATABASE_RETRY_AFTER_SECONDS) -> Problem:
+    return Problem(
+        503,
+        "database-unavailable",
+        "数据库暂时不可用，请稍后重试 / The database is unavailable; retry later",
+        f"the service cannot reach its database; nothing was saved; retry in {retry_after} s",
+        retry_after_seconds=retry_after,
+    )
+
+
+def unavailable_response(request: Request, retry_after: int) -> JSONResponse:
+    response = problem_response(database_unavailable(retry_after), request)
+    response.headers["Retry-After"] = str(retry_after)
+    return response
+
+
 def policy_problem(exc: PolicyError) -> Problem:
     """A policy error raised while serving a request is the caller's input, not the server's fault."""
     if isinstance(exc, UnknownPack):
@@ -214,8 +234,9 @@ def problem_response(problem: Problem, request: Request | None = None) -> JSONRe
     )
 
 
-def install_problem_handlers(app: FastAPI) -> None:
+def install_problem_handlers(app: FastAPI, retry_after_seconds: int = DATABASE_RETRY_AFTER_SECONDS) -> None:
     """Every error leaves as a problem document; nothing leaks a stack trace."""
+    from shared.db import is_database_unavailable
 
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem) -> JSONResponse:
@@ -248,8 +269,10 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(sa_exc.DBAPIError)
     async def _database(request: Request, exc: sa_exc.DBAPIError) -> JSONResponse:
         """A value the database cannot store (too large an integer, a NUL character) is bad input,
-        and a unique-key race is a conflict; anything else is still a 500. The unit of work has
-        rolled back, so nothing is half-written either way."""
+        a unique-key race is a conflict and a lost connection a 503 with Retry-After; anything
+        else is still a 500. The unit of work has rolled back, so nothing is half-written."""
+        if is_database_unavailable(exc):
+            return unavailable_response(request, retry_after_seconds)
         if _is_unique_race(exc):
             return problem_response(
                 conflict("a record with the same key was written at the same moment; retry"), request
@@ -257,6 +280,18 @@ def install_problem_handlers(app: FastAPI) -> None:
         if _is_unstorable(exc):
             return problem_response(unstorable(), request)
         return await _unexpected(request, exc)
+
+    async def _unreachable(request: Request, exc: Exception) -> JSONResponse:
+        """Connecting failed before SQLAlchemy could wrap the error (refused, timed out, the server
+        starting or shutting down), or the pool had no connection to give in time."""
+        if is_database_unavailable(exc):
+            return unavailable_response(request, retry_after_seconds)
+        return await _unexpected(request, exc)
+
+    from asyncpg.exceptions import PostgresError
+
+    for kind in (sa_exc.TimeoutError, ConnectionError, TimeoutError, PostgresError):
+        app.add_exception_handler(kind, _unreachable)
 
     @app.exception_handler(OverflowError)
     async def _overflow(request: Request, exc: OverflowError) -> JSONResponse:

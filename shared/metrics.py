@@ -38,6 +38,22 @@ EVENT_HOP_LATENCY = Histogram(
 )
 OUTBOX_BACKLOG = Gauge("govproj_outbox_backlog", "Outbox rows not yet published", ["service"])
 OUTBOX_PUBLISH_FAILURES = Counter("govproj_outbox_publish_failures_total", "Failed publish attempts", ["service"])
+OUTBOX_FAILED = Counter(
+    "govproj_outbox_failed_total",
+    "Outbox rows the broker refused for good, marked failed (the relay went on without them)",
+    ["service", "type"],
+)
+OUTBOX_FAILED_ROWS = Gauge(
+    "govproj_outbox_failed_rows", "Outbox rows in the failed state, waiting for an operator", ["service"]
+)
+CONSUMER_RESTARTS = Counter(
+    "govproj_consumer_restarts_total", "Times the supervisor restarted a consumer that had stopped", ["service"]
+)
+CONSUMER_DATABASE_WAITS = Counter(
+    "govproj_consumer_database_waits_total",
+    "Events whose handling waited for the service's database to come back (never dead-lettered for it)",
+    ["service"],
+)
 CONSUMER_LAG = Gauge("govproj_consumer_lag", "Messages behind the end of each topic", ["service", "topic"])
 KAFKA_CONNECTED = Gauge("govproj_kafka_connected", "1 when the producer and consumer are running", ["service"])
 DECISIONS = Counter("govproj_decisions_total", "Decisions taken by a policy rule", ["service", "rule_id", "outcome"])

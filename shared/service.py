@@ -23,6 +23,7 @@ from shared.contracts.common import DEADLINE_OVERDUE
 from shared.contracts.envelope import CloudEvent
 from shared.db import ServiceSchema, make_engine, make_sessionmaker, upgrade_to_head
 from shared.errors import install_problem_handlers
+from shared.limits import install_body_limit
 from shared.metrics import (
     DEADLINES_MARKED_OVERDUE,
     DEADLINES_OVERDUE,
@@ -54,7 +55,9 @@ class ServiceRuntime:
         self.link = KafkaLink(
             settings.kafka_bootstrap, settings.service, sorted(set(topics)), settings.topic_partitions
         )
-        self.relay = OutboxRelay(schema, self.engine, self.link, settings.outbox_poll_seconds)
+        self.relay = OutboxRelay(
+            schema, self.engine, self.link, settings.outbox_poll_seconds, settings.outbox_max_attempts
+        )
         self.consumer = EventConsumer(self, subscriptions, settings.consumer_max_attempts)
         self.sweepers: list[Sweeper] = [sweep_deadlines]
         # Requests waiting (Prefer: wait) on a project. An API process beside a worker does not see
@@ -68,7 +71,13 @@ class ServiceRuntime:
         return self.settings.process_role != "api"
 
     def unit_of_work(self) -> UnitOfWork:
-        return UnitOfWork(self.schema, self.sessions, self.settings.topic, self._events_committed)
+        return UnitOfWork(
+            self.schema,
+            self.sessions,
+            self.settings.topic,
+            self._events_committed,
+            max_event_bytes=self.settings.max_event_bytes,
+        )
 
     def _events_committed(self, events: list[CloudEvent]) -> None:
         # An API process has no relay of its own: the outbox trigger's NOTIFY wakes the worker's.
@@ -120,6 +129,26 @@ class ServiceRuntime:
             return True
         except Exception:
             return False
+
+    async def readiness(self) -> dict[str, bool]:
+        """What /readyz checks. Where the relay and consumer run (not in an API process): the consumer
+        is consuming (not stopped, restarting or waiting for its database), the relay is alive and has
+        no unpublished row older than relay_stall_seconds, and the consumer's lag is under the limit."""
+        database = await self.database_ok()
+        checks = {"database": database, "kafka": self.link.ready}
+        if not self.runs_events:
+            return checks
+        checks["consumer"] = self.consumer.healthy or not self.consumer.topics
+        checks["relay"] = self.relay.alive and database and not await self._relay_stalled()
+        checks["lag"] = self.consumer.total_lag <= self.settings.consumer_max_lag
+        return checks
+
+    async def _relay_stalled(self) -> bool:
+        try:
+            age = await self.relay.oldest_pending_age()
+        except Exception:  # the database check above already reports why
+            return True
+        return age is not None and age > self.settings.relay_stall_seconds
 
 
 async def sweep_deadlines(runtime: ServiceRuntime) -> int:
@@ -279,7 +308,8 @@ def create_service_app(
     app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan)
     app.state.settings = settings
     app.state.runtime = runtime
-    install_problem_handlers(app)
+    install_problem_handlers(app, settings.database_retry_after_seconds)
+    install_body_limit(app, settings.max_request_bytes)
     app.add_middleware(HttpMetricsMiddleware, service=service)
     app.add_route("/metrics", metrics_endpoint, include_in_schema=False)
 
@@ -287,15 +317,22 @@ def create_service_app(
     async def healthz() -> dict[str, str]:
         return {"status": "ok", "service": service}
 
-    @app.get("/readyz", tags=["health"], summary="Ready only when the database and Kafka are reachable")
+    @app.get(
+        "/readyz",
+        tags=["health"],
+        summary="Ready when the database and Kafka answer, the consumer consumes and the relay keeps up",
+    )
     async def readyz() -> JSONResponse:
-        checks = {
-            "database": await runtime.database_ok(),
-            "kafka": runtime.link.ready,
-            "consumer": runtime.consumer.running.is_set() or not runtime.consumer.topics or not runtime.runs_events,
-        }
+        checks = await runtime.readiness()
         ready = all(checks.values())
-        return JSONResponse({"ready": ready, "service": service, "checks": checks}, status_code=200 if ready else 503)
+        body = {"ready": ready, "service": service, "checks": checks}
+        if runtime.runs_events:
+            body["consumer"] = {
+                "state": runtime.consumer.state,
+                "restarts": runtime.consumer.restarts,
+                "lag": runtime.consumer.total_lag,
+            }
+        return JSONResponse(body, status_code=200 if ready else 503)
 
     for router in routers:
         app.include_router(router)

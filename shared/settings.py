@@ -69,6 +69,20 @@ class Settings(BaseSettings):
     # The browser's public client (authorization code + PKCE), announced by the gateway's /api/auth/oidc.
     oidc_web_client_id: str = "govproj-web"
     oidc_web_scope: str = "openid profile"
+    # Limits that keep one request from stopping a service (issue 15). A request body over
+    # max_request_bytes is refused with 413 before it is read; an event over max_event_bytes refuses
+    # its command, since the broker (max.message.bytes, 1 MiB by default) would never take it.
+    max_request_bytes: int = 1024 * 1024
+    max_event_bytes: int = 900 * 1024
+    # An outbox row the broker refuses this many times (or at once, for a record too large) is
+    # marked failed and the relay moves on; an unreachable broker is not counted against a row.
+    outbox_max_attempts: int = 5
+    # /readyz says not ready when the oldest unpublished outbox row is older than this, or the
+    # consumer is this many records behind the end of its topics.
+    relay_stall_seconds: float = 60.0
+    consumer_max_lag: int = 10_000
+    # Retry-After (seconds) on the 503 answered while the database is unreachable.
+    database_retry_after_seconds: int = 5
 
     @model_validator(mode="after")
     def _refuse_dev_secret_in_prod(self) -> Settings:

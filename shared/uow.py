@@ -13,6 +13,7 @@ from shared import clock
 from shared.bus.outbox import outbox_row
 from shared.contracts.base import EventPayload
 from shared.contracts.envelope import CloudEvent
+from shared.limits import event_too_large
 from shared.metrics import DECISIONS
 
 if TYPE_CHECKING:
@@ -41,8 +42,10 @@ class UnitOfWork:
         on_events_committed: Callable[[list[CloudEvent]], None] | None = None,
         *,
         read_only: bool = False,
+        max_event_bytes: int | None = None,
     ) -> None:
         self.schema = schema
+        self.max_event_bytes = max_event_bytes
         self._sessions = sessions
         self.topic = topic
         self._on_events_committed = on_events_committed
@@ -55,7 +58,7 @@ class UnitOfWork:
         self._audit_rows: list[dict[str, Any]] = []
         # Outbox rows too, last, so their created_at is as close to the commit as it can be (the hop
         # latency is measured from it) and the transaction holds the outbox's index for less time.
-        self._outbox: list[tuple[CloudEvent, str]] = []
+        self._outbox: list[tuple[CloudEvent, str, str]] = []
 
     async def __aenter__(self) -> UnitOfWork:
         self.session = self._sessions()
@@ -91,8 +94,15 @@ class UnitOfWork:
             raise RuntimeError("a read-only unit of work cannot write; use runtime.unit_of_work()")
 
     async def emit_envelope(self, event: CloudEvent, topic: str | None = None) -> None:
+        """Stage an envelope. One larger than the bus carries refuses the whole unit of work here
+        (a 413 problem; everything rolls back), rather than stopping the relay at its row later."""
         self._writing()
-        self._outbox.append((event, topic or self.topic))
+        payload = event.to_json()
+        if self.max_event_bytes is not None:
+            size = len(payload.encode())
+            if size > self.max_event_bytes:
+                raise event_too_large(event.type, size, self.max_event_bytes)
+        self._outbox.append((event, topic or self.topic, payload))
         self.events.append(event)
 
     async def record_decision(self, decision: Any, *, subject: str, action: str, actor: Principal | str | None) -> None:
@@ -145,7 +155,7 @@ class UnitOfWork:
         staged, self._outbox = self._outbox, []
         if staged:
             await self.session.execute(
-                self.schema.outbox.insert(), [outbox_row(event, topic) for event, topic in staged]
+                self.schema.outbox.insert(), [outbox_row(event, topic, payload) for event, topic, payload in staged]
             )
 
     async def open_deadline(

@@ -1,6 +1,8 @@
 """Consuming events: one handler per event type, each in a unit of work that also writes the inbox
 row (so a redelivered event takes effect once); offsets are committed only after the DB commit;
-an event that keeps failing goes to the service's dead-letter topic with its error."""
+an event that keeps failing goes to the service's dead-letter topic with its error. A supervisor
+restarts the consumer whenever it stops, and an unreachable database pauses it instead of
+dead-lettering (the dead-letter row needs the database too)."""
 
 from __future__ import annotations
 
@@ -18,7 +20,14 @@ from pydantic import ValidationError
 from shared import clock
 from shared.contracts.base import EVENT_TYPES, EventPayload
 from shared.contracts.envelope import CloudEvent
-from shared.metrics import CONSUMER_LAG, EVENT_HOP_LATENCY, EVENTS_CONSUMED
+from shared.db import is_database_unavailable
+from shared.metrics import (
+    CONSUMER_DATABASE_WAITS,
+    CONSUMER_LAG,
+    CONSUMER_RESTARTS,
+    EVENT_HOP_LATENCY,
+    EVENTS_CONSUMED,
+)
 
 if TYPE_CHECKING:
     from shared.service import ServiceRuntime
@@ -30,6 +39,12 @@ Handler = Callable[["UnitOfWork", CloudEvent, Any], Awaitable[None]]
 
 #: Seconds between offset commits while records keep coming (an idle consumer commits at once).
 COMMIT_INTERVAL = 0.5
+#: Back-off bounds (seconds) of the supervisor's restarts and of waiting for the database.
+RESTART_BACKOFF = (0.5, 30.0)
+DATABASE_BACKOFF = (0.2, 5.0)
+#: The consumer's original (kept whole in the dead_letters row) is cut to this in the DLQ event,
+#: which must itself fit on the bus.
+DLQ_ORIGINAL_CHARS = 64 * 1024
 
 
 class Subscriptions:
@@ -83,6 +98,12 @@ class EventConsumer:
         self.consumer: AIOKafkaConsumer | None = None
         self.running = asyncio.Event()
         self._task: asyncio.Task | None = None
+        # What /readyz reports: starting | running | waiting_for_database | restarting | stopped.
+        self.state = "stopped"
+        self.restarts = 0
+        self.last_error = ""
+        # Records behind the end of each partition, as of the last batch handled there.
+        self.lag: dict[TopicPartition, int] = {}
         # Next offset per partition of records handled (DB-committed) but not yet committed to Kafka.
         self._handled_offsets: dict[TopicPartition, int] = {}
         # Test hook: called after the DB commit and before the offset commit.
@@ -90,7 +111,8 @@ class EventConsumer:
 
     def start(self) -> None:
         if self.topics:
-            self._task = asyncio.create_task(self._run_forever(), name=f"{self.service}-consumer")
+            self.state = "starting"
+            self._task = asyncio.create_task(self._supervise(), name=f"{self.service}-consumer")
 
     async def stop(self) -> None:
         if self._task is not None:
@@ -98,9 +120,45 @@ class EventConsumer:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._task
         await self._close()
+        self.state = "stopped"
+
+    @property
+    def healthy(self) -> bool:
+        """Consuming now: the supervised task lives, is connected and is not waiting for its database."""
+        return self._task is not None and not self._task.done() and self.state == "running"
+
+    @property
+    def total_lag(self) -> int:
+        return sum(self.lag.values())
+
+    async def _supervise(self) -> None:
+        """The consumer task must never end quietly: whatever stops it, it is logged, counted and
+        restarted with exponential back-off (reset once a run lasted a while). Redelivered records
+        are duplicates the inbox drops."""
+        delay = RESTART_BACKOFF[0]
+        loop = asyncio.get_running_loop()
+        while True:
+            started = loop.time()
+            try:
+                await self._run_forever()
+                raise RuntimeError("the consumer loop returned")
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                self.state = "restarting"
+                self.restarts += 1
+                self.last_error = "".join(traceback.format_exception_only(exc)).strip()
+                CONSUMER_RESTARTS.labels(self.service).inc()
+                log.exception("consumer stopped; restarting", service=self.service, retry_in=delay)
+                await self._close()
+                if loop.time() - started > RESTART_BACKOFF[1]:
+                    delay = RESTART_BACKOFF[0]
+                await asyncio.sleep(delay)  # restart back-off
+                delay = min(delay * 2, RESTART_BACKOFF[1])
 
     async def _close(self) -> None:
         self.running.clear()
+        self.lag = {}
         consumer, self.consumer = self.consumer, None
         if consumer is not None:
             if self._handled_offsets:
@@ -131,12 +189,14 @@ class EventConsumer:
                 await asyncio.wait_for(consumer.start(), timeout=20)
                 self.consumer = consumer
                 self.running.set()
+                self.state = "running"
                 delay = 0.2
                 await self._consume(consumer)
             except asyncio.CancelledError:
                 raise
             except (KafkaError, OSError, TimeoutError) as exc:
                 log.warning("consumer lost the broker; reconnecting", service=self.service, error=str(exc))
+                self.state = "starting"
                 await self._close()
                 await asyncio.sleep(delay)  # reconnect back-off
                 delay = min(delay * 2, 5.0)
@@ -157,6 +217,7 @@ class EventConsumer:
                     highwater = consumer.highwater(partition)
                     if highwater is not None:
                         lag = max(highwater - records[-1].offset - 1, 0)
+                        self.lag[partition] = lag
                         CONSUMER_LAG.labels(self.service, partition.topic).set(lag)
             if self._handled_offsets and (not batches or loop.time() - last_commit >= COMMIT_INTERVAL):
                 await self._commit_handled(consumer)
@@ -190,7 +251,8 @@ class EventConsumer:
             EVENTS_CONSUMED.labels(self.service, event.type, "ignored").inc()
             return "ignored"
         last_error = ""
-        for attempt in range(1, self.max_attempts + 1):
+        attempt = 0
+        while attempt < self.max_attempts:
             try:
                 outcome = await self._handle_once(event, handler)
                 EVENTS_CONSUMED.labels(self.service, event.type, outcome).inc()
@@ -199,6 +261,9 @@ class EventConsumer:
                 last_error = str(exc)
                 break
             except Exception as exc:  # the handler's failure is data for the dead-letter row
+                if await self._database_was_down(exc):
+                    continue  # not the event's fault: it is tried again, and not counted
+                attempt += 1
                 last_error = "".join(traceback.format_exception_only(exc)).strip()
                 EVENTS_CONSUMED.labels(self.service, event.type, "failed").inc()
                 log.warning(
@@ -206,8 +271,32 @@ class EventConsumer:
                 )
                 if attempt < self.max_attempts:
                     await asyncio.sleep(min(0.05 * 2**attempt, 2.0))  # retry back-off
-        await self._dead_letter(event, record, last_error, self.max_attempts)
-        return "dead_lettered"
+        while True:
+            try:
+                await self._dead_letter(event, record, last_error, self.max_attempts)
+                return "dead_lettered"
+            except Exception as exc:
+                if not await self._database_was_down(exc):
+                    raise  # the supervisor restarts the consumer; the record comes again
+
+    async def _database_was_down(self, error: BaseException) -> bool:
+        """If `error` came from the service's own database being unreachable, wait (with back-off)
+        until it answers again and return True: the consumer pauses on this record, keeping the
+        partition's order, and dead-letters nothing because of an outage."""
+        if not is_database_unavailable(error) and await self.runtime.database_ok():
+            return False
+        CONSUMER_DATABASE_WAITS.labels(self.service).inc()
+        log.warning("database unavailable; the consumer waits for it", service=self.service, error=str(error))
+        state, self.state = self.state, "waiting_for_database"
+        delay = DATABASE_BACKOFF[0]
+        try:
+            while not await self.runtime.database_ok():
+                await asyncio.sleep(delay)  # back-off between probes of the database
+                delay = min(delay * 2, DATABASE_BACKOFF[1])
+        finally:
+            self.state = state
+        log.info("database back; the consumer resumes", service=self.service)
+        return True
 
     async def _handle_once(self, event: CloudEvent, handler: Handler) -> str:
         try:
@@ -244,7 +333,13 @@ class EventConsumer:
                 source=f"/govproj/{self.service}",
                 type=f"{self.service}.event.dead_lettered.v1",
                 subject=event.subject if event else event_id,
-                data={"event_id": event_id, "error": error[:4000], "attempts": attempts, "original": raw},
+                data={
+                    "event_id": event_id,
+                    "error": error[:4000],
+                    "attempts": attempts,
+                    "original": raw[:DLQ_ORIGINAL_CHARS],
+                    "original_truncated": len(raw) > DLQ_ORIGINAL_CHARS,
+                },
             )
             await uow.emit_envelope(dead, dlq_topic)
         EVENTS_CONSUMED.labels(self.service, event.type if event else "unparseable", "dead_lettered").inc()

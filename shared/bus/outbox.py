@@ -10,13 +10,20 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 import structlog
+from aiokafka import errors as kafka_errors
 from aiokafka.errors import KafkaError, OutOfOrderSequenceNumber
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shared import clock
 from shared.contracts.envelope import CLOUDEVENTS_CONTENT_TYPE, CloudEvent
 from shared.db import OUTBOX_CHANNEL
-from shared.metrics import EVENTS_PRODUCED, OUTBOX_BACKLOG, OUTBOX_PUBLISH_FAILURES
+from shared.metrics import (
+    EVENTS_PRODUCED,
+    OUTBOX_BACKLOG,
+    OUTBOX_FAILED,
+    OUTBOX_FAILED_ROWS,
+    OUTBOX_PUBLISH_FAILURES,
+)
 
 if TYPE_CHECKING:
     from shared.bus.link import KafkaLink
@@ -27,13 +34,36 @@ log = structlog.get_logger()
 BATCH_SIZE = 500
 
 
-def outbox_row(event: CloudEvent, topic: str) -> dict:
+#: The broker will never take these records, however often they are sent: the row fails at once.
+PERMANENT_ERRORS: tuple[type[BaseException], ...] = (
+    kafka_errors.MessageSizeTooLargeError,
+    kafka_errors.RecordTooLargeError,
+    kafka_errors.RecordListTooLargeError,
+    kafka_errors.InvalidTopicError,
+    kafka_errors.CorruptRecordException,
+    kafka_errors.InvalidMessageError,
+    kafka_errors.UnsupportedForMessageFormatError,
+)
+#: The broker (or the way to it) is unavailable: no fault of the row, so not counted against it.
+UNAVAILABLE_ERRORS: tuple[type[BaseException], ...] = (
+    kafka_errors.KafkaTimeoutError,
+    kafka_errors.KafkaUnavailableError,
+    kafka_errors.BrokerNotAvailableError,
+    kafka_errors.ProducerClosed,
+)
+
+
+def broker_unavailable(error: BaseException) -> bool:
+    return isinstance(error, UNAVAILABLE_ERRORS) or (isinstance(error, KafkaError) and error.retriable)
+
+
+def outbox_row(event: CloudEvent, topic: str, payload: str | None = None) -> dict:
     return {
         "id": event.id,
         "topic": topic,
         "key": event.subject,
         "type": event.type,
-        "payload": event.to_json(),
+        "payload": payload if payload is not None else event.to_json(),
         "created_at": clock.now(),
         "attempts": 0,
     }
@@ -53,11 +83,15 @@ class OutboxRelay:
         engine: AsyncEngine,
         link: KafkaLink,
         poll_seconds: float = 0.5,
+        max_attempts: int = 5,
     ) -> None:
         self.schema = schema
         self.engine = engine
         self.link = link
         self.poll_seconds = poll_seconds
+        self.max_attempts = max_attempts
+        # Rows marked failed by the last batch: the relay goes on at once with the rows behind them.
+        self._failed_in_batch = 0
         self._wake = asyncio.Event()
         self._task: asyncio.Task | None = None
         self._lock_key = zlib.crc32(f"govproj-outbox-{schema.service}".encode())
@@ -104,7 +138,7 @@ class OutboxRelay:
             try:
                 if not await self.is_leader():
                     continue
-                while await self.publish_batch() == BATCH_SIZE:
+                while await self.publish_batch() == BATCH_SIZE or self._failed_in_batch:
                     pass
             except OutOfOrderSequenceNumber:
                 log.warning("producer wedged; recreating it", service=self.schema.service)
@@ -115,6 +149,37 @@ class OutboxRelay:
                 if isinstance(exc, sa.exc.SQLAlchemyError):
                     await self._resign()
                 await asyncio.sleep(self.poll_seconds)  # back-off before the next sweep
+            except Exception:  # anything else must not end the relay for good: log, back off, go on
+                OUTBOX_PUBLISH_FAILURES.labels(self.schema.service).inc()
+                log.exception("outbox relay pass failed; will retry", service=self.schema.service)
+                await self._resign()
+                await asyncio.sleep(self.poll_seconds)
+
+    @property
+    def alive(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    async def oldest_pending_age(self) -> float | None:
+        """Seconds since the oldest row still waiting to be published was written (None: none waits)."""
+        outbox = self.schema.outbox
+        async with self.engine.connect() as connection:
+            oldest = await connection.scalar(
+                sa.select(outbox.c.created_at)
+                .where(outbox.c.published_at.is_(None), outbox.c.failed_at.is_(None))
+                .order_by(outbox.c.seq)
+                .limit(1)
+            )
+        return None if oldest is None else (clock.now() - oldest).total_seconds()
+
+    async def count_failed(self) -> int:
+        """Rows in the terminal `failed` state (they wait for an operator); also sets the gauge."""
+        outbox = self.schema.outbox
+        async with self.engine.connect() as connection:
+            failed = await connection.scalar(
+                sa.select(sa.func.count()).select_from(outbox).where(outbox.c.failed_at.is_not(None))
+            )
+        OUTBOX_FAILED_ROWS.labels(self.schema.service).set(failed or 0)
+        return failed or 0
 
     async def is_leader(self) -> bool:
         if self.engine.dialect.name != "postgresql":
@@ -147,17 +212,30 @@ class OutboxRelay:
                 await connection.close()
 
     async def publish_batch(self) -> int:
-        """Publish up to BATCH_SIZE unpublished rows in order; returns how many were published."""
+        """Publish up to BATCH_SIZE unpublished rows in order; returns how many were published.
+
+        The first row that fails stops the batch (nothing after it is marked, so each project's
+        events stay in order). If the broker refuses that row for good, the row is marked failed
+        and the next batch starts behind it; otherwise its error is raised and the batch retried."""
         outbox = self.schema.outbox
         producer = self.link.producer
+        self._failed_in_batch = 0
         if producer is None:
             return 0
         async with self.engine.connect() as connection:
             connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
             rows = (
                 await connection.execute(
-                    sa.select(outbox.c.seq, outbox.c.topic, outbox.c.key, outbox.c.type, outbox.c.payload)
-                    .where(outbox.c.published_at.is_(None))
+                    sa.select(
+                        outbox.c.seq,
+                        outbox.c.id,
+                        outbox.c.topic,
+                        outbox.c.key,
+                        outbox.c.type,
+                        outbox.c.payload,
+                        outbox.c.attempts,
+                    )
+                    .where(outbox.c.published_at.is_(None), outbox.c.failed_at.is_(None))
                     .order_by(outbox.c.seq)
                     .limit(BATCH_SIZE)
                 )
@@ -165,20 +243,27 @@ class OutboxRelay:
             if not rows:
                 OUTBOX_BACKLOG.labels(self.schema.service).set(0)
                 return 0
-            futures = []
+            futures: list[Any] = []
             for row in rows:
-                futures.append(
-                    await producer.send(
-                        row.topic,
-                        value=row.payload.encode(),
-                        key=row.key.encode(),
-                        headers=[("content-type", CLOUDEVENTS_CONTENT_TYPE.encode()), ("ce_type", row.type.encode())],
+                try:
+                    futures.append(
+                        await producer.send(
+                            row.topic,
+                            value=row.payload.encode(),
+                            key=row.key.encode(),
+                            headers=[
+                                ("content-type", CLOUDEVENTS_CONTENT_TYPE.encode()),
+                                ("ce_type", row.type.encode()),
+                            ],
+                        )
                     )
-                )
+                except KafkaError as exc:  # refused before sending (e.g. larger than max_request_size)
+                    futures.append(_failed(exc))
+                    break
             results = await asyncio.gather(*futures, return_exceptions=True)
             published: list[int] = []
             failure: BaseException | None = None
-            for row, result in zip(rows, results, strict=True):
+            for row, result in zip(rows, results, strict=False):
                 if isinstance(result, BaseException):
                     failure = result
                     break  # keep order: nothing after a failed row is marked published
@@ -188,14 +273,47 @@ class OutboxRelay:
                 await connection.execute(
                     outbox.update().where(outbox.c.seq.in_(published)).values(published_at=clock.now())
                 )
-            if failure is not None:
-                await connection.execute(
-                    outbox.update()
-                    .where(outbox.c.seq == rows[len(published)].seq)
-                    .values(attempts=outbox.c.attempts + 1, last_error=str(failure)[:2000])
-                )
+            if failure is not None and await self._record_failure(connection, rows[len(published)], failure):
+                failure = None  # that row is settled; the relay goes on behind it
             if len(rows) < BATCH_SIZE:  # drained: what is left is what failed (a full batch loops again)
-                OUTBOX_BACKLOG.labels(self.schema.service).set(len(rows) - len(published))
+                OUTBOX_BACKLOG.labels(self.schema.service).set(len(rows) - len(published) - self._failed_in_batch)
         if failure is not None:
             raise failure
         return len(published)
+
+    async def _record_failure(self, connection: AsyncConnection, row: Any, failure: BaseException) -> bool:
+        """Note why the row failed; mark it `failed` (and return True) when the broker will not take it.
+
+        An unreachable broker is nobody's row's fault: it neither counts as an attempt nor fails the
+        row, however long it lasts (the events wait, as they did through a 10 s broker outage)."""
+        outbox = self.schema.outbox
+        error = f"{type(failure).__name__}: {failure}"[:2000]
+        if broker_unavailable(failure):
+            await connection.execute(outbox.update().where(outbox.c.seq == row.seq).values(last_error=error))
+            return False
+        attempts = row.attempts + 1
+        terminal = isinstance(failure, PERMANENT_ERRORS) or attempts >= self.max_attempts
+        await connection.execute(
+            outbox.update()
+            .where(outbox.c.seq == row.seq)
+            .values(attempts=attempts, last_error=error, failed_at=clock.now() if terminal else None)
+        )
+        if terminal:
+            self._failed_in_batch += 1
+            OUTBOX_FAILED.labels(self.schema.service, row.type).inc()
+            log.error(
+                "outbox row failed for good; the relay moves on",
+                service=self.schema.service,
+                event_id=row.id,
+                type=row.type,
+                attempts=attempts,
+                error=error,
+            )
+            await self.count_failed()
+        return terminal
+
+
+def _failed(error: BaseException) -> asyncio.Future:
+    future = asyncio.get_running_loop().create_future()
+    future.set_exception(error)
+    return future

@@ -43,8 +43,9 @@ async def count(uow, event, payload: UnitCleared) -> None:
         row.times += 1
 
 
-class Crash(Exception):
-    """Stands for the process dying: the consumer loop does not catch it, so the offset is never committed."""
+class Crash(BaseException):
+    """Stands for the process dying: not an Exception, so neither the consumer loop nor its supervisor
+    catches it (nothing restarts a dead process in here), and the offset is never committed."""
 
 
 async def fresh_runtime(pg_url: str, bootstrap: str, prefix: str) -> ServiceRuntime:

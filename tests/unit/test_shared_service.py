@@ -204,7 +204,14 @@ def _driver_error(asyncpg_error: Exception, kind=None):
             409,
             "conflict",
         ),
-        (lambda: _driver_error(ConnectionResetError("gone")), 500, "internal"),
+        # A lost connection used to be a 500 here; issue 15 makes it a 503 (tested below).
+        (
+            lambda: _driver_error(
+                type("SyntaxError", (Exception,), {"sqlstate": "42601"})(), __import__("sqlalchemy").exc.ProgrammingError
+            ),
+            500,
+            "internal",
+        ),
     ],
 )
 def test_database_refusals_of_bad_values_are_problems_not_500s(error, status, kind):

@@ -1,0 +1,23 @@
+"""outbox failed state: a row the broker refuses for good no longer stalls the relay
+
+Revision ID: 0005
+Revises: 0004
+Create Date: 2026-12-02 12:45:00
+"""
+
+from alembic import op
+
+from shared.db import add_outbox_failed_state, drop_outbox_failed_state
+
+revision = "0005"
+down_revision = "0004"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    add_outbox_failed_state(op)
+
+
+def downgrade() -> None:
+    drop_outbox_failed_state(op)
