@@ -207,7 +207,8 @@ def _driver_error(asyncpg_error: Exception, kind=None):
         # A lost connection used to be a 500 here; issue 15 makes it a 503 (tested below).
         (
             lambda: _driver_error(
-                type("SyntaxError", (Exception,), {"sqlstate": "42601"})(), __import__("sqlalchemy").exc.ProgrammingError
+                type("SyntaxError", (Exception,), {"sqlstate": "42601"})(),
+                __import__("sqlalchemy").exc.ProgrammingError,
             ),
             500,
             "internal",
