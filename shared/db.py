@@ -324,6 +324,8 @@ def is_database_unavailable(exc: BaseException) -> bool:
             return True
         if type(current).__name__ == "ConnectionDoesNotExistError":  # asyncpg: the server closed it
             return True
+        if isinstance(current, sa.exc.InterfaceError) and "connection is closed" in str(current):
+            return True  # asyncpg: a pooled connection the server dropped while it sat idle
         if type(current).__name__ == "OperationalError" and "database is locked" in str(current):
             return True  # SQLite: another writer holds the file past busy_timeout
         current = getattr(current, "orig", None) or current.__cause__ or current.__context__

@@ -390,6 +390,8 @@ def test_what_counts_as_the_database_being_unavailable():
     assert is_database_unavailable(lost_connection())
     assert is_database_unavailable(ConnectionRefusedError())
     assert is_database_unavailable(sa.exc.TimeoutError("QueuePool limit reached"))
+    closed = sa.exc.InterfaceError("INSERT", {}, Exception("connection is closed"))
+    assert is_database_unavailable(closed)
     shutdown = type("AdminShutdownError", (Exception,), {"sqlstate": "57P01"})()
     assert is_database_unavailable(sa.exc.DBAPIError("SELECT 1", {}, shutdown))
     assert not is_database_unavailable(KeyError("bug"))
