@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -47,17 +49,19 @@ class BodyLimitMiddleware:
     the bytes of a body that declares none (chunked), stopping the read at the limit, so a client
     cannot make a service hold more than `limit` bytes of one request in memory."""
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
+    def __init__(self, app: ASGIApp, limit: int, overrides: Mapping[str, int] | None = None) -> None:
         self.app = app
         self.limit = limit
+        self.overrides = dict(overrides or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.overrides.get(scope.get("path", ""), self.limit)
         declared = _content_length(scope)
-        if declared is not None and declared > self.limit:
-            await problem_response(body_too_large(self.limit))(scope, receive, send)
+        if declared is not None and declared > limit:
+            await problem_response(body_too_large(limit))(scope, receive, send)
             return
         received = 0
         started = False
@@ -67,8 +71,8 @@ class BodyLimitMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.limit:
-                    raise BodyTooLarge(self.limit)
+                if received > limit:
+                    raise BodyTooLarge(limit)
             return message
 
         async def tracking_send(message: Message) -> None:
@@ -83,7 +87,7 @@ class BodyLimitMiddleware:
             # Code that reads the body outside FastAPI's parsing (a raw stream) lets it escape.
             if started:
                 raise
-            await problem_response(body_too_large(self.limit))(scope, receive, send)
+            await problem_response(body_too_large(limit))(scope, receive, send)
 
 
 def _content_length(scope: Scope) -> int | None:
@@ -96,14 +100,15 @@ def _content_length(scope: Scope) -> int | None:
     return None
 
 
-def install_body_limit(app: FastAPI, limit: int) -> None:
-    """The middleware, and the handler that turns a streamed body's overflow into the same problem."""
+def install_body_limit(app: FastAPI, limit: int, overrides: Mapping[str, int] | None = None) -> None:
+    """The middleware, and the handler that turns a streamed body's overflow into the same problem.
+    `overrides` gives a few named paths (a bulk import) a limit of their own."""
 
     async def _too_large(request: Request, exc: Exception) -> JSONResponse:
         return problem_response(body_too_large(getattr(exc, "limit", limit)), request)
 
     app.add_exception_handler(BodyTooLarge, _too_large)
-    app.add_middleware(BodyLimitMiddleware, limit=limit)
+    app.add_middleware(BodyLimitMiddleware, limit=limit, overrides=overrides)
 
 
 __all__ = ["BodyLimitMiddleware", "BodyTooLarge", "body_too_large", "event_too_large", "install_body_limit"]

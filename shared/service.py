@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from typing import Annotated, Any
@@ -288,7 +288,9 @@ def create_service_app(
     sweepers: Sequence[Sweeper] = (),
     history_guard: SubjectGuard | None = None,
     settings: Settings | None = None,
+    body_limits: Mapping[str, int] | None = None,
 ) -> FastAPI:
+    """`body_limits`: paths whose requests may be larger than settings.max_request_bytes (bulk imports)."""
     settings = settings or load_settings(service)
     logs.configure()
     runtime = ServiceRuntime(settings, schema, subscriptions)
@@ -309,7 +311,7 @@ def create_service_app(
     app.state.settings = settings
     app.state.runtime = runtime
     install_problem_handlers(app, settings.database_retry_after_seconds)
-    install_body_limit(app, settings.max_request_bytes)
+    install_body_limit(app, settings.max_request_bytes, body_limits)
     app.add_middleware(HttpMetricsMiddleware, service=service)
     app.add_route("/metrics", metrics_endpoint, include_in_schema=False)
 

@@ -19,4 +19,6 @@ app = create_service_app(
     description="The system catalog, information resources, monthly monitoring, evaluation, O&M and retirement; "
     "supervision findings, public data-operation services and periodic reports.",
     sweepers=[*SWEEPERS, *oversight.SWEEPERS, *data_operations.SWEEPERS],
+    # A census of up to MAX_IMPORT_ROWS systems in one file: 10,000 JSON rows of ~500 bytes.
+    body_limits={"/api/catalog/systems/import": 8 * 1024 * 1024},
 )

@@ -329,13 +329,26 @@ async def echo(body: dict, runtime: Runtime) -> dict:
     return {"keys": len(body)}
 
 
+@probe.post("/api/bustrust/bulk")
+async def bulk(body: dict) -> dict:
+    return {"keys": len(body)}
+
+
 @probe.get("/api/bustrust/lost")
 async def lost() -> dict:
     raise lost_connection()
 
 
 def service_app(settings: Settings):
-    return create_service_app("bustrust", schema, subscriptions, [probe], title="bus test", settings=settings)
+    return create_service_app(
+        "bustrust",
+        schema,
+        subscriptions,
+        [probe],
+        title="bus test",
+        settings=settings,
+        body_limits={"/api/bustrust/bulk": 256 * 1024},
+    )
 
 
 @pytest.fixture
@@ -364,6 +377,13 @@ async def test_a_body_over_the_limit_is_a_413_problem_naming_it(client):
 
     streamed = await client.post("/api/bustrust/echo", content=chunks(), headers={"content-type": "application/json"})
     assert streamed.status_code == 413 and streamed.json()["limit_bytes"] == 64 * 1024
+
+
+async def test_a_bulk_import_path_may_have_a_larger_limit_of_its_own(client):
+    assert (await client.post("/api/bustrust/bulk", json={"a": "x" * 100_000})).status_code == 200
+    assert (await client.post("/api/bustrust/echo", json={"a": "x" * 100_000})).status_code == 413
+    too_big = await client.post("/api/bustrust/bulk", json={"a": "x" * 300_000})
+    assert too_big.status_code == 413 and too_big.json()["limit_bytes"] == 256 * 1024
 
 
 async def test_the_default_body_limit_is_one_mebibyte():
