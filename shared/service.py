@@ -59,7 +59,7 @@ class ServiceRuntime:
             schema, self.engine, self.link, settings.outbox_poll_seconds, settings.outbox_max_attempts
         )
         self.consumer = EventConsumer(self, subscriptions, settings.consumer_max_attempts)
-        self.sweepers: list[Sweeper] = [sweep_deadlines]
+        self.sweepers: list[Sweeper] = [sweep_deadlines, count_failed_outbox_rows]
         # Requests waiting (Prefer: wait) on a project. An API process beside a worker does not see
         # the worker's commits, so its waits re-read the database more often.
         self.arrivals = Arrivals(recheck=1.0 if self.runs_events else 0.1)
@@ -187,6 +187,11 @@ async def sweep_deadlines(runtime: ServiceRuntime) -> int:
     for rule_id, count in counts:
         DEADLINES_OVERDUE.labels(service, rule_id).set(count)
     return len(rows)
+
+
+async def count_failed_outbox_rows(runtime: ServiceRuntime) -> int:
+    """Refresh govproj_outbox_failed_rows (it falls back to 0 once an operator has retried the rows)."""
+    return await runtime.relay.count_failed()
 
 
 async def runtime_of(request: Request) -> ServiceRuntime:
