@@ -115,10 +115,12 @@ class EventConsumer:
             self._task = asyncio.create_task(self._supervise(), name=f"{self.service}-consumer")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._task
+        task = self._task
+        if task is not None:
+            task.cancel()
+            await asyncio.wait([task])  # however it ended (even a BaseException), stopping goes on
+            if not task.cancelled():
+                task.exception()  # retrieved: it was logged where it happened
         await self._close()
         self.state = "stopped"
 
@@ -251,7 +253,7 @@ class EventConsumer:
             EVENTS_CONSUMED.labels(self.service, event.type, "ignored").inc()
             return "ignored"
         last_error = ""
-        attempt = 0
+        attempt = waits = 0
         while attempt < self.max_attempts:
             try:
                 outcome = await self._handle_once(event, handler)
@@ -261,7 +263,8 @@ class EventConsumer:
                 last_error = str(exc)
                 break
             except Exception as exc:  # the handler's failure is data for the dead-letter row
-                if await self._database_was_down(exc):
+                if await self._database_was_down(exc, waits):
+                    waits += 1
                     continue  # not the event's fault: it is tried again, and not counted
                 attempt += 1
                 last_error = "".join(traceback.format_exception_only(exc)).strip()
@@ -276,22 +279,27 @@ class EventConsumer:
                 await self._dead_letter(event, record, last_error, self.max_attempts)
                 return "dead_lettered"
             except Exception as exc:
-                if not await self._database_was_down(exc):
+                if not await self._database_was_down(exc, waits):
                     raise  # the supervisor restarts the consumer; the record comes again
+                waits += 1
 
-    async def _database_was_down(self, error: BaseException) -> bool:
+    async def _database_was_down(self, error: BaseException, waits: int = 0) -> bool:
         """If `error` came from the service's own database being unreachable, wait (with back-off)
         until it answers again and return True: the consumer pauses on this record, keeping the
-        partition's order, and dead-letters nothing because of an outage."""
+        partition's order, and dead-letters nothing because of an outage. `waits` (how often this
+        record waited already) lengthens the first pause, so an error that keeps looking like an
+        outage while the database answers is retried ever more slowly, not in a tight loop."""
         if not is_database_unavailable(error) and await self.runtime.database_ok():
             return False
         CONSUMER_DATABASE_WAITS.labels(self.service).inc()
         log.warning("database unavailable; the consumer waits for it", service=self.service, error=str(error))
         state, self.state = self.state, "waiting_for_database"
-        delay = DATABASE_BACKOFF[0]
+        delay = min(DATABASE_BACKOFF[0] * 2 ** min(waits, 10), DATABASE_BACKOFF[1])
         try:
-            while not await self.runtime.database_ok():
+            while True:
                 await asyncio.sleep(delay)  # back-off between probes of the database
+                if await self.runtime.database_ok():
+                    break
                 delay = min(delay * 2, DATABASE_BACKOFF[1])
         finally:
             self.state = state
