@@ -180,6 +180,35 @@ async def test_a_row_the_broker_refuses_for_good_fails_and_the_next_rows_are_pub
     assert sample("govproj_outbox_failed_rows") == 0
 
 
+async def test_a_row_refused_max_attempts_times_fails_then_the_relay_moves_on(runtime):
+    runtime.relay.max_attempts = 3
+    await emit_all(runtime, "P-odd", "P-next")
+    runtime.link.producer = FakeProducer(in_future={"P-odd": lambda: kafka_errors.UnknownError("refused")})
+    for attempt in (1, 2):
+        with pytest.raises(kafka_errors.UnknownError):
+            await runtime.relay.publish_batch()
+        odd = (await outbox(runtime))[0]
+        assert odd.attempts == attempt and odd.failed_at is None  # order kept until it is given up
+    assert await runtime.relay.publish_batch() == 0  # the third refusal settles it ...
+    assert runtime.relay._failed_in_batch == 1
+    assert await runtime.relay.publish_batch() == 1  # ... and the relay goes on behind it
+    rows = await outbox(runtime)
+    assert rows[0].failed_at is not None and rows[0].attempts == 3 and rows[1].published_at is not None
+
+
+async def test_an_unreachable_broker_never_fails_a_row(runtime):
+    runtime.relay.max_attempts = 2
+    await emit_all(runtime, "P-wait")
+    runtime.link.producer = FakeProducer(in_future={"P-wait": lambda: kafka_errors.KafkaTimeoutError()})
+    for _ in range(5):
+        with pytest.raises(kafka_errors.KafkaTimeoutError):
+            await runtime.relay.publish_batch()
+    row = (await outbox(runtime))[0]
+    assert row.failed_at is None and row.attempts == 0 and "KafkaTimeoutError" in row.last_error
+    runtime.link.producer = FakeProducer()  # the broker is back
+    assert await runtime.relay.publish_batch() == 1
+
+
 # --- the consumer and its database ------------------------------------------------------------------
 
 
