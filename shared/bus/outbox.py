@@ -281,6 +281,31 @@ class OutboxRelay:
             raise failure
         return len(published)
 
+    async def failed_rows(self) -> list[dict[str, Any]]:
+        """The rows in the failed state, oldest first, for an operator."""
+        outbox = self.schema.outbox
+        columns = (outbox.c.seq, outbox.c.id, outbox.c.type, outbox.c.key, outbox.c.attempts)
+        async with self.engine.connect() as connection:
+            rows = await connection.execute(
+                sa.select(*columns, outbox.c.failed_at, outbox.c.last_error)
+                .where(outbox.c.failed_at.is_not(None))
+                .order_by(outbox.c.seq)
+            )
+            return [dict(row) for row in rows.mappings()]
+
+    async def retry_failed(self, ids: list[str] | None = None) -> int:
+        """Put failed rows (all, or those with these event ids) back in line; returns how many. They
+        are published in seq order, i.e. after the rows written since they failed."""
+        outbox = self.schema.outbox
+        condition = outbox.c.failed_at.is_not(None)
+        if ids:
+            condition = condition & outbox.c.id.in_(ids)
+        async with self.engine.begin() as connection:
+            result = await connection.execute(outbox.update().where(condition).values(failed_at=None, attempts=0))
+        await self.count_failed()
+        self.wake()
+        return result.rowcount
+
     async def _record_failure(self, connection: AsyncConnection, row: Any, failure: BaseException) -> bool:
         """Note why the row failed; mark it `failed` (and return True) when the broker will not take it.
 

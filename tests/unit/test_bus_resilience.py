@@ -170,14 +170,15 @@ async def test_a_row_the_broker_refuses_for_good_fails_and_the_next_rows_are_pub
     assert sample("govproj_outbox_failed_total", type="catalog.unit.cleared.v1") == failed_before + 1
     assert sample("govproj_outbox_failed_rows") == 1
     assert runtime.relay.alive and await runtime.relay.oldest_pending_age() is None  # not stalled
-    # The operator's retry (docs/architecture.md): the row is published in its turn, the gauge falls.
-    async with runtime.engine.begin() as conn:
-        await conn.execute(sa.text("UPDATE outbox SET failed_at = NULL, attempts = 0 WHERE failed_at IS NOT NULL"))
+    # The operator (scripts/outbox.py) lists it, fixes the cause and retries: it is published in its turn.
+    [listed] = await runtime.relay.failed_rows()
+    assert listed["key"] == "P-poison" and "MessageSizeTooLargeError" in listed["last_error"]
+    assert await runtime.relay.retry_failed(["some-other-event"]) == 0
     producer.at_send.clear()
-    runtime.relay.wake()
+    assert await runtime.relay.retry_failed([listed["id"]]) == 1
     await wait_for(lambda: "P-poison" in producer.sent, timeout=10, message="the retried row to be published")
-    assert (await runtime.sweep_once())["count_failed_outbox_rows"] == 0
     assert sample("govproj_outbox_failed_rows") == 0
+    assert (await runtime.sweep_once())["count_failed_outbox_rows"] == 0
 
 
 async def test_a_row_refused_max_attempts_times_fails_then_the_relay_moves_on(runtime):
