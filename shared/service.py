@@ -30,6 +30,7 @@ from shared.metrics import (
     HttpMetricsMiddleware,
     metrics_endpoint,
 )
+from shared.scope import ProjectScope
 from shared.settings import Settings, load_settings
 from shared.uow import UnitOfWork
 from shared.watch import Arrivals
@@ -38,8 +39,6 @@ log = structlog.get_logger()
 
 #: A sweeper runs periodically (and on POST /_admin/sweep) with the runtime; returns what it did.
 Sweeper = Callable[["ServiceRuntime"], Awaitable[int]]
-#: Checks a principal may read a project's history in this service (secret projects, unit scoping).
-SubjectGuard = Callable[[UnitOfWork, Any, str], Awaitable[None]]
 
 
 class ServiceRuntime:
@@ -231,15 +230,14 @@ def _admin_router() -> APIRouter:
     return router
 
 
-def _history_router(service: str, guard: SubjectGuard | None) -> APIRouter:
+def _history_router(service: str, scope: ProjectScope) -> APIRouter:
     router = APIRouter(prefix=f"/api/{service}", tags=["history"])
 
     @router.get("/projects/{project_id}/history", summary="Decisions, deadlines and audit trail of a project")
     async def history(project_id: str, runtime: Runtime, principal: CurrentPrincipal) -> dict[str, Any]:
         schema = runtime.schema
         async with runtime.reading() as uow:
-            if guard is not None:
-                await guard(uow, principal, project_id)
+            await scope.ensure(uow, principal, project_id, what="history")
             decisions = (
                 (
                     await uow.session.execute(
@@ -291,7 +289,7 @@ def create_service_app(
     title: str,
     description: str = "",
     sweepers: Sequence[Sweeper] = (),
-    history_guard: SubjectGuard | None = None,
+    scope: ProjectScope,
     settings: Settings | None = None,
     body_limits: Mapping[str, int] | None = None,
 ) -> FastAPI:
@@ -343,7 +341,9 @@ def create_service_app(
 
     for router in routers:
         app.include_router(router)
-    app.include_router(_history_router(service, history_guard))
+    # Every service names its project scope: the history route (and the service's own reads) go through it.
+    app.state.scope = scope
+    app.include_router(_history_router(service, scope))
     if settings.clock_control:
         app.include_router(_admin_router())
     return app

@@ -143,6 +143,17 @@ class UnitOfWork:
             }
         )
 
+    async def audit_read(
+        self, *, subject: str, action: str, actor: Principal | str | None, detail: dict | None = None
+    ) -> None:
+        """An audit row of a read (a secret project's): allowed in a read-only unit of work, written at its
+        clean exit, so a read that fails leaves no row."""
+        read_only, self.read_only = self.read_only, False
+        try:
+            await self.audit(subject=subject, action=action, actor=actor, detail=detail)
+        finally:
+            self.read_only = read_only
+
     async def flush_records(self) -> None:
         """Write the decision, audit and outbox rows recorded so far (done at commit; call it first
         to read them back inside the same unit of work)."""

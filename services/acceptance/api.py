@@ -32,13 +32,14 @@ from services.acceptance.tables import AcceptanceProject, AssetRegistration
 from shared.auth import Principal, Role, ensure_unit_access, outbound_authorization, require
 from shared.errors import bad_request, not_found
 from shared.idempotency import remember, replay
+from shared.scope import Owner, ProjectScope
 from shared.service import Runtime
 from shared.uow import UnitOfWork
 from shared.watch import WATCH_DESCRIPTION, watched
 
 router = APIRouter(prefix="/api/acceptance", tags=["acceptance 试运行与验收"])
 
-Readers = require(
+READER_ROLES = (
     Role.UNIT,
     Role.DATA_BUREAU,
     Role.FINANCE,
@@ -49,7 +50,17 @@ Readers = require(
     Role.CONFIDENTIALITY_OFFICE,
     Role.PROCUREMENT_CENTER,
 )
+Readers = require(*READER_ROLES)
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
+
+
+async def project_owner(uow: UnitOfWork, project_id: str) -> Owner | None:
+    project = await uow.session.get(AcceptanceProject, project_id)
+    return None if project is None else Owner(project.unit, project.secret)
+
+
+#: Who reads a project in acceptance (shared/scope.py): every read of a project's data goes through it.
+scope = ProjectScope.of("acceptance", project_owner, readers=READER_ROLES)
 
 
 def acting(step: str):
@@ -153,9 +164,8 @@ async def list_projects(
 async def get_project(project_id: str, request: Request, runtime: Runtime, principal: Annotated[Principal, Readers]):
     async def read() -> AcceptanceProjectPublic:
         async with runtime.reading() as uow:
-            project = await handlers.load(uow, project_id)
-            ensure_unit_access(principal, project.unit)
-            return await present(uow, project, principal)
+            await scope.ensure(uow, principal, project_id, content=False)
+            return await present(uow, await handlers.load(uow, project_id), principal)
 
     return await watched(request, runtime.arrivals, project_id, read)
 
@@ -409,8 +419,7 @@ async def asset_registration(
 @router.get("/projects/{project_id}/asset-registration", response_model=AssetRegistrationPublic, summary="国有资产登记")
 async def get_asset_registration(project_id: str, runtime: Runtime, principal: Annotated[Principal, Readers]):
     async with runtime.reading() as uow:
-        project = await handlers.load(uow, project_id)
-        ensure_unit_access(principal, project.unit)
+        await scope.ensure(uow, principal, project_id, content=False, what="asset registration")
         registration = await uow.session.get(AssetRegistration, project_id)
         if registration is None:
             raise not_found("asset registration", project_id)

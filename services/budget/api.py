@@ -37,9 +37,10 @@ from services.budget.schemas import (
 )
 from services.budget.tables import Adjustment, AnnualBudgetLine, BudgetProject, DataOperationPayment, OmBudget
 from shared import idempotency
-from shared.auth import Principal, Role, ensure_unit_access, require
+from shared.auth import Principal, Role, require
 from shared.errors import bad_request, forbidden, not_found
 from shared.idempotency import run_once as idempotent
+from shared.scope import Owner, ProjectScope
 from shared.service import Runtime
 from shared.uow import UnitOfWork
 from shared.watch import WATCH_DESCRIPTION, watched
@@ -50,7 +51,17 @@ Unit = require(Role.UNIT)
 Bureau = require(Role.DATA_BUREAU)
 Finance = require(Role.FINANCE)
 DataOperationPayers = require(Role.DATA_BUREAU, Role.FINANCE, Role.PLATFORM)
-Readers = require(Role.UNIT, Role.DATA_BUREAU, Role.DRC, Role.FINANCE, Role.AUDIT, Role.PLATFORM)
+READER_ROLES = (Role.UNIT, Role.DATA_BUREAU, Role.DRC, Role.FINANCE, Role.AUDIT, Role.PLATFORM)
+Readers = require(*READER_ROLES)
+
+
+async def project_owner(uow: UnitOfWork, project_id: str) -> Owner | None:
+    project = await uow.session.get(BudgetProject, project_id)
+    return None if project is None else Owner(project.unit, project.secret)
+
+
+#: Who reads a budget project (shared/scope.py): every read of a project's data goes through it.
+scope = ProjectScope.of("budget", project_owner, readers=READER_ROLES)
 IdempotencyKey = Annotated[str | None, Header(max_length=200)]
 Limit = Annotated[int, Query(ge=1, le=200)]
 
@@ -115,9 +126,8 @@ async def list_projects(
 async def get_project(project_id: str, request: Request, runtime: Runtime, principal: Annotated[Principal, Readers]):
     async def read() -> BudgetProjectPublic:
         async with runtime.reading() as uow:
-            project = await handlers.load(uow, project_id)
-            ensure_unit_access(principal, project.unit)
-            return await public(uow, project)
+            await scope.ensure(uow, principal, project_id, content=False)
+            return await public(uow, await handlers.load(uow, project_id))
 
     return await watched(request, runtime.arrivals, project_id, read)
 
@@ -341,8 +351,7 @@ async def request_adjustment(
 )
 async def list_adjustments(project_id: str, runtime: Runtime, principal: Annotated[Principal, Readers]):
     async with runtime.reading() as uow:
-        project = await handlers.load(uow, project_id)
-        ensure_unit_access(principal, project.unit)
+        await scope.ensure(uow, principal, project_id, content=False, what="adjustments")
         return [adjustment_public(a) for a in await handlers.adjustments_of(uow, project_id)]
 
 

@@ -1,6 +1,6 @@
 """The budget service (概算与资金): `uvicorn services.budget.main:app`."""
 
-from services.budget.api import router
+from services.budget.api import router, scope
 from services.budget.handlers import refresh_gauges, subscriptions
 from services.budget.tables import schema
 from shared.service import create_service_app
@@ -15,5 +15,6 @@ app = create_service_app(
         "Estimates (概算) as ceilings, the technical-plan timeline and control price, annual budgets, adjustments, "
         "fund release, O&M budgets, city–county shares and public data-operation payments."
     ),
+    scope=scope,
     sweepers=[refresh_gauges],
 )

@@ -5,6 +5,7 @@ their routers, consumers (on the shared `subscriptions`) and sweepers; this file
 
 from services.catalog import data_operations, oversight, reports
 from services.catalog.api import ROUTERS
+from services.catalog.api.common import scope
 from services.catalog.handlers import subscriptions
 from services.catalog.sweepers import SWEEPERS
 from services.catalog.tables import schema
@@ -18,6 +19,7 @@ app = create_service_app(
     title="govproj catalog 系统目录",
     description="The system catalog, information resources, monthly monitoring, evaluation, O&M and retirement; "
     "supervision findings, public data-operation services and periodic reports.",
+    scope=scope,
     sweepers=[*SWEEPERS, *oversight.SWEEPERS, *data_operations.SWEEPERS],
     # A census of up to MAX_IMPORT_ROWS systems in one file: 10,000 JSON rows of ~500 bytes.
     body_limits={"/api/catalog/systems/import": 8 * 1024 * 1024},

@@ -33,7 +33,8 @@ from services.intake.schemas import (
 from services.intake.tables import Application, CatalogSystem, Material, Need
 from shared import clock, idempotency
 from shared.auth import Principal, Role, ensure_unit_access, require
-from shared.errors import bad_request, forbidden
+from shared.errors import bad_request
+from shared.scope import Owner, ProjectScope
 from shared.service import Runtime
 from shared.uow import UnitOfWork
 from shared.watch import WATCH_DESCRIPTION, watched
@@ -46,6 +47,20 @@ Planners = require(Role.DATA_BUREAU, Role.LEADING_OFFICE)
 #: Who reads the project library. Experts and other roles see nothing of intake.
 READER_ROLES = (Role.UNIT, Role.DATA_BUREAU, Role.DRC, Role.FINANCE, Role.AUDIT, Role.PLATFORM, Role.LEADING_OFFICE)
 Readers = require(*READER_ROLES)
+
+
+async def project_owner(uow: UnitOfWork, project_id: str) -> Owner | None:
+    """An application, or a need in the needs pool (a need's id is read like a project's)."""
+    application = await uow.session.get(Application, project_id)
+    if application is not None:
+        return Owner(application.unit, application.secret)
+    need = await uow.session.get(Need, project_id)
+    return None if need is None else Owner(need.unit)
+
+
+#: Who reads an application (shared/scope.py): a secret one only its unit and cleared bureau staff
+#: (dazhou:第六十五条); every read of an application's data goes through it.
+scope = ProjectScope.of("intake", project_owner, readers=READER_ROLES, cleared_roles=(Role.DATA_BUREAU,))
 
 PROBLEM_EXAMPLE = {
     "type": "https://govproj.example.gov.cn/problems/rule-violation",
@@ -72,11 +87,9 @@ REFUSALS_DOC: dict[int | str, dict[str, Any]] = {
 
 def may_read(application: Application, principal: Principal | None) -> bool:
     """A secret project's content is shown only to its unit and cleared bureau staff (dazhou:第六十五条)."""
-    if not application.secret:
-        return True
     if principal is None:
-        return False
-    return principal.unit == application.unit or (principal.cleared and principal.has(Role.DATA_BUREAU))
+        return not application.secret
+    return scope.readable(principal, Owner(application.unit, application.secret))
 
 
 def public(application: Application, principal: Principal | None) -> ApplicationPublic:
@@ -152,9 +165,8 @@ async def create_application(
 @router.get("/applications/{project_id}", response_model=ApplicationPublic, summary="申报详情 One application")
 async def get_application(project_id: str, runtime: Runtime, principal: Annotated[Principal, Readers]):
     async with runtime.reading() as uow:
-        application = await handlers.load(uow, project_id)
-        ensure_unit_access(principal, application.unit)
-        return public(application, principal)
+        await scope.ensure(uow, principal, project_id, content=False, what="application")
+        return public(await handlers.load(uow, project_id), principal)
 
 
 @router.get(
@@ -212,10 +224,8 @@ async def attach_material(
 @router.get("/applications/{project_id}/materials", response_model=list[MaterialPublic], summary="申报材料 Materials")
 async def list_materials(project_id: str, runtime: Runtime, principal: Annotated[Principal, Readers]):
     async with runtime.reading() as uow:
-        application = await handlers.load(uow, project_id)
-        ensure_unit_access(principal, application.unit)
-        if not may_read(application, principal):
-            raise forbidden("a secret project's materials are for its unit and cleared bureau staff")
+        await scope.ensure(uow, principal, project_id, what="materials")
+        await handlers.load(uow, project_id)  # a need's id has no materials
         rows = await uow.session.scalars(
             sa.select(Material).where(Material.project_id == project_id).order_by(Material.attached_at)
         )
@@ -468,9 +478,8 @@ async def file_need(
 @router.get("/needs/{need_id}", response_model=NeedPublic, summary="需求详情 One need")
 async def get_need(need_id: str, runtime: Runtime, principal: Annotated[Principal, Readers]):
     async with runtime.reading() as uow:
-        need = await handlers.load_need(uow, need_id)
-        ensure_unit_access(principal, need.unit)
-        return need_public(need)
+        await scope.ensure(uow, principal, need_id, what="need")
+        return need_public(await handlers.load_need(uow, need_id))
 
 
 @router.post("/needs/{need_id}/review", response_model=NeedPublic, summary="审核需求 Review a need")

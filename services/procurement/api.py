@@ -42,6 +42,7 @@ from services.procurement.tables import ProcurementProject
 from shared import clock, idempotency
 from shared.auth import Principal, Role, ensure_unit_access, require
 from shared.errors import Problem
+from shared.scope import Owner, ProjectScope
 from shared.service import Runtime
 from shared.uow import UnitOfWork
 from shared.watch import WATCH_DESCRIPTION, watched
@@ -62,7 +63,7 @@ Leaders = require(
     Role.DATA_BUREAU,
 )
 Reporters = require(Role.UNIT, Role.DATA_BUREAU)
-Readers = require(
+READER_ROLES = (
     Role.UNIT,
     Role.DATA_BUREAU,
     Role.FINANCE,
@@ -77,7 +78,17 @@ Readers = require(
     Role.EXECUTIVE_MEETING,
     Role.STANDING_COMMITTEE,
 )
+Readers = require(*READER_ROLES)
 IdempotencyKey = Annotated[str | None, Header(max_length=200)]
+
+
+async def project_owner(uow: UnitOfWork, project_id: str) -> Owner | None:
+    project = await uow.session.get(ProcurementProject, project_id)
+    return None if project is None else Owner(project.unit, project.secret)
+
+
+#: Who reads a procurement project (shared/scope.py): every read of a project's data goes through it.
+scope = ProjectScope.of("procurement", project_owner, readers=READER_ROLES)
 
 
 # --- mapping -------------------------------------------------------------------------------------
@@ -244,9 +255,8 @@ async def list_projects(
 async def get_project(project_id: str, request: Request, runtime: Runtime, principal: Annotated[Principal, Readers]):
     async def read() -> ProcurementProjectPublic:
         async with runtime.reading() as uow:
-            project = await handlers.load(uow, project_id)
-            ensure_unit_access(principal, project.unit)
-            return await project_public(uow, project, principal)
+            await scope.ensure(uow, principal, project_id, content=False)
+            return await project_public(uow, await handlers.load(uow, project_id), principal)
 
     return await watched(request, runtime.arrivals, project_id, read)
 
@@ -310,8 +320,7 @@ async def get_tender(tender_id: str, runtime: Runtime, principal: Annotated[Prin
         tender = await uow.session.get(Tender, tender_id)
         if tender is None:
             raise handlers.not_found("tender", tender_id)
-        project = await handlers.load(uow, tender.project_id)
-        ensure_unit_access(principal, project.unit)
+        await scope.ensure(uow, principal, tender.project_id, content=False, what="tender")
         return await tender_public(uow, tender)
 
 
@@ -425,7 +434,7 @@ async def get_supplement(
 ) -> SupplementPublic:
     async with runtime.reading() as uow:
         supplement = await handlers.load_supplement(uow, supplement_id)
-        ensure_unit_access(principal, (await handlers.load(uow, supplement.project_id)).unit)
+        await scope.ensure(uow, principal, supplement.project_id, content=False, what="supplement")
         return supplement_public(supplement, await handlers.steps_of(uow, supplement_id))
 
 
@@ -540,11 +549,11 @@ async def ocds_record(
     project_id: str, request: Request, runtime: Runtime, principal: Annotated[Principal, Readers]
 ) -> dict[str, Any]:
     async with runtime.reading() as uow:
+        await scope.ensure(uow, principal, project_id, what="ocds record")
         projects = await handlers.published_projects(
             uow, project_id=project_id, jurisdiction=None, cursor=None, limit=1
         )
         if not projects:
             raise Problem(404, "not-found", "no published procurement for the project", f"project '{project_id}'")
-        ensure_unit_access(principal, projects[0].unit)
         record = ocds.record(await handlers.bundle_of(uow, projects[0]))
     return ocds.package("records", [record], str(request.url), clock.now(), None)

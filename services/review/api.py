@@ -36,6 +36,7 @@ from services.review.schemas import (
 from services.review.tables import Expert, ExpertDraw, PlanEntry, ReviewCase
 from shared import idempotency
 from shared.auth import Principal, Role, require
+from shared.scope import ProjectScope
 from shared.service import Runtime
 from shared.uow import UnitOfWork
 from shared.watch import WATCH_DESCRIPTION, watched
@@ -54,7 +55,7 @@ LEADER_ROLES = (
 Bureau = require(Role.DATA_BUREAU)
 # Who may act on an authority step: leaders, and where a pack names them, the bureau or the DRC.
 Approvers = require(*LEADER_ROLES, Role.DATA_BUREAU, Role.DRC)
-Readers = require(
+READER_ROLES = (
     Role.UNIT,
     Role.DATA_BUREAU,
     Role.DRC,
@@ -68,6 +69,9 @@ Readers = require(
     Role.EXPERT,
     *LEADER_ROLES,
 )
+Readers = require(*READER_ROLES)
+#: Who reads a review case (shared/scope.py): units their own, experts what they are drawn for.
+scope = ProjectScope.of("review", handlers.case_owner, readers=READER_ROLES, drawn=handlers.is_drawn)
 Scorers = require(Role.EXPERT, Role.DATA_BUREAU, Role.CYBERSPACE, Role.FINANCE)
 JointParties = require(Role.UNIT, Role.DATA_BUREAU, Role.CYBERSPACE, Role.DRC, Role.FINANCE, Role.EXPERT)
 LeadingOffice = require(Role.LEADING_OFFICE)
@@ -101,9 +105,8 @@ async def public(uow: UnitOfWork, case: ReviewCase, principal: Principal | None 
 async def get_case(project_id: str, request: Request, runtime: Runtime, principal: Annotated[Principal, Readers]):
     async def read() -> ReviewCasePublic:
         async with runtime.reading() as uow:
-            case = await handlers.load(uow, project_id)
-            await handlers.ensure_may_read(uow, principal, project_id)
-            return await public(uow, case, principal)
+            await scope.ensure(uow, principal, project_id, content=False)
+            return await public(uow, await handlers.load(uow, project_id), principal)
 
     return await watched(request, runtime.arrivals, project_id, read)
 
@@ -248,7 +251,7 @@ async def create_draw(
 async def get_draw(draw_id: str, runtime: Runtime, principal: Annotated[Principal, DrawReaders]):
     async with runtime.reading() as uow:
         draw = await handlers.load_draw(uow, draw_id)
-        await handlers.ensure_may_read(uow, principal, draw.project_id)
+        await scope.ensure(uow, principal, draw.project_id, content=False, what="draw")
         return await draw_public(uow, draw)
 
 
@@ -256,7 +259,7 @@ async def get_draw(draw_id: str, runtime: Runtime, principal: Annotated[Principa
 async def replay_draw(draw_id: str, runtime: Runtime, principal: Annotated[Principal, DrawReaders]):
     async with runtime.reading() as uow:
         draw = await handlers.load_draw(uow, draw_id)
-        await handlers.ensure_may_read(uow, principal, draw.project_id)
+        await scope.ensure(uow, principal, draw.project_id, content=False, what="draw replay")
         matches, recorded, replayed = handlers.replay(draw, await handlers.members_of(uow, draw_id))
     return ReplayPublic(draw_id=draw_id, matches=matches, recorded=recorded, replayed=replayed)
 

@@ -48,6 +48,7 @@ from shared.contracts.intake import ApplicationAdmitted, ProjectSummary, Violati
 from shared.contracts.review import PlanAdjusted, ProjectApproved, ProjectPrescreened, ProjectRejected, ProjectScored
 from shared.errors import Problem, Violation, bad_request, conflict, forbidden, not_found, rule_violations, wrong_stage
 from shared.policy import Decision, Pack, UnknownPack, packs
+from shared.scope import Owner, only_expert
 from shared.uow import UnitOfWork
 
 subscriptions = Subscriptions()
@@ -198,20 +199,15 @@ async def drawn_member(
     return await uow.session.scalar(query.limit(1))
 
 
-def only_expert(principal: Principal) -> bool:
-    return principal.roles <= {Role.EXPERT}
+async def is_drawn(uow: UnitOfWork, principal: Principal, project_id: str) -> bool:
+    """Whether the expert signed in is drawn for the project: the only review projects an expert reads."""
+    expert = await expert_of(uow, principal)
+    return expert is not None and await drawn_member(uow, project_id, expert.id) is not None
 
 
-async def ensure_may_read(uow: UnitOfWork, principal: Principal, project_id: str) -> None:
-    """Unit staff see their own unit's cases; experts only the projects they are drawn for."""
-    if only_expert(principal):
-        expert = await expert_of(uow, principal)
-        if expert is None or await drawn_member(uow, project_id, expert.id) is None:
-            raise forbidden("experts see only the projects they are drawn for")
-        return
+async def case_owner(uow: UnitOfWork, project_id: str) -> Owner | None:
     case = await uow.session.get(ReviewCase, project_id)
-    if case is not None and not principal.can_see_unit(case.unit):
-        raise forbidden(f"unit staff may act only for their own unit ({principal.unit})")
+    return None if case is None else Owner(case.unit, case.secret)
 
 
 # --- the path ------------------------------------------------------------------------------------------

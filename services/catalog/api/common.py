@@ -6,19 +6,23 @@ import hashlib
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import sqlalchemy as sa
 from fastapi.responses import JSONResponse
 
+from services.catalog.handlers.common import load
 from services.catalog.schemas import SystemPublic
 from services.catalog.tables import System
 from shared import idempotency
 from shared.auth import Principal, Role, require
+from shared.scope import Owner, ProjectScope
 from shared.service import ServiceRuntime
 from shared.uow import UnitOfWork
 
 PREFIX = "/api/catalog"
 TAGS: list[Any] = ["catalog 系统目录"]
 
-Readers = require(Role.UNIT, Role.DATA_BUREAU, Role.FINANCE, Role.DRC, Role.AUDIT, Role.PLATFORM)
+READER_ROLES = (Role.UNIT, Role.DATA_BUREAU, Role.FINANCE, Role.DRC, Role.AUDIT, Role.PLATFORM)
+Readers = require(*READER_ROLES)
 Bureau = require(Role.DATA_BUREAU)
 Importers = require(Role.DATA_BUREAU, Role.PLATFORM, Role.UNIT)
 MonitoringPlatforms = require(Role.PLATFORM, Role.DATA_BUREAU)
@@ -26,6 +30,28 @@ UnitOrBureau = require(Role.UNIT, Role.DATA_BUREAU)
 Evaluators = require(Role.UNIT, Role.DATA_BUREAU, Role.FINANCE)
 SecurityAuthorities = require(Role.DATA_BUREAU, Role.CRYPTO, Role.CYBERSPACE, Role.POLICE)
 FundingAskers = require(Role.FINANCE, Role.DATA_BUREAU, Role.DRC, Role.AUDIT, Role.PLATFORM, Role.UNIT)
+
+
+async def subject_owner(uow: UnitOfWork, subject: str) -> Owner | None:
+    """A catalog subject is a system id or the project id of its systems (a project's systems are one
+    unit's; secret when any of them is)."""
+    system = await uow.session.get(System, subject)
+    if system is not None:
+        return Owner(system.unit, system.secret)
+    rows = (await uow.session.execute(sa.select(System.unit, System.secret).where(System.project_id == subject))).all()
+    if not rows:
+        return None
+    return Owner(rows[0].unit, any(row.secret for row in rows))
+
+
+#: Who reads a catalogued system or project (shared/scope.py): every read of its data goes through it.
+scope = ProjectScope.of("catalog", subject_owner, readers=READER_ROLES)
+
+
+async def read_system(uow: UnitOfWork, principal: Principal, system_id: str, what: str = "system") -> System:
+    """The system, once the scope lets `principal` read it (404 for another unit's)."""
+    await scope.ensure(uow, principal, system_id, content=False, what=what)
+    return await load(uow, system_id)
 
 
 def public(system: System, principal: Principal | None = None) -> SystemPublic:

@@ -7,13 +7,11 @@ from typing import Annotated
 import sqlalchemy as sa
 from fastapi import APIRouter, Header, Query
 
-from services.catalog.api.common import PREFIX, TAGS, Evaluators, Readers, UnitOrBureau, idempotent
+from services.catalog.api.common import PREFIX, TAGS, Evaluators, Readers, UnitOrBureau, idempotent, read_system
 from services.catalog.handlers import evaluations as handlers
-from services.catalog.handlers.common import load
 from services.catalog.schemas import EvaluationCreate, EvaluationPublic, MonitoringReportCreate
 from services.catalog.tables import Evaluation
 from shared.auth import Principal
-from shared.errors import not_found
 from shared.service import Runtime
 
 router = APIRouter(prefix=PREFIX, tags=TAGS)
@@ -26,9 +24,7 @@ def public(evaluation: Evaluation) -> EvaluationPublic:
 @router.get("/systems/{system_id}/evaluations", response_model=list[EvaluationPublic])
 async def list_evaluations(system_id: str, runtime: Runtime, principal: Annotated[Principal, Readers]):
     async with runtime.reading() as uow:
-        system = await load(uow, system_id)
-        if not principal.can_see_unit(system.unit):
-            raise not_found("system", system_id)
+        await read_system(uow, principal, system_id)
         return [public(e) for e in await handlers.list_for(uow, system_id)]
 
 

@@ -7,13 +7,11 @@ from typing import Annotated
 import sqlalchemy as sa
 from fastapi import APIRouter, Header, Query
 
-from services.catalog.api.common import PREFIX, TAGS, MonitoringPlatforms, Readers, idempotent
+from services.catalog.api.common import PREFIX, TAGS, MonitoringPlatforms, Readers, idempotent, read_system
 from services.catalog.handlers import monitoring as handlers
-from services.catalog.handlers.common import load
 from services.catalog.schemas import MonitoringBatch, MonitoringReport, SanctionPublic
 from services.catalog.tables import MonthlyFigure, Sanction
 from shared.auth import Principal
-from shared.errors import not_found
 from shared.service import Runtime
 
 router = APIRouter(prefix=PREFIX, tags=TAGS)
@@ -42,9 +40,7 @@ async def system_figures(
     system_id: str, runtime: Runtime, principal: Annotated[Principal, Readers], limit: int = Query(24, ge=1, le=120)
 ) -> dict:
     async with runtime.reading() as uow:
-        system = await load(uow, system_id)
-        if not principal.can_see_unit(system.unit):
-            raise not_found("system", system_id)
+        system = await read_system(uow, principal, system_id)
         rows = await uow.session.scalars(
             sa.select(MonthlyFigure)
             .where(MonthlyFigure.system_id == system_id)

@@ -6,12 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header
 
-from services.catalog.api.common import PREFIX, TAGS, Readers, UnitOrBureau, idempotent
+from services.catalog.api.common import PREFIX, TAGS, Readers, UnitOrBureau, idempotent, read_system
 from services.catalog.handlers import operations as handlers
-from services.catalog.handlers.common import load
 from services.catalog.schemas import OmAcceptanceCreate, OmPlanCreate, OmReportCreate
 from shared.auth import Principal, Role, require
-from shared.errors import not_found
 from shared.service import Runtime
 
 router = APIRouter(prefix=PREFIX, tags=TAGS)
@@ -78,7 +76,5 @@ async def record_om_acceptance(
 @router.get("/systems/{system_id}/om-reports", summary="A system's yearly O&M reports")
 async def om_reports(system_id: str, runtime: Runtime, principal: Annotated[Principal, Readers]) -> list[dict]:
     async with runtime.reading() as uow:
-        system = await load(uow, system_id)
-        if not principal.can_see_unit(system.unit):
-            raise not_found("system", system_id)
+        await read_system(uow, principal, system_id)
         return [r.model_dump(mode="json") for r in await handlers.om_reports_of(uow, system_id)]

@@ -20,6 +20,8 @@ from services.catalog.api.common import (
     body_hash,
     idempotent,
     public,
+    read_system,
+    scope,
 )
 from services.catalog.domain import stock
 from services.catalog.handlers import operations as operation_handlers
@@ -49,6 +51,7 @@ router = APIRouter(prefix=PREFIX, tags=TAGS)
 async def get_project(project_id: str, request: Request, runtime: Runtime, principal: Annotated[Principal, Readers]):
     async def read() -> dict:
         async with runtime.reading() as uow:
+            await scope.ensure(uow, principal, project_id, content=False)
             rows = await uow.session.scalars(
                 sa.select(System).where(System.project_id == project_id).order_by(System.id)
             )
@@ -64,9 +67,7 @@ async def get_project(project_id: str, request: Request, runtime: Runtime, princ
 @router.get("/systems/{system_id}", response_model=SystemPublic)
 async def get_system(system_id: str, runtime: Runtime, principal: Annotated[Principal, Readers]):
     async with runtime.reading() as uow:
-        system = await load(uow, system_id)
-    if not principal.can_see_unit(system.unit):
-        raise not_found("system", system_id)
+        system = await read_system(uow, principal, system_id)
     return public(system, principal)
 
 
@@ -102,9 +103,8 @@ async def list_systems(
 async def system_history(system_id: str, runtime: Runtime, principal: Annotated[Principal, Readers]) -> dict:
     schema = runtime.schema
     async with runtime.reading() as uow:
+        await scope.ensure(uow, principal, system_id, what="history")
         system = await load(uow, system_id)
-        if not principal.can_see_unit(system.unit):
-            raise not_found("system", system_id)
         subjects = [subject(system), system.id]
         out = {}
         for name, table, order in (
@@ -260,16 +260,12 @@ async def add_resource(
 @router.get("/systems/{system_id}/resources", response_model=list[ResourcePublic])
 async def list_resources(system_id: str, runtime: Runtime, principal: Annotated[Principal, Readers]):
     async with runtime.reading() as uow:
-        system = await load(uow, system_id)
-        if not principal.can_see_unit(system.unit):
-            raise not_found("system", system_id)
+        await read_system(uow, principal, system_id)
         return [ResourcePublic(**r.model_dump()) for r in await operation_handlers.resources_of(uow, system_id)]
 
 
 @router.get("/systems/{system_id}/sharing-proof", summary="共享数据目录发布证明 (for O&M applications)")
 async def sharing_proof(system_id: str, runtime: Runtime, principal: Annotated[Principal, Readers]) -> dict:
     async with runtime.reading() as uow:
-        system = await load(uow, system_id)
-        if not principal.can_see_unit(system.unit):
-            raise not_found("system", system_id)
+        await read_system(uow, principal, system_id)
         return await operation_handlers.sharing_proof(uow, system_id)

@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from services.acceptance import handlers
-from services.acceptance.api import expert_pool, router
+from services.acceptance.api import expert_pool, router, scope
 from services.acceptance.experts import Draw, DrawRequest
 from services.acceptance.handlers import subscriptions
 from services.acceptance.tables import schema
@@ -121,7 +121,7 @@ async def service(tmp_path):
         clock_control=True,
     )
     app = create_service_app(
-        "acceptance", schema, subscriptions, [router], title="acceptance (test)", settings=settings
+        "acceptance", schema, subscriptions, [router], title="acceptance (test)", settings=settings, scope=scope
     )
     runtime = app.state.runtime
     async with runtime.engine.begin() as conn:

@@ -13,7 +13,7 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
-from services.budget.api import router
+from services.budget.api import router, scope
 from services.budget.handlers import refresh_gauges, subscriptions
 from services.budget.tables import schema
 from shared import clock
@@ -162,7 +162,14 @@ async def budget(tmp_path) -> AsyncIterator[Budget]:
         service="budget", database_url=f"sqlite+aiosqlite:///{tmp_path / 'budget.sqlite'}", clock_control=True
     )
     app = create_service_app(
-        "budget", schema, subscriptions, [router], title="budget (test)", settings=settings, sweepers=[refresh_gauges]
+        "budget",
+        schema,
+        subscriptions,
+        [router],
+        title="budget (test)",
+        settings=settings,
+        sweepers=[refresh_gauges],
+        scope=scope,
     )
     runtime: ServiceRuntime = app.state.runtime
     await upgrade_to_head(runtime.engine, "budget")

@@ -14,6 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 from services.catalog.api import ROUTERS
+from services.catalog.api.common import scope
 from services.catalog.handlers import subscriptions
 from services.catalog.sweepers import SWEEPERS
 from services.catalog.tables import schema
@@ -119,7 +120,14 @@ async def catalog(tmp_path) -> AsyncIterator[Catalog]:
         service="catalog", database_url=f"sqlite+aiosqlite:///{tmp_path / 'catalog.sqlite'}", clock_control=True
     )
     app = create_service_app(
-        "catalog", schema, subscriptions, ROUTERS, title="catalog (test)", settings=settings, sweepers=SWEEPERS
+        "catalog",
+        schema,
+        subscriptions,
+        ROUTERS,
+        title="catalog (test)",
+        settings=settings,
+        sweepers=SWEEPERS,
+        scope=scope,
     )
     runtime: ServiceRuntime = app.state.runtime
     await upgrade_to_head(runtime.engine, "catalog")

@@ -13,8 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from services.intake import handlers
-from services.intake.api import router
-from services.intake.main import history_guard
+from services.intake.api import router, scope
 from services.intake.tables import schema
 from shared.auth import Role, issue_token
 from shared.db import upgrade_to_head
@@ -110,7 +109,7 @@ async def intake(tmp_path) -> AsyncIterator[Intake]:
         [router],
         title="intake (test)",
         settings=settings,
-        history_guard=history_guard,
+        scope=scope,
     )
     runtime: ServiceRuntime = app.state.runtime
     await upgrade_to_head(runtime.engine, "intake")

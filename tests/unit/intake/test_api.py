@@ -85,12 +85,15 @@ async def test_materials_attach_and_count_for_the_rule(intake):
 
 async def test_roles_units_see_only_their_own_and_experts_nothing(intake):
     project = await intake.draft()
+    # another unit is told nothing, not even that the number exists (shared/scope.py)
     other = await intake.get(f"/api/intake/applications/{project}", Role.UNIT, unit=HEALTH)
-    assert other.status_code == 403
+    assert other.status_code == 404
+    unknown = await intake.get("/api/intake/applications/P-nope", Role.UNIT, unit=HEALTH)
+    assert other.json()["detail"].replace(project, "P-nope") == unknown.json()["detail"]
     assert (await intake.get("/api/intake/applications", Role.EXPERT)).status_code == 403
     assert (await intake.get(f"/api/intake/applications/{project}", Role.EXPERT)).status_code == 403
     assert (await intake.get(f"/api/intake/projects/{project}/history", Role.EXPERT)).status_code == 403
-    assert (await intake.get(f"/api/intake/projects/{project}/history", Role.UNIT, unit=HEALTH)).status_code == 403
+    assert (await intake.get(f"/api/intake/projects/{project}/history", Role.UNIT, unit=HEALTH)).status_code == 404
     listing = (await intake.get("/api/intake/applications", Role.UNIT, unit=HEALTH)).json()
     assert listing["items"] == []
     wrong_role = await intake.post("/api/intake/applications", draft_body(), Role.FINANCE)
@@ -340,7 +343,7 @@ async def test_needs_merge_three_departments_into_one_project(intake):
     assert len(project["parts"]) == 3 and project["need_ids"] == needs
     need = (await intake.get(f"/api/intake/needs/{needs[1]}")).json()
     assert need["status"] == "planned" and need["application_ids"] == [project["id"]]
-    assert (await intake.get(f"/api/intake/needs/{needs[1]}", Role.UNIT, unit=EDU)).status_code == 403
+    assert (await intake.get(f"/api/intake/needs/{needs[1]}", Role.UNIT, unit=EDU)).status_code == 404
     found = (await intake.get("/api/intake/needs", params={"status": "planned", "q": "数据共享"})).json()
     assert len(found["items"]) == 3
 

@@ -13,7 +13,7 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
-from services.procurement.api import router
+from services.procurement.api import router, scope
 from services.procurement.handlers import subscriptions, sweep_construction_deadlines
 from services.procurement.tables import schema
 from shared import clock
@@ -147,6 +147,7 @@ async def procurement(tmp_path) -> AsyncIterator[Procurement]:
         title="procurement (test)",
         settings=settings,
         sweepers=[sweep_construction_deadlines],
+        scope=scope,
     )
     runtime: ServiceRuntime = app.state.runtime
     await upgrade_to_head(runtime.engine, "procurement")

@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from services.review import handlers
-from services.review.api import router
+from services.review.api import router, scope
 from services.review.tables import schema
 from shared.auth import Role, issue_token
 from shared.contracts.intake import ApplicationAdmitted, ProjectSummary
@@ -106,7 +106,7 @@ async def review(tmp_path) -> AsyncIterator[Review]:
         [router],
         title="review (test)",
         settings=settings,
-        history_guard=handlers.ensure_may_read,
+        scope=scope,
     )
     runtime: ServiceRuntime = app.state.runtime
     await upgrade_to_head(runtime.engine, "review")

@@ -14,10 +14,12 @@ import pytest
 import sqlalchemy as sa
 
 from services.budget.api import router as budget_router
+from services.budget.api import scope as budget_scope
 from services.budget.handlers import subscriptions as budget_subscriptions
 from services.budget.tables import schema as budget_schema
 from services.catalog import data_operations, oversight, reports
 from services.catalog.api import ROUTERS
+from services.catalog.api.common import scope
 from services.catalog.data_operations import budget as budget_client
 from services.catalog.handlers import subscriptions
 from services.catalog.sweepers import SWEEPERS
@@ -139,10 +141,17 @@ async def hub(tmp_path) -> AsyncIterator[Hub]:
         title="catalog (test)",
         settings=settings,
         sweepers=[*SWEEPERS, *oversight.SWEEPERS, *data_operations.SWEEPERS],
+        scope=scope,
     )
     budget_settings = Settings(service="budget", database_url=f"sqlite+aiosqlite:///{tmp_path / 'budget.sqlite'}")
     budget_app = create_service_app(
-        "budget", budget_schema, budget_subscriptions, [budget_router], title="budget (test)", settings=budget_settings
+        "budget",
+        budget_schema,
+        budget_subscriptions,
+        [budget_router],
+        title="budget (test)",
+        settings=budget_settings,
+        scope=budget_scope,
     )
     runtime: ServiceRuntime = app.state.runtime
     await upgrade_to_head(runtime.engine, "catalog")
