@@ -199,9 +199,10 @@ async def list_experts(
         query = sa.select(Expert).order_by(Expert.id).limit(limit + 1)
         if cursor:
             query = query.where(Expert.id > cursor)
+        if field:
+            # in SQL, before the limit: a page is `limit` matching experts and the cursor the last of them
+            query = query.where(handlers.has_field(uow.dialect, field))
         rows = list((await uow.session.scalars(query)).all())
-    if field:
-        rows = [e for e in rows if field in (e.fields or [])]
     next_cursor = rows[limit - 1].id if len(rows) > limit else None
     return ExpertsPublic(items=[expert_public(e) for e in rows[:limit]], next_cursor=next_cursor)
 

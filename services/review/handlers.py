@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 
 from services.review import domain
 from services.review.metrics import (
@@ -197,6 +198,14 @@ async def drawn_member(
     if purpose is not None:
         query = query.where(ExpertDraw.purpose == purpose)
     return await uow.session.scalar(query.limit(1))
+
+
+def has_field(dialect: str, field: str) -> sa.ColumnElement[bool]:
+    """An expert whose `fields` list holds `field` (JSONB containment on PostgreSQL, json_each on SQLite)."""
+    if dialect == "postgresql":
+        return sa.type_coerce(Expert.fields, postgresql.JSONB).contains([field])
+    values = sa.func.json_each(Expert.fields).table_valued("value")
+    return sa.exists(sa.select(1).select_from(values).where(values.c.value == field))
 
 
 async def is_drawn(uow: UnitOfWork, principal: Principal, project_id: str) -> bool:
@@ -895,11 +904,20 @@ async def pool_facts(uow: UnitOfWork, unit: str) -> list[domain.ExpertFacts]:
 
 
 async def create_draw(uow: UnitOfWork, command: DrawRequest, principal: Principal) -> ExpertDraw:
+    # The applicant and the jurisdiction are the project's, never the request's: a unit named in the
+    # request would choose whose employees and whose cooling-off window the independence rules check.
     case = await uow.session.get(ReviewCase, command.project_id)
-    unit = command.unit or (case.unit if case else None)
-    if unit is None:
-        raise bad_request("give the applicant `unit` (the project is not known to review)", field="unit")
-    jurisdiction = command.jurisdiction or (case.jurisdiction if case else packs.default().id)
+    if case is None:
+        raise not_found("project", command.project_id)
+    for name, given, actual in (
+        ("unit", command.unit, case.unit),
+        ("jurisdiction", command.jurisdiction, case.jurisdiction),
+    ):
+        if given is not None and given != actual:
+            raise bad_request(
+                f"the draw's {name} is the project's ({actual}); leave `{name}` out of the request", field=name
+            )
+    unit, jurisdiction = case.unit, case.jurisdiction
     pack = pack_of(jurisdiction)
     today = clock.today()
     screening = domain.screen(

@@ -166,6 +166,7 @@ class DrawRequest(Strict):
     """Draw `count` experts for a review (scheme review, acceptance panel, …)."""
 
     project_id: str = Field(min_length=1, max_length=64)
+    #: Deprecated: the applicant and jurisdiction are always the project's; a different value is refused.
     unit: str | None = Field(default=None, min_length=1, max_length=120)
     jurisdiction: str | None = Field(default=None, max_length=40)
     vendors: list[str] = Field(default_factory=list, max_length=50)
