@@ -549,7 +549,8 @@ async def ocds_record(
     project_id: str, request: Request, runtime: Runtime, principal: Annotated[Principal, Readers]
 ) -> dict[str, Any]:
     async with runtime.reading() as uow:
-        await scope.ensure(uow, principal, project_id, what="ocds record")
+        # content=False: a secret project is never published, its record is a 404 like any unpublished one
+        await scope.ensure(uow, principal, project_id, content=False, what="ocds record")
         projects = await handlers.published_projects(
             uow, project_id=project_id, jurisdiction=None, cursor=None, limit=1
         )
