@@ -109,3 +109,9 @@ async def test_estimate_and_control_price_reach_procurement_through_kafka(api: A
 
     history = ok(await api.get("bureau", f"/api/budget/projects/{project}/history"))
     assert "dazhou:第三十八条" in {d["citation"] for d in history["decisions"]}
+    # another unit and an expert read nothing of it, through the gateway too (issue 15, defect 1)
+    for user in ("health", "expert"):
+        for service in ("budget", "procurement"):
+            refused = await api.get(user, f"/api/{service}/projects/{project}/history")
+            assert refused.status_code in (403, 404), f"{user} read {service} history: {refused.text}"
+    assert ok(await api.get("edu", f"/api/budget/projects/{project}/history"))["decisions"]

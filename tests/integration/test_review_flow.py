@@ -107,8 +107,10 @@ async def test_approval_reaches_budget_through_kafka(api: Api, kafka_bootstrap: 
     replay = ok(await api.get("bureau", f"/api/review/expert-draws/{draw['draw_id']}/replay"))
     assert replay["matches"]
     assert sorted(draw["candidates"]) == sorted(expert_ids) and own in [x["expert_id"] for x in draw["excluded"]]
-    # an expert sees only the projects they are drawn for
-    assert linked not in drawn and (await api.get("expert", f"/api/review/projects/{project}")).status_code == 403
+    # an expert sees only the projects they are drawn for; others are not found (shared/scope.py)
+    assert linked not in drawn and (await api.get("expert", f"/api/review/projects/{project}")).status_code == 404
+    assert (await api.get("expert", f"/api/review/projects/{project}/history")).status_code == 404
+    assert (await api.get("health", f"/api/review/projects/{project}/history")).status_code == 404
 
     ok(await api.post("bureau", f"/api/review/projects/{project}/scheme-review", {"passed": True}))
     for user in ("vm_unit", "vm_digital", "vm_finance"):
