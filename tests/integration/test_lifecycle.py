@@ -160,6 +160,10 @@ async def drive(api: Api, title: str, investment_fen: int, expected_steps: list[
     assert ("acceptance", "acceptance.passed") in actions
     cited = {e["citation"] for e in timeline["entries"] if e["kind"] == "decision"}
     assert {"dazhou:第十条", "dazhou:第三十八条", "dazhou:第四十七条"} <= cited
+    # Another unit gets nothing of it from any service: the timeline is a 404, as for a number that does not
+    # exist (issue 15, defect 1).
+    refused = await api.get("health", f"/api/projects/{project}/timeline")
+    assert refused.status_code == 404, refused.text
     return project
 
 
