@@ -23,8 +23,7 @@ import pytest
 
 from services.gateway.main import create_app as create_gateway
 from services.intake import handlers
-from services.intake.api import router
-from services.intake.main import history_guard
+from services.intake.api import router, scope
 from services.intake.tables import schema
 from shared import oidc
 from shared.db import upgrade_to_head
@@ -162,7 +161,7 @@ async def intake(keycloak: str, tmp_path) -> AsyncIterator[httpx.AsyncClient]:
         [router],
         title="intake",
         settings=settings,
-        history_guard=history_guard,
+        scope=scope,
     )
     runtime: ServiceRuntime = app.state.runtime
     await upgrade_to_head(runtime.engine, "intake")
