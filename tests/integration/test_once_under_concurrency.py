@@ -1,6 +1,6 @@
 """Once means once under concurrency, on real PostgreSQL: every state-changing route of intake (PATCH,
-materials, submit), every acceptance step and procurement's award and contract, each fired ten times at
-the same moment. Each path runs three times on a fresh project: once request by request (the
+materials, submit), every acceptance step, procurement's award and contract, and budget's fund release,
+each fired ten times at the same moment. Each path runs three times on a fresh project: once request by request (the
 control), with ten same-key twins per step, and with ten keyless twins per step. The twins leave
 exactly the control's effects (outbox events, decision rows, audit rows); same-key twins all get the
 first answer (nine of them replayed); of ten keyless twins of a stage change exactly one succeeds.
@@ -27,6 +27,9 @@ from services.acceptance.api import expert_pool
 from services.acceptance.api import router as acceptance_router
 from services.acceptance.handlers import subscriptions as acceptance_subscriptions
 from services.acceptance.tables import schema as acceptance_schema
+from services.budget.api import router as budget_router
+from services.budget.handlers import subscriptions as budget_subscriptions
+from services.budget.tables import schema as budget_schema
 from services.intake import handlers as intake_handlers
 from services.intake.api import router as intake_router
 from services.intake.main import history_guard
@@ -42,6 +45,7 @@ from shared.service import ServiceRuntime, create_service_app
 from shared.settings import Settings
 from tests.support.concurrency import fire_concurrently
 from tests.unit.acceptance.conftest import ALL_ITEMS, SECRET, FakeExpertPool, Harness
+from tests.unit.budget.conftest import Budget
 from tests.unit.intake.conftest import Intake, draft_body
 from tests.unit.procurement.conftest import WAN, Procurement
 
@@ -427,3 +431,33 @@ async def test_procurement_award_and_contract_take_effect_once(database):
     control = await effects(runtime, procurement_schema, runs["control"].project)
     assert control["events"]["procurement.tender.awarded.v1"] == 1
     assert control["events"]["procurement.contract.signed.v1"] == 1
+
+
+# --- budget: money out -----------------------------------------------------------------------------------
+
+
+async def test_budget_release_twins_pay_once_and_racing_releases_never_overdraw_the_contract(database):
+    app, runtime, settings = await service_app(
+        "budget", await database("budget"), budget_schema, budget_subscriptions, budget_router
+    )
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://budget") as client:
+        budget = Budget(client, runtime, settings)
+        project = await budget.with_estimate(500 * WAN)
+        contract = await budget.contract(project, 500 * WAN)
+        await budget.accept(project)
+
+        # ten twins with one key: one payment, ten identical answers
+        twins = await fire_concurrently(TWINS, lambda: budget.release(project, contract, 100 * WAN, key="pay-once"))
+        assert {a.status_code for a in twins} == {201}, [a.text for a in twins]
+        assert all(a.json() == twins[0].json() for a in twins)
+        assert [a.headers.get(REPLAYED_HEADER) for a in twins].count("true") == TWINS - 1
+        assert twins[0].json()["released_total_fen"] == 100 * WAN
+
+        # ten different requests of 300万 against the 400万 left: the row lock lets exactly one through
+        racing = await fire_concurrently(TWINS, lambda: budget.release(project, contract, 300 * WAN))
+        statuses = Counter(a.status_code for a in racing)
+        assert statuses == {201: 1, 422: TWINS - 1}, statuses
+        view = (await budget.get(f"/projects/{project}")).json()
+        assert view["released_fen"] == 400 * WAN
+        assert len([e for e in await budget.events("budget.funds.released.v1") if e["project_id"] == project]) == 2
+    await runtime.engine.dispose()
