@@ -6,7 +6,8 @@ exactly the control's effects (outbox events, decision rows, audit rows); same-k
 first answer (nine of them replayed); of ten keyless twins of a stage change exactly one succeeds.
 
 The services run in-process (httpx ASGITransport) on fresh databases of the session's PostgreSQL;
-Kafka is not needed: nothing here reads past the outbox."""
+Kafka is not needed: nothing here reads past the outbox. The last test goes through the gateway to the
+running platform (Kafka, PostgreSQL and the seven processes), as a client would."""
 
 from __future__ import annotations
 
@@ -43,11 +44,14 @@ from shared.idempotency import REPLAYED_HEADER
 from shared.policy import packs
 from shared.service import ServiceRuntime, create_service_app
 from shared.settings import Settings
+from tests.support.api import Api, required_materials
 from tests.support.concurrency import fire_concurrently
 from tests.unit.acceptance.conftest import ALL_ITEMS, SECRET, FakeExpertPool, Harness
 from tests.unit.budget.conftest import Budget
 from tests.unit.intake.conftest import Intake, draft_body
 from tests.unit.procurement.conftest import WAN, Procurement
+
+pytestmark = pytest.mark.integration
 
 TWINS = 10
 
@@ -461,3 +465,33 @@ async def test_budget_release_twins_pay_once_and_racing_releases_never_overdraw_
         assert view["released_fen"] == 400 * WAN
         assert len([e for e in await budget.events("budget.funds.released.v1") if e["project_id"] == project]) == 2
     await runtime.engine.dispose()
+
+
+# --- through the gateway, on the running platform ------------------------------------------------------------
+
+
+async def test_twins_through_the_gateway_get_the_first_answer_and_one_submission(api: Api, platform):
+    """The replay header reaches the client through the gateway, and the platform's own processes (not
+    only the in-process apps above) submit once."""
+    await api.token("health")
+    draft = {
+        "unit": "达州市卫生健康委员会",  # the `health` dev user's unit
+        "jurisdiction": "dazhou",
+        "title": f"并发申报 {uuid.uuid4().hex[:6]}",
+        "category": "application",
+        "construction_type": "new",
+        "total_investment_fen": 280 * WAN,
+        "plan_year": clock.today().year + 1,
+        "materials": required_materials(),
+    }
+    headers = {"Idempotency-Key": f"gateway-twins-{uuid.uuid4().hex}"}
+    created = await fire_concurrently(
+        TWINS, lambda: api.post("health", "/api/intake/applications", draft, headers=headers)
+    )
+    assert {a.status_code for a in created} == {201}, [a.text for a in created]
+    assert all(a.json() == created[0].json() for a in created)
+    assert [a.headers.get(REPLAYED_HEADER) for a in created].count("true") == TWINS - 1
+    project = created[0].json()["id"]
+
+    submitted = await fire_concurrently(TWINS, lambda: api.post("health", f"/api/intake/applications/{project}/submit"))
+    assert sorted(a.status_code for a in submitted) == [200] + [409] * (TWINS - 1), [a.text for a in submitted]
