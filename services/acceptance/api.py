@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 import sqlalchemy as sa
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Query, Request
 
 from services.acceptance import handlers
 from services.acceptance.domain import STEPS
@@ -31,7 +31,7 @@ from services.acceptance.schemas import (
 from services.acceptance.tables import AcceptanceProject, AssetRegistration
 from shared.auth import Principal, Role, ensure_unit_access, outbound_authorization, require
 from shared.errors import bad_request, not_found
-from shared.idempotency import remember, replay
+from shared.idempotency import replay, run_once
 from shared.scope import Owner, ProjectScope
 from shared.service import Runtime
 from shared.uow import UnitOfWork
@@ -91,26 +91,22 @@ def _as_unit(principal: Principal, project: AcceptanceProject) -> None:
 async def _step(
     runtime,
     request: Request,
-    response: Response,
     project_id: str,
     principal: Principal,
     key: str | None,
     body: Any,
     run: Callable[[UnitOfWork], Awaitable[Any]],
 ) -> Any:
-    """One step in one unit of work; a repeated Idempotency-Key gets the first answer."""
-    fingerprint = {"path": request.url.path, "body": body}
-    async with runtime.unit_of_work() as uow:
-        stored = await replay(uow, key, principal.subject, fingerprint)
-        if stored is not None:
-            response.status_code = stored[0]
-            return stored[1]
+    """One step in one unit of work; a repeated or racing Idempotency-Key gets the first answer."""
+
+    async def action(uow: UnitOfWork) -> dict:
         project = await handlers.load(uow, project_id)
         _as_unit(principal, project)
         result = await run(uow)
-        answer = (await present(uow, result, principal)).model_dump(mode="json")
-        await remember(uow, key, principal.subject, fingerprint, 200, answer)
-        return answer
+        return (await present(uow, result, principal)).model_dump(mode="json")
+
+    fingerprint = {"path": request.url.path, "body": body}
+    return await run_once(runtime, key, principal, fingerprint, action, status=200)
 
 
 def _dump(body) -> Any:
@@ -179,12 +175,11 @@ async def start_trial_run(
     body: TrialRunStart,
     runtime: Runtime,
     request: Request,
-    response: Response,
     principal: Annotated[Principal, acting("trial_run")],
     key: IdempotencyKey = None,
 ):
     return await _step(
-        runtime, request, response, project_id, principal, key, _dump(body),
+        runtime, request, project_id, principal, key, _dump(body),
         lambda uow: handlers.start_trial_run(uow, project_id, body.started_on, principal),
     )  # fmt: skip
 
@@ -194,12 +189,11 @@ async def pre_acceptance(
     project_id: str,
     runtime: Runtime,
     request: Request,
-    response: Response,
     principal: Annotated[Principal, acting("pre_acceptance_approval")],
     key: IdempotencyKey = None,
 ):
     return await _step(
-        runtime, request, response, project_id, principal, key, {},
+        runtime, request, project_id, principal, key, {},
         lambda uow: handlers.approve_pre_acceptance(uow, project_id, principal),
     )  # fmt: skip
 
@@ -210,12 +204,11 @@ async def performance_acceptance(
     body: PerformanceAcceptance,
     runtime: Runtime,
     request: Request,
-    response: Response,
     principal: Annotated[Principal, acting("performance_acceptance")],
     key: IdempotencyKey = None,
 ):
     return await _step(
-        runtime, request, response, project_id, principal, key, _dump(body),
+        runtime, request, project_id, principal, key, _dump(body),
         lambda uow: handlers.record_result(
             uow, project_id, "performance_acceptance", body, principal, "performance acceptance"
         ),
@@ -230,12 +223,11 @@ async def preliminary_acceptance(
     body: PreliminaryAcceptance,
     runtime: Runtime,
     request: Request,
-    response: Response,
     principal: Annotated[Principal, acting("preliminary_acceptance")],
     key: IdempotencyKey = None,
 ):
     return await _step(
-        runtime, request, response, project_id, principal, key, _dump(body),
+        runtime, request, project_id, principal, key, _dump(body),
         lambda uow: handlers.record_preliminary(uow, project_id, body, principal),
     )  # fmt: skip
 
@@ -247,13 +239,12 @@ async def final_application(
     project_id: str,
     runtime: Runtime,
     request: Request,
-    response: Response,
     principal: Annotated[Principal, acting("final_acceptance_application")],
     body: FinalApplication | None = None,
     key: IdempotencyKey = None,
 ):
     return await _step(
-        runtime, request, response, project_id, principal, key, _dump(body),
+        runtime, request, project_id, principal, key, _dump(body),
         lambda uow: handlers.apply_for_final(uow, project_id, principal),
     )  # fmt: skip
 
@@ -266,12 +257,11 @@ async def final_acceptance(
     body: FinalAcceptance,
     runtime: Runtime,
     request: Request,
-    response: Response,
     principal: Annotated[Principal, acting("final_acceptance")],
     key: IdempotencyKey = None,
 ):
     return await _step(
-        runtime, request, response, project_id, principal, key, _dump(body),
+        runtime, request, project_id, principal, key, _dump(body),
         lambda uow: handlers.record_result(uow, project_id, "final_acceptance", body, principal, "final acceptance"),
     )  # fmt: skip
 
@@ -286,12 +276,11 @@ async def higher_level_filing(
     body: HigherLevelFiling,
     runtime: Runtime,
     request: Request,
-    response: Response,
     principal: Annotated[Principal, require(Role.UNIT, Role.LEADING_OFFICE)],
     key: IdempotencyKey = None,
 ):
     return await _step(
-        runtime, request, response, project_id, principal, key, _dump(body),
+        runtime, request, project_id, principal, key, _dump(body),
         lambda uow: handlers.file_higher_level(uow, project_id, body, principal),
     )  # fmt: skip
 
@@ -302,12 +291,11 @@ async def acceptance_application(
     body: AcceptanceApplication,
     runtime: Runtime,
     request: Request,
-    response: Response,
     principal: Annotated[Principal, acting("acceptance_application")],
     key: IdempotencyKey = None,
 ):
     return await _step(
-        runtime, request, response, project_id, principal, key, _dump(body),
+        runtime, request, project_id, principal, key, _dump(body),
         lambda uow: handlers.apply_for_acceptance(uow, project_id, body, principal),
     )  # fmt: skip
 
@@ -327,7 +315,6 @@ async def organise(
     body: OrganiseAcceptance,
     runtime: Runtime,
     request: Request,
-    response: Response,
     principal: Annotated[Principal, acting("acceptance_organised")],
     pool: Annotated[ExpertPool, Depends(expert_pool)],
     key: IdempotencyKey = None,
@@ -335,20 +322,21 @@ async def organise(
     fingerprint = {"path": request.url.path, "body": _dump(body)}
     # 1. order and panel checked before any expert is drawn; 2. the draw (HTTP, outside a transaction);
     # 3. the step written, checked again under the row lock.
+    # A racing twin draws too (review's draw is idempotent on draw_key) and then waits on the key in
+    # step 3, where it gets the first answer.
     async with runtime.unit_of_work() as uow:
-        stored = await replay(uow, key, principal.subject, fingerprint)
-        if stored is not None:
-            response.status_code = stored[0]
-            return stored[1]
+        if (stored := await replay(uow, key, principal.subject, fingerprint)) is not None:
+            return stored
         project = await handlers.check_organisation(uow, project_id, body)
         draw_key = f"acceptance-{project_id}-{project.attempts or 0}"
         draw_request = handlers.draw_request(project, body, draw_key)
     draw = await handlers.draw_experts(pool, draw_request)
-    async with runtime.unit_of_work() as uow:
+
+    async def action(uow: UnitOfWork) -> dict:
         result = await handlers.organise_acceptance(uow, project_id, body, draw, principal)
-        answer = (await present(uow, result, principal)).model_dump(mode="json")
-        await remember(uow, key, principal.subject, fingerprint, 200, answer)
-        return answer
+        return (await present(uow, result, principal)).model_dump(mode="json")
+
+    return await run_once(runtime, key, principal, fingerprint, action, status=200)
 
 
 @router.post("/projects/{project_id}/completion-acceptance", response_model=AcceptanceProjectPublic, summary="竣工验收")
@@ -357,12 +345,11 @@ async def completion_acceptance(
     body: CompletionAcceptance,
     runtime: Runtime,
     request: Request,
-    response: Response,
     principal: Annotated[Principal, acting("completion_acceptance")],
     key: IdempotencyKey = None,
 ):
     return await _step(
-        runtime, request, response, project_id, principal, key, _dump(body),
+        runtime, request, project_id, principal, key, _dump(body),
         lambda uow: handlers.record_result(
             uow, project_id, "completion_acceptance", body, principal, "completion acceptance"
         ),
@@ -377,12 +364,11 @@ async def secrecy_approval(
     body: SecrecyApproval,
     runtime: Runtime,
     request: Request,
-    response: Response,
     principal: Annotated[Principal, acting("secrecy_approval")],
     key: IdempotencyKey = None,
 ):
     return await _step(
-        runtime, request, response, project_id, principal, key, _dump(body),
+        runtime, request, project_id, principal, key, _dump(body),
         lambda uow: handlers.approve_secrecy(uow, project_id, body, principal),
     )  # fmt: skip
 
@@ -398,22 +384,17 @@ async def asset_registration(
     body: AssetRegistrationIn,
     runtime: Runtime,
     request: Request,
-    response: Response,
     principal: Annotated[Principal, require(Role.UNIT, Role.DATA_BUREAU)],
     key: IdempotencyKey = None,
 ):
-    fingerprint = {"path": request.url.path, "body": _dump(body)}
-    async with runtime.unit_of_work() as uow:
-        stored = await replay(uow, key, principal.subject, fingerprint)
-        if stored is not None:
-            response.status_code = stored[0]
-            return stored[1]
+    async def action(uow: UnitOfWork) -> dict:
         project = await handlers.load(uow, project_id)
         _as_unit(principal, project)
         registration = await handlers.register_assets(uow, project_id, body, principal)
-        answer = AssetRegistrationPublic(**registration.model_dump()).model_dump(mode="json")
-        await remember(uow, key, principal.subject, fingerprint, 201, answer)
-        return answer
+        return AssetRegistrationPublic(**registration.model_dump()).model_dump(mode="json")
+
+    fingerprint = {"path": request.url.path, "body": _dump(body)}
+    return await run_once(runtime, key, principal, fingerprint, action)
 
 
 @router.get("/projects/{project_id}/asset-registration", response_model=AssetRegistrationPublic, summary="国有资产登记")

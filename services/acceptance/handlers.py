@@ -44,6 +44,7 @@ from shared.contracts.envelope import CloudEvent
 from shared.contracts.intake import ApplicationAdmitted
 from shared.contracts.procurement import ContractSigned
 from shared.errors import Problem, Violation, conflict, not_found, rule_violations, wrong_stage
+from shared.locking import locked
 from shared.policy import Decision, Pack, packs
 from shared.uow import UnitOfWork, actor_of
 
@@ -74,7 +75,7 @@ async def on_application_admitted(uow: UnitOfWork, event: CloudEvent, payload: A
         uow.session.add(ProjectSecrecy(project_id=payload.project_id, secret=payload.project.secret))
     else:
         row.secret = payload.project.secret
-    project = await uow.session.get(AcceptanceProject, payload.project_id, with_for_update=True)
+    project = await locked(uow.session, AcceptanceProject, payload.project_id)
     if project is not None and project.secret != payload.project.secret and not project.done_steps:
         project.secret = payload.project.secret
         await _choose_path(uow, project)
@@ -115,7 +116,10 @@ async def _choose_path(uow: UnitOfWork, project: AcceptanceProject) -> None:
 
 
 async def load(uow: UnitOfWork, project_id: str, *, for_update: bool = False) -> AcceptanceProject:
-    project = await uow.session.get(AcceptanceProject, project_id, with_for_update=for_update)
+    if for_update:
+        project = await locked(uow.session, AcceptanceProject, project_id)
+    else:
+        project = await uow.session.get(AcceptanceProject, project_id)
     if project is None:
         raise not_found("acceptance project (project with a signed contract)", project_id)
     return project

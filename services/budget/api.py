@@ -36,9 +36,8 @@ from services.budget.schemas import (
     TechnicalReview,
 )
 from services.budget.tables import Adjustment, AnnualBudgetLine, BudgetProject, DataOperationPayment, OmBudget
-from shared import idempotency
 from shared.auth import Principal, Role, require
-from shared.errors import bad_request, forbidden, not_found
+from shared.errors import forbidden, not_found
 from shared.idempotency import run_once as idempotent
 from shared.scope import Owner, ProjectScope
 from shared.service import Runtime
@@ -244,24 +243,7 @@ async def release_funds(
         ).model_dump(mode="json")
 
     request = {"project_id": project_id, **body.model_dump()}
-    return await _locked_idempotent(runtime, idempotency_key, principal, request, project_id, action)
-
-
-async def _locked_idempotent(runtime, key, principal, request, project_id, action) -> JSONResponse:
-    """Releases lock the project row before the replay check, so two concurrent twins serialise and the
-    second one replays the first answer instead of paying again."""
-    if not key:
-        raise bad_request(
-            "fund releases need an Idempotency-Key header so a retry never pays twice", field="Idempotency-Key"
-        )
-    async with runtime.unit_of_work() as uow:
-        await handlers.load(uow, project_id, for_update=True)
-        replayed = await idempotency.replay(uow, key, principal.subject, request)
-        if replayed is not None:
-            return JSONResponse(replayed[1], status_code=replayed[0])
-        result = await action(uow)
-        await idempotency.remember(uow, key, principal.subject, request, 201, result)
-    return JSONResponse(result, status_code=201)
+    return await idempotent(runtime, idempotency_key, principal, request, action, key_required=True)
 
 
 @router.post(

@@ -51,6 +51,7 @@ from shared.contracts.envelope import CloudEvent
 from shared.contracts.procurement import ContractSigned
 from shared.contracts.review import ProjectApproved
 from shared.errors import Problem, Violation, bad_request, conflict, not_found, rule_violations, wrong_stage
+from shared.locking import locked
 from shared.policy import Decision, Pack, UnknownPack, packs
 from shared.uow import UnitOfWork
 
@@ -130,7 +131,7 @@ async def on_contract_signed(uow: UnitOfWork, event: CloudEvent, payload: Contra
 
 @subscriptions.on(ProjectAccepted)
 async def on_project_accepted(uow: UnitOfWork, event: CloudEvent, payload: ProjectAccepted) -> None:
-    project = await uow.session.get(BudgetProject, payload.project_id, with_for_update=True)
+    project = await locked(uow.session, BudgetProject, payload.project_id)
     if project is None:
         raise LookupError(f"acceptance of {payload.project_id}, which budget never saw approved")
     project.accepted = True
@@ -145,7 +146,7 @@ async def on_project_accepted(uow: UnitOfWork, event: CloudEvent, payload: Proje
 @subscriptions.on(ProjectFailed)
 async def on_project_failed(uow: UnitOfWork, event: CloudEvent, payload: ProjectFailed) -> None:
     """A failed acceptance gets no money (jiyuan:项目验收; fengxian:第二十六条) until a new acceptance passes."""
-    project = await uow.session.get(BudgetProject, payload.project_id, with_for_update=True)
+    project = await locked(uow.session, BudgetProject, payload.project_id)
     if project is None:
         return
     project.accepted = False
@@ -195,7 +196,7 @@ async def on_system_retired(uow: UnitOfWork, event: CloudEvent, payload: SystemR
 @subscriptions.on(FindingEscalated)
 async def on_finding_escalated(uow: UnitOfWork, event: CloudEvent, payload: FindingEscalated) -> None:
     """Keep the step each finding reached; a release checks the active ones (dazhou:第五十三条)."""
-    finding = await uow.session.get(SupervisionFinding, payload.finding_id, with_for_update=True)
+    finding = await locked(uow.session, SupervisionFinding, payload.finding_id)
     if finding is None:
         finding = SupervisionFinding(
             finding_id=payload.finding_id,
@@ -221,7 +222,7 @@ async def on_finding_escalated(uow: UnitOfWork, event: CloudEvent, payload: Find
 
 @subscriptions.on(FindingResolved)
 async def on_finding_resolved(uow: UnitOfWork, event: CloudEvent, payload: FindingResolved) -> None:
-    finding = await uow.session.get(SupervisionFinding, payload.finding_id, with_for_update=True)
+    finding = await locked(uow.session, SupervisionFinding, payload.finding_id)
     if finding is None:
         return
     finding.resolved_on = payload.resolved_on
@@ -237,7 +238,10 @@ async def on_finding_resolved(uow: UnitOfWork, event: CloudEvent, payload: Findi
 
 
 async def load(uow: UnitOfWork, project_id: str, *, for_update: bool = False) -> BudgetProject:
-    project = await uow.session.get(BudgetProject, project_id, with_for_update=for_update)
+    if for_update:
+        project = await locked(uow.session, BudgetProject, project_id)
+    else:
+        project = await uow.session.get(BudgetProject, project_id)
     if project is None:
         raise not_found("budget project (approved project)", project_id)
     return project
@@ -776,7 +780,7 @@ async def decide_adjustment(
 ) -> Adjustment:
     """The bureau's prior approval (第四十四条); an approved total above the estimate is a new estimate revision."""
     project = await load(uow, project_id, for_update=True)
-    adjustment = await uow.session.get(Adjustment, adjustment_id, with_for_update=True)
+    adjustment = await locked(uow.session, Adjustment, adjustment_id)
     if adjustment is None or adjustment.project_id != project_id:
         raise not_found("adjustment of this project", adjustment_id)
     if adjustment.status != "pending":
@@ -984,7 +988,7 @@ async def request_om_budget(
 
 async def approve_om_budget(uow: UnitOfWork, om_budget_id: str, principal: Principal) -> OmBudget:
     """Finance arranges the money (第三十三条), re-checking the catalog and security standing of today."""
-    budget = await uow.session.get(OmBudget, om_budget_id, with_for_update=True)
+    budget = await locked(uow.session, OmBudget, om_budget_id)
     if budget is None:
         raise not_found("O&M budget request", om_budget_id)
     if budget.status != "requested":

@@ -130,9 +130,7 @@ def need_public(need: Need) -> NeedPublic:
     return NeedPublic.model_validate(need, from_attributes=True)
 
 
-async def _replayed(uow: UnitOfWork, key: str | None, principal: Principal, body: Any) -> JSONResponse | None:
-    replayed = await idempotency.replay(uow, key, principal.subject, body)
-    return None if replayed is None else JSONResponse(replayed[1], status_code=replayed[0])
+IdempotencyKey = Annotated[str | None, Header(max_length=200)]
 
 
 # --- applications ---------------------------------------------------------------------------------
@@ -149,17 +147,15 @@ async def create_application(
     command: ApplicationCreate,
     runtime: Runtime,
     principal: Annotated[Principal, UnitStaff],
-    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+    idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     ensure_unit_access(principal, command.unit)
-    body = command.model_dump(mode="json")
-    async with runtime.unit_of_work() as uow:
-        if (replayed := await _replayed(uow, idempotency_key, principal, body)) is not None:
-            return replayed
+
+    async def action(uow: UnitOfWork) -> dict:
         application = await handlers.create_application(uow, command, principal)
-        result = public(application, principal).model_dump(mode="json")
-        await idempotency.remember(uow, idempotency_key, principal.subject, body, 201, result)
-    return JSONResponse(result, status_code=201)
+        return public(application, principal).model_dump(mode="json")
+
+    return await idempotency.run_once(runtime, idempotency_key, principal, command.model_dump(mode="json"), action)
 
 
 @router.get("/applications/{project_id}", response_model=ApplicationPublic, summary="申报详情 One application")
@@ -186,13 +182,20 @@ async def get_project(project_id: str, request: Request, runtime: Runtime, princ
     responses=REFUSALS_DOC,
 )
 async def update_application(
-    project_id: str, command: ApplicationUpdate, runtime: Runtime, principal: Annotated[Principal, UnitStaff]
+    project_id: str,
+    command: ApplicationUpdate,
+    runtime: Runtime,
+    principal: Annotated[Principal, UnitStaff],
+    idempotency_key: IdempotencyKey = None,
 ):
-    async with runtime.unit_of_work() as uow:
+    async def action(uow: UnitOfWork) -> dict:
         application = await handlers.load(uow, project_id)
         ensure_unit_access(principal, application.unit)
         application = await handlers.update_application(uow, project_id, command, principal)
-        return public(application, principal)
+        return public(application, principal).model_dump(mode="json")
+
+    body = {"project_id": project_id, "update": command.model_dump(mode="json", exclude_unset=True)}
+    return await idempotency.run_once(runtime, idempotency_key, principal, body, action, status=200)
 
 
 @router.post(
@@ -207,18 +210,16 @@ async def attach_material(
     command: MaterialCreate,
     runtime: Runtime,
     principal: Annotated[Principal, UnitStaff],
-    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+    idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
-    body = {"project_id": project_id, **command.model_dump(mode="json")}
-    async with runtime.unit_of_work() as uow:
+    async def action(uow: UnitOfWork) -> dict:
         application = await handlers.load(uow, project_id)
         ensure_unit_access(principal, application.unit)
-        if (replayed := await _replayed(uow, idempotency_key, principal, body)) is not None:
-            return replayed
         material = await handlers.attach_material(uow, project_id, command, principal)
-        result = MaterialPublic.model_validate(material, from_attributes=True).model_dump(mode="json")
-        await idempotency.remember(uow, idempotency_key, principal.subject, body, 201, result)
-    return JSONResponse(result, status_code=201)
+        return MaterialPublic.model_validate(material, from_attributes=True).model_dump(mode="json")
+
+    body = {"project_id": project_id, **command.model_dump(mode="json")}
+    return await idempotency.run_once(runtime, idempotency_key, principal, body, action)
 
 
 @router.get("/applications/{project_id}/materials", response_model=list[MaterialPublic], summary="申报材料 Materials")
@@ -238,12 +239,20 @@ async def list_materials(project_id: str, runtime: Runtime, principal: Annotated
     summary="提交申报 Submit",
     responses=REFUSALS_DOC,
 )
-async def submit_application(project_id: str, runtime: Runtime, principal: Annotated[Principal, UnitStaff]):
-    async with runtime.unit_of_work() as uow:
+async def submit_application(
+    project_id: str,
+    runtime: Runtime,
+    principal: Annotated[Principal, UnitStaff],
+    idempotency_key: IdempotencyKey = None,
+):
+    async def action(uow: UnitOfWork) -> dict:
         application = await handlers.load(uow, project_id)
         ensure_unit_access(principal, application.unit)
         application = await handlers.submit_application(uow, project_id, principal)
-        return public(application, principal)
+        return public(application, principal).model_dump(mode="json")
+
+    body = {"project_id": project_id, "action": "submit"}
+    return await idempotency.run_once(runtime, idempotency_key, principal, body, action, status=200)
 
 
 @router.post(
@@ -462,17 +471,14 @@ async def file_need(
     command: NeedCreate,
     runtime: Runtime,
     principal: Annotated[Principal, UnitStaff],
-    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+    idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     ensure_unit_access(principal, command.unit)
-    body = command.model_dump(mode="json")
-    async with runtime.unit_of_work() as uow:
-        if (replayed := await _replayed(uow, idempotency_key, principal, body)) is not None:
-            return replayed
-        need = await handlers.file_need(uow, command, principal)
-        result = need_public(need).model_dump(mode="json")
-        await idempotency.remember(uow, idempotency_key, principal.subject, body, 201, result)
-    return JSONResponse(result, status_code=201)
+
+    async def action(uow: UnitOfWork) -> dict:
+        return need_public(await handlers.file_need(uow, command, principal)).model_dump(mode="json")
+
+    return await idempotency.run_once(runtime, idempotency_key, principal, command.model_dump(mode="json"), action)
 
 
 @router.get("/needs/{need_id}", response_model=NeedPublic, summary="需求详情 One need")
@@ -499,16 +505,12 @@ async def merge_needs(
     command: NeedMerge,
     runtime: Runtime,
     principal: Annotated[Principal, Planners],
-    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+    idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
-    body = command.model_dump(mode="json")
-    async with runtime.unit_of_work() as uow:
-        if (replayed := await _replayed(uow, idempotency_key, principal, body)) is not None:
-            return replayed
-        application = await handlers.merge_needs(uow, command, principal)
-        result = public(application, principal).model_dump(mode="json")
-        await idempotency.remember(uow, idempotency_key, principal.subject, body, 201, result)
-    return JSONResponse(result, status_code=201)
+    async def action(uow: UnitOfWork) -> dict:
+        return public(await handlers.merge_needs(uow, command, principal), principal).model_dump(mode="json")
+
+    return await idempotency.run_once(runtime, idempotency_key, principal, command.model_dump(mode="json"), action)
 
 
 @router.get("/needs", response_model=NeedsPublic, summary="需求库查询 Search the needs pool")

@@ -49,6 +49,7 @@ from shared.contracts.intake import (
     ViolationRef,
 )
 from shared.errors import Problem, Violation, conflict, forbidden, not_found, rule_violations, wrong_stage
+from shared.locking import locked
 from shared.policy import Decision, packs
 from shared.uow import UnitOfWork
 
@@ -83,7 +84,10 @@ def summary(application: Application) -> ProjectSummary:
 
 
 async def load(uow: UnitOfWork, project_id: str, *, for_update: bool = False) -> Application:
-    application = await uow.session.get(Application, project_id, with_for_update=for_update)
+    if for_update:
+        application = await locked(uow.session, Application, project_id)
+    else:
+        application = await uow.session.get(Application, project_id)
     if application is None:
         raise not_found("application", project_id)
     return application
@@ -181,7 +185,7 @@ async def _link_needs(uow: UnitOfWork, application: Application, need_ids: list[
     pack = packs.get(application.jurisdiction)
     violations = []
     for need_id in need_ids:
-        need = await uow.session.get(Need, need_id, with_for_update=True)
+        need = await locked(uow.session, Need, need_id)
         if need is None:
             raise not_found("need", need_id)
         if need.unit != application.unit and need.unit not in {p.get("unit") for p in application.parts or []}:
@@ -394,7 +398,10 @@ async def file_need(uow: UnitOfWork, command: NeedCreate, principal: Principal) 
 
 
 async def load_need(uow: UnitOfWork, need_id: str, *, for_update: bool = False) -> Need:
-    need = await uow.session.get(Need, need_id, with_for_update=for_update)
+    if for_update:
+        need = await locked(uow.session, Need, need_id)
+    else:
+        need = await uow.session.get(Need, need_id)
     if need is None:
         raise not_found("need", need_id)
     return need
@@ -577,7 +584,7 @@ async def on_system_retired(uow: UnitOfWork, event: CloudEvent, payload: SystemR
 @subscriptions.on(FindingEscalated)
 async def on_finding_escalated(uow: UnitOfWork, event: CloudEvent, payload: FindingEscalated) -> None:
     """The unit's standing shows each open finding at its latest step."""
-    standing = await uow.session.get(SupervisionStanding, payload.finding_id, with_for_update=True)
+    standing = await locked(uow.session, SupervisionStanding, payload.finding_id)
     if standing is None:
         standing = SupervisionStanding(
             finding_id=payload.finding_id,
@@ -603,7 +610,7 @@ async def on_finding_escalated(uow: UnitOfWork, event: CloudEvent, payload: Find
 
 @subscriptions.on(FindingResolved)
 async def on_finding_resolved(uow: UnitOfWork, event: CloudEvent, payload: FindingResolved) -> None:
-    standing = await uow.session.get(SupervisionStanding, payload.finding_id, with_for_update=True)
+    standing = await locked(uow.session, SupervisionStanding, payload.finding_id)
     if standing is not None:
         standing.resolved_on = payload.resolved_on
 

@@ -194,18 +194,12 @@ async def created(
     request: dict[str, Any],
     work: Callable[[UnitOfWork], Awaitable[tuple[int, Any]]],
 ) -> JSONResponse:
-    """A creating POST: replay a known Idempotency-Key, else do the work and remember its answer."""
-    async with runtime.unit_of_work() as uow:
-        replayed = await idempotency.replay(uow, key, principal.subject, request)
-        if replayed is not None:
-            return JSONResponse(replayed[1], status_code=replayed[0], media_type=_media(replayed[0]))
-        status, body = await work(uow)
-        await idempotency.remember(uow, key, principal.subject, request, status, body)
-    return JSONResponse(body, status_code=status, media_type=_media(status))
+    """A creating POST through the one idempotency path (`work` answers its status and body)."""
 
+    async def action(uow: UnitOfWork) -> idempotency.Answer:
+        return idempotency.Answer(*await work(uow))
 
-def _media(status: int) -> str:
-    return "application/problem+json" if status >= 400 else "application/json"
+    return await idempotency.run_once(runtime, key, principal, request, action)
 
 
 # --- projects ------------------------------------------------------------------------------------

@@ -64,6 +64,7 @@ from shared.contracts.procurement import (
 )
 from shared.contracts.review import ProjectApproved
 from shared.errors import Problem, Violation, conflict, forbidden, not_found, rule_violations, wrong_stage
+from shared.locking import locked
 from shared.policy import Decision, Pack, packs
 from shared.uow import UnitOfWork
 
@@ -106,7 +107,7 @@ def masked(project: ProcurementProject, text: str) -> str:
 @subscriptions.on(ProjectApproved)
 async def on_project_approved(uow: UnitOfWork, event: CloudEvent, payload: ProjectApproved) -> None:
     """The approval letter (立项批复) is an input of procurement (dazhou:第三十九条); keep its number and title."""
-    project = await uow.session.get(ProcurementProject, payload.project_id, with_for_update=True)
+    project = await locked(uow.session, ProcurementProject, payload.project_id)
     now = clock.now()
     if project is None:
         project = ProcurementProject(
@@ -127,7 +128,7 @@ async def on_project_approved(uow: UnitOfWork, event: CloudEvent, payload: Proje
 @subscriptions.on(EstimateApproved)
 async def on_estimate_approved(uow: UnitOfWork, event: CloudEvent, payload: EstimateApproved) -> None:
     """The estimate is the ceiling; a revised estimate moves it, and after a restart opens the new cycle."""
-    project = await uow.session.get(ProcurementProject, payload.project_id, with_for_update=True)
+    project = await locked(uow.session, ProcurementProject, payload.project_id)
     now = clock.now()
     if project is None:
         uow.session.add(
@@ -155,7 +156,7 @@ async def on_estimate_approved(uow: UnitOfWork, event: CloudEvent, payload: Esti
 @subscriptions.on(ControlPriceApproved)
 async def on_control_price_approved(uow: UnitOfWork, event: CloudEvent, payload: ControlPriceApproved) -> None:
     """招标控制价 reviewed by finance (dazhou:第三十八条): an input of the plan (dazhou:第三十九条)."""
-    project = await uow.session.get(ProcurementProject, payload.project_id, with_for_update=True)
+    project = await locked(uow.session, ProcurementProject, payload.project_id)
     if project is None:
         return
     project.control_price_fen = payload.control_price_fen
@@ -165,7 +166,7 @@ async def on_control_price_approved(uow: UnitOfWork, event: CloudEvent, payload:
 @subscriptions.on(TrialStarted)
 async def on_trial_started(uow: UnitOfWork, event: CloudEvent, payload: TrialStarted) -> None:
     """Construction is complete when the trial run starts; the construction deadline is met or late."""
-    project = await uow.session.get(ProcurementProject, payload.project_id, with_for_update=True)
+    project = await locked(uow.session, ProcurementProject, payload.project_id)
     if project is None:
         return
     project.construction_completed_on = payload.started_on
@@ -196,7 +197,7 @@ async def _finding_targets(uow: UnitOfWork, subject: str, finding_id: str, unit:
 
 
 async def _apply_finding(uow: UnitOfWork, event: CloudEvent, payload: FindingEscalated, project_id: str) -> None:
-    project = await uow.session.get(ProcurementProject, project_id, with_for_update=True)
+    project = await locked(uow.session, ProcurementProject, project_id)
     today = clock.today()
     if payload.step == domain.FINDING_SUSPENDS:
         existing = await uow.session.scalar(
@@ -290,7 +291,10 @@ async def on_finding_resolved(uow: UnitOfWork, event: CloudEvent, payload: Findi
 
 
 async def load(uow: UnitOfWork, project_id: str, *, for_update: bool = False) -> ProcurementProject:
-    project = await uow.session.get(ProcurementProject, project_id, with_for_update=for_update)
+    if for_update:
+        project = await locked(uow.session, ProcurementProject, project_id)
+    else:
+        project = await uow.session.get(ProcurementProject, project_id)
     if project is None or project.ceiling_fen is None:
         raise not_found("procurement project (project with an approved estimate)", project_id)
     return project
@@ -605,7 +609,7 @@ async def register_supplier(uow: UnitOfWork, command: SupplierCreate, principal:
 
 
 async def load_tender(uow: UnitOfWork, tender_id: str) -> tuple[Tender, ProcurementProject, ProcurementPlan]:
-    tender = await uow.session.get(Tender, tender_id, with_for_update=True)
+    tender = await locked(uow.session, Tender, tender_id)
     if tender is None:
         raise not_found("tender", tender_id)
     project = await load(uow, tender.project_id, for_update=True)
@@ -956,8 +960,11 @@ async def request_supplement(
     return SupplementOutcome(supplement, steps)
 
 
-async def load_supplement(uow: UnitOfWork, supplement_id: str) -> Supplement:
-    row = await uow.session.get(Supplement, supplement_id, with_for_update=True)
+async def load_supplement(uow: UnitOfWork, supplement_id: str, *, for_update: bool = False) -> Supplement:
+    if for_update:
+        row = await locked(uow.session, Supplement, supplement_id)
+    else:
+        row = await uow.session.get(Supplement, supplement_id)
     if row is None:
         raise not_found("supplementary contract", supplement_id)
     return row
@@ -967,7 +974,7 @@ async def decide_supplement_step(
     uow: UnitOfWork, supplement_id: str, approve: bool, comment: str, principal: Principal
 ) -> SupplementOutcome:
     """A leader acts on the supplement's next authority step, in the pack's order (dazhou:第四十三条)."""
-    supplement = await load_supplement(uow, supplement_id)
+    supplement = await load_supplement(uow, supplement_id, for_update=True)
     project = await load(uow, supplement.project_id, for_update=True)
     if supplement.status != "pending_approval":
         raise conflict(f"supplement {supplement_id} is {supplement.status}", supplement_status=supplement.status)

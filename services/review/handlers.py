@@ -48,6 +48,7 @@ from shared.contracts.envelope import CloudEvent
 from shared.contracts.intake import ApplicationAdmitted, ProjectSummary, ViolationRef
 from shared.contracts.review import PlanAdjusted, ProjectApproved, ProjectPrescreened, ProjectRejected, ProjectScored
 from shared.errors import Problem, Violation, bad_request, conflict, forbidden, not_found, rule_violations, wrong_stage
+from shared.locking import locked
 from shared.policy import Decision, Pack, UnknownPack, packs
 from shared.scope import Owner, only_expert
 from shared.uow import UnitOfWork
@@ -104,7 +105,7 @@ async def on_finding_escalated(uow: UnitOfWork, event: CloudEvent, payload: Find
     """At the `plan_deferred` step of a supervision finding (dazhou:第五十三条) the plan entry is deferred."""
     if payload.step != "plan_deferred":
         return
-    case = await uow.session.get(ReviewCase, payload.project_id, with_for_update=True)
+    case = await locked(uow.session, ReviewCase, payload.project_id)
     query = sa.select(PlanEntry).where(PlanEntry.status == "planned")
     if case is not None:
         case.plan_deferred = True
@@ -163,7 +164,10 @@ async def on_finding_escalated(uow: UnitOfWork, event: CloudEvent, payload: Find
 
 
 async def load(uow: UnitOfWork, project_id: str, *, for_update: bool = False) -> ReviewCase:
-    case = await uow.session.get(ReviewCase, project_id, with_for_update=for_update)
+    if for_update:
+        case = await locked(uow.session, ReviewCase, project_id)
+    else:
+        case = await uow.session.get(ReviewCase, project_id)
     if case is None:
         raise not_found("review case", project_id)
     return case
@@ -866,7 +870,10 @@ async def create_expert(uow: UnitOfWork, command: ExpertCreate, principal: Princ
 
 
 async def load_draw(uow: UnitOfWork, draw_id: str, *, for_update: bool = False) -> ExpertDraw:
-    draw = await uow.session.get(ExpertDraw, draw_id, with_for_update=for_update)
+    if for_update:
+        draw = await locked(uow.session, ExpertDraw, draw_id)
+    else:
+        draw = await uow.session.get(ExpertDraw, draw_id)
     if draw is None:
         raise not_found("expert draw", draw_id)
     return draw

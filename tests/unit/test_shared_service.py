@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -11,13 +12,14 @@ from fastapi.testclient import TestClient
 from pydantic import BaseModel, StrictInt
 
 from shared import clock, idempotency
-from shared.auth import CurrentPrincipal, Role, issue_token, require, verify_token
+from shared.auth import CurrentPrincipal, Principal, Role, issue_token, require, verify_token
 from shared.bus import Subscriptions
 from shared.db import ServiceSchema
 from shared.errors import Problem, Violation, install_problem_handlers, rule_violations, wrong_stage
 from shared.policy import packs
 from shared.service import ServiceRuntime, sweep_deadlines
 from shared.settings import DEV_JWT_SECRET, Settings
+from tests.support.concurrency import fire_concurrently
 
 SECRET = "unit-test-secret-of-at-least-32-bytes!"
 
@@ -136,13 +138,60 @@ async def runtime(tmp_path):
 async def test_idempotency_replays_the_first_answer_and_refuses_a_different_body(runtime):
     async with runtime.unit_of_work() as uow:
         assert await idempotency.replay(uow, "k1", "edu", {"a": 1}) is None
-        await idempotency.remember(uow, "k1", "edu", {"a": 1}, 201, {"id": "X"})
+        assert await idempotency.claim(uow, "k1", "edu", {"a": 1}) is None
+        await idempotency.settle(uow, "k1", "edu", idempotency.Answer(201, {"id": "X"}))
     async with runtime.unit_of_work() as uow:
-        assert await idempotency.replay(uow, "k1", "edu", {"a": 1}) == (201, {"id": "X"})
+        replayed = await idempotency.replay(uow, "k1", "edu", {"a": 1})
+        assert (replayed.status_code, json.loads(replayed.body)) == (201, {"id": "X"})
+        assert replayed.headers[idempotency.REPLAYED_HEADER] == "true"
         assert await idempotency.replay(uow, "k1", "someone-else", {"a": 1}) is None
         with pytest.raises(Problem) as caught:
             await idempotency.replay(uow, "k1", "edu", {"a": 2})
         assert caught.value.status == 422
+        with pytest.raises(Problem) as caught:
+            await idempotency.claim(uow, "k1", "edu", {"a": 2})
+        assert caught.value.status == 422 and caught.value.extensions["field"] == "Idempotency-Key"
+
+
+EDU = Principal(subject="edu", roles=frozenset({Role.UNIT}), unit="达州市教育局")
+
+
+async def audit_rows(runtime, subject: str) -> int:
+    async with runtime.engine.connect() as conn:
+        return await conn.scalar(sa.select(sa.func.count()).where(schema.audit.c.subject == subject))
+
+
+async def test_racing_twins_with_one_key_act_once_and_all_get_the_first_answer(runtime):
+    async def action(uow):
+        await uow.audit(subject="S-1", action="made", actor=EDU)
+        # a read between the claim and the answer, where a twin that did not wait would slip in
+        count = await uow.session.scalar(sa.select(sa.func.count()).select_from(schema.audit))
+        return {"id": "S-1", "seen": count}
+
+    answers = await fire_concurrently(
+        10, lambda: idempotency.run_once(runtime, "twin-key", EDU, {"make": "S-1"}, action)
+    )
+    assert await audit_rows(runtime, "S-1") == 1
+    assert {(a.status_code, a.body) for a in answers} == {(201, answers[0].body)}
+    assert sorted(a.headers.get(idempotency.REPLAYED_HEADER, "") for a in answers) == [""] + ["true"] * 9
+
+
+async def test_a_refused_command_releases_its_key_for_the_retry(runtime):
+    attempts = []
+
+    async def action(uow):
+        attempts.append(1)
+        await uow.audit(subject="S-2", action="made", actor=EDU)
+        if len(attempts) == 1:
+            raise rule_violations([])
+        return {"id": "S-2"}
+
+    with pytest.raises(Problem):
+        await idempotency.run_once(runtime, "retry-key", EDU, {"make": "S-2"}, action)
+    assert await audit_rows(runtime, "S-2") == 0
+    again = await idempotency.run_once(runtime, "retry-key", EDU, {"make": "S-2"}, action)
+    assert again.status_code == 201 and idempotency.REPLAYED_HEADER not in again.headers
+    assert await audit_rows(runtime, "S-2") == 1
 
 
 async def test_a_deadline_goes_overdue_on_the_injected_clock_and_is_emitted_once(runtime):

@@ -5,7 +5,6 @@ from typing import Annotated
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Header, Query, Request
-from fastapi.responses import JSONResponse
 
 from services.catalog.api.common import PREFIX, idempotent
 from services.catalog.data_operations import budget, handlers
@@ -33,6 +32,7 @@ from shared import clock, idempotency
 from shared.auth import Principal, Role, outbound_authorization, require
 from shared.errors import bad_request, conflict, forbidden
 from shared.service import Runtime
+from shared.uow import UnitOfWork
 
 router = APIRouter(prefix=f"{PREFIX}/data-operations", tags=["data operations 公共数据运营"])
 
@@ -306,9 +306,8 @@ async def pay(
         raise bad_request("paying needs an Idempotency-Key header so a retry never pays twice", field="Idempotency-Key")
     body = {"task": task_id, **command.model_dump(mode="json")}
     async with runtime.unit_of_work() as uow:
-        replayed = await idempotency.replay(uow, idempotency_key, principal.subject, body)
-        if replayed is not None:
-            return JSONResponse(replayed[1], status_code=replayed[0])
+        if (replayed := await idempotency.replay(uow, idempotency_key, principal.subject, body)) is not None:
+            return replayed
         task = await handlers.load_task(uow, task_id)
         request_body = handlers.payment_request(handlers.pack_of(task.jurisdiction), task, command.amount_fen)
     # outside any transaction: budget's own idempotency (a key per task) makes a retry safe
@@ -319,22 +318,32 @@ async def pay(
         request_body,
     )
     payment_id = paid.body.get("payment_id")
-    async with runtime.unit_of_work() as uow:
-        if payment_id:
-            await handlers.mark_paid(
-                uow,
-                task_id,
-                payment_id=payment_id,
-                amount_fen=paid.body.get("amount_fen", command.amount_fen),
-                paid_on=clock.today(),
-                actor=principal,
-            )
     if paid.status == 409:
+        # Another key paid this task: record the payment budget names, then answer that it was paid.
+        async with runtime.unit_of_work() as uow:
+            await _mark_paid(uow, task_id, payment_id, paid.body, command.amount_fen, principal)
         raise conflict(f"task {task_id} was already paid ({payment_id})", payment_id=payment_id)
-    async with runtime.unit_of_work() as uow:
-        result = task_public(await handlers.load_task(uow, task_id))
-        await idempotency.remember(uow, idempotency_key, principal.subject, body, 201, result)
-    return JSONResponse(result, status_code=201)
+
+    async def action(uow: UnitOfWork) -> dict:
+        await _mark_paid(uow, task_id, payment_id, paid.body, command.amount_fen, principal)
+        return task_public(await handlers.load_task(uow, task_id))
+
+    # A racing twin with the same key waits here on the key and gets the first answer.
+    return await idempotency.run_once(runtime, idempotency_key, principal, body, action)
+
+
+async def _mark_paid(
+    uow: UnitOfWork, task_id: str, payment_id: str | None, paid: dict, amount_fen: int, principal: Principal
+) -> None:
+    if payment_id:
+        await handlers.mark_paid(
+            uow,
+            task_id,
+            payment_id=payment_id,
+            amount_fen=paid.get("amount_fen", amount_fen),
+            paid_on=clock.today(),
+            actor=principal,
+        )
 
 
 @router.post(

@@ -23,6 +23,7 @@ from shared import clock
 from shared.auth import Principal, Role
 from shared.contracts.catalog import DataOperationTaskAccepted
 from shared.errors import Problem, Violation, bad_request, conflict, forbidden, not_found, rule_violations, wrong_stage
+from shared.locking import locked
 from shared.policy import Pack, UnknownPack, packs
 from shared.service import ServiceRuntime
 from shared.uow import UnitOfWork
@@ -56,7 +57,10 @@ async def _refuse_or_record(uow: UnitOfWork, decisions, *, subject: str, action:
 
 
 async def _get(uow: UnitOfWork, model, key: str, what: str, *, for_update: bool = False):
-    row = await uow.session.get(model, key, with_for_update=for_update)
+    if for_update:
+        row = await locked(uow.session, model, key)
+    else:
+        row = await uow.session.get(model, key)
     if row is None:
         raise not_found(what, key)
     return row
@@ -379,7 +383,7 @@ def payment_request(pack: Pack, task: DataOperationTask, amount_fen: int) -> dic
 
 async def mark_paid(uow: UnitOfWork, task_id: str, *, payment_id: str, amount_fen: int, paid_on: date, actor) -> bool:
     """Record budget's payment once (from its answer or from `budget.data_operation.paid.v1`)."""
-    task = await uow.session.get(DataOperationTask, task_id, with_for_update=True)
+    task = await locked(uow.session, DataOperationTask, task_id)
     if task is None or task.status == "paid":
         return False
     task.status, task.payment_id, task.paid_amount_fen, task.paid_on = "paid", payment_id, amount_fen, paid_on

@@ -9,13 +9,17 @@ import sqlalchemy as sa
 from services.catalog import domain
 from services.catalog.tables import System
 from shared.errors import not_found
+from shared.locking import locked
 from shared.uow import UnitOfWork
 
 CHUNK = 500  # ids per IN (...) query
 
 
 async def load(uow: UnitOfWork, system_id: str, *, for_update: bool = False) -> System:
-    system = await uow.session.get(System, system_id, with_for_update=for_update)
+    if for_update:
+        system = await locked(uow.session, System, system_id)
+    else:
+        system = await uow.session.get(System, system_id)
     if system is None:
         raise not_found("system", system_id)
     return system

@@ -22,6 +22,7 @@ from shared import clock
 from shared.auth import Principal, Role
 from shared.contracts.catalog import FindingEscalated, FindingRecorded, FindingResolved, SupervisionRoundHeld
 from shared.errors import Violation, bad_request, forbidden, not_found, rule_violations, wrong_stage
+from shared.locking import locked
 from shared.policy import Pack, UnknownPack, packs
 from shared.service import ServiceRuntime
 from shared.uow import UnitOfWork, actor_of
@@ -50,7 +51,10 @@ def _supervisor(pack: Pack, principal: Principal) -> tuple[str, object]:
 
 
 async def load(uow: UnitOfWork, finding_id: str, *, for_update: bool = False) -> Finding:
-    finding = await uow.session.get(Finding, finding_id, with_for_update=for_update)
+    if for_update:
+        finding = await locked(uow.session, Finding, finding_id)
+    else:
+        finding = await uow.session.get(Finding, finding_id)
     if finding is None:
         raise not_found("finding", finding_id)
     return finding
@@ -332,7 +336,7 @@ async def hold_round(
     uow: UnitOfWork, round_id: int, principal: Principal, *, conclusion: str, findings: list[dict]
 ) -> tuple[SupervisionRound, list[Finding]]:
     """The departments convene: the round is held, and what it found becomes findings on the project."""
-    round_ = await uow.session.get(SupervisionRound, round_id, with_for_update=True)
+    round_ = await locked(uow.session, SupervisionRound, round_id)
     if round_ is None:
         raise not_found("supervision round", round_id)
     if round_.status != "scheduled":

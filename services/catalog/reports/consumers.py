@@ -16,6 +16,7 @@ from shared.contracts.envelope import CloudEvent
 from shared.contracts.intake import ApplicationAdmitted, ApplicationRejected, ApplicationSubmitted, ProjectSummary
 from shared.contracts.procurement import ContractSigned, SupplementApproved
 from shared.contracts.review import ProjectApproved
+from shared.locking import locked
 from shared.uow import UnitOfWork
 
 #: how far a project has come; a late (redelivered or reordered) event never moves it back
@@ -29,7 +30,7 @@ def day_of(event: CloudEvent) -> date:
 async def record(
     uow: UnitOfWork, project_id: str, *, unit: str | None = None, jurisdiction: str | None = None
 ) -> ProjectRecord:
-    row = await uow.session.get(ProjectRecord, project_id, with_for_update=True)
+    row = await locked(uow.session, ProjectRecord, project_id)
     if row is None:
         row = ProjectRecord(
             project_id=project_id, unit=unit or "", jurisdiction=jurisdiction or "", updated_at=clock.now()

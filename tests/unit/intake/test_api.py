@@ -11,6 +11,7 @@ from services.intake.tables import Application
 from shared.auth import Role
 from shared.contracts.acceptance import AcceptanceItem, ProjectAccepted, ProjectFailed
 from shared.contracts.catalog import EvaluationCompleted, SystemRegistered, UnitCleared, UnitSanctioned
+from tests.support.concurrency import fire_concurrently
 from tests.unit.intake.conftest import EDU, HEALTH, WAN, draft_body
 
 
@@ -362,3 +363,19 @@ async def test_quzhou_need_must_be_reviewed_before_it_becomes_an_application(int
     created = await intake.post("/api/intake/applications", draft_body(jurisdiction="quzhou", need_ids=[need]))
     assert created.status_code == 201
     assert (await intake.get(f"/api/intake/needs/{need}")).json()["application_ids"] == [created.json()["id"]]
+
+
+async def test_ten_concurrent_submits_on_sqlite_submit_once(intake):
+    """The local run's SQLite ignores FOR UPDATE: locked() takes the write lock before the fresh read."""
+    project = await intake.draft()
+    answers = await fire_concurrently(10, lambda: intake.post(f"/api/intake/applications/{project}/submit"))
+    assert sorted(a.status_code for a in answers) == [200] + [409] * 9
+    assert len(await intake.events("intake.application.submitted.v1")) == 1
+    keyed = await intake.draft(title="另一个平台")
+    headers = {"Idempotency-Key": "submit-once"}
+    answers = await fire_concurrently(
+        10, lambda: intake.post(f"/api/intake/applications/{keyed}/submit", headers=headers)
+    )
+    assert {a.status_code for a in answers} == {200} and all(a.json() == answers[0].json() for a in answers)
+    assert [a.headers.get("Idempotency-Replayed") for a in answers].count("true") == 9
+    assert len(await intake.events("intake.application.submitted.v1")) == 2
