@@ -23,6 +23,7 @@ from shared.bus import consumer as consumer_module
 from shared.contracts.catalog import UnitCleared
 from shared.db import ServiceSchema, is_database_unavailable
 from shared.errors import Problem
+from shared.scope import ProjectScope
 from shared.service import Runtime, ServiceRuntime, create_service_app
 from shared.settings import Settings
 from tests.support.infra import free_port, wait_for
@@ -348,6 +349,10 @@ async def lost() -> dict:
     raise lost_connection()
 
 
+async def no_projects(_uow, _project_id):
+    return None  # this probe service owns no projects: its history route answers 404
+
+
 def service_app(settings: Settings):
     return create_service_app(
         "bustrust",
@@ -357,6 +362,7 @@ def service_app(settings: Settings):
         title="bus test",
         settings=settings,
         body_limits={"/api/bustrust/bulk": 256 * 1024},
+        scope=ProjectScope.of("bustrust", no_projects),
     )
 
 
