@@ -98,7 +98,7 @@ class Settings(BaseSettings):
     # never works for a caller who left), and rate limits in `limits` notation ("5/minute").
     upstream_concurrency: int = Field(default=32, ge=1)
     upstream_timeout_seconds: float = Field(default=4.0, gt=0)
-    sign_in_per_address: str = "30/minute"
+    failed_sign_in_per_address: str = "30/minute"
     failed_sign_in_per_user: str = "5/minute"
     writes_per_principal: str = "600/minute"
     # The gateway's seeded-user sign-in (services/gateway/users.py). Unset: on in dev and test, off in

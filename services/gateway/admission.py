@@ -91,40 +91,36 @@ def too_many(limit: str, item: RateLimitItem, reset_at: float, detail: str) -> P
 
 
 class RateLimits:
-    """Sign-in attempts per client address and failed sign-ins per username (a password guesser is
-    stopped whichever it varies), and writes per principal. Moving windows from `limits`."""
+    """Failed sign-ins per client address and per username (a password guesser is stopped whichever
+    it varies; successful sign-ins do not count, so an office behind one address is not locked out by
+    its own staff), and writes per principal. Moving windows from `limits`."""
 
-    def __init__(self, sign_in_per_address: str, failed_sign_in_per_user: str, writes_per_principal: str) -> None:
+    def __init__(
+        self, failed_sign_in_per_address: str, failed_sign_in_per_user: str, writes_per_principal: str
+    ) -> None:
         self._limiter = MovingWindowRateLimiter(MemoryStorage())
-        self.sign_in_per_address = parse(sign_in_per_address)
+        self.failed_sign_in_per_address = parse(failed_sign_in_per_address)
         self.failed_sign_in_per_user = parse(failed_sign_in_per_user)
         self.writes_per_principal = parse(writes_per_principal)
 
-    async def sign_in_attempt(self, address: str, username: str) -> None:
-        """Count an attempt from `address`; refuse when it or `username` is over its limit."""
-        if not await self._limiter.test(self.failed_sign_in_per_user, "user", username):
-            stats = await self._limiter.get_window_stats(self.failed_sign_in_per_user, "user", username)
-            raise too_many(
-                "sign-in-user",
-                self.failed_sign_in_per_user,
-                stats.reset_time,
-                f"too many failed sign-ins for '{username}' (at most {self.failed_sign_in_per_user})",
-            )
-        if not await self._limiter.hit(self.sign_in_per_address, "address", address):
-            stats = await self._limiter.get_window_stats(self.sign_in_per_address, "address", address)
-            raise too_many(
-                "sign-in-address",
-                self.sign_in_per_address,
-                stats.reset_time,
-                f"too many sign-ins from this address (at most {self.sign_in_per_address})",
-            )
+    async def sign_in_allowed(self, address: str, username: str) -> None:
+        """Refuse a sign-in (even with the right password) while its address or username is over its
+        limit of failures."""
+        for limit, item, key, whose in (
+            ("sign-in-user", self.failed_sign_in_per_user, username, f"for '{username}'"),
+            ("sign-in-address", self.failed_sign_in_per_address, address, "from this address"),
+        ):
+            if not await self._limiter.test(item, limit, key):
+                stats = await self._limiter.get_window_stats(item, limit, key)
+                raise too_many(limit, item, stats.reset_time, f"too many failed sign-ins {whose} (at most {item})")
 
-    async def sign_in_failed(self, username: str) -> None:
-        await self._limiter.hit(self.failed_sign_in_per_user, "user", username)
+    async def sign_in_failed(self, address: str, username: str) -> None:
+        await self._limiter.hit(self.failed_sign_in_per_user, "sign-in-user", username)
+        await self._limiter.hit(self.failed_sign_in_per_address, "sign-in-address", address)
 
     async def write(self, principal_key: str) -> None:
-        if not await self._limiter.hit(self.writes_per_principal, "writer", principal_key):
-            stats = await self._limiter.get_window_stats(self.writes_per_principal, "writer", principal_key)
+        if not await self._limiter.hit(self.writes_per_principal, "writes", principal_key):
+            stats = await self._limiter.get_window_stats(self.writes_per_principal, "writes", principal_key)
             raise too_many(
                 "writes",
                 self.writes_per_principal,

@@ -69,7 +69,7 @@ def create_app(settings: Settings | None = None, upstream: httpx.AsyncBaseTransp
     app.state.settings = settings
     app.state.bulkheads = {service: Bulkhead(service, settings.upstream_concurrency) for service in STAGE_SERVICES}
     app.state.rate_limits = RateLimits(
-        settings.sign_in_per_address, settings.failed_sign_in_per_user, settings.writes_per_principal
+        settings.failed_sign_in_per_address, settings.failed_sign_in_per_user, settings.writes_per_principal
     )
     install_problem_handlers(app)
     app.add_middleware(routing.PathGuard)  # before routing: a refused path reaches no route, file or upstream
@@ -104,10 +104,10 @@ def install_dev_sign_in(app: FastAPI, settings: Settings) -> None:
     @app.post("/api/auth/token", tags=["auth"], summary="开发环境登录 Dev sign-in (seeded users, not in prod)")
     async def token(body: TokenRequest, request: Request) -> dict[str, Any]:
         ensure_enabled()
-        await rate_limits.sign_in_attempt(client_address(request), body.username)
+        await rate_limits.sign_in_allowed(client_address(request), body.username)
         user = DEV_USERS.get(body.username)
         if user is None or body.password != DEV_PASSWORD:
-            await rate_limits.sign_in_failed(body.username)
+            await rate_limits.sign_in_failed(client_address(request), body.username)
             raise Problem(401, "unauthorized", "用户名或密码错误 / Wrong username or password", "sign-in failed")
         access_token = issue_token(
             settings.jwt_secret,
