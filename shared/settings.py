@@ -96,7 +96,10 @@ class Settings(BaseSettings):
     # The gateway's admission: requests in flight per upstream service (beyond it: 503 + Retry-After at
     # once), how long it waits for an upstream (below a client's usual 5 s, so it gives up first and
     # never works for a caller who left), and rate limits in `limits` notation ("5/minute").
-    upstream_concurrency: int = Field(default=32, ge=1)
+    upstream_concurrency: int = Field(default=16, ge=1)
+    # Timelines in flight (each holds a slot in all six upstreams): latency is in-flight over
+    # throughput, so this is set to what the platform answers in about a second, not what it queues.
+    timeline_concurrency: int = Field(default=8, ge=1)
     upstream_timeout_seconds: float = Field(default=4.0, gt=0)
     failed_sign_in_per_address: str = "30/minute"
     failed_sign_in_per_user: str = "5/minute"

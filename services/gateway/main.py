@@ -68,6 +68,7 @@ def create_app(settings: Settings | None = None, upstream: httpx.AsyncBaseTransp
     )
     app.state.settings = settings
     app.state.bulkheads = {service: Bulkhead(service, settings.upstream_concurrency) for service in STAGE_SERVICES}
+    app.state.timelines = Bulkhead("timeline", settings.timeline_concurrency)
     app.state.rate_limits = RateLimits(
         settings.failed_sign_in_per_address, settings.failed_sign_in_per_user, settings.writes_per_principal
     )
@@ -160,7 +161,7 @@ def install_timeline_route(app: FastAPI, settings: Settings) -> None:
     @app.get("/api/projects/{project_id}/timeline", tags=["projects"], summary="项目全生命周期时间线")
     async def project_timeline(project_id: str, request: Request, principal: CurrentPrincipal) -> dict[str, Any]:
         bulkheads: dict[str, Bulkhead] = request.app.state.bulkheads
-        with all_admitted([bulkheads[service] for service in STAGE_SERVICES]):
+        with all_admitted([request.app.state.timelines, *(bulkheads[service] for service in STAGE_SERVICES)]):
             return await timeline.compose(
                 request.app.state.http,
                 settings.service_urls,

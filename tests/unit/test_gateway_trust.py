@@ -350,3 +350,33 @@ async def test_writes_are_limited_per_principal_and_reads_are_not(make_gateway):
         assert (await gateway.client.get("/api/intake/applications", headers=edu)).status_code == 200
         health = bearer(Role.UNIT, "health")
         assert (await gateway.client.post("/api/intake/applications", json={}, headers=health)).status_code == 200
+
+
+async def test_timelines_in_flight_have_their_own_smaller_bound(make_gateway):
+    async with make_gateway(timeline_concurrency=2, upstream_concurrency=50) as gateway:
+        release = asyncio.Event()
+        arrived = asyncio.Semaphore(0)
+
+        async def held(request: httpx.Request) -> httpx.Response:
+            if not request.url.path.endswith("/history"):
+                return httpx.Response(200, json={})
+            arrived.release()
+            await release.wait()
+            return httpx.Response(200, json=history(gateway.upstream.service_of(request), {"stage": "x"}))
+
+        gateway.upstream.handler = held
+        running = [
+            asyncio.create_task(gateway.client.get(f"/api/projects/P-{i}/timeline", headers=bearer())) for i in range(2)
+        ]
+        async with asyncio.timeout(5):
+            for _ in range(2 * len(STAGE_SERVICES)):
+                await arrived.acquire()
+        async with asyncio.timeout(2):
+            shed = await gateway.client.get("/api/projects/P-9/timeline", headers=bearer())
+            # a plain proxied read still has room in the services' own bounds
+            plain = await gateway.client.get("/api/intake/applications", headers=bearer())
+        assert shed.status_code == 503 and shed.json()["upstream"] == "timeline"
+        assert shed.headers["retry-after"] == "1"
+        assert plain.status_code == 200
+        release.set()
+        assert [r.status_code for r in await asyncio.gather(*running)] == [200, 200]
