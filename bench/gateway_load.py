@@ -16,7 +16,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -95,6 +97,11 @@ async def read_timelines(
     }
 
 
+def commit_of(root: Path) -> str:
+    done = subprocess.run(["git", "-C", str(root), "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+    return done.stdout.strip()
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--readers", type=int, default=200)
@@ -139,6 +146,7 @@ async def main() -> None:
         print(f"{len(projects)} projects, {len(catalogued)} in the catalog; {args.readers} readers for {args.seconds}s")
         processes = {name: platform.processes[name].pid for name in ALL_SERVICES}
         cpu_before = {name: cpu_seconds(pid) for name, pid in processes.items()}
+        load_before = os.getloadavg()[0]
         result = await read_timelines(
             platform.urls["gateway"],
             driver.auth["bureau"],
@@ -149,12 +157,15 @@ async def main() -> None:
         )
         cpu = {name: round(cpu_seconds(pid) - cpu_before[name], 1) for name, pid in processes.items()}
         result["cpu_seconds"] = {"gateway": cpu["gateway"], "services": round(sum(cpu.values()) - cpu["gateway"], 1)}
+        # The machine is shared: its load says how far these figures are from an idle one.
+        result["load_average_1min"] = {"before": round(load_before, 1), "after": round(os.getloadavg()[0], 1)}
         result["settings"] = {
             "readers": args.readers,
             "seconds": args.seconds,
             "client_timeout": args.client_timeout,
             "projects": len(projects),
             "code_root": str(args.code_root or launcher.REPO_ROOT),
+            "commit": commit_of(launcher.REPO_ROOT),
         }
         print(json.dumps(result, indent=2, ensure_ascii=False))
         RESULTS.parent.mkdir(parents=True, exist_ok=True)
