@@ -100,6 +100,9 @@ class Settings(BaseSettings):
     # Timelines in flight (each holds a slot in all six upstreams): latency is in-flight over
     # throughput, so this is set to what the platform answers in about a second, not what it queues.
     timeline_concurrency: int = Field(default=8, ge=1)
+    # Requests that asked to wait (`Prefer: wait=N`) cost an upstream nothing while they wait; they get
+    # their own bound so long polls never take the slots of requests that work.
+    waiting_concurrency: int = Field(default=200, ge=1)
     upstream_timeout_seconds: float = Field(default=4.0, gt=0)
     failed_sign_in_per_address: str = "30/minute"
     failed_sign_in_per_user: str = "5/minute"

@@ -53,7 +53,7 @@ def create_app(settings: Settings | None = None, upstream: httpx.AsyncBaseTransp
         packs.load_all()
         # One connection per admitted request at most, so the pool never queues what the bulkheads let
         # through; keep-alive below the services' 75 s so the gateway never reuses a closing connection.
-        connections = settings.upstream_concurrency * len(STAGE_SERVICES) + 8
+        connections = settings.upstream_concurrency * len(STAGE_SERVICES) + settings.waiting_concurrency + 8
         limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections, keepalive_expiry=30.0)
         timeout = httpx.Timeout(settings.upstream_timeout_seconds, connect=UPSTREAM_CONNECT_SECONDS, pool=1.0)
         async with httpx.AsyncClient(timeout=timeout, limits=limits, transport=upstream) as client:
@@ -69,6 +69,7 @@ def create_app(settings: Settings | None = None, upstream: httpx.AsyncBaseTransp
     app.state.settings = settings
     app.state.bulkheads = {service: Bulkhead(service, settings.upstream_concurrency) for service in STAGE_SERVICES}
     app.state.timelines = Bulkhead("timeline", settings.timeline_concurrency)
+    app.state.waiting = Bulkhead("waiting", settings.waiting_concurrency)
     app.state.rate_limits = RateLimits(
         settings.failed_sign_in_per_address, settings.failed_sign_in_per_user, settings.writes_per_principal
     )
@@ -180,7 +181,8 @@ def install_proxy_routes(app: FastAPI, settings: Settings) -> None:
             bearer_token(request.headers["authorization"])  # a malformed header is the caller's 401, not a 503
         if request.method not in SAFE_METHODS:
             await rate_limits.write(await writer_key(request))
-        bulkhead: Bulkhead = request.app.state.bulkheads[service]
+        waits = requested_wait(request) > 0
+        bulkhead: Bulkhead = request.app.state.waiting if waits else request.app.state.bulkheads[service]
         with bulkhead.admitted():
             return await routing.forward(
                 request.app.state.http,

@@ -380,3 +380,28 @@ async def test_timelines_in_flight_have_their_own_smaller_bound(make_gateway):
         assert plain.status_code == 200
         release.set()
         assert [r.status_code for r in await asyncio.gather(*running)] == [200, 200]
+
+
+async def test_long_polls_have_their_own_bound_and_never_take_the_working_slots(make_gateway):
+    async with make_gateway(upstream_concurrency=1, waiting_concurrency=1) as gateway:
+        release = asyncio.Event()
+        arrived = asyncio.Event()
+
+        async def answer(request: httpx.Request) -> httpx.Response:
+            if "prefer" in request.headers:
+                assert request.extensions["timeout"]["read"] == 4.0 + 20
+                arrived.set()
+                await release.wait()
+            return httpx.Response(200, json={})
+
+        gateway.upstream.handler = answer
+        waiting = {**bearer(), "prefer": "wait=20"}
+        poll = asyncio.create_task(gateway.client.get("/api/budget/projects/P-1", headers=waiting))
+        async with asyncio.timeout(5):
+            await arrived.wait()
+            working = await gateway.client.get("/api/budget/projects/P-2", headers=bearer())
+            second_poll = await gateway.client.get("/api/budget/projects/P-3", headers=waiting)
+        assert working.status_code == 200
+        assert second_poll.status_code == 503 and second_poll.json()["upstream"] == "waiting"
+        release.set()
+        assert (await poll).status_code == 200
