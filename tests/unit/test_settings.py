@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from shared.settings import DEV_JWT_SECRET, REPO_ROOT, Environment, Settings, load_settings
 
 REAL_SECRET = "a-production-secret-of-at-least-32-bytes"
+ISSUER = "https://id.example.gov.cn/realms/govproj"  # prod signs in through the provider
 
 
 @pytest.mark.parametrize("value", ["production", "PROD", "prod ", "Prod", "", "staging", "dev\n"])
@@ -33,7 +34,7 @@ def test_prod_refuses_the_dev_secret_the_admin_clock_and_the_dev_sign_in():
 
 def test_the_dev_sign_in_is_on_in_dev_and_test_and_off_in_prod():
     assert Settings(env="dev").dev_sign_in_enabled and Settings(env="test").dev_sign_in_enabled
-    prod = Settings(env="prod", jwt_secret=REAL_SECRET)
+    prod = Settings(env="prod", jwt_secret=REAL_SECRET, oidc_issuer=ISSUER)
     assert prod.env is Environment.PROD and not prod.dev_sign_in_enabled
     assert not Settings(env="test", dev_sign_in=False).dev_sign_in_enabled
 
@@ -50,10 +51,15 @@ def test_load_settings_stops_the_process_with_one_line_per_reason(monkeypatch):
     [
         ("services.gateway.main", {"GOVPROJ_ENV": "production"}),
         ("services.intake.main", {"GOVPROJ_ENV": "PROD", "GOVPROJ_JWT_SECRET": REAL_SECRET}),
-        ("services.gateway.main", {"GOVPROJ_ENV": "prod"}),  # with the dev secret
+        ("services.gateway.main", {"GOVPROJ_ENV": "prod", "GOVPROJ_OIDC_ISSUER": ISSUER}),  # with the dev secret
         (
             "services.gateway.main",
-            {"GOVPROJ_ENV": "prod", "GOVPROJ_JWT_SECRET": REAL_SECRET, "GOVPROJ_DEV_SIGN_IN": "1"},
+            {
+                "GOVPROJ_ENV": "prod",
+                "GOVPROJ_JWT_SECRET": REAL_SECRET,
+                "GOVPROJ_DEV_SIGN_IN": "1",
+                "GOVPROJ_OIDC_ISSUER": ISSUER,
+            },
         ),
     ],
 )
@@ -75,7 +81,13 @@ def test_a_process_with_production_settings_that_are_sound_starts():
     clean = {k: v for k, v in os.environ.items() if not k.startswith("GOVPROJ_")}
     started = subprocess.run(
         [sys.executable, "-c", "import services.gateway.main as m; print(m.app.state.settings.env)"],
-        env={**clean, "GOVPROJ_ENV": "prod", "GOVPROJ_JWT_SECRET": REAL_SECRET, "PYTHONPATH": str(REPO_ROOT)},
+        env={
+            **clean,
+            "GOVPROJ_ENV": "prod",
+            "GOVPROJ_JWT_SECRET": REAL_SECRET,
+            "GOVPROJ_OIDC_ISSUER": ISSUER,
+            "PYTHONPATH": str(REPO_ROOT),
+        },
         cwd=REPO_ROOT,
         capture_output=True,
         text=True,
