@@ -24,6 +24,7 @@ from services.gateway.users import DEV_PASSWORD, DEV_USERS
 from shared import logs
 from shared.auth import CurrentPrincipal, Principal, bearer_token, current_principal, issue_token
 from shared.errors import Problem, install_problem_handlers
+from shared.limits import install_body_limit
 from shared.metrics import HttpMetricsMiddleware, metrics_endpoint
 from shared.policy.api import router as policy_router
 from shared.settings import STAGE_SERVICES, Settings, load_settings
@@ -32,6 +33,8 @@ from shared.watch import requested_wait
 WEB_ROOT = Path(__file__).parent / "web"
 UPSTREAM_CONNECT_SECONDS = 2.0
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+#: Paths whose upstream takes a larger body than GOVPROJ_MAX_REQUEST_BYTES (catalog's stock import).
+PROXIED_BODY_LIMITS = {"/api/catalog/systems/import": 8 * 1024 * 1024}
 
 
 class TokenRequest(BaseModel):
@@ -74,6 +77,8 @@ def create_app(settings: Settings | None = None, upstream: httpx.AsyncBaseTransp
         settings.failed_sign_in_per_address, settings.failed_sign_in_per_user, settings.writes_per_principal
     )
     install_problem_handlers(app)
+    # The services refuse a body over their limit too; refusing it here keeps it out of this process's memory.
+    install_body_limit(app, settings.max_request_bytes, PROXIED_BODY_LIMITS)
     app.add_middleware(routing.PathGuard)  # before routing: a refused path reaches no route, file or upstream
     app.add_middleware(HttpMetricsMiddleware, service="gateway")
     app.add_route("/metrics", metrics_endpoint, include_in_schema=False)

@@ -405,3 +405,20 @@ async def test_long_polls_have_their_own_bound_and_never_take_the_working_slots(
         assert second_poll.status_code == 503 and second_poll.json()["upstream"] == "waiting"
         release.set()
         assert (await poll).status_code == 200
+
+
+async def test_a_body_over_the_limit_is_a_413_problem_and_never_forwarded(make_gateway):
+    async with make_gateway(max_request_bytes=1000) as gateway:
+        big = b"x" * 1001
+        declared = await gateway.client.post("/api/intake/applications", content=big, headers=bearer())
+        assert declared.status_code == 413 and declared.json()["type"].endswith("/payload-too-large")
+
+        async def chunks():
+            for _ in range(4):
+                yield b"y" * 400
+
+        streamed = await gateway.client.post("/api/intake/applications", content=chunks(), headers=bearer())
+        assert streamed.status_code == 413
+        assert gateway.upstream.seen == []
+        fits = await gateway.client.post("/api/intake/applications", content=b"{}", headers=bearer())
+        assert fits.status_code == 200 and len(gateway.upstream.seen) == 1
