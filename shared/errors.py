@@ -50,6 +50,8 @@ class Problem(Exception):
         kind: str,
         title: str,
         detail: str | None = None,
+        *,
+        headers: dict[str, str] | None = None,
         **extensions: Any,
     ) -> None:
         super().__init__(detail or title)
@@ -58,8 +60,8 @@ class Problem(Exception):
         self.title = title
         self.detail = detail
         self.extensions = extensions
-        # Response headers the kind needs (`WWW-Authenticate` on a 401, `Retry-After` on a 503).
-        self.headers: dict[str, str] = {}
+        # Response headers the kind needs (`WWW-Authenticate` on a 401, `Retry-After` on a 429 or 503).
+        self.headers: dict[str, str] = dict(headers or {})
 
     def body(self, instance: str | None = None) -> dict[str, Any]:
         body: dict[str, Any] = {
@@ -227,10 +229,19 @@ def policy_problem(exc: PolicyError) -> Problem:
     return Problem(422, "policy-error", "无法按政策包判定 / Cannot decide with the policy pack", str(exc))
 
 
+#: What a 401 names as the way to authenticate when the problem does not say (RFC 9110 §15.5.2
+#: requires the header on every 401; RFC 6750 §3 gives the Bearer form).
+DEFAULT_CHALLENGE = 'Bearer realm="govproj"'
+
+
 def problem_response(problem: Problem, request: Request | None = None) -> JSONResponse:
     instance = str(request.url.path) if request is not None else None
+    headers = dict(problem.headers)
+    if problem.status == 401 and not any(key.lower() == "www-authenticate" for key in headers):
+        challenge = problem.extensions.get("www_authenticate")
+        headers["WWW-Authenticate"] = challenge if isinstance(challenge, str) and challenge else DEFAULT_CHALLENGE
     return JSONResponse(
-        problem.body(instance), status_code=problem.status, media_type=PROBLEM_MEDIA_TYPE, headers=problem.headers
+        problem.body(instance), status_code=problem.status, media_type=PROBLEM_MEDIA_TYPE, headers=headers
     )
 
 

@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
+from urllib.parse import quote
 
 import sqlalchemy as sa
 import structlog
-from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
@@ -234,7 +236,13 @@ def _history_router(service: str, scope: ProjectScope) -> APIRouter:
     router = APIRouter(prefix=f"/api/{service}", tags=["history"])
 
     @router.get("/projects/{project_id}/history", summary="Decisions, deadlines and audit trail of a project")
-    async def history(project_id: str, runtime: Runtime, principal: CurrentPrincipal) -> dict[str, Any]:
+    async def history(
+        project_id: str,
+        request: Request,
+        runtime: Runtime,
+        principal: CurrentPrincipal,
+        include: Annotated[Literal["state"] | None, Query(description=INCLUDE_STATE_DESCRIPTION)] = None,
+    ) -> dict[str, Any]:
         schema = runtime.schema
         async with runtime.reading() as uow:
             await scope.ensure(uow, principal, project_id, what="history")
@@ -275,9 +283,61 @@ def _history_router(service: str, scope: ProjectScope) -> APIRouter:
             "decisions": [dict(row) for row in decisions],
             "deadlines": [dict(row) for row in deadlines],
             "audit": [dict(row) for row in audit],
-        }
+        } | ({"state": await own_stage_view(request, service, project_id)} if include == "state" else {})
 
     return router
+
+
+INCLUDE_STATE_DESCRIPTION = (
+    "`state`: add the project's stage view (what `GET /projects/{project_id}` answers this caller, or null "
+    "when that route refuses or does not know the project), so a composed view costs one request per service."
+)
+
+
+async def own_stage_view(request: Request, service: str, project_id: str) -> Any:
+    """This service's own `GET /api/<service>/projects/{project_id}` answered in-process for the same
+    caller: the stage route's own checks apply unchanged, and the gateway's timeline needs one request
+    per service instead of two. None unless it answers 200."""
+    path = f"/api/{service}/projects/{project_id}"
+    scope = {
+        "type": "http",
+        "asgi": request.scope.get("asgi", {"version": "3.0"}),
+        "http_version": request.scope.get("http_version", "1.1"),
+        "method": "GET",
+        "scheme": request.scope.get("scheme", "http"),
+        "path": path,
+        "raw_path": f"/api/{service}/projects/{quote(project_id, safe='')}".encode(),
+        "root_path": request.scope.get("root_path", ""),
+        "query_string": b"",
+        # Only who is asking: no Prefer: wait, no If-None-Match, so the answer is immediate and whole.
+        "headers": [(key, value) for key, value in request.scope["headers"] if key == b"authorization"],
+        "client": request.scope.get("client"),
+        "server": request.scope.get("server"),
+        "state": dict(request.scope.get("state") or {}),
+    }
+    status = 0
+    chunks: list[bytes] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        nonlocal status
+        if message["type"] == "http.response.start":
+            status = message["status"]
+        elif message["type"] == "http.response.body":
+            chunks.append(message.get("body", b""))
+
+    try:
+        await request.app(scope, receive, send)
+    except Exception:  # the app's error handler has logged it; the history itself still answers
+        return None
+    if status != 200:
+        return None
+    try:
+        return json.loads(b"".join(chunks))
+    except ValueError:
+        return None
 
 
 def create_service_app(

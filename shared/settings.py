@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Literal
 
-from pydantic import model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -24,6 +25,15 @@ SERVICE_PORTS = {
 STAGE_SERVICES = ("intake", "review", "budget", "procurement", "acceptance", "catalog")
 
 
+class Environment(StrEnum):
+    """Where a process runs. Exact values only: a guard that matched `prod` and let `production`,
+    `PROD` or `"prod "` through with the dev secret failed open (issue 15, defect 5)."""
+
+    DEV = "dev"
+    TEST = "test"
+    PROD = "prod"
+
+
 class Settings(BaseSettings):
     """Common settings. `GOVPROJ_DATABASE_URL` etc.; a service may be given its own
     `GOVPROJ_<SERVICE>_DATABASE_URL`, which wins (see `for_service`)."""
@@ -31,7 +41,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="GOVPROJ_", extra="ignore")
 
     service: str = "gateway"
-    env: str = "dev"  # dev | test | prod
+    env: Environment = Environment.DEV
     database_url: str | None = None
     kafka_bootstrap: str = "127.0.0.1:9092"
     topic_prefix: str = "govproj"
@@ -83,13 +93,42 @@ class Settings(BaseSettings):
     consumer_max_lag: int = 10_000
     # Retry-After (seconds) on the 503 answered while the database is unreachable.
     database_retry_after_seconds: int = 5
+    # The gateway's admission: requests in flight per upstream service (beyond it: 503 + Retry-After at
+    # once), how long it waits for an upstream (below a client's usual 5 s, so it gives up first and
+    # never works for a caller who left), and rate limits in `limits` notation ("5/minute").
+    upstream_concurrency: int = Field(default=16, ge=1)
+    # Timelines in flight (each holds a slot in all six upstreams): latency is in-flight over
+    # throughput, so this is set to what the platform answers in about a second, not what it queues.
+    timeline_concurrency: int = Field(default=8, ge=1)
+    # Requests that asked to wait (`Prefer: wait=N`) cost an upstream nothing while they wait; they get
+    # their own bound so long polls never take the slots of requests that work.
+    waiting_concurrency: int = Field(default=200, ge=1)
+    upstream_timeout_seconds: float = Field(default=4.0, gt=0)
+    failed_sign_in_per_address: str = "30/minute"
+    failed_sign_in_per_user: str = "5/minute"
+    writes_per_principal: str = "600/minute"
+    # The gateway's seeded-user sign-in (services/gateway/users.py). Unset: on in dev and test, off in
+    # prod; set on in prod it refuses to start.
+    dev_sign_in: bool | None = None
+
+    @field_validator("env", mode="before")
+    @classmethod
+    def _exact_environment(cls, value: object) -> object:
+        if isinstance(value, str) and value not in {e.value for e in Environment}:
+            known = ", ".join(e.value for e in Environment)
+            raise ValueError(f"GOVPROJ_ENV must be exactly one of {known}, got {value!r}")
+        return value
 
     @model_validator(mode="after")
     def _refuse_dev_secret_in_prod(self) -> Settings:
-        if self.env == "prod" and self.jwt_secret == DEV_JWT_SECRET:
+        if self.env is Environment.PROD and self.jwt_secret == DEV_JWT_SECRET:
             raise ValueError("GOVPROJ_JWT_SECRET must be set to a real secret when GOVPROJ_ENV=prod")
-        if self.env == "prod" and self.clock_control:
+        if self.env is Environment.PROD and self.clock_control:
             raise ValueError("GOVPROJ_CLOCK_CONTROL must be off when GOVPROJ_ENV=prod")
+        if self.env is Environment.PROD and self.dev_sign_in:
+            raise ValueError(
+                "GOVPROJ_DEV_SIGN_IN must be off when GOVPROJ_ENV=prod: people sign in through the identity provider"
+            )
         if self.process_role != "all" and self.db_url.startswith("sqlite"):
             raise ValueError("GOVPROJ_PROCESS_ROLE=api/worker needs PostgreSQL: one process owns a SQLite file")
         return self
@@ -109,6 +148,10 @@ class Settings(BaseSettings):
     def dev_tokens_allowed(self) -> bool:
         """The HS256 dev tokens (gateway sign-in with seeded users) are for local runs and tests only."""
         return _env_name(self.env) in ("dev", "test")
+
+    @property
+    def dev_sign_in_enabled(self) -> bool:
+        return self.env is not Environment.PROD if self.dev_sign_in is None else self.dev_sign_in
 
     @property
     def db_url(self) -> str:
@@ -132,7 +175,12 @@ def load_settings(service: str) -> Settings:
 
     specific = f"GOVPROJ_{service.upper()}_"
     overrides = {key[len(specific) :].lower(): value for key, value in os.environ.items() if key.startswith(specific)}
-    return Settings(service=service, **overrides)
+    try:
+        return Settings(service=service, **overrides)
+    except ValidationError as exc:
+        # A process must not start on settings it cannot trust; say why in one line per field.
+        reasons = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}" for e in exc.errors())
+        raise SystemExit(f"govproj {service}: refusing to start: {reasons}") from None
 
 
 def _env_name(env: object) -> str:

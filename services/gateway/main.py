@@ -1,6 +1,8 @@
 """The gateway: the one door for people and platforms. Dev token issuer, a reverse proxy to the six
 services, the policy API, project timelines and the web front end. It owns no business data.
 
+What it forwards and refuses is in `routing.py`; how much it admits (in flight, rate) in `admission.py`.
+
 `uvicorn services.gateway.main:app`"""
 
 from __future__ import annotations
@@ -16,19 +18,23 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.gateway import oidc, timeline
+from services.gateway import oidc, routing, timeline
+from services.gateway.admission import Bulkhead, RateLimits, all_admitted
 from services.gateway.users import DEV_PASSWORD, DEV_USERS
 from shared import logs
-from shared.auth import CurrentPrincipal, Principal, bearer_token, issue_token
+from shared.auth import CurrentPrincipal, Principal, bearer_token, current_principal, issue_token
 from shared.errors import Problem, install_problem_handlers
+from shared.limits import install_body_limit
 from shared.metrics import HttpMetricsMiddleware, metrics_endpoint
 from shared.policy.api import router as policy_router
 from shared.settings import STAGE_SERVICES, Settings, load_settings
 from shared.watch import requested_wait
 
 WEB_ROOT = Path(__file__).parent / "web"
-UPSTREAM_READ_SECONDS = 15.0
-HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "upgrade", "host", "content-length"}
+UPSTREAM_CONNECT_SECONDS = 2.0
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+#: Paths whose upstream takes a larger body than GOVPROJ_MAX_REQUEST_BYTES (catalog's stock import).
+PROXIED_BODY_LIMITS = {"/api/catalog/systems/import": 8 * 1024 * 1024}
 
 
 class TokenRequest(BaseModel):
@@ -38,7 +44,8 @@ class TokenRequest(BaseModel):
     password: str = Field(min_length=1, max_length=200)
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, upstream: httpx.AsyncBaseTransport | None = None) -> FastAPI:
+    """`upstream`: how to reach the services (tests hand in a mock transport); HTTP by default."""
     settings = settings or load_settings("gateway")
     logs.configure()
 
@@ -47,10 +54,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         from shared.policy import packs
 
         packs.load_all()
-        limits = httpx.Limits(max_connections=200, keepalive_expiry=30.0)  # below the services' 75 s keep-alive
-        async with httpx.AsyncClient(
-            timeout=httpx.Timeout(UPSTREAM_READ_SECONDS, connect=3.0), limits=limits
-        ) as client:
+        # One connection per admitted request at most, so the pool never queues what the bulkheads let
+        # through; keep-alive below the services' 75 s so the gateway never reuses a closing connection.
+        connections = settings.upstream_concurrency * len(STAGE_SERVICES) + settings.waiting_concurrency + 8
+        limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections, keepalive_expiry=30.0)
+        timeout = httpx.Timeout(settings.upstream_timeout_seconds, connect=UPSTREAM_CONNECT_SECONDS, pool=1.0)
+        async with httpx.AsyncClient(timeout=timeout, limits=limits, transport=upstream) as client:
             app.state.http = client
             yield
 
@@ -61,35 +70,51 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.bulkheads = {service: Bulkhead(service, settings.upstream_concurrency) for service in STAGE_SERVICES}
+    app.state.timelines = Bulkhead("timeline", settings.timeline_concurrency)
+    app.state.waiting = Bulkhead("waiting", settings.waiting_concurrency)
+    app.state.rate_limits = RateLimits(
+        settings.failed_sign_in_per_address, settings.failed_sign_in_per_user, settings.writes_per_principal
+    )
     install_problem_handlers(app)
+    # The services refuse a body over their limit too; refusing it here keeps it out of this process's memory.
+    install_body_limit(app, settings.max_request_bytes, PROXIED_BODY_LIMITS)
+    app.add_middleware(routing.PathGuard)  # before routing: a refused path reaches no route, file or upstream
     app.add_middleware(HttpMetricsMiddleware, service="gateway")
     app.add_route("/metrics", metrics_endpoint, include_in_schema=False)
     app.include_router(policy_router)
     app.include_router(oidc.router)
 
-    @app.get("/healthz", tags=["health"])
-    async def healthz() -> dict[str, str]:
-        return {"status": "ok", "service": "gateway"}
+    install_health_routes(app, settings)
+    install_dev_sign_in(app, settings)
 
-    @app.get("/readyz", tags=["health"], summary="Ready when every stage service is ready")
-    async def readyz(request: Request) -> JSONResponse:
-        client: httpx.AsyncClient = request.app.state.http
-        checks: dict[str, bool] = {}
-        for service in STAGE_SERVICES:
-            try:
-                response = await client.get(f"{settings.service_urls[service]}/readyz", timeout=2.0)
-                checks[service] = response.status_code == 200
-            except httpx.HTTPError:
-                checks[service] = False
-        ready = all(checks.values())
-        return JSONResponse({"ready": ready, "service": "gateway", "checks": checks}, status_code=200 if ready else 503)
+    @app.get("/api/me", tags=["auth"])
+    async def me(principal: CurrentPrincipal) -> Principal:
+        return principal
+
+    install_timeline_route(app, settings)
+    install_proxy_routes(app, settings)
+    if WEB_ROOT.is_dir():
+        app.mount("/", StaticFiles(directory=WEB_ROOT, html=True), name="web")
+    return app
+
+
+def install_dev_sign_in(app: FastAPI, settings: Settings) -> None:
+    """The seeded users' sign-in, for dev and test only (`Settings.dev_sign_in_enabled`): in production
+    it answers 404, saying why."""
+    rate_limits: RateLimits = app.state.rate_limits
+
+    def ensure_enabled() -> None:
+        if not settings.dev_sign_in_enabled:
+            raise Problem(404, "not-found", "Not found", "the dev token issuer is off in production")
 
     @app.post("/api/auth/token", tags=["auth"], summary="开发环境登录 Dev sign-in (seeded users, not in prod)")
-    async def token(body: TokenRequest) -> dict[str, Any]:
-        if settings.env == "prod":
-            raise Problem(404, "not-found", "Not found", "the dev token issuer is off in production")
+    async def token(body: TokenRequest, request: Request) -> dict[str, Any]:
+        ensure_enabled()
+        await rate_limits.sign_in_allowed(client_address(request), body.username)
         user = DEV_USERS.get(body.username)
         if user is None or body.password != DEV_PASSWORD:
+            await rate_limits.sign_in_failed(client_address(request), body.username)
             raise Problem(401, "unauthorized", "用户名或密码错误 / Wrong username or password", "sign-in failed")
         access_token = issue_token(
             settings.jwt_secret,
@@ -108,54 +133,75 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/api/auth/users", tags=["auth"], summary="Seeded dev users (dev only)")
     async def users() -> list[dict[str, Any]]:
-        if settings.env == "prod":
-            raise Problem(404, "not-found", "Not found", "the dev users are off in production")
+        ensure_enabled()
         return [
             {"username": u.username, "name": u.name, "roles": list(u.roles), "unit": u.unit} for u in DEV_USERS.values()
         ]
 
-    @app.get("/api/me", tags=["auth"])
-    async def me(principal: CurrentPrincipal) -> Principal:
-        return principal
 
+def client_address(request: Request) -> str:
+    # uvicorn has already replaced it with X-Forwarded-For's when the peer is a trusted proxy
+    return request.client.host if request.client else "unknown"
+
+
+def install_health_routes(app: FastAPI, settings: Settings) -> None:
+    @app.get("/healthz", tags=["health"])
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok", "service": "gateway"}
+
+    @app.get("/readyz", tags=["health"], summary="Ready when every stage service is ready")
+    async def readyz(request: Request) -> JSONResponse:
+        client: httpx.AsyncClient = request.app.state.http
+        checks: dict[str, bool] = {}
+        for service in STAGE_SERVICES:
+            try:
+                response = await client.get(f"{settings.service_urls[service]}/readyz", timeout=2.0)
+                checks[service] = response.status_code == 200
+            except httpx.HTTPError:
+                checks[service] = False
+        ready = all(checks.values())
+        return JSONResponse({"ready": ready, "service": "gateway", "checks": checks}, status_code=200 if ready else 503)
+
+
+def install_timeline_route(app: FastAPI, settings: Settings) -> None:
     @app.get("/api/projects/{project_id}/timeline", tags=["projects"], summary="项目全生命周期时间线")
     async def project_timeline(project_id: str, request: Request, principal: CurrentPrincipal) -> dict[str, Any]:
-        composed = await timeline.compose(
-            request.app.state.http, settings.service_urls, project_id, request.headers.get("authorization", "")
-        )
-        if not any(stage["reached"] for stage in composed["stages"]) and not composed["unavailable"]:
-            raise Problem(
-                404, "not-found", "项目不存在 / Project not found", f"no service knows project '{project_id}'"
+        bulkheads: dict[str, Bulkhead] = request.app.state.bulkheads
+        with all_admitted([request.app.state.timelines, *(bulkheads[service] for service in STAGE_SERVICES)]):
+            return await timeline.compose(
+                request.app.state.http,
+                settings.service_urls,
+                project_id,
+                request.headers.get("authorization", ""),
+                patience=upstream_timeout(request, settings),
             )
-        return composed
 
-    async def proxy(service: str, path: str, request: Request) -> Response:
+
+def install_proxy_routes(app: FastAPI, settings: Settings) -> None:
+    """`/api/<service>/<route>` for each stage service, through its bulkhead; writes rate-limited per caller."""
+    rate_limits: RateLimits = app.state.rate_limits
+
+    async def proxy(service: str, request: Request) -> Response:
         if "authorization" in request.headers:
             bearer_token(request.headers["authorization"])  # a malformed header is the caller's 401, not a 503
-        client: httpx.AsyncClient = request.app.state.http
-        url = f"{settings.service_urls[service]}/api/{service}/{path}"
-        headers = {k: v for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP}
-        try:
-            upstream = await client.request(
-                request.method,
-                url,
-                params=request.query_params,
-                headers=headers,
-                content=await request.body(),
-                timeout=upstream_timeout(request),
+        if request.method not in SAFE_METHODS:
+            await rate_limits.write(await writer_key(request))
+        waits = requested_wait(request) > 0
+        bulkhead: Bulkhead = request.app.state.waiting if waits else request.app.state.bulkheads[service]
+        with bulkhead.admitted():
+            return await routing.forward(
+                request.app.state.http,
+                settings.service_urls[service],
+                service,
+                request,
+                upstream_timeout(request, settings),
             )
-        except httpx.HTTPError as exc:
-            raise Problem(
-                503, "service-unavailable", f"{service} 服务暂不可用 / {service} is unavailable", str(exc)
-            ) from exc
-        passed = {k: v for k, v in upstream.headers.items() if k.lower() not in HOP_BY_HOP | {"content-encoding"}}
-        return Response(upstream.content, status_code=upstream.status_code, headers=passed)
 
     for service in STAGE_SERVICES:
 
         def make(service: str = service):
             async def forward(path: str, request: Request) -> Response:
-                return await proxy(service, path, request)
+                return await proxy(service, request)
 
             forward.__name__ = f"proxy_{service}"
             return forward
@@ -167,14 +213,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             include_in_schema=False,
         )
 
-    if WEB_ROOT.is_dir():
-        app.mount("/", StaticFiles(directory=WEB_ROOT, html=True), name="web")
-    return app
+
+async def writer_key(request: Request) -> str:
+    """Whom a write counts against: the token's subject, or the client address for a caller the
+    services will refuse anyway (it still costs them a request)."""
+    try:
+        principal = await current_principal(request)
+    except Problem:
+        return f"address:{client_address(request)}"
+    return f"subject:{principal.subject}"
 
 
-def upstream_timeout(request: Request) -> httpx.Timeout:
-    """The proxy's usual read timeout, lengthened by the wait a client asked for (Prefer: wait=N)."""
-    return httpx.Timeout(UPSTREAM_READ_SECONDS + requested_wait(request), connect=3.0)
+def upstream_timeout(request: Request, settings: Settings) -> httpx.Timeout:
+    """The upstream read timeout, shorter than a client's so the gateway gives up first, lengthened by
+    the wait a client asked for (Prefer: wait=N)."""
+    return httpx.Timeout(
+        settings.upstream_timeout_seconds + requested_wait(request), connect=UPSTREAM_CONNECT_SECONDS, pool=1.0
+    )
 
 
 app = create_app()

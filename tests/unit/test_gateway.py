@@ -75,10 +75,11 @@ def test_the_timeline_needs_a_token(client):
 def test_the_proxy_waits_as_long_as_the_client_asked_a_service_to_wait():
     from starlette.requests import Request
 
-    from services.gateway.main import UPSTREAM_READ_SECONDS, upstream_timeout
+    from services.gateway.main import upstream_timeout
 
     def request(*headers: tuple[bytes, bytes]) -> Request:
         return Request({"type": "http", "headers": list(headers)})
 
-    assert upstream_timeout(request()).read == UPSTREAM_READ_SECONDS
-    assert upstream_timeout(request((b"prefer", b"wait=20"))).read == UPSTREAM_READ_SECONDS + 20
+    settings = Settings(service="gateway", jwt_secret=SECRET, upstream_timeout_seconds=4.0)
+    assert upstream_timeout(request(), settings).read == 4.0
+    assert upstream_timeout(request((b"prefer", b"wait=20")), settings).read == 4.0 + 20
