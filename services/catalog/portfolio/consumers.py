@@ -566,7 +566,7 @@ async def sweep_own_deadlines(uow: UnitOfWork) -> int:
     """Refresh the copies of catalog's own deadlines (its sweeper marks them overdue or met)."""
     table = uow.schema.deadlines
     subjects = await uow.session.scalars(
-        sa.select(sa.distinct(table.c.subject)).where(table.c.subject.in_(sa.select(PortfolioProject.project_id)))
+        sa.select(table.c.subject).distinct().where(table.c.subject.in_(sa.select(PortfolioProject.project_id)))
     )
     count = 0
     for subject in list(subjects):

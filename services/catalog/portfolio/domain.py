@@ -301,7 +301,7 @@ def variance(
     """Cost variance: (forecast − baseline) / baseline, the baseline the approved investment and the forecast
     the larger of the approved estimate and the contracted sum. Schedule variance: days the completion is
     (or will be, if still open past the plan) late over the planned duration. Risk: the worse of the two
-    ratings; an overdue deadline makes it at least medium, three or more make it high."""
+    ratings (schedule: lateness only); an overdue deadline makes it at least medium, three or more high."""
     cost = None
     forecast = max(estimate_fen or 0, contracted_fen)
     if baseline_fen and forecast:
@@ -312,7 +312,9 @@ def variance(
         slip = (actual - planned_completion).days
         duration = max((planned_completion - contracted_on).days, 1)
         schedule = round(slip * 100 / duration, 1)
-    level = max(_rating(cost), _rating(schedule))
+    # Finishing early is no schedule risk: only lateness rates; a cost variance rates either way (an
+    # underrun that large says the baseline was wrong, as the IT Dashboard reads it).
+    level = max(_rating(cost), _rating(max(schedule, 0) if schedule is not None else None))
     if overdue_deadlines:
         level = max(level, 2 if overdue_deadlines >= 3 else 1)
     risk = ("low", "medium", "high")[level]
