@@ -185,6 +185,7 @@ async def move(
             )
             .values(status="met")
         )
+        await refresh_due(uow, row.project_id)
 
 
 async def money(uow: UnitOfWork, project_id: str, kind: str, ref: str, amount_fen: int) -> bool:
@@ -232,12 +233,27 @@ async def deadline(
             role=role,
         )
         uow.session.add(found)
+        await refresh_due(uow, row.project_id)
         return found, None
     previous = found.status
     found.due_on, found.status = due_on, status
     found.citation = citation or found.citation
     found.description = (description or found.description)[:300]
+    await refresh_due(uow, row.project_id)
     return found, previous
+
+
+async def refresh_due(uow: UnitOfWork, project_id: str) -> None:
+    """Keep the project's earliest live deadline on its row (the list sorts and filters on it)."""
+    row = await uow.session.get(PortfolioProject, project_id)
+    if row is None:
+        return
+    await uow.session.flush()
+    row.next_due_on = await uow.session.scalar(
+        sa.select(sa.func.min(PortfolioDeadline.due_on)).where(
+            PortfolioDeadline.project_id == project_id, PortfolioDeadline.status.in_(("open", "overdue"))
+        )
+    )
 
 
 async def close_deadlines(uow: UnitOfWork, project_id: str, rule_id: str) -> None:
@@ -246,6 +262,7 @@ async def close_deadlines(uow: UnitOfWork, project_id: str, rule_id: str) -> Non
         .where(PortfolioDeadline.project_id == project_id, PortfolioDeadline.rule_id == rule_id)
         .values(status="met")
     )
+    await refresh_due(uow, project_id)
 
 
 def rule_title(jurisdiction: str, rule_id: str) -> str:

@@ -75,26 +75,9 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _overdue_exists(today: date):
-    return (
-        sa.select(PortfolioDeadline.id)
-        .where(
-            PortfolioDeadline.project_id == PortfolioProject.project_id,
-            sa.or_(
-                PortfolioDeadline.status == "overdue",
-                sa.and_(PortfolioDeadline.status == "open", PortfolioDeadline.due_on < today),
-            ),
-        )
-        .exists()
-    )
-
-
-def _next_due():
-    return (
-        sa.select(sa.func.min(PortfolioDeadline.due_on))
-        .where(PortfolioDeadline.project_id == PortfolioProject.project_id, PortfolioDeadline.status.in_(LIVE_DEADLINE))
-        .scalar_subquery()
-    )
+def _overdue(today: date):
+    """Overdue: a live deadline's day has passed (the earliest one is kept on the row)."""
+    return sa.and_(PortfolioProject.next_due_on.is_not(None), PortfolioProject.next_due_on < today)
 
 
 # --- to-dos -------------------------------------------------------------------------------------------------
@@ -198,8 +181,7 @@ SORTS = ("created", "amount", "due", "title")
 
 
 def project_query(scope: Scope, chosen: ProjectFilter, today: date):
-    query = sa.select(PortfolioProject, _next_due().label("next_due"), _overdue_exists(today).label("overdue"))
-    query = query.where(visible(scope), PortfolioProject.stage != Stage.DRAFT)
+    query = sa.select(PortfolioProject).where(visible(scope), PortfolioProject.stage != Stage.DRAFT)
     if chosen.q:
         query = query.where(PortfolioProject.title.ilike(f"%{_escape_like(chosen.q)}%", escape="\\"))
     if chosen.jurisdiction:
@@ -215,7 +197,7 @@ def project_query(scope: Scope, chosen: ProjectFilter, today: date):
     if chosen.amount_max is not None:
         query = query.where(PortfolioProject.total_investment_fen <= chosen.amount_max)
     if chosen.overdue is not None:
-        query = query.where(_overdue_exists(today) if chosen.overdue else ~_overdue_exists(today))
+        query = query.where(_overdue(today) if chosen.overdue else sa.not_(_overdue(today)))
     if chosen.touches_content:
         query = query.where(content_visible(scope))
     return query
@@ -225,16 +207,12 @@ def _order(query, chosen: ProjectFilter):
     column = {
         "created": PortfolioProject.created_at,
         "amount": PortfolioProject.total_investment_fen,
-        "due": _next_due(),
+        "due": PortfolioProject.next_due_on,
         "title": PortfolioProject.title,
     }[chosen.sort]
-    keys = [sa.case((column.is_(None), 1), else_=0)]  # nulls last either way, on every database
-    keys += (
-        [column.desc(), PortfolioProject.project_id.desc()]
-        if chosen.descending
-        else [column, PortfolioProject.project_id]
-    )
-    return query.order_by(*keys)
+    if chosen.descending:
+        return query.order_by(column.desc().nulls_last(), PortfolioProject.project_id.desc())
+    return query.order_by(column.asc().nulls_last(), PortfolioProject.project_id)
 
 
 def money_of(project: PortfolioProject, scope: Scope) -> dict[str, Any]:
@@ -252,7 +230,7 @@ def money_of(project: PortfolioProject, scope: Scope) -> dict[str, Any]:
     }
 
 
-def project_row(project: PortfolioProject, next_due: date | None, overdue: bool, scope: Scope) -> dict[str, Any]:
+def project_row(project: PortfolioProject, scope: Scope, today: date) -> dict[str, Any]:
     return {
         "project_id": project.project_id,
         "title": None if project.secret else project.title,
@@ -263,8 +241,8 @@ def project_row(project: PortfolioProject, next_due: date | None, overdue: bool,
         "stage_label_zh": STAGE_LABEL_ZH[Stage(project.stage)],
         "plan_year": project.plan_year,
         "money": money_of(project, scope),
-        "next_due_on": next_due,
-        "overdue": bool(overdue),
+        "next_due_on": project.next_due_on,
+        "overdue": project.next_due_on is not None and project.next_due_on < today,
         "submitted_on": project.submitted_on,
         "approved_on": project.approved_on,
         "created_at": project.created_at,
@@ -275,27 +253,23 @@ async def projects(
     uow: UnitOfWork, principal: Principal, chosen: ProjectFilter, *, limit: int, offset: int
 ) -> tuple[list[dict[str, Any]], int]:
     scope = scope_of(principal)
-    query = project_query(scope, chosen, clock.today())
-    total = await uow.session.scalar(
-        sa.select(sa.func.count()).select_from(query.with_only_columns(PortfolioProject.project_id).subquery())
-    )
-    rows = (await uow.session.execute(_order(query, chosen).offset(offset).limit(limit))).all()
-    return [project_row(p, due, overdue, scope) for p, due, overdue in rows], total or 0
+    today = clock.today()
+    query = project_query(scope, chosen, today)
+    total = await uow.session.scalar(query.with_only_columns(sa.func.count(), maintain_column_froms=True))
+    rows = await uow.session.scalars(_order(query, chosen).offset(offset).limit(limit))
+    return [project_row(p, scope, today) for p in rows], total or 0
 
 
 async def project_detail(uow: UnitOfWork, principal: Principal, project_id: str) -> dict[str, Any] | None:
     scope = scope_of(principal)
     today = clock.today()
-    found = (
-        await uow.session.execute(
-            sa.select(PortfolioProject, _next_due(), _overdue_exists(today)).where(
-                PortfolioProject.project_id == project_id, visible(scope), PortfolioProject.stage != Stage.DRAFT
-            )
+    project = await uow.session.scalar(
+        sa.select(PortfolioProject).where(
+            PortfolioProject.project_id == project_id, visible(scope), PortfolioProject.stage != Stage.DRAFT
         )
-    ).first()
-    if found is None:
+    )
+    if project is None:
         return None
-    project, next_due, overdue = found
     deadlines = list(
         await uow.session.scalars(
             sa.select(PortfolioDeadline)
@@ -313,7 +287,7 @@ async def project_detail(uow: UnitOfWork, principal: Principal, project_id: str)
     overdue_count = sum(1 for d in deadlines if d.status == "overdue" or (d.status == "open" and d.due_on < today))
     rated = rate(project, overdue_count, today) if scope.sees_content(project) else None
     return {
-        **project_row(project, next_due, overdue, scope),
+        **project_row(project, scope, today),
         "dates": {name: getattr(project, name) for name in DATE_FIELDS},
         "deadlines": [
             {
@@ -348,7 +322,8 @@ DATE_FIELDS = (
 )
 
 
-def rate(project: PortfolioProject, overdue_deadlines: int, today: date) -> domain.Variance:
+def rate(project: Any, overdue_deadlines: int, today: date) -> domain.Variance:
+    """`project`: a PortfolioProject or a row of RATED_COLUMNS."""
     return domain.variance(
         baseline_fen=project.approved_investment_fen,
         estimate_fen=project.estimate_fen,
@@ -370,7 +345,26 @@ FUNNEL = (
     ("released", "资金拨付", "released_fen"),
     ("paid", "已支付", "released_fen"),  # see money_of: no separate payment event
 )
-BY_UNIT_CAP = 100  # units beyond the 100 largest by investment are summed as `其他`
+BY_UNIT_CAP = 100
+#: What rating a project needs (rows, not entities: the cockpit rates every project with a baseline).
+RATED_COLUMNS = tuple(
+    getattr(PortfolioProject, name)
+    for name in (
+        "project_id",
+        "title",
+        "secret",
+        "unit",
+        "jurisdiction",
+        "stage",
+        "approved_investment_fen",
+        "estimate_fen",
+        "contracted_fen",
+        "contracted_on",
+        "planned_completion",
+        "trial_started_on",
+        "accepted_on",
+    )
+)  # units beyond the 100 largest by investment are summed as `其他`
 
 
 async def cockpit(
@@ -459,15 +453,15 @@ async def cockpit(
         overdue_counts[project_id] = n
     risk = {"low": 0, "medium": 0, "high": 0}
     rated_rows = []
-    baseline = list(
-        await session.scalars(
-            sa.select(PortfolioProject).where(
+    baseline = (
+        await session.execute(
+            sa.select(*RATED_COLUMNS).where(
                 *where,
                 PortfolioProject.approved_investment_fen.is_not(None),
                 PortfolioProject.stage.not_in([Stage.REJECTED.value, Stage.RETIRED.value]),
             )
         )
-    )
+    ).all()
     for project in baseline:
         rated = rate(project, overdue_counts.get(project.project_id, 0), today)
         risk[rated.risk] += 1

@@ -23,6 +23,8 @@ class PortfolioProject(schema.Base, table=True):
         sa.Index("ix_portfolio_projects_stage_created", "stage", "created_at"),
         sa.Index("ix_portfolio_projects_year", "plan_year"),
         sa.Index("ix_portfolio_projects_amount", "total_investment_fen"),
+        sa.Index("ix_portfolio_projects_created", "created_at", "project_id"),
+        sa.Index("ix_portfolio_projects_next_due", "next_due_on"),
     )
 
     project_id: str = Field(primary_key=True, max_length=64)
@@ -41,6 +43,9 @@ class PortfolioProject(schema.Base, table=True):
     estimate_revision: int = 0
     contracted_fen: int = Field(default=0, sa_column=Column(sa.BigInteger, nullable=False, server_default="0"))
     released_fen: int = Field(default=0, sa_column=Column(sa.BigInteger, nullable=False, server_default="0"))
+    # the earliest open or overdue deadline, kept with every deadline change: the list sorts on it, and
+    # the project is overdue exactly when it is before today (an overdue deadline's day has passed)
+    next_due_on: date | None = None
     # dates
     submitted_on: date | None = None
     admitted_on: date | None = None

@@ -85,6 +85,7 @@ def upgrade() -> None:
         sa.Column("estimate_revision", sa.Integer(), nullable=False),
         sa.Column("contracted_fen", sa.BigInteger(), server_default="0", nullable=False),
         sa.Column("released_fen", sa.BigInteger(), server_default="0", nullable=False),
+        sa.Column("next_due_on", sa.Date(), nullable=True),
         sa.Column("submitted_on", sa.Date(), nullable=True),
         sa.Column("admitted_on", sa.Date(), nullable=True),
         sa.Column("approved_on", sa.Date(), nullable=True),
@@ -102,9 +103,11 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("portfolio_projects", schema=None) as batch_op:
         batch_op.create_index("ix_portfolio_projects_amount", ["total_investment_fen"], unique=False)
+        batch_op.create_index("ix_portfolio_projects_created", ["created_at", "project_id"], unique=False)
         batch_op.create_index(
             "ix_portfolio_projects_jurisdiction_created", ["jurisdiction", "created_at"], unique=False
         )
+        batch_op.create_index("ix_portfolio_projects_next_due", ["next_due_on"], unique=False)
         batch_op.create_index("ix_portfolio_projects_stage_created", ["stage", "created_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_portfolio_projects_unit"), ["unit"], unique=False)
         batch_op.create_index("ix_portfolio_projects_year", ["plan_year"], unique=False)
@@ -169,7 +172,9 @@ def downgrade() -> None:
         batch_op.drop_index("ix_portfolio_projects_year")
         batch_op.drop_index(batch_op.f("ix_portfolio_projects_unit"))
         batch_op.drop_index("ix_portfolio_projects_stage_created")
+        batch_op.drop_index("ix_portfolio_projects_next_due")
         batch_op.drop_index("ix_portfolio_projects_jurisdiction_created")
+        batch_op.drop_index("ix_portfolio_projects_created")
         batch_op.drop_index("ix_portfolio_projects_amount")
 
     op.drop_table("portfolio_projects")
