@@ -387,3 +387,22 @@ async def test_bad_input_is_a_problem_naming_the_field(hub):
     assert (await hub.get("/todos", Role.UNIT, unit=UNIT, params={"role": "mayor"})).status_code == 403
     assert (await hub.get("/projects/P-nothing")).status_code == 404
     assert (await hub.client.get("/api/catalog/portfolio/todos")).status_code == 401
+
+
+async def test_a_person_with_two_roles_sees_both_lists_counted_and_may_narrow_to_one(hub):
+    admitted = await hub.admitted(title="两个角色")
+    routed = await hub.admitted(title="待审批", secret=True)
+    await scored(hub, routed)
+    both = (await hub.get("/todos", (Role.DATA_BUREAU, Role.VICE_MAYOR_UNIT))).json()
+    assert both["counts"] == {"by_role": {"data_bureau": 1, "vice_mayor_unit": 1}} and both["total"] == 2
+    leader = (
+        await hub.get("/todos", (Role.DATA_BUREAU, Role.VICE_MAYOR_UNIT), params={"role": "vice_mayor_unit"})
+    ).json()
+    assert [(t["project_id"], t["title"]) for t in leader["items"]] == [(routed, None)]  # secret: never a title
+    assert leader["total"] == 1 and leader["counts"] == both["counts"]
+    paged = (await hub.get("/todos", (Role.DATA_BUREAU, Role.VICE_MAYOR_UNIT), params={"limit": 1})).json()
+    rest = (
+        await hub.get("/todos", (Role.DATA_BUREAU, Role.VICE_MAYOR_UNIT), params={"cursor": paged["next_cursor"]})
+    ).json()
+    assert {t["project_id"] for t in paged["items"] + rest["items"]} == {admitted, routed}
+    assert rest["next_cursor"] is None
