@@ -257,12 +257,33 @@ async def refresh_due(uow: UnitOfWork, project_id: str) -> None:
 
 
 async def close_deadlines(uow: UnitOfWork, project_id: str, rule_id: str) -> None:
+    """The deadline was met (or its step taken late): no longer live, nobody chases it."""
+    services = list(
+        await uow.session.scalars(
+            sa.select(PortfolioDeadline.service).where(
+                PortfolioDeadline.project_id == project_id, PortfolioDeadline.rule_id == rule_id
+            )
+        )
+    )
     await uow.session.execute(
         sa.update(PortfolioDeadline)
         .where(PortfolioDeadline.project_id == project_id, PortfolioDeadline.rule_id == rule_id)
         .values(status="met")
     )
+    for service in services:
+        await close_todos(uow, project_id, action=domain.CHASE_OVERDUE.action, ref=f"{service}:{rule_id}")
     await refresh_due(uow, project_id)
+
+
+async def turned_overdue(uow: UnitOfWork, row: PortfolioProject, found: PortfolioDeadline) -> None:
+    """Once per deadline, however it was learnt (a service's announcement, catalog's own sweeper, or the
+    portfolio's sweep): the bureau gets a 督办 to-do and the unit is told."""
+    chase = Action(
+        found.service, domain.CHASE_OVERDUE.action, domain.CHASE_OVERDUE.role, domain.CHASE_OVERDUE.action_label_zh
+    )
+    await open_todo(uow, row, chase, clock.now(), ref=f"{found.service}:{found.rule_id}", due_on=found.due_on)
+    text = f"已逾期：{name_of(row)} {found.description}（应于 {found.due_on.isoformat()} 前完成）"
+    await notify(uow, row, Role.UNIT.value, "deadline_overdue", text, found.due_on)
 
 
 def rule_title(jurisdiction: str, rule_id: str) -> str:
@@ -277,8 +298,8 @@ async def sync_own_deadlines(uow: UnitOfWork, row: PortfolioProject) -> None:
     are in this service's `deadlines` table; the portfolio keeps a copy so one query serves every list."""
     table = uow.schema.deadlines
     for own in (await uow.session.execute(sa.select(table).where(table.c.subject == row.project_id))).all():
-        status = {"open": "open", "overdue": "overdue", "late": "overdue"}.get(own.status, "met")
-        await deadline(
+        status = {"open": "open", "overdue": "overdue"}.get(own.status, "met")  # late = done late
+        found, previous = await deadline(
             uow,
             row,
             service="catalog",
@@ -289,6 +310,10 @@ async def sync_own_deadlines(uow: UnitOfWork, row: PortfolioProject) -> None:
             description=rule_title(row.jurisdiction, own.rule_id),
             status=status,
         )
+        if status == "overdue" and previous != "overdue":
+            await turned_overdue(uow, row, found)
+        elif status == "met" and previous in ("open", "overdue"):
+            await close_todos(uow, row.project_id, action=domain.CHASE_OVERDUE.action, ref=f"catalog:{own.rule_id}")
 
 
 # --- intake ---------------------------------------------------------------------------------------------
@@ -533,15 +558,8 @@ def _overdue_consumer(service: str):
             description=rule_title(row.jurisdiction, payload.rule_id),
             status="overdue",
         )
-        if previous == "overdue":
-            return  # announced again
-        ref = f"{service}:{payload.rule_id}"
-        chase = Action(
-            service, domain.CHASE_OVERDUE.action, domain.CHASE_OVERDUE.role, domain.CHASE_OVERDUE.action_label_zh
-        )
-        await open_todo(uow, row, chase, event.time, ref=ref, due_on=payload.due_on)
-        text = f"已逾期：{name_of(row)} {found.description}（应于 {payload.due_on.isoformat()} 前完成）"
-        await notify(uow, row, Role.UNIT.value, "deadline_overdue", text, payload.due_on)
+        if previous != "overdue":  # announced again, or already known from catalog's own table
+            await turned_overdue(uow, row, found)
 
     on_overdue.__name__ = f"on_{service}_deadline_overdue_portfolio"
     return on_overdue
@@ -568,8 +586,7 @@ async def remind(uow: UnitOfWork, today: date) -> int:
             continue
         if found.due_on < today:
             found.status = "overdue"
-            text = f"已逾期：{name_of(row)} {found.description}（应于 {found.due_on.isoformat()} 前完成）"
-            await notify(uow, row, found.role, "deadline_overdue", text, found.due_on)
+            await turned_overdue(uow, row, found)
             raised += 1
         elif not found.reminded:
             found.reminded = True

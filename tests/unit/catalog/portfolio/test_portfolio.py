@@ -366,6 +366,11 @@ async def test_notifications_badge_approaching_deadlines_and_read_marker(hub):
     await hub.sweep()
     newest = (await hub.get("/notifications", Role.UNIT, unit=UNIT)).json()["items"][0]
     assert newest["kind"] == "deadline_overdue" and "已逾期" in newest["text_zh"]
+    assert waiting(await hub.todos(), project) == [("chase_overdue", "data_bureau")]
+    assert (await hub.project(project))["overdue"] is True
+    await hub.deliver(TrialStarted(project_id=project, started_on=clock.today()))  # built, if late
+    assert waiting(await hub.todos(), project) == [("pre_acceptance_approval", "data_bureau")]
+    assert (await hub.project(project))["overdue"] is False
     assert (await hub.get("/notifications", Role.UNIT, unit="无关单位")).json() == {"items": [], "unread": 0}
 
 
