@@ -22,6 +22,7 @@ from services.catalog.portfolio.tables import (
 from services.catalog.tables import Evaluation, Sanction, System
 from shared import clock
 from shared.auth import Principal, Role
+from shared.scope import Owner, ProjectScope
 from shared.uow import UnitOfWork
 
 #: Roles that see only their own unit's projects; experts and data operators see none (which projects an
@@ -46,6 +47,19 @@ class Scope:
 
     def sees_content(self, project: PortfolioProject) -> bool:
         return not project.secret or self.cleared or (self.unit is not None and project.unit == self.unit)
+
+
+async def owner_of(uow: UnitOfWork, project_id: str) -> Owner | None:
+    """The portfolio's project as the shared read rule sees it (drafts are not projects here)."""
+    row = await uow.session.get(PortfolioProject, project_id)
+    if row is None or row.stage == Stage.DRAFT:
+        return None
+    return Owner(row.unit, row.secret)
+
+
+#: The shared read rule (shared/scope.py) for the dossier route: 404 for another unit's project, 403 for
+#: experts (no event says which projects they were drawn for), each secret project's read audited.
+project_scope = ProjectScope.of("catalog", owner_of)
 
 
 def scope_of(principal: Principal) -> Scope:
@@ -263,6 +277,7 @@ async def projects(
 async def project_detail(uow: UnitOfWork, principal: Principal, project_id: str) -> dict[str, Any] | None:
     scope = scope_of(principal)
     today = clock.today()
+    await project_scope.ensure(uow, principal, project_id, content=False, what="portfolio dossier")
     project = await uow.session.scalar(
         sa.select(PortfolioProject).where(
             PortfolioProject.project_id == project_id, visible(scope), PortfolioProject.stage != Stage.DRAFT

@@ -13,6 +13,7 @@ import pytest
 
 from services.catalog import portfolio
 from services.catalog.api import ROUTERS
+from services.catalog.api.common import scope
 from services.catalog.handlers import subscriptions
 from services.catalog.sweepers import SWEEPERS
 from services.catalog.tables import schema
@@ -124,6 +125,7 @@ async def hub(tmp_path) -> AsyncIterator[Hub]:
         [*ROUTERS, *portfolio.ROUTERS],
         title="catalog (test)",
         settings=settings,
+        scope=scope,
         sweepers=[*SWEEPERS, *portfolio.SWEEPERS],
     )
     runtime: ServiceRuntime = app.state.runtime

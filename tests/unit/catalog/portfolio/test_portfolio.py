@@ -7,6 +7,7 @@ import io
 import uuid
 from datetime import timedelta
 
+import sqlalchemy as sa
 from openpyxl import load_workbook
 
 from shared import clock
@@ -222,6 +223,11 @@ async def test_scope_units_experts_and_secret_projects(hub):
     assert "不应出现的名称" not in bureau.text
     cleared = await hub.project(secret, cleared=True)
     assert cleared["title"] is None and cleared["money"]["total_investment_fen"] == 900_0000_00
+    async with hub.runtime.engine.connect() as conn:  # the cleared read of a secret project is audited
+        audit = hub.runtime.schema.audit
+        reads = (await conn.execute(sa.select(audit.c.action).where(audit.c.subject == secret))).scalars().all()
+    assert "secret.read" in reads
+    assert (await hub.get(f"/projects/{mine}", Role.EXPERT)).status_code == 403
     # an amount filter must not reveal which secret projects are large
     big = (await hub.get("/projects", params={"amount_min": 500_0000_00})).json()
     assert big["total"] == 0
