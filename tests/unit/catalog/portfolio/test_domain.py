@@ -1,0 +1,136 @@
+"""The portfolio's pure rules: the event→action table resolved against real packs, stage order, variance."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from services.catalog.portfolio import domain
+from services.catalog.portfolio.domain import PENDING, Stage
+from shared.auth import Role
+from shared.policy import packs
+
+
+@pytest.fixture(autouse=True, scope="module")
+def loaded():
+    packs.load_all()
+
+
+def actions(key: str, jurisdiction: str, amount_fen: int = 150_0000_00, step_done=None, secret=False):
+    pending = PENDING[key]
+    return [
+        (a.service, a.action, a.role)
+        for a in domain.resolve(
+            pending, packs.get(jurisdiction), amount_fen=amount_fen, secret=secret, step_done=step_done
+        )
+    ]
+
+
+def test_every_action_names_a_real_role_and_a_chinese_label():
+    for key, pending in PENDING.items():
+        assert isinstance(pending.stage, Stage), key
+        for action in pending.actions:
+            Role(action.role)
+            assert action.action.startswith("{") or action.action_label_zh, key
+    for role, label in domain.REVIEW_STEPS.values():
+        assert isinstance(role, Role) and label
+    assert set(domain.STAGE_LABEL_ZH) == set(Stage)
+
+
+@pytest.mark.parametrize(
+    ("jurisdiction", "first"),
+    [("dazhou", "scheme_review"), ("fengxian", "prescreening"), ("quzhou", "joint_review"), ("suqian", "registration")],
+)
+def test_admitted_waits_for_the_bureau_to_start_the_packs_review_path(jurisdiction, first):
+    assert actions("intake.application.admitted", jurisdiction) == [("review", first, "data_bureau")]
+
+
+@pytest.mark.parametrize(
+    ("amount_fen", "leader"),
+    [(150_0000_00, "vice_mayor_unit"), (300_0000_00, "vice_mayor_unit"), (600_0000_00, "executive_meeting")],
+)
+def test_a_passed_scheme_review_routes_to_the_first_authority_for_the_amount(amount_fen, leader):
+    got = actions("review.project.scored:passed", "dazhou", amount_fen, step_done="scheme_review")
+    assert got == [("review", "approval", leader)]
+
+
+def test_fengxian_prescreening_passed_goes_to_the_scheme_review():
+    got = actions("review.project.prescreened:passed", "fengxian", step_done="prescreening")
+    assert got == [("review", "scheme_review", "data_bureau")]
+
+
+def test_acceptance_steps_follow_the_path_after_the_trial_run():
+    assert actions("procurement.contract.signed", "dazhou") == [("acceptance", "trial_run", "unit")]
+    after_trial = actions("acceptance.trial.started", "dazhou", step_done="trial_run")
+    assert after_trial == [("acceptance", "pre_acceptance_approval", "data_bureau")]
+    assert actions("acceptance.trial.started", "fengxian", step_done="trial_run") == [
+        ("acceptance", "acceptance_application", "unit")
+    ]
+
+
+def test_stage_never_moves_back_and_rejection_ends_only_the_early_stages():
+    assert domain.moves(Stage.SUBMITTED, Stage.ADMITTED)
+    assert not domain.moves(Stage.ADMITTED, Stage.SUBMITTED)
+    assert domain.moves(Stage.IN_REVIEW, Stage.REJECTED)
+    assert not domain.moves(Stage.CONTRACTED, Stage.REJECTED)
+    assert not domain.moves(Stage.REJECTED, Stage.APPROVED)
+    assert not domain.moves(Stage.RETIRED, Stage.IN_CATALOG)
+
+
+def test_cost_and_schedule_variance_rate_the_risk():
+    today = date(2027, 6, 1)
+    on_plan = domain.variance(
+        baseline_fen=1000,
+        estimate_fen=1050,
+        contracted_fen=900,
+        contracted_on=date(2027, 1, 1),
+        planned_completion=date(2027, 12, 31),
+        finished_on=None,
+        overdue_deadlines=0,
+        today=today,
+    )
+    assert (on_plan.cost_variance_pct, on_plan.schedule_slip_days, on_plan.risk) == (5.0, 0, "low")
+    over = domain.variance(
+        baseline_fen=1000,
+        estimate_fen=1000,
+        contracted_fen=1200,
+        contracted_on=None,
+        planned_completion=None,
+        finished_on=None,
+        overdue_deadlines=0,
+        today=today,
+    )
+    assert (over.cost_variance_pct, over.schedule_variance_pct, over.risk) == (20.0, None, "medium")
+    late = domain.variance(
+        baseline_fen=1000,
+        estimate_fen=None,
+        contracted_fen=1000,
+        contracted_on=date(2026, 1, 1),
+        planned_completion=date(2026, 12, 31),
+        finished_on=None,
+        overdue_deadlines=0,
+        today=today,
+    )
+    assert (
+        late.schedule_slip_days == 152 and late.schedule_variance_pct == 41.8
+    )  # 152 of 364 days and late.risk == "high"
+    chased = domain.variance(
+        baseline_fen=1000,
+        estimate_fen=1000,
+        contracted_fen=0,
+        contracted_on=None,
+        planned_completion=None,
+        finished_on=None,
+        overdue_deadlines=1,
+        today=today,
+    )
+    assert chased.risk == "medium" and chased.risk_label_zh == "中风险"
+
+
+def test_deadline_colours():
+    today = date(2027, 6, 1)
+    assert domain.deadline_colour(date(2027, 5, 31), "open", today) == "red"
+    assert domain.deadline_colour(date(2027, 6, 10), "open", today) == "amber"
+    assert domain.deadline_colour(date(2027, 7, 10), "open", today) == "green"
+    assert domain.deadline_colour(date(2027, 7, 10), "overdue", today) == "red"
