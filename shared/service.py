@@ -32,7 +32,7 @@ from shared.metrics import (
     HttpMetricsMiddleware,
     metrics_endpoint,
 )
-from shared.scope import ProjectScope
+from shared.scope import SECRET_READ, ProjectScope
 from shared.settings import Settings, load_settings
 from shared.uow import UnitOfWork
 from shared.watch import Arrivals
@@ -271,7 +271,12 @@ def _history_router(service: str, scope: ProjectScope) -> APIRouter:
             audit = (
                 (
                     await uow.session.execute(
-                        sa.select(schema.audit).where(schema.audit.c.subject == project_id).order_by(schema.audit.c.id)
+                        sa.select(schema.audit)
+                        # the project's trail, not who read it: reads of a secret project are an access log
+                        # for the secrecy office (shared.scope), and listing them here would add rows at
+                        # every view of the timeline
+                        .where(schema.audit.c.subject == project_id, schema.audit.c.action != SECRET_READ)
+                        .order_by(schema.audit.c.id)
                     )
                 )
                 .mappings()

@@ -367,6 +367,10 @@ async def test_a_secret_projects_history_is_refused_to_the_uncleared_and_every_r
     rows = (await secret_reads(service, project))[len(before) :]
     assert [(r.actor, r.detail["read"]) for r in rows] == [("unit-a-reader", "history"), ("bureau-cleared", "history")]
     assert all(isinstance(r.at, datetime) for r in rows) and rows[1].roles == "data_bureau"
+    # the access log stays out of the project's own trail, so viewing it does not make it grow
+    trail = (await service.call("GET", history, owner)).json()["audit"]
+    assert trail == (await service.call("GET", history, owner)).json()["audit"]
+    assert all(entry["action"] != SECRET_READ for entry in trail)
     # the refused read wrote nothing, and a public project's reads are not audited
     public = service.seeds[False].get("system_id") or service.seeds[False]["project_id"]
     await service.call("GET", history.replace(project, public), owner)

@@ -41,6 +41,7 @@ from services.catalog.schemas import (
 from services.catalog.tables import ImportBatch, System
 from shared.auth import Principal, ensure_unit_access
 from shared.errors import Problem, not_found
+from shared.scope import SECRET_READ
 from shared.service import Runtime
 from shared.watch import WATCH_DESCRIPTION, watched
 
@@ -112,9 +113,10 @@ async def system_history(system_id: str, runtime: Runtime, principal: Annotated[
             ("deadlines", schema.deadlines, schema.deadlines.c.id),
             ("audit", schema.audit, schema.audit.c.id),
         ):
-            rows = (
-                await uow.session.execute(sa.select(table).where(table.c.subject.in_(subjects)).order_by(order))
-            ).mappings()
+            query = sa.select(table).where(table.c.subject.in_(subjects)).order_by(order)
+            if table is schema.audit:  # the access log of a secret system is not part of its trail
+                query = query.where(table.c.action != SECRET_READ)
+            rows = (await uow.session.execute(query)).mappings()
             out[name] = [dict(row) for row in rows]
     return {"system_id": system_id, **out}
 
