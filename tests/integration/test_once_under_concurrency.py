@@ -11,6 +11,7 @@ running platform (Kafka, PostgreSQL and the seven processes), as a client would.
 
 from __future__ import annotations
 
+import importlib
 import uuid
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -33,7 +34,6 @@ from services.budget.handlers import subscriptions as budget_subscriptions
 from services.budget.tables import schema as budget_schema
 from services.intake import handlers as intake_handlers
 from services.intake.api import router as intake_router
-from services.intake.main import history_guard
 from services.intake.tables import schema as intake_schema
 from services.procurement.api import router as procurement_router
 from services.procurement.handlers import subscriptions as procurement_subscriptions
@@ -177,6 +177,8 @@ def reset_clock():
 async def service_app(service: str, url: str, schema: ServiceSchema, subscriptions, router, **extra):
     packs.load_all()
     settings = Settings(service=service, database_url=url, jwt_secret=SECRET, clock_control=True)
+    # every service reads through its one project scope (shared.scope), as its main.py composes it
+    extra.setdefault("scope", importlib.import_module(f"services.{service}.api").scope)
     app = create_service_app(
         service, schema, subscriptions, [router], title=f"{service} (concurrency test)", settings=settings, **extra
     )
@@ -195,7 +197,6 @@ async def test_intake_edits_attachments_and_submits_take_effect_once(database):
         intake_schema,
         intake_handlers.subscriptions,
         intake_router,
-        history_guard=history_guard,
     )
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://intake") as client:
         intake = Intake(client, runtime, settings)
