@@ -53,7 +53,9 @@ def _strict(schema: object) -> object:
     if not isinstance(schema, dict):
         return schema
     # Descriptions are dropped (a string under "description"; a property so named holds a dict).
-    out = {key: _strict(value) for key, value in schema.items() if not (key == "description" and isinstance(value, str))}
+    out = {
+        key: _strict(value) for key, value in schema.items() if not (key == "description" and isinstance(value, str))
+    }
     if out.get("x-kubernetes-int-or-string"):
         out.pop("type", None)
         out.setdefault("anyOf", [{"type": "integer"}, {"type": "string"}])
