@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the chart's offline validators once into deploy/helm/bin (git-ignored) from the Go module proxy:
-#   helm (helm.sh/helm/v3) and kubeconform (github.com/yannh/kubeconform); then regenerates the kept
-#   JSON schemas only when they are missing (deploy/helm/schemas/README.md says where they come from).
+#   helm (helm.sh/helm/v3) and kubeconform (github.com/yannh/kubeconform). The JSON schemas they validate
+#   against are kept in schemas/ (README there says where they come from).
 # Idempotent: a tool already at the pinned version is not rebuilt. The build is CPU-heavy, so it runs
 # nice'd with one package at a time (the test machine is shared).
 set -euo pipefail
@@ -12,8 +12,10 @@ GO=${GO:-$(command -v go || echo /usr/local/go/bin/go)}
 export GOBIN="$PWD/bin" GOFLAGS="${GOFLAGS:-} -p=1"
 mkdir -p bin
 
-if ! { [ -x bin/helm ] && bin/helm version --template '{{.Version}}' 2>/dev/null | grep -qx "$HELM_VERSION"; }; then
+# `go install` builds carry no version stamp (helm says v3.22, kubeconform "development"): a file records it.
+if ! { [ -x bin/helm ] && [ "$(cat bin/.helm-version 2>/dev/null)" = "$HELM_VERSION" ]; }; then
   nice -n 19 "$GO" install "helm.sh/helm/v3/cmd/helm@$HELM_VERSION"
+  echo "$HELM_VERSION" > bin/.helm-version
 fi
 if ! { [ -x bin/kubeconform ] && [ "$(cat bin/.kubeconform-version 2>/dev/null)" = "$KUBECONFORM_VERSION" ]; }; then
   nice -n 19 "$GO" install "github.com/yannh/kubeconform/cmd/kubeconform@$KUBECONFORM_VERSION"

@@ -4,10 +4,10 @@
 intake review budget procurement acceptance catalog
 {{- end -}}
 
+{{/* Labels on every object; a Deployment's pods add govproj.selector (which holds the instance). */}}
 {{- define "govproj.labels" -}}
 app.kubernetes.io/part-of: govproj
 app.kubernetes.io/managed-by: {{ .Release.Service }}
-app.kubernetes.io/instance: {{ .Release.Name }}
 helm.sh/chart: {{ .Chart.Name }}-{{ .Chart.Version | replace "+" "_" }}
 {{- end -}}
 
