@@ -22,7 +22,6 @@ KUBERNETES_KINDS = [
     ("", "v1", "ConfigMap"),
     ("", "v1", "Secret"),
     ("", "v1", "Service"),
-    ("", "v1", "ServiceAccount"),
     ("apps", "v1", "Deployment"),
     ("autoscaling", "v2", "HorizontalPodAutoscaler"),
     ("policy", "v1", "PodDisruptionBudget"),
