@@ -103,3 +103,57 @@ def test_the_settings_come_from_the_environment(monkeypatch):
     settings = Settings()
     assert (settings.topic_replication_factor, settings.topic_min_insync_replicas) == (3, 2)
     assert settings.kafka_client_options["security_protocol"] == "SASL_PLAINTEXT"
+
+
+class _Captured(Exception):
+    """Stops a client at construction once its keyword arguments are recorded."""
+
+
+async def test_the_producer_admin_and_consumer_all_get_the_security_options(tmp_path, monkeypatch):
+    import asyncio
+
+    from shared.bus import consumer as consumer_module
+    from shared.bus import link as link_module
+
+    seen: dict[str, dict] = {}
+
+    def capture(name, stop):
+        def build(*_args, **kwargs):
+            seen[name] = kwargs
+            raise stop
+
+        return build
+
+    settings = Settings(
+        service="budget",
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'budget.sqlite'}",
+        kafka_security_protocol="SASL_SSL",
+        kafka_ssl_cafile=write_ca(tmp_path / "ca.crt"),
+        kafka_sasl_mechanism="SCRAM-SHA-512",
+        kafka_sasl_username="budget",
+        kafka_sasl_password="pw",
+    )
+    runtime = ServiceRuntime(settings, ServiceSchema("budget"), Subscriptions())
+    monkeypatch.setattr(link_module, "AIOKafkaAdminClient", capture("admin", _Captured()))
+    with pytest.raises(_Captured):
+        await runtime.link._ensure_topics()
+
+    async def no_topics():
+        return None
+
+    monkeypatch.setattr(runtime.link, "_ensure_topics", no_topics)
+    monkeypatch.setattr(link_module, "AIOKafkaProducer", capture("producer", _Captured()))
+    with pytest.raises(_Captured):
+        await runtime.link._connect_forever()
+
+    runtime.link.connected.set()
+    # CancelledError is what the consumer's loop lets through (it reconnects on broker errors).
+    monkeypatch.setattr(consumer_module, "AIOKafkaConsumer", capture("consumer", asyncio.CancelledError()))
+    with pytest.raises(asyncio.CancelledError):
+        await runtime.consumer._run_forever()
+
+    for name in ("admin", "producer", "consumer"):
+        assert seen[name]["security_protocol"] == "SASL_SSL", name
+        assert seen[name]["sasl_mechanism"] == "SCRAM-SHA-512" and seen[name]["sasl_plain_username"] == "budget"
+        assert isinstance(seen[name]["ssl_context"], ssl.SSLContext)
+    await runtime.engine.dispose()
