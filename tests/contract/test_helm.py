@@ -269,3 +269,28 @@ def test_the_province_is_sized_above_the_pilot() -> None:
     for deployment in _of(province, "Deployment"):
         if deployment["metadata"]["name"].endswith("-worker"):
             assert deployment["spec"]["replicas"] <= partitions(province)
+
+
+def test_kafka_and_postgres_run_elsewhere_when_not_created() -> None:
+    text = _template(
+        "pilot",
+        "--set=kafka.create=false,kafka.bootstrap=kafka.example.gov.cn:9093,kafka.egressCIDR=10.20.0.0/16",
+        "--set=kafka.caSecret=province-kafka-ca",
+        "--set=postgres.create=false,postgres.host=pg.example.gov.cn,postgres.egressCIDR=10.30.0.0/16",
+    )
+    docs = [doc for doc in yaml.safe_load_all(text) if doc]
+    code, report = _kubeconform(text)
+    assert code == 0 and report["summary"]["valid"] == len(docs)
+    kinds = {doc["kind"] for doc in docs}
+    assert not kinds & {"Kafka", "KafkaNodePool", "KafkaTopic", "Cluster", "Database", "ScheduledBackup"}
+    assert _of(docs, "ConfigMap")[0]["data"]["GOVPROJ_KAFKA_BOOTSTRAP"] == "kafka.example.gov.cn:9093"
+    intake = _deployments(docs)["govproj-intake"]["spec"]["template"]["spec"]
+    env = {e["name"]: e.get("value") for e in intake["containers"][0]["env"]}
+    assert "@pg.example.gov.cn:5432/intake" in env["GOVPROJ_INTAKE_DATABASE_URL"]
+    assert {
+        "name": "kafka-ca",
+        "secret": {"secretName": "province-kafka-ca", "items": [{"key": "ca.crt", "path": "ca.crt"}]},
+    } in intake["volumes"]
+    policy = next(p for p in _of(docs, "NetworkPolicy") if p["metadata"]["name"] == "govproj-intake")
+    blocks = {peer["ipBlock"]["cidr"] for rule in policy["spec"]["egress"] for peer in rule["to"] if "ipBlock" in peer}
+    assert {"10.20.0.0/16", "10.30.0.0/16"} <= blocks
