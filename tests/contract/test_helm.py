@@ -294,3 +294,30 @@ def test_kafka_and_postgres_run_elsewhere_when_not_created() -> None:
     policy = next(p for p in _of(docs, "NetworkPolicy") if p["metadata"]["name"] == "govproj-intake")
     blocks = {peer["ipBlock"]["cidr"] for rule in policy["spec"]["egress"] for peer in rule["to"] if "ipBlock" in peer}
     assert {"10.20.0.0/16", "10.30.0.0/16"} <= blocks
+
+
+def test_scram_on_the_tls_listener_gives_the_services_a_kafka_user_with_acls() -> None:
+    text = _template("province", "--set=kafka.sasl.enabled=true")
+    docs = [doc for doc in yaml.safe_load_all(text) if doc]
+    code, report = _kubeconform(text)
+    assert code == 0 and report["summary"]["valid"] == len(docs)
+    (kafka,) = _of(docs, "Kafka")
+    assert kafka["spec"]["kafka"]["listeners"][0]["authentication"] == {"type": "scram-sha-512"}
+    assert kafka["spec"]["kafka"]["authorization"] == {"type": "simple"}
+    (user,) = _of(docs, "KafkaUser")
+    assert user["metadata"]["name"] == "govproj-services"
+    acls = {
+        (acl["resource"]["type"], acl["resource"].get("name")): acl["operations"]
+        for acl in user["spec"]["authorization"]["acls"]
+    }
+    assert "Write" in acls[("topic", "govproj.")] and "Read" in acls[("group", "govproj.")]
+    assert _of(docs, "ConfigMap")[0]["data"]["GOVPROJ_KAFKA_SECURITY_PROTOCOL"] == "SASL_SSL"
+    env = {
+        e["name"]: e
+        for e in _deployments(docs)["govproj-review-worker"]["spec"]["template"]["spec"]["containers"][0]["env"]
+    }
+    assert env["GOVPROJ_KAFKA_SASL_USERNAME"]["value"] == "govproj-services"
+    assert env["GOVPROJ_KAFKA_SASL_PASSWORD"]["valueFrom"]["secretKeyRef"] == {
+        "name": "govproj-services",
+        "key": "password",
+    }

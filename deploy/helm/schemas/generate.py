@@ -33,6 +33,7 @@ CUSTOM_KINDS = [
     ("kafka.strimzi.io", "v1", "Kafka"),
     ("kafka.strimzi.io", "v1", "KafkaNodePool"),
     ("kafka.strimzi.io", "v1", "KafkaTopic"),
+    ("kafka.strimzi.io", "v1", "KafkaUser"),
     ("postgresql.cnpg.io", "v1", "Cluster"),
     ("postgresql.cnpg.io", "v1", "Database"),
     ("postgresql.cnpg.io", "v1", "ScheduledBackup"),

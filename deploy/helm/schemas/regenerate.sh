@@ -32,11 +32,12 @@ POM
 "$java" -cp "$(cat "$work/cp.txt")" io.strimzi.crdgenerator.CrdGenerator --yaml \
   io.strimzi.api.kafka.model.kafka.Kafka="$work/strimzi-kafka.yaml" \
   io.strimzi.api.kafka.model.nodepool.KafkaNodePool="$work/strimzi-nodepool.yaml" \
-  io.strimzi.api.kafka.model.topic.KafkaTopic="$work/strimzi-topic.yaml"
+  io.strimzi.api.kafka.model.topic.KafkaTopic="$work/strimzi-topic.yaml" \
+  io.strimzi.api.kafka.model.user.KafkaUser="$work/strimzi-user.yaml"
 
 find . -name '*.json' -delete
 "$PYTHON" generate.py --out . --swagger "$kubernetes/api/openapi-spec/swagger.json" \
-  --crd "$work/strimzi-kafka.yaml" --crd "$work/strimzi-nodepool.yaml" --crd "$work/strimzi-topic.yaml" \
+  --crd "$work/strimzi-kafka.yaml" --crd "$work/strimzi-nodepool.yaml" --crd "$work/strimzi-topic.yaml" --crd "$work/strimzi-user.yaml" \
   --crd "$cnpg/config/crd/bases/postgresql.cnpg.io_clusters.yaml" \
   --crd "$cnpg/config/crd/bases/postgresql.cnpg.io_databases.yaml" \
   --crd "$cnpg/config/crd/bases/postgresql.cnpg.io_scheduledbackups.yaml" \
