@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what govproj needs on a fresh Debian machine, and nothing twice:
 #   the Python venv (.venv) with the pinned dependencies, a JDK and Maven for the Kafka broker,
-#   the Kafka jars from Maven Central; with --test also PostgreSQL, Chromium, Prometheus and Keycloak for the tests.
+#   the Kafka jars from Maven Central; with --test also PostgreSQL, Chromium, Prometheus, Keycloak, helm and
+#   kubeconform for the tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -53,4 +54,6 @@ if [ $want_test = 1 ]; then
   # once into deploy/local/keycloak/dist; it needs a JDK 21+ (keycloak.sh finds one under /usr/lib/jvm).
   command -v unzip >/dev/null || apt_install unzip
   bash deploy/local/keycloak/keycloak.sh fetch
+  # helm and kubeconform for tests/contract/test_helm.py, built once from the Go module proxy.
+  bash deploy/helm/tools.sh
 fi

@@ -22,7 +22,8 @@ from shared.settings import load_settings
 async def main(service: str, command: str, ids: list[str]) -> None:
     settings = load_settings(service)
     engine = make_engine(settings.db_url, null_pool=True)
-    relay = OutboxRelay(ServiceSchema(service), engine, KafkaLink(settings.kafka_bootstrap, service, []))
+    link = KafkaLink(settings.kafka_bootstrap, service, [], client_options=settings.kafka_client_options)
+    relay = OutboxRelay(ServiceSchema(service), engine, link)
     try:
         if command == "failed":
             for row in await relay.failed_rows():

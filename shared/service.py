@@ -54,7 +54,13 @@ class ServiceRuntime:
         self.read_sessions = make_sessionmaker(self.engine.execution_options(isolation_level="AUTOCOMMIT"))
         topics = [settings.topic, f"{settings.topic}.dlq", *subscriptions.topics(settings.topic_prefix)]
         self.link = KafkaLink(
-            settings.kafka_bootstrap, settings.service, sorted(set(topics)), settings.topic_partitions
+            settings.kafka_bootstrap,
+            settings.service,
+            sorted(set(topics)),
+            settings.topic_partitions,
+            replication_factor=settings.topic_replication_factor,
+            min_insync_replicas=settings.topic_min_insync_replicas,
+            client_options=settings.kafka_client_options,
         )
         self.relay = OutboxRelay(
             schema, self.engine, self.link, settings.outbox_poll_seconds, settings.outbox_max_attempts

@@ -46,6 +46,17 @@ class Settings(BaseSettings):
     kafka_bootstrap: str = "127.0.0.1:9092"
     topic_prefix: str = "govproj"
     topic_partitions: int = 6
+    # Topics the service creates when missing (Strimzi's KafkaTopics create them first in production):
+    # one broker locally; 3 and 2 on a cluster, so acks=all survives one broker down.
+    topic_replication_factor: int = 1
+    topic_min_insync_replicas: int | None = None  # None: the broker's default
+    # How the clients reach the broker (aiokafka's names). SSL verifies the brokers against ssl_cafile
+    # (Strimzi's cluster CA); SASL_* add a SCRAM or PLAIN login.
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    kafka_ssl_cafile: Path | None = None
+    kafka_sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = None
+    kafka_sasl_username: str | None = None
+    kafka_sasl_password: str | None = None
     jwt_secret: str = DEV_JWT_SECRET
     jwt_issuer: str = "govproj-gateway"
     var_dir: Path = REPO_ROOT / "var"
@@ -132,6 +143,35 @@ class Settings(BaseSettings):
         if self.process_role != "all" and self.db_url.startswith("sqlite"):
             raise ValueError("GOVPROJ_PROCESS_ROLE=api/worker needs PostgreSQL: one process owns a SQLite file")
         return self
+
+    @model_validator(mode="after")
+    def _kafka_settings_hold_together(self) -> Settings:
+        if self.topic_min_insync_replicas is not None and not (
+            1 <= self.topic_min_insync_replicas <= self.topic_replication_factor
+        ):
+            raise ValueError("GOVPROJ_TOPIC_MIN_INSYNC_REPLICAS must be between 1 and GOVPROJ_TOPIC_REPLICATION_FACTOR")
+        if self.kafka_security_protocol.startswith("SASL_") and not (
+            self.kafka_sasl_mechanism and self.kafka_sasl_username and self.kafka_sasl_password
+        ):
+            raise ValueError(
+                "GOVPROJ_KAFKA_SECURITY_PROTOCOL=SASL_* needs GOVPROJ_KAFKA_SASL_MECHANISM, _USERNAME and _PASSWORD"
+            )
+        return self
+
+    @property
+    def kafka_client_options(self) -> dict[str, object]:
+        """Keyword arguments every aiokafka client of this process takes (producer, consumer, admin)."""
+        options: dict[str, object] = {"security_protocol": self.kafka_security_protocol}
+        if self.kafka_security_protocol in ("SSL", "SASL_SSL"):
+            from aiokafka.helpers import create_ssl_context
+
+            cafile = str(self.kafka_ssl_cafile) if self.kafka_ssl_cafile else None  # None: the system's trust store
+            options["ssl_context"] = create_ssl_context(cafile=cafile)
+        if self.kafka_security_protocol.startswith("SASL_"):
+            options["sasl_mechanism"] = self.kafka_sasl_mechanism
+            options["sasl_plain_username"] = self.kafka_sasl_username
+            options["sasl_plain_password"] = self.kafka_sasl_password
+        return options
 
     @model_validator(mode="after")
     def _prod_signs_in_through_the_provider(self) -> Settings:

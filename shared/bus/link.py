@@ -17,11 +17,25 @@ log = structlog.get_logger()
 
 
 class KafkaLink:
-    def __init__(self, bootstrap: str, service: str, topics: list[str], partitions: int = 6) -> None:
+    def __init__(
+        self,
+        bootstrap: str,
+        service: str,
+        topics: list[str],
+        partitions: int = 6,
+        *,
+        replication_factor: int = 1,
+        min_insync_replicas: int | None = None,
+        client_options: dict[str, object] | None = None,
+    ) -> None:
         self.bootstrap = bootstrap
         self.service = service
         self.topics = topics
         self.partitions = partitions
+        self.replication_factor = replication_factor
+        self.min_insync_replicas = min_insync_replicas
+        # security_protocol, ssl_context, sasl_*: the same for the producer, the admin and the consumer.
+        self.client_options = dict(client_options or {})
         self.producer: AIOKafkaProducer | None = None
         self.connected = asyncio.Event()
         self._task: asyncio.Task | None = None
@@ -42,6 +56,7 @@ class KafkaLink:
                     enable_idempotence=True,
                     linger_ms=0,  # an outbox batch is already a batch; waiting adds to every hop
                     request_timeout_ms=15000,
+                    **self.client_options,
                 )
                 await asyncio.wait_for(producer.start(), timeout=15)
                 self.producer = producer
@@ -55,20 +70,30 @@ class KafkaLink:
                 delay = min(delay * 2, 5.0)
 
     async def _ensure_topics(self) -> None:
-        admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap, request_timeout_ms=10000)
+        admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap, request_timeout_ms=10000, **self.client_options)
         await asyncio.wait_for(admin.start(), timeout=10)
         try:
             existing = set(await admin.list_topics())
             missing = [t for t in self.topics if t not in existing]
             if missing:
                 try:
-                    await admin.create_topics(
-                        [NewTopic(name=t, num_partitions=self.partitions, replication_factor=1) for t in missing]
-                    )
+                    await admin.create_topics([self.new_topic(t) for t in missing])
                 except TopicAlreadyExistsError:
                     pass
         finally:
             await admin.close()
+
+    def new_topic(self, name: str) -> NewTopic:
+        """A topic as this service would create it when missing (Strimzi's KafkaTopics usually come first)."""
+        config = {}
+        if self.min_insync_replicas is not None:
+            config["min.insync.replicas"] = str(self.min_insync_replicas)
+        return NewTopic(
+            name=name,
+            num_partitions=self.partitions,
+            replication_factor=self.replication_factor,
+            topic_configs=config,
+        )
 
     async def reconnect(self) -> None:
         """Drop a wedged producer (e.g. OutOfOrderSequenceNumber after a blip, aiokafka #1017)."""

@@ -85,19 +85,22 @@ def kafka_var_dir(port: int) -> Path:
     return Path(os.environ.get("GOVPROJ_VAR") or REPO_ROOT / "var") / f"kafka-{port}"
 
 
-def _kafka_env(port: int, controller_port: int | None = None) -> dict[str, str]:
+def _kafka_env(port: int, controller_port: int | None = None, extra_properties: Path | None = None) -> dict[str, str]:
     env = {"KAFKA_PORT": str(port)}
     if controller_port is not None:
         env["KAFKA_CONTROLLER_PORT"] = str(controller_port)
+    if extra_properties is not None:
+        env["KAFKA_EXTRA_PROPERTIES"] = str(extra_properties)
     return env
 
 
-def start_kafka(port: int, controller_port: int | None = None) -> str:
+def start_kafka(port: int, controller_port: int | None = None, extra_properties: Path | None = None) -> str:
     """Start (or reuse) the single-node KRaft broker on 127.0.0.1:``port``; return the bootstrap address.
 
     Blocks until the broker answers metadata requests. Restarting on the same ``port`` keeps the data.
     ``controller_port`` defaults to the one the data dir was formatted for, else (for ports other than
     the developer default 9092, where kafka.sh uses 9093) a free port, since port+1 may be taken.
+    ``extra_properties``: a file appended to the broker's server.properties (another listener, say).
     """
     if controller_port is None:
         stamp = kafka_var_dir(port) / "formatted-for"
@@ -107,7 +110,8 @@ def start_kafka(port: int, controller_port: int | None = None) -> str:
             controller_port = free_port()
             while controller_port == port:
                 controller_port = free_port()
-    out = _run(["bash", str(KAFKA_SH), "start"], env=_kafka_env(port, controller_port), timeout=KAFKA_START_TIMEOUT_S)
+    env = _kafka_env(port, controller_port, extra_properties)
+    out = _run(["bash", str(KAFKA_SH), "start"], env=env, timeout=KAFKA_START_TIMEOUT_S)
     return out.strip().splitlines()[-1]
 
 

@@ -13,6 +13,7 @@
 #   KAFKA_HEAP             JVM heap flags, default "-Xms128m -Xmx512m"
 #   KAFKA_START_TIMEOUT    seconds to wait for readiness, default 60
 #   KAFKA_STOP_TIMEOUT     seconds to wait after SIGTERM before SIGKILL, default 30
+#   KAFKA_EXTRA_PROPERTIES a file appended to server.properties (a later key wins): e.g. a SASL_SSL listener
 #   JAVA_HOME              optional; otherwise `java` from PATH
 #
 # Callable from any working directory. `start` is idempotent (already running -> prints the address, exit 0).
@@ -139,6 +140,9 @@ controlled.shutdown.enable=true
 controlled.shutdown.max.retries=1
 controlled.shutdown.retry.backoff.ms=200
 EOF
+    if [[ -n "${KAFKA_EXTRA_PROPERTIES:-}" ]]; then
+        cat "$KAFKA_EXTRA_PROPERTIES" >>"$PROPS.tmp"
+    fi
     mv "$PROPS.tmp" "$PROPS"
 }
 
