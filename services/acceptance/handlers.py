@@ -39,7 +39,14 @@ from services.acceptance.tables import AcceptanceProject, AssetRegistration, Pro
 from shared import clock
 from shared.auth import Principal
 from shared.bus import Subscriptions
-from shared.contracts.acceptance import AcceptanceItem, AssetRegistered, ProjectAccepted, ProjectFailed, TrialStarted
+from shared.contracts.acceptance import (
+    AcceptanceItem,
+    AssetRegistered,
+    ProjectAccepted,
+    ProjectFailed,
+    StepCompleted,
+    TrialStarted,
+)
 from shared.contracts.envelope import CloudEvent
 from shared.contracts.intake import ApplicationAdmitted
 from shared.contracts.procurement import ContractSigned
@@ -261,6 +268,20 @@ async def _complete_step(
     await uow.audit(subject=project.project_id, action=audit_action, actor=principal, detail=detail)
     if project.stage == ACCEPTED:
         await _finish(uow, project, pack, principal)
+        return
+    # The next step's to-do (portfolio) comes from this event; the last step publishes the acceptance.
+    await uow.emit(
+        StepCompleted(
+            project_id=project.project_id,
+            unit=project.unit,
+            jurisdiction=project.jurisdiction,
+            path=project.path or "",
+            step=step,
+            next_step=next_step_of(project),
+            completed_on=today,
+            secret=project.secret,
+        )
+    )
 
 
 async def _finish(uow: UnitOfWork, project: AcceptanceProject, pack: Pack, principal: Principal | str) -> None:

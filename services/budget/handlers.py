@@ -40,8 +40,10 @@ from shared.contracts.budget import (
     AdjustmentApproved,
     AdjustmentFiled,
     ControlPriceApproved,
+    ControlPriceSubmitted,
     DataOperationPaid,
     EstimateApproved,
+    EstimateFiled,
     FundsReleased,
     OmBudgetApproved,
     SurplusReturned,
@@ -357,6 +359,16 @@ async def submit_technical_plan(uow: UnitOfWork, project_id: str, principal: Pri
     await uow.audit(
         subject=project_id, action="technical_plan.submitted", actor=principal, detail={"review_due": due_on}
     )
+    # the bureau's review-and-approve to-do (portfolio) starts from this event
+    await uow.emit(
+        EstimateFiled(
+            project_id=project_id,
+            unit=project.unit,
+            jurisdiction=project.jurisdiction,
+            filed_on=today,
+            review_due=due_on,
+        )
+    )
     return project
 
 
@@ -490,6 +502,17 @@ async def submit_control_price(
         action="control_price.submitted",
         actor=principal,
         detail={"control_price_fen": control_price_fen, "review_due": due_on},
+    )
+    # finance's review to-do (portfolio) starts from this event
+    await uow.emit(
+        ControlPriceSubmitted(
+            project_id=project_id,
+            unit=project.unit,
+            jurisdiction=project.jurisdiction,
+            control_price_fen=control_price_fen,
+            submitted_on=today,
+            review_due=due_on,
+        )
     )
     return project
 

@@ -46,7 +46,17 @@ from shared.bus import Subscriptions
 from shared.contracts.catalog import FindingEscalated
 from shared.contracts.envelope import CloudEvent
 from shared.contracts.intake import ApplicationAdmitted, ProjectSummary, ViolationRef
-from shared.contracts.review import PlanAdjusted, ProjectApproved, ProjectPrescreened, ProjectRejected, ProjectScored
+from shared.contracts.review import (
+    ApprovalRouted,
+    DrawnExpert,
+    ExpertsDrawn,
+    PlanAdjusted,
+    ProjectApproved,
+    ProjectPrescreened,
+    ProjectRejected,
+    ProjectScored,
+    SchemeReviewSummary,
+)
 from shared.errors import Problem, Violation, bad_request, conflict, forbidden, not_found, rule_violations, wrong_stage
 from shared.locking import locked
 from shared.policy import Decision, Pack, UnknownPack, packs
@@ -274,6 +284,7 @@ async def open_approval(uow: UnitOfWork, case: ReviewCase, principal: Principal)
         uow.session.add(ApprovalStep(project_id=case.project_id, position=position, role=role))
     case.stage = "awaiting_approval"
     case.pack_version = route.pack_version
+    await emit_routed(uow, case, list(route.value), 0, route.rule_id, route.citation)
     if pack.has("review.design_approval_due"):  # quzhou:三(二)2 — DRC's design approval within 3 days
         received = clock.today()
         decision = pack.decide("review.design_approval_due", {"received_on": received})
@@ -284,6 +295,41 @@ async def open_approval(uow: UnitOfWork, case: ReviewCase, principal: Principal)
             due_on=pack.due("review.design_approval_due", received),
             description="市发改委出具初步设计批复 / DRC issues the preliminary-design approval",
         )
+
+
+def scheme_summary(case: ReviewCase) -> SchemeReviewSummary | None:
+    """What the leaders read of the scheme review: the outcome, and the scores unless the project is secret."""
+    result = case.scheme_result
+    if not result:
+        return None
+    if case.secret:
+        return SchemeReviewSummary(passed=bool(result.get("passed")), reviewers=result.get("reviewers") or 0)
+    return SchemeReviewSummary(
+        passed=bool(result.get("passed")),
+        reviewers=result.get("reviewers") or 0,
+        mean_total_score=result.get("mean_total_score"),
+        dimension_means=result.get("dimension_means") or {},
+    )
+
+
+async def emit_routed(
+    uow: UnitOfWork, case: ReviewCase, steps: list[str], position: int, rule_id: str, citation: str
+) -> None:
+    """Who signs next (None after the last): the leaders' 待办 in the portfolio come from this event."""
+    await uow.emit(
+        ApprovalRouted(
+            project_id=case.project_id,
+            unit=case.unit,
+            jurisdiction=case.jurisdiction,
+            steps=steps,
+            position=position,
+            next_role=steps[position] if position < len(steps) else None,
+            rule_id=rule_id,
+            citation=citation,
+            routed_on=clock.today(),
+            scheme_review=scheme_summary(case),
+        )
+    )
 
 
 async def reject(uow: UnitOfWork, case: ReviewCase, reason: str, decision: Decision | None = None) -> None:
@@ -670,6 +716,8 @@ async def decide_step(
             )
         )
         return case
+    done = sum(1 for s in steps if s.status == "approved")
+    await emit_routed(uow, case, [s.role for s in steps], done, "approval.authority", citation)
     if domain.next_pending(steps) is None:
         await issue_approval_letter(uow, case, steps, principal)
     return case
@@ -971,6 +1019,8 @@ async def create_draw(uow: UnitOfWork, command: DrawRequest, principal: Principa
         EXCLUSIONS.labels(decision.rule_id).inc()
         await uow.record_decision(decision, subject=command.project_id, action="expert_draw.excluded", actor=principal)
     DRAWS.labels(command.purpose).inc()
+    await uow.session.flush()
+    await emit_drawn(uow, draw)
     await uow.audit(
         subject=command.project_id,
         action="expert_draw.created",
@@ -1010,6 +1060,8 @@ async def decline(uow: UnitOfWork, draw_id: str, expert_id: str, reason: str, pr
             drawn_on=clock.today(),
         )
     )
+    await uow.session.flush()
+    await emit_drawn(uow, draw, declined=[expert_id])
     await uow.audit(
         subject=draw.project_id,
         action="expert_draw.declined",
@@ -1018,6 +1070,27 @@ async def decline(uow: UnitOfWork, draw_id: str, expert_id: str, reason: str, pr
     )
     await uow.session.flush()
     return draw
+
+
+async def emit_drawn(uow: UnitOfWork, draw: ExpertDraw, declined: Sequence[str] = ()) -> None:
+    """The experts now drawn, by id and sign-in, so each sees a scoring to-do (portfolio); no content."""
+    members = [m for m in await members_of(uow, draw.id) if m.status == "drawn"]
+    ids = [m.expert_id for m in members] + list(declined)
+    subjects = dict(
+        (await uow.session.execute(sa.select(Expert.id, Expert.user_subject).where(Expert.id.in_(ids)))).all()
+    )
+    await uow.emit(
+        ExpertsDrawn(
+            project_id=draw.project_id,
+            unit=draw.unit,
+            jurisdiction=draw.jurisdiction,
+            draw_id=draw.id,
+            purpose=draw.purpose,
+            experts=[DrawnExpert(expert_id=m.expert_id, subject=subjects.get(m.expert_id)) for m in members],
+            declined=[DrawnExpert(expert_id=e, subject=subjects.get(e)) for e in declined],
+            drawn_on=clock.today(),
+        )
+    )
 
 
 def replay(draw: ExpertDraw, members: Sequence[DrawMember]) -> tuple[bool, list[str], list[str]]:

@@ -63,3 +63,16 @@ class AssetRegistered(EventPayload, event_type="acceptance.asset.registered.v1")
     rule_id: str
     citation: str
     secret: bool = False
+
+
+class StepCompleted(EventPayload, event_type="acceptance.step.completed.v1"):
+    """One step of the acceptance path done (验收前置核准, 初验, 终验申请, 验收申请, 组织验收, 保密办审批 ...)
+    with the step now waiting; the last step is `acceptance.project.accepted` instead."""
+
+    unit: str
+    jurisdiction: str
+    path: str
+    step: str
+    next_step: str | None
+    completed_on: date
+    secret: bool = False

@@ -87,3 +87,23 @@ class DataOperationPaid(EventPayload, event_type="budget.data_operation.paid.v1"
     jurisdiction: str
     amount_fen: int
     paid_on: date
+
+
+class EstimateFiled(EventPayload, event_type="budget.estimate.filed.v1"):
+    """The unit filed its estimate with the technical plan (报送技术方案, dazhou:第三十六条); the bureau's
+    technical review and estimate approval are due by `review_due` (第三十七条)."""
+
+    unit: str
+    jurisdiction: str
+    filed_on: date
+    review_due: date | None = None
+
+
+class ControlPriceSubmitted(EventPayload, event_type="budget.control_price.submitted.v1"):
+    """The unit asked finance to review the tender control price (dazhou:第三十八条), due by `review_due`."""
+
+    unit: str
+    jurisdiction: str
+    control_price_fen: int
+    submitted_on: date
+    review_due: date | None = None

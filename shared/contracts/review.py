@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from pydantic import BaseModel
+
 from shared.contracts.base import EventPayload
 from shared.contracts.intake import ProjectSummary, ViolationRef
 
@@ -69,3 +71,47 @@ class PlanAdjusted(EventPayload, event_type="review.plan.adjusted.v1"):
     rule_id: str | None = None
     citation: str | None = None
     decided_on: date
+
+
+class SchemeReviewSummary(BaseModel):
+    """The scheme review's result as the leaders read it before signing; scores only where recorded, and
+    never for a secret project (dazhou:第六十五条)."""
+
+    passed: bool
+    reviewers: int = 0
+    mean_total_score: int | None = None
+    dimension_means: dict[str, float] = {}
+
+
+class ApprovalRouted(EventPayload, event_type="review.approval.routed.v1"):
+    """The approval chain (立项审批) opened, or one leader signed (dazhou:第十条): `position` steps are done,
+    `next_role` signs next (None once the last has signed; `review.project.approved` follows)."""
+
+    unit: str
+    jurisdiction: str
+    steps: list[str]
+    position: int
+    next_role: str | None
+    rule_id: str
+    citation: str
+    routed_on: date
+    scheme_review: SchemeReviewSummary | None = None
+
+
+class DrawnExpert(BaseModel):
+    expert_id: str
+    #: The expert's sign-in (`Expert.user_subject`); None for an expert with no account on the platform.
+    subject: str | None = None
+
+
+class ExpertsDrawn(EventPayload, event_type="review.experts.drawn.v1"):
+    """Experts drawn for a project's review, or a decliner replaced (fengxian:第十八条): `experts` are the
+    members now drawn, `declined` the ones who left. Identifiers only, no project content."""
+
+    unit: str
+    jurisdiction: str
+    draw_id: str
+    purpose: str
+    experts: list[DrawnExpert]
+    declined: list[DrawnExpert] = []
+    drawn_on: date

@@ -19,8 +19,15 @@ from services.catalog.portfolio.tables import (
 )
 from shared import clock
 from shared.auth import Role
-from shared.contracts.acceptance import ProjectAccepted, ProjectFailed, TrialStarted
-from shared.contracts.budget import AdjustmentApproved, ControlPriceApproved, EstimateApproved, FundsReleased
+from shared.contracts.acceptance import ProjectAccepted, ProjectFailed, StepCompleted, TrialStarted
+from shared.contracts.budget import (
+    AdjustmentApproved,
+    ControlPriceApproved,
+    ControlPriceSubmitted,
+    EstimateApproved,
+    EstimateFiled,
+    FundsReleased,
+)
 from shared.contracts.catalog import FindingRecorded, FindingResolved, SystemRegistered, SystemRetired
 from shared.contracts.common import DEADLINE_OVERDUE
 from shared.contracts.envelope import CloudEvent
@@ -33,7 +40,14 @@ from shared.contracts.procurement import (
     SupplementApproved,
     TenderAwarded,
 )
-from shared.contracts.review import ProjectApproved, ProjectPrescreened, ProjectRejected, ProjectScored
+from shared.contracts.review import (
+    ApprovalRouted,
+    ExpertsDrawn,
+    ProjectApproved,
+    ProjectPrescreened,
+    ProjectRejected,
+    ProjectScored,
+)
 from shared.policy import Pack, PolicyError, packs
 from shared.uow import UnitOfWork
 
@@ -99,7 +113,14 @@ def name_of(row: PortfolioProject) -> str:
 
 
 async def open_todo(
-    uow: UnitOfWork, row: PortfolioProject, action: Action, since: datetime, *, ref: str = "", due_on=None
+    uow: UnitOfWork,
+    row: PortfolioProject,
+    action: Action,
+    since: datetime,
+    *,
+    ref: str = "",
+    due_on=None,
+    announce: bool = True,
 ) -> None:
     uow.session.add(
         PortfolioTodo(
@@ -114,7 +135,8 @@ async def open_todo(
             since=since,
         )
     )
-    await notify(uow, row, action.role, "todo", f"新待办：{name_of(row)} {action.action_label_zh}", due_on)
+    if announce:
+        await notify(uow, row, action.role, "todo", f"新待办：{name_of(row)} {action.action_label_zh}", due_on)
 
 
 async def close_todos(uow: UnitOfWork, project_id: str, **where) -> None:
@@ -131,6 +153,7 @@ async def move(
     key: str,
     *,
     step_done: str | None = None,
+    next_step: str | None = None,
     due_on: date | None = None,
     backwards: bool = False,
 ) -> None:
@@ -150,7 +173,12 @@ async def move(
     actions: tuple[Action, ...] = ()
     if pack is not None:
         actions = domain.resolve(
-            pending, pack, amount_fen=row.total_investment_fen or 0, secret=row.secret, step_done=step_done
+            pending,
+            pack,
+            amount_fen=row.total_investment_fen or 0,
+            secret=row.secret,
+            step_done=step_done,
+            next_step=next_step,
         )
     else:  # an unknown jurisdiction: only the actions that need no pack
         actions = tuple(a for a in pending.actions if not a.action.startswith("{"))
@@ -357,6 +385,7 @@ async def on_prescreened(uow: UnitOfWork, event: CloudEvent, payload: ProjectPre
 async def on_scored(uow: UnitOfWork, event: CloudEvent, payload: ProjectScored) -> None:
     row = await project(uow, event, payload.project_id, unit=payload.unit, jurisdiction=payload.jurisdiction)
     outcome = "passed" if payload.passed else "failed"
+    await close_expert_todos(uow, row.project_id)
     await move(uow, row, event, domain.key_of(payload.event_type, outcome), step_done="scheme_review")
 
 
@@ -364,7 +393,53 @@ async def on_scored(uow: UnitOfWork, event: CloudEvent, payload: ProjectScored) 
 async def on_review_rejected(uow: UnitOfWork, event: CloudEvent, payload: ProjectRejected) -> None:
     row = await project(uow, event, payload.project_id, unit=payload.unit)
     row.rejected_on = row.rejected_on or day_of(event)
+    await close_expert_todos(uow, row.project_id)
     await move(uow, row, event, domain.key_of(payload.event_type))
+
+
+@subscriptions.on(ApprovalRouted)
+async def on_routed(uow: UnitOfWork, event: CloudEvent, payload: ApprovalRouted) -> None:
+    """The chain opened or a leader signed: the to-do moves to the leader who signs next (the review
+    before it is over, so the experts' to-dos close)."""
+    row = await project(uow, event, payload.project_id, unit=payload.unit, jurisdiction=payload.jurisdiction)
+    await close_expert_todos(uow, row.project_id)
+    await move(uow, row, event, domain.key_of(payload.event_type), next_step=payload.next_role)
+
+
+async def close_expert_todos(uow: UnitOfWork, project_id: str, subjects: list[str] | None = None) -> None:
+    query = sa.update(PortfolioTodo).where(
+        PortfolioTodo.project_id == project_id,
+        PortfolioTodo.status == "open",
+        PortfolioTodo.role == Role.EXPERT.value,
+    )
+    if subjects is not None:
+        query = query.where(PortfolioTodo.ref.in_([domain.expert_ref(s) for s in subjects]))
+    await uow.session.execute(query.values(status="done", closed_at=clock.now()))
+
+
+@subscriptions.on(ExpertsDrawn)
+async def on_experts_drawn(uow: UnitOfWork, event: CloudEvent, payload: ExpertsDrawn) -> None:
+    """Each drawn expert with a sign-in gets a to-do addressed to them alone (the ref names the sign-in);
+    a decliner's closes. No notification: the feed addresses roles, and all experts share one."""
+    row = await project(uow, event, payload.project_id, unit=payload.unit, jurisdiction=payload.jurisdiction)
+    gone = [e.subject for e in payload.declined if e.subject]
+    if gone:
+        await close_expert_todos(uow, row.project_id, gone)
+    action = domain.expert_action(payload.purpose, row.stage)
+    for expert in payload.experts:
+        if not expert.subject:
+            continue  # no account on the platform: nobody to show a to-do to
+        ref = domain.expert_ref(expert.subject)
+        exists = await uow.session.scalar(
+            sa.select(PortfolioTodo.id).where(
+                PortfolioTodo.project_id == row.project_id,
+                PortfolioTodo.status == "open",
+                PortfolioTodo.role == Role.EXPERT.value,
+                PortfolioTodo.ref == ref,
+            )
+        )
+        if exists is None:
+            await open_todo(uow, row, action, event.time, ref=ref, announce=False)
 
 
 @subscriptions.on(ProjectApproved)
@@ -388,6 +463,18 @@ async def on_estimate(uow: UnitOfWork, event: CloudEvent, payload: EstimateAppro
         row.estimate_fen, row.estimate_revision = payload.estimate_fen, payload.revision
         row.estimate_approved_on = payload.approved_on
     await move(uow, row, event, domain.key_of(payload.event_type))
+
+
+@subscriptions.on(EstimateFiled)
+async def on_estimate_filed(uow: UnitOfWork, event: CloudEvent, payload: EstimateFiled) -> None:
+    row = await project(uow, event, payload.project_id, unit=payload.unit, jurisdiction=payload.jurisdiction)
+    await move(uow, row, event, domain.key_of(payload.event_type), due_on=payload.review_due)
+
+
+@subscriptions.on(ControlPriceSubmitted)
+async def on_control_price_submitted(uow: UnitOfWork, event: CloudEvent, payload: ControlPriceSubmitted) -> None:
+    row = await project(uow, event, payload.project_id, unit=payload.unit, jurisdiction=payload.jurisdiction)
+    await move(uow, row, event, domain.key_of(payload.event_type), due_on=payload.review_due)
 
 
 @subscriptions.on(AdjustmentApproved)
@@ -474,6 +561,15 @@ async def on_trial(uow: UnitOfWork, event: CloudEvent, payload: TrialStarted) ->
     row.trial_started_on = payload.started_on
     await close_deadlines(uow, row.project_id, CONSTRUCTION_DUE)
     await move(uow, row, event, domain.key_of(payload.event_type), step_done="trial_run")
+
+
+@subscriptions.on(StepCompleted)
+async def on_acceptance_step(uow: UnitOfWork, event: CloudEvent, payload: StepCompleted) -> None:
+    row = await project(uow, event, payload.project_id, unit=payload.unit, jurisdiction=payload.jurisdiction)
+    row.secret = row.secret or payload.secret
+    before_trial = row.trial_started_on is None and payload.step != "trial_run"
+    key = domain.key_of(payload.event_type, "before_trial" if before_trial else None)
+    await move(uow, row, event, key, step_done=payload.step, next_step=payload.next_step)
 
 
 @subscriptions.on(ProjectFailed)

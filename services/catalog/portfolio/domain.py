@@ -123,6 +123,13 @@ PENDING: dict[str, Pending] = {
         Stage.APPROVED,
         (_a("budget", "technical_plan", Role.UNIT, "编制概算：功能清单公示并报送技术方案"),),
     ),
+    "review.approval.routed": Pending(Stage.IN_REVIEW, (_a("review", "{approval_step}", Role.DATA_BUREAU, ""),)),
+    "budget.estimate.filed": Pending(
+        Stage.APPROVED, (_a("budget", "technical_review", Role.DATA_BUREAU, "审查技术方案并批复概算"),)
+    ),
+    "budget.control_price.submitted": Pending(
+        Stage.ESTIMATE, (_a("budget", "control_price_review", Role.FINANCE, "招标控制价预算评审"),)
+    ),
     "budget.estimate.approved": Pending(
         Stage.ESTIMATE, (_a("budget", "control_price", Role.UNIT, "申报招标控制价预算评审"),)
     ),
@@ -141,6 +148,11 @@ PENDING: dict[str, Pending] = {
     ),
     "procurement.project.terminated": Pending(Stage.REJECTED),
     "acceptance.trial.started": Pending(Stage.TRIAL_RUN, (_a("acceptance", "{acceptance_step}", Role.UNIT, ""),)),
+    # Quzhou and Jiyuan hold 初验 before the trial run: the project is still being built then.
+    "acceptance.step.completed:before_trial": Pending(
+        Stage.CONTRACTED, (_a("acceptance", "{acceptance_step}", Role.UNIT, ""),)
+    ),
+    "acceptance.step.completed": Pending(Stage.TRIAL_RUN, (_a("acceptance", "{acceptance_step}", Role.UNIT, ""),)),
     "acceptance.project.failed:reapply": Pending(
         Stage.TRIAL_RUN, (_a("acceptance", "rectify", Role.UNIT, "整改后重新申请验收"),)
     ),
@@ -185,6 +197,26 @@ LEADER_LABEL_ZH: dict[str, str] = {
     "data_bureau": "数据局审批立项",
     "drc": "发展改革委审批立项",
 }
+#: A drawn expert's to-do (one per expert, addressed by sign-in, not a stage's): by the draw's purpose.
+EXPERT_LABEL_ZH: dict[str, str] = {
+    "scheme_review": "参加项建方案评审并评分",
+    "joint_review": "参加并联审核并出具意见",
+    "acceptance": "参加验收评审",
+}
+EXPERT_DEFAULT_LABEL = "参加专家评审"
+
+
+def expert_action(purpose: str, stage: Stage | str) -> Action:
+    """Acceptance draws through review's pool with review's default purpose: past contract it is acceptance."""
+    if rank(stage) >= rank(Stage.CONTRACTED) and Stage(stage) != Stage.REJECTED:
+        purpose = "acceptance"
+    return Action("review", "expert_review", Role.EXPERT.value, EXPERT_LABEL_ZH.get(purpose, EXPERT_DEFAULT_LABEL))
+
+
+def expert_ref(subject: str) -> str:
+    return f"expert:{subject}"[:80]
+
+
 #: To-dos that do not come from a stage: a finding to rectify, a deadline another service announced overdue.
 RECTIFY = _a("catalog", "rectify_finding", Role.UNIT, "按期整改督查问题")
 CHASE_OVERDUE = _a("catalog", "chase_overdue", Role.DATA_BUREAU, "督办逾期事项")
@@ -225,27 +257,40 @@ def _after(steps: list[str], done: str | None) -> str | None:
     return steps[index + 1] if index + 1 < len(steps) else None
 
 
+def leader_action(role: str) -> Action:
+    return Action("review", "approval", role, LEADER_LABEL_ZH.get(role, "审批立项"))
+
+
 def resolve(
-    pending: Pending, pack: Pack, *, amount_fen: int, secret: bool, step_done: str | None = None
+    pending: Pending,
+    pack: Pack,
+    *,
+    amount_fen: int,
+    secret: bool,
+    step_done: str | None = None,
+    next_step: str | None = None,
 ) -> tuple[Action, ...]:
     """The concrete actions: `{review_step}` is the review path's next step after `step_done` (the
-    approval step becomes the first leader of the authority chain); `{acceptance_step}` likewise."""
+    approval step becomes the first leader of the authority chain); `{acceptance_step}` likewise, unless
+    the event named the step waiting (`next_step`); `{approval_step}` is the leader named by the event."""
     out: list[Action] = []
     for action in pending.actions:
-        if action.action == "{review_step}":
+        if action.action == "{approval_step}":
+            if next_step:
+                out.append(leader_action(next_step))
+        elif action.action == "{review_step}":
             step = _after(review_steps(pack), step_done)
             if step is None:
                 continue
             if step == "approval":
                 chain = approval_chain(pack, amount_fen)
                 if chain:
-                    first = chain[0]
-                    out.append(Action("review", "approval", first, LEADER_LABEL_ZH.get(first, "审批立项")))
+                    out.append(leader_action(chain[0]))
                 continue
             role, label = REVIEW_STEPS.get(step, (Role.DATA_BUREAU, f"评审步骤：{step}"))
             out.append(Action("review", step, role.value, label))
         elif action.action == "{acceptance_step}":
-            step = _after(acceptance_steps(pack, secret=secret), step_done)
+            step = next_step or _after(acceptance_steps(pack, secret=secret), step_done)
             if step is None:
                 continue
             role, label = ACCEPTANCE_STEPS.get(step, (Role.UNIT, f"验收步骤：{step}"))

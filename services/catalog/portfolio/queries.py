@@ -101,12 +101,22 @@ def _mine(principal: Principal, roles: list[str]):
     """Open to-dos for any of `roles`; the unit role's only for the caller's unit."""
     clauses = []
     for role in roles:
+        if role == Role.EXPERT:
+            continue  # each expert's to-dos are theirs alone (`_expert_mine`)
         if role == Role.UNIT:
             if principal.unit:
                 clauses.append(sa.and_(PortfolioTodo.role == role, PortfolioTodo.unit == principal.unit))
         else:
             clauses.append(PortfolioTodo.role == role)
     return sa.or_(*clauses) if clauses else sa.false()
+
+
+def _expert_mine(principal: Principal, role: str | None):
+    """A drawn expert's own to-dos, addressed by sign-in: the projects they review, whatever the scope
+    (experts see no project list here, only what they were drawn for; a secret one without its title)."""
+    if not principal.has(Role.EXPERT) or role not in (None, Role.EXPERT.value):
+        return sa.false()
+    return sa.and_(PortfolioTodo.role == Role.EXPERT.value, PortfolioTodo.ref == domain.expert_ref(principal.subject))
 
 
 def caller_roles(principal: Principal) -> list[str]:
@@ -136,10 +146,16 @@ async def todos(uow: UnitOfWork, principal: Principal, *, role: str | None, limi
     today = clock.today()
     scope = scope_of(principal)
     roles = caller_roles(principal)
+    if principal.has(Role.EXPERT):
+        roles = sorted({*roles, Role.EXPERT.value})
+
+    def addressed(wanted: list[str], expert_role: str | None):
+        return sa.or_(sa.and_(visible(scope), _mine(principal, wanted)), _expert_mine(principal, expert_role))
+
     base = (
         sa.select(PortfolioTodo, PortfolioProject)
         .join(PortfolioProject, PortfolioProject.project_id == PortfolioTodo.project_id)
-        .where(PortfolioTodo.status == "open", visible(scope))
+        .where(PortfolioTodo.status == "open")
     )
     counts = {
         r: n
@@ -147,12 +163,12 @@ async def todos(uow: UnitOfWork, principal: Principal, *, role: str | None, limi
             await uow.session.execute(
                 sa.select(PortfolioTodo.role, sa.func.count())
                 .join(PortfolioProject, PortfolioProject.project_id == PortfolioTodo.project_id)
-                .where(PortfolioTodo.status == "open", visible(scope), _mine(principal, roles))
+                .where(PortfolioTodo.status == "open", addressed(caller_roles(principal), None))
                 .group_by(PortfolioTodo.role)
             )
         ).all()
     }
-    query = base.where(_mine(principal, [role] if role else roles))
+    query = base.where(addressed([role] if role else caller_roles(principal), role))
     total = await uow.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
     ordered = query.order_by(
         sa.case((PortfolioTodo.due_on < today, 0), else_=1),
@@ -295,7 +311,12 @@ async def project_detail(uow: UnitOfWork, principal: Principal, project_id: str)
     open_todos = list(
         await uow.session.scalars(
             sa.select(PortfolioTodo)
-            .where(PortfolioTodo.project_id == project_id, PortfolioTodo.status == "open")
+            .where(
+                PortfolioTodo.project_id == project_id,
+                PortfolioTodo.status == "open",
+                # who was drawn stays out of the unit's sight (the draw is confidential until the review)
+                sa.true() if scope.everything else PortfolioTodo.role != Role.EXPERT.value,
+            )
             .order_by(PortfolioTodo.since, PortfolioTodo.id)
         )
     )
