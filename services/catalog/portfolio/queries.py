@@ -25,8 +25,8 @@ from shared.auth import Principal, Role
 from shared.scope import Owner, ProjectScope
 from shared.uow import UnitOfWork
 
-#: Roles that see only their own unit's projects; experts and data operators see none (which projects an
-#: expert was drawn for is not in any event, so it cannot be derived here).
+#: Roles that see only their own unit's projects; experts and data operators see no list (an expert's own
+#: to-dos, from `review.experts.drawn`, are addressed to their sign-in: `_expert_mine`).
 UNIT_ROLES = {Role.UNIT}
 BLIND_ROLES = {Role.EXPERT, Role.DATA_OPERATOR}
 LIVE_DEADLINE = ("open", "overdue")
