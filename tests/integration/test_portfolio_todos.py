@@ -1,6 +1,6 @@
 """The portfolio read model on the real platform: a Dazhou project driven through intake and review by
 API calls only; catalog hears the events over Kafka and each role's 待办 follows the project from the
-bureau through the leaders' approval to the unit, with the other unit seeing none of it."""
+bureau through each leader in turn (review.approval.routed) to the unit, with the other unit seeing none of it."""
 
 from __future__ import annotations
 
@@ -67,8 +67,16 @@ async def test_the_todo_moves_from_the_bureau_through_the_leaders_to_the_unit(ap
 
     await wait_for(case_opened, timeout=30, message="review opened the case")
     ok(await api.post("bureau", f"/api/review/projects/{project}/scheme-review", {"passed": True}))
-    for leader in ("vm_unit", "vm_digital", "vm_finance"):
+    # review.approval.routed: the chain opened, then moves one leader at a time as each signs
+    await waiting_for(api, "bureau", project, None)
+    leaders = ("vm_unit", "vm_digital", "vm_finance")
+    for index, leader in enumerate(leaders):
+        todo = (await waiting_for(api, leader, project, "approval"))[0]
+        assert todo["service"] == "review" and todo["stage_label_zh"] == "评审中"
+        for other in leaders[index + 1 :]:
+            await waiting_for(api, other, project, None)
         ok(await api.post(leader, f"/api/review/projects/{project}/approval", {"approve": True}))
+        await waiting_for(api, leader, project, None)
 
     # the letter is issued: the bureau's to-do is gone and the unit's next action waits in its list
     unit_todo = (await waiting_for(api, "edu", project, "technical_plan"))[0]
