@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 
 from services.procurement import domain, ocds
+from services.procurement.domain import Action, Stage
 from services.procurement.metrics import (
     CONTRACTS,
     CONTRACTS_BY_ROUTE,
@@ -70,9 +71,6 @@ from shared.uow import UnitOfWork
 
 subscriptions = Subscriptions()
 
-#: Stages from which a contract may be registered (one call, also for a contract procured elsewhere).
-CONTRACTABLE = ["estimate_approved", "plan_filed", "tendering", "awarded", "contracted"]
-TENDERABLE = ["estimate_approved", "plan_filed", "tendering", "awarded"]
 #: Live supplements count against the cap; refused ones do not.
 LIVE_SUPPLEMENTS = ("pending_approval", "approved")
 
@@ -114,7 +112,7 @@ async def on_project_approved(uow: UnitOfWork, event: CloudEvent, payload: Proje
             project_id=payload.project_id,
             unit=payload.project.unit,
             jurisdiction=payload.project.jurisdiction,
-            stage="approved",
+            stage=domain.INITIAL,
             created_at=now,
             updated_at=now,
         )
@@ -147,8 +145,9 @@ async def on_estimate_approved(uow: UnitOfWork, event: CloudEvent, payload: Esti
         return  # an older revision arriving late
     project.ceiling_fen = payload.estimate_fen
     project.jurisdiction = payload.jurisdiction
-    if project.stage == "approved" or (project.stage == "restarted" and payload.revision > project.estimate_revision):
-        project.stage = "estimate_approved"
+    newer = payload.revision > project.estimate_revision
+    if domain.allows(project.stage, Action.APPROVE_ESTIMATE) and (project.stage != Stage.RESTARTED or newer):
+        project.stage = domain.transition(project.stage, Action.APPROVE_ESTIMATE)
     project.estimate_revision = payload.revision
     project.updated_at = now
 
@@ -190,7 +189,7 @@ async def _finding_targets(uow: UnitOfWork, subject: str, finding_id: str, unit:
         return [subject]
     rows = await uow.session.scalars(
         sa.select(ProcurementProject.project_id).where(
-            ProcurementProject.unit == unit, ProcurementProject.stage != "terminated"
+            ProcurementProject.unit == unit, ProcurementProject.stage.not_in(domain.TERMINAL)
         )
     )
     return list(rows.all())
@@ -241,7 +240,7 @@ async def _apply_finding(uow: UnitOfWork, event: CloudEvent, payload: FindingEsc
             )
             PROJECT_EVENTS.labels(project.jurisdiction, "suspended", "finding").inc()
         return
-    if project is None or project.stage == "terminated":
+    if project is None or not domain.allows(project.stage, Action.TERMINATE):
         return
     await terminate(
         uow,
@@ -274,7 +273,7 @@ async def on_finding_resolved(uow: UnitOfWork, event: CloudEvent, payload: Findi
             detail={"finding_id": payload.finding_id},
         )
         project = await uow.session.get(ProcurementProject, project_id)
-        if project is not None and project.stage != "terminated" and not await active_sanctions(uow, project_id):
+        if project is not None and not Stage(project.stage).terminal and not await active_sanctions(uow, project_id):
             await uow.emit(
                 ProjectResumed(
                     project_id=project.project_id,
@@ -313,7 +312,7 @@ async def sanctions_of(uow: UnitOfWork, project_id: str) -> list[Sanction]:
 
 
 def status_of(project: ProcurementProject, active: list[Sanction]) -> str:
-    if project.stage == "terminated":
+    if Stage(project.stage).terminal:
         return "terminated"
     return "suspended" if active else "active"
 
@@ -397,7 +396,7 @@ async def live_supplements_fen(uow: UnitOfWork, contract_id: str) -> int:
 
 async def ensure_open(uow: UnitOfWork, project: ProcurementProject, action: str) -> None:
     """A terminated project takes no step (409); a suspended one is refused with the suspension's citation."""
-    if project.stage == "terminated":
+    if Stage(project.stage).terminal:
         raise wrong_stage(project.project_id, project.stage, "not terminated", action)
     active = await active_sanctions(uow, project.project_id)
     if active:
@@ -444,9 +443,8 @@ async def file_plan(uow: UnitOfWork, project_id: str, command: PlanCreate, princ
     await ensure_open(uow, project, "plan")
     if await plan_of(uow, project) is not None:
         raise conflict(f"cycle {project.cycle} of project {project_id} already has a filed plan", cycle=project.cycle)
-    if project.stage != "estimate_approved":
-        raise wrong_stage(project_id, project.stage, "estimate_approved", "file the procurement plan")
     pack = pack_of(project)
+    next_stage = domain.transition(project.stage, Action.FILE_PLAN, subject=project_id, pack=pack)
     control = project.control_price_fen or command.control_price_fen
     budget = command.budget_fen or control or project.ceiling_fen
     decisions = domain.plan_decisions(
@@ -490,7 +488,7 @@ async def file_plan(uow: UnitOfWork, project_id: str, command: PlanCreate, princ
     uow.session.add(plan)
     if command.control_price_fen is not None and project.control_price_fen is None:
         project.control_price_fen = command.control_price_fen
-    project.stage = "plan_filed"
+    project.stage = next_stage
     project.updated_at = plan.filed_at
     await record(uow, decisions, project_id, "plan", principal)
     await uow.audit(
@@ -522,7 +520,7 @@ async def review_plan(
     project = await load(uow, project_id, for_update=True)
     plan = await plan_of(uow, project)
     if plan is None:
-        raise wrong_stage(project_id, project.stage, "plan_filed", "review the procurement plan")
+        raise domain.refusal(project_id, project.stage, Action.RETURN_PLAN)
     pending = pending_reviews(plan)
     if not pending:
         raise conflict(f"the plan of project {project_id} needs no (further) review")
@@ -537,7 +535,7 @@ async def review_plan(
     if not approve:
         # returned for revision: the unit files the plan again
         await uow.session.delete(plan)
-        project.stage = "estimate_approved"
+        project.stage = domain.transition(project.stage, Action.RETURN_PLAN, subject=project_id)
         project.updated_at = clock.now()
         return None
     plan.reviews_done += 1
@@ -559,9 +557,8 @@ async def organiser_guard(uow: UnitOfWork, project: ProcurementProject, plan: Pr
 async def publish_tender(uow: UnitOfWork, project_id: str, command: TenderCreate, principal: Principal) -> Tender:
     project = await load(uow, project_id, for_update=True)
     await ensure_open(uow, project, "tender")
-    if project.stage not in TENDERABLE:
-        raise wrong_stage(project_id, project.stage, TENDERABLE, "publish a tender")
     pack = pack_of(project)
+    next_stage = domain.transition(project.stage, Action.PUBLISH_TENDER, subject=project_id, pack=pack)
     plan = await plan_of(uow, project)
     decisions = domain.tender_decisions(
         pack, plan_filed=plan is not None, ceiling_fen=command.ceiling_fen, estimate_fen=project.ceiling_fen
@@ -584,7 +581,7 @@ async def publish_tender(uow: UnitOfWork, project_id: str, command: TenderCreate
         published_at=clock.now(),
     )
     uow.session.add(tender)
-    project.stage = "tendering"
+    project.stage = next_stage
     project.updated_at = tender.published_at
     await record(uow, decisions, project_id, "tender", principal)
     await uow.audit(subject=project_id, action="tender.published", actor=principal, detail={"tender_id": tender.id})
@@ -708,7 +705,7 @@ async def award_tender(uow: UnitOfWork, tender_id: str, command: AwardCreate, pr
     )
     uow.session.add(award)
     tender.status = "awarded"
-    project.stage = "awarded"
+    project.stage = domain.transition(project.stage, Action.AWARD, subject=project.project_id)
     project.updated_at = award.awarded_at
     await record(uow, decisions, project.project_id, "award", principal)
     await uow.audit(subject=project.project_id, action="tender.awarded", actor=principal, detail={"award_id": award.id})
@@ -742,9 +739,8 @@ async def register_contract(
 ) -> Registered:
     project = await load(uow, project_id, for_update=True)
     await ensure_open(uow, project, "contract")
-    if project.stage not in CONTRACTABLE:
-        raise wrong_stage(project_id, project.stage, CONTRACTABLE, "register a contract")
     pack = pack_of(project)
+    next_stage = domain.transition(project.stage, Action.REGISTER_CONTRACT, subject=project_id, pack=pack)
     plan = await plan_of(uow, project)
     supplier_name = command.supplier
     supplier_id = None
@@ -819,7 +815,7 @@ async def register_contract(
             due_on=due,
             description=f"建设周期 construction of contract {contract.id} due {due}",
         )
-    project.stage = "contracted"
+    project.stage = next_stage
     project.updated_at = contract.registered_at
     await uow.audit(
         subject=project_id,
@@ -869,9 +865,10 @@ async def request_supplement(
         raise not_found("contract (a supplement needs its original contract)", contract_id)
     project = await load(uow, contract.project_id, for_update=True)
     await ensure_open(uow, project, "supplement")
-    if contract.cycle != project.cycle or project.stage != "contracted":
-        raise wrong_stage(project.project_id, project.stage, "contracted", "sign a supplementary contract")
     pack = pack_of(project)
+    if contract.cycle != project.cycle:
+        raise domain.refusal(project.project_id, project.stage, Action.REQUEST_SUPPLEMENT, pack)
+    domain.transition(project.stage, Action.REQUEST_SUPPLEMENT, subject=project.project_id, pack=pack)
     previous = await live_supplements_fen(uow, contract_id)
     cap = domain.supplement_cap(pack, command.amount_fen, previous, contract.amount_fen)
     cumulative = previous + command.amount_fen
@@ -896,7 +893,7 @@ async def request_supplement(
         supplement.status = "cap_exceeded"
         supplement.decided_on = today
         project.cycle += 1
-        project.stage = "restarted"
+        project.stage = domain.transition(project.stage, Action.RESTART, subject=project.project_id)
         project.updated_at = now
         await uow.audit(
             subject=project.project_id,
@@ -1048,11 +1045,9 @@ async def decide_supplement_step(
 
 async def report_incident(uow: UnitOfWork, project_id: str, command: IncidentCreate, principal: Principal) -> Incident:
     project = await load(uow, project_id, for_update=True)
-    if project.stage == "terminated":
-        raise wrong_stage(project_id, project.stage, "not terminated", "report an incident")
-    if project.stage != "contracted":
-        raise wrong_stage(project_id, project.stage, "contracted", "report a construction incident")
-    handling = domain.delay_handling(pack_of(project), command.kind, command.substantial_progress)
+    pack = pack_of(project)
+    domain.transition(project.stage, Action.REPORT_INCIDENT, subject=project_id, pack=pack)
+    handling = domain.delay_handling(pack, command.kind, command.substantial_progress)
     incident = Incident(
         id=new_id("I"),
         project_id=project_id,
@@ -1135,8 +1130,7 @@ async def order_rectification(
 async def suspend(uow: UnitOfWork, project_id: str, reason: str, principal: Principal) -> ProcurementProject:
     """暂停项目建设 by the bureau after a report (dazhou:第四十六条)."""
     project = await load(uow, project_id, for_update=True)
-    if project.stage == "terminated":
-        raise wrong_stage(project_id, project.stage, "not terminated", "suspend")
+    domain.transition(project.stage, Action.SUSPEND, subject=project_id)
     await reported_problem(uow, project)
     rule = pack_of(project).rule(domain.DELAY_RULE)
     today = clock.today()
@@ -1187,8 +1181,7 @@ async def approve_termination(
 ) -> ProcurementProject:
     """终止项目建设: the unit asked (substantial progress, cannot continue) and the city agreed (dazhou:第四十六条)."""
     project = await load(uow, project_id, for_update=True)
-    if project.stage == "terminated":
-        raise wrong_stage(project_id, project.stage, "not terminated", "terminate")
+    domain.transition(project.stage, Action.TERMINATE, subject=project_id)
     rule = pack_of(project).rule(domain.DELAY_RULE)
     if not project.termination_requested:
         raise conflict(
@@ -1219,7 +1212,7 @@ async def terminate(
     approval_ref: str | None = None,
 ) -> None:
     today = clock.today()
-    project.stage = "terminated"
+    project.stage = domain.transition(project.stage, Action.TERMINATE, subject=project.project_id)
     project.updated_at = clock.now()
     await uow.close_deadline(subject=project.project_id, rule_id=domain.PERIOD_RULE, status="cancelled")
     await uow.audit(
