@@ -6,13 +6,12 @@ ones the pack has (quzhou adds its own tender ceiling beside dazhou's; jiyuan an
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 from fractions import Fraction
 from typing import Any, Protocol
 
-from shared.errors import Problem, wrong_stage
+from shared.lifecycle import Lifecycle, Transition
 from shared.policy import Decision, Pack
 
 #: The tender ceiling and contracts stay within the estimate (dazhou:第三十八条; quzhou:三(三)1).
@@ -86,19 +85,10 @@ class Action(StrEnum):
     TERMINATE = "terminate"
 
 
-@dataclass(frozen=True)
-class Transition:
-    sources: tuple[Stage, ...]
-    #: None: the action needs one of `sources` and leaves the stage as it is.
-    target: Stage | None
-    #: The rule behind the order, cited in a refusal when the jurisdiction's pack has it.
-    rule: str | None = None
-
-
 _LIVE = tuple(s for s in Stage if s not in TERMINAL)
 
 #: action → allowed from-stages → to-stage: the whole lifecycle of a procurement project.
-TRANSITIONS: Mapping[Action, Transition] = {
+TRANSITIONS: Mapping[Action, Transition[Stage]] = {
     # a revised estimate after a restart opens the new cycle (the handler checks the revision is newer)
     Action.APPROVE_ESTIMATE: Transition((Stage.APPROVED, Stage.RESTARTED), Stage.ESTIMATE_APPROVED),
     Action.FILE_PLAN: Transition((Stage.ESTIMATE_APPROVED,), Stage.PLAN_FILED, INPUTS_RULE),
@@ -125,28 +115,10 @@ TRANSITIONS: Mapping[Action, Transition] = {
 }
 
 
-def allows(current: str, action: Action) -> bool:
-    return Stage(current) in TRANSITIONS[action].sources
-
-
-def refusal(subject: str, current: str, action: Action, pack: Pack | None = None) -> Problem:
-    """409 naming the stage, the stages the action needs, and the rule behind the order where the pack has it."""
-    step = TRANSITIONS[action]
-    if Stage(current).terminal:
-        problem = wrong_stage(subject, current, "not terminated", action.value)
-    else:
-        problem = wrong_stage(subject, current, [s.value for s in step.sources], action.value)
-    problem.extensions["stage_zh"] = Stage(current).label_zh
-    if pack is not None and step.rule is not None and pack.has(step.rule):
-        problem.extensions.update(rule_id=step.rule, citation=pack.rule(step.rule).citation)
-    return problem
-
-
-def transition(current: str, action: Action, *, subject: str = "", pack: Pack | None = None) -> Stage:
-    """The stage after `action`, or the 409 refusal when the action is not allowed from `current`."""
-    if not allows(current, action):
-        raise refusal(subject, current, action, pack)
-    return TRANSITIONS[action].target or Stage(current)
+LIFECYCLE = Lifecycle(Stage, TRANSITIONS, initial=INITIAL, terminal=TERMINAL, labels_zh=STAGE_ZH)
+allows = LIFECYCLE.allows
+refusal = LIFECYCLE.refusal
+transition = LIFECYCLE.transition
 
 
 #: A failing decision with one of these effects refuses the request; others (info, overdue, route) are recorded.

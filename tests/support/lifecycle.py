@@ -4,22 +4,45 @@ move a stage only through the domain (no bare stage string set or compared)."""
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+
+import pytest
+
+from shared.errors import Problem
+from shared.lifecycle import Lifecycle
 
 
-def reachable(initial: StrEnum, transitions: Mapping[Any, Any]) -> set[StrEnum]:
-    """Stages reachable from `initial` through the table's moves (a None target keeps the stage)."""
-    seen, todo = {initial}, [initial]
-    while todo:
-        stage = todo.pop()
-        for step in transitions.values():
-            if stage in step.sources and step.target is not None and step.target not in seen:
-                seen.add(step.target)
-                todo.append(step.target)
-    return seen
+def assert_whole(lifecycle: Lifecycle, actions: type[StrEnum]) -> None:
+    """Every action in the table, every stage a Stage, all reachable, none leaving a terminal stage."""
+    assert set(lifecycle.transitions) == set(actions)
+    assert lifecycle.reachable() == set(lifecycle.stages)
+    assert lifecycle.terminal and lifecycle.terminal <= set(lifecycle.stages)
+    for action, step in lifecycle.transitions.items():
+        assert step.sources, action
+        assert all(isinstance(stage, lifecycle.stages) for stage in step.sources), action
+        assert step.target is None or isinstance(step.target, lifecycle.stages), action
+        assert not lifecycle.terminal & set(step.sources), f"{action} leaves a terminal stage"
+    for stage in lifecycle.stages:
+        assert any("\u4e00" <= ch <= "\u9fff" for ch in lifecycle.labels_zh[stage]), stage
+
+
+def assert_move_or_409(lifecycle: Lifecycle, stage: StrEnum, action: StrEnum) -> None:
+    """One cell of the table: the move it allows, or a 409 naming the stage and what the action needs."""
+    step = lifecycle.transitions[action]
+    if stage in step.sources:
+        assert lifecycle.transition(stage.value, action, subject="P-1") == (step.target or stage)
+        return
+    with pytest.raises(Problem) as refused:
+        lifecycle.transition(stage.value, action, subject="P-1")
+    problem = refused.value
+    assert problem.status == 409 and problem.kind == "wrong-stage"
+    assert problem.extensions["stage"] == stage.value
+    assert problem.extensions["stage_zh"] == lifecycle.labels_zh[stage]
+    expected = [f"not {stage.value}"] if stage in lifecycle.terminal else [s.value for s in step.sources]
+    assert problem.extensions["expected"] == expected
+    assert problem.detail is not None and action.value in problem.detail and "P-1" in problem.detail
 
 
 def _is_stage(node: ast.AST) -> bool:
