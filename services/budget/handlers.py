@@ -9,6 +9,7 @@ from datetime import date
 import sqlalchemy as sa
 
 from services.budget import domain
+from services.budget.domain import Action, Stage
 from services.budget.metrics import (
     ADJUSTMENTS,
     DATA_OPERATION_PAID_YUAN,
@@ -56,10 +57,6 @@ from shared.policy import Decision, Pack, UnknownPack, packs
 from shared.uow import UnitOfWork
 
 subscriptions = Subscriptions()
-
-#: Stages in which the bureau may (re)approve the estimate: up to the control price review.
-ESTIMATE_STAGES = ["approved", "consultation", "plan_submitted", "plan_returned", "estimate_approved"]
-CONTROL_PRICE_STAGES = ["estimate_approved", "control_price_submitted"]
 
 
 def _new_id(prefix: str) -> str:
@@ -137,8 +134,8 @@ async def on_project_accepted(uow: UnitOfWork, event: CloudEvent, payload: Proje
     project.accepted = True
     project.acceptance_documents = list(payload.documents)
     project.failed_acceptance_items = [item.kind for item in payload.items if not item.passed]
-    if project.stage != "closed":
-        project.stage = "accepted"
+    if domain.allows(project.stage, Action.ACCEPT):
+        project.stage = domain.transition(project.stage, Action.ACCEPT)
     project.updated_at = clock.now()
     await uow.audit(subject=payload.project_id, action="project.accepted", actor="system", detail={"event": event.id})
 
@@ -300,15 +297,14 @@ async def publish_consultation(
     is then due within the pack's period after the consultation ends (第三十六条)."""
     project = await load(uow, project_id, for_update=True)
     _check_unit(principal, project)
-    if project.stage not in ("approved", "consultation"):
-        raise wrong_stage(project_id, project.stage, ["approved", "consultation"], "publish the function list")
     pack = pack_of(project.jurisdiction)
+    next_stage = domain.transition(project.stage, Action.PUBLISH_CONSULTATION, subject=project_id, pack=pack)
     decision = domain.consultation_decision(pack, published_on, ends_on)
     if decision.outcome == "fail":
         raise refuse([decision])
     await uow.record_decision(decision, subject=project_id, action="consultation.published", actor=principal)
     project.consultation_published_on, project.consultation_ends_on = published_on, ends_on
-    project.stage = "consultation"
+    project.stage = next_stage
     project.updated_at = clock.now()
     due_on = await open_deadline(
         uow, pack, project_id, domain.TECHNICAL_PLAN_DUE, ends_on, "技术方案报送 / technical plan to the bureau"
@@ -326,11 +322,10 @@ async def submit_technical_plan(uow: UnitOfWork, project_id: str, principal: Pri
     """The unit delivers the technical plan; the bureau's review is due in the pack's working days (第三十七条)."""
     project = await load(uow, project_id, for_update=True)
     _check_unit(principal, project)
-    if project.stage not in ("consultation", "plan_returned"):
-        raise wrong_stage(project_id, project.stage, ["consultation", "plan_returned"], "deliver the technical plan")
     pack = pack_of(project.jurisdiction)
+    next_stage = domain.transition(project.stage, Action.SUBMIT_PLAN, subject=project_id, pack=pack)
     today = clock.today()
-    if project.stage == "consultation":
+    if project.stage == Stage.CONSULTATION:
         ended_on = domain.consultation_end(project.consultation_published_on, project.consultation_ends_on, today)
         decisions = domain.technical_plan_decisions(pack, project.consultation_published_on, ended_on, today)
         # a consultation cut short is a refusal; a late plan is still received, the lateness recorded
@@ -344,7 +339,7 @@ async def submit_technical_plan(uow: UnitOfWork, project_id: str, principal: Pri
         )
         project.consultation_ends_on = ended_on
     project.technical_plan_submitted_on = today
-    project.stage = "plan_submitted"
+    project.stage = next_stage
     project.updated_at = clock.now()
     due_on = await open_deadline(
         uow,
@@ -366,8 +361,7 @@ async def review_technical_plan(
     """The bureau's technical review (第三十七条): passed → the estimate is approved with it; failed → back to
     the unit for a revised plan."""
     project = await load(uow, project_id, for_update=True)
-    if project.stage != "plan_submitted":
-        raise wrong_stage(project_id, project.stage, "plan_submitted", "review the technical plan")
+    returned = domain.transition(project.stage, Action.RETURN_PLAN, subject=project_id)
     if passed:
         if estimate_fen is None:
             raise bad_request(
@@ -375,7 +369,7 @@ async def review_technical_plan(
             )
         return await approve_estimate(uow, project_id, estimate_fen, principal, opinion=opinion, project=project)
     await _close_technical_review(uow, project, principal, status="returned")
-    project.stage = "plan_returned"
+    project.stage = returned
     project.updated_at = clock.now()
     await uow.audit(
         subject=project_id, action="technical_review.returned", actor=principal, detail={"opinion": opinion}
@@ -410,8 +404,7 @@ async def approve_estimate(
     """The bureau approves the estimate (概算批复, dazhou:第三十七条): the ceiling of investment and release
     (第二十八条). Called alone it is the technical review's outcome in one step."""
     project = project or await load(uow, project_id, for_update=True)
-    if project.stage not in ESTIMATE_STAGES:
-        raise wrong_stage(project_id, project.stage, ESTIMATE_STAGES, "approve estimate")
+    next_stage = domain.transition(project.stage, Action.APPROVE_ESTIMATE, subject=project_id)
     precondition = domain.resource_catalog_decision(pack_of(project.jurisdiction), project.materials)
     if precondition is not None:
         if precondition.outcome == "fail":
@@ -423,7 +416,7 @@ async def approve_estimate(
     # steps the bureau's approval makes moot (the plan was handled off the platform)
     await uow.close_deadline(subject=project_id, rule_id=domain.TECHNICAL_PLAN_DUE, status="superseded")
     await _new_estimate_revision(uow, project, estimate_fen, principal, opinion=opinion)
-    project.stage = "estimate_approved"
+    project.stage = next_stage
     return project
 
 
@@ -471,16 +464,15 @@ async def submit_control_price(
     """The unit asks finance to review the tender control price (第三十八条): never above the estimate."""
     project = await load(uow, project_id, for_update=True)
     _check_unit(principal, project)
-    if project.stage not in CONTROL_PRICE_STAGES:
-        raise wrong_stage(project_id, project.stage, CONTROL_PRICE_STAGES, "submit the control price")
     pack = pack_of(project.jurisdiction)
+    next_stage = domain.transition(project.stage, Action.SUBMIT_CONTROL_PRICE, subject=project_id, pack=pack)
     ceiling = domain.control_price_ceiling(pack, control_price_fen, project.estimate_fen or 0)
     if ceiling.outcome == "fail":
         raise refuse([ceiling])
     await uow.record_decision(ceiling, subject=project_id, action="control_price.submitted", actor=principal)
     today = clock.today()
     project.control_price_fen, project.control_price_submitted_on = control_price_fen, today
-    project.stage = "control_price_submitted"
+    project.stage = next_stage
     project.updated_at = clock.now()
     due_on = await open_deadline(
         uow, pack, project_id, domain.CONTROL_PRICE_REVIEW_DUE, today, "招标控制价预算评审 / control price review"
@@ -499,8 +491,7 @@ async def approve_control_price(
 ) -> BudgetProject:
     """Finance completes the budget review of the control price (第三十八条) and procurement learns it."""
     project = await load(uow, project_id, for_update=True)
-    if project.stage not in CONTROL_PRICE_STAGES:
-        raise wrong_stage(project_id, project.stage, CONTROL_PRICE_STAGES, "approve the control price")
+    next_stage = domain.transition(project.stage, Action.APPROVE_CONTROL_PRICE, subject=project_id)
     amount = control_price_fen if control_price_fen is not None else project.control_price_fen
     if amount is None:
         raise bad_request("no control price was submitted: give control_price_fen", field="control_price_fen")
@@ -520,7 +511,7 @@ async def approve_control_price(
         )
     await record_all(uow, decisions, subject=project_id, action="control_price.approved", actor=principal)
     project.control_price_fen, project.control_price_approved_on = amount, today
-    project.stage = "control_price_approved"
+    project.stage = next_stage
     project.updated_at = clock.now()
     await uow.audit(subject=project_id, action="control_price.approved", actor=principal, detail={"amount_fen": amount})
     await uow.emit(
@@ -550,8 +541,7 @@ async def release_funds(
     adjustment_id: str | None = None,
 ) -> FundRelease:
     project = await load(uow, project_id, for_update=True)
-    if project.stage == "closed":
-        raise wrong_stage(project_id, project.stage, "accepted", "release funds")
+    domain.transition(project.stage, Action.RELEASE_FUNDS, subject=project_id)
     contract = await uow.session.get(ContractRef, contract_id)
     if contract is None or contract.project_id != project_id:
         raise not_found("contract of this project", contract_id)
@@ -650,15 +640,16 @@ async def release_funds(
 async def return_surplus(uow: UnitOfWork, project_id: str, goals_unchanged: bool, principal: Principal) -> Decision:
     """After acceptance, an unspent estimate with unchanged goals goes back (dazhou:第三十一条)."""
     project = await load(uow, project_id, for_update=True)
-    if not project.accepted or project.stage == "closed":
-        raise wrong_stage(project_id, project.stage, "accepted", "return the surplus")
     pack = pack_of(project.jurisdiction)
+    if not project.accepted:
+        raise domain.refusal(project_id, project.stage, Action.RETURN_SURPLUS, pack)
+    closed = domain.transition(project.stage, Action.RETURN_SURPLUS, subject=project_id, pack=pack)
     decision = domain.surplus_decision(pack, project.estimate_fen or 0, project.released_fen, goals_unchanged)
     await uow.record_decision(decision, subject=project_id, action="surplus.assessed", actor=principal)
     if decision.value == "return_surplus":
         amount = (project.estimate_fen or 0) - project.released_fen
         project.surplus_returned_fen = amount
-        project.stage = "closed"
+        project.stage = closed
         project.updated_at = clock.now()
         await uow.audit(subject=project_id, action="surplus.returned", actor=principal, detail={"amount_fen": amount})
         await uow.emit(
@@ -687,7 +678,7 @@ async def set_shares(uow: UnitOfWork, project_id: str, shares: list[dict], princ
             f"pack {pack.id} has no rule {domain.JOINT_SHARES}",
         )
     if project.estimate_fen is None:
-        raise wrong_stage(project_id, project.stage, "estimate_approved", "split the shares")
+        raise wrong_stage(project_id, project.stage, Stage.ESTIMATE_APPROVED.value, "split the shares")
     if project.released_fen:
         raise conflict("funds were already released: the shares can no longer change")
     decision = domain.shares_decision(pack, [s["share_fen"] for s in shares], project.estimate_fen)
@@ -719,9 +710,11 @@ async def request_adjustment(
     """Filed (备案) when within the approved total and the cumulative share; otherwise pending prior approval."""
     project = await load(uow, project_id, for_update=True)
     _check_unit(principal, project)
-    if project.estimate_fen is None or project.stage == "closed":
-        raise wrong_stage(project_id, project.stage, "estimate_approved", "adjust the project")
     pack = pack_of(project.jurisdiction)
+    domain.transition(project.stage, Action.ADJUST, subject=project_id, pack=pack)
+    if project.estimate_fen is None:
+        # accepted without an estimate on the platform: nothing to adjust against
+        raise wrong_stage(project_id, project.stage, Stage.ESTIMATE_APPROVED.value, Action.ADJUST.value)
     previous = [a.amount_fen for a in await adjustments_of(uow, project_id) if a.status in ("filed", "approved")]
     total = adjusted_total_fen if adjusted_total_fen is not None else project.estimate_fen
     route = domain.adjustment_route(
