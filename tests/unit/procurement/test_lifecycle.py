@@ -9,9 +9,13 @@ import pytest
 
 from services.procurement import domain
 from services.procurement.domain import LIFECYCLE, Action, Stage
+from shared import clock
+from shared.auth import Role
+from shared.contracts.catalog import FindingEscalated
 from shared.errors import Problem
 from shared.policy import packs
 from tests.support.lifecycle import assert_move_or_409, assert_whole, bare_stage_literals, bare_stage_literals_in
+from tests.unit.procurement.conftest import WAN
 
 SERVICE = Path(domain.__file__).parent
 
@@ -64,3 +68,29 @@ def test_handlers_and_reads_hold_no_bare_stage_literal():
     paths = [*sorted((SERVICE / "handlers").glob("*.py")), SERVICE / "queries.py", SERVICE / "ocds" / "__init__.py"]
     assert len(paths) > 3
     assert bare_stage_literals_in(paths) == []
+
+
+async def test_a_terminated_project_stays_terminated_when_its_plan_review_is_returned(procurement):
+    # before the table, returning a plan set the stage back to estimate_approved whatever it was
+    project = await procurement.project(300 * WAN, "jiyuan")
+    filed = await procurement.post(f"/projects/{project}/plan", {"control_price_fen": 300 * WAN, "major_project": True})
+    assert filed.status_code == 201 and filed.json()["reviews_pending"] == ["leading_office"]
+    await procurement.deliver(
+        FindingEscalated(
+            project_id=project,
+            finding_id="F-9",
+            unit="济源示范区教育局",
+            area="funds",
+            step="terminated",
+            rule_id="supervision.escalation",
+            citation="jiyuan:项目建设",
+            escalated_on=clock.today(),
+        )
+    )
+    returned = await procurement.post(f"/projects/{project}/plan/review", {"approve": False}, Role.LEADING_OFFICE)
+    assert returned.status_code == 409 and returned.headers["content-type"] == "application/problem+json"
+    problem = returned.json()
+    assert problem["stage"] == "terminated" and problem["expected"] == ["not terminated"]
+    assert problem["stage_zh"] == "已终止建设"
+    view = (await procurement.get(f"/projects/{project}")).json()
+    assert view["stage"] == "terminated" and view["plan"] is not None
