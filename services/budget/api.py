@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-import sqlalchemy as sa
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import JSONResponse
 
-from services.budget import handlers
+from services.budget import handlers, queries
 from services.budget.schemas import (
     AdjustmentDecision,
     AdjustmentPublic,
@@ -35,11 +34,11 @@ from services.budget.schemas import (
     SurplusRequest,
     TechnicalReview,
 )
-from services.budget.tables import Adjustment, AnnualBudgetLine, BudgetProject, DataOperationPayment, OmBudget
+from services.budget.tables import Adjustment, AnnualBudgetLine, BudgetProject, OmBudget
 from shared.auth import Principal, Role, require
-from shared.errors import forbidden, not_found
+from shared.errors import forbidden
 from shared.idempotency import run_once as idempotent
-from shared.scope import Owner, ProjectScope
+from shared.scope import ProjectScope
 from shared.service import Runtime
 from shared.uow import UnitOfWork
 from shared.watch import WATCH_DESCRIPTION, watched
@@ -54,34 +53,24 @@ READER_ROLES = (Role.UNIT, Role.DATA_BUREAU, Role.DRC, Role.FINANCE, Role.AUDIT,
 Readers = require(*READER_ROLES)
 
 
-async def project_owner(uow: UnitOfWork, project_id: str) -> Owner | None:
-    project = await uow.session.get(BudgetProject, project_id)
-    return None if project is None else Owner(project.unit, project.secret)
-
-
 #: Who reads a budget project (shared/scope.py): every read of a project's data goes through it.
-scope = ProjectScope.of("budget", project_owner, readers=READER_ROLES)
+scope = ProjectScope.of("budget", queries.project_owner, readers=READER_ROLES)
 IdempotencyKey = Annotated[str | None, Header(max_length=200)]
 Limit = Annotated[int, Query(ge=1, le=200)]
 
 
 async def public(uow: UnitOfWork, project: BudgetProject) -> BudgetProjectPublic:
-    history = await handlers.estimate_history(uow, project.project_id)
-    findings = await handlers.active_findings(uow, project)
-    shares = await handlers.shares_of(uow, project.project_id)
-    deadlines = uow.schema.deadlines
-    rows = (
-        await uow.session.execute(
-            sa.select(deadlines).where(deadlines.c.subject == project.project_id).order_by(deadlines.c.id)
-        )
-    ).mappings()
+    history = await queries.estimate_history(uow, project.project_id)
+    findings = await queries.active_findings(uow, project)
+    shares = await queries.shares_of(uow, project.project_id)
+    deadlines = await queries.deadlines_of(uow, project.project_id)
     return BudgetProjectPublic(
         **project.model_dump(exclude={"created_at", "updated_at", "secret"}),
         releases_stopped_by=[
             {"finding_id": f.finding_id, "step": f.step, "rule_id": f.rule_id, "citation": f.citation} for f in findings
         ],
         shares=[{"payer": s.payer, "level": s.level, "share_fen": s.share_fen} for s in shares],
-        deadlines=[dict(row) for row in rows],
+        deadlines=deadlines,
         estimate_history=[
             {"revision": r.revision, "estimate_fen": r.estimate_fen, "approved_on": r.approved_on.isoformat()}
             for r in history
@@ -101,17 +90,11 @@ async def list_projects(
     cursor: str | None = None,
     limit: Limit = 50,
 ):
-    query = sa.select(BudgetProject).order_by(BudgetProject.project_id).limit(limit + 1)
-    if jurisdiction:
-        query = query.where(BudgetProject.jurisdiction == jurisdiction)
-    if stage:
-        query = query.where(BudgetProject.stage == stage)
-    if cursor:
-        query = query.where(BudgetProject.project_id > cursor)
-    if not principal.can_see_unit("") and principal.unit:
-        query = query.where(BudgetProject.unit == principal.unit)
+    unit = principal.unit if not principal.can_see_unit("") and principal.unit else None
     async with runtime.reading() as uow:
-        rows = list((await uow.session.scalars(query)).all())
+        rows = await queries.project_page(
+            uow, unit=unit, jurisdiction=jurisdiction, stage=stage, cursor=cursor, limit=limit
+        )
         items = [await public(uow, p) for p in rows[:limit]]
     return BudgetProjectsPublic(items=items, next_cursor=rows[limit - 1].project_id if len(rows) > limit else None)
 
@@ -126,7 +109,7 @@ async def get_project(project_id: str, request: Request, runtime: Runtime, princ
     async def read() -> BudgetProjectPublic:
         async with runtime.reading() as uow:
             await scope.ensure(uow, principal, project_id, content=False)
-            return await public(uow, await handlers.load(uow, project_id))
+            return await public(uow, await queries.load(uow, project_id))
 
     return await watched(request, runtime.arrivals, project_id, read)
 
@@ -232,7 +215,7 @@ async def release_funds(
             payer=body.payer,
             adjustment_id=body.adjustment_id,
         )
-        project = await handlers.load(uow, project_id)
+        project = await queries.load(uow, project_id)
         return ReleasePublic(
             id=release.id,
             project_id=project_id,
@@ -256,7 +239,7 @@ async def return_surplus(
 ):
     async with runtime.unit_of_work() as uow:
         decision = await handlers.return_surplus(uow, project_id, body.goals_unchanged, principal)
-        project = await handlers.load(uow, project_id)
+        project = await queries.load(uow, project_id)
         return SurplusPublic(
             project_id=project_id,
             route=decision.value,
@@ -275,7 +258,7 @@ async def return_surplus(
 async def set_shares(project_id: str, body: SharesRequest, runtime: Runtime, principal: Annotated[Principal, Finance]):
     async with runtime.unit_of_work() as uow:
         await handlers.set_shares(uow, project_id, [s.model_dump() for s in body.shares], principal)
-        project = await handlers.load(uow, project_id)
+        project = await queries.load(uow, project_id)
         return await public(uow, project)
 
 
@@ -334,7 +317,7 @@ async def request_adjustment(
 async def list_adjustments(project_id: str, runtime: Runtime, principal: Annotated[Principal, Readers]):
     async with runtime.reading() as uow:
         await scope.ensure(uow, principal, project_id, content=False, what="adjustments")
-        return [adjustment_public(a) for a in await handlers.adjustments_of(uow, project_id)]
+        return [adjustment_public(a) for a in await queries.adjustments_of(uow, project_id)]
 
 
 @router.post(
@@ -390,18 +373,12 @@ async def list_budget_lines(
     cursor: str | None = None,
     limit: Limit = 50,
 ):
-    query = sa.select(AnnualBudgetLine).order_by(AnnualBudgetLine.id).limit(limit + 1)
-    for column, value in ((AnnualBudgetLine.year, year), (AnnualBudgetLine.jurisdiction, jurisdiction)):
-        if value is not None:
-            query = query.where(column == value)
     if not principal.can_see_unit("") and principal.unit:
         unit = principal.unit
-    if unit:
-        query = query.where(AnnualBudgetLine.unit == unit)
-    if cursor:
-        query = query.where(AnnualBudgetLine.id > cursor)
     async with runtime.reading() as uow:
-        rows = list((await uow.session.scalars(query)).all())
+        rows = await queries.budget_line_page(
+            uow, year=year, jurisdiction=jurisdiction, unit=unit, cursor=cursor, limit=limit
+        )
     return BudgetLinesPublic(
         items=[line_public(r) for r in rows[:limit]], next_cursor=rows[limit - 1].id if len(rows) > limit else None
     )
@@ -415,7 +392,7 @@ async def budget_totals(
     jurisdiction: str | None = None,
 ) -> dict:
     async with runtime.reading() as uow:
-        return await handlers.budget_totals(uow, year, jurisdiction)
+        return await queries.budget_totals(uow, year, jurisdiction)
 
 
 # --- O&M budgets --------------------------------------------------------------------------------------------
@@ -463,17 +440,11 @@ async def list_om_budgets(
     cursor: str | None = None,
     limit: Limit = 50,
 ):
-    query = sa.select(OmBudget).order_by(OmBudget.id).limit(limit + 1)
-    if funding_year is not None:
-        query = query.where(OmBudget.funding_year == funding_year)
-    if status:
-        query = query.where(OmBudget.status == status)
-    if not principal.can_see_unit("") and principal.unit:
-        query = query.where(OmBudget.unit == principal.unit)
-    if cursor:
-        query = query.where(OmBudget.id > cursor)
+    unit = principal.unit if not principal.can_see_unit("") and principal.unit else None
     async with runtime.reading() as uow:
-        rows = list((await uow.session.scalars(query)).all())
+        rows = await queries.om_budget_page(
+            uow, funding_year=funding_year, status=status, unit=unit, cursor=cursor, limit=limit
+        )
     return OmBudgetsPublic(
         items=[om_public(r) for r in rows[:limit]], next_cursor=rows[limit - 1].id if len(rows) > limit else None
     )
@@ -534,9 +505,7 @@ async def get_data_operation_payment(
     ],
 ):
     async with runtime.reading() as uow:
-        payment = await uow.session.get(DataOperationPayment, task_id)
-        if payment is None:
-            raise not_found("data-operation payment", task_id)
+        payment = await queries.data_operation_payment(uow, task_id)
         if principal.roles == {Role.DATA_OPERATOR} and principal.unit != payment.operator_id:
             raise forbidden("an operator sees only its own payments")
         return DataOperationPaymentPublic(**payment.model_dump())

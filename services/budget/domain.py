@@ -5,10 +5,12 @@ Every function returns the Decisions it took; the handler records them all and r
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from enum import StrEnum
 
+from shared.lifecycle import Lifecycle, Transition
 from shared.policy import Decision, Pack
 
 # Rule ids (the pack holds what each one says; a child pack may override one with its own text).
@@ -37,6 +39,101 @@ DATA_OPERATION_PAYMENT = "budget.data_operation_payment"
 DATA_OPERATION_AMOUNT = "budget.data_operation_actual_amount"
 
 BUDGET_LINE_KINDS = ("preparatory", "supplementary", "mid_year_addition", "om")
+
+
+# --- the lifecycle: stages and the one table of transitions ---------------------------------------
+
+
+class Stage(StrEnum):
+    """A project's budget stage; the values are stored and answered as they are (no migration)."""
+
+    APPROVED = "approved"
+    CONSULTATION = "consultation"
+    PLAN_SUBMITTED = "plan_submitted"
+    PLAN_RETURNED = "plan_returned"
+    ESTIMATE_APPROVED = "estimate_approved"
+    CONTROL_PRICE_SUBMITTED = "control_price_submitted"
+    CONTROL_PRICE_APPROVED = "control_price_approved"
+    ACCEPTED = "accepted"
+    CLOSED = "closed"
+
+    @property
+    def label_zh(self) -> str:
+        return STAGE_ZH[self]
+
+    @property
+    def terminal(self) -> bool:
+        return self in TERMINAL
+
+
+STAGE_ZH: Mapping[Stage, str] = {
+    Stage.APPROVED: "已立项",
+    Stage.CONSULTATION: "功能清单询价中",
+    Stage.PLAN_SUBMITTED: "技术方案已报送",
+    Stage.PLAN_RETURNED: "技术方案退回修改",
+    Stage.ESTIMATE_APPROVED: "概算已批复",
+    Stage.CONTROL_PRICE_SUBMITTED: "招标控制价评审中",
+    Stage.CONTROL_PRICE_APPROVED: "招标控制价已审定",
+    Stage.ACCEPTED: "已验收",
+    Stage.CLOSED: "结余已收回（关闭）",
+}
+#: Budget first sees a project with its approval (立项批复); a closed one has returned its surplus.
+INITIAL = Stage.APPROVED
+TERMINAL = frozenset({Stage.CLOSED})
+
+
+class Action(StrEnum):
+    """What moves (or needs) a stage; the value is the phrase a 409 names."""
+
+    PUBLISH_CONSULTATION = "publish the function list"
+    SUBMIT_PLAN = "deliver the technical plan"
+    RETURN_PLAN = "review the technical plan"
+    APPROVE_ESTIMATE = "approve estimate"
+    SUBMIT_CONTROL_PRICE = "submit the control price"
+    APPROVE_CONTROL_PRICE = "approve the control price"
+    ACCEPT = "record the acceptance"
+    RELEASE_FUNDS = "release funds"
+    ADJUST = "adjust the project"
+    RETURN_SURPLUS = "return the surplus"
+
+
+_OPEN = tuple(s for s in Stage if s not in TERMINAL)
+_CONTROL_PRICE = (Stage.ESTIMATE_APPROVED, Stage.CONTROL_PRICE_SUBMITTED)
+
+#: action → allowed from-stages → to-stage: the whole budget lifecycle of a project.
+TRANSITIONS: Mapping[Action, Transition[Stage]] = {
+    Action.PUBLISH_CONSULTATION: Transition(
+        (Stage.APPROVED, Stage.CONSULTATION), Stage.CONSULTATION, PRICE_CONSULTATION
+    ),
+    Action.SUBMIT_PLAN: Transition((Stage.CONSULTATION, Stage.PLAN_RETURNED), Stage.PLAN_SUBMITTED, TECHNICAL_PLAN_DUE),
+    # a passed review approves the estimate (APPROVE_ESTIMATE); a failed one returns the plan
+    Action.RETURN_PLAN: Transition((Stage.PLAN_SUBMITTED,), Stage.PLAN_RETURNED, TECHNICAL_REVIEW_DUE),
+    # the bureau may (re)approve the estimate up to the control price review, also with the plan off the platform
+    Action.APPROVE_ESTIMATE: Transition(
+        (Stage.APPROVED, Stage.CONSULTATION, Stage.PLAN_SUBMITTED, Stage.PLAN_RETURNED, Stage.ESTIMATE_APPROVED),
+        Stage.ESTIMATE_APPROVED,
+        ESTIMATE_CEILING,
+    ),
+    Action.SUBMIT_CONTROL_PRICE: Transition(_CONTROL_PRICE, Stage.CONTROL_PRICE_SUBMITTED, CONTROL_PRICE_CEILING),
+    # finance may approve a price it was never sent (given in the approval itself)
+    Action.APPROVE_CONTROL_PRICE: Transition(_CONTROL_PRICE, Stage.CONTROL_PRICE_APPROVED, CONTROL_PRICE_CEILING),
+    # acceptance's event: whatever stage budget last recorded, short of closed
+    Action.ACCEPT: Transition(_OPEN, Stage.ACCEPTED, PAYMENT_REQUIRES_ACCEPTANCE),
+    # the release rules (acceptance, estimate, supervision) decide; the stage only stops a closed project
+    Action.RELEASE_FUNDS: Transition(_OPEN, None, PAYMENT_REQUIRES_ACCEPTANCE),
+    Action.ADJUST: Transition(
+        (Stage.ESTIMATE_APPROVED, Stage.CONTROL_PRICE_SUBMITTED, Stage.CONTROL_PRICE_APPROVED, Stage.ACCEPTED),
+        None,
+        ADJUSTMENT_FILING,
+    ),
+    # only when the surplus decision returns money; otherwise the project stays accepted
+    Action.RETURN_SURPLUS: Transition((Stage.ACCEPTED,), Stage.CLOSED, SURPLUS_RETURN),
+}
+
+LIFECYCLE = Lifecycle(Stage, TRANSITIONS, initial=INITIAL, terminal=TERMINAL, labels_zh=STAGE_ZH)
+allows = LIFECYCLE.allows
+refusal = LIFECYCLE.refusal
+transition = LIFECYCLE.transition
 
 
 def failed(decisions: Iterable[Decision]) -> list[Decision]:

@@ -9,6 +9,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlmodel import Column, Field
 
+from services.budget.domain import Stage
 from shared.db import ServiceSchema, UTCDateTime
 
 schema = ServiceSchema("budget")
@@ -34,7 +35,7 @@ class BudgetProject(schema.Base, table=True):
     plan_year: int = Field(default=0, sa_column=Column(sa.Integer, nullable=False, server_default="0"))
     # approved → consultation → plan_submitted (→ plan_returned) → estimate_approved → control_price_submitted
     # → control_price_approved; accepted (payments allowed) | closed (surplus returned)
-    stage: str = Field(default="approved", index=True, max_length=30)
+    stage: str = Field(default=Stage.APPROVED.value, index=True, max_length=30)
     estimate_fen: int | None = Field(default=None, sa_column=Column(sa.BigInteger))
     consultation_published_on: date | None = None
     consultation_ends_on: date | None = None

@@ -9,7 +9,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import JSONResponse
 
-from services.procurement import handlers, ocds
+from services.procurement import domain, handlers, ocds, queries
+from services.procurement.ocds.bundle import bundle_of
 from services.procurement.schemas import (
     ApprovalAct,
     AwardCreate,
@@ -42,7 +43,7 @@ from services.procurement.tables import ProcurementProject
 from shared import clock, idempotency
 from shared.auth import Principal, Role, ensure_unit_access, require
 from shared.errors import Problem
-from shared.scope import Owner, ProjectScope
+from shared.scope import ProjectScope
 from shared.service import Runtime
 from shared.uow import UnitOfWork
 from shared.watch import WATCH_DESCRIPTION, watched
@@ -82,13 +83,8 @@ Readers = require(*READER_ROLES)
 IdempotencyKey = Annotated[str | None, Header(max_length=200)]
 
 
-async def project_owner(uow: UnitOfWork, project_id: str) -> Owner | None:
-    project = await uow.session.get(ProcurementProject, project_id)
-    return None if project is None else Owner(project.unit, project.secret)
-
-
 #: Who reads a procurement project (shared/scope.py): every read of a project's data goes through it.
-scope = ProjectScope.of("procurement", project_owner, readers=READER_ROLES)
+scope = ProjectScope.of("procurement", queries.project_owner, readers=READER_ROLES)
 
 
 # --- mapping -------------------------------------------------------------------------------------
@@ -115,7 +111,7 @@ def ratio_text(cumulative: int, original: int) -> str:
 
 
 def supplement_public(supplement, steps) -> SupplementPublic:
-    pending = handlers.domain.next_pending(steps) if supplement.status == "pending_approval" else None
+    pending = domain.next_pending(steps) if supplement.status == "pending_approval" else None
     return SupplementPublic(
         **supplement.model_dump(include=set(SupplementPublic.model_fields) - {"ratio", "steps", "next_step"}),
         ratio=ratio_text(supplement.cumulative_fen, supplement.original_contract_fen),
@@ -125,7 +121,7 @@ def supplement_public(supplement, steps) -> SupplementPublic:
 
 
 async def award_public(uow: UnitOfWork, award) -> AwardPublic:
-    supplier = await handlers.supplier(uow, award.supplier_id)
+    supplier = await queries.supplier(uow, award.supplier_id)
     return AwardPublic(**award.model_dump(include=set(AwardPublic.model_fields) - {"supplier"}), supplier=supplier.name)
 
 
@@ -134,12 +130,12 @@ async def tender_public(uow: UnitOfWork, tender, *, detail: bool = True) -> Tend
     if not detail:
         return base
     bids = []
-    for bid in await handlers.bids_of(uow, tender.id):
-        supplier = await handlers.supplier(uow, bid.supplier_id)
+    for bid in await queries.bids_of(uow, tender.id):
+        supplier = await queries.supplier(uow, bid.supplier_id)
         bids.append(
             BidPublic(**bid.model_dump(include=set(BidPublic.model_fields) - {"supplier"}), supplier=supplier.name)
         )
-    award = await handlers.award_of(uow, tender.id)
+    award = await queries.award_of(uow, tender.id)
     return base.model_copy(update={"bids": bids, "award": await award_public(uow, award) if award else None})
 
 
@@ -154,14 +150,14 @@ async def project_public(
     uow: UnitOfWork, project: ProcurementProject, principal: Principal
 ) -> ProcurementProjectPublic:
     project_id = project.project_id
-    plan = await handlers.plan_of(uow, project)
-    contracts = await handlers.contracts_of(uow, project_id)
-    supplements = await handlers.supplements_of(uow, project_id)
+    plan = await queries.plan_of(uow, project)
+    contracts = await queries.contracts_of(uow, project_id)
+    supplements = await queries.supplements_of(uow, project_id)
     live = {}
     for s in supplements:
-        if s.status in handlers.LIVE_SUPPLEMENTS:
+        if s.status in queries.LIVE_SUPPLEMENTS:
             live[s.contract_id] = live.get(s.contract_id, 0) + s.amount_fen
-    sanctions = await handlers.sanctions_of(uow, project_id)
+    sanctions = await queries.sanctions_of(uow, project_id)
     active = [s for s in sanctions if s.lifted_on is None]
     return ProcurementProjectPublic(
         project_id=project_id,
@@ -169,20 +165,20 @@ async def project_public(
         jurisdiction=project.jurisdiction,
         title=visible_title(project, principal),
         stage=project.stage,
-        status=handlers.status_of(project, active),
+        status=queries.status_of(project, active),
         cycle=project.cycle,
         ceiling_fen=project.ceiling_fen,
         control_price_fen=project.control_price_fen,
         construction_due=project.construction_due,
         construction_completed_on=project.construction_completed_on,
         plan=plan_public(plan) if plan else None,
-        tenders=[await tender_public(uow, t) for t in await handlers.tenders_of(uow, project_id)],
+        tenders=[await tender_public(uow, t) for t in await queries.tenders_of(uow, project_id)],
         contracts=[contract_public(c, live.get(c.id, 0)) for c in contracts],
-        supplements=[supplement_public(s, await handlers.steps_of(uow, s.id)) for s in supplements],
+        supplements=[supplement_public(s, await queries.steps_of(uow, s.id)) for s in supplements],
         sanctions=[SanctionPublic(**s.model_dump(include=set(SanctionPublic.model_fields))) for s in sanctions],
         incidents=[
             IncidentPublic(**i.model_dump(include=set(IncidentPublic.model_fields)))
-            for i in await handlers.incidents_of(uow, project_id)
+            for i in await queries.incidents_of(uow, project_id)
         ],
     )
 
@@ -214,27 +210,23 @@ async def list_projects(
     cursor: str | None = Query(default=None, description="the last project id of the previous page"),
     limit: int = Query(default=50, ge=1, le=200),
 ) -> ProjectsPublic:
-    import sqlalchemy as sa
-
     async with runtime.reading() as uow:
-        query = sa.select(ProcurementProject).where(ProcurementProject.ceiling_fen.is_not(None))
-        if principal.roles <= {Role.UNIT}:
-            query = query.where(ProcurementProject.unit == principal.unit)
-        if stage:
-            query = query.where(ProcurementProject.stage == stage)
-        if jurisdiction:
-            query = query.where(ProcurementProject.jurisdiction == jurisdiction)
-        if cursor:
-            query = query.where(ProcurementProject.project_id > cursor)
-        rows = list((await uow.session.scalars(query.order_by(ProcurementProject.project_id).limit(limit + 1))).all())
+        rows = await queries.project_page(
+            uow,
+            unit=principal.unit if principal.roles <= {Role.UNIT} else None,
+            stage=stage,
+            jurisdiction=jurisdiction,
+            cursor=cursor,
+            limit=limit,
+        )
         items = []
         for p in rows[:limit]:
-            active = await handlers.active_sanctions(uow, p.project_id)
+            active = await queries.active_sanctions(uow, p.project_id)
             items.append(
                 ProjectListItem(
                     **p.model_dump(include=set(ProjectListItem.model_fields) - {"title", "status"}),
                     title=visible_title(p, principal),
-                    status=handlers.status_of(p, active),
+                    status=queries.status_of(p, active),
                 )
             )
     return ProjectsPublic(items=items, next_cursor=rows[limit - 1].project_id if len(rows) > limit else None)
@@ -250,7 +242,7 @@ async def get_project(project_id: str, request: Request, runtime: Runtime, princ
     async def read() -> ProcurementProjectPublic:
         async with runtime.reading() as uow:
             await scope.ensure(uow, principal, project_id, content=False)
-            return await project_public(uow, await handlers.load(uow, project_id), principal)
+            return await project_public(uow, await queries.load(uow, project_id), principal)
 
     return await watched(request, runtime.arrivals, project_id, read)
 
@@ -266,7 +258,7 @@ async def file_plan(
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     async def work(uow: UnitOfWork):
-        project = await handlers.load(uow, project_id)
+        project = await queries.load(uow, project_id)
         ensure_unit_access(principal, project.unit)
         plan = await handlers.file_plan(uow, project_id, body, principal)
         return 201, plan_public(plan).model_dump(mode="json")
@@ -297,7 +289,7 @@ async def publish_tender(
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     async def work(uow: UnitOfWork):
-        project = await handlers.load(uow, project_id)
+        project = await queries.load(uow, project_id)
         ensure_unit_access(principal, project.unit)
         tender = await handlers.publish_tender(uow, project_id, body, principal)
         return 201, (await tender_public(uow, tender, detail=False)).model_dump(mode="json")
@@ -308,12 +300,8 @@ async def publish_tender(
 
 @router.get("/tenders/{tender_id}", response_model=TenderPublic, summary="A tender with its bids and award")
 async def get_tender(tender_id: str, runtime: Runtime, principal: Annotated[Principal, Readers]) -> TenderPublic:
-    from services.procurement.tables import Tender
-
     async with runtime.reading() as uow:
-        tender = await uow.session.get(Tender, tender_id)
-        if tender is None:
-            raise handlers.not_found("tender", tender_id)
+        tender = await queries.tender(uow, tender_id)
         await scope.ensure(uow, principal, tender.project_id, content=False, what="tender")
         return await tender_public(uow, tender)
 
@@ -328,7 +316,7 @@ async def record_bid(
 ) -> JSONResponse:
     async def work(uow: UnitOfWork):
         bid = await handlers.record_bid(uow, tender_id, body, principal)
-        supplier = await handlers.supplier(uow, bid.supplier_id)
+        supplier = await queries.supplier(uow, bid.supplier_id)
         public = BidPublic(**bid.model_dump(include=set(BidPublic.model_fields) - {"supplier"}), supplier=supplier.name)
         return 201, public.model_dump(mode="json")
 
@@ -383,7 +371,7 @@ async def register_contract(
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     async def work(uow: UnitOfWork):
-        project = await handlers.load(uow, project_id)
+        project = await queries.load(uow, project_id)
         ensure_unit_access(principal, project.unit)
         registered = await handlers.register_contract(uow, project_id, body, principal)
         return 201, contract_public(registered.contract, warnings=registered.warnings).model_dump(mode="json")
@@ -407,11 +395,9 @@ async def request_supplement(
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     async def work(uow: UnitOfWork):
-        from services.procurement.tables import Contract
-
-        contract = await uow.session.get(Contract, contract_id)
+        contract = await queries.contract(uow, contract_id)
         if contract is not None:
-            ensure_unit_access(principal, (await handlers.load(uow, contract.project_id)).unit)
+            ensure_unit_access(principal, (await queries.load(uow, contract.project_id)).unit)
         outcome = await handlers.request_supplement(uow, contract_id, body, principal)
         if outcome.refusal is not None:
             # committed on purpose: the refusal opened a new cycle (dazhou:第四十三条)
@@ -429,7 +415,7 @@ async def get_supplement(
     async with runtime.reading() as uow:
         supplement = await handlers.load_supplement(uow, supplement_id)
         await scope.ensure(uow, principal, supplement.project_id, content=False, what="supplement")
-        return supplement_public(supplement, await handlers.steps_of(uow, supplement_id))
+        return supplement_public(supplement, await queries.steps_of(uow, supplement_id))
 
 
 @router.post(
@@ -462,7 +448,7 @@ async def report_incident(
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     async def work(uow: UnitOfWork):
-        project = await handlers.load(uow, project_id)
+        project = await queries.load(uow, project_id)
         ensure_unit_access(principal, project.unit)
         incident = await handlers.report_incident(uow, project_id, body, principal)
         return 201, IncidentPublic(**incident.model_dump(include=set(IncidentPublic.model_fields))).model_dump(
@@ -525,13 +511,13 @@ async def ocds_releases(
     limit: int = Query(default=20, ge=1, le=100, description="projects per page"),
 ) -> dict[str, Any]:
     async with runtime.reading() as uow:
-        projects = await handlers.published_projects(
+        projects = await queries.published_projects(
             uow, project_id=project_id, jurisdiction=jurisdiction, cursor=cursor, limit=limit
         )
         releases = []
         for project in projects[:limit]:
             if principal.can_see_unit(project.unit):
-                releases += ocds.releases(await handlers.bundle_of(uow, project))
+                releases += ocds.releases(await bundle_of(uow, project))
     next_uri = None
     if len(projects) > limit:
         next_uri = str(request.url.include_query_params(cursor=projects[limit - 1].project_id))
@@ -545,10 +531,8 @@ async def ocds_record(
     async with runtime.reading() as uow:
         # content=False: a secret project is never published, its record is a 404 like any unpublished one
         await scope.ensure(uow, principal, project_id, content=False, what="ocds record")
-        projects = await handlers.published_projects(
-            uow, project_id=project_id, jurisdiction=None, cursor=None, limit=1
-        )
+        projects = await queries.published_projects(uow, project_id=project_id, jurisdiction=None, cursor=None, limit=1)
         if not projects:
             raise Problem(404, "not-found", "no published procurement for the project", f"project '{project_id}'")
-        record = ocds.record(await handlers.bundle_of(uow, projects[0]))
+        record = ocds.record(await bundle_of(uow, projects[0]))
     return ocds.package("records", [record], str(request.url), clock.now(), None)

@@ -5,11 +5,13 @@ ones the pack has (quzhou adds its own tender ceiling beside dazhou's; jiyuan an
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
+from enum import StrEnum
 from fractions import Fraction
 from typing import Any, Protocol
 
+from shared.lifecycle import Lifecycle, Transition
 from shared.policy import Decision, Pack
 
 #: The tender ceiling and contracts stay within the estimate (dazhou:第三十八条; quzhou:三(三)1).
@@ -25,6 +27,99 @@ DELAY_RULE = "procurement.delay_handling"  # dazhou:第四十六条
 #: A supervision finding's escalation ladder (dazhou:第五十三条): the steps procurement acts on.
 FINDING_SUSPENDS = "suspended"
 FINDING_TERMINATES = "terminated"
+
+
+# --- the lifecycle: stages and the one table of transitions ---------------------------------------
+
+
+class Stage(StrEnum):
+    """A procurement project's stage; the values are stored and answered as they are (no migration)."""
+
+    APPROVED = "approved"
+    ESTIMATE_APPROVED = "estimate_approved"
+    PLAN_FILED = "plan_filed"
+    TENDERING = "tendering"
+    AWARDED = "awarded"
+    CONTRACTED = "contracted"
+    RESTARTED = "restarted"
+    TERMINATED = "terminated"
+
+    @property
+    def label_zh(self) -> str:
+        return STAGE_ZH[self]
+
+    @property
+    def terminal(self) -> bool:
+        return self in TERMINAL
+
+
+STAGE_ZH: Mapping[Stage, str] = {
+    Stage.APPROVED: "已立项",
+    Stage.ESTIMATE_APPROVED: "概算已批复",
+    Stage.PLAN_FILED: "采购计划已备案",
+    Stage.TENDERING: "招标中",
+    Stage.AWARDED: "已定标",
+    Stage.CONTRACTED: "已签合同（建设中）",
+    Stage.RESTARTED: "重新履行基本程序",
+    Stage.TERMINATED: "已终止建设",
+}
+#: The stage a project enters with the approval letter (立项批复); a project first seen through its
+#: estimate starts at ESTIMATE_APPROVED (the table's column default).
+INITIAL = Stage.APPROVED
+TERMINAL = frozenset({Stage.TERMINATED})
+
+
+class Action(StrEnum):
+    """What moves (or needs) a stage; the value is the phrase a 409 names."""
+
+    APPROVE_ESTIMATE = "approve the estimate"
+    FILE_PLAN = "file the procurement plan"
+    RETURN_PLAN = "review the procurement plan"
+    PUBLISH_TENDER = "publish a tender"
+    AWARD = "award a tender"
+    REGISTER_CONTRACT = "register a contract"
+    REQUEST_SUPPLEMENT = "sign a supplementary contract"
+    RESTART = "restart the procedure (supplements above the cap)"
+    REPORT_INCIDENT = "report a construction incident"
+    SUSPEND = "suspend"
+    TERMINATE = "terminate"
+
+
+_LIVE = tuple(s for s in Stage if s not in TERMINAL)
+
+#: action → allowed from-stages → to-stage: the whole lifecycle of a procurement project.
+TRANSITIONS: Mapping[Action, Transition[Stage]] = {
+    # a revised estimate after a restart opens the new cycle (the handler checks the revision is newer)
+    Action.APPROVE_ESTIMATE: Transition((Stage.APPROVED, Stage.RESTARTED), Stage.ESTIMATE_APPROVED),
+    Action.FILE_PLAN: Transition((Stage.ESTIMATE_APPROVED,), Stage.PLAN_FILED, INPUTS_RULE),
+    # a reviewer returns the plan: the unit files it again
+    Action.RETURN_PLAN: Transition((Stage.PLAN_FILED,), Stage.ESTIMATE_APPROVED, ORGANISER_RULE),
+    # several tenders (lots) per cycle: a later one may follow an award
+    Action.PUBLISH_TENDER: Transition(
+        (Stage.ESTIMATE_APPROVED, Stage.PLAN_FILED, Stage.TENDERING, Stage.AWARDED),
+        Stage.TENDERING,
+        PLAN_RULE,
+    ),
+    # an open tender of the cycle may be awarded after a contract for another lot was registered
+    Action.AWARD: Transition((Stage.TENDERING, Stage.AWARDED, Stage.CONTRACTED), Stage.AWARDED),
+    # one call registers a contract, also one procured outside the platform (no tender on record)
+    Action.REGISTER_CONTRACT: Transition(
+        (Stage.ESTIMATE_APPROVED, Stage.PLAN_FILED, Stage.TENDERING, Stage.AWARDED, Stage.CONTRACTED),
+        Stage.CONTRACTED,
+    ),
+    Action.REQUEST_SUPPLEMENT: Transition((Stage.CONTRACTED,), None, CAP_RULE),
+    Action.RESTART: Transition((Stage.CONTRACTED,), Stage.RESTARTED, CAP_RULE),
+    Action.REPORT_INCIDENT: Transition((Stage.CONTRACTED,), None, DELAY_RULE),
+    Action.SUSPEND: Transition(_LIVE, None, DELAY_RULE),
+    Action.TERMINATE: Transition(_LIVE, Stage.TERMINATED, DELAY_RULE),
+}
+
+
+LIFECYCLE = Lifecycle(Stage, TRANSITIONS, initial=INITIAL, terminal=TERMINAL, labels_zh=STAGE_ZH)
+allows = LIFECYCLE.allows
+refusal = LIFECYCLE.refusal
+transition = LIFECYCLE.transition
+
 
 #: A failing decision with one of these effects refuses the request; others (info, overdue, route) are recorded.
 BLOCKING_EFFECTS = frozenset({"reject", "block", "bar", "not_admitted", "out_of_scope"})

@@ -8,6 +8,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlmodel import Column, Field
 
+from services.procurement.domain import Stage
 from shared.db import ServiceSchema, UTCDateTime
 
 schema = ServiceSchema("procurement")
@@ -37,7 +38,7 @@ class ProcurementProject(schema.Base, table=True):
     secret: bool = False
     approval_letter_no: str | None = Field(default=None, max_length=120)
     # approved → estimate_approved → plan_filed → tendering → awarded → contracted; restarted; terminated
-    stage: str = Field(default="estimate_approved", index=True, max_length=30)
+    stage: str = Field(default=Stage.ESTIMATE_APPROVED.value, index=True, max_length=30)
     cycle: int = 1  # a supplement over the cap restarts the procedure in a new cycle (dazhou:第四十三条)
     construction_due: date | None = None
     construction_completed_on: date | None = None

@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 
+from services.procurement.domain import Stage
 from services.procurement.tables import (
     Award,
     Bid,
@@ -208,7 +209,7 @@ def contract_section(
     project = bundle.project
     approved = [s for s in supplements if s.status == "approved"]
     total = contract.amount_fen + sum(s.amount_fen for s in approved)
-    terminated = project.stage == "terminated"
+    terminated = Stage(project.stage).terminal
     section: dict[str, Any] = {
         "id": contract.id,
         "awardID": contract.award_id or f"{contract.id}-award",
@@ -359,7 +360,7 @@ def releases(bundle: Bundle) -> list[dict[str, Any]]:
             )
     if bundle.contracts:
         latest = bundle.contracts[-1]
-        tags = ["contractTermination"] if bundle.project.stage == "terminated" else ["implementation"]
+        tags = ["contractTermination"] if Stage(bundle.project.stage).terminal else ["implementation"]
         # the implementation release is the newest state: dated by the latest change of anything in it
         day = max([bundle.project.updated_at, *(as_moment(day) for day, _ in out)], key=as_moment)
         out.append(

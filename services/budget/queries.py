@@ -1,0 +1,173 @@
+"""Budget's reads: a project and what hangs off it, totals, and the pages the routes list."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from services.budget.tables import (
+    Adjustment,
+    AnnualBudgetLine,
+    BudgetProject,
+    CostShare,
+    DataOperationPayment,
+    EstimateRevision,
+    OmBudget,
+    SupervisionFinding,
+)
+from shared.errors import not_found
+from shared.locking import locked
+from shared.scope import Owner
+from shared.uow import UnitOfWork
+
+
+async def load(uow: UnitOfWork, project_id: str, *, for_update: bool = False) -> BudgetProject:
+    if for_update:
+        project = await locked(uow.session, BudgetProject, project_id)
+    else:
+        project = await uow.session.get(BudgetProject, project_id)
+    if project is None:
+        raise not_found("budget project (approved project)", project_id)
+    return project
+
+
+async def project_owner(uow: UnitOfWork, project_id: str) -> Owner | None:
+    """Whose project it is, for shared.scope."""
+    project = await uow.session.get(BudgetProject, project_id)
+    return None if project is None else Owner(project.unit, project.secret)
+
+
+async def estimate_history(uow: UnitOfWork, project_id: str) -> list[EstimateRevision]:
+    rows = await uow.session.scalars(
+        sa.select(EstimateRevision).where(EstimateRevision.project_id == project_id).order_by(EstimateRevision.revision)
+    )
+    return list(rows.all())
+
+
+async def shares_of(uow: UnitOfWork, project_id: str) -> list[CostShare]:
+    rows = await uow.session.scalars(
+        sa.select(CostShare).where(CostShare.project_id == project_id).order_by(CostShare.id)
+    )
+    return list(rows.all())
+
+
+async def active_findings(uow: UnitOfWork, project: BudgetProject) -> list[SupervisionFinding]:
+    """Open findings against the project, and against its unit as a whole (catalog keys those by the
+    finding's own id): a unit whose finding reached 'suspended' gets no money for any of its projects,
+    as review defers all of its plan entries (dazhou:第五十三条)."""
+    against_unit = sa.and_(
+        SupervisionFinding.unit == project.unit, SupervisionFinding.project_id == SupervisionFinding.finding_id
+    )
+    rows = await uow.session.scalars(
+        sa.select(SupervisionFinding).where(
+            sa.or_(SupervisionFinding.project_id == project.project_id, against_unit),
+            SupervisionFinding.resolved_on.is_(None),
+        )
+    )
+    return list(rows.all())
+
+
+async def adjustments_of(uow: UnitOfWork, project_id: str) -> list[Adjustment]:
+    rows = await uow.session.scalars(
+        sa.select(Adjustment)
+        .where(Adjustment.project_id == project_id)
+        .order_by(Adjustment.requested_at, Adjustment.id)
+    )
+    return list(rows.all())
+
+
+async def budget_totals(uow: UnitOfWork, year: int, jurisdiction: str | None) -> dict:
+    """Per-jurisdiction (by kind) and per-unit totals of a year's budget lines, for finance."""
+    lines = AnnualBudgetLine
+    where = [lines.year == year] + ([lines.jurisdiction == jurisdiction] if jurisdiction else [])
+    by_kind = (
+        await uow.session.execute(
+            sa.select(lines.jurisdiction, lines.kind, sa.func.sum(lines.amount_fen))
+            .where(*where)
+            .group_by(lines.jurisdiction, lines.kind)
+            .order_by(lines.jurisdiction, lines.kind)
+        )
+    ).all()
+    by_unit = (
+        await uow.session.execute(
+            sa.select(lines.jurisdiction, lines.unit, sa.func.sum(lines.amount_fen))
+            .where(*where)
+            .group_by(lines.jurisdiction, lines.unit)
+            .order_by(lines.jurisdiction, lines.unit)
+        )
+    ).all()
+    jurisdictions: dict[str, dict] = {}
+    for name, kind, total in by_kind:
+        entry = jurisdictions.setdefault(name, {"jurisdiction": name, "total_fen": 0, "by_kind": {}})
+        entry["by_kind"][kind] = int(total)
+        entry["total_fen"] += int(total)
+    return {
+        "year": year,
+        "jurisdictions": list(jurisdictions.values()),
+        "units": [{"jurisdiction": j, "unit": u, "total_fen": int(t)} for j, u, t in by_unit],
+    }
+
+
+async def deadlines_of(uow: UnitOfWork, project_id: str) -> list[dict]:
+    deadlines = uow.schema.deadlines
+    rows = await uow.session.execute(
+        sa.select(deadlines).where(deadlines.c.subject == project_id).order_by(deadlines.c.id)
+    )
+    return [dict(row) for row in rows.mappings()]
+
+
+async def project_page(
+    uow: UnitOfWork, *, unit: str | None, jurisdiction: str | None, stage: str | None, cursor: str | None, limit: int
+) -> list[BudgetProject]:
+    """One page of projects plus one row (to tell whether another page follows); `unit` narrows to one unit."""
+    query = sa.select(BudgetProject).order_by(BudgetProject.project_id).limit(limit + 1)
+    if jurisdiction:
+        query = query.where(BudgetProject.jurisdiction == jurisdiction)
+    if stage:
+        query = query.where(BudgetProject.stage == stage)
+    if cursor:
+        query = query.where(BudgetProject.project_id > cursor)
+    if unit:
+        query = query.where(BudgetProject.unit == unit)
+    return list((await uow.session.scalars(query)).all())
+
+
+async def budget_line_page(
+    uow: UnitOfWork, *, year: int | None, jurisdiction: str | None, unit: str | None, cursor: str | None, limit: int
+) -> list[AnnualBudgetLine]:
+    query = sa.select(AnnualBudgetLine).order_by(AnnualBudgetLine.id).limit(limit + 1)
+    for column, value in ((AnnualBudgetLine.year, year), (AnnualBudgetLine.jurisdiction, jurisdiction)):
+        if value is not None:
+            query = query.where(column == value)
+    if unit:
+        query = query.where(AnnualBudgetLine.unit == unit)
+    if cursor:
+        query = query.where(AnnualBudgetLine.id > cursor)
+    return list((await uow.session.scalars(query)).all())
+
+
+async def om_budget_page(
+    uow: UnitOfWork,
+    *,
+    funding_year: int | None,
+    status: str | None,
+    unit: str | None,
+    cursor: str | None,
+    limit: int,
+) -> list[OmBudget]:
+    query = sa.select(OmBudget).order_by(OmBudget.id).limit(limit + 1)
+    if funding_year is not None:
+        query = query.where(OmBudget.funding_year == funding_year)
+    if status:
+        query = query.where(OmBudget.status == status)
+    if unit:
+        query = query.where(OmBudget.unit == unit)
+    if cursor:
+        query = query.where(OmBudget.id > cursor)
+    return list((await uow.session.scalars(query)).all())
+
+
+async def data_operation_payment(uow: UnitOfWork, task_id: str) -> DataOperationPayment:
+    payment = await uow.session.get(DataOperationPayment, task_id)
+    if payment is None:
+        raise not_found("data-operation payment", task_id)
+    return payment
