@@ -195,7 +195,7 @@ async def outbound_authorization(request: Request) -> str:
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 
 
-def require(*roles: Role):
+def require(*roles: Role) -> Any:
     """A dependency that lets only the given roles through."""
 
     async def _check(principal: CurrentPrincipal) -> Principal:

@@ -280,7 +280,10 @@ def run_migrations_in_env(target_metadata: sa.MetaData) -> None:
         return
 
     async def _online() -> None:
-        engine = make_engine(config.get_main_option("sqlalchemy.url"), null_pool=True)
+        url = config.get_main_option("sqlalchemy.url")
+        if url is None:
+            raise RuntimeError("the Alembic config names no sqlalchemy.url")
+        engine = make_engine(url, null_pool=True)
         async with engine.begin() as conn:
             await conn.run_sync(_do)
         await engine.dispose()

@@ -81,7 +81,7 @@ class UnitOfWork:
 
     @property
     def dialect(self) -> str:
-        return self.session.bind.dialect.name
+        return self.session.get_bind().dialect.name
 
     async def emit(self, payload: EventPayload, topic: str | None = None) -> CloudEvent:
         """Stage an event for publication once this transaction commits."""
