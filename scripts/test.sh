@@ -6,4 +6,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh --test
 .venv/bin/ruff check .
+# Type check the paths [tool.mypy] names (shared/ strict-ish, see pyproject.toml).
+.venv/bin/mypy
 exec .venv/bin/python -m pytest -q -p no:cacheprovider "$@"

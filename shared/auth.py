@@ -6,11 +6,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import timedelta
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated
 
 import jwt
-from fastapi import Depends, Request
+from fastapi import Depends, Request, params
 from pydantic import BaseModel
+from starlette.applications import Starlette
 
 from shared import clock, oidc
 from shared.errors import Problem, forbidden
@@ -150,7 +151,7 @@ def bearer_token(authorization: str) -> str:
 MAX_TOKEN_LENGTH = 16_000  # a provider token with many roles is a few kilobytes; more is an attack
 
 
-def identity(app: Any) -> oidc.Identity:
+def identity(app: Starlette) -> oidc.Identity:
     """The process's view of the identity provider, built once from its settings."""
     found = getattr(app.state, "identity", None)
     if found is None:
@@ -158,7 +159,7 @@ def identity(app: Any) -> oidc.Identity:
     return found
 
 
-async def authenticate(app: Any, authorization: str) -> Principal:
+async def authenticate(app: Starlette, authorization: str) -> Principal:
     """Dev HS256 tokens where the environment allows them; otherwise the provider's (RS256/ES256) tokens.
     The algorithm in the header only picks the path: each path accepts its own algorithms alone."""
     settings = app.state.settings
@@ -195,7 +196,7 @@ async def outbound_authorization(request: Request) -> str:
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 
 
-def require(*roles: Role):
+def require(*roles: Role) -> params.Depends:
     """A dependency that lets only the given roles through."""
 
     async def _check(principal: CurrentPrincipal) -> Principal:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -14,6 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import registry
 from sqlalchemy.pool import NullPool
 from sqlmodel import SQLModel
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 #: JSON that is JSONB on PostgreSQL and TEXT-backed JSON on SQLite.
 JSONType = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
@@ -26,12 +29,12 @@ class UTCDateTime(sa.types.TypeDecorator):
     impl = sa.DateTime(timezone=True)
     cache_ok = True
 
-    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
         if value is not None and value.tzinfo is not None:
             value = value.astimezone(UTC)
         return value
 
-    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
         if value is not None and value.tzinfo is None:
             value = value.replace(tzinfo=UTC)
         return value
@@ -186,7 +189,7 @@ def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 # --- migrations -------------------------------------------------------------------------------
 
 
-def alembic_config(service: str, url: str) -> Any:
+def alembic_config(service: str, url: str) -> Config:
     from alembic.config import Config
 
     from shared.settings import REPO_ROOT
@@ -280,7 +283,10 @@ def run_migrations_in_env(target_metadata: sa.MetaData) -> None:
         return
 
     async def _online() -> None:
-        engine = make_engine(config.get_main_option("sqlalchemy.url"), null_pool=True)
+        url = config.get_main_option("sqlalchemy.url")
+        if url is None:
+            raise RuntimeError("the Alembic config names no sqlalchemy.url")
+        engine = make_engine(url, null_pool=True)
         async with engine.begin() as conn:
             await conn.run_sync(_do)
         await engine.dispose()

@@ -19,7 +19,7 @@ import hashlib
 import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import sqlalchemy as sa
 from fastapi.responses import JSONResponse
@@ -110,7 +110,8 @@ async def claim(uow: UnitOfWork, key: str | None, principal: str, body: Any) -> 
             created_at=clock.now(),
         ).on_conflict_do_nothing(index_elements=["key", "principal"])
     )
-    if result.rowcount == 1:
+    # An INSERT answers with a CursorResult (the one that has rowcount); execute() is typed for any statement.
+    if cast(sa.CursorResult[Any], result).rowcount == 1:
         return None
     answer = await _stored(uow, key, principal, body)
     if answer is None:  # unreachable while claims commit only settled; kept as a clear refusal

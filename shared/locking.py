@@ -17,7 +17,7 @@ async def locked(session: AsyncSession, model: type[T], key: Any) -> T | None:
     `populate_existing` (without it the session hands back the copy it already holds, e.g. the one
     the route read to check the unit, and the fresh values the locked SELECT returned are dropped).
     """
-    if session.bind.dialect.name == "sqlite":
+    if session.get_bind().dialect.name == "sqlite":
         await _sqlite_write_lock(session)
     return await session.get(model, key, with_for_update=True, populate_existing=True)
 
@@ -29,5 +29,6 @@ async def _sqlite_write_lock(session: AsyncSession) -> None:
     written holds that lock, so nothing more is needed then."""
     connection = await session.connection()
     raw = await connection.get_raw_connection()
+    assert raw.driver_connection is not None, "a checked-out connection has its driver connection"
     if not raw.driver_connection.in_transaction:
         await connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -61,7 +61,7 @@ class ClaimMapping:
         subject = claims.get("sub")
         if not isinstance(subject, str) or not subject:
             raise InvalidToken("the token has no subject ('sub')")
-        names = next((value for path in self.roles if (value := _dig(claims, path)) is not None), [])
+        names: Any = next((value for path in self.roles if (value := _dig(claims, path)) is not None), [])
         if isinstance(names, str):
             names = names.split()
         if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
@@ -98,7 +98,7 @@ class Provider:
     max_age_seconds: float = 3600.0
     transport: httpx.AsyncBaseTransport | None = None
     _metadata: dict[str, Any] | None = None
-    _keys: dict[str, jwt.PyJWK] = field(default_factory=dict)
+    _keys: dict[str | None, jwt.PyJWK] = field(default_factory=dict)  # a key may have no `kid`
     _fetched_at: float = float("-inf")
     _attempted_at: float = float("-inf")
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
@@ -134,7 +134,7 @@ class Provider:
         if kid is None and len(self._keys) == 1:
             return next(iter(self._keys.values()))
         try:
-            return self._keys[kid]  # type: ignore[index]
+            return self._keys[kid]
         except KeyError:
             raise InvalidToken(f"no signing key '{kid}' at the identity provider") from None
 
@@ -225,6 +225,8 @@ class ClientCredentials:
 
     async def _fetch(self) -> None:
         endpoint = (await self.provider.metadata()).get("token_endpoint")
+        if not isinstance(endpoint, str):
+            raise provider_unavailable("the provider's metadata names no token_endpoint")
         data = {"grant_type": "client_credentials", **({"scope": self.scope} if self.scope else {})}
         try:
             async with httpx.AsyncClient(timeout=FETCH_TIMEOUT, transport=self.provider.transport) as client:

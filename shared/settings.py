@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -214,7 +214,10 @@ def load_settings(service: str) -> Settings:
     import os
 
     specific = f"GOVPROJ_{service.upper()}_"
-    overrides = {key[len(specific) :].lower(): value for key, value in os.environ.items() if key.startswith(specific)}
+    # Raw environment strings: pydantic coerces them to each field's type.
+    overrides: dict[str, Any] = {
+        key[len(specific) :].lower(): value for key, value in os.environ.items() if key.startswith(specific)
+    }
     try:
         return Settings(service=service, **overrides)
     except ValidationError as exc:

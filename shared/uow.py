@@ -17,6 +17,8 @@ from shared.limits import event_too_large
 from shared.metrics import DECISIONS
 
 if TYPE_CHECKING:
+    from types import TracebackType
+
     from shared.auth import Principal
     from shared.db import ServiceSchema
 
@@ -65,7 +67,9 @@ class UnitOfWork:
         await self.session.begin()
         return self
 
-    async def __aexit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         try:
             if exc_type is None and self.read_only and (self.session.new or self.session.dirty or self.session.deleted):
                 raise RuntimeError("a read-only unit of work was given changes; use runtime.unit_of_work()")
@@ -81,7 +85,7 @@ class UnitOfWork:
 
     @property
     def dialect(self) -> str:
-        return self.session.bind.dialect.name
+        return self.session.get_bind().dialect.name
 
     async def emit(self, payload: EventPayload, topic: str | None = None) -> CloudEvent:
         """Stage an event for publication once this transaction commits."""

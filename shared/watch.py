@@ -102,6 +102,8 @@ async def watched(request: Request, arrivals: Arrivals, subject: str, read: Call
                 if missing is not None:
                     raise missing
                 return Response(status_code=304, headers={"ETag": etag, **applied})
+            # Only reached with a wait (without one the deadline has passed), so `arrival` was registered.
+            assert arrival is not None
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(asyncio.shield(arrival), timeout=min(remaining, arrivals.recheck))
         finally:

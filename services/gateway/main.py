@@ -7,7 +7,7 @@ What it forwards and refuses is in `routing.py`; how much it admits (in flight, 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -199,7 +199,7 @@ def install_proxy_routes(app: FastAPI, settings: Settings) -> None:
 
     for service in STAGE_SERVICES:
 
-        def make(service: str = service):
+        def make(service: str = service) -> Callable[[str, Request], Awaitable[Response]]:
             async def forward(path: str, request: Request) -> Response:
                 return await proxy(service, request)
 

@@ -23,7 +23,7 @@ REFUSED = {401, 403, 404}
 
 
 async def _get(
-    client: httpx.AsyncClient, url: str, headers: dict[str, str], patience: httpx.Timeout
+    client: httpx.AsyncClient, url: str, headers: dict[str, str], patience: httpx.Timeout | None
 ) -> tuple[int, Any]:
     try:
         response = await client.get(url, headers=headers, params={"include": "state"}, timeout=patience)

@@ -10,12 +10,14 @@ import asyncio
 import contextlib
 import traceback
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
+import sqlalchemy as sa
 import structlog
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.errors import KafkaError
 from pydantic import ValidationError
+from sqlalchemy.dialects import postgresql, sqlite
 
 from shared import clock
 from shared.contracts.base import EVENT_TYPES, EventPayload
@@ -364,13 +366,10 @@ def _header(record: ConsumerRecord, name: str) -> str | None:
 
 async def claim(uow: UnitOfWork, event: CloudEvent) -> bool:
     """Insert the inbox row in this transaction; False if this event was already taken."""
-    if uow.dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
     inbox = uow.schema.inbox
+    insert = (postgresql.insert if uow.dialect == "postgresql" else sqlite.insert)(inbox)
     result = await uow.session.execute(
-        insert(inbox)
+        insert
         .values(
             event_id=event.id,
             type=event.type,
@@ -380,7 +379,8 @@ async def claim(uow: UnitOfWork, event: CloudEvent) -> bool:
         )
         .on_conflict_do_nothing(index_elements=["event_id"])
     )
-    return result.rowcount == 1
+    # An INSERT answers with a CursorResult (the one that has rowcount); execute() is typed for any statement.
+    return cast(sa.CursorResult[Any], result).rowcount == 1
 
 
 __all__ = ["EventConsumer", "PoisonEvent", "Subscriptions", "claim"]

@@ -191,6 +191,7 @@ class OutboxRelay:
             connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
             if await connection.scalar(sa.select(sa.func.pg_try_advisory_lock(self._lock_key))):
                 raw = await connection.get_raw_connection()
+                assert raw.driver_connection is not None, "a checked-out connection has its driver connection"
                 await raw.driver_connection.add_listener(OUTBOX_CHANNEL, self._notified)
                 self._leader_connection = connection
                 log.info("outbox relay is the leader", service=self.schema.service)
@@ -297,7 +298,7 @@ class OutboxRelay:
         """Put failed rows (all, or those with these event ids) back in line; returns how many. They
         are published in seq order, i.e. after the rows written since they failed."""
         outbox = self.schema.outbox
-        condition = outbox.c.failed_at.is_not(None)
+        condition: sa.ColumnElement[bool] = outbox.c.failed_at.is_not(None)
         if ids:
             condition = condition & outbox.c.id.in_(ids)
         async with self.engine.begin() as connection:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 
 class PolicyError(Exception):
@@ -59,7 +59,8 @@ class MissingFacts(PolicyError):
         by_rule: Mapping[str, Sequence[str]] | None = None,
     ) -> None:
         self.missing = sorted(set(missing))
-        self.by_rule = {k: sorted(set(v)) for k, v in (by_rule or {rule_id: missing}).items() if k}
+        pairs: Iterable[tuple[str | None, Sequence[str]]] = by_rule.items() if by_rule else [(rule_id, missing)]
+        self.by_rule = {k: sorted(set(v)) for k, v in pairs if k}
         detail = "; ".join(f"{rid} needs {', '.join(facts)}" for rid, facts in self.by_rule.items())
         super().__init__(f"missing facts: {detail or ', '.join(self.missing)}", rule_id=rule_id)
 

@@ -11,8 +11,9 @@ import calendar as month_calendar
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from enum import Enum
 from fractions import Fraction
-from typing import Any
+from typing import Any, Final, Literal
 
 from dateutil.relativedelta import relativedelta
 
@@ -21,9 +22,16 @@ from shared.clock import CHINA
 from shared.policy import schema as s
 from shared.policy.amounts import Band, Semantics, check_fen, format_fen, format_ratio
 from shared.policy.errors import InvalidFact, MissingFacts
-from shared.policy.model import Rule
+from shared.policy.model import Outcome, Rule
 
-_ABSENT = object()
+
+class _Absent(Enum):
+    # An enum member rather than object(), so `x is _ABSENT` narrows `int | Absent` to int for mypy.
+    ABSENT = "absent"
+
+
+_ABSENT: Final = _Absent.ABSENT
+Absent = Literal[_Absent.ABSENT]
 
 OP_ZH = {
     "以上": "以上",
@@ -69,7 +77,7 @@ OP_EN = {
 
 @dataclass
 class Result:
-    outcome: str
+    outcome: Outcome
     value: Any
     detail_zh: str
     detail_en: str
@@ -103,7 +111,7 @@ class Facts:
     def invalid(self, name: str, reason: str) -> InvalidFact:
         return InvalidFact(self.rule.id, name, reason)
 
-    def fen(self, name: str) -> int | object:
+    def fen(self, name: str) -> int | Absent:
         value = self.get(name)
         if value is _ABSENT:
             return 0 if self.is_optional(name) else _ABSENT
@@ -120,7 +128,7 @@ class Facts:
         except ValueError as exc:
             raise self.invalid(name, str(exc)) from None
 
-    def number(self, name: str) -> int | object:
+    def number(self, name: str) -> int | Absent:
         value = self.get(name)
         if value is _ABSENT:
             return _ABSENT
@@ -128,7 +136,7 @@ class Facts:
             raise self.invalid(name, f"expected an integer, got {type(value).__name__} {value!r}")
         return value
 
-    def boolean(self, name: str, *, optional: bool = False) -> bool | object:
+    def boolean(self, name: str, *, optional: bool = False) -> bool | Absent:
         value = self.get(name, optional=optional)
         if value is _ABSENT:
             return False if (optional or self.is_optional(name)) else _ABSENT
@@ -136,7 +144,7 @@ class Facts:
             raise self.invalid(name, f"expected true or false, got {value!r}")
         return value
 
-    def day(self, name: str, *, optional: bool = False) -> date | object:
+    def day(self, name: str, *, optional: bool = False) -> date | Absent:
         value = self.get(name, optional=optional)
         if value is _ABSENT:
             return _ABSENT
@@ -145,7 +153,7 @@ class Facts:
         except ValueError as exc:
             raise self.invalid(name, str(exc)) from None
 
-    def tags(self, name: str) -> list[str] | object:
+    def tags(self, name: str) -> list[str] | Absent:
         value = self.get(name)
         if value is _ABSENT:
             return [] if self.is_optional(name) else _ABSENT
@@ -216,37 +224,41 @@ def compare(c: s.Comparison, facts: Facts, semantics: Semantics) -> tuple[bool |
     # amount, count or ratio
     money = c.value is None
     parts = [facts.fen(n) if money else facts.number(n) for n in c.facts]
-    if any(p is _ABSENT for p in parts):
+    known = [p for p in parts if p is not _ABSENT]
+    if len(known) < len(parts):
         for n in (c.of, c.other):
             if n:
                 facts.fen(n)
         return None, "", ""
-    left = sum(parts)  # type: ignore[arg-type]
+    left = sum(known)
     symbol = semantics.symbol(c.op)
     if c.ratio is not None:
-        base = facts.fen(c.of)  # type: ignore[arg-type]
+        assert c.of is not None, "the schema pairs `ratio` with `of`"
+        base = facts.fen(c.of)
         if base is _ABSENT:
             return None, "", ""
-        if base <= 0:  # type: ignore[operator]
+        if base <= 0:
             raise facts.invalid(c.of or "", "the base of a ratio must be a positive amount")
-        holds = semantics.ratio_holds(left, base, c.op, c.ratio)  # type: ignore[arg-type]
-        share = Fraction(left, base)  # type: ignore[arg-type]
+        holds = semantics.ratio_holds(left, base, c.op, c.ratio)
+        share = Fraction(left, base)
         return (
             holds,
-            f"{zh_label}={format_fen(left)}，占{c.of}({format_fen(base)})的{format_ratio(share)}"  # type: ignore[arg-type]
+            f"{zh_label}={format_fen(left)}，占{c.of}({format_fen(base)})的{format_ratio(share)}"
             f"，应{OP_ZH[c.op]}{format_ratio(c.ratio)}({symbol})",
-            f"{en_label}={format_fen(left)} is {format_ratio(share)} of {c.of} ({format_fen(base)}); "  # type: ignore[arg-type]
+            f"{en_label}={format_fen(left)} is {format_ratio(share)} of {c.of} ({format_fen(base)}); "
             f"must be {OP_EN[c.op]} {format_ratio(c.ratio)} ({symbol})",
         )
+    bound: Any  # money in fen, or the rule's count
     if c.other is not None:
-        bound = facts.fen(c.other)
-        if bound is _ABSENT:
+        other = facts.fen(c.other)
+        if other is _ABSENT:
             return None, "", ""
-        bound_zh, bound_en = f"{c.other}({format_fen(bound)})", f"{c.other} ({format_fen(bound)})"  # type: ignore[arg-type]
+        bound = other
+        bound_zh, bound_en = f"{c.other}({format_fen(other)})", f"{c.other} ({format_fen(other)})"
     else:
         bound = c.amount if money else c.value
         bound_zh = bound_en = _show(bound, money)
-    holds = semantics.compare(left, c.op, bound)  # type: ignore[arg-type]
+    holds = semantics.compare(left, c.op, bound)
     wanted_zh = f"{bound_zh}{c.op}" if c.op in ("以上", "以下") else f"{OP_ZH[c.op]}{bound_zh}"
     return (
         holds,
@@ -346,6 +358,8 @@ def period_window(p: s.DeadlineParams, start: date) -> tuple[date | None, date |
 
 def deadline(rule: Rule, facts: Facts, semantics: Semantics) -> Result:
     p: s.DeadlineParams = rule.params
+    earliest: date | None
+    due: date | None
     if p.annual is not None:
         if p.year_from:
             raw = facts.get(p.year_from)
@@ -365,17 +379,19 @@ def deadline(rule: Rule, facts: Facts, semantics: Semantics) -> Result:
             if reference is _ABSENT:
                 facts.missing.append(p.event or "as_of")
                 raise Undecided
-            year = reference.year  # type: ignore[union-attr]
+            year = reference.year
         if not 1900 <= year + p.year_offset <= 9998:
             raise facts.invalid(p.year_from or p.event or "as_of", f"year {year} is out of range")
         earliest, due = _annual_window(p, year + p.year_offset)
-        start = None
+        start: date | None = None
     else:
-        start = facts.day(p.counts_from)  # type: ignore[arg-type]
-        if start is _ABSENT:
+        assert p.counts_from is not None, "the schema requires `counts_from` for a period deadline"
+        counted = facts.day(p.counts_from)
+        if counted is _ABSENT:
             raise Undecided
+        start = counted
         try:
-            earliest, due = period_window(p, start)  # type: ignore[arg-type]
+            earliest, due = period_window(p, start)
         except (OverflowError, ValueError):
             raise facts.invalid(p.counts_from or "", "the date is out of range") from None
     value: dict[str, Any] = {
@@ -396,8 +412,8 @@ def deadline(rule: Rule, facts: Facts, semantics: Semantics) -> Result:
     )
     happened = facts.day(p.event, optional=True) if p.event else _ABSENT
     if happened is not _ABSENT:
-        ok = (earliest is None or happened >= earliest) and (due is None or happened <= due)  # type: ignore[operator]
-        value["happened"] = happened.isoformat()  # type: ignore[union-attr]
+        ok = (earliest is None or happened >= earliest) and (due is None or happened <= due)
+        value["happened"] = happened.isoformat()
         return Result(
             "pass" if ok else "fail",
             value,
@@ -406,7 +422,7 @@ def deadline(rule: Rule, facts: Facts, semantics: Semantics) -> Result:
             p.event,
         )
     as_of = facts.day("as_of", optional=True)
-    if as_of is not _ABSENT and due is not None and as_of > due:  # type: ignore[operator]
+    if as_of is not _ABSENT and due is not None and as_of > due:
         value["overdue_since"] = (due + timedelta(days=1)).isoformat()
         return Result("fail", value, f"已逾期：应{window_zh}", f"overdue: due {due.isoformat()}", p.event)
     return Result("info", value, f"应{window_zh}", f"must be {window_en}", p.event or p.counts_from)
@@ -419,8 +435,8 @@ def list_rule(rule: Rule, facts: Facts, semantics: Semantics) -> Result:
         raise Undecided
     by_tag = {tag: item for item in p.items for tag in item.tags()}
     if p.mode == "allowed":
-        outside = [tag for tag in tags if tag not in by_tag]  # type: ignore[union-attr]
-        hits = [{"tag": tag, "item": None} for tag in outside]
+        outside = [tag for tag in tags if tag not in by_tag]
+        hits: list[dict[str, Any]] = [{"tag": tag, "item": None} for tag in outside]
         if outside:
             return Result(
                 "fail",
@@ -431,7 +447,7 @@ def list_rule(rule: Rule, facts: Facts, semantics: Semantics) -> Result:
             )
         return Result("pass", [], "均在允许范围内", "all within the allowed items", p.fact)
     hits = []
-    for tag in tags:  # type: ignore[union-attr]
+    for tag in tags:
         item = by_tag.get(tag)
         if item is not None:
             hits.append(
@@ -478,13 +494,13 @@ def authority(rule: Rule, facts: Facts, semantics: Semantics, *, collective: boo
         raise Undecided
     for band_def in p.bands:
         band = Band(band_def.lower, band_def.upper)
-        if band.contains(amount, semantics):  # type: ignore[arg-type]
+        if band.contains(amount, semantics):
             return Result(
                 "info",
                 list(band_def.steps),
-                f"{p.amount_fact}={format_fen(amount)}（{band.describe(semantics)}）："  # type: ignore[arg-type]
+                f"{p.amount_fact}={format_fen(amount)}（{band.describe(semantics)}）："
                 + " → ".join(band_def.steps),
-                f"{p.amount_fact}={format_fen(amount)}: " + " → ".join(band_def.steps),  # type: ignore[arg-type]
+                f"{p.amount_fact}={format_fen(amount)}: " + " → ".join(band_def.steps),
                 p.amount_fact,
             )
     raise AssertionError("bands are checked at load to cover every amount")
@@ -508,7 +524,7 @@ def requirement(rule: Rule, facts: Facts, semantics: Semantics) -> Result:
         supplied = facts.tags(p.supplied_fact)
         if supplied is _ABSENT:
             raise Undecided
-        lacking = [item for item in needed if item not in supplied]  # type: ignore[operator]
+        lacking = [item for item in needed if item not in supplied]
     else:
         values = {item: facts.boolean(item) for item in needed}
         if any(v is _ABSENT for v in values.values()):
@@ -544,7 +560,7 @@ def sanction(rule: Rule, facts: Facts, semantics: Semantics) -> Result:
         since = facts.day(p.since_fact)
         if since is not _ABSENT:
             try:
-                value["until"] = add_period(since, p.duration.value, p.duration.unit).isoformat()  # type: ignore[arg-type]
+                value["until"] = add_period(since, p.duration.value, p.duration.unit).isoformat()
             except (OverflowError, ValueError):
                 raise facts.invalid(p.since_fact, "the date is out of range") from None
     if p.duration:

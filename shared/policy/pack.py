@@ -169,7 +169,7 @@ class Pack:
             stage=rule.stage,
             pack=self.id,
             pack_version=self.version,
-            outcome=result.outcome,  # type: ignore[arg-type]
+            outcome=result.outcome,
             value=result.value,
             message_zh=f"{head_zh}（{result.detail_zh}）" if result.detail_zh else head_zh,
             message_en=f"{head_en} ({result.detail_en})" if result.detail_en else head_en,

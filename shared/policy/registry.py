@@ -334,7 +334,7 @@ class PackRegistry:
                     rule_id=rule.id,
                     field="params.bands",
                 )
-            candidates = [r for r in semantics_rules if _overlaps(r, rule)] or [None]
+            candidates: list[Rule | None] = [r for r in semantics_rules if _overlaps(r, rule)] or [None]
             for sem_rule in candidates:
                 problem = check_bands([Band(b.lower, b.upper) for b in params.bands], _semantics(sem_rule))
                 if problem:
