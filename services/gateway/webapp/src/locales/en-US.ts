@@ -1,6 +1,7 @@
 // English message catalogue: the same keys as zh-CN.ts (the compiler refuses a missing one).
 import type { MessageKey } from "./zh-CN";
 import fieldsEn from "./fields.en-US";
+import actionsEn from "./actions.en-US";
 
 const enUS: Record<MessageKey, string> = {
   "app.title": "Government IT Project Management Platform",
@@ -64,6 +65,8 @@ const enUS: Record<MessageKey, string> = {
   "common.done": "Done",
   "common.saved": "Saved",
   "common.load_more": "Load more",
+  "common.prev_page": "Previous page",
+  "common.next_page": "Next page",
   "common.not_available": "This list is not served yet; nothing to show",
   "common.unavailable_services": "Could not read these stages just now: {list}",
 
@@ -158,6 +161,7 @@ const enUS: Record<MessageKey, string> = {
   "library.col.amount": "Investment (10k yuan)",
   "library.col.status": "Status",
   "library.col.updated": "Updated",
+  "library.export": "Export to Excel",
   "library.not_for_role": "Your role does not read the library; open projects from your to-do list.",
 
   "apply.title": "New application",
@@ -176,6 +180,11 @@ const enUS: Record<MessageKey, string> = {
   "apply.materials_hint": "Under {citation}, these materials come with the application:",
   "apply.delete_draft": "Delete draft",
   "apply.withdraw": "Withdraw",
+  "apply.detail.basis": "Basis and necessity",
+  "apply.detail.content": "Main construction content",
+  "apply.detail.performance_goals": "Performance goals",
+  "apply.detail.implementation_reason": "Why this implementation mode",
+  "apply.detail.funding_channels": "Funding and O&M money",
 
   "approvals.title": "Approvals",
   "approvals.empty": "Nothing waits for your approval",
@@ -410,6 +419,7 @@ const enUS: Record<MessageKey, string> = {
   "event.project.terminated": "Project terminated",
   "event.deadline": "Deadline",
   ...fieldsEn,
+  ...actionsEn,
 };
 
 export default enUS;

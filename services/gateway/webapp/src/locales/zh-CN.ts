@@ -1,5 +1,6 @@
 // 中文消息目录（默认语言）：界面上的每一句话都在这里；en-US.ts 与之逐键对应。
 import fieldsZh from "./fields.zh-CN";
+import actionsZh from "./actions.zh-CN";
 
 const zhCN = {
   "app.title": "政府投资信息化项目管理平台",
@@ -63,6 +64,8 @@ const zhCN = {
   "common.done": "已办结",
   "common.saved": "已保存",
   "common.load_more": "加载更多",
+  "common.prev_page": "上一页",
+  "common.next_page": "下一页",
   "common.not_available": "该功能的数据接口尚未开通，暂无内容",
   "common.unavailable_services": "以下环节暂时无法读取：{list}",
 
@@ -157,6 +160,7 @@ const zhCN = {
   "library.col.amount": "总投资（万元）",
   "library.col.status": "状态",
   "library.col.updated": "更新时间",
+  "library.export": "导出 Excel",
   "library.not_for_role": "您的角色不查阅项目库，请从工作台的待办进入项目。",
 
   "apply.title": "新建申报",
@@ -175,6 +179,11 @@ const zhCN = {
   "apply.materials_hint": "依据 {citation}，以下材料随申报提交：",
   "apply.delete_draft": "删除草稿",
   "apply.withdraw": "撤回申报",
+  "apply.detail.basis": "立项依据与必要性",
+  "apply.detail.content": "主要建设内容",
+  "apply.detail.performance_goals": "绩效目标",
+  "apply.detail.implementation_reason": "实施方式理由",
+  "apply.detail.funding_channels": "资金来源与运维经费",
 
   "approvals.title": "领导审批",
   "approvals.empty": "暂无需要您审批的项目",
@@ -409,6 +418,7 @@ const zhCN = {
   "event.project.terminated": "终止项目",
   "event.deadline": "期限",
   ...fieldsZh,
+  ...actionsZh,
 } as const;
 
 export type MessageKey = keyof typeof zhCN;
