@@ -128,7 +128,8 @@ function build(): Operation[] {
         const key = `${service} ${method.toUpperCase()} ${path}`;
         const placement = REGISTRY[key];
         if (!placement) continue; // machine-to-machine only (see tests/contract/test_ui_action_coverage.py)
-        const body = resolve(spec, operation.requestBody?.content?.["application/json"]?.schema);
+        // An optional body (`anyOf: [X, null]`) is X's fields, all of them sent only when filled in.
+        const body = unwrapNullable(spec, operation.requestBody?.content?.["application/json"]?.schema ?? {}).schema;
         const objectBody = body.type === "object" || Boolean(body.properties);
         operations.push({
           key,

@@ -11,12 +11,13 @@ import { choicesOf, operationUrl, type FieldSpec, type Operation } from "../acti
 import ProblemAlert, { fieldLabel } from "./ProblemAlert";
 import { MoneyInput, moneyRule } from "./MoneyInput";
 
-type Kind = "money" | "boolean" | "choice" | "choices" | "date" | "datetime" | "text" | "longtext" | "integer" | "number" | "list" | "json";
+type Kind = "money" | "boolean" | "maybe" | "choice" | "choices" | "date" | "datetime" | "text" | "longtext" | "integer" | "number" | "list" | "json";
 
 export function kindOf(field: FieldSpec): Kind {
   const { schema, name } = field;
   if ((schema.type === "integer" || schema.type === "number") && name.endsWith("_fen")) return "money";
-  if (schema.type === "boolean") return "boolean";
+  // A nullable yes/no ("not said" is a third answer, e.g. a panel outcome the scores decide) is a select.
+  if (schema.type === "boolean") return field.nullable ? "maybe" : "boolean";
   if (schema.type === "string" && choicesOf(schema)) return "choice";
   if (schema.type === "string" && schema.format === "date") return "date";
   if (schema.type === "string" && schema.format === "date-time") return "datetime";
@@ -76,16 +77,26 @@ export default function ActionForm({ op, context = {}, onDone }: ActionFormProps
   const labelOf = (name: string) => fieldLabel(label, t, name);
 
   const control = (field: FieldSpec, kind: Kind) => {
-    const aria = labelOf(field.name);
     switch (kind) {
       case "money":
-        return <MoneyInput aria-label={aria} />;
+        return <MoneyInput />;
       case "boolean":
-        return <Switch aria-label={aria} checkedChildren={t("common.yes")} unCheckedChildren={t("common.no")} />;
+        return <Switch checkedChildren={t("common.yes")} unCheckedChildren={t("common.no")} />;
+      case "maybe":
+        return (
+          <Select
+           
+            allowClear
+            options={[
+              { value: true, label: t("common.yes") },
+              { value: false, label: t("common.no") },
+            ]}
+          />
+        );
       case "choice":
         return (
           <Select
-            aria-label={aria}
+           
             allowClear={!field.required}
             options={choicesOf(field.schema)!.map((value) => ({ value, label: label(`code.${value}`, value) }))}
           />
@@ -94,25 +105,25 @@ export default function ActionForm({ op, context = {}, onDone }: ActionFormProps
         return (
           <Select
             mode="multiple"
-            aria-label={aria}
+           
             options={choicesOf(field.schema.items!)!.map((value) => ({ value, label: label(`code.${value}`, value) }))}
           />
         );
       case "date":
-        return <DatePicker aria-label={aria} style={{ width: "100%" }} />;
+        return <DatePicker style={{ width: "100%" }} />;
       case "datetime":
-        return <DatePicker showTime aria-label={aria} style={{ width: "100%" }} />;
+        return <DatePicker showTime style={{ width: "100%" }} />;
       case "longtext":
-        return <Input.TextArea aria-label={aria} autoSize={{ minRows: 2, maxRows: 8 }} />;
+        return <Input.TextArea autoSize={{ minRows: 2, maxRows: 8 }} />;
       case "integer":
       case "number":
-        return <InputNumber aria-label={aria} style={{ width: "100%" }} min={field.schema.minimum} max={field.schema.maximum} />;
+        return <InputNumber style={{ width: "100%" }} min={field.schema.minimum} max={field.schema.maximum} />;
       case "list":
-        return <Select mode="tags" aria-label={aria} tokenSeparators={[",", "，", "\n"]} open={false} suffixIcon={null} />;
+        return <Select mode="tags" tokenSeparators={[",", "，", "\n"]} open={false} suffixIcon={null} />;
       case "json":
-        return <Input.TextArea aria-label={aria} autoSize={{ minRows: 3, maxRows: 12 }} placeholder={t("actions.form_json_hint")} />;
+        return <Input.TextArea autoSize={{ minRows: 3, maxRows: 12 }} placeholder={t("actions.form_json_hint")} />;
       default:
-        return <Input aria-label={aria} />;
+        return <Input />;
     }
   };
 
@@ -203,6 +214,7 @@ export default function ActionForm({ op, context = {}, onDone }: ActionFormProps
       {fields.map((field) => {
         const kind = kinds[field.name];
         const rules: object[] = [];
+        const markRequired = field.required && kind !== "boolean";
         if (kind === "money") rules.push(moneyRule(t, field.required));
         else if (field.required && kind !== "boolean") rules.push({ required: true, message: t("problem.field.missing") });
         if (kind === "json")
@@ -218,6 +230,7 @@ export default function ActionForm({ op, context = {}, onDone }: ActionFormProps
             name={field.name}
             label={labelOf(field.name)}
             valuePropName={kind === "boolean" ? "checked" : "value"}
+            required={markRequired}
             rules={rules}
             extra={kind === "list" ? t("actions.list_hint") : undefined}
           >

@@ -207,7 +207,7 @@ export default function Apply() {
               </Form.Item>
             </Col>
             <Col xs={24} md={8}>
-              <Form.Item name="total_investment_wan" label={labels.total_investment_wan} rules={[moneyRule(t, true)]} extra={t("apply.total_investment_hint")}>
+              <Form.Item name="total_investment_wan" label={labels.total_investment_wan} required rules={[moneyRule(t, true)]} extra={t("apply.total_investment_hint")}>
                 <MoneyInput />
               </Form.Item>
             </Col>

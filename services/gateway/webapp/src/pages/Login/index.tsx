@@ -46,10 +46,12 @@ export default function Login() {
           <Form.Item name="username" label={t("login.username")} rules={[{ required: true, message: t("login.pick_user") }]}>
             <Select
               showSearch
-              optionFilterProp="label"
+              optionFilterProp="search"
               placeholder={t("login.pick_user")}
               options={users.map((user) => ({
                 value: user.username,
+                // the account name is typed too, so a user can be found by it
+                search: `${user.username} ${user.name}`,
                 label: `${user.name}（${user.roles.map((role) => t(`role.${role}`)).join("、")}）`,
               }))}
             />

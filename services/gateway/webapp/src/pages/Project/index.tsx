@@ -74,7 +74,7 @@ function StateDescriptions({ state }: { state: Record<string, unknown> }) {
 
 export default function Project() {
   const { projectId = "" } = useParams();
-  const [params] = useSearchParams();
+  const [params, setParams] = useSearchParams();
   const { user } = useAuth();
   const { t, label, language } = useI18n();
   const narrow = !Grid.useBreakpoint().md;
@@ -101,6 +101,12 @@ export default function Project() {
     const match = matchOperation(ops, wanted);
     if (match && timeline) setOpen(match);
   }, [wanted, ops, timeline]);
+
+  // The to-do's action opens once; closed or done, a reload must not open it again.
+  const closeAction = () => {
+    setOpen(null);
+    if (params.has("action")) setParams({}, { replace: true });
+  };
 
   if (error) return <Result status={error.status === 404 ? "404" : "warning"} title={error.status === 404 ? t("project.not_found") : error.title} />;
   if (!timeline) return <Spin tip={t("app.loading")} />;
@@ -292,13 +298,13 @@ export default function Project() {
       <Card size="small">
         <Tabs items={tabs} defaultActiveKey={timeline.current?.service === "review" ? "review" : "timeline"} />
       </Card>
-      <Drawer open={Boolean(open)} onClose={() => setOpen(null)} width={narrow ? "100%" : 560} title={open ? t(`op.${open.key}`) : ""} destroyOnClose>
+      <Drawer open={Boolean(open)} onClose={closeAction} width={narrow ? "100%" : 560} title={open ? t(`op.${open.key}`) : ""} destroyOnClose>
         {open && (
           <ActionForm
             op={open}
             context={{ project_id: projectId }}
             onDone={() => {
-              setOpen(null);
+              closeAction();
               load();
             }}
           />
