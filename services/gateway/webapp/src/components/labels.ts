@@ -19,3 +19,25 @@ export function todoHref(item: TodoItem): string {
   if (item.service === "review" && item.action === "approval") return `/approvals?project=${encodeURIComponent(item.project_id)}`;
   return `/projects/${encodeURIComponent(item.project_id)}?action=${encodeURIComponent(item.action)}`;
 }
+
+type Translate = (key: string, vars?: Record<string, string | number>) => string;
+
+/** A timeline action code → what a department reads: a known event, an approval step, a path step's outcome. */
+export function eventText(label: Label, t: Translate, action: string | undefined | null, has: (key: string) => boolean): string {
+  if (!action) return "—";
+  if (has(`event.${action}`)) return t(`event.${action}`);
+  const step = /^(approval|supplement)\.([a-z_]+)\.(approved|rejected|pending)$/.exec(action);
+  if (step) {
+    return t(step[1] === "supplement" ? "event.supplement_step" : "event.approval_step", {
+      role: label(`role.${step[2]}`, step[2]),
+      status: label(`step.${step[3]}`, step[3]),
+    });
+  }
+  if (has(`pathstep.${action}`)) return t("event.check", { step: t(`pathstep.${action}`) });
+  const suffixed = /^([a-z_]+)\.([a-z_]+)$/.exec(action);
+  if (suffixed && has(`event.suffix.${suffixed[2]}`)) {
+    const subject = has(`pathstep.${suffixed[1]}`) ? t(`pathstep.${suffixed[1]}`) : label(`event.${suffixed[1]}`, suffixed[1]);
+    return t(`event.suffix.${suffixed[2]}`, { step: subject });
+  }
+  return action;
+}

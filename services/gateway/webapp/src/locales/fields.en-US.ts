@@ -129,6 +129,7 @@ const fieldsEn: Record<keyof typeof fieldsZh, string> = {
   "field.qualifications": "Qualifications",
   "field.qualifications_met": "Qualifications met",
   "field.quantity": "Quantity",
+  "field.rectify_by": "Rectify by",
   "field.reason": "Reason",
   "field.reassessed": "Reassessed",
   "field.recruited_openly": "Recruited openly",

@@ -127,6 +127,7 @@ const fieldsZh = {
   "field.qualifications": "资格条件",
   "field.qualifications_met": "资格条件符合",
   "field.quantity": "数量",
+  "field.rectify_by": "整改期限",
   "field.reason": "原因",
   "field.reassessed": "已重新评估",
   "field.recruited_openly": "公开招募",

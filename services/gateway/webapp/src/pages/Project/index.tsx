@@ -2,9 +2,9 @@
 // money, procurement, acceptance, catalog — its history with citations, and the actions my roles may take.
 import { useCallback, useEffect, useMemo, useState } from "react";
 import { useParams, useSearchParams } from "react-router-dom";
-import { Alert, Button, Card, Col, Descriptions, Drawer, Empty, Grid, Result, Row, Space, Spin, Statistic, Steps, Table, Tabs, Tag, Typography } from "antd";
+import { Alert, Button, Card, Col, Descriptions, Drawer, Empty, Grid, Result, Row, Space, Spin, Statistic, Steps, Table, Tabs, Tag, Tooltip, Typography } from "antd";
 import { useAuth } from "../../components/auth";
-import { useI18n } from "../../locales";
+import { hasMessage, useI18n } from "../../locales";
 import { api, ApiProblem, optional } from "../../services/api";
 import { fenToWan, isAmount } from "../../services/money";
 import { loadDossier, type PortfolioDossier } from "../../services/portfolio";
@@ -13,7 +13,7 @@ import ActionForm from "../../components/ActionForm";
 import ReviewPanel, { type ReviewCase } from "../../components/ReviewPanel";
 import { CitationLink, fieldLabel } from "../../components/ProblemAlert";
 import { problemTitle } from "../../services/problem";
-import { stageText } from "../../components/labels";
+import { eventText, stageText } from "../../components/labels";
 
 interface TimelineEntry {
   at: string;
@@ -51,6 +51,31 @@ export function matchOperation(ops: Operation[], action: string | null): Operati
     ops.find((op) => op.path.split("/").pop()!.replace(/-/g, "_") === wanted) ??
     ops.find((op) => op.path.replace(/-/g, "_").includes(wanted))
   );
+}
+
+/** Stage codes an action needs, where the step is fixed whatever the jurisdiction (others: the service decides). */
+const NEEDS: Record<string, { service: string; field: "status" | "stage"; codes: string[] }> = {
+  "intake PATCH /api/intake/applications/{project_id}": { service: "intake", field: "status", codes: ["draft"] },
+  "intake POST /api/intake/applications/{project_id}/submit": { service: "intake", field: "status", codes: ["draft"] },
+  "intake POST /api/intake/applications/{project_id}/materials": { service: "intake", field: "status", codes: ["draft", "submitted"] },
+  "intake POST /api/intake/applications/{project_id}/admit": { service: "intake", field: "status", codes: ["submitted"] },
+  "intake POST /api/intake/applications/{project_id}/refuse": { service: "intake", field: "status", codes: ["submitted"] },
+  "review POST /api/review/projects/{project_id}/approval": { service: "review", field: "stage", codes: ["awaiting_approval"] },
+  "acceptance POST /api/acceptance/projects/{project_id}/trial-run": { service: "acceptance", field: "stage", codes: ["contracted"] },
+};
+
+/** Whether an action can succeed now; if not, why (the project has not reached its stage, or is past it). */
+export function availability(
+  op: Operation,
+  state: Record<string, Record<string, unknown> | null>,
+): { ok: true } | { ok: false; reason: "not_reached" | "stage"; code?: string; service: string } {
+  if (op.service !== "intake" && op.service !== "catalog" && !state[op.service]) return { ok: false, reason: "not_reached", service: op.service };
+  const need = NEEDS[op.key];
+  if (need) {
+    const code = String(state[need.service]?.[need.field] ?? "");
+    if (!need.codes.includes(code)) return { ok: false, reason: "stage", code, service: need.service };
+  }
+  return { ok: true };
 }
 
 function sumFen(values: unknown[]): number | null {
@@ -140,11 +165,22 @@ export default function Project() {
                 {t(`service.${group.service}`)}
               </Typography.Text>
               <div style={{ display: "flex", flexWrap: "wrap", gap: 8, marginTop: 4 }}>
-                {group.ops.map((op) => (
-                  <Button key={op.key} size="small" type={group.service === timeline.current?.service ? "primary" : "default"} ghost={group.service === timeline.current?.service} onClick={() => setOpen(op)} data-op={op.key}>
-                    {t(`op.${op.key}`)}
-                  </Button>
-                ))}
+                {group.ops.map((op) => {
+                  const can = availability(op, state);
+                  const reason = can.ok
+                    ? undefined
+                    : can.reason === "not_reached"
+                      ? t("project.action_disabled.not_reached", { service: t(`service.${can.service}`) })
+                      : t("project.action_disabled.stage", { stage: stageText(label, can.service, can.code) });
+                  const current = can.ok && group.service === timeline.current?.service;
+                  return (
+                    <Tooltip key={op.key} title={reason}>
+                      <Button size="small" type={current ? "primary" : "default"} ghost={current} disabled={!can.ok} onClick={() => setOpen(op)} data-op={op.key} aria-description={reason}>
+                        {t(`op.${op.key}`)}
+                      </Button>
+                    </Tooltip>
+                  );
+                })}
               </div>
             </div>
           ))}
@@ -157,7 +193,7 @@ export default function Project() {
 
   const entryText = (entry: TimelineEntry) => {
     if (entry.kind === "deadline") return `${label(`event.deadline`)} · ${t("project.timeline.due", { date: entry.due_on ?? "" })}`;
-    const base = label(`event.${entry.action}`, entry.action);
+    const base = eventText(label, t, entry.action, hasMessage);
     const message = language === "zh-CN" ? entry.message_zh : entry.message_en;
     return message ? `${base}：${message}` : base;
   };
@@ -184,7 +220,7 @@ export default function Project() {
     { key: "review", label: t("project.section.review"), children: state.review ? <ReviewPanel review={state.review as unknown as ReviewCase} /> : <Empty description={t("project.stage.not_reached")} /> },
     ...(["budget", "procurement", "acceptance", "catalog"] as const).map((service) => ({
       key: service,
-      label: t(`project.section.${service}`),
+      label: t(`service.${service}`),
       children: state[service] ? <StateDescriptions state={state[service]!} /> : <Empty description={t("project.stage.not_reached")} />,
     })),
     {
