@@ -19,6 +19,27 @@ WORKBENCH_DIST = GATEWAY_ROOT / "webapp" / "dist"
 # Paths that are never the single-page app's: an unknown API or metrics path must stay a 404, not
 # answer 200 with index.html (a client would then try to parse HTML as JSON).
 NOT_SPA_PREFIXES = ("/api/", "/metrics", "/healthz", "/readyz", "/classic/", "/assets/")
+STATIC_SUFFIXES = {
+    ".js",
+    ".mjs",
+    ".css",
+    ".map",
+    ".png",
+    ".jpg",
+    ".jpeg",
+    ".gif",
+    ".svg",
+    ".ico",
+    ".webp",
+    ".woff",
+    ".woff2",
+    ".ttf",
+    ".json",
+    ".txt",
+    ".xml",
+    ".html",
+    ".webmanifest",
+}
 
 
 class SinglePageApp(StaticFiles):
@@ -48,8 +69,8 @@ class SinglePageApp(StaticFiles):
         request_path: str = scope.get("path", "/")
         if any(request_path.startswith(prefix) for prefix in NOT_SPA_PREFIXES):
             return False
-        last = request_path.rsplit("/", 1)[-1]
-        return "." not in last  # a missing file (`/logo.png`) is a 404, a page path is the app
+        # A missing file (`/logo.png`) is a 404; a page path is the app, dots and all (`/policy/dazhou/intake.x`).
+        return Path(request_path).suffix.lower() not in STATIC_SUFFIXES
 
 
 def mount_front_ends(app: FastAPI, dist: Path = WORKBENCH_DIST, classic: Path = CLASSIC_ROOT) -> str:

@@ -291,3 +291,49 @@ async def test_every_page_fits_a_phone_and_reads_in_both_languages(
     await expect(desktop.locator("main")).to_contain_text("Project library")
     await expect(desktop.locator("main")).not_to_contain_text("项目库")
     await shoot(desktop, screenshots, "library-english")
+
+
+async def test_the_library_pages_past_a_secret_projects_hidden_amount(
+    desktop: Page, platform: Platform, api: Api, screenshots: Path
+):
+    """Issue 17: the 项目库's second page crashed for the bureau (「Cannot convert null to a BigInt」) on a
+    secret project whose amount is hidden from it. Enough projects for two pages, the secret one on the second."""
+    gateway = platform.urls["gateway"]
+    marker = uuid.uuid4().hex[:6]
+
+    async def draft(title: str, secret: bool = False) -> str:
+        body = {
+            "unit": "达州市教育局",
+            "jurisdiction": "dazhou",
+            "title": title,
+            "category": "application",
+            "construction_type": "new",
+            "total_investment_fen": 120_000_000,
+            "plan_year": 2027,
+            "secret": secret,
+            "details": {"performance_goals": "按期上线"},
+        }
+        headers = {"Idempotency-Key": str(uuid.uuid4())}
+        return ok(await api.post("edu", "/api/intake/applications", body, headers=headers), 201)["id"]
+
+    existing = ok(await api.get("bureau", "/api/intake/applications", params={"limit": 500}))["items"]
+    for index in range(max(0, 21 - len(existing))):
+        await draft(f"学校网络改造 {marker}-{index}")
+    secret = await draft(f"涉密指挥系统 {marker}", secret=True)
+    hidden = ok(await api.get("bureau", f"/api/intake/applications/{secret}"))
+    assert hidden.get("total_investment_fen") is None, "the bureau (not cleared) should not see the amount"
+
+    await sign_in(desktop, gateway, "bureau", "数据局 项目科")
+    await desktop.goto(f"{gateway}/library")
+    table = desktop.get_by_test_id("library-table")
+    await expect(table.locator("tr[data-id]").first).to_be_visible()
+    row = table.locator(f'tr[data-id="{secret}"]')
+    for _ in range(20):  # walk the pages until the secret project's row shows
+        if await row.count():
+            break
+        await desktop.get_by_test_id("next-page").click()
+        await expect(desktop.get_by_test_id("page-number")).not_to_have_text("1")
+        await expect(table.locator("tr[data-id]").first).to_be_visible()
+    await expect(row.get_by_test_id("amount")).to_have_text("（涉密不显示）")
+    assert int(await desktop.get_by_test_id("page-number").inner_text()) >= 2
+    await shoot(desktop, screenshots, "library-secret-page")

@@ -41,7 +41,13 @@ def app_with(dist: Path, classic: Path) -> tuple[TestClient, str]:
 def test_the_workbench_answers_its_page_paths_with_index_html(front_ends):
     client, serving = app_with(*front_ends)
     assert serving == "workbench"
-    for path in ("/", "/workbench", "/projects/P-2026-0001", "/approvals?project=P-1"):
+    for path in (
+        "/",
+        "/workbench",
+        "/projects/P-2026-0001",
+        "/approvals?project=P-1",
+        "/policy/dazhou/intake.materials",
+    ):
         response = client.get(path)
         assert response.status_code == 200, path
         assert "workbench" in response.text, path

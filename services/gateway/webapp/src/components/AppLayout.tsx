@@ -176,9 +176,9 @@ export default function AppLayout() {
         )}
         <Layout style={{ minWidth: 0 }}>
           <Content style={{ padding: 24, minWidth: 0 }}>
-            <main className="wb-page">
+            <div className="wb-page">
               <Outlet />
-            </main>
+            </div>
           </Content>
           <Footer style={{ textAlign: "center", color: "#888", fontSize: 12, padding: "12px 16px" }}>{t("app.footer")}</Footer>
         </Layout>
