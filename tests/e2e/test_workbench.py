@@ -1,22 +1,26 @@
 """The workbench (Vite + React + Ant Design, at /) in headless Chromium against the real platform, each role
 working from its 工作台: a unit applies (a 350亿 slip is caught, a refused amount is named by its label), the
 bureau admits from its 待办 and records the scheme review, each leader approves from the 待办 on a 390-px
-phone with the bureau's opinion and the experts' scores in view, the bureau approves the estimate in 万元.
+phone with the bureau's opinion in view, the bureau approves the estimate in 万元, the unit registers the
+contract (the stage strip then says 待试运行) and starts the trial run, the bureau approves before acceptance,
+the unit records the acceptance, finance releases money against the contract.
 Screenshots at 1440 and 390 px go to var/screenshots/workbench-*.png; no page scrolls sideways at 390 px;
 the browser logs no error."""
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from collections.abc import AsyncIterator
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 from playwright.async_api import Browser, BrowserContext, Page, expect
 
 from deploy.local.launcher import Platform
-from tests.support.api import Api, ok
+from tests.support.api import Api, ok, passed_acceptance_items
 from tests.support.infra import wait_for
 
 pytestmark = pytest.mark.e2e
@@ -122,6 +126,15 @@ async def act(page: Page, action: str) -> None:
     """Open one of the dossier's actions by its name; its form opens in a drawer."""
     await page.get_by_test_id("actions").get_by_role("button", name=action, exact=True).click()
     await expect(page.get_by_test_id("action-form")).to_be_visible()
+
+
+async def pick_date(page: Page, scope, label: str, day: date) -> None:
+    """Type a date into an Ant Design date picker and confirm it."""
+    field = scope.get_by_label(label, exact=True)
+    await field.click()
+    await field.fill(day.isoformat())
+    await field.press("Tab")  # Enter would submit the form
+    await expect(field).to_have_value(day.isoformat())
 
 
 async def submit_action(page: Page) -> None:
@@ -260,6 +273,69 @@ async def test_a_project_goes_from_application_to_approved_estimate_role_by_role
     await expect(page.get_by_test_id("money")).to_contain_text("340.00")
     await expect(page.get_by_test_id("stage-strip")).to_contain_text("已立项")
     await shoot(page, screenshots, "dossier-estimate")
+
+    # --- The unit registers the signed contract; the strip then says 待试运行, not 系统目录 (issue 17's bug).
+    today = date.today()
+    signed_on = today - timedelta(days=70)
+    await reached(api, "edu", f"/api/procurement/projects/{project}")
+    await sign_in(page, gateway, "edu", "教育局 项目专员")
+    await page.goto(f"{gateway}/projects/{project}")
+    await act(page, "登记合同")
+    drawer = page.get_by_test_id("action-form")
+    await drawer.get_by_label("供应商", exact=True).fill("四川某信息技术有限公司")
+    await drawer.get_by_label("金额（万元）").fill("340")
+    await pick_date(page, drawer, "签订日期", signed_on)
+    await pick_date(page, drawer, "计划完成日期", signed_on + timedelta(days=300))
+    await submit_action(page)
+    await reached(api, "edu", f"/api/acceptance/projects/{project}")
+    await page.reload()
+    await expect(page.get_by_test_id("current-stage")).to_contain_text("试运行与验收 · 待试运行")
+    strip = page.get_by_test_id("stage-strip")
+    await expect(strip.locator('[data-service="acceptance"]')).to_have_text("待试运行")
+    await expect(strip.locator('[data-service="catalog"]')).to_have_text("未到达")
+    # Acceptance cannot be asked before the trial run: the action is disabled and says why.
+    pre_acceptance = page.get_by_test_id("actions").get_by_role("button", name="履约验收", exact=True)
+    await expect(pre_acceptance).to_be_disabled()
+
+    # The trial run starts (dates picked, not typed as codes); the bureau approves before acceptance.
+    await act(page, "开始试运行")
+    await pick_date(page, page.get_by_test_id("action-form"), "开始日期", today - timedelta(days=40))
+    await submit_action(page)
+    await sign_in(page, gateway, "bureau", "数据局 项目科")
+    await page.goto(f"{gateway}/projects/{project}")
+    await expect(page.get_by_test_id("current-stage")).to_contain_text("试运行中")
+    await act(page, "验收前置核准")
+    await submit_action(page)
+
+    # The unit records the performance acceptance with every item the pack requires.
+    await sign_in(page, gateway, "edu", "教育局 项目专员")
+    await page.goto(f"{gateway}/projects/{project}")
+    await act(page, "履约验收")
+    drawer = page.get_by_test_id("action-form")
+    await drawer.get_by_label("是否通过", exact=True).click()
+    await drawer.get_by_label("系统名称", exact=True).fill(title)
+    await drawer.get_by_label("条目", exact=True).fill(json.dumps(passed_acceptance_items(), ensure_ascii=False))
+    await submit_action(page)
+    assert ok(await api.get("edu", f"/api/acceptance/projects/{project}"))["stage"] == "accepted"
+
+    # --- Finance releases money against the contract it picks from the project's contracts.
+    async def payable():
+        return (await api.get("finance", f"/api/budget/projects/{project}")).json().get("stage") == "accepted"
+
+    await wait_for(payable, timeout=30, message="budget learns of the acceptance")
+    await sign_in(page, gateway, "finance", "财政局")
+    await page.goto(f"{gateway}/projects/{project}")
+    await act(page, "拨付资金")
+    drawer = page.get_by_test_id("action-form")
+    await choose(page, "合同编号", "四川某信息技术有限公司", drawer)
+    await drawer.get_by_label("金额（万元）").fill("100")
+    await submit_action(page)
+    budget = ok(await api.get("finance", f"/api/budget/projects/{project}"))
+    assert budget["released_fen"] == 100_000_000
+    money = page.get_by_test_id("money")
+    await expect(money).to_contain_text("100.00")
+    await expect(money).to_contain_text("240.00")  # left to release: 340 − 100 万元
+    await shoot(page, screenshots, "dossier-released")
 
 
 async def test_every_page_fits_a_phone_and_reads_in_both_languages(

@@ -38,6 +38,9 @@ describe("the action registry over the services' OpenAPI", () => {
     const admit = matchOperation(ops, "admit")!;
     expect(availability(admit, { intake: { status: "submitted" } })).toEqual({ ok: true });
     expect(availability(admit, { intake: { status: "draft" } })).toMatchObject({ ok: false, reason: "stage", code: "draft" });
+    const acceptance = operationsFor(["unit"], "project").find((op) => op.path.endsWith("/acceptance"))!;
+    expect(availability(acceptance, { acceptance: { stage: "contracted" } })).toMatchObject({ ok: false, code: "contracted" });
+    expect(availability(acceptance, { acceptance: { stage: "pre_accepted" } })).toEqual({ ok: true });
     const estimate = ops.find((op) => op.key.endsWith("/estimate"))!;
     expect(availability(estimate, { intake: { status: "admitted" }, budget: null })).toMatchObject({ ok: false, reason: "not_reached", service: "budget" });
   });

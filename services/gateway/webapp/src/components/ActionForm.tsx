@@ -61,10 +61,12 @@ export interface ActionFormProps {
   op: Operation;
   /** path parameters known from the page (project_id) */
   context?: Record<string, string>;
+  /** choices the page knows for a free-text field (the project's contracts for contract_id) */
+  suggestions?: Record<string, { value: string; label: string }[]>;
   onDone?: (result: unknown) => void;
 }
 
-export default function ActionForm({ op, context = {}, onDone }: ActionFormProps) {
+export default function ActionForm({ op, context = {}, suggestions = {}, onDone }: ActionFormProps) {
   const { t, label } = useI18n();
   const { modal, message } = App.useApp();
   const [form] = Form.useForm();
@@ -77,6 +79,10 @@ export default function ActionForm({ op, context = {}, onDone }: ActionFormProps
   const labelOf = (name: string) => fieldLabel(label, t, name);
 
   const control = (field: FieldSpec, kind: Kind) => {
+    const known = suggestions[field.name];
+    if (known?.length && (kind === "text" || kind === "longtext")) {
+      return <Select showSearch allowClear={!field.required} options={known} optionFilterProp="label" />;
+    }
     switch (kind) {
       case "money":
         return <MoneyInput />;

@@ -1,6 +1,7 @@
 // What a leader needs before deciding: the bureau's scheme-review opinion, the experts' scores and the approval chain.
 import { Descriptions, Empty, Space, Steps, Tag, Typography } from "antd";
-import ReactECharts from "echarts-for-react";
+import ReactEChartsCore from "echarts-for-react/lib/core";
+import echarts from "../charts/echarts";
 import { useI18n } from "../locales";
 import { schemeScoresOption, type SchemeResult } from "../charts/schemeScores";
 
@@ -52,7 +53,7 @@ export default function ReviewPanel({ review }: { review: ReviewCase }) {
               {result.mean_total_score != null && <Tag color="red">{t("approvals.average", { score: Math.round(result.mean_total_score * 100) / 100 })}</Tag>}
               {result.passed != null && <Tag color={result.passed ? "green" : "red"}>{label(`outcome.${result.passed ? "pass" : "fail"}`)}</Tag>}
             </Space>
-            {option && <ReactECharts option={option} style={{ height: 40 + 32 * Object.keys(result.dimension_means ?? {}).length, width: "100%" }} />}
+            {option && <ReactEChartsCore echarts={echarts} option={option} style={{ height: 40 + 32 * Object.keys(result.dimension_means ?? {}).length, width: "100%" }} />}
           </>
         ) : (
           <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t("approvals.no_scores")} />

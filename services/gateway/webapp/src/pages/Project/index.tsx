@@ -70,6 +70,10 @@ export function availability(
   state: Record<string, Record<string, unknown> | null>,
 ): { ok: true } | { ok: false; reason: "not_reached" | "stage"; code?: string; service: string } {
   if (op.service !== "intake" && op.service !== "catalog" && !state[op.service]) return { ok: false, reason: "not_reached", service: op.service };
+  // Every acceptance route starts with the trial run: before it, no other acceptance step can succeed.
+  if (op.service === "acceptance" && !op.path.endsWith("/trial-run") && state.acceptance?.stage === "contracted") {
+    return { ok: false, reason: "stage", code: "contracted", service: "acceptance" };
+  }
   const need = NEEDS[op.key];
   if (need) {
     const code = String(state[need.service]?.[need.field] ?? "");
@@ -142,7 +146,7 @@ export default function Project() {
   const procurement = state.procurement ?? {};
   const title = (intake.title as string | null) ?? (state.review?.title as string | null) ?? dossier?.title ?? t("common.hidden_title");
   const currentIndex = SERVICE_ORDER.indexOf(timeline.current?.service ?? "");
-  const contracts = (procurement.contracts as { amount_fen?: number | null }[] | undefined) ?? [];
+  const contracts = (procurement.contracts as { id: string; supplier?: string | null; amount_fen?: number | null }[] | undefined) ?? [];
   const money = {
     approved: dossier?.money.approved_investment_fen ?? (budget.approved_investment_fen as number | null) ?? (intake.total_investment_fen as number | null),
     estimated: dossier?.money.estimate_fen ?? (budget.estimate_fen as number | null),
@@ -339,6 +343,12 @@ export default function Project() {
           <ActionForm
             op={open}
             context={{ project_id: projectId }}
+            suggestions={{
+              contract_id: contracts.map((contract) => ({
+                value: String(contract.id),
+                label: `${contract.supplier ?? contract.id} · ${fenToWan(contract.amount_fen)} ${t("common.wan")}`,
+              })),
+            }}
             onDone={() => {
               closeAction();
               load();
