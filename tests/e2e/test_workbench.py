@@ -162,12 +162,17 @@ async def test_a_project_goes_from_application_to_approved_estimate_role_by_role
     await choose(page, "项目类别", "信息应用系统", form)
     await choose(page, "建设性质", "新建", form)
     await form.get_by_role("textbox", name="绩效目标").fill("覆盖全市中小学，教师平台使用率达到 90%")
+    amount = form.get_by_label("总投资（万元）")
+    # The pack is asked while the unit types (a dry run): nothing ticked yet, the materials rule warns.
+    await amount.fill("350")
+    precheck = page.get_by_test_id("precheck")
+    await expect(precheck.locator('li[data-rule="intake.required_materials"]')).to_contain_text("达州市第九条")
     materials = form.locator("fieldset.materials-group").first
     await expect(materials).to_contain_text("第九条")
     await materials.get_by_role("button", name="全部勾选").click()
     await expect(materials.get_by_role("checkbox", name="密码应用方案")).to_be_checked()
+    await expect(page.locator('[data-testid="precheck"] li[data-rule="intake.required_materials"]')).to_have_count(0)
 
-    amount = form.get_by_label("总投资（万元）")
     await amount.fill("3500000")
     await expect(form.get_by_test_id("yuan-equivalent")).to_have_text("折合 35,000,000,000.00 元")
     await form.get_by_role("button", name="保存并提交").click()

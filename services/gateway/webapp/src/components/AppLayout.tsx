@@ -112,7 +112,7 @@ export default function AppLayout() {
         </a>
         <div style={{ flex: 1, minWidth: 0 }} />
         {!narrow && (
-          <div role="search" aria-label={t("nav.search_aria")}>
+          <div role="search" aria-label={t("nav.search_aria")} style={{ display: "flex", alignItems: "center" }}>
             <Input.Search
               placeholder={t("nav.search_placeholder")}
               aria-label={t("nav.search_aria")}

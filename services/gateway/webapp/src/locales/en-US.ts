@@ -122,6 +122,7 @@ const enUS: Record<MessageKey, string> = {
   "policy.rule": "Rule",
   "policy.quote": "Text of the article",
   "policy.pack": "Policy pack",
+  "policy.citation": "Article",
   "policy.back": "Back",
 
   "workbench.title": "Workbench",
@@ -180,6 +181,7 @@ const enUS: Record<MessageKey, string> = {
   "apply.materials_hint": "Under {citation}, these materials come with the application:",
   "apply.delete_draft": "Delete draft",
   "apply.withdraw": "Withdraw",
+  "apply.precheck_title": "Checked against the rules: please note (the service judges on submission)",
   "apply.detail.basis": "Basis and necessity",
   "apply.detail.content": "Main construction content",
   "apply.detail.performance_goals": "Performance goals",

@@ -121,6 +121,7 @@ const zhCN = {
   "policy.rule": "规则",
   "policy.quote": "条文原文",
   "policy.pack": "政策包",
+  "policy.citation": "条款",
   "policy.back": "返回",
 
   "workbench.title": "工作台",
@@ -179,6 +180,7 @@ const zhCN = {
   "apply.materials_hint": "依据 {citation}，以下材料随申报提交：",
   "apply.delete_draft": "删除草稿",
   "apply.withdraw": "撤回申报",
+  "apply.precheck_title": "按规定预检，以下情形请注意（提交后由系统正式判定）",
   "apply.detail.basis": "立项依据与必要性",
   "apply.detail.content": "主要建设内容",
   "apply.detail.performance_goals": "绩效目标",

@@ -64,3 +64,47 @@ export function materialGroups(pack: Pack | null): MaterialGroup[] {
 export function loadRule(pack: string, ruleId: string): Promise<PackRule & Record<string, unknown>> {
   return api.get(`/api/policy/packs/${encodeURIComponent(pack)}/rules/${encodeURIComponent(ruleId)}`);
 }
+
+export interface Decision {
+  rule_id: string;
+  citation: string;
+  outcome: "pass" | "fail" | "info";
+  message_zh: string;
+  message_en: string;
+  field?: string | null;
+}
+
+/** The rules a unit's application meets at submission that the form alone can judge (intake's own list). */
+export const SUBMISSION_PRECHECK = [
+  "scope.min_investment",
+  "scope.out_of_scope_items",
+  "intake.window",
+  "intake.required_materials",
+  "intake.upgrade_materials",
+  "intake.om_materials",
+];
+
+/**
+ * A dry run of the pack on what the form says now (nothing is stored): the decisions that would fail, shown
+ * as warnings with their citations before the unit submits. Unknown to the pack → not asked.
+ */
+export async function precheck(pack: Pack, facts: Record<string, unknown>, ruleIds: string[], today: string): Promise<Decision[]> {
+  const known = new Set(pack.rules.map((rule) => rule.id));
+  const asked = ruleIds.filter((id) => known.has(id));
+  if (!asked.length) return [];
+  const answer = await api.post<{ decisions: Decision[] }>(`/api/policy/packs/${encodeURIComponent(pack.id)}/evaluate`, {
+    stage: "intake",
+    rule_ids: asked,
+    facts: {
+      scope_items: [],
+      project_tags: [],
+      priority_tags: [],
+      materials: [],
+      phased: false,
+      is_secret: false,
+      submitted_on: today,
+      ...facts,
+    },
+  });
+  return answer.decisions.filter((decision) => decision.outcome === "fail");
+}

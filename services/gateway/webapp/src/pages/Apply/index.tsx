@@ -2,13 +2,14 @@
 // materials checklist from the jurisdiction's pack, every error at once under its field.
 import { useEffect, useMemo, useRef, useState } from "react";
 import { useNavigate, useParams } from "react-router-dom";
-import { App, Button, Card, Checkbox, Col, Form, Input, InputNumber, Row, Select, Space, Switch, Typography } from "antd";
+import dayjs from "dayjs";
+import { Alert, App, Button, Card, Checkbox, Col, Form, Input, InputNumber, Row, Select, Space, Switch, Typography } from "antd";
 import { useAuth } from "../../components/auth";
 import { useI18n } from "../../locales";
 import { api, ApiProblem, newIdempotencyKey, request } from "../../services/api";
 import { fenToWan, fenToWanInput, fenToYuan, needsConfirmation, wanToFen } from "../../services/money";
 import { explainProblem, wanFormField, type ExplainedProblem } from "../../services/problem";
-import { loadPack, materialGroups, type Pack } from "../../services/policy";
+import { loadPack, materialGroups, precheck, SUBMISSION_PRECHECK, type Decision, type Pack } from "../../services/policy";
 import ProblemAlert, { CitationLink } from "../../components/ProblemAlert";
 import { MoneyInput, moneyRule } from "../../components/MoneyInput";
 import type { Application } from "../../services/portfolio";
@@ -71,6 +72,35 @@ export default function Apply() {
   }, [projectId, form]);
 
   const groups = useMemo(() => materialGroups(pack), [pack]);
+
+  // Known rules checked while the unit types (a dry run of the pack): late → 计划外, below the scope floor,
+  // missing materials; warnings with citations, the submission itself is judged by the service.
+  const watched = Form.useWatch([], form);
+  const [warnings, setWarnings] = useState<Decision[]>([]);
+  useEffect(() => {
+    if (!pack || !watched) return;
+    let fen: number | undefined;
+    try {
+      fen = watched.total_investment_wan ? wanToFen(watched.total_investment_wan) : undefined;
+    } catch {
+      fen = undefined;
+    }
+    if (fen === undefined || !watched.category || !watched.construction_type || !watched.plan_year) return;
+    const facts = {
+      total_investment_fen: fen,
+      category: watched.category,
+      construction_type: watched.construction_type,
+      plan_year: watched.plan_year,
+      materials: watched.materials ?? [],
+      is_secret: Boolean(watched.secret),
+    };
+    const timer = window.setTimeout(() => {
+      precheck(pack, facts, SUBMISSION_PRECHECK, dayjs().format("YYYY-MM-DD"))
+        .then(setWarnings)
+        .catch(() => setWarnings([]));
+    }, 500);
+    return () => window.clearTimeout(timer);
+  }, [pack, watched]);
   const labels: Record<string, string> = {
     unit: t("field.unit"),
     jurisdiction: t("field.jurisdiction"),
@@ -162,6 +192,23 @@ export default function Apply() {
         {projectId ? t("apply.edit_title") : t("apply.title")}
       </Typography.Title>
       {problem && <ProblemAlert explained={problem} formLabels={labels} />}
+      {warnings.length > 0 && (
+        <Alert
+          type="warning"
+          showIcon
+          data-testid="precheck"
+          message={t("apply.precheck_title")}
+          description={
+            <ul style={{ margin: 0, paddingInlineStart: 20 }}>
+              {warnings.map((decision) => (
+                <li key={decision.rule_id} data-rule={decision.rule_id}>
+                  {language === "zh-CN" ? decision.message_zh : decision.message_en} <CitationLink citation={decision.citation} ruleId={decision.rule_id} />
+                </li>
+              ))}
+            </ul>
+          }
+        />
+      )}
       <Form<Values>
         form={form}
         layout="vertical"

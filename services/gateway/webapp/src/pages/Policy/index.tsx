@@ -4,6 +4,7 @@ import { useNavigate, useParams } from "react-router-dom";
 import { Button, Card, Descriptions, Result, Spin, Typography } from "antd";
 import { useI18n } from "../../locales";
 import { loadRule, type PackRule } from "../../services/policy";
+import { splitCitation } from "../../services/problem";
 
 export default function Policy() {
   const { pack = "", ruleId = "" } = useParams();
@@ -18,10 +19,13 @@ export default function Policy() {
   const quote = (rule.quote ?? rule.quote_zh ?? rule.text_zh ?? "") as string;
   return (
     <Card title={t("policy.title")} extra={<Button onClick={() => navigate(-1)}>{t("policy.back")}</Button>} data-testid="policy-rule">
-      <Descriptions column={1} bordered size="small">
+      <Descriptions column={1} bordered size="small" labelStyle={{ width: 96, whiteSpace: "nowrap" }}>
         <Descriptions.Item label={t("policy.pack")}>{label(`jurisdiction.${pack}`, pack)}</Descriptions.Item>
         <Descriptions.Item label={t("policy.rule")}>{(language === "zh-CN" ? rule.title_zh : rule.title_en) ?? rule.id}</Descriptions.Item>
-        <Descriptions.Item label={t("problem.cite_link")}>{rule.citation}</Descriptions.Item>
+        <Descriptions.Item label={t("policy.citation")}>
+          {label(`jurisdiction.${splitCitation(rule.citation).pack}`, splitCitation(rule.citation).pack)}
+          {splitCitation(rule.citation).article}
+        </Descriptions.Item>
         <Descriptions.Item label={t("policy.quote")}>
           <Typography.Paragraph style={{ whiteSpace: "pre-wrap", margin: 0 }}>{quote}</Typography.Paragraph>
         </Descriptions.Item>
