@@ -94,8 +94,16 @@ async def sign_in(page: Page, gateway: str, username: str, shown_as: str) -> Non
 
 async def choose(page: Page, label: str, option: str, scope=None) -> None:
     """Pick an option of an Ant Design select by its label (the dropdown renders at the page's end)."""
-    await (scope or page).get_by_label(label, exact=True).click()
-    await page.locator(".ant-select-dropdown:visible .ant-select-item-option", has_text=option).first.click()
+    field = (scope or page).get_by_label(label, exact=True)
+    chosen = field.locator("xpath=ancestor::div[contains(@class, 'ant-select ')][1]").locator(
+        ".ant-select-selection-item"
+    )
+    await field.click()
+    listed = page.locator(
+        ".ant-select-dropdown:not(.ant-select-dropdown-hidden) .ant-select-item-option", has_text=option
+    )
+    await listed.first.click()
+    await expect(chosen).to_contain_text(option)
 
 
 async def no_sideways_scroll(page: Page) -> None:
