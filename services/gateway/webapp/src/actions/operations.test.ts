@@ -18,6 +18,17 @@ describe("the action registry over the services' OpenAPI", () => {
     expect([...unlabelled]).toEqual([]);
   });
 
+  it("names every choice a form offers (no codes on screen)", () => {
+    const unnamed = new Set<string>();
+    for (const op of OPERATIONS) {
+      for (const field of op.fields ?? []) {
+        const choices = choicesOf(field.schema) ?? (field.schema.items ? choicesOf(field.schema.items) : null);
+        for (const value of choices ?? []) if (!hasMessage(`code.${value}`)) unnamed.add(value);
+      }
+    }
+    expect([...unnamed]).toEqual([]);
+  });
+
   it("offers an action only to the roles the service lets through", () => {
     const leader = operationsFor(["mayor"], "project").map((op) => op.key);
     expect(leader).toContain("review POST /api/review/projects/{project_id}/approval");

@@ -87,14 +87,14 @@ function sumFen(values: unknown[]): number | null {
   return amounts.length ? Number(amounts.reduce((a, b) => a + b, 0n)) : null;
 }
 
-function StateDescriptions({ state }: { state: Record<string, unknown> }) {
+function StateDescriptions({ state, service }: { state: Record<string, unknown>; service: string }) {
   const { t, label } = useI18n();
   const scalars = Object.entries(state).filter(([, value]) => value !== null && value !== "" && ["string", "number", "boolean"].includes(typeof value));
   return (
     <Descriptions column={{ xs: 1, md: 2 }} size="small" bordered>
       {scalars.map(([key, value]) => (
         <Descriptions.Item key={key} label={fieldLabel(label, t, key)}>
-          {key.endsWith("_fen") ? fenToWan(value) : typeof value === "boolean" ? t(value ? "common.yes" : "common.no") : key === "stage" || key === "status" ? label(`code.${value}`, String(value)) : String(value)}
+          {key.endsWith("_fen") ? fenToWan(value) : typeof value === "boolean" ? t(value ? "common.yes" : "common.no") : key === "stage" || (key === "status" && service === "intake") ? stageText(label, service, String(value)) : label(`code.${value}`, String(value))}
         </Descriptions.Item>
       ))}
     </Descriptions>
@@ -208,7 +208,7 @@ export default function Project() {
       label: t("project.section.application"),
       children: (
         <Space direction="vertical" style={{ width: "100%" }}>
-          <StateDescriptions state={intake} />
+          <StateDescriptions state={intake} service="intake" />
           {materials && (
             <Descriptions size="small" column={1} bordered>
               <Descriptions.Item label={t("project.section.materials")}>
@@ -225,7 +225,7 @@ export default function Project() {
     ...(["budget", "procurement", "acceptance", "catalog"] as const).map((service) => ({
       key: service,
       label: t(`service.${service}`),
-      children: state[service] ? <StateDescriptions state={state[service]!} /> : <Empty description={t("project.stage.not_reached")} />,
+      children: state[service] ? <StateDescriptions state={state[service]!} service={service} /> : <Empty description={t("project.stage.not_reached")} />,
     })),
     {
       key: "timeline",
