@@ -16,8 +16,9 @@ export interface TodoItem {
   due_on: string | null;
   overdue: boolean;
   since: string | null;
-  /** extra for the fallback: the approval step number, the amount */
+  /** extra for the fallback: the approval step number, the amount, whether the title is withheld */
   position?: number;
+  secret?: boolean;
   total_investment_fen?: number | null;
 }
 
@@ -103,7 +104,7 @@ async function fallbackTodos(user: User): Promise<TodoItem[]> {
   if (has(...LEADERS)) {
     reads.push(
       api
-        .get<{ items: { project_id: string; unit: string; jurisdiction: string; title: string | null; role: string; position: number; total_investment_fen: number | null }[] }>(
+        .get<{ items: { project_id: string; unit: string; jurisdiction: string; title: string | null; secret: boolean; role: string; position: number; total_investment_fen: number | null }[] }>(
           "/api/review/approvals/pending",
         )
         .then((answer) =>
@@ -120,6 +121,7 @@ async function fallbackTodos(user: User): Promise<TodoItem[]> {
             overdue: false,
             since: null,
             position: item.position,
+            secret: item.secret,
             total_investment_fen: item.total_investment_fen,
           })),
         ),
@@ -158,6 +160,7 @@ async function fallbackTodos(user: User): Promise<TodoItem[]> {
         due_on: null,
         overdue: false,
         since: app.submitted_at ?? app.updated_at,
+        secret: app.secret,
         total_investment_fen: app.total_investment_fen,
       })),
     );

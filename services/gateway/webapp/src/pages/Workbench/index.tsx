@@ -28,7 +28,8 @@ export default function Workbench() {
 
   if (!user) return null;
   const overdue = todos?.items.filter((item) => item.overdue).length ?? 0;
-  const titleOf = (item: { title: string | null }) => item.title ?? t("common.hidden_title");
+  // A secret project's title is withheld; a list that carries no titles (an expert's draws) shows the number.
+  const titleOf = (item: TodoItem) => item.title ?? (item.secret ? t("common.hidden_title") : item.project_id);
 
   const todoList = narrow ? (
     <List
