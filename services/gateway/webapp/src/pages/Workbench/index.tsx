@@ -154,6 +154,15 @@ export default function Workbench() {
               children: (
                 <>
                   {overdue > 0 && <Alert type="warning" showIcon message={t("workbench.overdue_count", { n: overdue })} style={{ marginBottom: 12 }} />}
+                  {todos?.counts?.by_role && Object.keys(todos.counts.by_role).length > 1 && (
+                    <Space wrap style={{ marginBottom: 12 }} data-testid="todo-counts">
+                      {Object.entries(todos.counts.by_role).map(([role, count]) => (
+                        <Tag key={role}>
+                          {label(`role.${role}`, role)} {count}
+                        </Tag>
+                      ))}
+                    </Space>
+                  )}
                   {todoList}
                 </>
               ),
