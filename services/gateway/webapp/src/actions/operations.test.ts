@@ -46,6 +46,12 @@ describe("the action registry over the services' OpenAPI", () => {
   it("opens a to-do at its action and disables what cannot succeed yet, saying why", () => {
     const ops = operationsFor(["data_bureau"], "project");
     expect(matchOperation(ops, "admit")?.key).toBe("intake POST /api/intake/applications/{project_id}/admit");
+    expect(matchOperation(ops, "scheme_review", "review")?.key).toBe("review POST /api/review/projects/{project_id}/scheme-review");
+    expect(matchOperation(ops, "pre_acceptance_approval", "acceptance")?.key).toBe("acceptance POST /api/acceptance/projects/{project_id}/pre-acceptance");
+    const unit = operationsFor(["unit"], "project");
+    expect(matchOperation(unit, "contract", "procurement")?.key).toBe("procurement POST /api/procurement/projects/{project_id}/contracts");
+    expect(matchOperation(unit, "technical_plan", "budget")?.key).toBe("budget POST /api/budget/projects/{project_id}/technical-plan");
+    expect(matchOperation(unit, "performance_acceptance", "acceptance")?.key).toBe("acceptance POST /api/acceptance/projects/{project_id}/acceptance");
     const admit = matchOperation(ops, "admit")!;
     expect(availability(admit, { intake: { status: "submitted" } })).toEqual({ ok: true });
     expect(availability(admit, { intake: { status: "draft" } })).toMatchObject({ ok: false, reason: "stage", code: "draft" });

@@ -17,7 +17,8 @@ export function todoActionText(label: Label, t: (k: string, v?: Record<string, s
 /** Where a to-do opens: the leader's approval page, else the project at that action. */
 export function todoHref(item: TodoItem): string {
   if (item.service === "review" && item.action === "approval") return `/approvals?project=${encodeURIComponent(item.project_id)}`;
-  return `/projects/${encodeURIComponent(item.project_id)}?action=${encodeURIComponent(item.action)}`;
+  const query = new URLSearchParams({ action: item.action, service: item.service });
+  return `/projects/${encodeURIComponent(item.project_id)}?${query}`;
 }
 
 type Translate = (key: string, vars?: Record<string, string | number>) => string;

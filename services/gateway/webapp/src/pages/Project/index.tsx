@@ -43,14 +43,24 @@ function stageCode(service: string, state: Record<string, unknown> | null): stri
   return String((service === "intake" ? (state.status ?? state.stage) : (state.stage ?? state.status)) ?? "");
 }
 
-/** The action a to-do names (`admit`, `technical_plan`) → the operation whose last path segment says it. */
-export function matchOperation(ops: Operation[], action: string | null): Operation | undefined {
+/** To-do actions (the read model's, from the packs' path steps) whose operation's path says it otherwise. */
+const ACTION_PATHS: Record<string, string> = {
+  prescreening: "prescreen",
+  pre_acceptance_approval: "pre-acceptance",
+  performance_acceptance: "acceptance",
+  acceptance_application: "application",
+  acceptance_organised: "organise",
+  final_acceptance_application: "final-acceptance/application",
+  contract: "contracts",
+  tender: "tenders",
+};
+
+/** The action a to-do names (`admit`, `technical_plan`, a path step) → the operation of that service for it. */
+export function matchOperation(ops: Operation[], action: string | null, service?: string | null): Operation | undefined {
   if (!action) return undefined;
-  const wanted = action.replace(/-/g, "_").toLowerCase();
-  return (
-    ops.find((op) => op.path.split("/").pop()!.replace(/-/g, "_") === wanted) ??
-    ops.find((op) => op.path.replace(/-/g, "_").includes(wanted))
-  );
+  const mine = service ? ops.filter((op) => op.service === service) : ops;
+  const tail = (ACTION_PATHS[action] ?? action.replace(/_/g, "-")).toLowerCase();
+  return mine.find((op) => op.path.endsWith(`/${tail}`)) ?? mine.find((op) => op.path.includes(`/${tail}`));
 }
 
 /** Stage codes an action needs, where the step is fixed whatever the jurisdiction (others: the service decides). */
@@ -126,10 +136,11 @@ export default function Project() {
 
   const ops = useMemo(() => operationsFor(user?.roles ?? [], "project"), [user]);
   const wanted = params.get("action");
+  const wantedService = params.get("service");
   useEffect(() => {
-    const match = matchOperation(ops, wanted);
+    const match = matchOperation(ops, wanted, wantedService);
     if (match && timeline) setOpen(match);
-  }, [wanted, ops, timeline]);
+  }, [wanted, wantedService, ops, timeline]);
 
   // The to-do's action opens once; closed or done, a reload must not open it again.
   const closeAction = () => {
