@@ -85,8 +85,10 @@ async def sign_in(page: Page, gateway: str, username: str, shown_as: str) -> Non
     await page.goto(f"{gateway}/login")
     await page.evaluate("sessionStorage.clear()")
     await page.goto(f"{gateway}/login")
-    await page.get_by_label("用户").fill(username)
-    await page.keyboard.press("Enter")
+    user = page.get_by_label("用户")
+    await user.fill(username)  # the list filters by account name; pick the one option left
+    await page.locator(".ant-select-dropdown:not(.ant-select-dropdown-hidden) .ant-select-item-option").first.click()
+    await expect(page.locator(".ant-select-selection-item")).to_contain_text(shown_as)
     await page.get_by_label("口令").fill(PASSWORD)
     await page.get_by_role("button", name="登 录").click()
     await expect(page.get_by_test_id("current-user")).to_contain_text(shown_as)
