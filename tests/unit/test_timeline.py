@@ -19,13 +19,15 @@ DEADLINE = {
 
 
 def upstream(states: dict[str, dict], histories: dict[str, dict]) -> httpx.AsyncClient:
+    """Each service's `/projects/{id}/history?include=state`: its history with its stage view (None when the
+    service holds no state for the project); a service that knows nothing of the project answers 404."""
+
     def answer(request: httpx.Request) -> httpx.Response:
         service = request.url.host
-        if request.url.path.endswith("/history"):
-            return httpx.Response(200, json=histories.get(service, {"audit": [], "decisions": [], "deadlines": []}))
-        if service in states:
-            return httpx.Response(200, json=states[service])
-        return httpx.Response(404, json={"title": "not found"})
+        if service not in states and service not in histories:
+            return httpx.Response(404, json={"title": "not found"})
+        history = {"audit": [], "decisions": [], "deadlines": [], **histories.get(service, {})}
+        return httpx.Response(200, json={**history, "state": states.get(service)})
 
     return httpx.AsyncClient(transport=httpx.MockTransport(answer))
 

@@ -47,6 +47,7 @@ const actionsEn: Record<keyof typeof actionsZh, string> = {
   "op.catalog POST /api/catalog/findings": "Record a finding",
   "op.catalog POST /api/catalog/findings/{finding_id}/rectification": "Report rectification",
   "op.catalog POST /api/catalog/findings/{finding_id}/review": "Review rectification",
+  "op.catalog POST /api/catalog/portfolio/notifications/read": "Mark notifications read",
   "op.catalog POST /api/catalog/projects/{project_id}/monitoring-reports": "File the performance monitoring report",
   "op.catalog POST /api/catalog/supervision-rounds/{round_id}/hold": "Hold a supervision round",
   "op.catalog POST /api/catalog/systems/import": "Import stock systems",

@@ -45,6 +45,7 @@ const actionsZh = {
   "op.catalog POST /api/catalog/findings": "登记监督检查问题",
   "op.catalog POST /api/catalog/findings/{finding_id}/rectification": "报送整改情况",
   "op.catalog POST /api/catalog/findings/{finding_id}/review": "审核整改情况",
+  "op.catalog POST /api/catalog/portfolio/notifications/read": "消息标为已读",
   "op.catalog POST /api/catalog/projects/{project_id}/monitoring-reports": "报送绩效监控报告",
   "op.catalog POST /api/catalog/supervision-rounds/{round_id}/hold": "开展监督检查",
   "op.catalog POST /api/catalog/systems/import": "存量系统导入",

@@ -183,6 +183,7 @@ const fieldsEn: Record<keyof typeof fieldsZh, string> = {
   "field.unit": "Unit",
   "field.unit_is_soe": "Unit is soe",
   "field.unit_priority": "Unit priority",
+  "field.up_to_id": "Read up to id",
   "field.uri": "URI",
   "field.usage_count": "Usage count",
   "field.user_subject": "User subject",

@@ -181,6 +181,7 @@ const fieldsZh = {
   "field.unit": "建设单位",
   "field.unit_is_soe": "单位为国有企业",
   "field.unit_priority": "单位内排序",
+  "field.up_to_id": "已读至编号",
   "field.uri": "地址",
   "field.usage_count": "使用次数",
   "field.user_subject": "使用主体",
