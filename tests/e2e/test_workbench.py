@@ -20,7 +20,7 @@ import pytest
 from playwright.async_api import Browser, BrowserContext, Page, expect
 
 from deploy.local.launcher import Platform
-from tests.support.api import Api, ok, passed_acceptance_items
+from tests.support.api import Api, ok, passed_acceptance_items, required_materials
 from tests.support.infra import wait_for
 
 pytestmark = pytest.mark.e2e
@@ -167,7 +167,7 @@ async def test_a_project_goes_from_application_to_approved_estimate_role_by_role
     await shoot(page, screenshots, "home-unit")
     await page.get_by_role("navigation").get_by_role("menuitem", name="新建申报").click()
     form = page.get_by_test_id("apply-form")
-    await expect(form.get_by_label("建设单位")).to_have_value("达州市教育局")
+    await expect(form.get_by_label("建设单位", exact=True)).to_have_value("达州市教育局")
     await form.get_by_label("项目名称").fill(title)
     await choose(page, "项目类别", "信息应用系统", form)
     await choose(page, "建设性质", "新建", form)
@@ -254,7 +254,7 @@ async def test_a_project_goes_from_application_to_approved_estimate_role_by_role
         await sign_in(phone, gateway, username, name)
         await no_sideways_scroll(phone)
         item = phone.get_by_test_id("todo-list").locator(f'[data-project="{project}"]').first
-        await expect(item).to_contain_text(f"第 {index + 1} 步")
+        await expect(item).to_contain_text(title)
         if index == 0:
             await shoot(phone, screenshots, "home-leader")
             await phone.get_by_role("button", name="打开菜单").click()
@@ -403,12 +403,15 @@ async def test_the_library_pages_past_a_secret_projects_hidden_amount(
             "plan_year": 2027,
             "secret": secret,
             "details": {"performance_goals": "按期上线"},
+            "materials": required_materials(),
         }
         headers = {"Idempotency-Key": str(uuid.uuid4())}
-        return ok(await api.post("edu", "/api/intake/applications", body, headers=headers), 201)["id"]
+        project = ok(await api.post("edu", "/api/intake/applications", body, headers=headers), 201)["id"]
+        ok(await api.post("edu", f"/api/intake/applications/{project}/submit"))  # drafts are not listed
+        return project
 
-    existing = ok(await api.get("bureau", "/api/intake/applications", params={"limit": 500}))["items"]
-    for index in range(max(0, 21 - len(existing))):
+    existing = ok(await api.get("bureau", "/api/intake/applications", params={"limit": 500, "status": "submitted"}))
+    for index in range(max(0, 21 - len(existing["items"]))):
         await draft(f"学校网络改造 {marker}-{index}")
     secret = await draft(f"涉密指挥系统 {marker}", secret=True)
     hidden = ok(await api.get("bureau", f"/api/intake/applications/{secret}"))
@@ -426,5 +429,8 @@ async def test_the_library_pages_past_a_secret_projects_hidden_amount(
         await expect(desktop.get_by_test_id("page-number")).not_to_have_text("1")
         await expect(table.locator("tr[data-id]").first).to_be_visible()
     await expect(row.get_by_test_id("amount")).to_have_text("（涉密不显示）")
-    assert int(await desktop.get_by_test_id("page-number").inner_text()) >= 2
+    if await desktop.get_by_test_id("page-number").inner_text() == "1":  # the second page must open too
+        await desktop.get_by_test_id("next-page").click()
+        await expect(desktop.get_by_test_id("page-number")).to_have_text("2")
+        await expect(table.locator("tr[data-id]").first).to_be_visible()
     await shoot(desktop, screenshots, "library-secret-page")
