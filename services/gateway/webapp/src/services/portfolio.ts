@@ -174,7 +174,11 @@ async function fallbackTodos(user: User): Promise<TodoItem[]> {
 export async function loadTodos(user: User): Promise<Todos> {
   const portfolio = await optional(api.get<Omit<Todos, "source">>("/api/catalog/portfolio/todos")).catch(() => null);
   if (portfolio && Array.isArray(portfolio.items)) {
-    return { ...portfolio, items: sortTodos(portfolio.items), source: "portfolio" };
+    // A leader's approvals come from review itself too: the read model follows events and may lag a step.
+    const extra = user.roles.some((role) => LEADERS.includes(role)) ? await fallbackTodos({ ...user, roles: user.roles.filter((r) => LEADERS.includes(r)) }) : [];
+    const known = new Set(portfolio.items.map((item) => `${item.project_id}:${item.action}`));
+    const items = [...portfolio.items, ...extra.filter((item) => !known.has(`${item.project_id}:${item.action}`))];
+    return { ...portfolio, items: sortTodos(items), total: items.length, source: "portfolio" };
   }
   const items = sortTodos(await fallbackTodos(user));
   return { items, total: items.length, source: "services" };

@@ -34,8 +34,11 @@ interface Filters {
 }
 
 const PAGE_SIZE = 20;
+const pageSizeOf = (search: string) => Math.min(100, Math.max(1, Number(new URLSearchParams(search).get("size")) || PAGE_SIZE));
 
 export default function Library() {
+  // ?size= sets the page length (a shared link keeps it); 20 by default
+  const PAGE = pageSizeOf(window.location.search);
   const { hasRole } = useAuth();
   const { t, label } = useI18n();
   const narrow = !Grid.useBreakpoint().md;
@@ -59,8 +62,8 @@ export default function Library() {
           unit: filters.unit,
           jurisdiction: filters.jurisdiction,
           year: filters.year,
-          limit: PAGE_SIZE,
-          offset: (page - 1) * PAGE_SIZE,
+          limit: PAGE,
+          offset: (page - 1) * PAGE,
         }),
       ).catch(() => null);
       if (portfolio) {
@@ -89,7 +92,7 @@ export default function Library() {
         jurisdiction: filters.jurisdiction,
         plan_year: filters.year,
         status: filters.status,
-        limit: PAGE_SIZE,
+        limit: PAGE,
         cursor: cursors[page - 1] ?? undefined,
       });
       if (!live) return;
@@ -121,7 +124,7 @@ export default function Library() {
 
   if (!hasRole(...LIBRARY_ROLES)) return <Alert type="info" showIcon message={t("library.not_for_role")} />;
 
-  const hasNext = source === "intake" ? Boolean(cursors[page]) : total != null && page * PAGE_SIZE < total;
+  const hasNext = source === "intake" ? Boolean(cursors[page]) : total != null && page * PAGE < total;
   const exportXlsx = async () => {
     const url = new URL("/api/catalog/portfolio/projects.xlsx", window.location.origin);
     for (const [key, value] of Object.entries(filters)) if (value !== undefined && value !== "") url.searchParams.set(key, String(value));
