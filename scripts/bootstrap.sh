@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what govproj needs on a fresh Debian machine, and nothing twice:
 #   the Python venv (.venv) with the pinned dependencies, a JDK and Maven for the Kafka broker,
-#   the Kafka jars from Maven Central; with --test also PostgreSQL, Chromium, Prometheus, Keycloak, helm and
-#   kubeconform for the tests.
+#   the Kafka jars from Maven Central, the workbench front end (npm ci + vite build); with --test also
+#   PostgreSQL, Chromium, Prometheus, Keycloak, helm and kubeconform for the tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -44,6 +44,24 @@ fi
 command -v java >/dev/null || apt_install openjdk-17-jre-headless
 command -v mvn >/dev/null || apt_install maven
 bash deploy/local/kafka/kafka.sh fetch
+
+# The workbench front end (services/gateway/webapp, Vite + React): Node from Debian when missing; `npm ci`
+# only when the lock file changed; a build only when a source is newer than dist/. Without a recent enough
+# Node the gateway serves the classic UI at / (services/gateway/webapp_serving.py), so this never fails.
+webapp=services/gateway/webapp
+command -v npm >/dev/null || apt_install nodejs npm
+if node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)'; then
+  if [ ! -f $webapp/node_modules/.package-lock.json ] || [ $webapp/package-lock.json -nt $webapp/node_modules/.package-lock.json ]; then
+    (cd $webapp && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  fi
+  if [ ! -f $webapp/dist/index.html ] \
+    || [ -n "$(find $webapp/src $webapp/openapi $webapp/index.html $webapp/package-lock.json $webapp/vite.config.ts \
+      -newer $webapp/dist/index.html -print -quit)" ]; then
+    (cd $webapp && npm run build --silent >/dev/null)
+  fi
+else
+  echo "bootstrap: Node.js $(node --version) is older than 20.19; the workbench is not built (classic UI at /)" >&2
+fi
 
 if [ $want_test = 1 ]; then
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || apt_install postgresql

@@ -9,18 +9,17 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Any
 
 import httpx
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
-from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.gateway import oidc, routing, timeline
 from services.gateway.admission import Bulkhead, RateLimits, all_admitted
 from services.gateway.users import DEV_PASSWORD, DEV_USERS
+from services.gateway.webapp_serving import mount_front_ends
 from shared import logs
 from shared.auth import CurrentPrincipal, Principal, bearer_token, current_principal, issue_token
 from shared.errors import Problem, install_problem_handlers
@@ -30,7 +29,6 @@ from shared.policy.api import router as policy_router
 from shared.settings import STAGE_SERVICES, Settings, load_settings
 from shared.watch import requested_wait
 
-WEB_ROOT = Path(__file__).parent / "web"
 UPSTREAM_CONNECT_SECONDS = 2.0
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 #: Paths whose upstream takes a larger body than GOVPROJ_MAX_REQUEST_BYTES (catalog's stock import).
@@ -94,8 +92,7 @@ def create_app(settings: Settings | None = None, upstream: httpx.AsyncBaseTransp
 
     install_timeline_route(app, settings)
     install_proxy_routes(app, settings)
-    if WEB_ROOT.is_dir():
-        app.mount("/", StaticFiles(directory=WEB_ROOT, html=True), name="web")
+    mount_front_ends(app)
     return app
 
 

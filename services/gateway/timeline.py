@@ -85,10 +85,13 @@ async def compose(
     if not any(stage["reached"] for stage in stages) and not unavailable:
         raise _refusal(404, None, project_id)
     entries.sort(key=lambda entry: entry["at"])
-    reached = [s for s in stages if s["reached"]]
     current = None
-    if reached:
-        last = reached[-1]
+    # The project is at the last stage that holds a state for it. A later stage may already have history
+    # without one (catalog opens its monitoring deadline when the contract is signed), which made the strip
+    # say 系统目录 while the project waited for its trial run.
+    with_state = [s for s in stages if s["state"] is not None] or [s for s in stages if s["reached"]]
+    if with_state:
+        last = with_state[-1]
         state = last["state"] or {}
         current = {"service": last["service"], "stage": state.get("stage") or state.get("status")}
     return {

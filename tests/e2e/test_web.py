@@ -1,6 +1,6 @@
-"""The web front end in headless Chromium against the real platform: a unit applies (typing the
-amount in 万元), a refused amount names its field, the bureau admits the project and the timeline
-shows the admission with the rule citations."""
+"""The classic web front end (at /classic/ since the workbench took /) in headless Chromium against the real
+platform: a unit applies (typing the amount in 万元), a refused amount names its field, the bureau admits the
+project and the timeline shows the admission with the rule citations."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ PASSWORD = "govproj"
 
 async def sign_in(page: Page, gateway: str, username: str, shown_as: str) -> None:
     """Pick the seeded user on the sign-in page; the header then names them."""
-    await page.goto(f"{gateway}/#/login")
+    await page.goto(f"{gateway}/classic/#/login")
     await page.locator(f'.userpick-item[data-username="{username}"]').click()
     await page.get_by_label("口令").fill(PASSWORD)
     await page.get_by_role("button", name="登 录").click()

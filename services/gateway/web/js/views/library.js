@@ -89,7 +89,8 @@ export async function renderLibrary(root, { query }) {
     return;
   }
 
-  const total = page.items.reduce((sum, item) => sum + BigInt(item.total_investment_fen), 0n);
+  // A secret project's amount is hidden (null) from those not cleared: it adds nothing to the visible total.
+  const total = page.items.reduce((sum, item) => sum + BigInt(item.total_investment_fen ?? 0), 0n);
   const table = h(
     "table",
     { class: "grid", "data-testid": "library-table" },

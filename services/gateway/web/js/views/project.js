@@ -153,6 +153,9 @@ function head(projectId, project, timeline) {
 
 function stageStrip(timeline) {
   const currentService = timeline.current?.service;
+  // Only stages before the current one are done: a later stage may already hold a deadline (catalog's,
+  // opened at the contract) without the project having reached it.
+  const currentIndex = timeline.stages.findIndex((s) => s.service === currentService);
   return h(
     "ol",
     { class: "stages", "aria-label": "项目环节" },
@@ -163,13 +166,14 @@ function stageStrip(timeline) {
       const syncing = !stage.reached && timeline.entries.some((e) => e.service === stage.service);
       const cls = ["stage", stage.reached || syncing ? "is-reached" : "is-pending", stage.service === currentService ? "is-current" : ""];
       let label = en;
-      if (stage.reached) label = stageLabel(stage.service, code)[0];
+      if (stage.reached && index > currentIndex && !stage.state) label = "未到达";
+      else if (stage.reached) label = stageLabel(stage.service, code)[0];
       else if (timeline.unavailable?.includes(stage.service)) label = "服务不可用";
       else if (syncing) label = "同步中，请刷新";
       return h(
         "li",
         { class: cls.join(" "), dataset: { service: stage.service } },
-        h("span", { class: "stage-no" }, stage.reached && stage.service !== currentService ? "✓" : String(index + 1)),
+        h("span", { class: "stage-no" }, stage.reached && index < currentIndex ? "✓" : String(index + 1)),
         h("span", { class: "stage-text" }, h("span", { class: "stage-name" }, name), h("span", { class: "stage-state" }, label)),
       );
     }),

@@ -1,0 +1,260 @@
+// One form for any write operation, built from its OpenAPI schema: labels from the catalogue, amounts in
+// 万元, dates with a picker, choices as selects; a large amount asks for confirmation; every error at once.
+import { useMemo, useRef, useState } from "react";
+import { App, Button, DatePicker, Form, Input, InputNumber, Select, Switch, Typography } from "antd";
+import dayjs, { type Dayjs } from "dayjs";
+import { useI18n } from "../locales";
+import { ApiProblem, newIdempotencyKey, request } from "../services/api";
+import { fenToWan, fenToYuan, needsConfirmation, wanToFen } from "../services/money";
+import { apiFieldOf, explainProblem, type ExplainedProblem } from "../services/problem";
+import { choicesOf, operationUrl, type FieldSpec, type Operation } from "../actions/operations";
+import ProblemAlert, { fieldLabel } from "./ProblemAlert";
+import { MoneyInput, moneyRule } from "./MoneyInput";
+
+type Kind = "money" | "boolean" | "maybe" | "choice" | "choices" | "date" | "datetime" | "text" | "longtext" | "integer" | "number" | "list" | "json";
+
+export function kindOf(field: FieldSpec): Kind {
+  const { schema, name } = field;
+  if ((schema.type === "integer" || schema.type === "number") && name.endsWith("_fen")) return "money";
+  // A nullable yes/no ("not said" is a third answer, e.g. a panel outcome the scores decide) is a select.
+  if (schema.type === "boolean") return field.nullable ? "maybe" : "boolean";
+  if (schema.type === "string" && choicesOf(schema)) return "choice";
+  if (schema.type === "string" && schema.format === "date") return "date";
+  if (schema.type === "string" && schema.format === "date-time") return "datetime";
+  if (schema.type === "string") return (schema.maxLength ?? 0) > 300 ? "longtext" : "text";
+  if (schema.type === "integer") return "integer";
+  if (schema.type === "number") return "number";
+  if (schema.type === "array" && schema.items && ["string", "integer"].includes(schema.items.type ?? "")) {
+    return schema.items.type === "string" && choicesOf(schema.items) ? "choices" : "list";
+  }
+  return "json";
+}
+
+function initialValue(field: FieldSpec, kind: Kind): unknown {
+  const fallback = field.schema.default;
+  if (fallback === undefined || fallback === null) return kind === "boolean" ? false : undefined;
+  if (kind === "json") return JSON.stringify(fallback, null, 1);
+  if (kind === "money") return undefined;
+  if (kind === "date" && typeof fallback === "string") return dayjs(fallback);
+  return fallback;
+}
+
+function toApi(field: FieldSpec, kind: Kind, value: unknown): unknown {
+  if (value === undefined || value === null || value === "") return undefined;
+  switch (kind) {
+    case "money":
+      return wanToFen(String(value));
+    case "date":
+      return (value as Dayjs).format("YYYY-MM-DD");
+    case "datetime":
+      return (value as Dayjs).toISOString();
+    case "list":
+      return (value as string[]).map((item) => (field.schema.items?.type === "integer" ? Number(item) : item));
+    case "json":
+      return JSON.parse(String(value));
+    default:
+      return value;
+  }
+}
+
+export interface ActionFormProps {
+  op: Operation;
+  /** path parameters known from the page (project_id) */
+  context?: Record<string, string>;
+  /** choices the page knows for a free-text field (the project's contracts for contract_id) */
+  suggestions?: Record<string, { value: string; label: string }[]>;
+  onDone?: (result: unknown) => void;
+}
+
+export default function ActionForm({ op, context = {}, suggestions = {}, onDone }: ActionFormProps) {
+  const { t, label } = useI18n();
+  const { modal, message } = App.useApp();
+  const [form] = Form.useForm();
+  const [busy, setBusy] = useState(false);
+  const [problem, setProblem] = useState<ExplainedProblem | null>(null);
+  const idempotencyKey = useRef(newIdempotencyKey());
+  const openParams = op.pathParams.filter((name) => !context[name]);
+  const fields = useMemo(() => (op.fields ?? []).filter((field) => !(field.name in context)), [op, context]);
+  const kinds = useMemo(() => Object.fromEntries(fields.map((field) => [field.name, kindOf(field)])), [fields]);
+  const labelOf = (name: string) => fieldLabel(label, t, name);
+
+  const control = (field: FieldSpec, kind: Kind) => {
+    const known = suggestions[field.name];
+    if (known?.length && (kind === "text" || kind === "longtext")) {
+      return <Select showSearch allowClear={!field.required} options={known} optionFilterProp="label" />;
+    }
+    switch (kind) {
+      case "money":
+        return <MoneyInput />;
+      case "boolean":
+        return <Switch checkedChildren={t("common.yes")} unCheckedChildren={t("common.no")} />;
+      case "maybe":
+        return (
+          <Select
+           
+            allowClear
+            options={[
+              { value: true, label: t("common.yes") },
+              { value: false, label: t("common.no") },
+            ]}
+          />
+        );
+      case "choice":
+        return (
+          <Select
+           
+            allowClear={!field.required}
+            options={choicesOf(field.schema)!.map((value) => ({ value, label: label(`code.${value}`, value) }))}
+          />
+        );
+      case "choices":
+        return (
+          <Select
+            mode="multiple"
+           
+            options={choicesOf(field.schema.items!)!.map((value) => ({ value, label: label(`code.${value}`, value) }))}
+          />
+        );
+      case "date":
+        return <DatePicker style={{ width: "100%" }} />;
+      case "datetime":
+        return <DatePicker showTime style={{ width: "100%" }} />;
+      case "longtext":
+        return <Input.TextArea autoSize={{ minRows: 2, maxRows: 8 }} />;
+      case "integer":
+      case "number":
+        return <InputNumber style={{ width: "100%" }} min={field.schema.minimum} max={field.schema.maximum} />;
+      case "list":
+        return <Select mode="tags" tokenSeparators={[",", "，", "\n"]} open={false} suffixIcon={null} />;
+      case "json":
+        return <Input.TextArea autoSize={{ minRows: 3, maxRows: 12 }} placeholder={t("actions.form_json_hint")} />;
+      default:
+        return <Input />;
+    }
+  };
+
+  const send = async (values: Record<string, unknown>) => {
+    const params: Record<string, string> = { ...context };
+    for (const name of openParams) params[name] = String(values[`path:${name}`] ?? "").trim();
+    const query: Record<string, string> = {};
+    for (const param of op.queryParams) {
+      const value = values[`query:${param.name}`];
+      if (value !== undefined && value !== null && value !== "") query[param.name] = String(value);
+    }
+    let body: unknown = undefined;
+    if (op.fields) {
+      const object: Record<string, unknown> = {};
+      for (const field of op.fields) {
+        if (field.name in context) object[field.name] = context[field.name];
+        else {
+          const value = toApi(field, kinds[field.name], values[field.name]);
+          if (value !== undefined) object[field.name] = value;
+        }
+      }
+      body = op.hasBody ? object : undefined;
+    } else if (op.rawBody) {
+      body = JSON.parse(String(values["raw:body"] ?? "null"));
+    }
+    setBusy(true);
+    setProblem(null);
+    try {
+      const result = await request(op.method, operationUrl(op, params), { body, query, idempotencyKey: idempotencyKey.current });
+      idempotencyKey.current = newIdempotencyKey();
+      message.success(t("actions.done"));
+      onDone?.(result);
+    } catch (error) {
+      if (!(error instanceof ApiProblem)) throw error;
+      const known = new Set([...fields.map((f) => f.name), ...openParams.map((p) => `path:${p}`)]);
+      const explained = explainProblem(error.problem, t, (apiField) => {
+        const top = apiFieldOf(apiField).split(".")[0];
+        if (known.has(top)) return top;
+        if (known.has(`path:${top}`)) return `path:${top}`;
+        return null;
+      });
+      form.setFields(
+        Object.entries(
+          explained.fields.reduce<Record<string, string[]>>((byField, item) => {
+            if (item.formField) (byField[item.formField] ??= []).push(item.message);
+            return byField;
+          }, {}),
+        ).map(([name, errors]) => ({ name, errors })),
+      );
+      setProblem(explained);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const onFinish = (values: Record<string, unknown>) => {
+    // A 万元 amount above 1亿元 is more often 元 typed as 万元 than a real amount: ask before sending.
+    const large = fields.find((field) => kinds[field.name] === "money" && values[field.name] && needsConfirmation(wanToFen(String(values[field.name]))));
+    if (!large) return send(values);
+    const fen = wanToFen(String(values[large.name]));
+    modal.confirm({
+      title: t("money.large_title"),
+      content: t("money.large_body", { wan: fenToWan(fen), yuan: fenToYuan(fen) }),
+      okText: t("money.large_ok"),
+      cancelText: t("common.cancel"),
+      onOk: () => send(values),
+    });
+  };
+
+  const initial = Object.fromEntries(fields.map((field) => [field.name, initialValue(field, kinds[field.name])]));
+  return (
+    <Form form={form} layout="vertical" onFinish={onFinish} initialValues={initial} data-testid="action-form" data-op={op.key} scrollToFirstError>
+      {problem && (
+        <div style={{ marginBottom: 16 }}>
+          <ProblemAlert explained={problem} />
+        </div>
+      )}
+      {openParams.map((name) => (
+        <Form.Item key={name} name={`path:${name}`} label={labelOf(name)} rules={[{ required: true, message: t("problem.field.missing") }]}>
+          <Input />
+        </Form.Item>
+      ))}
+      {op.queryParams.map((param) => (
+        <Form.Item key={param.name} name={`query:${param.name}`} label={labelOf(param.name)} rules={[{ required: param.required, message: t("problem.field.missing") }]}>
+          <Input />
+        </Form.Item>
+      ))}
+      {fields.map((field) => {
+        const kind = kinds[field.name];
+        const rules: object[] = [];
+        const markRequired = field.required && kind !== "boolean";
+        if (kind === "money") rules.push(moneyRule(t, field.required));
+        else if (field.required && kind !== "boolean") rules.push({ required: true, message: t("problem.field.missing") });
+        if (kind === "json")
+          rules.push({
+            validator: async (_: unknown, value: string | undefined) => {
+              if (value && value.trim()) JSON.parse(value);
+            },
+            message: t("problem.field.json"),
+          });
+        return (
+          <Form.Item
+            key={field.name}
+            name={field.name}
+            label={labelOf(field.name)}
+            valuePropName={kind === "boolean" ? "checked" : "value"}
+            required={markRequired}
+            rules={rules}
+            extra={kind === "list" ? t("actions.list_hint") : undefined}
+          >
+            {control(field, kind)}
+          </Form.Item>
+        );
+      })}
+      {op.rawBody && (
+        <Form.Item name="raw:body" label={t("field.content")} rules={[{ required: true, message: t("problem.field.missing") }]}>
+          <Input.TextArea autoSize={{ minRows: 4, maxRows: 16 }} placeholder={t("actions.form_json_hint")} />
+        </Form.Item>
+      )}
+      <Typography.Paragraph type="secondary" style={{ fontSize: 12 }}>
+        {op.roles.length ? op.roles.map((role) => label(`role.${role}`, role)).join("、") : ""}
+      </Typography.Paragraph>
+      <Button type="primary" htmlType="submit" loading={busy}>
+        {t("actions.submit")}
+      </Button>
+    </Form>
+  );
+}

@@ -1,0 +1,73 @@
+// A failed request shown in plain words: what went wrong, each field by its form label, each rule with its
+// citation linking to the quoted article. No HTTP codes, no internal names.
+import { Alert, Space, Typography } from "antd";
+import { Link } from "react-router-dom";
+import { useI18n } from "../locales";
+import type { ExplainedProblem } from "../services/problem";
+import { splitCitation } from "../services/problem";
+
+export function fieldLabel(label: (key: string, fallback?: string) => string, t: (k: string) => string, apiField: string): string {
+  const name = apiField.split(".")[0];
+  const text = label(`field.${name}`, name.replace(/_/g, " "));
+  return name.endsWith("_fen") ? `${text}（${t("common.wan")}）` : text;
+}
+
+export function CitationLink({ citation, ruleId, pack }: { citation: string; ruleId?: string; pack?: string | null }) {
+  const { t, label } = useI18n();
+  const { pack: fromCitation, article } = splitCitation(citation);
+  const packId = pack ?? fromCitation;
+  const text = `${label(`jurisdiction.${packId}`, packId)}${article}`;
+  if (!ruleId || !packId) return <Typography.Text code>{text}</Typography.Text>;
+  return (
+    <Link to={`/policy/${encodeURIComponent(packId)}/${encodeURIComponent(ruleId)}`} title={t("problem.cite_link")} className="cite" data-rule={ruleId}>
+      {text}
+    </Link>
+  );
+}
+
+export default function ProblemAlert({ explained, formLabels }: { explained: ExplainedProblem; formLabels?: Record<string, string> }) {
+  const { t, label, language } = useI18n();
+  const fieldText = (apiField: string, formField: string) => formLabels?.[formField] ?? fieldLabel(label, t, apiField);
+  return (
+    <Alert
+      type="error"
+      showIcon
+      role="alert"
+      data-testid="problem"
+      message={explained.title}
+      description={
+        <Space direction="vertical" size={4} style={{ width: "100%" }}>
+          {explained.general.map((line) => (
+            <div key={line}>{line}</div>
+          ))}
+          {explained.fields.length > 0 && (
+            <div>
+              <Typography.Text strong>{t("problem.fields_heading")}</Typography.Text>
+              <ul style={{ margin: "4px 0", paddingInlineStart: 20 }}>
+                {explained.fields.map((field, index) => (
+                  <li key={`${field.apiField}-${index}`} data-field={field.formField || field.apiField}>
+                    {field.apiField ? `${fieldText(field.apiField, field.formField)}：` : ""}
+                    {field.message}
+                  </li>
+                ))}
+              </ul>
+            </div>
+          )}
+          {explained.violations.length > 0 && (
+            <div>
+              <Typography.Text strong>{t("problem.rules_heading")}</Typography.Text>
+              <ul style={{ margin: "4px 0", paddingInlineStart: 20 }}>
+                {explained.violations.map((violation) => (
+                  <li key={violation.rule_id} data-rule={violation.rule_id}>
+                    {language === "zh-CN" ? violation.message_zh : violation.message_en}{" "}
+                    <CitationLink citation={violation.citation} ruleId={violation.rule_id} pack={violation.pack} />
+                  </li>
+                ))}
+              </ul>
+            </div>
+          )}
+        </Space>
+      }
+    />
+  );
+}

@@ -1,0 +1,79 @@
+// What a leader needs before deciding: the bureau's scheme-review opinion, the experts' scores and the approval chain.
+import { Descriptions, Empty, Space, Steps, Tag, Typography } from "antd";
+import ReactEChartsCore from "echarts-for-react/lib/core";
+import echarts from "../charts/echarts";
+import { useI18n } from "../locales";
+import { schemeScoresOption, type SchemeResult } from "../charts/schemeScores";
+
+export interface ReviewCase {
+  project_id: string;
+  stage: string;
+  step?: string | null;
+  scheme_result?: SchemeResult;
+  steps?: { position: number; role: string; status: string; comment?: string | null; decided_by?: string | null }[];
+  history?: { step: string; outcome: string; comment?: string | null; actor?: string | null; detail?: Record<string, unknown> | null }[];
+  approval_letter_no?: string | null;
+  approved_on?: string | null;
+  total_investment_fen?: number | null;
+}
+
+export default function ReviewPanel({ review }: { review: ReviewCase }) {
+  const { t, label } = useI18n();
+  const result = review.scheme_result ?? {};
+  const option = schemeScoresOption(result, (code) => label(`dimension.${code}`, code));
+  const opinions = (review.history ?? []).filter((record) => record.comment || record.outcome);
+  const steps = [...(review.steps ?? [])].sort((a, b) => a.position - b.position);
+  const current = steps.findIndex((step) => step.status === "pending");
+  return (
+    <Space direction="vertical" size={16} style={{ width: "100%" }} data-testid="review-panel">
+      <div data-testid="review-opinion">
+        <Typography.Title level={5}>{t("approvals.opinion")}</Typography.Title>
+        {opinions.length ? (
+          <Descriptions column={1} size="small" bordered>
+            {opinions.map((record, index) => (
+              <Descriptions.Item key={index} label={label(`pathstep.${record.step}`, record.step)}>
+                <Space wrap>
+                  <Tag color={record.outcome === "passed" || record.outcome === "pass" ? "green" : record.outcome === "failed" || record.outcome === "fail" ? "red" : "blue"}>
+                    {label(`outcome.${record.outcome}`, record.outcome)}
+                  </Tag>
+                  <span>{record.comment}</span>
+                </Space>
+              </Descriptions.Item>
+            ))}
+          </Descriptions>
+        ) : (
+          <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t("approvals.no_opinion")} />
+        )}
+      </div>
+      <div data-testid="review-scores">
+        <Typography.Title level={5}>{t("approvals.scores")}</Typography.Title>
+        {result.mean_total_score != null || option ? (
+          <>
+            <Space wrap>
+              {result.mean_total_score != null && <Tag color="red">{t("approvals.average", { score: Math.round(result.mean_total_score * 100) / 100 })}</Tag>}
+              {result.passed != null && <Tag color={result.passed ? "green" : "red"}>{label(`outcome.${result.passed ? "pass" : "fail"}`)}</Tag>}
+            </Space>
+            {option && <ReactEChartsCore echarts={echarts} option={option} style={{ height: 40 + 32 * Object.keys(result.dimension_means ?? {}).length, width: "100%" }} />}
+          </>
+        ) : (
+          <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t("approvals.no_scores")} />
+        )}
+      </div>
+      {steps.length > 0 && (
+        <div data-testid="approval-chain">
+          <Typography.Title level={5}>{t("approvals.chain")}</Typography.Title>
+          <Steps
+            direction="vertical"
+            size="small"
+            current={current < 0 ? steps.length : current}
+            items={steps.map((step) => ({
+              title: t("approvals.step", { n: step.position, role: label(`role.${step.role}`, step.role) }),
+              description: [label(`step.${step.status}`, step.status), step.comment].filter(Boolean).join(" · "),
+              status: step.status === "approved" ? "finish" : step.status === "rejected" ? "error" : step.position === steps[current]?.position ? "process" : "wait",
+            }))}
+          />
+        </div>
+      )}
+    </Space>
+  );
+}

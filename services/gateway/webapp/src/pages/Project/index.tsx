@@ -1,0 +1,372 @@
+// 项目档案: the project across its six stages — application, review (opinion, scores, approval chain),
+// money, procurement, acceptance, catalog — its history with citations, and the actions my roles may take.
+import { useCallback, useEffect, useMemo, useState } from "react";
+import { useParams, useSearchParams } from "react-router-dom";
+import { Alert, Button, Card, Col, Descriptions, Drawer, Empty, Grid, Result, Row, Space, Spin, Statistic, Steps, Table, Tabs, Tag, Tooltip, Typography } from "antd";
+import { useAuth } from "../../components/auth";
+import { hasMessage, useI18n } from "../../locales";
+import { api, ApiProblem, optional } from "../../services/api";
+import { fenToWan, isAmount } from "../../services/money";
+import { loadDossier, type PortfolioDossier } from "../../services/portfolio";
+import { operationsFor, SERVICE_ORDER, type Operation } from "../../actions/operations";
+import ActionForm from "../../components/ActionForm";
+import ReviewPanel, { type ReviewCase } from "../../components/ReviewPanel";
+import { CitationLink, fieldLabel } from "../../components/ProblemAlert";
+import { problemTitle } from "../../services/problem";
+import { eventText, stageText } from "../../components/labels";
+
+interface TimelineEntry {
+  at: string;
+  service: string;
+  kind: "action" | "decision" | "deadline";
+  action?: string;
+  actor?: string;
+  rule_id?: string;
+  citation?: string;
+  outcome?: string;
+  message_zh?: string | null;
+  message_en?: string | null;
+  due_on?: string;
+  status?: string;
+}
+interface Timeline {
+  project_id: string;
+  current: { service: string; stage: string | null } | null;
+  stages: { service: string; reached: boolean; state: Record<string, unknown> | null }[];
+  entries: TimelineEntry[];
+  unavailable: string[];
+}
+
+/** The code a stage shows: intake's status is finer than its stage (draft/submitted vs application). */
+function stageCode(service: string, state: Record<string, unknown> | null): string | null {
+  if (!state) return null;
+  return String((service === "intake" ? (state.status ?? state.stage) : (state.stage ?? state.status)) ?? "");
+}
+
+/** To-do actions (the read model's, from the packs' path steps) whose operation's path says it otherwise. */
+const ACTION_PATHS: Record<string, string> = {
+  prescreening: "prescreen",
+  pre_acceptance_approval: "pre-acceptance",
+  performance_acceptance: "acceptance",
+  acceptance_application: "application",
+  acceptance_organised: "organise",
+  final_acceptance_application: "final-acceptance/application",
+  contract: "contracts",
+  tender: "tenders",
+};
+
+/** The action a to-do names (`admit`, `technical_plan`, a path step) → the operation of that service for it. */
+export function matchOperation(ops: Operation[], action: string | null, service?: string | null): Operation | undefined {
+  if (!action) return undefined;
+  const mine = service ? ops.filter((op) => op.service === service) : ops;
+  const tail = (ACTION_PATHS[action] ?? action.replace(/_/g, "-")).toLowerCase();
+  return mine.find((op) => op.path.endsWith(`/${tail}`)) ?? mine.find((op) => op.path.includes(`/${tail}`));
+}
+
+/** Stage codes an action needs, where the step is fixed whatever the jurisdiction (others: the service decides). */
+const NEEDS: Record<string, { service: string; field: "status" | "stage"; codes: string[] }> = {
+  "intake PATCH /api/intake/applications/{project_id}": { service: "intake", field: "status", codes: ["draft"] },
+  "intake POST /api/intake/applications/{project_id}/submit": { service: "intake", field: "status", codes: ["draft"] },
+  "intake POST /api/intake/applications/{project_id}/materials": { service: "intake", field: "status", codes: ["draft", "submitted"] },
+  "intake POST /api/intake/applications/{project_id}/admit": { service: "intake", field: "status", codes: ["submitted"] },
+  "intake POST /api/intake/applications/{project_id}/refuse": { service: "intake", field: "status", codes: ["submitted"] },
+  "review POST /api/review/projects/{project_id}/approval": { service: "review", field: "stage", codes: ["awaiting_approval"] },
+  "acceptance POST /api/acceptance/projects/{project_id}/trial-run": { service: "acceptance", field: "stage", codes: ["contracted"] },
+};
+
+/** Whether an action can succeed now; if not, why (the project has not reached its stage, or is past it). */
+export function availability(
+  op: Operation,
+  state: Record<string, Record<string, unknown> | null>,
+): { ok: true } | { ok: false; reason: "not_reached" | "stage"; code?: string; service: string } {
+  if (op.service !== "intake" && op.service !== "catalog" && !state[op.service]) return { ok: false, reason: "not_reached", service: op.service };
+  // Every acceptance route starts with the trial run: before it, no other acceptance step can succeed.
+  if (op.service === "acceptance" && !op.path.endsWith("/trial-run") && state.acceptance?.stage === "contracted") {
+    return { ok: false, reason: "stage", code: "contracted", service: "acceptance" };
+  }
+  const need = NEEDS[op.key];
+  if (need) {
+    const code = String(state[need.service]?.[need.field] ?? "");
+    if (!need.codes.includes(code)) return { ok: false, reason: "stage", code, service: need.service };
+  }
+  return { ok: true };
+}
+
+function sumFen(values: unknown[]): number | null {
+  const amounts = values.filter(isAmount).map((v) => BigInt(v as number));
+  return amounts.length ? Number(amounts.reduce((a, b) => a + b, 0n)) : null;
+}
+
+function StateDescriptions({ state, service }: { state: Record<string, unknown>; service: string }) {
+  const { t, label } = useI18n();
+  const scalars = Object.entries(state).filter(([, value]) => value !== null && value !== "" && ["string", "number", "boolean"].includes(typeof value));
+  return (
+    <Descriptions column={{ xs: 1, md: 2 }} size="small" bordered>
+      {scalars.map(([key, value]) => (
+        <Descriptions.Item key={key} label={fieldLabel(label, t, key)}>
+          {key.endsWith("_fen") ? fenToWan(value) : typeof value === "boolean" ? t(value ? "common.yes" : "common.no") : key === "stage" || (key === "status" && service === "intake") ? stageText(label, service, String(value)) : label(`code.${value}`, String(value))}
+        </Descriptions.Item>
+      ))}
+    </Descriptions>
+  );
+}
+
+export default function Project() {
+  const { projectId = "" } = useParams();
+  const [params, setParams] = useSearchParams();
+  const { user } = useAuth();
+  const { t, label, language } = useI18n();
+  const narrow = !Grid.useBreakpoint().md;
+  const [timeline, setTimeline] = useState<Timeline | null>(null);
+  const [dossier, setDossier] = useState<PortfolioDossier | null>(null);
+  const [error, setError] = useState<{ status: number; title: string } | null>(null);
+  const [open, setOpen] = useState<Operation | null>(null);
+  const [materials, setMaterials] = useState<{ items?: unknown[] } | unknown[] | null>(null);
+
+  const load = useCallback(() => {
+    setError(null);
+    api
+      .get<Timeline>(`/api/projects/${encodeURIComponent(projectId)}/timeline`)
+      .then(setTimeline)
+      .catch((e) => setError(e instanceof ApiProblem ? { status: e.status, title: problemTitle(e.problem, t) } : { status: 0, title: String(e) }));
+    loadDossier(projectId).then(setDossier);
+    optional(api.get<unknown[]>(`/api/intake/applications/${encodeURIComponent(projectId)}/materials`)).then(setMaterials).catch(() => setMaterials(null));
+  }, [projectId, t]);
+  useEffect(load, [load]);
+
+  const ops = useMemo(() => operationsFor(user?.roles ?? [], "project"), [user]);
+  const wanted = params.get("action");
+  const wantedService = params.get("service");
+  useEffect(() => {
+    const match = matchOperation(ops, wanted, wantedService);
+    if (match && timeline) setOpen(match);
+  }, [wanted, wantedService, ops, timeline]);
+
+  // The to-do's action opens once; closed or done, a reload must not open it again.
+  const closeAction = () => {
+    setOpen(null);
+    if (params.has("action")) setParams({}, { replace: true });
+  };
+
+  if (error) return <Result status={error.status === 404 ? "404" : "warning"} title={error.status === 404 ? t("project.not_found") : error.title} />;
+  if (!timeline) return <Spin tip={t("app.loading")} />;
+
+  const state = Object.fromEntries(timeline.stages.map((s) => [s.service, s.state])) as Record<string, Record<string, unknown> | null>;
+  const intake = state.intake ?? {};
+  const budget = state.budget ?? {};
+  const procurement = state.procurement ?? {};
+  const title = (intake.title as string | null) ?? (state.review?.title as string | null) ?? dossier?.title ?? t("common.hidden_title");
+  const currentIndex = SERVICE_ORDER.indexOf(timeline.current?.service ?? "");
+  const contracts = (procurement.contracts as { id: string; supplier?: string | null; amount_fen?: number | null }[] | undefined) ?? [];
+  const money = {
+    approved: dossier?.money.approved_investment_fen ?? (budget.approved_investment_fen as number | null) ?? (intake.total_investment_fen as number | null),
+    estimated: dossier?.money.estimate_fen ?? (budget.estimate_fen as number | null),
+    contracted: dossier?.money.contracted_fen ?? sumFen(contracts.map((c) => c.amount_fen)),
+    released: dossier?.money.released_fen ?? (budget.released_fen as number | null),
+    paid: dossier?.money.paid_fen ?? null,
+  };
+  const cap = isAmount(money.estimated) ? money.estimated : money.approved;
+  const remaining = isAmount(cap) ? Number(BigInt(cap as number) - BigInt(isAmount(money.released) ? (money.released as number) : 0)) : null;
+  const currentCode = timeline.current ? stageCode(timeline.current.service, state[timeline.current.service]) ?? timeline.current.stage : null;
+
+  const byService = SERVICE_ORDER.map((service) => ({ service, ops: ops.filter((op) => op.service === service) })).filter((g) => g.ops.length);
+  const actionsCard = (
+    <Card title={t("project.section.actions")} data-testid="actions" size="small">
+      {byService.length ? (
+        <Space direction="vertical" size={12} style={{ width: "100%" }}>
+          {byService.map((group) => (
+            <div key={group.service}>
+              <Typography.Text type="secondary" style={{ fontSize: 12 }}>
+                {t(`service.${group.service}`)}
+              </Typography.Text>
+              <div style={{ display: "flex", flexWrap: "wrap", gap: 8, marginTop: 4 }}>
+                {group.ops.map((op) => {
+                  const can = availability(op, state);
+                  const reason = can.ok
+                    ? undefined
+                    : can.reason === "not_reached"
+                      ? t("project.action_disabled.not_reached", { service: t(`service.${can.service}`) })
+                      : t("project.action_disabled.stage", { stage: stageText(label, can.service, can.code) });
+                  const current = can.ok && group.service === timeline.current?.service;
+                  return (
+                    <Tooltip key={op.key} title={reason}>
+                      <Button size="small" type={current ? "primary" : "default"} ghost={current} disabled={!can.ok} onClick={() => setOpen(op)} data-op={op.key} aria-description={reason}>
+                        {t(`op.${op.key}`)}
+                      </Button>
+                    </Tooltip>
+                  );
+                })}
+              </div>
+            </div>
+          ))}
+        </Space>
+      ) : (
+        <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t("project.no_actions")} />
+      )}
+    </Card>
+  );
+
+  const entryText = (entry: TimelineEntry) => {
+    if (entry.kind === "deadline") return `${label(`event.deadline`)} · ${t("project.timeline.due", { date: entry.due_on ?? "" })}`;
+    const base = eventText(label, t, entry.action, hasMessage);
+    const message = language === "zh-CN" ? entry.message_zh : entry.message_en;
+    return message ? `${base}：${message}` : base;
+  };
+
+  const tabs = [
+    {
+      key: "application",
+      label: t("project.section.application"),
+      children: (
+        <Space direction="vertical" style={{ width: "100%" }}>
+          <StateDescriptions state={intake} service="intake" />
+          {materials && (
+            <Descriptions size="small" column={1} bordered>
+              <Descriptions.Item label={t("project.section.materials")}>
+                {(Array.isArray(materials) ? materials : (materials.items ?? [])).map((m, i) => (
+                  <Tag key={i}>{typeof m === "string" ? m : String((m as Record<string, unknown>).name ?? (m as Record<string, unknown>).kind ?? JSON.stringify(m))}</Tag>
+                ))}
+              </Descriptions.Item>
+            </Descriptions>
+          )}
+        </Space>
+      ),
+    },
+    { key: "review", label: t("project.section.review"), children: state.review ? <ReviewPanel review={state.review as unknown as ReviewCase} /> : <Empty description={t("project.stage.not_reached")} /> },
+    ...(["budget", "procurement", "acceptance", "catalog"] as const).map((service) => ({
+      key: service,
+      label: t(`service.${service}`),
+      children: state[service] ? <StateDescriptions state={state[service]!} service={service} /> : <Empty description={t("project.stage.not_reached")} />,
+    })),
+    {
+      key: "timeline",
+      label: t("project.section.timeline"),
+      children: (
+        <Table<TimelineEntry>
+          data-testid="timeline"
+          size="small"
+          rowKey={(entry, index) => `${entry.at}-${index}`}
+          dataSource={[...timeline.entries].reverse()}
+          pagination={{ pageSize: 30, hideOnSinglePage: true }}
+          locale={{ emptyText: t("project.timeline.empty") }}
+          onRow={(entry) => ({ "data-action": entry.action ?? "", "data-rule": entry.rule_id ?? "", "data-kind": entry.kind }) as React.HTMLAttributes<HTMLElement>}
+          columns={[
+            { title: t("project.timeline.at"), dataIndex: "at", key: "at", width: 150, render: (at: string) => String(at).replace("T", " ").slice(0, 16) },
+            { title: t("project.timeline.what"), key: "what", render: (_, entry) => <span className="wb-cell-wrap">{entryText(entry)}</span> },
+            ...(narrow
+              ? []
+              : [
+                  { title: t("project.timeline.who"), key: "who", render: (_: unknown, entry: TimelineEntry) => entry.actor ?? "" },
+                  {
+                    title: t("project.timeline.outcome"),
+                    key: "outcome",
+                    render: (_: unknown, entry: TimelineEntry) =>
+                      entry.outcome ? <Tag color={entry.outcome === "pass" ? "green" : entry.outcome === "fail" ? "red" : "blue"}>{label(`outcome.${entry.outcome}`, entry.outcome)}</Tag> : entry.status ? <Tag>{label(`deadline.${entry.status}`, entry.status)}</Tag> : null,
+                  },
+                ]),
+            { title: t("project.timeline.rule"), key: "rule", render: (_, entry) => (entry.citation ? <CitationLink citation={entry.citation} ruleId={entry.rule_id} /> : null) },
+          ]}
+        />
+      ),
+    },
+  ];
+
+  return (
+    <Space direction="vertical" size={16} style={{ width: "100%" }} data-testid="dossier">
+      <Card>
+        <Space direction="vertical" size={4} style={{ width: "100%" }}>
+          <Typography.Title level={3} style={{ margin: 0 }} data-testid="project-title">
+            {title}
+          </Typography.Title>
+          <Space wrap>
+            <Typography.Text type="secondary">{projectId}</Typography.Text>
+            {intake.unit ? <Typography.Text type="secondary">{String(intake.unit)}</Typography.Text> : null}
+            {intake.jurisdiction ? <Tag>{label(`jurisdiction.${intake.jurisdiction}`, String(intake.jurisdiction))}</Tag> : null}
+            {timeline.current && (
+              <Tag color="red" data-testid="current-stage">
+                {t(`service.${timeline.current.service}`)} · {stageText(label, timeline.current.service, currentCode)}
+              </Tag>
+            )}
+            {intake.status ? <Tag color="blue" data-testid="project-status">{label(`stage.intake.${intake.status}`, String(intake.status))}</Tag> : null}
+          </Space>
+        </Space>
+      </Card>
+      {timeline.unavailable.length > 0 && (
+        <Alert type="warning" showIcon message={t("common.unavailable_services", { list: timeline.unavailable.map((s) => t(`service.${s}`)).join("、") })} />
+      )}
+      <Card size="small" title={t("project.stages")}>
+        <Steps
+          data-testid="stage-strip"
+          direction={narrow ? "vertical" : "horizontal"}
+          size="small"
+          current={Math.max(currentIndex, 0)}
+          items={timeline.stages.map((stage, index) => ({
+            title: t(`service.${stage.service}`),
+            status: index < currentIndex ? "finish" : index === currentIndex ? "process" : "wait",
+            description: (
+              <span data-service={stage.service} className="stage-state">
+                {index <= currentIndex && stage.state ? stageText(label, stage.service, stageCode(stage.service, stage.state)) : index < currentIndex ? t("project.stage.done") : t("project.stage.not_reached")}
+              </span>
+            ),
+          }))}
+        />
+      </Card>
+      <Row gutter={[16, 16]}>
+        <Col xs={24} lg={16}>
+          <Card size="small" title={t("project.section.money")} data-testid="money">
+            <Row gutter={[16, 16]}>
+              {(
+                [
+                  ["approved", money.approved],
+                  ["estimated", money.estimated],
+                  ["contracted", money.contracted],
+                  ["released", money.released],
+                  ["paid", money.paid],
+                  ["remaining", remaining],
+                ] as const
+              ).map(([key, value]) => (
+                <Col xs={12} md={8} key={key}>
+                  <Statistic title={`${t(`project.money.${key}`)}（${t("common.wan")}）`} value={fenToWan(value)} valueStyle={{ fontSize: 18 }} />
+                </Col>
+              ))}
+            </Row>
+          </Card>
+        </Col>
+        <Col xs={24} lg={8}>
+          {dossier?.deadlines?.length ? (
+            <Card size="small" title={t("project.section.deadlines")}>
+              {dossier.deadlines.map((deadline, index) => (
+                <div key={index} style={{ marginBottom: 6 }}>
+                  <Tag color={deadline.colour === "red" ? "red" : deadline.colour === "amber" ? "orange" : "green"}>{deadline.due_on}</Tag>
+                  {deadline.description} <CitationLink citation={deadline.citation} ruleId={deadline.rule_id} />
+                </div>
+              ))}
+            </Card>
+          ) : null}
+        </Col>
+      </Row>
+      {actionsCard}
+      <Card size="small">
+        <Tabs items={tabs} defaultActiveKey={timeline.current?.service === "review" ? "review" : "timeline"} />
+      </Card>
+      <Drawer open={Boolean(open)} onClose={closeAction} width={narrow ? "100%" : 560} title={open ? t(`op.${open.key}`) : ""} destroyOnClose>
+        {open && (
+          <ActionForm
+            op={open}
+            context={{ project_id: projectId }}
+            suggestions={{
+              contract_id: contracts.map((contract) => ({
+                value: String(contract.id),
+                label: `${contract.supplier ?? contract.id} · ${fenToWan(contract.amount_fen)} ${t("common.wan")}`,
+              })),
+            }}
+            onDone={() => {
+              closeAction();
+              load();
+            }}
+          />
+        )}
+      </Drawer>
+    </Space>
+  );
+}
