@@ -62,6 +62,9 @@ PROBLEM_JSON_SCHEMA: dict[str, Any] = {
         "action": {"type": "string"},
         "retry_after_seconds": {"type": "integer"},
         "limit_bytes": {"type": "integer"},
+        "limit": {"type": "string"},
+        "rate": {"type": "string"},
+        "upstream": {"type": "string"},
     },
     "additionalProperties": True,
 }
@@ -140,6 +143,18 @@ ERRORS: dict[int, tuple[str, dict[str, Any]]] = {
             errors=[{"field": "title", "message": "Field required", "type": "missing"}],
         ),
     ),
+    429: (
+        "Too many writes from this caller, or failed sign-ins (kind `rate-limited`); retry after `Retry-After`.",
+        _example(
+            429,
+            "rate-limited",
+            "操作过于频繁，请稍后再试 / Too many requests, retry later",
+            "writes per principal exceeded",
+            limit="writes",
+            rate="120 per 1 minute",
+            retry_after_seconds=30,
+        ),
+    ),
     503: (
         "The database (or, through the gateway, the service) is unavailable; retry after `Retry-After` seconds.",
         _example(
@@ -155,7 +170,7 @@ ERRORS: dict[int, tuple[str, dict[str, Any]]] = {
 _WRITE_METHODS = {"post", "put", "patch", "delete"}
 
 
-def _error_response(status: int) -> dict[str, Any]:
+def error_response(status: int) -> dict[str, Any]:
     description, example = ERRORS[status]
     response: dict[str, Any] = {
         "description": description,
@@ -170,7 +185,7 @@ def _error_response(status: int) -> dict[str, Any]:
                 "schema": {"type": "string"},
             }
         }
-    if status == 503:
+    if status in (429, 503):
         response["headers"] = {"Retry-After": {"description": "Seconds to wait.", "schema": {"type": "integer"}}}
     return response
 
@@ -251,7 +266,7 @@ def document(
             responses = operation.setdefault("responses", {})
             for status in _operation_statuses(method, path, operation, is_secured, database):
                 # FastAPI's own 422 (HTTPValidationError as application/json) is replaced, not kept beside.
-                responses[str(status)] = _error_response(status)
+                responses[str(status)] = error_response(status)
 
     # FastAPI's validation schemas are no longer referenced by any operation.
     for unused in ("HTTPValidationError", "ValidationError"):
@@ -283,4 +298,4 @@ def install(app: FastAPI, *, principal_dependency: Callable[..., Any], oidc_issu
     app.openapi = openapi  # type: ignore[method-assign]
 
 
-__all__ = ["ERRORS", "PROBLEM_JSON_SCHEMA", "document", "install"]
+__all__ = ["ERRORS", "PROBLEM_JSON_SCHEMA", "document", "error_response", "install"]

@@ -18,7 +18,7 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.gateway import oidc, routing, timeline
+from services.gateway import apidocs, oidc, routing, timeline
 from services.gateway.admission import Bulkhead, RateLimits, all_admitted
 from services.gateway.users import DEV_PASSWORD, DEV_USERS
 from shared import logs
@@ -87,6 +87,7 @@ def create_app(settings: Settings | None = None, upstream: httpx.AsyncBaseTransp
 
     install_health_routes(app, settings)
     install_dev_sign_in(app, settings)
+    apidocs.install(app, settings)  # /api/openapi.json + /api/docs: every forwarded operation, merged
 
     @app.get("/api/me", tags=["auth"])
     async def me(principal: CurrentPrincipal) -> Principal:
