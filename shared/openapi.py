@@ -170,6 +170,25 @@ ERRORS: dict[int, tuple[str, dict[str, Any]]] = {
 _WRITE_METHODS = {"post", "put", "patch", "delete"}
 
 
+#: Names of the shared responses in `components.responses`, which every operation refers to: one copy of
+#: each description and example instead of one per operation.
+RESPONSE_NAMES = {
+    400: "BadRequest",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "NotFound",
+    409: "Conflict",
+    413: "PayloadTooLarge",
+    422: "Unprocessable",
+    429: "TooManyRequests",
+    503: "Unavailable",
+}
+
+
+def response_ref(status: int) -> dict[str, str]:
+    return {"$ref": f"#/components/responses/{RESPONSE_NAMES[status]}"}
+
+
 def error_response(status: int) -> dict[str, Any]:
     description, example = ERRORS[status]
     response: dict[str, Any] = {
@@ -239,6 +258,9 @@ def document(
     components = spec.setdefault("components", {})
     schemas = components.setdefault("schemas", {})
     schemas[PROBLEM_SCHEMA] = PROBLEM_JSON_SCHEMA
+    components.setdefault("responses", {}).update(
+        {name: error_response(status) for status, name in RESPONSE_NAMES.items()}
+    )
     schemas["ProblemViolation"] = Violation.model_json_schema()
     schemes = components.setdefault("securitySchemes", {})
     schemes[BEARER_SCHEME] = {
@@ -266,7 +288,7 @@ def document(
             responses = operation.setdefault("responses", {})
             for status in _operation_statuses(method, path, operation, is_secured, database):
                 # FastAPI's own 422 (HTTPValidationError as application/json) is replaced, not kept beside.
-                responses[str(status)] = error_response(status)
+                responses[str(status)] = response_ref(status)
 
     # FastAPI's validation schemas are no longer referenced by any operation.
     for unused in ("HTTPValidationError", "ValidationError"):
@@ -298,4 +320,4 @@ def install(app: FastAPI, *, principal_dependency: Callable[..., Any], oidc_issu
     app.openapi = openapi  # type: ignore[method-assign]
 
 
-__all__ = ["ERRORS", "PROBLEM_JSON_SCHEMA", "document", "error_response", "install"]
+__all__ = ["ERRORS", "PROBLEM_JSON_SCHEMA", "document", "error_response", "install", "response_ref"]

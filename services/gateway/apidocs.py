@@ -97,7 +97,7 @@ def merge(sources: Mapping[str, dict[str, Any]], *, title: str, description: str
         "openapi": next(iter(sources.values())).get("openapi", "3.1.0"),
         "info": {"title": title, "version": "1.0.0", "description": description},
         "paths": {},
-        "components": {"schemas": {}, "securitySchemes": {}},
+        "components": {"schemas": {}, "responses": {}, "securitySchemes": {}},
         "tags": [],
     }
     operation_ids: set[str] = set()
@@ -106,6 +106,7 @@ def merge(sources: Mapping[str, dict[str, Any]], *, title: str, description: str
         for name, schema in components.get("schemas", {}).items():
             merged["components"]["schemas"][renames[source].get(name, name)] = _rewrite_refs(schema, renames[source])
         merged["components"]["securitySchemes"].update(components.get("securitySchemes", {}))
+        merged["components"]["responses"].update(components.get("responses", {}))  # the same shared ones
         for path, item in spec["paths"].items():
             item = _rewrite_refs(copy.deepcopy(item), renames[source])
             for method, operation in item.items():
@@ -121,8 +122,8 @@ def merge(sources: Mapping[str, dict[str, Any]], *, title: str, description: str
                     # What the gateway itself adds in front of a service: write rate limits and overload.
                     responses = operation.setdefault("responses", {})
                     if method in {"post", "put", "patch", "delete"}:
-                        responses.setdefault("429", openapi.error_response(429))
-                    responses.setdefault("503", openapi.error_response(503))
+                        responses.setdefault("429", openapi.response_ref(429))
+                    responses.setdefault("503", openapi.response_ref(503))
             merged["paths"][path] = item
     tags = sorted(
         {

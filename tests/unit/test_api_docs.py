@@ -78,13 +78,16 @@ def check_documented(spec: dict, path: str, method: str, response: httpx.Respons
     documented = spec["paths"][path][method]["responses"]
     status = str(response.status_code)
     assert status in documented, f"{method.upper()} {path}: {status} is not documented ({sorted(documented)})"
-    content = documented[status]["content"]
+    answer = documented[status]
+    if "$ref" in answer:  # a shared response in components.responses
+        answer = spec["components"]["responses"][answer["$ref"].rsplit("/", 1)[1]]
+    content = answer["content"]
     media_type = response.headers["content-type"].split(";")[0]
     assert media_type == PROBLEM_MEDIA_TYPE and media_type in content, (method, path, status, media_type)
     # The spec's components travel with the schema so its `#/components/...` references resolve.
     schema = {**content[media_type]["schema"], "components": spec["components"]}
     jsonschema.Draft202012Validator(schema).validate(response.json())
-    for header in documented[status].get("headers", {}):
+    for header in answer.get("headers", {}):
         assert header in response.headers, f"{method.upper()} {path}: {status} lacks its documented {header}"
 
 
@@ -206,6 +209,8 @@ def test_the_gateway_serves_one_document_with_every_forwarded_operation(gateway)
     # Every $ref resolves inside the merged document, and operation ids stay unique.
     refs = set(re.findall(r'"#/components/schemas/([^"]+)"', json.dumps(merged)))
     assert refs <= set(merged["components"]["schemas"]), refs - set(merged["components"]["schemas"])
+    shared = set(re.findall(r'"#/components/responses/([^"]+)"', json.dumps(merged)))
+    assert shared and shared <= set(merged["components"]["responses"])
     ids = [op["operationId"] for _, _, op in operations(merged)]
     assert len(ids) == len(set(ids))
     assert merged["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
