@@ -160,17 +160,19 @@ class ServiceDocs:
         self.fetched[service] = (time.monotonic(), spec)
         self.failed.pop(service, None)
 
-    async def current(self, client: httpx.AsyncClient) -> dict[str, dict[str, Any]]:
+    def _due(self) -> list[str]:
         now = time.monotonic()
-        due = [
+        return [
             service
             for service in self.urls
             if (service not in self.fetched or now - self.fetched[service][0] > CACHE_SECONDS)
             and (service not in self.failed or now - self.failed[service][0] > RETRY_SECONDS)
         ]
-        if due:
-            async with self.lock:  # one refresh at a time, however many readers arrive together
-                await asyncio.gather(*(self._fetch(client, service) for service in due))
+
+    async def current(self, client: httpx.AsyncClient) -> dict[str, dict[str, Any]]:
+        if self._due():
+            async with self.lock:  # one refresh at a time; who waited finds it done and fetches nothing
+                await asyncio.gather(*(self._fetch(client, service) for service in self._due()))
         # A stale document beats none while its service is away.
         return {service: self.fetched[service][1] for service in self.urls if service in self.fetched}
 
