@@ -18,8 +18,8 @@ from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from shared import clock, logs
-from shared.auth import CurrentPrincipal
+from shared import clock, logs, openapi
+from shared.auth import CurrentPrincipal, current_principal
 from shared.bus import EventConsumer, KafkaLink, OutboxRelay, Subscriptions
 from shared.contracts.common import DEADLINE_OVERDUE
 from shared.contracts.envelope import CloudEvent
@@ -385,6 +385,7 @@ def create_service_app(
     app.state.settings = settings
     app.state.runtime = runtime
     install_problem_handlers(app, settings.database_retry_after_seconds)
+    openapi.install(app, principal_dependency=current_principal, oidc_issuer=settings.oidc_issuer, database=True)
     install_body_limit(app, settings.max_request_bytes, body_limits)
     app.add_middleware(HttpMetricsMiddleware, service=service)
     app.add_route("/metrics", metrics_endpoint, include_in_schema=False)

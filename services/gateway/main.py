@@ -16,7 +16,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.gateway import oidc, routing, timeline
+from services.gateway import apidocs, oidc, routing, timeline
 from services.gateway.admission import Bulkhead, RateLimits, all_admitted
 from services.gateway.users import DEV_PASSWORD, DEV_USERS
 from services.gateway.webapp_serving import mount_front_ends
@@ -85,6 +85,7 @@ def create_app(settings: Settings | None = None, upstream: httpx.AsyncBaseTransp
 
     install_health_routes(app, settings)
     install_dev_sign_in(app, settings)
+    apidocs.install(app, settings)  # /api/openapi.json + /api/docs: every forwarded operation, merged
 
     @app.get("/api/me", tags=["auth"])
     async def me(principal: CurrentPrincipal) -> Principal:
