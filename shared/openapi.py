@@ -253,7 +253,9 @@ def document(
         if not isinstance(context.original_route, APIRoute) or not context.include_in_schema:
             continue
         if _needs_principal(context.dependant, principal_dependency):
-            secured.update((context.path_format, method.lower()) for method in context.methods)
+            path, methods = context.path_format, context.methods or set()
+            if path is not None:
+                secured.update((path, method.lower()) for method in methods)
 
     components = spec.setdefault("components", {})
     schemas = components.setdefault("schemas", {})

@@ -20,6 +20,7 @@ from sqlmodel import Field
 from shared.bus import Subscriptions
 from shared.contracts.catalog import UnitCleared
 from shared.db import ServiceSchema
+from shared.scope import ProjectScope
 from shared.service import ServiceRuntime, create_service_app
 from shared.settings import Settings
 from tests.support import infra
@@ -67,6 +68,14 @@ async def effects(runtime: ServiceRuntime) -> dict[str, int]:
         return {row.unit: row.times for row in (await conn.execute(sa.select(Effect.unit, Effect.times))).all()}
 
 
+async def _no_project(_uow: object, _project_id: str) -> None:
+    return None
+
+
+#: this test service owns no projects (its history route answers 404)
+NO_PROJECTS = ProjectScope.of("outagetest", _no_project)
+
+
 async def dead_letters(runtime: ServiceRuntime) -> int:
     async with runtime.engine.connect() as conn:
         return await conn.scalar(sa.select(sa.func.count()).select_from(schema.dead_letters))
@@ -76,7 +85,9 @@ async def test_the_consumer_survives_a_postgres_outage_and_readyz_reports_it(kaf
     pg_dir, port, url = own_postgres
     prefix = f"outage{uuid.uuid4().hex[:6]}"
     settings = Settings(service="outagetest", database_url=url, kafka_bootstrap=kafka_bootstrap, topic_prefix=prefix)
-    app = create_service_app("outagetest", schema, subscriptions, [], title="outage test", settings=settings)
+    app = create_service_app(
+        "outagetest", schema, subscriptions, [], title="outage test", settings=settings, scope=NO_PROJECTS
+    )
     runtime: ServiceRuntime = app.state.runtime
     async with runtime.engine.begin() as conn:
         await conn.run_sync(schema.metadata.create_all)
