@@ -33,7 +33,9 @@ from shared.settings import Settings
 from tests.support import infra
 from tests.unit.intake.conftest import EDU, draft_body
 
-pytestmark = pytest.mark.integration
+# Keycloak starts in ~45 s on a quiet 2-core machine and took 2 m 45 s on a loaded one: the first test carries
+# the start-up, so the module gets a longer per-test bound than the suite default (300 s).
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(900)]
 
 REDIRECT_URI = "http://127.0.0.1:8000/auth/callback"  # registered for govproj-web in realm-govproj.json
 PASSWORD = "govproj-test-password"  # the test realm's users
