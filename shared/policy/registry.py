@@ -342,19 +342,19 @@ class PackRegistry:
                     field="params",
                 )
         for rule in item.own:
-            self._check_rule(file, rule, roles, semantics_rules)
+            self._check_rule(file, rule, roles, semantics_rules, own=Path(header.source).stem)
         if self.verify_sources:
             for entry in header.inherits:
                 if entry.basis == "higher_document":
-                    self._check_pointer(file, header.pack, entry.id, entry.pointer_citation, entry.pointer)
+                    self._check_pointer(file, Path(header.source).stem, entry.id, entry.pointer_citation, entry.pointer)
         item.views = _timeline(item, header)
 
-    def _check_pointer(self, file: str, pack_id: str, rule_id: str, citation: str | None, pointer: str | None) -> None:
+    def _check_pointer(self, file: str, own: str, rule_id: str, citation: str | None, pointer: str | None) -> None:
         """A higher_document basis holds only if the pack's own text names the document (verbatim)."""
         assert citation is not None and pointer is not None
-        if not citation.startswith(f"{pack_id}:"):
+        if not citation.startswith(f"{own}:"):
             raise PolicyError(
-                f"the pointer to a higher document must cite {pack_id}'s own text",
+                f"the pointer to a higher document must cite the pack's own text ({own})",
                 file=file,
                 rule_id=rule_id,
                 field="pointer_citation",
@@ -364,10 +364,13 @@ class PackRegistry:
         except CitationError as exc:
             raise PolicyError(str(exc), file=file, rule_id=rule_id, field="pointer") from None
 
-    def _check_rule(self, file: str, rule: Rule, roles: dict[str, RoleDef], semantics_rules: list[Rule]) -> None:
+    def _check_rule(
+        self, file: str, rule: Rule, roles: dict[str, RoleDef], semantics_rules: list[Rule], *, own: str
+    ) -> None:
+        """`own`: the name of the pack's own text (its source file), which own_text rules must cite."""
         params = rule.params
         cited = rule.origin_citation or rule.citation
-        if rule.basis == "own_text" and not cited.startswith(f"{rule.pack}:"):
+        if rule.basis == "own_text" and not cited.startswith(f"{own}:"):
             raise PolicyError(
                 "an own_text rule must cite its own jurisdiction's text (else declare basis: "
                 "higher_document or local_setting)",
@@ -376,7 +379,7 @@ class PackRegistry:
                 field="citation",
             )
         if rule.basis == "higher_document" and self.verify_sources:
-            self._check_pointer(file, rule.pack, rule.id, rule.basis_pointer_citation, rule.basis_pointer)
+            self._check_pointer(file, own, rule.id, rule.basis_pointer_citation, rule.basis_pointer)
         if isinstance(params, AuthorityParams):
             steps = [s for band in params.bands for s in band.steps]
             if params.collective:
