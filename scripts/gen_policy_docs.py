@@ -114,10 +114,11 @@ def render_rules(registry: PackRegistry | None = None) -> str:
         counts = latest.summary()
         lines.append(
             f"Status {latest.status}{extends}; {len(views)} version(s); latest from {latest.effective_from}: "
-            f"{counts['rules']} rules ({counts['own_rules']} own, {counts['inherited_rules']} inherited)."
+            f"{counts['rules']} rules ({counts['own_rules']} own, {counts['inherited_rules']} inherited; "
+            f"{counts['local_settings']} local settings, {counts['higher_document_rules']} from a higher document)."
         )
         lines.append("")
-        lines.append("| id | citation | stage | kind | own / inherited | in force | title |")
+        lines.append("| id | citation | stage | kind | basis | in force | title |")
         lines.append("|---|---|---|---|---|---|---|")
         seen: set[tuple[str, str]] = set()
         order = {rid: n for n, rid in enumerate(dict.fromkeys(r.id for v in views for r in v.rules))}
@@ -131,7 +132,12 @@ def render_rules(registry: PackRegistry | None = None) -> str:
                 until = rule.effective_until.isoformat() if rule.effective_until else ""
                 start = max(rule.effective_from or views[0].effective_from, views[0].effective_from)
                 since = start.isoformat()
-                origin = f"inherited from {rule.inherited_from}" if rule.inherited else "own"
+                # the basis says why the rule binds here; a local setting names where its default came from
+                origin = {
+                    "own_text": "own text",
+                    "higher_document": f"higher document ({rule.basis_pointer_citation})",
+                    "local_setting": f"local setting (default from {rule.origin_citation})",
+                }[rule.basis]
                 rows.append(
                     (
                         order[rule.id],

@@ -1,25 +1,84 @@
-"""Working days on the Chinese official calendar (法定节假日与调休), with a weekends-only fallback.
+"""Working days on the Chinese official calendar (法定节假日与调休), kept as versioned data in the repo.
 
-`chinese_calendar` carries the State Council's holiday arrangements for the years it knows
-(2004–2026 in 1.11.0). For any other year we fall back to "Monday–Friday are working days",
-log a warning once per year, and `is_known_year()` lets a caller (or a health check) say so.
+The State Council's arrangement of each year (holidays and make-up working days) lives in
+`shared/data/official_calendar.json`, seeded from the chinesecalendar library (scripts/seed_official_calendar.py)
+and extended by the bureau when a new year is published — not in a library whose data silently ends.
+For a year without a schedule we count Monday–Friday, log a warning once per year, and callers mark
+such a deadline **provisional** (`is_known_year()`), to be recomputed once the year is loaded.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-
-import chinese_calendar
+from pathlib import Path
 
 from shared.clock import CHINA
 
 log = logging.getLogger(__name__)
 
+SCHEDULE_FILE = Path(__file__).parent / "data" / "official_calendar.json"
+
 _warned_years: set[int] = set()
 _warn_lock = threading.Lock()
-_known_cache: dict[int, bool] = {}
+
+
+@dataclass(frozen=True)
+class YearSchedule:
+    """One year's official arrangement: days off on weekdays and make-up working days on weekends."""
+
+    year: int
+    holidays: frozenset[date]
+    workdays: frozenset[date]
+    source: str = ""
+
+
+@dataclass
+class Schedule:
+    years: dict[int, YearSchedule] = field(default_factory=dict)
+
+    @classmethod
+    def from_json(cls, data: dict) -> Schedule:
+        years = {}
+        for key, entry in data.get("years", {}).items():
+            year = int(key)
+            holidays = frozenset(date.fromisoformat(d) for d in entry.get("holidays", {}))
+            workdays = frozenset(date.fromisoformat(d) for d in entry.get("workdays", {}))
+            wrong = sorted(d for d in holidays | workdays if d.year != year)
+            if wrong:
+                raise ValueError(f"official calendar {year}: {wrong[0]} is not in {year}")
+            if holidays & workdays:
+                raise ValueError(f"official calendar {year}: {sorted(holidays & workdays)[0]} is both off and on")
+            years[year] = YearSchedule(year, holidays, workdays, entry.get("source", ""))
+        return cls(years)
+
+    @classmethod
+    def load(cls, path: Path = SCHEDULE_FILE) -> Schedule:
+        return cls.from_json(json.loads(path.read_text(encoding="utf-8")))
+
+
+_schedule: Schedule | None = None
+_schedule_lock = threading.Lock()
+
+
+def schedule() -> Schedule:
+    global _schedule
+    if _schedule is None:
+        with _schedule_lock:
+            if _schedule is None:
+                _schedule = Schedule.load()
+    return _schedule
+
+
+def use_schedule(new: Schedule | None) -> None:
+    """Replace the loaded schedule (a newly published year; tests). None reloads the repo's file."""
+    global _schedule
+    with _schedule_lock:
+        _schedule = new
+    reset_fallback_warnings()
 
 
 def _as_date(day: date | datetime) -> date:
@@ -30,19 +89,19 @@ def _as_date(day: date | datetime) -> date:
 
 def is_known_year(year: int) -> bool:
     """True when the official holiday arrangement of `year` is in the calendar data."""
-    if year not in _known_cache:
-        try:
-            chinese_calendar.is_workday(date(year, 6, 1))
-            _known_cache[year] = True
-        except NotImplementedError:
-            _known_cache[year] = False
-    return _known_cache[year]
+    return year in schedule().years
 
 
 def known_years() -> range:
-    """The span of years with official data (contiguous in chinese_calendar)."""
-    known = [y for y in range(1990, 2100) if is_known_year(y)]
+    """The span of years with official data (contiguous in the schedule)."""
+    known = sorted(schedule().years)
     return range(known[0], known[-1] + 1) if known else range(0)
+
+
+def provisional(start: date | datetime, end: date | datetime) -> bool:
+    """Whether a count from `start` to `end` crosses a year with no official schedule (Monday–Friday assumed)."""
+    first, last = sorted((_as_date(start), _as_date(end)))
+    return any(not is_known_year(year) for year in range(first.year, last.year + 1))
 
 
 def _warn_fallback(year: int) -> None:
@@ -52,7 +111,7 @@ def _warn_fallback(year: int) -> None:
         _warned_years.add(year)
     log.warning(
         "no official holiday data for %s: counting Monday-Friday as working days "
-        "(upgrade chinesecalendar once the State Council publishes the %s arrangement)",
+        "(add the State Council's %s arrangement to shared/data/official_calendar.json)",
         year,
         year,
     )
@@ -67,8 +126,11 @@ def reset_fallback_warnings() -> None:
 def is_working_day(day: date | datetime) -> bool:
     """A working day: official calendar when known (make-up Saturdays count), else Monday–Friday."""
     day = _as_date(day)
-    if is_known_year(day.year):
-        return bool(chinese_calendar.is_workday(day))
+    year = schedule().years.get(day.year)
+    if year is not None:
+        if day in year.workdays:
+            return True
+        return day.weekday() < 5 and day not in year.holidays
     _warn_fallback(day.year)
     return day.weekday() < 5
 

@@ -401,7 +401,10 @@ def deadline(rule: Rule, facts: Facts, semantics: Semantics) -> Result:
         "unit": p.unit,
     }
     if p.unit == "working_days" and start is not None and due is not None:
-        value["official_calendar"] = work_calendar.is_known_year(start.year) and work_calendar.is_known_year(due.year)
+        # a count through a year the State Council has not published yet is Monday–Friday and only provisional:
+        # the service recomputes it once the year's schedule is loaded (shared/data/official_calendar.json)
+        value["provisional"] = work_calendar.provisional(start, due)
+        value["official_calendar"] = not value["provisional"]
     window_zh = "".join(
         [f"不早于{earliest.isoformat()}" if earliest else "", f"，不晚于{due.isoformat()}" if due else ""]
     ).lstrip("，")

@@ -35,6 +35,13 @@ class Rule(BaseModel):
     applies_when: list[Comparison] = Field(default_factory=list)
     effective_from: date | None = None
     effective_until: date | None = None
+    basis: str = Field(default="own_text", description="own_text | higher_document | local_setting")
+    basis_why: str | None = None
+    basis_pointer_citation: str | None = None
+    basis_pointer: str | None = None
+    origin_citation: str | None = Field(
+        default=None, description="a local setting's source of its default (e.g. the parent's article)"
+    )
     _needs: tuple[list[str], list[str]] | None = PrivateAttr(default=None)
 
     def needs(self) -> tuple[list[str], list[str]]:
@@ -82,6 +89,11 @@ class Decision(BaseModel):
     facts: dict[str, Any] = Field(default_factory=dict)
     effect: str | None = None
     inherited: bool = False
+    # additive (decisions are stored and emitted): what the citation is — the jurisdiction's own article,
+    # its article pointing to a higher document, or a local setting with no article behind it
+    basis: str = "own_text"
+    basis_zh: str | None = None
+    basis_why: str | None = None
 
     @property
     def passed(self) -> bool:

@@ -14,9 +14,11 @@ from shared.policy import evaluate as ev
 from shared.policy.amounts import DEFAULT_SEMANTICS, Semantics
 from shared.policy.errors import MissingFacts, PolicyError, UnknownRule
 from shared.policy.model import Decision, Rule
-from shared.policy.schema import STAGES, DeadlineParams, RoleDef
+from shared.policy.schema import LOCAL_SETTING_ZH, STAGES, DeadlineParams, RoleDef
 
 SEMANTICS_RULE = "thresholds.semantics"
+
+BASIS_ZH = {"own_text": "本辖区条文", "higher_document": "本辖区条文指向的上位文件", "local_setting": LOCAL_SETTING_ZH}
 
 
 class Pack:
@@ -177,6 +179,9 @@ class Pack:
             facts=dict(used),
             effect=rule.effect if result.outcome == "fail" else None,
             inherited=rule.inherited,
+            basis=rule.basis,
+            basis_zh=BASIS_ZH[rule.basis],
+            basis_why=rule.basis_why,
         )
 
     # --- describing ------------------------------------------------------------------------------
@@ -195,6 +200,8 @@ class Pack:
 
     def summary(self) -> dict[str, Any]:
         inherited = sum(1 for r in self._rules.values() if r.inherited)
+        local = sum(1 for r in self._rules.values() if r.basis == "local_setting")
+        higher = sum(1 for r in self._rules.values() if r.basis == "higher_document")
         return {
             "id": self.id,
             "title_zh": self.title_zh,
@@ -208,6 +215,8 @@ class Pack:
             "rules": len(self._rules),
             "own_rules": len(self._rules) - inherited,
             "inherited_rules": inherited,
+            "local_settings": local,
+            "higher_document_rules": higher,
         }
 
     def public(self) -> dict[str, Any]:

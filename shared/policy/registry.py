@@ -17,6 +17,7 @@ from shared.policy.errors import PolicyError, UnknownPack
 from shared.policy.model import Rule
 from shared.policy.pack import SEMANTICS_RULE, Pack, PackDiff, _semantics, diff
 from shared.policy.schema import (
+    LOCAL_SETTING_ZH,
     PACK_KEYS,
     PARAMS_BY_KIND,
     AuthorityParams,
@@ -244,12 +245,21 @@ class PackRegistry:
                 "effective_until is not after effective_from", file=file, rule_id=rule_id, field="effective_until"
             )
         quotes = spec.quotes
+        citation, origin = spec.citation, None
+        if spec.basis == "local_setting":
+            # a local setting is shown as such, never under an article (the quote says where the default came from)
+            citation, origin = f"{header.pack}:{LOCAL_SETTING_ZH}", spec.citation
         return Rule(
             id=spec.id,
             pack=header.pack,
             kind=spec.kind,
             stage=spec.stage,
-            citation=spec.citation,
+            citation=citation,
+            origin_citation=origin,
+            basis=spec.basis,
+            basis_why=spec.basis_why,
+            basis_pointer_citation=spec.basis_pointer_citation,
+            basis_pointer=spec.basis_pointer,
             quote=" … ".join(q.strip() for q in quotes),
             quotes=[q.strip() for q in quotes],
             title_zh=spec.title_zh,
@@ -273,7 +283,8 @@ class PackRegistry:
             parent = parsed[header.extends]
             roles.update(parent.roles)
             parent_ids = {rule.id for rule in parent.versions}
-            for rule_id in header.inherits:
+            for entry in header.inherits:
+                rule_id = entry.id
                 if rule_id not in parent_ids:
                     raise PolicyError(
                         f"inherits {rule_id!r}, which {header.extends} does not have",
@@ -293,14 +304,28 @@ class PackRegistry:
                     key=lambda rule: rule.effective_from or date.min,
                 )
                 for index, rule in enumerate(borrowed):
-                    update: dict[str, Any] = {"inherited": True, "inherited_from": header.extends}
+                    update: dict[str, Any] = {
+                        "inherited": True,
+                        "inherited_from": header.extends,
+                        "basis": entry.basis,
+                        "basis_why": entry.why,
+                        "basis_pointer_citation": entry.pointer_citation,
+                        "basis_pointer": entry.pointer,
+                        "origin_citation": rule.origin_citation or rule.citation,
+                    }
+                    if entry.basis == "local_setting":
+                        update["citation"] = f"{header.pack}:{LOCAL_SETTING_ZH}"
+                    else:
+                        # the child's own article that points to the higher document
+                        update["citation"] = entry.pointer_citation
                     if index == 0 and rule.effective_from and rule.effective_from > header.effective_from:
                         # the child's own regulation decides when the borrowed numbers start to apply there
                         update["effective_from"] = header.effective_from
                     versions.append(rule.model_copy(update=update))
         elif header.inherits:
             raise PolicyError("`inherits` needs `extends`", file=file, field="inherits")
-        if len(set(header.inherits)) != len(header.inherits):
+        inherited_ids = [entry.id for entry in header.inherits]
+        if len(set(inherited_ids)) != len(inherited_ids):
             raise PolicyError("a rule is listed twice in `inherits`", file=file, field="inherits")
         roles.update(header.roles)
         item.roles = roles
@@ -317,11 +342,44 @@ class PackRegistry:
                     field="params",
                 )
         for rule in item.own:
-            self._check_rule(file, rule, roles, semantics_rules)
+            self._check_rule(file, rule, roles, semantics_rules, own=Path(header.source).stem)
+        if self.verify_sources:
+            for entry in header.inherits:
+                if entry.basis == "higher_document":
+                    self._check_pointer(file, Path(header.source).stem, entry.id, entry.pointer_citation, entry.pointer)
         item.views = _timeline(item, header)
 
-    def _check_rule(self, file: str, rule: Rule, roles: dict[str, RoleDef], semantics_rules: list[Rule]) -> None:
+    def _check_pointer(self, file: str, own: str, rule_id: str, citation: str | None, pointer: str | None) -> None:
+        """A higher_document basis holds only if the pack's own text names the document (verbatim)."""
+        assert citation is not None and pointer is not None
+        if not citation.startswith(f"{own}:"):
+            raise PolicyError(
+                f"the pointer to a higher document must cite the pack's own text ({own})",
+                file=file,
+                rule_id=rule_id,
+                field="pointer_citation",
+            )
+        try:
+            self.sources.check_quote(citation, pointer)
+        except CitationError as exc:
+            raise PolicyError(str(exc), file=file, rule_id=rule_id, field="pointer") from None
+
+    def _check_rule(
+        self, file: str, rule: Rule, roles: dict[str, RoleDef], semantics_rules: list[Rule], *, own: str
+    ) -> None:
+        """`own`: the name of the pack's own text (its source file), which own_text rules must cite."""
         params = rule.params
+        cited = rule.origin_citation or rule.citation
+        if rule.basis == "own_text" and not cited.startswith(f"{own}:"):
+            raise PolicyError(
+                "an own_text rule must cite its own jurisdiction's text (else declare basis: "
+                "higher_document or local_setting)",
+                file=file,
+                rule_id=rule.id,
+                field="citation",
+            )
+        if rule.basis == "higher_document" and self.verify_sources:
+            self._check_pointer(file, own, rule.id, rule.basis_pointer_citation, rule.basis_pointer)
         if isinstance(params, AuthorityParams):
             steps = [s for band in params.bands for s in band.steps]
             if params.collective:
@@ -342,7 +400,7 @@ class PackRegistry:
         if not self.verify_sources:
             return
         # (field of the citation, field of the quote, citation, quote or None)
-        checks: list[tuple[str, str, str, str | None]] = [("citation", "quote", rule.citation, q) for q in rule.quotes]
+        checks: list[tuple[str, str, str, str | None]] = [("citation", "quote", cited, q) for q in rule.quotes]
         if isinstance(params, ListParams):
             for index, list_item in enumerate(params.items):
                 at = f"params.items[{index}]"

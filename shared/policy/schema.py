@@ -326,6 +326,44 @@ PARAMS_BY_KIND: dict[str, type[Strict]] = {
 # --- rules and packs ------------------------------------------------------------------------------
 
 
+#: Where a rule's law comes from: the jurisdiction's own text, a higher-level document that text points
+#: to, or a local setting (a number or choice the text leaves open, chosen by the bureau).
+Basis = Literal["own_text", "higher_document", "local_setting"]
+
+#: What a decision by a local setting shows instead of an article.
+LOCAL_SETTING_ZH = "本地设置（非条文规定）"
+
+
+class BasisDef(Strict):
+    """Why a rule that is not quoted from the jurisdiction's own text is in its pack."""
+
+    basis: Basis = Field(default="own_text", description="own_text | higher_document | local_setting")
+    why: str | None = Field(default=None, description="local_setting: why this default was chosen")
+    pointer_citation: str | None = Field(
+        default=None,
+        pattern=CITATION.pattern,
+        description="higher_document: the article of the pack's own text that points to the document",
+    )
+    pointer: str | None = Field(default=None, description="higher_document: the pointing words, verbatim")
+
+    @model_validator(mode="after")
+    def _basis(self) -> BasisDef:
+        if self.basis == "local_setting" and not (self.why or "").strip():
+            raise ValueError("a local_setting needs `why` the default was chosen")
+        if self.basis == "higher_document" and not (self.pointer_citation and (self.pointer or "").strip()):
+            raise ValueError("a higher_document basis needs `pointer_citation` and the verbatim `pointer`")
+        return self
+
+
+class InheritDef(BasisDef):
+    """A parent rule taken into a child pack: always with the basis that lets it apply there."""
+
+    id: str = Field(pattern=RULE_ID.pattern)
+    basis: Literal["higher_document", "local_setting"] = Field(
+        description="an inherited rule is never the child's own text: higher_document or local_setting"
+    )
+
+
 class RuleDef(Strict):
     """A rule as written in a pack file (params are checked by the kind's own model afterwards)."""
 
@@ -349,6 +387,10 @@ class RuleDef(Strict):
     )
     effective_from: date | None = Field(default=None, description="default: the pack's effective_from")
     effective_until: date | None = Field(default=None, description="replaced from this date (exclusive)")
+    basis: Basis = Field(default="own_text", description="own_text (default) | higher_document | local_setting")
+    basis_why: str | None = Field(default=None, description="local_setting: why the default was chosen")
+    basis_pointer_citation: str | None = Field(default=None, pattern=CITATION.pattern)
+    basis_pointer: str | None = Field(default=None, description="higher_document: the own text's pointer")
 
     @model_validator(mode="after")
     def _quote(self) -> RuleDef:
@@ -357,6 +399,12 @@ class RuleDef(Strict):
             raise ValueError("quote must be non-empty verbatim text from the source")
         if self.effective_from and self.effective_until and self.effective_until <= self.effective_from:
             raise ValueError("effective_until must be after effective_from")
+        BasisDef(
+            basis=self.basis,
+            why=self.basis_why,
+            pointer_citation=self.basis_pointer_citation,
+            pointer=self.basis_pointer,
+        )
         return self
 
     @property
@@ -379,7 +427,9 @@ class PackHeader(Strict):
     effective_from: date = Field(description="when the regulation took effect (default for its rules)")
     status: Literal["in_force", "draft", "interpretation"] = "in_force"
     extends: str | None = Field(default=None, description="parent pack id (normally dazhou)")
-    inherits: list[str] = Field(default_factory=list, description="parent rule ids taken unchanged")
+    inherits: list[InheritDef] = Field(
+        default_factory=list, description="parent rules taken unchanged, each with its basis here"
+    )
     roles: dict[str, RoleDef] = Field(default_factory=dict, description="role id → {zh, en}; used by approval steps")
     note: str | None = None
 

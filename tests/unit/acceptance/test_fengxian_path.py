@@ -63,7 +63,8 @@ async def test_application_one_day_before_the_trial_month_ends_is_refused(servic
     ok(await service.post("unit", f"/projects/{P}/trial-run", {"started_on": "2026-02-01"}))
     service.travel(date(2026, 2, 28))  # the month ends 2026-03-01
     refused = problem(await service.post("unit", f"/projects/{P}/application", FORM), 422)
-    assert citations(refused) == {"dazhou:第四十七条"}  # inherited: fengxian is silent on the length
+    # fengxian:第二十四条 names the trial run but not its length: the month is a marked local setting
+    assert citations(refused) == {"fengxian:本地设置（非条文规定）"}
 
 
 async def test_failed_then_rectified_and_re_applied_then_accepted_then_assets_registered(service):

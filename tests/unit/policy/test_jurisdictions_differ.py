@@ -80,4 +80,8 @@ def test_every_child_pack_has_own_rules_and_marks_what_it_inherits(pack_id):
     inherited = [r for r in pack.rules if r.inherited]
     assert own and inherited
     assert all(r.citation.startswith(f"{pack_id}:") for r in own)
-    assert all(r.citation.startswith("dazhou:") for r in inherited)
+    # an inherited rule is never shown under another city's article: it is a marked local setting (or the
+    # own article pointing to a higher document); where its default came from stays in origin_citation
+    assert all(r.citation.startswith(f"{pack_id}:") for r in inherited)
+    assert all(r.basis in ("local_setting", "higher_document") for r in inherited)
+    assert all(r.origin_citation.startswith("dazhou:") for r in inherited)

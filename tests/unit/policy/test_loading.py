@@ -116,7 +116,10 @@ CHILD = textwrap.dedent(
     source: fengxian.txt
     effective_from: 2024-08-06
     extends: dazhou
-    inherits: [thresholds.semantics, approval.authority, scope.min_investment]
+    inherits:
+      - {id: thresholds.semantics, basis: local_setting, why: 条文未说明以上以下是否含本数}
+      - {id: approval.authority, basis: local_setting, why: 条文未规定审批权限}
+      - {id: scope.min_investment, basis: local_setting, why: 条文未规定起点金额}
     roles:
       district_bureau: {zh: 区数据局, en: district data bureau}
     rules:
@@ -180,7 +183,9 @@ def test_child_pack_marks_inherited_rules(family: PackRegistry) -> None:
     assert child.extends == "dazhou"
     authority = child.rule("approval.authority")
     assert authority.inherited and authority.inherited_from == "dazhou"
-    assert authority.citation == "dazhou:第十条"
+    assert authority.citation == "testchild:本地设置（非条文规定）"
+    assert (authority.basis, authority.origin_citation) == ("local_setting", "dazhou:第十条")
+    assert authority.basis_why == "条文未规定审批权限"
     assert not child.rule("procurement.supplement_cap").inherited
     assert child.rule("procurement.supplement_cap").citation == "fengxian:第二十二条"
     with pytest.raises(UnknownRule):
@@ -195,6 +200,8 @@ def test_child_pack_decides_with_its_own_rules_and_the_inherited_semantics(famil
     decision = child.authority("approval.authority", 200 * WAN)
     assert decision.value[-1] == "mayor"
     assert (decision.pack, decision.pack_version, decision.inherited) == ("testchild", child.version, True)
+    assert (decision.basis, decision.basis_zh) == ("local_setting", "本地设置（非条文规定）")
+    assert decision.citation == "testchild:本地设置（非条文规定）"
     upgrade = child.decide("intake.upgrade_materials", {"construction_type": "upgrade", "materials": ["test_report"]})
     assert upgrade.outcome == "fail"
     assert upgrade.value["missing"] == ["original_contract", "acceptance_opinion"]
@@ -265,12 +272,31 @@ def test_version_is_a_content_hash(scratch: Path, registry: PackRegistry) -> Non
     ("old", "new", "field", "message"),
     [
         ("extends: dazhou", "extends: nowhere", "extends", "unknown pack"),
-        ("inherits: [thresholds.semantics,", "inherits: [thresholds.semantic,", "inherits", "does not have"),
+        ("{id: thresholds.semantics,", "{id: thresholds.semantic,", "inherits", "does not have"),
         (
-            "inherits: [thresholds.semantics,",
-            "inherits: [procurement.supplement_cap, thresholds.semantics,",
+            "{id: scope.min_investment,",
+            "{id: procurement.supplement_cap,",
             "inherits",
             "both",
+        ),
+        # an inherited rule without a basis, or a local setting without why, does not load
+        (
+            "{id: approval.authority, basis: local_setting, why: 条文未规定审批权限}",
+            "approval.authority",
+            "inherits[1]",
+            "",
+        ),
+        (
+            "{id: approval.authority, basis: local_setting, why: 条文未规定审批权限}",
+            "{id: approval.authority, basis: local_setting}",
+            "inherits[1]",
+            "why",
+        ),
+        (
+            "{id: approval.authority, basis: local_setting, why: 条文未规定审批权限}",
+            "{id: approval.authority, basis: own_text}",
+            "inherits[1].basis",
+            "",
         ),
     ],
 )
@@ -295,7 +321,9 @@ def test_inherited_rules_apply_from_the_childs_own_start(scratch: Path) -> None:
 
 
 def test_a_pack_using_yishang_yixia_needs_the_semantics_rule(scratch: Path) -> None:
-    (scratch / "testchild.yaml").write_text(CHILD.replace("inherits: [thresholds.semantics, ", "inherits: ["))
+    (scratch / "testchild.yaml").write_text(
+        CHILD.replace("  - {id: thresholds.semantics, basis: local_setting, why: 条文未说明以上以下是否含本数}\n", "")
+    )
     error = _error(scratch_registry(scratch))
     assert (error.file, error.rule_id) == ("testchild.yaml", "approval.authority")
     assert "thresholds.semantics" in str(error)

@@ -33,11 +33,15 @@ def _quotes(registry: PackRegistry):
     """(where, citation, quote) for every quote in every pack, list items included."""
     seen = set()
     for pack_id, rule in _all_rules(registry):
+        # a local setting is cited as such; its quote is checked where its default came from
+        cited = rule.origin_citation or rule.citation
         for quote in rule.quotes:
-            key = (rule.citation, quote)
+            key = (cited, quote)
             if key not in seen:
                 seen.add(key)
-                yield f"{pack_id}/{rule.id}", rule.citation, quote
+                yield f"{pack_id}/{rule.id}", cited, quote
+        if rule.basis == "higher_document":
+            yield f"{pack_id}/{rule.id}/pointer", rule.basis_pointer_citation, rule.basis_pointer
         if isinstance(rule.params, ListParams):
             for item in rule.params.items:
                 if item.quote:
@@ -46,7 +50,7 @@ def _quotes(registry: PackRegistry):
 
 def _citations(registry: PackRegistry):
     for pack_id, rule in _all_rules(registry):
-        yield f"{pack_id}/{rule.id}", rule.citation
+        yield f"{pack_id}/{rule.id}", rule.origin_citation or rule.citation
         params = rule.params
         if isinstance(params, ListParams):
             yield from ((f"{pack_id}/{rule.id}/{i.id}", i.citation) for i in params.items if i.citation)

@@ -1,0 +1,1 @@
+"""The repo's versioned reference data (the official working-day calendar)."""
