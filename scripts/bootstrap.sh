@@ -33,10 +33,13 @@ fi
 if [ ! -x .venv/bin/uv ]; then
   .venv/bin/python -m pip install -q --disable-pip-version-check "uv==0.13.8"
 fi
-# Re-install only when pyproject.toml changed since the last install.
+# Install exactly the locked versions (every indirect dependency pinned, with hashes), then the project itself
+# without resolving again. Re-run only when the lock changed. `requirements/*.lock` are made from
+# pyproject.toml by `scripts/lock.sh`; tests/contract/test_lock.py fails when they drift apart.
 stamp=.venv/.govproj-installed
-if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
-  .venv/bin/uv pip install -q --python .venv/bin/python -e '.[test,bench]'
+if [ ! -f "$stamp" ] || [ requirements/test.lock -nt "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+  .venv/bin/uv pip sync -q --python .venv/bin/python --require-hashes requirements/test.lock
+  .venv/bin/uv pip install -q --python .venv/bin/python --no-deps -e .
   touch "$stamp"
 fi
 
