@@ -249,6 +249,10 @@ Uri = Annotated[str, StringConstraints(min_length=1, max_length=URI_MAX), AfterV
 #: override the field's: always write `Field(max_length=TEXT_MAX)` or the field's own smaller (or, for a
 #: description, larger) bound. tests/unit/test_input_limits.py fails on a string left unbounded.
 Text = Annotated[str, AfterValidator(refuse_control_in_text), FREE_TEXT]
+#: Free text as an item of a list or a value of a dict, where no Field can bound it: TEXT_MAX.
+Paragraph = Annotated[
+    str, StringConstraints(max_length=TEXT_MAX), AfterValidator(refuse_control_in_text), FREE_TEXT
+]
 
 
 def _mentions(annotation: Any, marker: object) -> bool:
