@@ -98,6 +98,8 @@ def read_file(content: bytes, media_type: str, max_rows: int) -> list[dict[str, 
             data = json.loads(text)
         except json.JSONDecodeError as exc:
             raise UnreadableFile(f"not valid JSON: {exc}") from None
+        except RecursionError:  # nested thousands deep: no census row looks like that
+            raise UnreadableFile("the JSON is nested too deep; a row is one flat object") from None
         if isinstance(data, dict):
             data = data.get("systems")
         if not isinstance(data, list):
