@@ -56,7 +56,7 @@ def decode_cursor(cursor: str | None, shape: type[P]) -> P | None:
     except (binascii.Error, ValueError) as exc:
         raise invalid_cursor("not URL-safe base64") from exc
     try:
-        return shape.model_validate_json(raw, strict=False)
+        return shape.model_validate_json(raw, strict=True)
     except (ValidationError, ValueError) as exc:
         raise invalid_cursor("not a position this API returned") from exc
 

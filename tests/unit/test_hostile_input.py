@@ -296,3 +296,66 @@ async def test_deep_nesting_in_any_list_or_object_field_is_a_4xx(services, servi
         response = await services.clients[service].request(method.upper(), url, content=content, headers=headers)
         where = f"{method.upper()} {url} {name}"
         assert 400 <= response.status_code < 500, f"{where}: {response.status_code} {response.text[:300]}"
+
+
+def read_routes() -> list[tuple[str, str, list[str]]]:
+    routes = []
+    for service in STAGE_SERVICES:
+        for path, operations in _app(service).openapi()["paths"].items():
+            if "get" in operations and not path.startswith("/_admin"):
+                query = [p["name"] for p in operations["get"].get("parameters", []) if p["in"] == "query"]
+                routes.append((service, path, query))
+    return routes
+
+
+READ_ROUTES = read_routes()
+CURSOR_ROUTES = [(service, path) for service, path, query in READ_ROUTES if "cursor" in query]
+#: Malformed for every kind of cursor (an opaque position, a last id, a last integer id).
+FORGED_CURSORS = ["garbage cursor", "P2026-abc\x00", "a\nb", "x" * 600, "末尾 "]
+#: Well-formed base64 (or digits) that this API never handed out.
+FORGED_POSITIONS = [
+    "eyJvZmZzZXQiOiAiYWJjIn0",  # {"offset": "abc"}
+    "W1tbW1tbW1tbW1tbW1tbW1tbW1tbW1tbW1tbW1tbXV1dXV1dXV1dXV1dXV1dXV1dXV1dXV1dXV1dXV1d",  # [[[…]]]
+    "eyJjcmVhdGVkX2F0IjogMSwgImlkIjogIngifQ",  # {"created_at": 1, "id": "x"}
+    "-1",
+    "9" * 30,
+]
+OPAQUE_CURSOR_ROUTES = {("intake", "/api/intake/applications"), ("intake", "/api/intake/needs")}
+OPAQUE_CURSOR_ROUTES |= {("acceptance", "/api/acceptance/projects")}
+INT_CURSOR_ROUTES = {("review", "/api/review/plans/{year}"), ("catalog", "/api/catalog/evaluations")}
+INT_CURSOR_ROUTES |= {("catalog", "/api/catalog/sanctions"), ("catalog", "/api/catalog/supervision-rounds")}
+
+
+@pytest.mark.parametrize(("service", "path"), CURSOR_ROUTES)
+async def test_a_forged_cursor_is_a_4xx_naming_cursor_on_every_paged_route(services, service, path):
+    assert len(CURSOR_ROUTES) >= 15, "the paged routes were not found"
+    url = fill(path, service, services.ids, None).replace(UNKNOWN_ID, "2026") if "{year}" in path else fill(
+        path, service, services.ids, None
+    )
+    headers = {"authorization": f"Bearer {services.token}"}
+    forged = FORGED_CURSORS
+    if (service, path) in OPAQUE_CURSOR_ROUTES | INT_CURSOR_ROUTES:
+        forged = forged + FORGED_POSITIONS
+    for cursor in forged:
+        response = await services.clients[service].get(url, params={"cursor": cursor}, headers=headers)
+        body = response.json()
+        assert response.status_code in (400, 422), f"{url} cursor={cursor!r}: {response.status_code} {response.text}"
+        assert body.get("field") in ("cursor", "query") or "cursor" in body["detail"], body
+        if body["type"].endswith("/invalid-cursor"):
+            assert response.status_code == 400 and body["field"] == "cursor"
+
+
+@pytest.mark.parametrize(("service", "path", "query"), READ_ROUTES, ids=[f"{s} {p}" for s, p, _ in READ_ROUTES])
+async def test_control_characters_and_absurd_lengths_in_ids_and_filters_are_4xx(services, service, path, query):
+    headers = {"authorization": f"Bearer {services.token}"}
+    client = services.clients[service]
+    hostile_values = ["a\x00b", "a\r\nX-Injected: 1", "长" * 5000]
+    if "{" in path:
+        for value in ("a%00b", "a%0D%0AX-Injected:%201", "x" * 3000, "%7F"):
+            response = await client.get(fill(path, service, services.ids, value), headers=headers)
+            assert 400 <= response.status_code < 500, f"{path} id={value[:40]!r}: {response.status_code}"
+    for name in query:
+        for value in hostile_values:
+            response = await client.get(fill(path, service, services.ids, None), params={name: value}, headers=headers)
+            assert 400 <= response.status_code < 500, f"{path}?{name}={value[:20]!r}: {response.status_code}"
+            assert response.headers["content-type"].startswith("application/problem+json")
