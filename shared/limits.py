@@ -167,7 +167,10 @@ def refuse_control(value: str) -> str:
     """A name or identifier: no control character at all (not even a newline)."""
     found = _CONTROL.search(value)
     if found:
-        raise ValueError(f"control characters are not allowed here ({_describe(found)})")
+        raise ValueError(
+            f"不能包含控制字符（含换行）/ "
+            f"control characters are not allowed here ({_describe(found)})"
+        )
     return value
 
 
@@ -175,7 +178,10 @@ def refuse_control_in_text(value: str) -> str:
     """Free text: tab, newline and carriage return are fine, any other control character is not."""
     found = _CONTROL_IN_TEXT.search(value)
     if found:
-        raise ValueError(f"control characters other than tab and newline are not allowed ({_describe(found)})")
+        raise ValueError(
+            f"除制表符和换行外不能包含控制字符 / "
+            f"control characters other than tab and newline are not allowed ({_describe(found)})"
+        )
     return value
 
 
@@ -202,13 +208,22 @@ def check_json(value: Any) -> Any:
         node, depth = stack.pop()
         nodes += 1
         if nodes > JSON_NODES_MAX:
-            raise ValueError(f"more than {JSON_NODES_MAX} values in all")
+            raise ValueError(
+                f"内容过多（最多 {JSON_NODES_MAX} 项）/ "
+                f"more than {JSON_NODES_MAX} values in all"
+            )
         if isinstance(node, dict | list):
             if depth > JSON_DEPTH_MAX:
-                raise ValueError(f"nested deeper than {JSON_DEPTH_MAX} levels")
+                raise ValueError(
+                    f"嵌套层级过深（最多 {JSON_DEPTH_MAX} 层）/ "
+                    f"nested deeper than {JSON_DEPTH_MAX} levels"
+                )
             if isinstance(node, dict):
                 if len(node) > JSON_KEYS_MAX:
-                    raise ValueError(f"an object has more than {JSON_KEYS_MAX} keys")
+                    raise ValueError(
+                        f"字段过多（最多 {JSON_KEYS_MAX} 个）/ "
+                        f"an object has more than {JSON_KEYS_MAX} keys"
+                    )
                 for key, item in node.items():
                     if not isinstance(key, str):
                         raise ValueError("object keys must be strings")
@@ -217,7 +232,10 @@ def check_json(value: Any) -> Any:
                     stack.append((item, depth + 1))
             else:
                 if len(node) > JSON_NODES_MAX:
-                    raise ValueError(f"a list has more than {JSON_NODES_MAX} items")
+                    raise ValueError(
+                        f"列表过长（最多 {JSON_NODES_MAX} 项）/ "
+                        f"a list has more than {JSON_NODES_MAX} items"
+                    )
                 stack.extend((item, depth + 1) for item in node)
         elif isinstance(node, str):
             text += len(node)
@@ -225,7 +243,10 @@ def check_json(value: Any) -> Any:
         elif not (node is None or isinstance(node, bool | int | float)):
             raise ValueError(f"not a JSON value: {type(node).__name__}")
         if text > JSON_TEXT_MAX:
-            raise ValueError(f"more than {JSON_TEXT_MAX} characters of text in all")
+            raise ValueError(
+                f"文字过长（合计最多 {JSON_TEXT_MAX} 字）/ "
+                f"more than {JSON_TEXT_MAX} characters of text in all"
+            )
     return value
 
 
