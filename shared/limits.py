@@ -1,14 +1,23 @@
-"""Size limits: request bodies at every service's door, and events before they enter the outbox."""
+"""How big and what shape any input may be: request bodies at every service's door, events before they enter
+the outbox, the sizes and bounded types of every request model (JSON depth, control characters), and the
+guard on a request's path and query."""
 
 from __future__ import annotations
 
+import re
+import typing
 from collections.abc import Mapping
+from typing import Annotated, Any, ClassVar
+from urllib.parse import unquote_to_bytes
 
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from shared.errors import Problem, problem_response
+from shared.errors import PROBLEM_BASE, PROBLEM_MEDIA_TYPE, Problem, problem_response
+
+# --- bodies and events ------------------------------------------------------------------------------
 
 
 def body_too_large(limit: int) -> Problem:
@@ -111,4 +120,308 @@ def install_body_limit(app: FastAPI, limit: int, overrides: Mapping[str, int] | 
     app.add_middleware(BodyLimitMiddleware, limit=limit, overrides=overrides)
 
 
-__all__ = ["BodyLimitMiddleware", "BodyTooLarge", "body_too_large", "event_too_large", "install_body_limit"]
+# --- sizes (one place: change a limit here, and every schema and test follows) ------------------------
+
+#: A code or identifier (project id, rule id, tag, kind).
+IDENTIFIER_MAX = 100
+#: A person's, unit's, system's or document's name, a title.
+NAME_MAX = 200
+#: A note, reason, comment or description a person types.
+TEXT_MAX = 4000
+#: A URI of an attached file.
+URI_MAX = 2000
+#: Items in a list field unless the field says less (materials, findings, documents, tags…).
+LIST_MAX = 200
+#: A query-string filter value (unit, jurisdiction, status…).
+FILTER_MAX = NAME_MAX
+#: A pagination cursor as this API hands it out (they are far shorter).
+CURSOR_MAX = 512
+
+#: Free-form JSON (an application's `details`): nesting, keys per object, values in all, text in all.
+#: 32 levels is far beyond any form a department fills in and far below where parsers and serialisers
+#: recurse into trouble (orjson stops at 254, Python's json near 1000).
+JSON_DEPTH_MAX = 32
+JSON_KEYS_MAX = 200
+JSON_NODES_MAX = 5000
+#: Characters in all keys and strings together: the document must fit an event well under the
+#: broker's 1 MB message limit even in 3-byte UTF-8 (64k characters ≤ 192 kB).
+JSON_TEXT_MAX = 64_000
+
+#: The request line: a path and a query string longer than these are not a client of this API.
+PATH_MAX = 2048
+QUERY_MAX = 8192
+
+# --- characters -------------------------------------------------------------------------------------
+
+# C0 controls, DEL, C1 controls and lone surrogates: they break logs, headers, CSV exports and
+# PostgreSQL (NUL), and no department types them. Free text keeps tab, newline and carriage return.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+_CONTROL_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def _describe(match: re.Match[str]) -> str:
+    return f"U+{ord(match.group()):04X} at position {match.start()}"
+
+
+def refuse_control(value: str) -> str:
+    """A name or identifier: no control character at all (not even a newline)."""
+    found = _CONTROL.search(value)
+    if found:
+        raise ValueError(
+            f"不能包含控制字符（含换行）/ "
+            f"control characters are not allowed here ({_describe(found)})"
+        )
+    return value
+
+
+def refuse_control_in_text(value: str) -> str:
+    """Free text: tab, newline and carriage return are fine, any other control character is not."""
+    found = _CONTROL_IN_TEXT.search(value)
+    if found:
+        raise ValueError(
+            f"除制表符和换行外不能包含控制字符 / "
+            f"control characters other than tab and newline are not allowed ({_describe(found)})"
+        )
+    return value
+
+
+class _FreeText:
+    """Marks a field whose strings are free text (newlines allowed); see RequestModel."""
+
+    def __repr__(self) -> str:
+        return "FREE_TEXT"
+
+
+FREE_TEXT = _FreeText()
+
+
+# --- bounded JSON -----------------------------------------------------------------------------------
+
+
+def check_json(value: Any) -> Any:
+    """Refuse a JSON document nested too deep, too wide or too large, or with control characters.
+
+    Iterative on purpose: a recursive walk is exactly what a deeply nested document is built to break."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    nodes = text = 0
+    while stack:
+        node, depth = stack.pop()
+        nodes += 1
+        if nodes > JSON_NODES_MAX:
+            raise ValueError(
+                f"内容过多（最多 {JSON_NODES_MAX} 项）/ "
+                f"more than {JSON_NODES_MAX} values in all"
+            )
+        if isinstance(node, dict | list):
+            if depth > JSON_DEPTH_MAX:
+                raise ValueError(
+                    f"嵌套层级过深（最多 {JSON_DEPTH_MAX} 层）/ "
+                    f"nested deeper than {JSON_DEPTH_MAX} levels"
+                )
+            if isinstance(node, dict):
+                if len(node) > JSON_KEYS_MAX:
+                    raise ValueError(
+                        f"字段过多（最多 {JSON_KEYS_MAX} 个）/ "
+                        f"an object has more than {JSON_KEYS_MAX} keys"
+                    )
+                for key, item in node.items():
+                    if not isinstance(key, str):
+                        raise ValueError("object keys must be strings")
+                    text += len(key)
+                    refuse_control(key)
+                    stack.append((item, depth + 1))
+            else:
+                if len(node) > JSON_NODES_MAX:
+                    raise ValueError(
+                        f"列表过长（最多 {JSON_NODES_MAX} 项）/ "
+                        f"a list has more than {JSON_NODES_MAX} items"
+                    )
+                stack.extend((item, depth + 1) for item in node)
+        elif isinstance(node, str):
+            text += len(node)
+            refuse_control_in_text(node)
+        elif not (node is None or isinstance(node, bool | int | float)):
+            raise ValueError(f"not a JSON value: {type(node).__name__}")
+        if text > JSON_TEXT_MAX:
+            raise ValueError(
+                f"文字过长（合计最多 {JSON_TEXT_MAX} 字）/ "
+                f"more than {JSON_TEXT_MAX} characters of text in all"
+            )
+    return value
+
+
+#: A free-form JSON object (an application's 申报材料 `details`): bounded in depth, keys, values and text.
+Details = Annotated[
+    dict[str, Any],
+    Field(
+        max_length=JSON_KEYS_MAX,
+        json_schema_extra={"x-max-depth": JSON_DEPTH_MAX, "x-max-text": JSON_TEXT_MAX},
+    ),
+    AfterValidator(check_json),
+    FREE_TEXT,
+]
+
+# --- bounded strings --------------------------------------------------------------------------------
+
+Identifier = Annotated[str, StringConstraints(min_length=1, max_length=IDENTIFIER_MAX), AfterValidator(refuse_control)]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=NAME_MAX), AfterValidator(refuse_control)]
+Uri = Annotated[str, StringConstraints(min_length=1, max_length=URI_MAX), AfterValidator(refuse_control)]
+#: Free text (newlines allowed). It carries no bound of its own, because a bound in the type would
+#: override the field's: always write `Field(max_length=TEXT_MAX)` or the field's own smaller (or, for a
+#: description, larger) bound. tests/unit/test_input_limits.py fails on a string left unbounded.
+Text = Annotated[str, AfterValidator(refuse_control_in_text), FREE_TEXT]
+#: Free text as an item of a list or a value of a dict, where no Field can bound it: TEXT_MAX.
+Paragraph = Annotated[
+    str, StringConstraints(max_length=TEXT_MAX), AfterValidator(refuse_control_in_text), FREE_TEXT
+]
+
+
+def _mentions(annotation: Any, marker: object) -> bool:
+    """Whether `marker` appears anywhere in a (possibly nested, Annotated, Optional) annotation."""
+    pending = [annotation]
+    while pending:
+        current = pending.pop()
+        if current is marker:
+            return True
+        pending.extend(typing.get_args(current))
+        pending.extend(getattr(current, "__metadata__", ()))
+    return False
+
+
+class RequestModel(BaseModel):
+    """The base of every request body model: unknown fields are refused, and so is any control character
+    in any string of any field, a newline included, unless the field is free text (`Text`, `Details`).
+    Sizes are the fields' own (`max_length` on every string, list and dict)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    _free_text_fields: ClassVar[frozenset[str]] = frozenset()
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        cls._free_text_fields = frozenset(
+            name
+            for name, field in cls.model_fields.items()
+            if FREE_TEXT in field.metadata or _mentions(field.annotation, FREE_TEXT)
+        )
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_control_characters(cls, value: Any, info: Any) -> Any:
+        check = refuse_control_in_text if info.field_name in cls._free_text_fields else refuse_control
+        pending = [value]
+        while pending:
+            current = pending.pop()
+            if isinstance(current, str):
+                check(current)
+            elif isinstance(current, list | tuple | set | frozenset):
+                pending.extend(current)
+            elif isinstance(current, dict):
+                pending.extend(current.keys())
+                pending.extend(current.values())
+            # nested models check their own fields; numbers, dates and enums cannot hold a control character
+        return value
+
+
+# --- query parameters -------------------------------------------------------------------------------
+
+#: A filter in the query string (`?unit=…&status=…`).
+Filter = Annotated[str | None, Query(max_length=FILTER_MAX)]
+
+
+# --- the request line -------------------------------------------------------------------------------
+
+class RequestLineGuard:
+    """ASGI middleware: a path or query string that is absurdly long (414), or that carries a control
+    character, encoded (%00, %0D%0A) or not (400), is refused with a problem before any route sees it.
+    Such a value can only be an attack or a broken client, and left through it ends in a log line split
+    in two, a header injected into a proxied call or a NUL PostgreSQL cannot store."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            problem = self.refusal(scope)
+            if problem is not None:
+                body = _json(problem)
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": problem["status"],
+                        "headers": [
+                            (b"content-type", PROBLEM_MEDIA_TYPE.encode()),
+                            (b"content-length", str(len(body)).encode()),
+                        ],
+                    }
+                )
+                await send({"type": "http.response.body", "body": body})
+                return
+        await self.app(scope, receive, send)
+
+    @staticmethod
+    def refusal(scope: Scope) -> dict[str, Any] | None:
+        raw_path = scope.get("raw_path") or scope.get("path", "").encode("utf-8", "surrogateescape")
+        query = scope.get("query_string", b"")
+        for part, raw, limit in (("path", raw_path, PATH_MAX), ("query", query, QUERY_MAX)):
+            if len(raw) > limit:
+                return {
+                    "type": PROBLEM_BASE + "uri-too-long",
+                    "title": "请求地址过长 / The request URI is too long",
+                    "status": 414,
+                    "detail": f"the {part} is {len(raw)} bytes; at most {limit} are accepted",
+                    "field": part,
+                    "instance": scope.get("path", "")[:200],
+                }
+            decoded = unquote_to_bytes(raw.replace(b"+", b" ") if part == "query" else raw)
+            found = re.search(rb"[\x00-\x1f\x7f]", decoded)
+            if found:
+                return {
+                    "type": PROBLEM_BASE + "control-character",
+                    "title": "请求地址含控制字符 / The request URI contains a control character",
+                    "status": 400,
+                    "detail": f"the {part} contains U+{found.group()[0]:04X}, which no identifier or filter may hold",
+                    "field": part,
+                }
+        return None
+
+
+def _json(document: dict[str, Any]) -> bytes:
+    import json
+
+    return json.dumps(document, ensure_ascii=False).encode()
+
+
+__all__ = [
+    "CURSOR_MAX",
+    "FILTER_MAX",
+    "FREE_TEXT",
+    "IDENTIFIER_MAX",
+    "JSON_DEPTH_MAX",
+    "JSON_KEYS_MAX",
+    "JSON_NODES_MAX",
+    "JSON_TEXT_MAX",
+    "LIST_MAX",
+    "NAME_MAX",
+    "PATH_MAX",
+    "QUERY_MAX",
+    "TEXT_MAX",
+    "URI_MAX",
+    "BodyLimitMiddleware",
+    "BodyTooLarge",
+    "Details",
+    "Filter",
+    "Identifier",
+    "Name",
+    "RequestLineGuard",
+    "RequestModel",
+    "Text",
+    "Uri",
+    "body_too_large",
+    "check_json",
+    "event_too_large",
+    "install_body_limit",
+    "refuse_control",
+    "refuse_control_in_text",
+]

@@ -25,7 +25,7 @@ from shared.contracts.common import DEADLINE_OVERDUE
 from shared.contracts.envelope import CloudEvent
 from shared.db import ServiceSchema, make_engine, make_sessionmaker, upgrade_to_head
 from shared.errors import install_problem_handlers
-from shared.limits import install_body_limit
+from shared.limits import RequestLineGuard, install_body_limit
 from shared.metrics import (
     DEADLINES_MARKED_OVERDUE,
     DEADLINES_OVERDUE,
@@ -387,6 +387,7 @@ def create_service_app(
     install_problem_handlers(app, settings.database_retry_after_seconds)
     openapi.install(app, principal_dependency=current_principal, oidc_issuer=settings.oidc_issuer, database=True)
     install_body_limit(app, settings.max_request_bytes, body_limits)
+    app.add_middleware(RequestLineGuard)  # outside the body limit, inside the metrics (refusals are counted)
     app.add_middleware(HttpMetricsMiddleware, service=service)
     app.add_route("/metrics", metrics_endpoint, include_in_schema=False)
 

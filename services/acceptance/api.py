@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
@@ -30,8 +29,10 @@ from services.acceptance.schemas import (
 )
 from services.acceptance.tables import AcceptanceProject, AssetRegistration
 from shared.auth import Principal, Role, ensure_unit_access, outbound_authorization, require
-from shared.errors import bad_request, not_found
+from shared.errors import not_found
 from shared.idempotency import replay, run_once
+from shared.limits import Identifier
+from shared.pagination import OpaqueCursor, Position, decode_cursor, encode_cursor
 from shared.scope import Owner, ProjectScope
 from shared.service import Runtime
 from shared.uow import UnitOfWork
@@ -116,8 +117,8 @@ def _dump(body) -> Any:
 # --- reading ------------------------------------------------------------------------------------------
 
 
-def _cursor(project_id: str) -> str:
-    return base64.urlsafe_b64encode(project_id.encode()).decode()
+class _AfterProject(Position):
+    project_id: Identifier
 
 
 @router.get("/projects", response_model=AcceptanceProjectsPublic, summary="Projects in acceptance (cursor pages)")
@@ -126,7 +127,7 @@ async def list_projects(
     principal: Annotated[Principal, Readers],
     stage: str | None = Query(default=None, max_length=30),
     jurisdiction: str | None = Query(default=None, max_length=40),
-    cursor: str | None = Query(default=None, description="next_cursor of the previous page"),
+    cursor: OpaqueCursor = None,
     limit: int = Query(default=50, ge=1, le=200),
 ):
     query = sa.select(AcceptanceProject).order_by(AcceptanceProject.project_id).limit(limit + 1)
@@ -137,17 +138,15 @@ async def list_projects(
     if principal.unit is not None and not principal.can_see_unit(f"{principal.unit}/other"):
         # unit staff list only their own unit's projects
         query = query.where(AcceptanceProject.unit == principal.unit)
-    if cursor:
-        try:
-            after = base64.urlsafe_b64decode(cursor.encode()).decode()
-        except ValueError as exc:
-            raise bad_request("cursor is not one this API returned", field="cursor") from exc
-        query = query.where(AcceptanceProject.project_id > after)
+    after = decode_cursor(cursor, _AfterProject)
+    if after is not None:
+        query = query.where(AcceptanceProject.project_id > after.project_id)
     async with runtime.reading() as uow:
         rows = list((await uow.session.scalars(query)).all())
         items = [await present(uow, project, principal) for project in rows[:limit]]
+    more = len(rows) > limit
     return AcceptanceProjectsPublic(
-        items=items, next_cursor=_cursor(rows[limit - 1].project_id) if len(rows) > limit else None
+        items=items, next_cursor=encode_cursor(_AfterProject(project_id=rows[limit - 1].project_id)) if more else None
     )
 
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from pydantic import BaseModel, Field, StrictInt
+
+from shared.limits import LIST_MAX, Identifier, Name, RequestModel, Text
 
 
-class Body(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Body(RequestModel):
+    """A request body: unknown fields refused, strings bounded and free of control characters."""
 
 
 class TrialRunStart(Body):
@@ -19,7 +21,7 @@ class TrialRunStart(Body):
 class AcceptanceItemIn(Body):
     kind: str = Field(min_length=1, max_length=60, description="mlps_test, crypto_review, data_dictionary, ...")
     passed: bool
-    note: str = Field(default="", max_length=2000)
+    note: Text = Field(default="", max_length=2000)
 
 
 class AcceptanceResult(Body):
@@ -27,10 +29,10 @@ class AcceptanceResult(Body):
 
     passed: bool
     system_name: str = Field(min_length=1, max_length=300)
-    items: list[AcceptanceItemIn] = Field(default_factory=list)
+    items: list[AcceptanceItemIn] = Field(default_factory=list, max_length=LIST_MAX)
     new_data_center: bool = Field(default=False, description="the project builds a new data centre (能效)")
     includes_hardware: bool = Field(default=False, description="the project buys hardware (能效)")
-    note: str = Field(default="", max_length=4000)
+    note: Text = Field(default="", max_length=4000)
 
 
 class PerformanceAcceptance(AcceptanceResult):
@@ -53,18 +55,18 @@ class PreliminaryAcceptance(Body):
     """初验 by the unit, of one module (大型项目可分模块、分功能、分阶段, quzhou:三(三)5) or the whole."""
 
     module: str = Field(default="whole", min_length=1, max_length=120)
-    modules: list[str] | None = Field(
+    modules: list[Name] | None = Field(
         default=None, min_length=1, max_length=100, description="all modules (set on the first 初验; fixed after)"
     )
     passed: bool
-    items: list[AcceptanceItemIn] = Field(default_factory=list)
-    note: str = Field(default="", max_length=4000)
+    items: list[AcceptanceItemIn] = Field(default_factory=list, max_length=LIST_MAX)
+    note: Text = Field(default="", max_length=4000)
 
 
 class FinalApplication(Body):
     """The unit's application for 终验 to the leading office (quzhou:三(三)5)."""
 
-    note: str = Field(default="", max_length=4000)
+    note: Text = Field(default="", max_length=4000)
 
 
 class HigherLevelFiling(AcceptanceResult):
@@ -78,8 +80,8 @@ class HigherLevelFiling(AcceptanceResult):
 class AcceptanceApplication(Body):
     """The unit's application after the trial run, with the application form (fengxian:第二十四条)."""
 
-    documents: list[str] = Field(description="e.g. acceptance_application_form", max_length=50)
-    note: str = Field(default="", max_length=4000)
+    documents: list[Identifier] = Field(description="e.g. acceptance_application_form", max_length=50)
+    note: Text = Field(default="", max_length=4000)
 
 
 class PanelMember(Body):
@@ -89,7 +91,7 @@ class PanelMember(Body):
 
 class ExpertRequest(Body):
     count: int = Field(ge=1, le=30)
-    fields: list[str] = Field(default_factory=list, max_length=20)
+    fields: list[Name] = Field(default_factory=list, max_length=20)
 
 
 class OrganiseAcceptance(Body):
@@ -117,7 +119,7 @@ class AssetLine(Body):
 class AssetRegistrationIn(Body):
     """国有资产登记 with the 《国有资产登记汇总表》 (fengxian:第二十七条; suqian:(七))."""
 
-    documents: list[str] = Field(description="e.g. asset_registration_summary", max_length=50)
+    documents: list[Identifier] = Field(description="e.g. asset_registration_summary", max_length=50)
     assets: list[AssetLine] = Field(min_length=1, max_length=1000)
 
 

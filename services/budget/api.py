@@ -38,6 +38,8 @@ from services.budget.tables import Adjustment, AnnualBudgetLine, BudgetProject, 
 from shared.auth import Principal, Role, require
 from shared.errors import forbidden
 from shared.idempotency import run_once as idempotent
+from shared.limits import Filter
+from shared.pagination import IdCursor
 from shared.scope import ProjectScope
 from shared.service import Runtime
 from shared.uow import UnitOfWork
@@ -85,9 +87,9 @@ async def public(uow: UnitOfWork, project: BudgetProject) -> BudgetProjectPublic
 async def list_projects(
     runtime: Runtime,
     principal: Annotated[Principal, Readers],
-    jurisdiction: str | None = None,
-    stage: str | None = None,
-    cursor: str | None = None,
+    jurisdiction: Filter = None,
+    stage: Filter = None,
+    cursor: IdCursor = None,
     limit: Limit = 50,
 ):
     unit = principal.unit if not principal.can_see_unit("") and principal.unit else None
@@ -368,9 +370,9 @@ async def list_budget_lines(
     runtime: Runtime,
     principal: Annotated[Principal, Readers],
     year: int | None = None,
-    jurisdiction: str | None = None,
-    unit: str | None = None,
-    cursor: str | None = None,
+    jurisdiction: Filter = None,
+    unit: Filter = None,
+    cursor: IdCursor = None,
     limit: Limit = 50,
 ):
     if not principal.can_see_unit("") and principal.unit:
@@ -389,7 +391,7 @@ async def budget_totals(
     year: int,
     runtime: Runtime,
     principal: Annotated[Principal, require(Role.FINANCE, Role.DATA_BUREAU, Role.DRC, Role.AUDIT)],
-    jurisdiction: str | None = None,
+    jurisdiction: Filter = None,
 ) -> dict:
     async with runtime.reading() as uow:
         return await queries.budget_totals(uow, year, jurisdiction)
@@ -436,8 +438,8 @@ async def list_om_budgets(
     runtime: Runtime,
     principal: Annotated[Principal, Readers],
     funding_year: int | None = None,
-    status: str | None = None,
-    cursor: str | None = None,
+    status: Filter = None,
+    cursor: IdCursor = None,
     limit: Limit = 50,
 ):
     unit = principal.unit if not principal.can_see_unit("") and principal.unit else None

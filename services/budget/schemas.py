@@ -5,13 +5,15 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, model_validator
+from pydantic import BaseModel, Field, StrictBool, StrictInt, model_validator
+
+from shared.limits import RequestModel, Text
 
 Fen = StrictInt
 
 
-class Body(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Body(RequestModel):
+    """A request body: unknown fields refused, strings bounded and free of control characters."""
 
 
 class EstimateApproval(Body):
@@ -36,7 +38,7 @@ class TechnicalReview(Body):
 
     passed: StrictBool
     estimate_fen: Fen | None = Field(default=None, gt=0)
-    opinion: str = Field(default="", max_length=2000)
+    opinion: Text = Field(default="", max_length=2000)
 
 
 class ControlPriceSubmission(Body):
@@ -118,7 +120,7 @@ class ShareItem(Body):
 
 
 class SharesRequest(Body):
-    shares: list[ShareItem] = Field(min_length=2)
+    shares: list[ShareItem] = Field(min_length=2, max_length=50)
 
     @model_validator(mode="after")
     def _unique(self) -> SharesRequest:
@@ -153,7 +155,7 @@ class AdjustmentRequest(Body):
     case: AdjustmentCase
     major: StrictBool = False
     goals_unchanged: StrictBool = True
-    description: str = Field(default="", max_length=2000)
+    description: Text = Field(default="", max_length=2000)
 
 
 class AdjustmentDecision(Body):

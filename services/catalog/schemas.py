@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
+from shared.limits import IDENTIFIER_MAX, LIST_MAX, Identifier, Name, RequestModel, Text
+
 
 class SystemPublic(BaseModel):
     id: str
@@ -48,16 +50,16 @@ class ImportReport(BaseModel):
     errors: list[dict[str, Any]]
 
 
-class MonthlyFigureIn(BaseModel):
+class MonthlyFigureIn(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     system_id: str = Field(min_length=1, max_length=64)
-    month: str = Field(description="YYYY-MM, an ended month")
+    month: str = Field(max_length=10, description="YYYY-MM, an ended month")
     usage_count: StrictInt = Field(ge=0, description="uses (visits, calls, transactions) in the month")
     availability_bp: StrictInt = Field(ge=0, le=10000, description="availability in basis points (10000 = 100%)")
 
 
-class MonitoringBatch(BaseModel):
+class MonitoringBatch(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     figures: list[MonthlyFigureIn] = Field(min_length=1, max_length=10000)
@@ -87,7 +89,7 @@ class SanctionPublic(BaseModel):
     cleared_on: date | None
 
 
-class EvaluationCreate(BaseModel):
+class EvaluationCreate(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     kind: Literal["self_evaluation", "post_evaluation", "operation_evaluation"]
@@ -96,7 +98,7 @@ class EvaluationCreate(BaseModel):
     report_ref: str | None = Field(default=None, max_length=300)
 
 
-class MonitoringReportCreate(BaseModel):
+class MonitoringReportCreate(RequestModel):
     """A construction-period performance monitoring report (绩效监控报告, dazhou:第五十一条)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -120,14 +122,14 @@ class EvaluationPublic(BaseModel):
     completed_on: date | None
 
 
-class ResourceCreate(BaseModel):
+class ResourceCreate(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, max_length=300)
-    fields: list[str] = Field(default_factory=list, max_length=500)
+    fields: list[Name] = Field(default_factory=list, max_length=500)
     sharing_level: Literal["unconditional", "conditional", "not_shared"]
     open_to_public: StrictBool = False
-    not_shared_reason: str | None = Field(default=None, max_length=1000, description="the legal basis")
+    not_shared_reason: Text | None = Field(default=None, max_length=1000, description="the legal basis")
     published_on: date | None = Field(default=None, description="published in the shared data catalog")
 
 
@@ -142,15 +144,17 @@ class ResourcePublic(BaseModel):
     published_on: date | None
 
 
-class OmPlanCreate(BaseModel):
+class OmPlanCreate(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     year: StrictInt
-    service_kind: str = Field(description="daily (日常运维) or key (重点运维/迭代升级)")
-    plans: list[str] = Field(default_factory=list, description="quality_plan, operation_plan, security_plan, ...")
+    service_kind: str = Field(max_length=IDENTIFIER_MAX, description="daily (日常运维) or key (重点运维/迭代升级)")
+    plans: list[Identifier] = Field(
+        default_factory=list, max_length=LIST_MAX, description="quality_plan, operation_plan, security_plan, ..."
+    )
 
 
-class OmAcceptanceCreate(BaseModel):
+class OmAcceptanceCreate(RequestModel):
     """The caller's part of a year's O&M acceptance and evaluation (fengxian:第三十一条)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -158,17 +162,17 @@ class OmAcceptanceCreate(BaseModel):
     year: StrictInt = Field(ge=2000, le=2100)
     passed: StrictBool
     score: StrictInt | None = Field(default=None, ge=0, le=100)
-    comment: str = Field(default="", max_length=5000)
+    comment: Text = Field(default="", max_length=5000)
 
 
-class OmReportCreate(BaseModel):
+class OmReportCreate(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     year: StrictInt
-    summary: str = Field(default="", max_length=5000)
+    summary: Text = Field(default="", max_length=5000)
 
 
-class SecurityUpdate(BaseModel):
+class SecurityUpdate(RequestModel):
     """Crypto and security status as found by the crypto administration, police or cyberspace office."""
 
     model_config = ConfigDict(extra="forbid")
@@ -177,16 +181,16 @@ class SecurityUpdate(BaseModel):
     security_status: Literal["passed", "failed", "hazard", "unknown"] | None = None
 
 
-class StateChange(BaseModel):
+class StateChange(RequestModel):
     """Move a live system between running, trial run and suspended; retirement is its own step."""
 
     model_config = ConfigDict(extra="forbid")
 
     state: Literal["running", "trial", "suspended"]
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: Text = Field(min_length=1, max_length=2000)
 
 
-class RetirementCreate(BaseModel):
+class RetirementCreate(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     reason: Literal["permanent_stop", "redundant", "replaced_by_common_system", "merged"]

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import base64
-import json
 from datetime import datetime
 from typing import Annotated, Any
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Body, Header, Query, Request
 from fastapi.responses import JSONResponse
+from pydantic import Field
 
 from services.intake import domain, handlers
 from services.intake.schemas import (
@@ -33,7 +32,8 @@ from services.intake.schemas import (
 from services.intake.tables import Application, CatalogSystem, Material, Need
 from shared import clock, idempotency
 from shared.auth import Principal, Role, ensure_unit_access, require
-from shared.errors import bad_request
+from shared.limits import FILTER_MAX, Filter, Identifier
+from shared.pagination import OpaqueCursor, Position, decode_cursor, encode_cursor
 from shared.scope import Owner, ProjectScope
 from shared.service import Runtime
 from shared.uow import UnitOfWork
@@ -352,18 +352,22 @@ async def unit_eligibility(unit: str, runtime: Runtime, principal: Annotated[Pri
 # --- the library: list and search (项目库查询) -------------------------------------------------------
 
 
-def _encode(payload: dict[str, Any]) -> str:
-    return base64.urlsafe_b64encode(json.dumps(payload, separators=(",", ":")).encode()).decode()
+class _AfterCreated(Position):
+    """The library in filing order: the last row of the previous page."""
+
+    created_at: datetime
+    id: Identifier
 
 
-def _decode(cursor: str) -> dict[str, Any]:
-    try:
-        data = json.loads(base64.urlsafe_b64decode(cursor.encode()).decode())
-        if not isinstance(data, dict):
-            raise ValueError("not an object")
-        return data
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise bad_request("cursor is not one this API returned", field="cursor") from exc
+class _AfterFiled(Position):
+    filed_at: datetime
+    id: Identifier
+
+
+class _Offset(Position):
+    """The library in the bureau's priority order, which is computed in memory: a page offset."""
+
+    offset: int = Field(ge=0, le=1_000_000)
 
 
 def _sees_secret_content(principal: Principal) -> bool:
@@ -374,21 +378,21 @@ def _sees_secret_content(principal: Principal) -> bool:
 async def list_applications(
     runtime: Runtime,
     principal: Annotated[Principal, Readers],
-    jurisdiction: str | None = None,
-    unit: str | None = None,
+    jurisdiction: Filter = None,
+    unit: Filter = None,
     plan_year: int | None = None,
-    status: str | None = None,
-    stage: str | None = Query(default=None, description="application | library | refused"),
-    category: str | None = None,
-    construction_type: str | None = None,
+    status: Filter = None,
+    stage: str | None = Query(default=None, max_length=FILTER_MAX, description="application | library | refused"),
+    category: Filter = None,
+    construction_type: Filter = None,
     off_plan: bool | None = None,
-    priority_flag: str | None = Query(default=None, description="只看命中该优先情形的申报"),
+    priority_flag: str | None = Query(default=None, max_length=FILTER_MAX, description="只看命中该优先情形的申报"),
     q: str | None = Query(default=None, max_length=100, description="项目名称关键字"),
     min_investment_fen: int | None = Query(default=None, ge=0, description="总投资下限（含）, fen"),
     max_investment_fen: int | None = Query(default=None, ge=0, description="总投资上限（不含）, fen"),
     sort: str = Query(default="created", pattern="^(created|priority)$", description="created | priority"),
     limit: int = Query(default=50, ge=1, le=500),
-    cursor: str | None = None,
+    cursor: OpaqueCursor = None,
 ):
     query = sa.select(Application)
     if not principal.can_see_unit(unit or ""):
@@ -427,17 +431,13 @@ async def list_applications(
         )
     else:
         query = query.order_by(Application.created_at, Application.id)
-    position = _decode(cursor) if cursor else None
-    if sort == "created" and position is not None:
-        try:
-            created = datetime.fromisoformat(position["created_at"])
-            last_id = str(position["id"])
-        except (KeyError, TypeError, ValueError) as exc:
-            raise bad_request("cursor is not one this API returned", field="cursor") from exc
+    after = decode_cursor(cursor, _AfterCreated) if sort == "created" else None
+    offset = (decode_cursor(cursor, _Offset) or _Offset(offset=0)).offset if sort == "priority" else 0
+    if after is not None:
         query = query.where(
             sa.or_(
-                Application.created_at > created,
-                sa.and_(Application.created_at == created, Application.id > last_id),
+                Application.created_at > after.created_at,
+                sa.and_(Application.created_at == after.created_at, Application.id > after.id),
             )
         )
     if sort == "created" and not priority_flag:
@@ -449,15 +449,14 @@ async def list_applications(
     if sort == "priority":
         # the bureau's library order: priority flags first, then the unit's own rank (fengxian:第十条)
         rows.sort(key=lambda r: -len(r.priority_flags or []) if may_read(r, principal) else 0)
-        offset = int((position or {}).get("offset", 0))
         page = rows[offset : offset + limit]
         more = len(rows) > offset + limit
-        next_cursor = _encode({"offset": offset + limit}) if more else None
+        next_cursor = encode_cursor(_Offset(offset=offset + limit)) if more else None
     else:
         page = rows[:limit]
         more = len(rows) > limit
         last = page[-1] if page else None
-        next_cursor = _encode({"created_at": last.created_at.isoformat(), "id": last.id}) if more and last else None
+        next_cursor = encode_cursor(_AfterCreated(created_at=last.created_at, id=last.id)) if more and last else None
     return ApplicationsPublic(items=[public(a, principal) for a in page], next_cursor=next_cursor)
 
 
@@ -517,14 +516,14 @@ async def merge_needs(
 async def list_needs(
     runtime: Runtime,
     principal: Annotated[Principal, Readers],
-    unit: str | None = None,
-    jurisdiction: str | None = None,
-    status: str | None = None,
+    unit: Filter = None,
+    jurisdiction: Filter = None,
+    status: Filter = None,
     plan_year: int | None = None,
-    category: str | None = None,
+    category: Filter = None,
     q: str | None = Query(default=None, max_length=100, description="需求标题或描述关键字"),
     limit: int = Query(default=50, ge=1, le=500),
-    cursor: str | None = None,
+    cursor: OpaqueCursor = None,
 ):
     if not principal.can_see_unit(unit or ""):
         unit = principal.unit
@@ -542,16 +541,13 @@ async def list_needs(
         query = query.where(
             sa.or_(Need.title.contains(q, autoescape=True), Need.description.contains(q, autoescape=True))
         )
-    if cursor:
-        position = _decode(cursor)
-        try:
-            filed = datetime.fromisoformat(position["filed_at"])
-            last_id = str(position["id"])
-        except (KeyError, TypeError, ValueError) as exc:
-            raise bad_request("cursor is not one this API returned", field="cursor") from exc
-        query = query.where(sa.or_(Need.filed_at > filed, sa.and_(Need.filed_at == filed, Need.id > last_id)))
+    after = decode_cursor(cursor, _AfterFiled)
+    if after is not None:
+        query = query.where(
+            sa.or_(Need.filed_at > after.filed_at, sa.and_(Need.filed_at == after.filed_at, Need.id > after.id))
+        )
     async with runtime.reading() as uow:
         rows = list((await uow.session.scalars(query.limit(limit + 1))).all())
     page = rows[:limit]
-    next_cursor = _encode({"filed_at": page[-1].filed_at.isoformat(), "id": page[-1].id}) if len(rows) > limit else None
+    next_cursor = encode_cursor(_AfterFiled(filed_at=page[-1].filed_at, id=page[-1].id)) if len(rows) > limit else None
     return NeedsPublic(items=[need_public(n) for n in page], next_cursor=next_cursor)

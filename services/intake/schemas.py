@@ -9,6 +9,8 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, model_validator
 
+from shared.limits import IDENTIFIER_MAX, LIST_MAX, TEXT_MAX, URI_MAX, Details, Identifier, RequestModel, Text
+
 Tag = Field(min_length=1, max_length=60, pattern=r"^[a-z][a-z0-9_]*$")
 
 
@@ -37,7 +39,7 @@ class ImplementationMode(StrEnum):
     PURCHASE_OF_SERVICE = "purchase_of_service"  # 购买服务
 
 
-class Phase(BaseModel):
+class Phase(RequestModel):
     """One phase of a phased project (分期建设计划, fengxian:第十一条)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -45,21 +47,21 @@ class Phase(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     year: StrictInt = Field(ge=2000, le=2100)
     amount_fen: StrictInt = Field(gt=0)
-    content: str = Field(default="", max_length=4000)
+    content: Text = Field(default="", max_length=TEXT_MAX)
 
 
-class DepartmentPart(BaseModel):
+class DepartmentPart(RequestModel):
     """A department's part of a cross-department project (dazhou:第十七条)."""
 
     model_config = ConfigDict(extra="forbid")
 
     unit: str = Field(min_length=1, max_length=120)
-    need_id: str | None = None
-    content: str = Field(min_length=1, max_length=4000)
-    business_flow: str = Field(default="", max_length=4000, description="业务流")
-    data_flow: str = Field(default="", max_length=4000, description="数据流")
-    system_interfaces: str = Field(default="", max_length=4000, description="系统接口")
-    data_catalog: str = Field(default="", max_length=4000, description="数据目录")
+    need_id: Identifier | None = None
+    content: Text = Field(min_length=1, max_length=TEXT_MAX)
+    business_flow: Text = Field(default="", max_length=TEXT_MAX, description="业务流")
+    data_flow: Text = Field(default="", max_length=TEXT_MAX, description="数据流")
+    system_interfaces: Text = Field(default="", max_length=TEXT_MAX, description="系统接口")
+    data_catalog: Text = Field(default="", max_length=TEXT_MAX, description="数据目录")
 
 
 APPLICATION_EXAMPLE = {
@@ -97,11 +99,13 @@ APPLICATION_EXAMPLE = {
 }
 
 
-class ApplicationCreate(BaseModel):
+class ApplicationCreate(RequestModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [APPLICATION_EXAMPLE]})
 
     unit: str = Field(min_length=1, max_length=120, description="建设单位")
-    jurisdiction: str = Field(default="dazhou", description="policy pack id (衢州 quzhou, 济源 jiyuan, ...)")
+    jurisdiction: str = Field(
+        default="dazhou", max_length=IDENTIFIER_MAX, description="policy pack id (衢州 quzhou, 济源 jiyuan, ...)"
+    )
     title: str = Field(min_length=1, max_length=300, description="项目名称")
     category: Category
     construction_type: ConstructionType
@@ -109,23 +113,35 @@ class ApplicationCreate(BaseModel):
     total_investment_fen: StrictInt = Field(gt=0, description="总投资, integer fen (分); 1万元 = 1000000")
     plan_year: StrictInt = Field(ge=2000, le=2100)
     secret: bool = Field(default=False, description="涉密项目 (dazhou:第六十五条)")
-    details: dict[str, Any] = Field(default_factory=dict, description="申报材料 fields (dazhou:第九条)")
-    materials: list[str] = Field(default_factory=list, description="申报材料 kinds supplied (dazhou:第九条)")
-    scope_items: list[str] = Field(default_factory=list, description="建设内容 items, checked against scope lists")
-    project_tags: list[str] = Field(default_factory=list, description="characteristics (dazhou:第二十条 lists)")
-    priority_tags: list[str] = Field(default_factory=list, description="优先列入 claims (quzhou, dazhou:第十九条)")
+    details: Details = Field(default_factory=dict, description="申报材料 fields (dazhou:第九条)")
+    materials: list[Identifier] = Field(
+        default_factory=list, max_length=LIST_MAX, description="申报材料 kinds supplied (dazhou:第九条)"
+    )
+    scope_items: list[Identifier] = Field(
+        default_factory=list, max_length=LIST_MAX, description="建设内容 items, checked against scope lists"
+    )
+    project_tags: list[Identifier] = Field(
+        default_factory=list, max_length=LIST_MAX, description="characteristics (dazhou:第二十条 lists)"
+    )
+    priority_tags: list[Identifier] = Field(
+        default_factory=list, max_length=LIST_MAX, description="优先列入 claims (quzhou, dazhou:第十九条)"
+    )
     unit_priority: StrictInt | None = Field(default=None, ge=1, description="本单位排序 (fengxian:第十条)")
-    phases: list[Phase] = Field(default_factory=list, description="分期建设计划 (fengxian:第十一条)")
-    parts: list[DepartmentPart] = Field(default_factory=list, description="跨部门项目各部门部分 (dazhou:第十七条)")
-    need_ids: list[str] = Field(default_factory=list, description="需求库 needs this application carries")
-    original_project_id: str | None = Field(default=None, description="升级改造的原项目")
-    related_system_id: str | None = Field(default=None, description="系统目录中的相关系统")
+    phases: list[Phase] = Field(default_factory=list, max_length=50, description="分期建设计划 (fengxian:第十一条)")
+    parts: list[DepartmentPart] = Field(
+        default_factory=list, max_length=LIST_MAX, description="跨部门项目各部门部分 (dazhou:第十七条)"
+    )
+    need_ids: list[Identifier] = Field(
+        default_factory=list, max_length=LIST_MAX, description="需求库 needs this application carries"
+    )
+    original_project_id: Identifier | None = Field(default=None, description="升级改造的原项目")
+    related_system_id: str | None = Field(default=None, max_length=200, description="系统目录中的相关系统")
     mixed_construction: bool = Field(default=False, description="工程项目中的信息化部分 (dazhou:第八条)")
     it_estimate_fen: StrictInt | None = Field(default=None, ge=0)
     total_estimate_fen: StrictInt | None = Field(default=None, gt=0)
 
 
-class ApplicationUpdate(BaseModel):
+class ApplicationUpdate(RequestModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"title": "智慧教育平台（二期）"}]})
 
     title: str | None = Field(default=None, min_length=1, max_length=300)
@@ -134,16 +150,16 @@ class ApplicationUpdate(BaseModel):
     implementation_mode: ImplementationMode | None = None
     total_investment_fen: StrictInt | None = Field(default=None, gt=0)
     plan_year: StrictInt | None = Field(default=None, ge=2000, le=2100)
-    details: dict[str, Any] | None = None
-    materials: list[str] | None = None
-    scope_items: list[str] | None = None
-    project_tags: list[str] | None = None
-    priority_tags: list[str] | None = None
+    details: Details | None = None
+    materials: list[Identifier] | None = Field(default=None, max_length=LIST_MAX)
+    scope_items: list[Identifier] | None = Field(default=None, max_length=LIST_MAX)
+    project_tags: list[Identifier] | None = Field(default=None, max_length=LIST_MAX)
+    priority_tags: list[Identifier] | None = Field(default=None, max_length=LIST_MAX)
     unit_priority: StrictInt | None = Field(default=None, ge=1)
-    phases: list[Phase] | None = None
-    parts: list[DepartmentPart] | None = None
-    original_project_id: str | None = None
-    related_system_id: str | None = None
+    phases: list[Phase] | None = Field(default=None, max_length=50)
+    parts: list[DepartmentPart] | None = Field(default=None, max_length=LIST_MAX)
+    original_project_id: Identifier | None = None
+    related_system_id: str | None = Field(default=None, max_length=200)
     mixed_construction: bool | None = None
     it_estimate_fen: StrictInt | None = Field(default=None, ge=0)
     total_estimate_fen: StrictInt | None = Field(default=None, gt=0)
@@ -173,23 +189,27 @@ class ApplicationUpdate(BaseModel):
         return self
 
 
-class RefusalRequest(BaseModel):
+class RefusalRequest(RequestModel):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={"examples": [{"reason": "单位已建系统可满足需求", "findings": ["needs_already_met"]}]},
     )
 
-    reason: str = Field(min_length=1, max_length=2000)
-    findings: list[str] = Field(default_factory=list, description="dazhou:第九条 items found (intake.not_admitted)")
+    reason: Text = Field(min_length=1, max_length=2000)
+    findings: list[Identifier] = Field(
+        default_factory=list, max_length=LIST_MAX, description="dazhou:第九条 items found (intake.not_admitted)"
+    )
 
 
-class AdmissionRequest(BaseModel):
+class AdmissionRequest(RequestModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"findings": []}]})
 
-    findings: list[str] = Field(default_factory=list, description="dazhou:第九条 items the bureau found")
+    findings: list[Identifier] = Field(
+        default_factory=list, max_length=LIST_MAX, description="dazhou:第九条 items the bureau found"
+    )
 
 
-class MaterialCreate(BaseModel):
+class MaterialCreate(RequestModel):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
@@ -199,7 +219,7 @@ class MaterialCreate(BaseModel):
 
     kind: str = Tag
     name: str = Field(min_length=1, max_length=300)
-    uri: str | None = Field(default=None, max_length=1000)
+    uri: str | None = Field(default=None, max_length=URI_MAX)
 
 
 class MaterialPublic(BaseModel):
@@ -212,12 +232,12 @@ class MaterialPublic(BaseModel):
     attached_at: datetime
 
 
-class PriorityOrder(BaseModel):
+class PriorityOrder(RequestModel):
     """The unit's ranking of its applications, most urgent first (fengxian:第十条 按轻重缓急排序)."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"order": ["P2026-aaa", "P2026-bbb"]}]})
 
-    order: list[str] = Field(min_length=1, max_length=500)
+    order: list[Identifier] = Field(min_length=1, max_length=500)
 
 
 class ApplicationPublic(BaseModel):
@@ -288,7 +308,7 @@ class EligibilityPublic(BaseModel):
     supervision: list[dict[str, Any]] = []  # open findings and their escalation step (dazhou:第五十三条)
 
 
-class NeedCreate(BaseModel):
+class NeedCreate(RequestModel):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
@@ -307,22 +327,22 @@ class NeedCreate(BaseModel):
     )
 
     unit: str = Field(min_length=1, max_length=120)
-    jurisdiction: str = "dazhou"
+    jurisdiction: str = Field(default="dazhou", max_length=IDENTIFIER_MAX)
     title: str = Field(min_length=1, max_length=300)
-    description: str = Field(min_length=1, max_length=8000)
+    description: Text = Field(min_length=1, max_length=8000)
     category: Category | None = None
     estimated_fen: StrictInt | None = Field(default=None, gt=0)
     plan_year: StrictInt | None = Field(default=None, ge=2000, le=2100)
 
 
-class NeedReview(BaseModel):
+class NeedReview(RequestModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"approve": True, "note": "需求明确"}]})
 
     approve: bool
-    note: str = Field(default="", max_length=2000)
+    note: Text = Field(default="", max_length=2000)
 
 
-class NeedMerge(BaseModel):
+class NeedMerge(RequestModel):
     """Several departments' needs become one cross-department project (dazhou:第十六条,第十七条)."""
 
     model_config = ConfigDict(
@@ -354,14 +374,14 @@ class NeedMerge(BaseModel):
     )
 
     lead_unit: str = Field(min_length=1, max_length=120)
-    jurisdiction: str = "dazhou"
+    jurisdiction: str = Field(default="dazhou", max_length=IDENTIFIER_MAX)
     title: str = Field(min_length=1, max_length=300)
     category: Category
     construction_type: ConstructionType = ConstructionType.NEW
     implementation_mode: ImplementationMode = ImplementationMode.PURCHASE_OF_SERVICE
     total_investment_fen: StrictInt = Field(gt=0)
     plan_year: StrictInt = Field(ge=2000, le=2100)
-    parts: list[DepartmentPart] = Field(min_length=1)
+    parts: list[DepartmentPart] = Field(min_length=1, max_length=LIST_MAX)
 
 
 class NeedPublic(BaseModel):

@@ -43,6 +43,8 @@ from services.procurement.tables import ProcurementProject
 from shared import clock, idempotency
 from shared.auth import Principal, Role, ensure_unit_access, require
 from shared.errors import Problem
+from shared.limits import Filter
+from shared.pagination import IdCursor
 from shared.scope import ProjectScope
 from shared.service import Runtime
 from shared.uow import UnitOfWork
@@ -205,9 +207,9 @@ async def created(
 async def list_projects(
     runtime: Runtime,
     principal: Annotated[Principal, Readers],
-    stage: str | None = None,
-    jurisdiction: str | None = None,
-    cursor: str | None = Query(default=None, description="the last project id of the previous page"),
+    stage: Filter = None,
+    jurisdiction: Filter = None,
+    cursor: IdCursor = None,
     limit: int = Query(default=50, ge=1, le=200),
 ) -> ProjectsPublic:
     async with runtime.reading() as uow:
@@ -505,9 +507,9 @@ async def ocds_releases(
     request: Request,
     runtime: Runtime,
     principal: Annotated[Principal, Readers],
-    project_id: str | None = None,
-    jurisdiction: str | None = None,
-    cursor: str | None = Query(default=None, description="the last project id of the previous page"),
+    project_id: Filter = None,
+    jurisdiction: Filter = None,
+    cursor: IdCursor = None,
     limit: int = Query(default=20, ge=1, le=100, description="projects per page"),
 ) -> dict[str, Any]:
     async with runtime.reading() as uow:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import date
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, model_validator
+from pydantic import BaseModel, Field, StrictInt, model_validator
+
+from shared.limits import RequestModel, Text
 
 
 class Method(StrEnum):
@@ -23,8 +25,8 @@ class Method(StrEnum):
     UNSPECIFIED = "unspecified"
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Strict(RequestModel):
+    """A request body: unknown fields refused, strings bounded and free of control characters."""
 
 
 class PlanCreate(Strict):
@@ -47,7 +49,7 @@ class PlanCreate(Strict):
 
 class PlanReview(Strict):
     approve: bool
-    comment: str = Field(default="", max_length=1000)
+    comment: Text = Field(default="", max_length=1000)
 
 
 class PlanPublic(BaseModel):
@@ -174,12 +176,12 @@ class ContractPublic(BaseModel):
 
 class SupplementCreate(Strict):
     amount_fen: StrictInt = Field(gt=0, description="补充合同金额, integer fen")
-    reason: str = Field(default="", max_length=1000)
+    reason: Text = Field(default="", max_length=1000)
 
 
 class ApprovalAct(Strict):
     approve: bool
-    comment: str = Field(default="", max_length=1000)
+    comment: Text = Field(default="", max_length=1000)
 
 
 class StepPublic(BaseModel):
@@ -205,7 +207,7 @@ class SupplementPublic(BaseModel):
 
 class IncidentCreate(Strict):
     kind: str = Field(pattern=r"^(serious_delay|major_loss|cannot_continue)$")
-    description: str = Field(default="", max_length=2000)
+    description: Text = Field(default="", max_length=2000)
     substantial_progress: bool = False
     reported_on: date | None = None
 
@@ -223,11 +225,11 @@ class IncidentPublic(BaseModel):
 class RectificationOrder(Strict):
     incident_id: str = Field(min_length=1, max_length=64)
     due_on: date
-    instructions: str = Field(default="", max_length=2000)
+    instructions: Text = Field(default="", max_length=2000)
 
 
 class SuspensionOrder(Strict):
-    reason: str = Field(min_length=1, max_length=1000)
+    reason: Text = Field(min_length=1, max_length=1000)
 
 
 class TerminationApproval(Strict):

@@ -36,6 +36,8 @@ from services.review.schemas import (
 from services.review.tables import Expert, ExpertDraw, PlanEntry, ReviewCase
 from shared import idempotency
 from shared.auth import Principal, Role, require
+from shared.limits import Filter
+from shared.pagination import IdCursor, IntCursor
 from shared.scope import ProjectScope
 from shared.service import Runtime
 from shared.uow import UnitOfWork
@@ -191,8 +193,8 @@ async def create_expert(
 async def list_experts(
     runtime: Runtime,
     principal: Annotated[Principal, DrawAdmins],
-    field: str | None = None,
-    cursor: str | None = Query(default=None, description="the last id of the previous page"),
+    field: Filter = None,
+    cursor: IdCursor = None,
     limit: int = Query(default=50, ge=1, le=200),
 ):
     async with runtime.reading() as uow:
@@ -290,9 +292,9 @@ async def get_plan(
     year: int,
     runtime: Runtime,
     principal: Annotated[Principal, PlanReaders],
-    jurisdiction: str | None = None,
-    status: str | None = None,
-    cursor: int | None = Query(default=None, description="the last entry id of the previous page"),
+    jurisdiction: Filter = None,
+    status: Filter = None,
+    cursor: IntCursor = None,
     limit: int = Query(default=100, ge=1, le=500),
 ):
     async with runtime.reading() as uow:

@@ -5,13 +5,17 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
+from pydantic import BaseModel, Field, StrictBool, StrictInt
 
-Text = Field(default="", max_length=4000)
+from shared.limits import LIST_MAX, TEXT_MAX, Identifier, Name, Paragraph, RequestModel, Text
+
+Comment = Field(default="", max_length=TEXT_MAX)
+#: Score dimensions and their comments: a pack has a handful of dimensions.
+Dimensions = Field(max_length=50)
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Strict(RequestModel):
+    """A request body: unknown fields refused, strings bounded and free of control characters."""
 
 
 class ImplementationFacts(Strict):
@@ -32,17 +36,17 @@ class ScoreSheetIn(Strict):
     """One reviewer's sheet: a whole-number score per dimension of the pack, and comments."""
 
     reviewer: str = Field(min_length=1, max_length=120, description="expert id (E-…) or the reviewer's name")
-    scores: dict[str, StrictInt]
-    comments: dict[str, str] = Field(default_factory=dict)
-    comment: str = Text
+    scores: dict[Identifier, StrictInt] = Dimensions
+    comments: dict[Identifier, Paragraph] = Field(default_factory=dict, max_length=50)
+    comment: Text = Comment
 
 
 class MyScores(Strict):
     """A drawn expert's (or a panel department's) own sheet."""
 
-    scores: dict[str, StrictInt]
-    comments: dict[str, str] = Field(default_factory=dict)
-    comment: str = Text
+    scores: dict[Identifier, StrictInt] = Dimensions
+    comments: dict[Identifier, Paragraph] = Field(default_factory=dict, max_length=50)
+    comment: Text = Comment
 
 
 class SchemeReviewResult(Strict):
@@ -50,7 +54,7 @@ class SchemeReviewResult(Strict):
     by the reviewers) the pack's pass rule decides; without, `passed` is the panel's recorded outcome."""
 
     passed: StrictBool | None = None
-    comment: str = Text
+    comment: Text = Comment
     scores: list[ScoreSheetIn] = Field(default_factory=list, max_length=50)
     collective_review: StrictBool = False
     implementation: ImplementationFacts | None = None
@@ -58,31 +62,35 @@ class SchemeReviewResult(Strict):
 
 class StepDecision(Strict):
     approve: StrictBool = True
-    comment: str = Text
+    comment: Text = Comment
 
 
 class PathStepResult(Strict):
     """A generic path step's outcome (e.g. Suqian's 预算审核, 清单管理, 实施前审核)."""
 
     passed: StrictBool
-    comment: str = Text
+    comment: Text = Comment
 
 
 class PrescreenCommand(Strict):
     """The pre-screening panel's conclusion (前置初审, fengxian:第十五条–第十六条)."""
 
-    panel: list[str] = Field(description="the panel's members present: data_bureau, cyberspace, finance, …")
-    findings: list[str] = Field(default_factory=list, description="misaligned_with_plan, immature_scheme, …")
+    panel: list[Identifier] = Field(
+        max_length=LIST_MAX, description="the panel's members present: data_bureau, cyberspace, finance, …"
+    )
+    findings: list[Identifier] = Field(
+        default_factory=list, max_length=LIST_MAX, description="misaligned_with_plan, immature_scheme, …"
+    )
     public_service: StrictBool = False
     city_operations: StrictBool = False
     village_level: StrictBool = False
     data_governance: StrictBool = False
-    comment: str = Text
+    comment: Text = Comment
 
 
 class JointOpinionIn(Strict):
     agrees: StrictBool = True
-    comment: str = Text
+    comment: Text = Comment
 
 
 class JointReviewConclusion(Strict):
@@ -93,7 +101,7 @@ class JointReviewConclusion(Strict):
     fixed_estimate_fen: StrictInt | None = Field(default=None, gt=0)
     consulting_opinion_no: str | None = Field(default=None, min_length=1, max_length=80)
     leading_group_decided: StrictBool = False
-    comment: str = Text
+    comment: Text = Comment
 
 
 class ApprovalStepPublic(BaseModel):
@@ -142,8 +150,8 @@ class ReviewCasePublic(BaseModel):
 class ExpertCreate(Strict):
     name: str = Field(min_length=1, max_length=120)
     employer: str = Field(min_length=1, max_length=200)
-    fields: list[str] = Field(min_length=1, max_length=20)
-    vendor_links: list[str] = Field(default_factory=list, max_length=50)
+    fields: list[Name] = Field(min_length=1, max_length=20)
+    vendor_links: list[Name] = Field(default_factory=list, max_length=50)
     user_subject: str | None = Field(default=None, max_length=120, description="the expert's sign-in subject")
 
 
@@ -169,8 +177,8 @@ class DrawRequest(Strict):
     #: Deprecated: the applicant and jurisdiction are always the project's; a different value is refused.
     unit: str | None = Field(default=None, min_length=1, max_length=120)
     jurisdiction: str | None = Field(default=None, max_length=40)
-    vendors: list[str] = Field(default_factory=list, max_length=50)
-    fields: list[str] = Field(default_factory=list, max_length=20)
+    vendors: list[Name] = Field(default_factory=list, max_length=50)
+    fields: list[Name] = Field(default_factory=list, max_length=20)
     count: StrictInt = Field(ge=1, le=25)
     purpose: str = Field(default="scheme_review", min_length=1, max_length=40)
 
@@ -208,7 +216,7 @@ class DrawPublic(BaseModel):
 
 class DeclineCommand(Strict):
     expert_id: str = Field(min_length=1, max_length=40)
-    reason: str = Text
+    reason: Text = Comment
 
 
 class ReplayPublic(BaseModel):
@@ -248,4 +256,4 @@ class PlanAdjustment(Strict):
     jurisdiction: str = Field(min_length=1, max_length=40)
     project_id: str = Field(min_length=1, max_length=64)
     action: Literal["add", "drop"]
-    reason: str = Field(min_length=1, max_length=4000)
+    reason: Text = Field(min_length=1, max_length=TEXT_MAX)

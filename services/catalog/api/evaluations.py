@@ -12,6 +12,8 @@ from services.catalog.handlers import evaluations as handlers
 from services.catalog.schemas import EvaluationCreate, EvaluationPublic, MonitoringReportCreate
 from services.catalog.tables import Evaluation
 from shared.auth import Principal
+from shared.limits import FILTER_MAX, Filter
+from shared.pagination import IntCursor
 from shared.service import Runtime
 
 router = APIRouter(prefix=PREFIX, tags=TAGS)
@@ -77,10 +79,10 @@ async def file_monitoring_report(
 async def evaluations_due(
     runtime: Runtime,
     principal: Annotated[Principal, Readers],
-    status: str = Query(default="due"),
-    kind: str | None = None,
+    status: str = Query(default="due", max_length=FILTER_MAX),
+    kind: Filter = None,
     limit: int = Query(default=100, ge=1, le=500),
-    cursor: int | None = Query(default=None, description="the last id of the previous page"),
+    cursor: IntCursor = None,
 ):
     query = sa.select(Evaluation).order_by(Evaluation.id).limit(limit)
     if status != "all":

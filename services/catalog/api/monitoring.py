@@ -12,6 +12,8 @@ from services.catalog.handlers import monitoring as handlers
 from services.catalog.schemas import MonitoringBatch, MonitoringReport, SanctionPublic
 from services.catalog.tables import MonthlyFigure, Sanction
 from shared.auth import Principal
+from shared.limits import FILTER_MAX, Filter
+from shared.pagination import IntCursor
 from shared.service import Runtime
 
 router = APIRouter(prefix=PREFIX, tags=TAGS)
@@ -60,10 +62,10 @@ async def system_figures(
 async def list_sanctions(
     runtime: Runtime,
     principal: Annotated[Principal, Readers],
-    unit: str | None = None,
-    status: str | None = Query(default="active", description="active, cleared, or all"),
+    unit: Filter = None,
+    status: str | None = Query(default="active", max_length=FILTER_MAX, description="active, cleared, or all"),
     limit: int = Query(default=100, ge=1, le=500),
-    cursor: int | None = Query(default=None, description="the last id of the previous page"),
+    cursor: IntCursor = None,
 ):
     if not principal.can_see_unit(unit or ""):
         unit = principal.unit

@@ -41,6 +41,8 @@ from services.catalog.schemas import (
 from services.catalog.tables import ImportBatch, System
 from shared.auth import Principal, ensure_unit_access
 from shared.errors import Problem, not_found
+from shared.limits import Filter
+from shared.pagination import IdCursor
 from shared.scope import SECRET_READ
 from shared.service import Runtime
 from shared.watch import WATCH_DESCRIPTION, watched
@@ -76,13 +78,13 @@ async def get_system(system_id: str, runtime: Runtime, principal: Annotated[Prin
 async def list_systems(
     runtime: Runtime,
     principal: Annotated[Principal, Readers],
-    jurisdiction: str | None = None,
-    unit: str | None = None,
-    state: str | None = None,
-    origin: str | None = None,
+    jurisdiction: Filter = None,
+    unit: Filter = None,
+    state: Filter = None,
+    origin: Filter = None,
     zombie: bool | None = None,
     limit: int = Query(default=50, ge=1, le=500),
-    cursor: str | None = Query(default=None, description="the last id of the previous page"),
+    cursor: IdCursor = None,
 ):
     query = sa.select(System).order_by(System.id).limit(limit + 1)
     if not principal.can_see_unit(unit or ""):
@@ -130,7 +132,13 @@ async def system_history(system_id: str, runtime: Runtime, principal: Annotated[
         "requestBody": {
             "content": {
                 "text/csv": {"schema": {"type": "string"}, "example": ",".join(stock.COLUMNS)},
-                "application/json": {"schema": {"type": "array", "items": stock.StockSystemRow.model_json_schema()}},
+                "application/json": {
+                    "schema": {
+                        "type": "array",
+                        "maxItems": handlers.MAX_IMPORT_ROWS,
+                        "items": stock.StockSystemRow.model_json_schema(),
+                    }
+                },
             }
         }
     },
@@ -228,8 +236,8 @@ async def retire_system(
 async def funding_eligibility(
     runtime: Runtime,
     principal: Annotated[Principal, FundingAskers],
-    system_id: str | None = None,
-    project_id: str | None = None,
+    system_id: Filter = None,
+    project_id: Filter = None,
 ):
     if system_id is None and project_id is None:
         raise Problem(400, "bad-request", "请求无效 / Invalid request", "give system_id or project_id")

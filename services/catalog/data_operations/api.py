@@ -31,6 +31,8 @@ from services.catalog.data_operations.tables import (
 from shared import clock, idempotency
 from shared.auth import Principal, Role, outbound_authorization, require
 from shared.errors import bad_request, conflict, forbidden
+from shared.limits import FILTER_MAX, Filter
+from shared.pagination import IdCursor
 from shared.service import Runtime
 from shared.uow import UnitOfWork
 
@@ -115,10 +117,10 @@ _step(
 async def list_services(
     runtime: Runtime,
     principal: Annotated[Principal, Readers],
-    jurisdiction: str | None = None,
-    status: str = "published",
+    jurisdiction: Filter = None,
+    status: str = Query(default="published", max_length=FILTER_MAX),
     limit: int = Query(default=100, ge=1, le=500),
-    cursor: str | None = None,
+    cursor: IdCursor = None,
 ) -> list[dict]:
     return await _list(runtime, DataService, jurisdiction, status, limit, cursor)
 
@@ -127,10 +129,10 @@ async def list_services(
 async def list_indicators(
     runtime: Runtime,
     principal: Annotated[Principal, Readers],
-    jurisdiction: str | None = None,
-    status: str = "published",
+    jurisdiction: Filter = None,
+    status: str = Query(default="published", max_length=FILTER_MAX),
     limit: int = Query(default=100, ge=1, le=500),
-    cursor: str | None = None,
+    cursor: IdCursor = None,
 ) -> list[dict]:
     return await _list(runtime, PerformanceIndicator, jurisdiction, status, limit, cursor)
 
@@ -167,9 +169,9 @@ async def register_operator(
 async def list_operators(
     runtime: Runtime,
     principal: Annotated[Principal, Readers],
-    jurisdiction: str | None = None,
+    jurisdiction: Filter = None,
     limit: int = Query(default=100, ge=1, le=500),
-    cursor: str | None = None,
+    cursor: IdCursor = None,
 ):
     query = sa.select(DataOperator).order_by(DataOperator.id).limit(limit)
     if jurisdiction:
@@ -213,11 +215,11 @@ async def dispatch(
 async def list_tasks(
     runtime: Runtime,
     principal: Annotated[Principal, Readers],
-    jurisdiction: str | None = None,
-    status: str | None = None,
-    operator_id: str | None = None,
+    jurisdiction: Filter = None,
+    status: Filter = None,
+    operator_id: Filter = None,
     limit: int = Query(default=100, ge=1, le=500),
-    cursor: str | None = None,
+    cursor: IdCursor = None,
 ):
     query = sa.select(DataOperationTask).order_by(DataOperationTask.id).limit(limit)
     if jurisdiction:

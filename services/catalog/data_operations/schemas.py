@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from datetime import date
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
+from pydantic import BaseModel, Field, StrictBool, StrictInt
+
+from shared.limits import Name, RequestModel, Text
 
 
-class Body(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Body(RequestModel):
+    """A request body: unknown fields refused, strings bounded and free of control characters."""
 
 
 class ServiceCreate(Body):
     jurisdiction: str = Field(min_length=1, max_length=40)
     name: str = Field(min_length=1, max_length=300)
-    description: str = Field(default="", max_length=4000)
+    description: Text = Field(default="", max_length=4000)
     measure: str = Field(default="", max_length=60, description="what is counted when the service is used")
 
 
@@ -33,7 +35,7 @@ class OperatorCreate(Body):
     name: str = Field(min_length=1, max_length=300)
     recruitment_ref: str | None = Field(default=None, max_length=200)
     recruited_openly: StrictBool = False
-    qualifications: list[str] = Field(default_factory=list, max_length=50)
+    qualifications: list[Name] = Field(default_factory=list, max_length=50)
     qualifications_met: StrictBool = False
     authorisation_ref: str | None = Field(default=None, max_length=200)
     government_authorised: StrictBool = False
@@ -53,12 +55,12 @@ class TaskCreate(Body):
 
 class ProgressCreate(Body):
     progress_pct: StrictInt = Field(ge=0, le=100)
-    note: str = Field(default="", max_length=2000)
+    note: Text = Field(default="", max_length=2000)
 
 
 class QualityCheck(Body):
     passed: StrictBool
-    note: str = Field(default="", max_length=2000)
+    note: Text = Field(default="", max_length=2000)
 
 
 class ThirdPartyCheckCreate(Body):
@@ -74,7 +76,7 @@ class PaymentCreate(Body):
 
 class RatingCreate(Body):
     score: StrictInt = Field(ge=0, le=100)
-    comment: str = Field(default="", max_length=2000)
+    comment: Text = Field(default="", max_length=2000)
 
 
 class RatingSummary(BaseModel):

@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import ConfigDict, Field, ValidationError, field_validator
 
 from services.catalog.domain import stock_system_id
+from shared.limits import RequestModel
 
 COLUMNS = (
     "external_ref",
@@ -39,7 +40,7 @@ class UnreadableFile(ValueError):
     """The file as a whole is malformed (not CSV/JSON, no header, wrong columns, too many rows)."""
 
 
-class StockSystemRow(BaseModel):
+class StockSystemRow(RequestModel):
     """One stock system as reported by a unit or a census (系统普查)."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
@@ -97,6 +98,8 @@ def read_file(content: bytes, media_type: str, max_rows: int) -> list[dict[str, 
             data = json.loads(text)
         except json.JSONDecodeError as exc:
             raise UnreadableFile(f"not valid JSON: {exc}") from None
+        except RecursionError:  # nested thousands deep: no census row looks like that
+            raise UnreadableFile("the JSON is nested too deep; a row is one flat object") from None
         if isinstance(data, dict):
             data = data.get("systems")
         if not isinstance(data, list):

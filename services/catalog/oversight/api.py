@@ -22,6 +22,8 @@ from services.catalog.oversight.schemas import (
 from services.catalog.oversight.tables import Finding, FindingStep, SupervisionRound
 from shared.auth import Principal, Role, require
 from shared.errors import not_found
+from shared.limits import FILTER_MAX, Filter
+from shared.pagination import IdCursor, IntCursor
 from shared.service import Runtime
 
 router = APIRouter(prefix=PREFIX, tags=["oversight 监督检查"])
@@ -94,12 +96,12 @@ async def record_finding(
 async def list_findings(
     runtime: Runtime,
     principal: Annotated[Principal, OversightReaders],
-    status: str | None = None,
-    area: str | None = None,
-    project_id: str | None = None,
-    unit: str | None = None,
+    status: Filter = None,
+    area: Filter = None,
+    project_id: Filter = None,
+    unit: Filter = None,
     limit: int = Query(default=50, ge=1, le=500),
-    cursor: str | None = None,
+    cursor: IdCursor = None,
 ):
     query = sa.select(Finding).order_by(Finding.id).limit(limit + 1)
     if status is not None:
@@ -191,10 +193,10 @@ def round_public(round_: SupervisionRound, findings: list[str] | None = None) ->
 async def list_rounds(
     runtime: Runtime,
     principal: Annotated[Principal, OversightReaders],
-    status: str = Query(default="scheduled"),
-    project_id: str | None = None,
+    status: str = Query(default="scheduled", max_length=FILTER_MAX),
+    project_id: Filter = None,
     limit: int = Query(default=100, ge=1, le=500),
-    cursor: int | None = Query(default=None, description="the last id of the previous page"),
+    cursor: IntCursor = None,
 ):
     query = sa.select(SupervisionRound).order_by(SupervisionRound.id).limit(limit)
     if status != "all":

@@ -7,8 +7,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
+from shared.limits import RequestModel, Text
 
-class FindingCreate(BaseModel):
+
+class FindingCreate(RequestModel):
     """A finding against a project (`project_id`) or a unit (`unit` + `jurisdiction`)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -17,7 +19,7 @@ class FindingCreate(BaseModel):
     unit: str | None = Field(default=None, max_length=120)
     jurisdiction: str | None = Field(default=None, max_length=40)
     area: str = Field(min_length=1, max_length=40, description="tendering, quality, progress, funds, ...")
-    description: str = Field(default="", max_length=4000)
+    description: Text = Field(default="", max_length=4000)
     rectify_by: date | None = Field(default=None, description="the deadline; default: the pack's period")
 
     @model_validator(mode="after")
@@ -29,17 +31,17 @@ class FindingCreate(BaseModel):
         return self
 
 
-class RectificationCreate(BaseModel):
+class RectificationCreate(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
-    report: str = Field(min_length=1, max_length=4000, description="what the unit rectified (整改报告)")
+    report: Text = Field(min_length=1, max_length=4000, description="what the unit rectified (整改报告)")
 
 
-class RectificationReview(BaseModel):
+class RectificationReview(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     accepted: StrictBool
-    reason: str = Field(default="", max_length=2000)
+    reason: Text = Field(default="", max_length=2000)
 
 
 class FindingStepPublic(BaseModel):
@@ -78,18 +80,18 @@ class FindingsPublic(BaseModel):
     next_cursor: str | None
 
 
-class RoundFindingIn(BaseModel):
+class RoundFindingIn(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     area: str = Field(min_length=1, max_length=40)
-    description: str = Field(default="", max_length=4000)
+    description: Text = Field(default="", max_length=4000)
     rectify_by: date | None = None
 
 
-class RoundHold(BaseModel):
+class RoundHold(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
-    conclusion: str = Field(default="", max_length=4000)
+    conclusion: Text = Field(default="", max_length=4000)
     findings: list[RoundFindingIn] = Field(default_factory=list, max_length=100)
 
 

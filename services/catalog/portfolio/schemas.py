@@ -6,6 +6,8 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, Field
 
+from shared.limits import RequestModel
+
 
 class TodoPublic(BaseModel):
     id: int
@@ -170,7 +172,7 @@ class NotificationsPublic(BaseModel):
     unread: int
 
 
-class NotificationsRead(BaseModel):
+class NotificationsRead(RequestModel):
     up_to_id: int | None = Field(default=None, ge=0, le=2**62, description="mark read up to this id; all if absent")
 
 

@@ -12,6 +12,7 @@ from services.catalog.reports import domain, handlers, spreadsheet
 from shared import clock
 from shared.auth import Principal, Role, require
 from shared.errors import bad_request
+from shared.limits import FILTER_MAX, Filter
 from shared.policy import packs
 from shared.service import Runtime
 
@@ -45,9 +46,11 @@ async def _report(runtime, period: domain.Period, jurisdiction: str | None) -> d
 async def report(
     runtime: Runtime,
     principal: Annotated[Principal, ReportReaders],
-    period: str | None = Query(default=None, description="e.g. 2026-03, 2026-Q1, 2026-H1, 2026"),
-    kind: str = Query(default="month", description="the current period of this kind when `period` is absent"),
-    jurisdiction: str | None = None,
+    period: str | None = Query(default=None, max_length=FILTER_MAX, description="e.g. 2026-03, 2026-Q1, 2026-H1, 2026"),
+    kind: str = Query(
+        default="month", max_length=FILTER_MAX, description="the current period of this kind when `period` is absent"
+    ),
+    jurisdiction: Filter = None,
 ) -> dict[str, Any]:
     return await _report(runtime, _period(period, kind), jurisdiction)
 
@@ -56,9 +59,9 @@ async def report(
 async def report_xlsx(
     runtime: Runtime,
     principal: Annotated[Principal, ReportReaders],
-    period: str | None = None,
-    kind: str = "month",
-    jurisdiction: str | None = None,
+    period: Filter = None,
+    kind: str = Query(default="month", max_length=FILTER_MAX),
+    jurisdiction: Filter = None,
 ) -> Response:
     chosen = _period(period, kind)
     content = spreadsheet.render(await _report(runtime, chosen, jurisdiction))
