@@ -158,11 +158,13 @@ export default function Project() {
   const title = (intake.title as string | null) ?? (state.review?.title as string | null) ?? dossier?.title ?? t("common.hidden_title");
   const currentIndex = SERVICE_ORDER.indexOf(timeline.current?.service ?? "");
   const contracts = (procurement.contracts as { id: string; supplier?: string | null; amount_fen?: number | null }[] | undefined) ?? [];
+  // The owning service's state (read through the timeline) is current the moment an action returns; the
+  // portfolio read model follows by events a moment later, so it only fills what the services do not show.
   const money = {
-    approved: dossier?.money.approved_investment_fen ?? (budget.approved_investment_fen as number | null) ?? (intake.total_investment_fen as number | null),
-    estimated: dossier?.money.estimate_fen ?? (budget.estimate_fen as number | null),
-    contracted: dossier?.money.contracted_fen ?? sumFen(contracts.map((c) => c.amount_fen)),
-    released: dossier?.money.released_fen ?? (budget.released_fen as number | null),
+    approved: (budget.approved_investment_fen as number | null) ?? dossier?.money.approved_investment_fen ?? (intake.total_investment_fen as number | null),
+    estimated: (budget.estimate_fen as number | null) ?? dossier?.money.estimate_fen,
+    contracted: contracts.length ? sumFen(contracts.map((c) => c.amount_fen)) : dossier?.money.contracted_fen,
+    released: (budget.released_fen as number | null) ?? dossier?.money.released_fen,
     paid: dossier?.money.paid_fen ?? null,
   };
   const cap = isAmount(money.estimated) ? money.estimated : money.approved;
