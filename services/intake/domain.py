@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from shared.decisions import refusing
 from shared.errors import Violation
 from shared.policy import Decision, Pack
 from shared.policy.schema import AuthorityParams, ThresholdParams
@@ -165,8 +166,8 @@ def _ask(pack: Pack, rule_ids: Iterable[str], facts: dict[str, Any]) -> list[Dec
     return [pack.decide(rule_id, facts) for rule_id in rule_ids if pack.has(rule_id)]
 
 
-def failures(decisions: Iterable[Decision]) -> list[Decision]:
-    return [d for d in decisions if d.outcome == "fail"]
+#: The decisions that refuse a request: the rule's effect decides, the same in every service.
+failures = refusing
 
 
 def amount_thresholds(pack: Pack) -> list[int]:
