@@ -27,7 +27,7 @@ from services.intake.tables import (
     SupervisionStanding,
     UnitBar,
 )
-from shared import clock
+from shared import clock, supervision
 from shared.auth import Principal
 from shared.bus import Subscriptions
 from shared.contracts.acceptance import ProjectAccepted, ProjectFailed
@@ -583,23 +583,8 @@ async def on_system_retired(uow: UnitOfWork, event: CloudEvent, payload: SystemR
 
 @subscriptions.on(FindingEscalated)
 async def on_finding_escalated(uow: UnitOfWork, event: CloudEvent, payload: FindingEscalated) -> None:
-    """The unit's standing shows each open finding at its latest step."""
-    standing = await locked(uow.session, SupervisionStanding, payload.finding_id)
-    if standing is None:
-        standing = SupervisionStanding(
-            finding_id=payload.finding_id,
-            unit=payload.unit,
-            subject=payload.project_id,
-            area=payload.area,
-            step=payload.step,
-            rule_id=payload.rule_id,
-            citation=payload.citation,
-            escalated_on=payload.escalated_on,
-        )
-        uow.session.add(standing)
-    else:
-        standing.step, standing.escalated_on = payload.step, payload.escalated_on
-        standing.rule_id, standing.citation = payload.rule_id, payload.citation
+    """The unit's standing shows each open finding at its latest step (a stale escalation is ignored)."""
+    await supervision.record_escalation(uow, SupervisionStanding, payload, subject=payload.project_id)
     await uow.audit(
         subject=payload.project_id,
         action="supervision.escalated",
@@ -610,9 +595,7 @@ async def on_finding_escalated(uow: UnitOfWork, event: CloudEvent, payload: Find
 
 @subscriptions.on(FindingResolved)
 async def on_finding_resolved(uow: UnitOfWork, event: CloudEvent, payload: FindingResolved) -> None:
-    standing = await locked(uow.session, SupervisionStanding, payload.finding_id)
-    if standing is not None:
-        standing.resolved_on = payload.resolved_on
+    await supervision.record_resolution(uow, SupervisionStanding, payload)
 
 
 async def open_findings(uow: UnitOfWork, unit: str) -> list[SupervisionStanding]:
