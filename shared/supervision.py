@@ -14,6 +14,7 @@ from datetime import date
 from typing import Any, Protocol, TypeVar
 
 from shared.contracts.catalog import FindingEscalated, FindingResolved
+from shared.contracts.envelope import CloudEvent
 from shared.locking import locked
 from shared.uow import UnitOfWork
 
@@ -77,4 +78,35 @@ async def record_resolution(uow: UnitOfWork, model: type[R], payload: FindingRes
     row = await locked(uow.session, model, payload.finding_id)
     if row is not None:
         row.resolved_on = payload.resolved_on
+    return row
+
+
+async def on_escalated(uow: UnitOfWork, model: type[R], event: CloudEvent, payload: FindingEscalated, **own: Any) -> R:
+    """A service's `FindingEscalated` consumer: record the step (a stale one ignored) and audit the event."""
+    row, applied = await record_escalation(uow, model, payload, **own)
+    await uow.audit(
+        subject=payload.project_id,
+        action="supervision.escalated",
+        actor="system",
+        detail={
+            "finding_id": payload.finding_id,
+            "step": payload.step,
+            "citation": payload.citation,
+            "event": event.id,
+            "stale": not applied,
+        },
+    )
+    return row
+
+
+async def on_resolved(uow: UnitOfWork, model: type[R], payload: FindingResolved, subject: str) -> R | None:
+    """A service's `FindingResolved` consumer; `subject` names the row's project column for the audit."""
+    row = await record_resolution(uow, model, payload)
+    if row is not None:
+        await uow.audit(
+            subject=getattr(row, subject),
+            action="supervision.resolved",
+            actor="system",
+            detail={"finding_id": payload.finding_id},
+        )
     return row

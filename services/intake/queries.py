@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 
 import sqlalchemy as sa
 from pydantic import Field
@@ -27,6 +28,8 @@ from shared.locking import locked
 from shared.pagination import Position, decode_cursor, encode_cursor
 from shared.scope import Owner, ProjectScope
 from shared.uow import UnitOfWork
+
+T = TypeVar("T")
 
 #: Who reads the project library. Experts and other roles see nothing of intake.
 READER_ROLES = (Role.UNIT, Role.DATA_BUREAU, Role.DRC, Role.FINANCE, Role.AUDIT, Role.PLATFORM, Role.LEADING_OFFICE)
@@ -53,24 +56,20 @@ def may_read(application: Application, principal: Principal | None) -> bool:
     return scope.readable(principal, Owner(application.unit, application.secret))
 
 
+async def _one(uow: UnitOfWork, model: type[T], key: str, what: str, for_update: bool) -> T:
+    row = await (locked(uow.session, model, key) if for_update else uow.session.get(model, key))
+    if row is None:
+        raise not_found(what, key)
+    return row
+
+
 async def load(uow: UnitOfWork, project_id: str, *, for_update: bool = False) -> Application:
-    if for_update:
-        application = await locked(uow.session, Application, project_id)
-    else:
-        application = await uow.session.get(Application, project_id)
-    if application is None:
-        raise not_found("application", project_id)
-    return application
+    """The application; `for_update` locks it and reads it fresh (a state change's load)."""
+    return await _one(uow, Application, project_id, "application", for_update)
 
 
 async def load_need(uow: UnitOfWork, need_id: str, *, for_update: bool = False) -> Need:
-    if for_update:
-        need = await locked(uow.session, Need, need_id)
-    else:
-        need = await uow.session.get(Need, need_id)
-    if need is None:
-        raise not_found("need", need_id)
-    return need
+    return await _one(uow, Need, need_id, "need", for_update)
 
 
 async def materials_of(uow: UnitOfWork, project_id: str) -> list[Material]:

@@ -125,23 +125,9 @@ async def on_system_retired(uow: UnitOfWork, event: CloudEvent, payload: SystemR
 @subscriptions.on(FindingEscalated)
 async def on_finding_escalated(uow: UnitOfWork, event: CloudEvent, payload: FindingEscalated) -> None:
     """Keep the step each finding reached; a release checks the active ones (dazhou:第五十三条)."""
-    await supervision.record_escalation(uow, SupervisionFinding, payload, project_id=payload.project_id)
-    await uow.audit(
-        subject=payload.project_id,
-        action="supervision.escalated",
-        actor="system",
-        detail={"finding_id": payload.finding_id, "step": payload.step, "citation": payload.citation},
-    )
+    await supervision.on_escalated(uow, SupervisionFinding, event, payload, project_id=payload.project_id)
 
 
 @subscriptions.on(FindingResolved)
 async def on_finding_resolved(uow: UnitOfWork, event: CloudEvent, payload: FindingResolved) -> None:
-    finding = await supervision.record_resolution(uow, SupervisionFinding, payload)
-    if finding is None:
-        return
-    await uow.audit(
-        subject=finding.project_id,
-        action="supervision.resolved",
-        actor="system",
-        detail={"finding_id": payload.finding_id},
-    )
+    await supervision.on_resolved(uow, SupervisionFinding, payload, subject="project_id")

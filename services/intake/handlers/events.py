@@ -67,12 +67,17 @@ async def _clear(
         await uow.audit(subject=unit, action="unit.cleared", actor="system", detail={"rule_id": row.rule_id})
 
 
+async def _outcome(uow: UnitOfWork, project_id: str, unit: str) -> ProjectOutcome:
+    outcome = await uow.session.get(ProjectOutcome, project_id)
+    if outcome is None:
+        outcome = ProjectOutcome(project_id=project_id, unit=unit)
+        uow.session.add(outcome)
+    return outcome
+
+
 @subscriptions.on(ProjectAccepted)
 async def on_project_accepted(uow: UnitOfWork, event: CloudEvent, payload: ProjectAccepted) -> None:
-    outcome = await uow.session.get(ProjectOutcome, payload.project_id)
-    if outcome is None:
-        outcome = ProjectOutcome(project_id=payload.project_id, unit=payload.unit)
-        uow.session.add(outcome)
+    outcome = await _outcome(uow, payload.project_id, payload.unit)
     outcome.accepted_on = payload.accepted_on
     # Passing acceptance (security items included) lifts a security bar this project caused.
     await _clear(uow, payload.unit, payload.accepted_on, rule_id=domain.SECURITY_BAR, subject=payload.project_id)
@@ -81,10 +86,7 @@ async def on_project_accepted(uow: UnitOfWork, event: CloudEvent, payload: Proje
 @subscriptions.on(ProjectFailed)
 async def on_project_failed(uow: UnitOfWork, event: CloudEvent, payload: ProjectFailed) -> None:
     """A failed acceptance; crypto/network-security failures bar the unit (dazhou:第五十七条)."""
-    outcome = await uow.session.get(ProjectOutcome, payload.project_id)
-    if outcome is None:
-        outcome = ProjectOutcome(project_id=payload.project_id, unit=payload.unit)
-        uow.session.add(outcome)
+    outcome = await _outcome(uow, payload.project_id, payload.unit)
     outcome.failed_on = payload.failed_on
     try:
         pack = packs.get(payload.jurisdiction)
@@ -139,18 +141,12 @@ async def on_system_retired(uow: UnitOfWork, event: CloudEvent, payload: SystemR
 @subscriptions.on(FindingEscalated)
 async def on_finding_escalated(uow: UnitOfWork, event: CloudEvent, payload: FindingEscalated) -> None:
     """The unit's standing shows each open finding at its latest step (a stale escalation is ignored)."""
-    await supervision.record_escalation(uow, SupervisionStanding, payload, subject=payload.project_id)
-    await uow.audit(
-        subject=payload.project_id,
-        action="supervision.escalated",
-        actor="system",
-        detail={"finding_id": payload.finding_id, "step": payload.step, "event": event.id},
-    )
+    await supervision.on_escalated(uow, SupervisionStanding, event, payload, subject=payload.project_id)
 
 
 @subscriptions.on(FindingResolved)
 async def on_finding_resolved(uow: UnitOfWork, event: CloudEvent, payload: FindingResolved) -> None:
-    await supervision.record_resolution(uow, SupervisionStanding, payload)
+    await supervision.on_resolved(uow, SupervisionStanding, payload, subject="subject")
 
 
 @subscriptions.on(EvaluationCompleted)
