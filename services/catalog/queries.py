@@ -11,6 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from services.catalog.tables import Evaluation, ImportBatch, MonthlyFigure, Sanction, System
+from shared.filters import equal_to
 from shared.scope import SECRET_READ, Owner
 from shared.uow import UnitOfWork
 
@@ -44,10 +45,9 @@ class SystemFilter:
 async def systems_page(uow: UnitOfWork, where: SystemFilter, *, limit: int, cursor: str | None) -> list[System]:
     """Up to `limit + 1` systems after `cursor` in id order (the extra one says there is a next page)."""
     query = sa.select(System).order_by(System.id).limit(limit + 1)
-    filters = {"jurisdiction": where.jurisdiction, "unit": where.unit, "state": where.state, "origin": where.origin}
-    for name, value in filters.items():
-        if value is not None:
-            query = query.where(getattr(System, name) == value)
+    query = equal_to(
+        query, System, jurisdiction=where.jurisdiction, unit=where.unit, state=where.state, origin=where.origin
+    )
     if where.zombie is not None:
         query = query.where(System.zombie_since.is_not(None) if where.zombie else System.zombie_since.is_(None))
     if cursor:
@@ -77,12 +77,7 @@ async def evaluations_page(
 ) -> list[Evaluation]:
     """Evaluations in id order; `status` "all" for every one, `unit` None for every unit."""
     query = sa.select(Evaluation).order_by(Evaluation.id).limit(limit)
-    if status != "all":
-        query = query.where(Evaluation.status == status)
-    if kind is not None:
-        query = query.where(Evaluation.kind == kind)
-    if unit is not None:
-        query = query.where(Evaluation.unit == unit)
+    query = equal_to(query, Evaluation, status=None if status == "all" else status, kind=kind, unit=unit)
     if cursor is not None:
         query = query.where(Evaluation.id > cursor)
     return list(await uow.session.scalars(query))
@@ -102,10 +97,7 @@ async def sanctions_page(
     uow: UnitOfWork, *, unit: str | None, status: str | None, limit: int, cursor: int | None
 ) -> list[Sanction]:
     query = sa.select(Sanction).order_by(Sanction.id).limit(limit)
-    if unit is not None:
-        query = query.where(Sanction.unit == unit)
-    if status and status != "all":
-        query = query.where(Sanction.status == status)
+    query = equal_to(query, Sanction, unit=unit, status=None if not status or status == "all" else status)
     if cursor is not None:
         query = query.where(Sanction.id > cursor)
     return list(await uow.session.scalars(query))
