@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
+from shared.decisions import refusing
 from shared.lifecycle import Lifecycle, Transition
 from shared.policy import Decision, Pack
 
@@ -136,7 +137,12 @@ refusal = LIFECYCLE.refusal
 transition = LIFECYCLE.transition
 
 
-def failed(decisions: Iterable[Decision]) -> list[Decision]:
+#: The decisions that refuse a request: the rule's effect decides, the same in every service.
+failed = refusing
+
+
+def _unmet(decisions: Iterable[Decision]) -> list[Decision]:
+    """Failed decisions of any effect: an adjustment's route reads them (needs_approval is not a refusal)."""
     return [d for d in decisions if d.outcome == "fail"]
 
 
@@ -286,7 +292,7 @@ class AdjustmentRoute:
     @property
     def reasons(self) -> list[Decision]:
         """The rules that sent it to approval (empty for a filing)."""
-        return failed(self.decisions)
+        return _unmet(self.decisions)
 
 
 def adjustment_route(
@@ -316,7 +322,7 @@ def adjustment_route(
         pack.decide(ADJUSTMENT_CASES, {"adjustment_case": case}),
         pack.decide(ADJUSTMENT_APPROVAL, {"major_adjustment": major, "adjustment_approved_beforehand": False}),
     ]
-    return AdjustmentRoute("approval" if failed(decisions) else "filing", decisions)
+    return AdjustmentRoute("approval" if _unmet(decisions) else "filing", decisions)
 
 
 # --- annual budgets (dazhou:第二十八条,第二十九条,第三十四条) ------------------------------------------------

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
@@ -207,3 +207,79 @@ class FundingEligibility(BaseModel):
     state: str | None
     om_funding_allowed: bool
     reasons: list[dict[str, Any]]
+
+
+class OmPlanPublic(BaseModel):
+    """A filed O&M plan (fengxian:第二十八条)."""
+
+    id: int
+    system_id: str
+    service_kind: str
+    plans: list[str]
+    year: int
+    filed_by: str
+    filed_at: datetime
+
+
+class OmReportPublic(BaseModel):
+    """A yearly O&M service report (suqian:(八))."""
+
+    id: int
+    system_id: str
+    year: int
+    summary: str
+    submitted_on: date
+    on_time: bool
+    filed_by: str
+
+
+class OmAcceptancePart(BaseModel):
+    """One authority's part of a year's O&M acceptance (fengxian:第三十一条)."""
+
+    id: int
+    system_id: str
+    year: int
+    authority: str
+    passed: bool
+    score: int | None
+    comment: str
+    recorded_by: str
+    recorded_on: date
+
+
+class OmAcceptancePublic(BaseModel):
+    system_id: str
+    year: int
+    parts: list[OmAcceptancePart]
+
+
+class MonthlyFigurePublic(BaseModel):
+    month: str
+    usage_count: int
+    availability_bp: int
+
+
+class SystemFiguresPublic(BaseModel):
+    """A system's monthly figures, newest first, and what the monitoring concluded."""
+
+    system_id: str
+    abnormal_since: date | None
+    zombie_since: date | None
+    figures: list[MonthlyFigurePublic]
+
+
+class SystemHistoryPublic(BaseModel):
+    """A system's decisions, deadlines and audit trail (rows as the shared tables hold them)."""
+
+    system_id: str
+    decisions: list[dict[str, Any]]
+    deadlines: list[dict[str, Any]]
+    audit: list[dict[str, Any]]
+
+
+class CatalogProjectPublic(BaseModel):
+    """The project's systems in the catalog."""
+
+    project_id: str
+    stage: str
+    systems: list[SystemPublic]

@@ -75,7 +75,7 @@ async def refresh_gauges(runtime: ServiceRuntime) -> int:
             (
                 await session.execute(
                     sa.select(System.jurisdiction, sa.func.count())
-                    .where(System.state == "running")
+                    .where(System.state == domain.State.RUNNING)
                     .group_by(System.jurisdiction)
                 )
             ).all()
@@ -85,7 +85,7 @@ async def refresh_gauges(runtime: ServiceRuntime) -> int:
                 await session.execute(
                     sa.select(System.jurisdiction, sa.func.count())
                     .join(MonthlyFigure, MonthlyFigure.system_id == System.id)
-                    .where(System.state == "running", MonthlyFigure.month == last_month)
+                    .where(System.state == domain.State.RUNNING, MonthlyFigure.month == last_month)
                     .group_by(System.jurisdiction)
                 )
             ).all()

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
-import sqlalchemy as sa
 from fastapi import APIRouter, Body, Header, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import Field
 
-from services.intake import domain, handlers
+from services.intake import domain, handlers, queries
+from services.intake.queries import READER_ROLES, may_read, scope
 from services.intake.schemas import (
     AdmissionRequest,
     ApplicationCreate,
@@ -29,12 +27,11 @@ from services.intake.schemas import (
     PriorityOrder,
     RefusalRequest,
 )
-from services.intake.tables import Application, CatalogSystem, Material, Need
+from services.intake.tables import Application, Need
 from shared import clock, idempotency
 from shared.auth import Principal, Role, ensure_unit_access, require
-from shared.limits import FILTER_MAX, Filter, Identifier
-from shared.pagination import OpaqueCursor, Position, decode_cursor, encode_cursor
-from shared.scope import Owner, ProjectScope
+from shared.limits import FILTER_MAX, Filter
+from shared.pagination import OpaqueCursor
 from shared.service import Runtime
 from shared.uow import UnitOfWork
 from shared.watch import WATCH_DESCRIPTION, watched
@@ -44,23 +41,7 @@ router = APIRouter(prefix="/api/intake", tags=["intake 申报"])
 UnitStaff = require(Role.UNIT)
 Bureau = require(Role.DATA_BUREAU)
 Planners = require(Role.DATA_BUREAU, Role.LEADING_OFFICE)
-#: Who reads the project library. Experts and other roles see nothing of intake.
-READER_ROLES = (Role.UNIT, Role.DATA_BUREAU, Role.DRC, Role.FINANCE, Role.AUDIT, Role.PLATFORM, Role.LEADING_OFFICE)
 Readers = require(*READER_ROLES)
-
-
-async def project_owner(uow: UnitOfWork, project_id: str) -> Owner | None:
-    """An application, or a need in the needs pool (a need's id is read like a project's)."""
-    application = await uow.session.get(Application, project_id)
-    if application is not None:
-        return Owner(application.unit, application.secret)
-    need = await uow.session.get(Need, project_id)
-    return None if need is None else Owner(need.unit)
-
-
-#: Who reads an application (shared/scope.py): a secret one only its unit and cleared bureau staff
-#: (dazhou:第六十五条); every read of an application's data goes through it.
-scope = ProjectScope.of("intake", project_owner, readers=READER_ROLES, cleared_roles=(Role.DATA_BUREAU,))
 
 PROBLEM_EXAMPLE = {
     "type": "https://govproj.example.gov.cn/problems/rule-violation",
@@ -83,13 +64,6 @@ REFUSALS_DOC: dict[int | str, dict[str, Any]] = {
     },
     409: {"description": "当前阶段不允许此操作 / wrong stage"},
 }
-
-
-def may_read(application: Application, principal: Principal | None) -> bool:
-    """A secret project's content is shown only to its unit and cleared bureau staff (dazhou:第六十五条)."""
-    if principal is None:
-        return not application.secret
-    return scope.readable(principal, Owner(application.unit, application.secret))
 
 
 def public(application: Application, principal: Principal | None) -> ApplicationPublic:
@@ -149,8 +123,6 @@ async def create_application(
     principal: Annotated[Principal, UnitStaff],
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
-    ensure_unit_access(principal, command.unit)
-
     async def action(uow: UnitOfWork) -> dict:
         application = await handlers.create_application(uow, command, principal)
         return public(application, principal).model_dump(mode="json")
@@ -162,7 +134,7 @@ async def create_application(
 async def get_application(project_id: str, runtime: Runtime, principal: Annotated[Principal, Readers]):
     async with runtime.reading() as uow:
         await scope.ensure(uow, principal, project_id, content=False, what="application")
-        return public(await handlers.load(uow, project_id), principal)
+        return public(await queries.load(uow, project_id), principal)
 
 
 @router.get(
@@ -189,8 +161,6 @@ async def update_application(
     idempotency_key: IdempotencyKey = None,
 ):
     async def action(uow: UnitOfWork) -> dict:
-        application = await handlers.load(uow, project_id)
-        ensure_unit_access(principal, application.unit)
         application = await handlers.update_application(uow, project_id, command, principal)
         return public(application, principal).model_dump(mode="json")
 
@@ -213,8 +183,6 @@ async def attach_material(
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     async def action(uow: UnitOfWork) -> dict:
-        application = await handlers.load(uow, project_id)
-        ensure_unit_access(principal, application.unit)
         material = await handlers.attach_material(uow, project_id, command, principal)
         return MaterialPublic.model_validate(material, from_attributes=True).model_dump(mode="json")
 
@@ -226,11 +194,9 @@ async def attach_material(
 async def list_materials(project_id: str, runtime: Runtime, principal: Annotated[Principal, Readers]):
     async with runtime.reading() as uow:
         await scope.ensure(uow, principal, project_id, what="materials")
-        await handlers.load(uow, project_id)  # a need's id has no materials
-        rows = await uow.session.scalars(
-            sa.select(Material).where(Material.project_id == project_id).order_by(Material.attached_at)
-        )
-        return [MaterialPublic.model_validate(m, from_attributes=True) for m in rows.all()]
+        await queries.load(uow, project_id)  # a need's id has no materials
+        rows = await queries.materials_of(uow, project_id)
+        return [MaterialPublic.model_validate(m, from_attributes=True) for m in rows]
 
 
 @router.post(
@@ -246,8 +212,6 @@ async def submit_application(
     idempotency_key: IdempotencyKey = None,
 ):
     async def action(uow: UnitOfWork) -> dict:
-        application = await handlers.load(uow, project_id)
-        ensure_unit_access(principal, application.unit)
         application = await handlers.submit_application(uow, project_id, principal)
         return public(application, principal).model_dump(mode="json")
 
@@ -266,10 +230,16 @@ async def admit_application(
     runtime: Runtime,
     principal: Annotated[Principal, Bureau],
     command: Annotated[AdmissionRequest | None, Body()] = None,
-):
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
     findings = command.findings if command else []
-    async with runtime.unit_of_work() as uow:
-        return public(await handlers.admit_application(uow, project_id, principal, findings), principal)
+
+    async def action(uow: UnitOfWork) -> dict:
+        application = await handlers.admit_application(uow, project_id, principal, findings)
+        return public(application, principal).model_dump(mode="json")
+
+    body = {"project_id": project_id, "action": "admit", "findings": findings}
+    return await idempotency.run_once(runtime, idempotency_key, principal, body, action, status=200)
 
 
 @router.post(
@@ -279,23 +249,36 @@ async def admit_application(
     responses=REFUSALS_DOC,
 )
 async def refuse_application(
-    project_id: str, command: RefusalRequest, runtime: Runtime, principal: Annotated[Principal, Bureau]
-):
-    async with runtime.unit_of_work() as uow:
+    project_id: str,
+    command: RefusalRequest,
+    runtime: Runtime,
+    principal: Annotated[Principal, Bureau],
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    async def action(uow: UnitOfWork) -> dict:
         application = await handlers.refuse_application(uow, project_id, command.reason, principal, command.findings)
-        return public(application, principal)
+        return public(application, principal).model_dump(mode="json")
+
+    body = {"project_id": project_id, "action": "refuse", **command.model_dump(mode="json")}
+    return await idempotency.run_once(runtime, idempotency_key, principal, body, action, status=200)
 
 
 @router.post(
     "/units/{unit}/priorities", response_model=list[ApplicationPublic], summary="本单位申报排序 Rank applications"
 )
 async def rank_applications(
-    unit: str, command: PriorityOrder, runtime: Runtime, principal: Annotated[Principal, UnitStaff]
-):
-    ensure_unit_access(principal, unit)
-    async with runtime.unit_of_work() as uow:
+    unit: str,
+    command: PriorityOrder,
+    runtime: Runtime,
+    principal: Annotated[Principal, UnitStaff],
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    async def action(uow: UnitOfWork) -> list[dict]:
         ranked = await handlers.rank_applications(uow, unit, command.order, principal)
-        return [public(a, principal) for a in ranked]
+        return [public(a, principal).model_dump(mode="json") for a in ranked]
+
+    body = {"unit": unit, "order": command.order}
+    return await idempotency.run_once(runtime, idempotency_key, principal, body, action, status=200)
 
 
 @router.get("/units/{unit}/eligibility", response_model=EligibilityPublic, summary="单位申报资格 Unit standing")
@@ -303,10 +286,7 @@ async def unit_eligibility(unit: str, runtime: Runtime, principal: Annotated[Pri
     ensure_unit_access(principal, unit)
     today = clock.today()
     async with runtime.reading() as uow:
-        rows = await handlers.unit_bars(uow, unit)
-        systems = await uow.session.scalars(
-            sa.select(CatalogSystem).where(CatalogSystem.unit == unit, CatalogSystem.evaluation_failed_on.is_not(None))
-        )
+        rows = await queries.unit_bars(uow, unit)
         failed = [
             {
                 "system_id": s.system_id,
@@ -316,9 +296,9 @@ async def unit_eligibility(unit: str, runtime: Runtime, principal: Annotated[Pri
                 "citation": s.evaluation_citation,
                 "blocks": "related upgrades (fengxian:第三十二条)",
             }
-            for s in systems.all()
+            for s in await queries.failed_evaluations(uow, unit)
         ]
-        findings = await handlers.open_findings(uow, unit)
+        findings = await queries.open_findings(uow, unit)
     bars = [
         BarPublic(
             rule_id=r.rule_id,
@@ -330,7 +310,7 @@ async def unit_eligibility(unit: str, runtime: Runtime, principal: Annotated[Pri
             subject=r.subject,
             source_event=r.source_event,
             cleared_on=r.cleared_on,
-            active=r.cleared_on is None and handlers.as_bar(r).active_on(today),
+            active=r.cleared_on is None and queries.as_bar(r).active_on(today),
         )
         for r in rows
     ]
@@ -350,28 +330,6 @@ async def unit_eligibility(unit: str, runtime: Runtime, principal: Annotated[Pri
 
 
 # --- the library: list and search (项目库查询) -------------------------------------------------------
-
-
-class _AfterCreated(Position):
-    """The library in filing order: the last row of the previous page."""
-
-    created_at: datetime
-    id: Identifier
-
-
-class _AfterFiled(Position):
-    filed_at: datetime
-    id: Identifier
-
-
-class _Offset(Position):
-    """The library in the bureau's priority order, which is computed in memory: a page offset."""
-
-    offset: int = Field(ge=0, le=1_000_000)
-
-
-def _sees_secret_content(principal: Principal) -> bool:
-    return principal.cleared and principal.has(Role.DATA_BUREAU)
 
 
 @router.get("/applications", response_model=ApplicationsPublic, summary="项目库查询 List the library")
@@ -394,69 +352,22 @@ async def list_applications(
     limit: int = Query(default=50, ge=1, le=500),
     cursor: OpaqueCursor = None,
 ):
-    query = sa.select(Application)
-    if not principal.can_see_unit(unit or ""):
-        unit = principal.unit  # unit staff see only their own unit's applications
-    filters = {
-        "jurisdiction": jurisdiction,
-        "unit": unit,
-        "plan_year": plan_year,
-        "status": status,
-        "category": category,
-        "construction_type": construction_type,
-        "off_plan": off_plan,
-    }
-    for name, value in filters.items():
-        if value is not None:
-            query = query.where(getattr(Application, name) == value)
-    if stage is not None:
-        statuses = [s for s in ("draft", "submitted", "admitted", "refused") if domain.stage_of(s) == stage]
-        query = query.where(Application.status.in_(statuses))
-    # Filters on content must not reveal a secret project to readers who may not see its content.
-    content_filtered = any(
-        v is not None for v in (category, construction_type, q, min_investment_fen, max_investment_fen)
+    where = queries.LibraryFilter(
+        jurisdiction=jurisdiction,
+        unit=unit,
+        plan_year=plan_year,
+        status=status,
+        stage=stage,
+        category=category,
+        construction_type=construction_type,
+        off_plan=off_plan,
+        priority_flag=priority_flag,
+        q=q,
+        min_investment_fen=min_investment_fen,
+        max_investment_fen=max_investment_fen,
     )
-    if content_filtered and not _sees_secret_content(principal):
-        visible = sa.or_(Application.secret.is_(False), Application.unit == (principal.unit or ""))
-        query = query.where(visible)
-    if q:
-        query = query.where(Application.title.contains(q, autoescape=True))
-    if min_investment_fen is not None:
-        query = query.where(Application.total_investment_fen >= min_investment_fen)
-    if max_investment_fen is not None:
-        query = query.where(Application.total_investment_fen < max_investment_fen)
-    if sort == "priority":
-        query = query.order_by(
-            Application.unit_priority.is_(None), Application.unit_priority, Application.created_at, Application.id
-        )
-    else:
-        query = query.order_by(Application.created_at, Application.id)
-    after = decode_cursor(cursor, _AfterCreated) if sort == "created" else None
-    offset = (decode_cursor(cursor, _Offset) or _Offset(offset=0)).offset if sort == "priority" else 0
-    if after is not None:
-        query = query.where(
-            sa.or_(
-                Application.created_at > after.created_at,
-                sa.and_(Application.created_at == after.created_at, Application.id > after.id),
-            )
-        )
-    if sort == "created" and not priority_flag:
-        query = query.limit(limit + 1)
     async with runtime.reading() as uow:
-        rows = list((await uow.session.scalars(query)).all())
-    if priority_flag:
-        rows = [r for r in rows if priority_flag in (r.priority_flags or []) and may_read(r, principal)]
-    if sort == "priority":
-        # the bureau's library order: priority flags first, then the unit's own rank (fengxian:第十条)
-        rows.sort(key=lambda r: -len(r.priority_flags or []) if may_read(r, principal) else 0)
-        page = rows[offset : offset + limit]
-        more = len(rows) > offset + limit
-        next_cursor = encode_cursor(_Offset(offset=offset + limit)) if more else None
-    else:
-        page = rows[:limit]
-        more = len(rows) > limit
-        last = page[-1] if page else None
-        next_cursor = encode_cursor(_AfterCreated(created_at=last.created_at, id=last.id)) if more and last else None
+        page, next_cursor = await queries.library_page(uow, principal, where, sort=sort, limit=limit, cursor=cursor)
     return ApplicationsPublic(items=[public(a, principal) for a in page], next_cursor=next_cursor)
 
 
@@ -484,13 +395,22 @@ async def file_need(
 async def get_need(need_id: str, runtime: Runtime, principal: Annotated[Principal, Readers]):
     async with runtime.reading() as uow:
         await scope.ensure(uow, principal, need_id, what="need")
-        return need_public(await handlers.load_need(uow, need_id))
+        return need_public(await queries.load_need(uow, need_id))
 
 
 @router.post("/needs/{need_id}/review", response_model=NeedPublic, summary="审核需求 Review a need")
-async def review_need(need_id: str, command: NeedReview, runtime: Runtime, principal: Annotated[Principal, Bureau]):
-    async with runtime.unit_of_work() as uow:
-        return need_public(await handlers.review_need(uow, need_id, command, principal))
+async def review_need(
+    need_id: str,
+    command: NeedReview,
+    runtime: Runtime,
+    principal: Annotated[Principal, Bureau],
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    async def action(uow: UnitOfWork) -> dict:
+        return need_public(await handlers.review_need(uow, need_id, command, principal)).model_dump(mode="json")
+
+    body = {"need_id": need_id, **command.model_dump(mode="json")}
+    return await idempotency.run_once(runtime, idempotency_key, principal, body, action, status=200)
 
 
 @router.post(
@@ -525,29 +445,9 @@ async def list_needs(
     limit: int = Query(default=50, ge=1, le=500),
     cursor: OpaqueCursor = None,
 ):
-    if not principal.can_see_unit(unit or ""):
-        unit = principal.unit
-    query = sa.select(Need).order_by(Need.filed_at, Need.id)
-    for name, value in {
-        "unit": unit,
-        "jurisdiction": jurisdiction,
-        "status": status,
-        "plan_year": plan_year,
-        "category": category,
-    }.items():
-        if value is not None:
-            query = query.where(getattr(Need, name) == value)
-    if q:
-        query = query.where(
-            sa.or_(Need.title.contains(q, autoescape=True), Need.description.contains(q, autoescape=True))
-        )
-    after = decode_cursor(cursor, _AfterFiled)
-    if after is not None:
-        query = query.where(
-            sa.or_(Need.filed_at > after.filed_at, sa.and_(Need.filed_at == after.filed_at, Need.id > after.id))
-        )
+    where = queries.NeedFilter(
+        unit=unit, jurisdiction=jurisdiction, status=status, plan_year=plan_year, category=category, q=q
+    )
     async with runtime.reading() as uow:
-        rows = list((await uow.session.scalars(query.limit(limit + 1))).all())
-    page = rows[:limit]
-    next_cursor = encode_cursor(_AfterFiled(filed_at=page[-1].filed_at, id=page[-1].id)) if len(rows) > limit else None
+        page, next_cursor = await queries.needs_page(uow, principal, where, limit=limit, cursor=cursor)
     return NeedsPublic(items=[need_public(n) for n in page], next_cursor=next_cursor)

@@ -4,19 +4,120 @@ Decisions out. No I/O, no clock: callers pass `today`."""
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from enum import StrEnum
 from typing import Any
 
+from shared.decisions import refusing
 from shared.errors import Violation
+from shared.lifecycle import Lifecycle, Transition
 from shared.policy import Decision, Pack
 from shared.policy.schema import AuthorityParams, ThresholdParams
 
-#: The application's life in intake. Only a draft can be edited; only a submitted one decided.
-EDITABLE = ("draft",)
-DECIDABLE = ("submitted",)
-ACTIVE = ("draft", "submitted", "admitted")
+# --- the lifecycle: an application's stages and a need's, each one table of transitions ----------------
+
+
+class Stage(StrEnum):
+    """An application's status in intake; the values are stored and answered as they are (no migration)."""
+
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    ADMITTED = "admitted"
+    REFUSED = "refused"
+
+    @property
+    def label_zh(self) -> str:
+        return STAGE_ZH[self]
+
+
+STAGE_ZH: Mapping[Stage, str] = {
+    Stage.DRAFT: "草稿",
+    Stage.SUBMITTED: "已提交待入库",
+    Stage.ADMITTED: "已入库",
+    Stage.REFUSED: "不予入库",
+}
+#: The library's coarse stage each status belongs to (the `stage` the API answers and filters on).
+LIBRARY_STAGE: Mapping[Stage, str] = {
+    Stage.DRAFT: "application",
+    Stage.SUBMITTED: "application",
+    Stage.ADMITTED: "library",
+    Stage.REFUSED: "refused",
+}
+
+
+class Action(StrEnum):
+    """What moves (or needs) an application's stage; the value is the phrase a 409 names."""
+
+    EDIT = "edit"
+    ATTACH_MATERIAL = "attach material"
+    RANK = "rank"
+    SUBMIT = "submit"
+    ADMIT = "admit"
+    REFUSE = "refuse"
+
+
+#: Only a draft can be edited; the unit ranks what is still open; only a submitted one is decided.
+TRANSITIONS: Mapping[Action, Transition[Stage]] = {
+    Action.EDIT: Transition((Stage.DRAFT,), None),
+    Action.ATTACH_MATERIAL: Transition((Stage.DRAFT,), None),
+    Action.RANK: Transition((Stage.DRAFT, Stage.SUBMITTED), None, "intake.unit_priority"),
+    Action.SUBMIT: Transition((Stage.DRAFT,), Stage.SUBMITTED),
+    Action.ADMIT: Transition((Stage.SUBMITTED,), Stage.ADMITTED, "intake.not_admitted"),
+    Action.REFUSE: Transition((Stage.SUBMITTED,), Stage.REFUSED, "intake.not_admitted"),
+}
+LIFECYCLE = Lifecycle(
+    Stage,
+    TRANSITIONS,
+    initial=Stage.DRAFT,
+    terminal=frozenset({Stage.ADMITTED, Stage.REFUSED}),
+    labels_zh=STAGE_ZH,
+)
+allows = LIFECYCLE.allows
+transition = LIFECYCLE.transition
+#: Applications the split detector compares with (a refused one no longer counts).
+ACTIVE = (Stage.DRAFT, Stage.SUBMITTED, Stage.ADMITTED)
+
+
+class NeedStage(StrEnum):
+    """A need in the needs pool (需求库); stored values unchanged."""
+
+    FILED = "filed"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    PLANNED = "planned"
+
+
+NEED_STAGE_ZH: Mapping[NeedStage, str] = {
+    NeedStage.FILED: "已提交待审核",
+    NeedStage.APPROVED: "审核通过",
+    NeedStage.REJECTED: "审核未通过",
+    NeedStage.PLANNED: "已纳入申报",
+}
+
+
+class NeedAction(StrEnum):
+    APPROVE = "approve the need"
+    REJECT = "reject the need"
+    PLAN = "plan"
+
+
+NEED_TRANSITIONS: Mapping[NeedAction, Transition[NeedStage]] = {
+    NeedAction.APPROVE: Transition((NeedStage.FILED,), NeedStage.APPROVED, "intake.need_review_required"),
+    NeedAction.REJECT: Transition((NeedStage.FILED,), NeedStage.REJECTED, "intake.need_review_required"),
+    # a need may feed several applications (quzhou:三(一)3)
+    NeedAction.PLAN: Transition(
+        (NeedStage.APPROVED, NeedStage.PLANNED), NeedStage.PLANNED, "intake.need_review_required"
+    ),
+}
+NEED_LIFECYCLE = Lifecycle(
+    NeedStage,
+    NEED_TRANSITIONS,
+    initial=NeedStage.FILED,
+    terminal=frozenset({NeedStage.REJECTED}),
+    labels_zh=NEED_STAGE_ZH,
+)
 
 # Rules asked at submission, each only when the application's pack has it (packs differ, RULES.md §1–2).
 SCOPE_RULES = ("scope.min_investment", "scope.out_of_scope_items")
@@ -165,8 +266,8 @@ def _ask(pack: Pack, rule_ids: Iterable[str], facts: dict[str, Any]) -> list[Dec
     return [pack.decide(rule_id, facts) for rule_id in rule_ids if pack.has(rule_id)]
 
 
-def failures(decisions: Iterable[Decision]) -> list[Decision]:
-    return [d for d in decisions if d.outcome == "fail"]
+#: The decisions that refuse a request: the rule's effect decides, the same in every service.
+failures = refusing
 
 
 def amount_thresholds(pack: Pack) -> list[int]:
@@ -307,4 +408,9 @@ def plan_parts(pack: Pack, parts: Sequence[dict[str, Any]]) -> list[Decision]:
 
 
 def stage_of(status: str) -> str:
-    return {"draft": "application", "submitted": "application", "admitted": "library", "refused": "refused"}[status]
+    return LIBRARY_STAGE[Stage(status)]
+
+
+def statuses_at(stage: str) -> list[Stage]:
+    """The statuses of a library stage (the list's `stage` filter)."""
+    return [status for status, at in LIBRARY_STAGE.items() if at == stage]

@@ -11,6 +11,7 @@ from enum import StrEnum
 from fractions import Fraction
 from typing import Any, Protocol
 
+from shared.decisions import REFUSING_EFFECTS, refusing
 from shared.lifecycle import Lifecycle, Transition
 from shared.policy import Decision, Pack
 
@@ -121,12 +122,9 @@ refusal = LIFECYCLE.refusal
 transition = LIFECYCLE.transition
 
 
-#: A failing decision with one of these effects refuses the request; others (info, overdue, route) are recorded.
-BLOCKING_EFFECTS = frozenset({"reject", "block", "bar", "not_admitted", "out_of_scope"})
-
-
-def blocking(decisions: Sequence[Decision]) -> list[Decision]:
-    return [d for d in decisions if d.outcome == "fail" and (d.effect or "reject") in BLOCKING_EFFECTS]
+#: What refuses a request is the rule's effect, the same in every service (shared/decisions.py).
+BLOCKING_EFFECTS = REFUSING_EFFECTS
+blocking = refusing
 
 
 def _present(pack: Pack, rule_ids: Sequence[str]) -> list[str]:

@@ -45,10 +45,8 @@ def assert_move_or_409(lifecycle: Lifecycle, stage: StrEnum, action: StrEnum) ->
     assert problem.detail is not None and action.value in problem.detail and "P-1" in problem.detail
 
 
-def _is_stage(node: ast.AST) -> bool:
-    return (isinstance(node, ast.Attribute) and node.attr == "stage") or (
-        isinstance(node, ast.Name) and node.id == "stage"
-    )
+def _is_stage(node: ast.AST, names: tuple[str, ...] = ("stage",)) -> bool:
+    return (isinstance(node, ast.Attribute) and node.attr in names) or (isinstance(node, ast.Name) and node.id in names)
 
 
 def _is_text(node: ast.AST) -> bool:
@@ -59,25 +57,26 @@ def _is_text(node: ast.AST) -> bool:
     return False
 
 
-def bare_stage_literals(source: str, filename: str = "<source>") -> list[str]:
-    """`x.stage = "…"`, `stage="…"`, `x.stage == "…"`, `x.stage in ["…"]` and `.stage.in_(["…"])`, as file:line."""
+def bare_stage_literals(source: str, filename: str = "<source>", names: tuple[str, ...] = ("stage",)) -> list[str]:
+    """`x.stage = "…"`, `stage="…"`, `x.stage == "…"`, `x.stage in ["…"]` and `.stage.in_(["…"])`, as file:line;
+    `names` are the attributes that hold a stage (intake's is `status`)."""
     found: list[tuple[int, str]] = []
     for node in ast.walk(ast.parse(source, filename)):
         hit = False
         if isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            hit = any(_is_stage(t) for t in targets) and node.value is not None and _is_text(node.value)
+            hit = any(_is_stage(t, names) for t in targets) and node.value is not None and _is_text(node.value)
         elif isinstance(node, ast.keyword):
-            hit = node.arg == "stage" and _is_text(node.value)
+            hit = node.arg in names and _is_text(node.value)
         elif isinstance(node, ast.Compare):
             sides = [node.left, *node.comparators]
-            hit = any(_is_stage(side) for side in sides) and any(_is_text(side) for side in sides)
+            hit = any(_is_stage(side, names) for side in sides) and any(_is_text(side) for side in sides)
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-            hit = _is_stage(node.func.value) and any(_is_text(arg) for arg in node.args)
+            hit = _is_stage(node.func.value, names) and any(_is_text(arg) for arg in node.args)
         if hit:
             found.append((node.lineno, f"{filename}:{node.lineno}"))
     return [hit for _, hit in sorted(found)]
 
 
-def bare_stage_literals_in(paths: Iterable[Path]) -> list[str]:
-    return [hit for path in paths for hit in bare_stage_literals(path.read_text(encoding="utf-8"), str(path))]
+def bare_stage_literals_in(paths: Iterable[Path], names: tuple[str, ...] = ("stage",)) -> list[str]:
+    return [hit for path in paths for hit in bare_stage_literals(path.read_text(encoding="utf-8"), str(path), names)]

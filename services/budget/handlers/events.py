@@ -10,7 +10,7 @@ from services.budget.tables import (
     ContractRef,
     SupervisionFinding,
 )
-from shared import clock
+from shared import clock, supervision
 from shared.bus import Subscriptions
 from shared.contracts.acceptance import ProjectAccepted, ProjectFailed
 from shared.contracts.catalog import FindingEscalated, FindingResolved, SystemRegistered, SystemRetired
@@ -125,39 +125,9 @@ async def on_system_retired(uow: UnitOfWork, event: CloudEvent, payload: SystemR
 @subscriptions.on(FindingEscalated)
 async def on_finding_escalated(uow: UnitOfWork, event: CloudEvent, payload: FindingEscalated) -> None:
     """Keep the step each finding reached; a release checks the active ones (dazhou:第五十三条)."""
-    finding = await locked(uow.session, SupervisionFinding, payload.finding_id)
-    if finding is None:
-        finding = SupervisionFinding(
-            finding_id=payload.finding_id,
-            project_id=payload.project_id,
-            unit=payload.unit,
-            area=payload.area,
-            step=payload.step,
-            rule_id=payload.rule_id,
-            citation=payload.citation,
-            escalated_on=payload.escalated_on,
-        )
-        uow.session.add(finding)
-    elif finding.resolved_on is None and payload.escalated_on >= finding.escalated_on:
-        finding.step, finding.rule_id, finding.citation = payload.step, payload.rule_id, payload.citation
-        finding.escalated_on = payload.escalated_on
-    await uow.audit(
-        subject=payload.project_id,
-        action="supervision.escalated",
-        actor="system",
-        detail={"finding_id": payload.finding_id, "step": payload.step, "citation": payload.citation},
-    )
+    await supervision.on_escalated(uow, SupervisionFinding, event, payload, project_id=payload.project_id)
 
 
 @subscriptions.on(FindingResolved)
 async def on_finding_resolved(uow: UnitOfWork, event: CloudEvent, payload: FindingResolved) -> None:
-    finding = await locked(uow.session, SupervisionFinding, payload.finding_id)
-    if finding is None:
-        return
-    finding.resolved_on = payload.resolved_on
-    await uow.audit(
-        subject=finding.project_id,
-        action="supervision.resolved",
-        actor="system",
-        detail={"finding_id": payload.finding_id},
-    )
+    await supervision.on_resolved(uow, SupervisionFinding, payload, subject="project_id")

@@ -6,15 +6,15 @@ import hashlib
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import sqlalchemy as sa
 from fastapi.responses import JSONResponse
 
+from services.catalog import queries
 from services.catalog.handlers.common import load
 from services.catalog.schemas import SystemPublic
 from services.catalog.tables import System
 from shared import idempotency
 from shared.auth import Principal, Role, require
-from shared.scope import Owner, ProjectScope
+from shared.scope import ProjectScope
 from shared.service import ServiceRuntime
 from shared.uow import UnitOfWork
 
@@ -32,20 +32,8 @@ SecurityAuthorities = require(Role.DATA_BUREAU, Role.CRYPTO, Role.CYBERSPACE, Ro
 FundingAskers = require(Role.FINANCE, Role.DATA_BUREAU, Role.DRC, Role.AUDIT, Role.PLATFORM, Role.UNIT)
 
 
-async def subject_owner(uow: UnitOfWork, subject: str) -> Owner | None:
-    """A catalog subject is a system id or the project id of its systems (a project's systems are one
-    unit's; secret when any of them is)."""
-    system = await uow.session.get(System, subject)
-    if system is not None:
-        return Owner(system.unit, system.secret)
-    rows = (await uow.session.execute(sa.select(System.unit, System.secret).where(System.project_id == subject))).all()
-    if not rows:
-        return None
-    return Owner(rows[0].unit, any(row.secret for row in rows))
-
-
 #: Who reads a catalogued system or project (shared/scope.py): every read of its data goes through it.
-scope = ProjectScope.of("catalog", subject_owner, readers=READER_ROLES)
+scope = ProjectScope.of("catalog", queries.subject_owner, readers=READER_ROLES)
 
 
 async def read_system(uow: UnitOfWork, principal: Principal, system_id: str, what: str = "system") -> System:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-import sqlalchemy as sa
 from fastapi import APIRouter, Header, Query
 
+from services.catalog import queries
 from services.catalog.api.common import PREFIX, TAGS, Evaluators, Readers, UnitOrBureau, idempotent, read_system
 from services.catalog.handlers import evaluations as handlers
 from services.catalog.schemas import EvaluationCreate, EvaluationPublic, MonitoringReportCreate
@@ -45,7 +45,6 @@ async def file_evaluation(
 ):
     async def action(uow):
         evaluation = await handlers.complete(uow, system_id, principal=principal, **command.model_dump())
-        await uow.session.flush()
         return public(evaluation).model_dump(mode="json")
 
     body = {"system": system_id, **command.model_dump(mode="json")}
@@ -84,14 +83,7 @@ async def evaluations_due(
     limit: int = Query(default=100, ge=1, le=500),
     cursor: IntCursor = None,
 ):
-    query = sa.select(Evaluation).order_by(Evaluation.id).limit(limit)
-    if status != "all":
-        query = query.where(Evaluation.status == status)
-    if kind is not None:
-        query = query.where(Evaluation.kind == kind)
-    if not principal.can_see_unit(""):
-        query = query.where(Evaluation.unit == principal.unit)
-    if cursor is not None:
-        query = query.where(Evaluation.id > cursor)
+    unit = None if principal.can_see_unit("") else principal.unit
     async with runtime.reading() as uow:
-        return [public(e) for e in await uow.session.scalars(query)]
+        rows = await queries.evaluations_page(uow, status=status, kind=kind, unit=unit, limit=limit, cursor=cursor)
+    return [public(e) for e in rows]

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
-import sqlalchemy as sa
 from fastapi import APIRouter, Header, Query
 
+from services.catalog import queries
 from services.catalog.api.common import PREFIX, TAGS, MonitoringPlatforms, Readers, idempotent, read_system
 from services.catalog.handlers import monitoring as handlers
-from services.catalog.schemas import MonitoringBatch, MonitoringReport, SanctionPublic
-from services.catalog.tables import MonthlyFigure, Sanction
+from services.catalog.schemas import (
+    MonitoringBatch,
+    MonitoringReport,
+    MonthlyFigurePublic,
+    SanctionPublic,
+    SystemFiguresPublic,
+)
 from shared.auth import Principal
 from shared.limits import FILTER_MAX, Filter
 from shared.pagination import IntCursor
@@ -37,25 +42,26 @@ async def push_figures(
     return await idempotent(runtime, idempotency_key, principal, batch.model_dump(mode="json"), 200, action)
 
 
-@router.get("/systems/{system_id}/monitoring", summary="A system's monthly figures, newest first")
+@router.get(
+    "/systems/{system_id}/monitoring",
+    response_model=SystemFiguresPublic,
+    summary="A system's monthly figures, newest first",
+)
 async def system_figures(
     system_id: str, runtime: Runtime, principal: Annotated[Principal, Readers], limit: int = Query(24, ge=1, le=120)
-) -> dict:
+) -> SystemFiguresPublic:
     async with runtime.reading() as uow:
         system = await read_system(uow, principal, system_id)
-        rows = await uow.session.scalars(
-            sa.select(MonthlyFigure)
-            .where(MonthlyFigure.system_id == system_id)
-            .order_by(MonthlyFigure.month.desc())
-            .limit(limit)
-        )
-        figures = [{"month": r.month, "usage_count": r.usage_count, "availability_bp": r.availability_bp} for r in rows]
-    return {
-        "system_id": system_id,
-        "abnormal_since": system.abnormal_since,
-        "zombie_since": system.zombie_since,
-        "figures": figures,
-    }
+        rows = await queries.monthly_figures(uow, system_id, limit)
+    return SystemFiguresPublic(
+        system_id=system_id,
+        abnormal_since=system.abnormal_since,
+        zombie_since=system.zombie_since,
+        figures=[
+            MonthlyFigurePublic(month=r.month, usage_count=r.usage_count, availability_bp=r.availability_bp)
+            for r in rows
+        ],
+    )
 
 
 @router.get("/sanctions", response_model=list[SanctionPublic], summary="Units barred by a catalog rule")
@@ -69,13 +75,6 @@ async def list_sanctions(
 ):
     if not principal.can_see_unit(unit or ""):
         unit = principal.unit
-    query = sa.select(Sanction).order_by(Sanction.id).limit(limit)
-    if unit is not None:
-        query = query.where(Sanction.unit == unit)
-    if status and status != "all":
-        query = query.where(Sanction.status == status)
-    if cursor is not None:
-        query = query.where(Sanction.id > cursor)
     async with runtime.reading() as uow:
-        rows = list(await uow.session.scalars(query))
+        rows = await queries.sanctions_page(uow, unit=unit, status=status, limit=limit, cursor=cursor)
     return [SanctionPublic(**row.model_dump()) for row in rows]

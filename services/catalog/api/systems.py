@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-import sqlalchemy as sa
 from fastapi import APIRouter, Header, Query, Request
 
+from services.catalog import queries
 from services.catalog.api.common import (
     PREFIX,
     TAGS,
@@ -28,6 +28,7 @@ from services.catalog.handlers import operations as operation_handlers
 from services.catalog.handlers import systems as handlers
 from services.catalog.handlers.common import load, subject
 from services.catalog.schemas import (
+    CatalogProjectPublic,
     FundingEligibility,
     ImportReport,
     ResourceCreate,
@@ -35,34 +36,37 @@ from services.catalog.schemas import (
     RetirementCreate,
     SecurityUpdate,
     StateChange,
+    SystemHistoryPublic,
     SystemPublic,
     SystemsPublic,
 )
-from services.catalog.tables import ImportBatch, System
-from shared.auth import Principal, ensure_unit_access
+from shared.auth import Principal
 from shared.errors import Problem, not_found
 from shared.limits import Filter
 from shared.pagination import IdCursor
-from shared.scope import SECRET_READ
 from shared.service import Runtime
 from shared.watch import WATCH_DESCRIPTION, watched
 
 router = APIRouter(prefix=PREFIX, tags=TAGS)
 
 
-@router.get("/projects/{project_id}", summary="The project's systems in the catalog", description=WATCH_DESCRIPTION)
+@router.get(
+    "/projects/{project_id}",
+    response_model=CatalogProjectPublic,
+    summary="The project's systems in the catalog",
+    description=WATCH_DESCRIPTION,
+)
 async def get_project(project_id: str, request: Request, runtime: Runtime, principal: Annotated[Principal, Readers]):
-    async def read() -> dict:
+    async def read() -> CatalogProjectPublic:
         async with runtime.reading() as uow:
             await scope.ensure(uow, principal, project_id, content=False)
-            rows = await uow.session.scalars(
-                sa.select(System).where(System.project_id == project_id).order_by(System.id)
-            )
-            systems = list(rows)
+            systems = await queries.systems_of_project(uow, project_id)
         visible = [s for s in systems if principal.can_see_unit(s.unit)]
         if not visible:
             raise not_found("catalogued project", project_id)
-        return {"project_id": project_id, "stage": "in_catalog", "systems": [public(s, principal) for s in visible]}
+        return CatalogProjectPublic(
+            project_id=project_id, stage="in_catalog", systems=[public(s, principal) for s in visible]
+        )
 
     return await watched(request, runtime.arrivals, project_id, read)
 
@@ -86,41 +90,28 @@ async def list_systems(
     limit: int = Query(default=50, ge=1, le=500),
     cursor: IdCursor = None,
 ):
-    query = sa.select(System).order_by(System.id).limit(limit + 1)
     if not principal.can_see_unit(unit or ""):
         unit = principal.unit
-    for name, value in {"jurisdiction": jurisdiction, "unit": unit, "state": state, "origin": origin}.items():
-        if value is not None:
-            query = query.where(getattr(System, name) == value)
-    if zombie is not None:
-        query = query.where(System.zombie_since.is_not(None) if zombie else System.zombie_since.is_(None))
-    if cursor:
-        query = query.where(System.id > cursor)
+    where = queries.SystemFilter(jurisdiction=jurisdiction, unit=unit, state=state, origin=origin, zombie=zombie)
     async with runtime.reading() as uow:
-        rows = list((await uow.session.scalars(query)).all())
+        rows = await queries.systems_page(uow, where, limit=limit, cursor=cursor)
     next_cursor = rows[limit - 1].id if len(rows) > limit else None
     return SystemsPublic(items=[public(s, principal) for s in rows[:limit]], next_cursor=next_cursor)
 
 
-@router.get("/systems/{system_id}/history", summary="A system's decisions, deadlines and audit trail")
-async def system_history(system_id: str, runtime: Runtime, principal: Annotated[Principal, Readers]) -> dict:
-    schema = runtime.schema
+@router.get(
+    "/systems/{system_id}/history",
+    response_model=SystemHistoryPublic,
+    summary="A system's decisions, deadlines and audit trail",
+)
+async def system_history(
+    system_id: str, runtime: Runtime, principal: Annotated[Principal, Readers]
+) -> SystemHistoryPublic:
     async with runtime.reading() as uow:
         await scope.ensure(uow, principal, system_id, what="history")
         system = await load(uow, system_id)
-        subjects = [subject(system), system.id]
-        out = {}
-        for name, table, order in (
-            ("decisions", schema.decisions, schema.decisions.c.id),
-            ("deadlines", schema.deadlines, schema.deadlines.c.id),
-            ("audit", schema.audit, schema.audit.c.id),
-        ):
-            query = sa.select(table).where(table.c.subject.in_(subjects)).order_by(order)
-            if table is schema.audit:  # the access log of a secret system is not part of its trail
-                query = query.where(table.c.action != SECRET_READ)
-            rows = (await uow.session.execute(query)).mappings()
-            out[name] = [dict(row) for row in rows]
-    return {"system_id": system_id, **out}
+        rows = await queries.history(uow, [subject(system), system.id])
+    return SystemHistoryPublic(system_id=system_id, **rows)
 
 
 @router.post(
@@ -176,7 +167,7 @@ async def import_systems(
 @router.get("/imports/{batch_id}", response_model=ImportReport, summary="The report of an import")
 async def get_import(batch_id: str, runtime: Runtime, principal: Annotated[Principal, Importers]):
     async with runtime.reading() as uow:
-        batch = await uow.session.get(ImportBatch, batch_id)
+        batch = await queries.import_batch(uow, batch_id)
     if batch is None or (batch.imported_by != principal.subject and not principal.can_see_unit("")):
         raise not_found("import", batch_id)
     already = batch.rows - batch.imported - batch.rejected
@@ -215,8 +206,6 @@ async def retire_system(
     system_id: str, command: RetirementCreate, runtime: Runtime, principal: Annotated[Principal, UnitOrBureau]
 ):
     async with runtime.unit_of_work() as uow:
-        system = await load(uow, system_id)
-        ensure_unit_access(principal, system.unit)
         system = await handlers.retire(
             uow,
             system_id,

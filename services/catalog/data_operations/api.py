@@ -3,19 +3,21 @@
 # no `from __future__ import annotations`: the route factories below annotate with local names
 from typing import Annotated
 
-import sqlalchemy as sa
 from fastapi import APIRouter, Header, Query, Request
 
 from services.catalog.api.common import PREFIX, idempotent
-from services.catalog.data_operations import budget, handlers
+from services.catalog.data_operations import budget, handlers, queries
 from services.catalog.data_operations.schemas import (
+    DataServicePublic,
     IndicatorCreate,
+    IndicatorPublic,
     OperatorCreate,
     OperatorPublic,
     PaymentCreate,
     ProgressCreate,
     QualityCheck,
     RatingCreate,
+    RatingPublic,
     RatingSummary,
     ServiceCreate,
     TaskCreate,
@@ -24,7 +26,6 @@ from services.catalog.data_operations.schemas import (
 )
 from services.catalog.data_operations.tables import (
     DataOperationTask,
-    DataOperator,
     DataService,
     PerformanceIndicator,
 )
@@ -53,7 +54,12 @@ def task_public(task: DataOperationTask, ratings: dict | None = None) -> dict:
     return TaskPublic(**data, operator_ratings=summary).model_dump(mode="json")
 
 
-@router.post("/services", status_code=201, summary="Draft a catalog service (published only after approval)")
+@router.post(
+    "/services",
+    status_code=201,
+    response_model=DataServicePublic,
+    summary="Draft a catalog service (published only after approval)",
+)
 async def draft_service(
     command: ServiceCreate,
     runtime: Runtime,
@@ -62,13 +68,17 @@ async def draft_service(
 ):
     async def action(uow):
         item = await handlers.draft_service(uow, principal, **command.model_dump())
-        await uow.session.flush()
         return item.model_dump(mode="json")
 
     return await idempotent(runtime, idempotency_key, principal, command.model_dump(mode="json"), 201, action)
 
 
-@router.post("/indicators", status_code=201, summary="Draft a performance indicator with its target")
+@router.post(
+    "/indicators",
+    status_code=201,
+    response_model=IndicatorPublic,
+    summary="Draft a performance indicator with its target",
+)
 async def draft_indicator(
     command: IndicatorCreate,
     runtime: Runtime,
@@ -77,7 +87,6 @@ async def draft_indicator(
 ):
     async def action(uow):
         item = await handlers.draft_indicator(uow, principal, **command.model_dump())
-        await uow.session.flush()
         return item.model_dump(mode="json")
 
     return await idempotent(runtime, idempotency_key, principal, command.model_dump(mode="json"), 201, action)
@@ -88,7 +97,6 @@ def _step(path: str, kind: str, verb: str, who, run):
     async def step(item_id: str, runtime: Runtime, principal: Annotated[Principal, who]):
         async with runtime.unit_of_work() as uow:
             item = await run(uow, item_id, principal)
-            await uow.session.flush()
             return item.model_dump(mode="json")
 
     return step
@@ -113,7 +121,11 @@ _step(
 )
 
 
-@router.get("/services", summary="The service catalog (published entries unless status is given)")
+@router.get(
+    "/services",
+    response_model=list[DataServicePublic],
+    summary="The service catalog (published entries unless status is given)",
+)
 async def list_services(
     runtime: Runtime,
     principal: Annotated[Principal, Readers],
@@ -122,10 +134,18 @@ async def list_services(
     limit: int = Query(default=100, ge=1, le=500),
     cursor: IdCursor = None,
 ) -> list[dict]:
-    return await _list(runtime, DataService, jurisdiction, status, limit, cursor)
+    async with runtime.reading() as uow:
+        rows = await queries.entries_page(
+            uow, DataService, jurisdiction=jurisdiction, status=status, limit=limit, cursor=cursor
+        )
+    return [row.model_dump(mode="json") for row in rows]
 
 
-@router.get("/indicators", summary="Performance indicators (published unless status is given)")
+@router.get(
+    "/indicators",
+    response_model=list[IndicatorPublic],
+    summary="Performance indicators (published unless status is given)",
+)
 async def list_indicators(
     runtime: Runtime,
     principal: Annotated[Principal, Readers],
@@ -134,19 +154,11 @@ async def list_indicators(
     limit: int = Query(default=100, ge=1, le=500),
     cursor: IdCursor = None,
 ) -> list[dict]:
-    return await _list(runtime, PerformanceIndicator, jurisdiction, status, limit, cursor)
-
-
-async def _list(runtime, model, jurisdiction, status, limit, cursor) -> list[dict]:
-    query = sa.select(model).order_by(model.id).limit(limit)
-    if jurisdiction:
-        query = query.where(model.jurisdiction == jurisdiction)
-    if status != "all":
-        query = query.where(model.status == status)
-    if cursor:
-        query = query.where(model.id > cursor)
     async with runtime.reading() as uow:
-        return [row.model_dump(mode="json") for row in await uow.session.scalars(query)]
+        rows = await queries.entries_page(
+            uow, PerformanceIndicator, jurisdiction=jurisdiction, status=status, limit=limit, cursor=cursor
+        )
+    return [row.model_dump(mode="json") for row in rows]
 
 
 @router.post("/operators", status_code=201, response_model=OperatorPublic, summary="Register a data operator")
@@ -158,7 +170,6 @@ async def register_operator(
 ):
     async def action(uow):
         operator = await handlers.register_operator(uow, principal, **command.model_dump())
-        await uow.session.flush()
         data = operator.model_dump(include=set(OperatorPublic.model_fields) - {"ratings"})
         return OperatorPublic(**data, ratings=RatingSummary(count=0, mean=None, last=None)).model_dump(mode="json")
 
@@ -173,13 +184,8 @@ async def list_operators(
     limit: int = Query(default=100, ge=1, le=500),
     cursor: IdCursor = None,
 ):
-    query = sa.select(DataOperator).order_by(DataOperator.id).limit(limit)
-    if jurisdiction:
-        query = query.where(DataOperator.jurisdiction == jurisdiction)
-    if cursor:
-        query = query.where(DataOperator.id > cursor)
     async with runtime.reading() as uow:
-        operators = list(await uow.session.scalars(query))
+        operators = await queries.operators_page(uow, jurisdiction=jurisdiction, limit=limit, cursor=cursor)
         ratings = await handlers.ratings_of(uow, [o.id for o in operators])
     return [
         OperatorPublic(
@@ -204,7 +210,6 @@ async def dispatch(
 ):
     async def action(uow):
         task = await handlers.dispatch(uow, principal, **command.model_dump())
-        await uow.session.flush()
         ratings = await handlers.ratings_of(uow, [task.operator_id])
         return task_public(task, ratings[task.operator_id])
 
@@ -221,19 +226,18 @@ async def list_tasks(
     limit: int = Query(default=100, ge=1, le=500),
     cursor: IdCursor = None,
 ):
-    query = sa.select(DataOperationTask).order_by(DataOperationTask.id).limit(limit)
-    if jurisdiction:
-        query = query.where(DataOperationTask.jurisdiction == jurisdiction)
-    if status:
-        query = query.where(DataOperationTask.status == status)
-    if operator_id:
-        query = query.where(DataOperationTask.operator_id == operator_id)
-    if principal.roles == {Role.DATA_OPERATOR}:
-        query = query.where(DataOperationTask.operator_id == principal.unit)
-    if cursor:
-        query = query.where(DataOperationTask.id > cursor)
+    own_operator = principal.unit if principal.roles == {Role.DATA_OPERATOR} else None
     async with runtime.reading() as uow:
-        return [task_public(t) for t in await uow.session.scalars(query)]
+        rows = await queries.tasks_page(
+            uow,
+            jurisdiction=jurisdiction,
+            status=status,
+            operator_id=operator_id,
+            own_operator=own_operator,
+            limit=limit,
+            cursor=cursor,
+        )
+    return [task_public(t) for t in rows]
 
 
 @router.get("/tasks/{task_id}", response_model=TaskPublic, summary="A task and its operator's ratings")
@@ -249,7 +253,6 @@ async def get_task(task_id: str, runtime: Runtime, principal: Annotated[Principa
 async def _task_step(runtime, run) -> dict:
     async with runtime.unit_of_work() as uow:
         task = await run(uow)
-        await uow.session.flush()
         return task_public(task)
 
 
@@ -351,6 +354,7 @@ async def _mark_paid(
 @router.post(
     "/tasks/{task_id}/rating",
     status_code=201,
+    response_model=RatingPublic,
     summary="Rate the operator's service on an accepted task (shown at its next dispatch)",
 )
 async def rate(
@@ -362,7 +366,6 @@ async def rate(
 ):
     async def action(uow):
         rating = await handlers.rate(uow, task_id, principal, **command.model_dump())
-        await uow.session.flush()
         return rating.model_dump(mode="json")
 
     body = {"task": task_id, **command.model_dump(mode="json")}

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from shared.decisions import refusing
 from shared.policy import Decision, Pack
 
 PUBLICATION = "catalog.data_operation.publication_approval"
@@ -21,8 +22,8 @@ def applies(pack: Pack) -> bool:
     return any(pack.has(rule_id) for rule_id in (*OPERATOR_RULES, DISPATCH, PUBLICATION))
 
 
-def failed(decisions: list[Decision]) -> list[Decision]:
-    return [d for d in decisions if not d.passed and d.outcome == "fail"]
+#: The decisions that refuse a request: the rule's effect decides, the same in every service.
+failed = refusing
 
 
 def publication(pack: Pack, *, approved: bool, target_reviewed: bool | None = None) -> list[Decision]:

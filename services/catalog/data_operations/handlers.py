@@ -82,6 +82,7 @@ async def draft_service(uow: UnitOfWork, principal: Principal, *, jurisdiction, 
     )
     uow.session.add(service)
     await uow.audit(subject=service.id, action="data_service.drafted", actor=principal, detail={"name": name})
+    await uow.session.flush()  # the answer reads the row as stored
     return service
 
 
@@ -98,6 +99,7 @@ async def draft_indicator(uow: UnitOfWork, principal: Principal, *, jurisdiction
     )
     uow.session.add(indicator)
     await uow.audit(subject=indicator.id, action="indicator.drafted", actor=principal, detail={"name": name})
+    await uow.session.flush()  # the answer reads the row as stored
     return indicator
 
 
@@ -117,6 +119,7 @@ async def approve(uow: UnitOfWork, kind: str, item_id: str, principal: Principal
         raise forbidden(f"the {what} is approved by someone other than its drafter")
     item.status, item.approved_by, item.approved_on = "approved", principal.subject, clock.today()
     await uow.audit(subject=item.id, action=f"{kind}.approved", actor=principal)
+    await uow.session.flush()  # the answer reads the row as stored
     return item
 
 
@@ -127,6 +130,7 @@ async def review_target(uow: UnitOfWork, indicator_id: str, principal: Principal
         raise wrong_stage(indicator.id, indicator.status, ["draft", "approved"], "review the target")
     indicator.target_reviewed_by, indicator.target_reviewed_on = principal.subject, clock.today()
     await uow.audit(subject=indicator.id, action="indicator.target_reviewed", actor=principal)
+    await uow.session.flush()  # the answer reads the row as stored
     return indicator
 
 
@@ -143,6 +147,7 @@ async def publish(uow: UnitOfWork, kind: str, item_id: str, principal: Principal
     await _refuse_or_record(uow, decisions, subject=item.id, action=f"{kind}.published", actor=principal)
     item.status, item.published_on = "published", clock.today()
     await uow.audit(subject=item.id, action=f"{kind}.published", actor=principal)
+    await uow.session.flush()  # the answer reads the row as stored
     return item
 
 
@@ -168,6 +173,7 @@ async def register_operator(uow: UnitOfWork, principal: Principal, *, jurisdicti
     )
     uow.session.add(operator)
     await uow.audit(subject=operator.id, action="operator.registered", actor=principal, detail={"name": name})
+    await uow.session.flush()  # the answer reads the row as stored
     return operator
 
 
@@ -238,6 +244,7 @@ async def dispatch(
         detail={"operator_id": operator_id, "service_id": service_id, "planned_amount_fen": planned_amount_fen},
     )
     TASK_STEPS.labels(jurisdiction, "dispatched").inc()
+    await uow.session.flush()  # the answer reads the row as stored
     return task
 
 
@@ -275,6 +282,7 @@ async def report_progress(uow: UnitOfWork, task_id: str, principal: Principal, *
         )
     )
     await uow.audit(subject=task.id, action="task.progress", actor=principal, detail={"progress_pct": progress_pct})
+    await uow.session.flush()  # the answer reads the row as stored
     return task
 
 
@@ -289,6 +297,7 @@ async def check_quality(uow: UnitOfWork, task_id: str, principal: Principal, *, 
         )
     )
     await uow.audit(subject=task.id, action="task.quality_checked", actor=principal, detail={"passed": passed})
+    await uow.session.flush()  # the answer reads the row as stored
     return task
 
 
@@ -319,6 +328,7 @@ async def accept(uow: UnitOfWork, task_id: str, principal: Principal) -> DataOpe
         )
     )
     TASK_STEPS.labels(task.jurisdiction, "accepted").inc()
+    await uow.session.flush()  # the answer reads the row as stored
     return task
 
 
@@ -346,6 +356,7 @@ async def record_check(
         actor=principal,
         detail={"reviewer": reviewer, "reference": reference, "confirmed_amount_fen": confirmed_amount_fen},
     )
+    await uow.session.flush()  # the answer reads the row as stored
     return task
 
 
@@ -417,6 +428,7 @@ async def rate(uow: UnitOfWork, task_id: str, principal: Principal, *, score: in
     uow.session.add(rating)
     await uow.audit(subject=task.id, action="operator.rated", actor=principal, detail={"score": score})
     OPERATOR_RATINGS.labels(task.jurisdiction).observe(score)
+    await uow.session.flush()  # the answer reads the row as stored
     return rating
 
 

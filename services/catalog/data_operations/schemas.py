@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from pydantic import BaseModel, Field, StrictBool, StrictInt
 
@@ -119,3 +119,47 @@ class TaskPublic(BaseModel):
     paid_amount_fen: int | None
     paid_on: date | None
     operator_ratings: RatingSummary | None = None  # shown at dispatch: how the operator did before
+
+
+class DataServicePublic(BaseModel):
+    """An entry of the public data-operation service catalog (fengxian:第三十六条)."""
+
+    id: str
+    jurisdiction: str
+    name: str
+    description: str
+    measure: str
+    status: str
+    drafted_by: str
+    approved_by: str | None
+    approved_on: date | None
+    published_on: date | None
+    created_at: datetime
+
+
+class IndicatorPublic(BaseModel):
+    """A performance indicator with its target (fengxian:第三十七条)."""
+
+    id: str
+    jurisdiction: str
+    year: int
+    name: str
+    target: str
+    status: str
+    drafted_by: str
+    approved_by: str | None
+    approved_on: date | None
+    target_reviewed_by: str | None
+    target_reviewed_on: date | None
+    published_on: date | None
+    created_at: datetime
+
+
+class RatingPublic(BaseModel):
+    id: int
+    operator_id: str
+    task_id: str
+    score: int
+    comment: str
+    rated_by: str
+    rated_on: date

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+from shared.decisions import refusing
 from shared.policy import Decision, Pack
 
 OM_PLANS = "catalog.om_plans"
@@ -64,5 +65,5 @@ def resource_decisions(pack: Pack, sharing_level: str, has_legal_basis: bool) ->
     )
 
 
-def failures(decisions: list[Decision]) -> list[Decision]:
-    return [d for d in decisions if not d.passed]
+#: The decisions that refuse a request: the rule's effect decides, the same in every service.
+failures = refusing

@@ -66,7 +66,9 @@ async def complete(
     timing = rules.timeliness(pack, kind, {"went_live_on": went_live}, today)
     if rules.too_early(timing):
         raise rule_violations([Violation.from_decision(timing)])
-    return await _finish(uow, system, evaluation, pack, timing, passed, score, report_ref, principal)
+    done = await _finish(uow, system, evaluation, pack, timing, passed, score, report_ref, principal)
+    await uow.session.flush()  # the answer carries the row as stored
+    return done
 
 
 async def _finish(uow, system, evaluation, pack, timing, passed, score, report_ref, principal) -> Evaluation:

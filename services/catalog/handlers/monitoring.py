@@ -41,7 +41,7 @@ async def ingest(uow: UnitOfWork, figures: list[MonthlyFigureIn], principal: Pri
         problem = None
         if system is None:
             problem = f"unknown system {figure.system_id!r}"
-        elif system.state == "retired":
+        elif not domain.live(system.state):
             problem = f"system {figure.system_id} is retired"
         else:
             problem = rules.month_problem(figure.month, today, system.went_live_on)
@@ -121,7 +121,7 @@ async def figures_of(uow: UnitOfWork, system_id: str) -> list[rules.Figure]:
 
 async def assess(uow: UnitOfWork, system: System) -> None:
     """Apply the pack's monitoring rules to a system's latest figures."""
-    if system.state not in domain.LIVE_STATES:
+    if not domain.allows(system.state, domain.Action.ASSESS):
         return
     pack = packs.get(system.jurisdiction)
     today = clock.today()
@@ -129,7 +129,7 @@ async def assess(uow: UnitOfWork, system: System) -> None:
         pack,
         await figures_of(uow, system.id),
         already_zombie=system.zombie_since is not None,
-        already_retired=system.state == "retired",
+        already_retired=not domain.live(system.state),
         today=today,
     )
     for decision in result.decisions:

@@ -6,6 +6,7 @@ import uuid
 
 import sqlalchemy as sa
 
+from services.catalog import domain
 from services.catalog.domain import operations as rules
 from services.catalog.handlers.common import load, subject
 from services.catalog.schemas import OmAcceptanceCreate, OmPlanCreate, OmReportCreate, ResourceCreate
@@ -13,7 +14,7 @@ from services.catalog.tables import InformationResource, OmAcceptance, OmPlan, O
 from shared import clock
 from shared.auth import Principal, ensure_unit_access
 from shared.contracts.catalog import EvaluationCompleted
-from shared.errors import Violation, conflict, forbidden, rule_violations, wrong_stage
+from shared.errors import Violation, conflict, forbidden, rule_violations
 from shared.policy import packs
 from shared.uow import UnitOfWork
 
@@ -74,8 +75,7 @@ async def file_om_plan(uow: UnitOfWork, system_id: str, command: OmPlanCreate, p
     """O&M plans (fengxian:第二十八条) for a daily or key O&M service (fengxian:第三十条)."""
     system = await load(uow, system_id)
     ensure_unit_access(principal, system.unit)
-    if system.state == "retired":
-        raise wrong_stage(system.id, system.state, ["running", "trial", "suspended"], "file O&M plan")
+    domain.transition(system.state, domain.Action.FILE_OM_PLAN, subject=system.id)
     pack = packs.get(system.jurisdiction)
     decisions = rules.om_plan_decisions(pack, command.plans, command.service_kind)
     failed = rules.failures(decisions)
@@ -93,6 +93,7 @@ async def file_om_plan(uow: UnitOfWork, system_id: str, command: OmPlanCreate, p
     )
     uow.session.add(plan)
     await uow.audit(subject=subject(system), action="om_plan.filed", actor=principal, detail={"year": command.year})
+    await uow.session.flush()  # the answer carries the row's id
     return plan
 
 
@@ -123,6 +124,7 @@ async def file_om_report(uow: UnitOfWork, system_id: str, command: OmReportCreat
     uow.session.add(report)
     await uow.close_deadline(subject=subject(system), rule_id=rules.STOCK_OM_REPORT)
     await uow.audit(subject=subject(system), action="om_report.filed", actor=principal, detail={"year": command.year})
+    await uow.session.flush()  # the answer carries the row's id
     return report
 
 
@@ -141,8 +143,7 @@ async def record_om_acceptance(
     a year's O&M acceptance; when all have, the result is emitted as an evaluation, which sets next
     year's O&M money. A jurisdiction whose pack has no such rule answers 422 (rule not in pack)."""
     system = await load(uow, system_id, for_update=True)
-    if system.state == "retired":
-        raise wrong_stage(system.id, system.state, ["running", "trial", "suspended"], "O&M acceptance")
+    domain.transition(system.state, domain.Action.ACCEPT_OM, subject=system.id)
     decision = packs.get(system.jurisdiction).decide(OM_EVALUATION, {})
     route = list(decision.value["steps"])
     mine = [role for role in route if principal.has(role)]
@@ -193,4 +194,5 @@ async def record_om_acceptance(
                 completed_on=clock.today(),
             )
         )
+    await uow.session.flush()  # the answer carries the row's id
     return parts

@@ -15,9 +15,9 @@ from services.catalog.handlers.common import load, subject, systems_by_id
 from services.catalog.metrics import IMPORT_ROWS, SYSTEMS_REGISTERED, SYSTEMS_RETIRED
 from services.catalog.tables import Evaluation, ImportBatch, System
 from shared import clock
-from shared.auth import Principal, Role
+from shared.auth import Principal, Role, ensure_unit_access
 from shared.contracts.catalog import SystemRegistered, SystemRetired, SystemStateChanged
-from shared.errors import Violation, conflict, rule_violations, wrong_stage
+from shared.errors import Violation, conflict, rule_violations
 from shared.policy import packs
 from shared.uow import UnitOfWork
 
@@ -261,11 +261,11 @@ async def update_security(
 async def change_state(uow: UnitOfWork, system_id: str, state: str, reason: str, principal: Principal) -> System:
     """Trial run, running or suspended (e.g. while a security hazard is fixed); audited and emitted."""
     system = await load(uow, system_id, for_update=True)
-    if system.state not in domain.LIVE_STATES:
-        raise wrong_stage(system.id, system.state, list(domain.LIVE_STATES), "change state")
-    if system.state == state:
+    target = domain.State(state)
+    if system.state == target:
         raise conflict(f"system {system.id} is already {state}", state=state)
-    previous, system.state = system.state, state
+    previous = system.state
+    system.state = domain.transition(system.state, domain.MOVE_TO[target], subject=system.id)
     system.updated_at = clock.now()
     await uow.audit(
         subject=subject(system),
@@ -301,9 +301,10 @@ async def retire(
     (fengxian:第三十三条); a redundant system stops (dazhou:第二十条). `decision_override` is the
     monitoring's forced-retirement decision (suqian:(二)), which needs no filing."""
     system = await load(uow, system_id, for_update=True)
-    if system.state == "retired":
-        raise wrong_stage(system.id, system.state, list(domain.LIVE_STATES), "retire")
+    if isinstance(principal, Principal):  # the monitoring's forced retirement acts as the system
+        ensure_unit_access(principal, system.unit)
     pack = packs.get(system.jurisdiction)
+    retired = domain.transition(system.state, domain.Action.RETIRE, subject=system.id, pack=pack)
     if decision_override is None:
         decisions = operations.retirement_decisions(
             pack,
@@ -320,7 +321,7 @@ async def retire(
     for decision in decisions:
         await uow.record_decision(decision, subject=subject(system), action="system.retired", actor=principal)
     await close_open_obligations(uow, system)
-    system.state = "retired"
+    system.state = retired
     system.retired_on = clock.today()
     system.retirement_reason = reason
     system.updated_at = clock.now()
@@ -373,7 +374,7 @@ async def funding_eligibility(uow: UnitOfWork, *, system_id: str | None, project
             "om_funding_allowed": False,
             "reasons": [{"rule_id": None, "citation": "dazhou:第二十一条", "message_en": "not in the system catalog"}],
         }
-    in_catalog = system.state != "retired"
+    in_catalog = domain.live(system.state)
     reasons = []
     if not in_catalog:
         reasons.append({"rule_id": None, "citation": "dazhou:第二十一条", "message_en": "the system is retired"})

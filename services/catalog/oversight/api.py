@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-import sqlalchemy as sa
 from fastapi import APIRouter, Header, Query
 
 from services.catalog.api.common import PREFIX, idempotent
-from services.catalog.oversight import handlers
+from services.catalog.oversight import handlers, queries
 from services.catalog.oversight.schemas import (
     FindingCreate,
     FindingPublic,
@@ -64,14 +63,6 @@ def public(finding: Finding, principal: Principal, steps: list[FindingStep] | No
     return FindingPublic(**data, history=history)
 
 
-async def _history(uow, finding_id: str) -> list[FindingStep]:
-    return list(
-        await uow.session.scalars(
-            sa.select(FindingStep).where(FindingStep.finding_id == finding_id).order_by(FindingStep.id)
-        )
-    )
-
-
 @router.post(
     "/findings",
     status_code=201,
@@ -86,8 +77,7 @@ async def record_finding(
 ):
     async def action(uow):
         finding = await handlers.record_finding(uow, principal, **command.model_dump())
-        await uow.session.flush()
-        return public(finding, principal, await _history(uow, finding.id)).model_dump(mode="json")
+        return public(finding, principal, await queries.history(uow, finding.id)).model_dump(mode="json")
 
     return await idempotent(runtime, idempotency_key, principal, command.model_dump(mode="json"), 201, action)
 
@@ -103,21 +93,18 @@ async def list_findings(
     limit: int = Query(default=50, ge=1, le=500),
     cursor: IdCursor = None,
 ):
-    query = sa.select(Finding).order_by(Finding.id).limit(limit + 1)
-    if status is not None:
-        query = query.where(Finding.status == status)
-    if area is not None:
-        query = query.where(Finding.area == area)
-    if project_id is not None:
-        query = query.where(Finding.project_id == project_id)
-    if unit is not None:
-        query = query.where(Finding.unit == unit)
-    if not principal.can_see_unit(""):
-        query = query.where(Finding.unit == principal.unit)
-    if cursor is not None:
-        query = query.where(Finding.id > cursor)
+    own_unit = None if principal.can_see_unit("") else principal.unit
     async with runtime.reading() as uow:
-        rows = list(await uow.session.scalars(query))
+        rows = await queries.findings_page(
+            uow,
+            status=status,
+            area=area,
+            project_id=project_id,
+            unit=unit,
+            own_unit=own_unit,
+            limit=limit,
+            cursor=cursor,
+        )
     page = rows[:limit]
     return FindingsPublic(
         items=[public(f, principal) for f in page], next_cursor=page[-1].id if len(rows) > limit else None
@@ -130,7 +117,7 @@ async def get_finding(finding_id: str, runtime: Runtime, principal: Annotated[Pr
         finding = await handlers.load(uow, finding_id)
         if not principal.can_see_unit(finding.unit):
             raise not_found("finding", finding_id)
-        return public(finding, principal, await _history(uow, finding_id))
+        return public(finding, principal, await queries.history(uow, finding_id))
 
 
 @router.post(
@@ -148,8 +135,7 @@ async def submit_rectification(
 ):
     async def action(uow):
         finding = await handlers.submit_rectification(uow, finding_id, principal, command.report)
-        await uow.session.flush()
-        return public(finding, principal, await _history(uow, finding.id)).model_dump(mode="json")
+        return public(finding, principal, await queries.history(uow, finding.id)).model_dump(mode="json")
 
     body = {"finding": finding_id, **command.model_dump(mode="json")}
     return await idempotent(runtime, idempotency_key, principal, body, 201, action)
@@ -172,8 +158,7 @@ async def review_rectification(
         finding = await handlers.review_rectification(
             uow, finding_id, principal, accepted=command.accepted, reason=command.reason
         )
-        await uow.session.flush()
-        return public(finding, principal, await _history(uow, finding.id)).model_dump(mode="json")
+        return public(finding, principal, await queries.history(uow, finding.id)).model_dump(mode="json")
 
     body = {"finding": finding_id, **command.model_dump(mode="json")}
     return await idempotent(runtime, idempotency_key, principal, body, 201, action)
@@ -198,17 +183,12 @@ async def list_rounds(
     limit: int = Query(default=100, ge=1, le=500),
     cursor: IntCursor = None,
 ):
-    query = sa.select(SupervisionRound).order_by(SupervisionRound.id).limit(limit)
-    if status != "all":
-        query = query.where(SupervisionRound.status == status)
-    if project_id is not None:
-        query = query.where(SupervisionRound.project_id == project_id)
-    if not principal.can_see_unit(""):
-        query = query.where(SupervisionRound.unit == principal.unit)
-    if cursor is not None:
-        query = query.where(SupervisionRound.id > cursor)
+    own_unit = None if principal.can_see_unit("") else principal.unit
     async with runtime.reading() as uow:
-        return [round_public(r) for r in await uow.session.scalars(query)]
+        rows = await queries.rounds_page(
+            uow, status=status, project_id=project_id, own_unit=own_unit, limit=limit, cursor=cursor
+        )
+    return [round_public(r) for r in rows]
 
 
 @router.post(
@@ -232,7 +212,6 @@ async def hold_round(
             conclusion=command.conclusion,
             findings=[f.model_dump() for f in command.findings],
         )
-        await uow.session.flush()
         return round_public(round_, [f.id for f in findings]).model_dump(mode="json")
 
     body = {"round": round_id, **command.model_dump(mode="json")}

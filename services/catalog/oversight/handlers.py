@@ -158,6 +158,7 @@ async def record_finding(
         )
     )
     FINDINGS_RECORDED.labels(jurisdiction, area).inc()
+    await uow.session.flush()  # the answer reads the rows as stored
     return finding
 
 
@@ -183,6 +184,7 @@ async def submit_rectification(uow: UnitOfWork, finding_id: str, principal: Prin
     late = domain.overdue(finding.rectify_by, today)
     await uow.close_deadline(subject=finding.id, rule_id=domain.RECTIFICATION, status="late" if late else "met")
     await _step(uow, finding, "rectification_submitted", principal, reason=report, decision=timing, late=late)
+    await uow.session.flush()  # the answer reads the rows as stored
     return finding
 
 
@@ -207,6 +209,7 @@ async def review_rectification(
         return finding
     await _step(uow, finding, "rectification_rejected", principal, reason=reason)
     await escalate(uow, finding, pack, principal, reason=f"rectification rejected: {reason}")
+    await uow.session.flush()  # the answer reads the rows as stored
     return finding
 
 
@@ -380,4 +383,5 @@ async def hold_round(
             citation=round_.citation,
         )
     )
+    await uow.session.flush()  # the answer reads the rows as stored
     return round_, recorded

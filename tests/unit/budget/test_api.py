@@ -189,6 +189,32 @@ async def test_supervision_suspension_stops_releases_citing_the_finding_until_re
     assert (await budget.release(project, contract, 1 * WAN)).status_code == 201
 
 
+async def test_a_stale_escalation_does_not_lift_a_suspension(budget):
+    """An older escalation delivered after the suspension (out of order) leaves releases stopped."""
+    project = await budget.with_estimate(500 * WAN)
+    contract = await budget.contract(project, 500 * WAN)
+    await budget.accept(project)
+
+    def escalated(step, days_ago):
+        return FindingEscalated(
+            project_id=project,
+            finding_id="F-stale",
+            unit=UNIT,
+            area="funds",
+            step=step,
+            rule_id="catalog.finding_escalation",
+            citation="dazhou:第五十三条",
+            escalated_on=date.fromordinal(clock.today().toordinal() - days_ago),
+        )
+
+    await budget.deliver(escalated("suspended", 0))
+    await budget.deliver(escalated("public_criticism", 3))
+    stopped = await budget.release(project, contract, 1 * WAN)
+    assert stopped.status_code == 422
+    shown = (await budget.get(f"/projects/{project}")).json()["releases_stopped_by"]
+    assert [(f["finding_id"], f["step"]) for f in shown] == [("F-stale", "suspended")]
+
+
 async def test_a_finding_against_the_whole_unit_stops_releases_for_its_projects(budget):
     """Catalog keys a unit-level finding by the finding's own id; its 'suspended' step reaches every
     project of that unit, and no other unit's."""

@@ -151,6 +151,26 @@ async def test_the_units_standing_shows_supervision_findings_until_resolved(inta
     assert (await intake.get(f"/api/intake/units/{EDU}/eligibility")).json()["supervision"] == []
 
 
+async def test_a_stale_escalation_does_not_move_the_units_standing_back(intake):
+    """Events of one finding may arrive out of order: the standing keeps the latest step (shared.supervision)."""
+    from shared.contracts.catalog import FindingEscalated
+
+    def escalated(step: str, day: date) -> FindingEscalated:
+        return FindingEscalated(
+            project_id="P-late", finding_id="F-2", unit=EDU, area="progress", step=step,
+            rule_id="supervision.escalation", citation="dazhou:第五十三条", escalated_on=day,
+        )  # fmt: skip
+
+    await intake.deliver(escalated("suspended", date(2026, 9, 5)))
+    await intake.deliver(escalated("public_criticism", date(2026, 9, 1)))  # older day
+    await intake.deliver(escalated("plan_deferred", date(2026, 9, 5)))  # same day, earlier step
+    [finding] = (await intake.get(f"/api/intake/units/{EDU}/eligibility")).json()["supervision"]
+    assert (finding["step"], finding["escalated_on"]) == ("suspended", "2026-09-05")
+    await intake.deliver(escalated("terminated", date(2026, 9, 8)))
+    [finding] = (await intake.get(f"/api/intake/units/{EDU}/eligibility")).json()["supervision"]
+    assert finding["step"] == "terminated"
+
+
 async def test_catalog_sanction_bars_then_clearing_lifts(intake):
     await intake.deliver(
         UnitSanctioned(

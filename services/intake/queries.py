@@ -1,0 +1,303 @@
+"""Intake's reads: an application or a need, the unit's standing, and the pages the routes list.
+
+Every read of an application's data passes `scope` (shared/scope.py); routes call these and run no SQL."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TypeVar
+
+import sqlalchemy as sa
+from pydantic import Field
+
+from services.intake import domain
+from services.intake.tables import (
+    Application,
+    CatalogSystem,
+    Material,
+    Need,
+    ProjectOutcome,
+    SupervisionStanding,
+    UnitBar,
+)
+from shared.auth import Principal, Role
+from shared.errors import not_found
+from shared.limits import Identifier
+from shared.locking import locked
+from shared.pagination import Position, decode_cursor, encode_cursor
+from shared.scope import Owner, ProjectScope
+from shared.uow import UnitOfWork
+
+T = TypeVar("T")
+
+#: Who reads the project library. Experts and other roles see nothing of intake.
+READER_ROLES = (Role.UNIT, Role.DATA_BUREAU, Role.DRC, Role.FINANCE, Role.AUDIT, Role.PLATFORM, Role.LEADING_OFFICE)
+
+
+async def project_owner(uow: UnitOfWork, project_id: str) -> Owner | None:
+    """An application, or a need in the needs pool (a need's id is read like a project's)."""
+    application = await uow.session.get(Application, project_id)
+    if application is not None:
+        return Owner(application.unit, application.secret)
+    need = await uow.session.get(Need, project_id)
+    return None if need is None else Owner(need.unit)
+
+
+#: Who reads an application (shared/scope.py): a secret one only its unit and cleared bureau staff
+#: (dazhou:第六十五条); every read of an application's data goes through it.
+scope = ProjectScope.of("intake", project_owner, readers=READER_ROLES, cleared_roles=(Role.DATA_BUREAU,))
+
+
+def may_read(application: Application, principal: Principal | None) -> bool:
+    """A secret project's content is shown only to its unit and cleared bureau staff (dazhou:第六十五条)."""
+    if principal is None:
+        return not application.secret
+    return scope.readable(principal, Owner(application.unit, application.secret))
+
+
+async def _one(uow: UnitOfWork, model: type[T], key: str, what: str, for_update: bool) -> T:
+    row = await (locked(uow.session, model, key) if for_update else uow.session.get(model, key))
+    if row is None:
+        raise not_found(what, key)
+    return row
+
+
+async def load(uow: UnitOfWork, project_id: str, *, for_update: bool = False) -> Application:
+    """The application; `for_update` locks it and reads it fresh (a state change's load)."""
+    return await _one(uow, Application, project_id, "application", for_update)
+
+
+async def load_need(uow: UnitOfWork, need_id: str, *, for_update: bool = False) -> Need:
+    return await _one(uow, Need, need_id, "need", for_update)
+
+
+async def materials_of(uow: UnitOfWork, project_id: str) -> list[Material]:
+    rows = await uow.session.scalars(
+        sa.select(Material).where(Material.project_id == project_id).order_by(Material.attached_at)
+    )
+    return list(rows.all())
+
+
+# --- the unit's standing (eligibility view) ---------------------------------------------------------
+
+
+async def unit_bars(uow: UnitOfWork, unit: str) -> list[UnitBar]:
+    rows = await uow.session.scalars(sa.select(UnitBar).where(UnitBar.unit == unit).order_by(UnitBar.id))
+    return list(rows.all())
+
+
+def as_bar(row: UnitBar) -> domain.Bar:
+    return domain.Bar(
+        rule_id=row.rule_id,
+        citation=row.citation,
+        cause=row.cause,
+        since=row.since,
+        until=row.until,
+        bars=tuple(row.bars or ()),
+        subject=row.subject,
+    )
+
+
+async def failed_evaluations(uow: UnitOfWork, unit: str) -> list[CatalogSystem]:
+    """The unit's systems whose last evaluation failed (they block related upgrades, fengxian:第三十二条)."""
+    systems = await uow.session.scalars(
+        sa.select(CatalogSystem).where(CatalogSystem.unit == unit, CatalogSystem.evaluation_failed_on.is_not(None))
+    )
+    return list(systems.all())
+
+
+async def open_findings(uow: UnitOfWork, unit: str) -> list[SupervisionStanding]:
+    rows = await uow.session.scalars(
+        sa.select(SupervisionStanding)
+        .where(SupervisionStanding.unit == unit, SupervisionStanding.resolved_on.is_(None))
+        .order_by(SupervisionStanding.escalated_on)
+    )
+    return list(rows.all())
+
+
+async def standing_of(uow: UnitOfWork, application: Application) -> domain.Standing:
+    bars = tuple(as_bar(row) for row in await unit_bars(uow, application.unit) if row.cleared_on is None)
+    system = None
+    system_row = (
+        await uow.session.get(CatalogSystem, application.related_system_id) if application.related_system_id else None
+    )
+    if system_row is not None:
+        system = domain.SystemStanding(
+            registered=True,
+            retired=system_row.retired_on is not None,
+            evaluation_failed=system_row.evaluation_failed_on is not None,
+        )
+    accepted = False
+    if application.original_project_id:
+        outcome = await uow.session.get(ProjectOutcome, application.original_project_id)
+        accepted = outcome is not None and outcome.accepted_on is not None
+    elif system_row is not None:
+        accepted = True  # the catalog registers a system only after its project was accepted
+    return domain.Standing(bars=bars, original_project_accepted=accepted, related_system=system)
+
+
+async def siblings_of(uow: UnitOfWork, application: Application) -> list[domain.Sibling]:
+    # Only the columns the split detector reads: the unit's other applications can be many.
+    rows = await uow.session.execute(
+        sa.select(Application.id, Application.title, Application.plan_year, Application.total_investment_fen).where(
+            Application.unit == application.unit,
+            Application.plan_year == application.plan_year,
+            Application.status.in_(domain.ACTIVE),
+            Application.id != application.id,
+        )
+    )
+    return [domain.Sibling(r.id, r.title, r.plan_year, r.total_investment_fen) for r in rows.all()]
+
+
+# --- the library: list and search (项目库查询) -------------------------------------------------------
+
+
+class _AfterCreated(Position):
+    """The library in filing order: the last row of the previous page."""
+
+    created_at: datetime
+    id: Identifier
+
+
+class _AfterFiled(Position):
+    filed_at: datetime
+    id: Identifier
+
+
+class _Offset(Position):
+    """The library in the bureau's priority order, which is computed in memory: a page offset."""
+
+    offset: int = Field(ge=0, le=1_000_000)
+
+
+@dataclass(frozen=True)
+class LibraryFilter:
+    jurisdiction: str | None = None
+    unit: str | None = None
+    plan_year: int | None = None
+    status: str | None = None
+    stage: str | None = None
+    category: str | None = None
+    construction_type: str | None = None
+    off_plan: bool | None = None
+    priority_flag: str | None = None
+    q: str | None = None
+    min_investment_fen: int | None = None
+    max_investment_fen: int | None = None
+
+
+def _sees_secret_content(principal: Principal) -> bool:
+    return principal.cleared and principal.has(Role.DATA_BUREAU)
+
+
+async def library_page(
+    uow: UnitOfWork, principal: Principal, where: LibraryFilter, *, sort: str, limit: int, cursor: str | None
+) -> tuple[list[Application], str | None]:
+    """One page of the library and the cursor of the next; unit staff see only their own unit's applications."""
+    query = sa.select(Application)
+    unit = where.unit
+    if not principal.can_see_unit(unit or ""):
+        unit = principal.unit  # unit staff see only their own unit's applications
+    filters = {
+        "jurisdiction": where.jurisdiction,
+        "unit": unit,
+        "plan_year": where.plan_year,
+        "status": where.status,
+        "category": where.category,
+        "construction_type": where.construction_type,
+        "off_plan": where.off_plan,
+    }
+    for name, value in filters.items():
+        if value is not None:
+            query = query.where(getattr(Application, name) == value)
+    if where.stage is not None:
+        query = query.where(Application.status.in_(domain.statuses_at(where.stage)))
+    # Filters on content must not reveal a secret project to readers who may not see its content.
+    content_filtered = any(
+        v is not None
+        for v in (where.category, where.construction_type, where.q, where.min_investment_fen, where.max_investment_fen)
+    )
+    if content_filtered and not _sees_secret_content(principal):
+        visible = sa.or_(Application.secret.is_(False), Application.unit == (principal.unit or ""))
+        query = query.where(visible)
+    if where.q:
+        query = query.where(Application.title.contains(where.q, autoescape=True))
+    if where.min_investment_fen is not None:
+        query = query.where(Application.total_investment_fen >= where.min_investment_fen)
+    if where.max_investment_fen is not None:
+        query = query.where(Application.total_investment_fen < where.max_investment_fen)
+    if sort == "priority":
+        query = query.order_by(
+            Application.unit_priority.is_(None), Application.unit_priority, Application.created_at, Application.id
+        )
+    else:
+        query = query.order_by(Application.created_at, Application.id)
+    after = decode_cursor(cursor, _AfterCreated) if sort == "created" else None
+    offset = (decode_cursor(cursor, _Offset) or _Offset(offset=0)).offset if sort == "priority" else 0
+    if after is not None:
+        query = query.where(
+            sa.or_(
+                Application.created_at > after.created_at,
+                sa.and_(Application.created_at == after.created_at, Application.id > after.id),
+            )
+        )
+    if sort == "created" and not where.priority_flag:
+        query = query.limit(limit + 1)
+    rows = list((await uow.session.scalars(query)).all())
+    if where.priority_flag:
+        rows = [r for r in rows if where.priority_flag in (r.priority_flags or []) and may_read(r, principal)]
+    if sort == "priority":
+        # the bureau's library order: priority flags first, then the unit's own rank (fengxian:第十条)
+        rows.sort(key=lambda r: -len(r.priority_flags or []) if may_read(r, principal) else 0)
+        page = rows[offset : offset + limit]
+        more = len(rows) > offset + limit
+        return page, encode_cursor(_Offset(offset=offset + limit)) if more else None
+    page = rows[:limit]
+    last = page[-1] if page else None
+    more = len(rows) > limit
+    return page, encode_cursor(_AfterCreated(created_at=last.created_at, id=last.id)) if more and last else None
+
+
+# --- needs pool (需求库) ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NeedFilter:
+    unit: str | None = None
+    jurisdiction: str | None = None
+    status: str | None = None
+    plan_year: int | None = None
+    category: str | None = None
+    q: str | None = None
+
+
+async def needs_page(
+    uow: UnitOfWork, principal: Principal, where: NeedFilter, *, limit: int, cursor: str | None
+) -> tuple[list[Need], str | None]:
+    unit = where.unit
+    if not principal.can_see_unit(unit or ""):
+        unit = principal.unit
+    query = sa.select(Need).order_by(Need.filed_at, Need.id)
+    for name, value in {
+        "unit": unit,
+        "jurisdiction": where.jurisdiction,
+        "status": where.status,
+        "plan_year": where.plan_year,
+        "category": where.category,
+    }.items():
+        if value is not None:
+            query = query.where(getattr(Need, name) == value)
+    if where.q:
+        query = query.where(
+            sa.or_(Need.title.contains(where.q, autoescape=True), Need.description.contains(where.q, autoescape=True))
+        )
+    after = decode_cursor(cursor, _AfterFiled)
+    if after is not None:
+        query = query.where(
+            sa.or_(Need.filed_at > after.filed_at, sa.and_(Need.filed_at == after.filed_at, Need.id > after.id))
+        )
+    rows = list((await uow.session.scalars(query.limit(limit + 1))).all())
+    page = rows[:limit]
+    next_cursor = encode_cursor(_AfterFiled(filed_at=page[-1].filed_at, id=page[-1].id)) if len(rows) > limit else None
+    return page, next_cursor
