@@ -277,7 +277,8 @@ async def test_supplements_up_to_exactly_ten_percent_go_to_the_leaders_in_order(
     out_of_turn = await procurement.post(
         f"/supplements/{body['id']}/approval", {"approve": True}, Role.VICE_MAYOR_FINANCE
     )
-    assert out_of_turn.status_code == 403 and out_of_turn.json()["citation"] == "dazhou:第四十三条"
+    assert out_of_turn.status_code == 403 and out_of_turn.json()["citation"] == "dazhou:第四十三条(一)"
+    assert out_of_turn.json()["article"] == "dazhou:第四十三条"  # the band, with its article beside it
     for role in ("vice_mayor_unit", "vice_mayor_digital", "vice_mayor_finance"):
         acted = await procurement.post(f"/supplements/{body['id']}/approval", {"approve": True}, role)
         assert acted.status_code == 200, acted.text
