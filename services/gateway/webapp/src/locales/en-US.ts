@@ -123,6 +123,9 @@ const enUS: Record<MessageKey, string> = {
   "policy.quote": "Text of the article",
   "policy.pack": "Policy pack",
   "policy.citation": "Article",
+  "policy.items": "Items of the article",
+  "policy.item_cited": "cited here",
+  "policy.of_article": "of ",
   "policy.back": "Back",
 
   "workbench.title": "Workbench",

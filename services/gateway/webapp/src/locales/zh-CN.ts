@@ -122,6 +122,9 @@ const zhCN = {
   "policy.quote": "条文原文",
   "policy.pack": "政策包",
   "policy.citation": "条款",
+  "policy.items": "条款细目",
+  "policy.item_cited": "本次引用",
+  "policy.of_article": "属",
   "policy.back": "返回",
 
   "workbench.title": "工作台",

@@ -72,6 +72,9 @@ export interface Decision {
   message_zh: string;
   message_en: string;
   field?: string | null;
+  /** `citation` names the item / band that decided (dazhou:第十条(二)); `article` is the whole article */
+  article?: string | null;
+  item_quote?: string | null;
 }
 
 /** The rules a unit's application meets at submission that the form alone can judge (intake's own list). */
@@ -107,4 +110,47 @@ export async function precheck(pack: Pack, facts: Record<string, unknown>, ruleI
     },
   });
   return answer.decisions.filter((decision) => decision.outcome === "fail");
+}
+
+/** One quotable item of a rule (a list item, an amount band, the collective route, a route case). */
+export interface RuleItem {
+  key: string;
+  citation: string;
+  quote: string | null;
+  label_zh: string;
+  label_en: string;
+}
+
+type Params = Record<string, unknown>;
+const asList = (value: unknown): Params[] => (Array.isArray(value) ? (value as Params[]) : []);
+const text = (value: unknown): string | null => (typeof value === "string" && value ? value : null);
+
+/** The items a rule's params quote on their own (issue 19 §3), in the order of the text; the rule's own
+ * citation stands in where an item has none. Only items with their own citation or words are listed. */
+export function ruleItems(rule: Pick<PackRule, "citation"> & { params?: Params }): RuleItem[] {
+  const params = rule.params ?? {};
+  const items: RuleItem[] = [];
+  const push = (key: string, citation: unknown, quote: unknown, zh: string, en: string) => {
+    if (!text(citation) && !text(quote)) return;
+    items.push({ key, citation: text(citation) ?? rule.citation, quote: text(quote), label_zh: zh, label_en: en });
+  };
+  asList(params.items).forEach((item, index) =>
+    push(`item-${index}`, item.citation, item.quote, text(item.zh) ?? String(item.id ?? index), text(item.en) ?? String(item.id ?? index)),
+  );
+  asList(params.bands).forEach((band, index) => {
+    const steps = asList(band.steps).join(" → ");
+    push(`band-${index}`, band.citation, band.quote, `金额档次 ${index + 1}`, `band ${index + 1} ${steps}`);
+  });
+  const collective = params.collective as Params | undefined;
+  if (collective) push("collective", collective.citation, collective.quote, "集体审议", "collective review");
+  asList(params.cases).forEach((c, index) => push(`case-${index}`, c.citation, c.quote, `情形 ${index + 1}`, `case ${index + 1}`));
+  push("default", params.default_citation, params.default_quote, "其他情形", "otherwise");
+  return items;
+}
+
+/** Where a citation chip leads: the rule's page, and the quoted item on it when the citation names one. Without
+ * the article beside it (an older stored decision), the page itself finds whether an item has that citation. */
+export function citationHref(pack: string, ruleId: string, citation: string, article?: string | null): string {
+  const base = `/policy/${encodeURIComponent(pack)}/${encodeURIComponent(ruleId)}`;
+  return article === citation ? base : `${base}?item=${encodeURIComponent(citation)}`;
 }
