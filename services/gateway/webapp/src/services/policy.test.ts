@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { citationHref, ruleItems } from "./policy";
+import { citationHref, mergeImpact, ruleItems, type ImpactReport } from "./policy";
 
 const authority = {
   citation: "dazhou:第十条",
@@ -40,5 +40,35 @@ describe("citation links", () => {
     expect(citationHref("dazhou", "approval.authority", "dazhou:第十条", "dazhou:第十条")).toBe("/policy/dazhou/approval.authority");
     // no article known: the page looks the citation up among the rule's items
     expect(citationHref("dazhou", "approval.authority", "dazhou:第十条(一)")).toContain("?item=");
+  });
+});
+
+const report = (service: string, projects: ImpactReport["projects"]): ImpactReport => ({
+  service,
+  pack: "dazhou",
+  current_version: "a",
+  candidate_version: "b",
+  effective_from: "2027-01-01",
+  diff: { added: [], removed: [], changed: [] },
+  examined: 3,
+  truncated: false,
+  projects,
+});
+const change = (rule_id: string, applies: "old" | "new") => ({ rule_id, title_zh: rule_id, kind: "changed" as const, applies });
+
+describe("impact across services", () => {
+  it("merges one project's changes from every service and moves it if any service moves it", () => {
+    const merged = mergeImpact([
+      report("budget", [{ project_id: "P-2", changes: [change("budget.x", "old")], stays_under_old_version: true }]),
+      report("procurement", [
+        { project_id: "P-2", changes: [change("procurement.supplement_cap", "new")], stays_under_old_version: false, moves_to_new_version_on: "2027-01-01" },
+        { project_id: "P-1", changes: [change("procurement.supplement_cap", "old")], stays_under_old_version: true },
+      ]),
+    ]);
+    expect(merged.map((p) => p.project_id)).toEqual(["P-1", "P-2"]);
+    expect(merged[1].changes.map((c) => c.service)).toEqual(["budget", "procurement"]);
+    expect(merged[1].stays_under_old_version).toBe(false);
+    expect(merged[1].moves_to_new_version_on).toBe("2027-01-01");
+    expect(merged[0].stays_under_old_version).toBe(true);
   });
 });

@@ -154,3 +154,81 @@ export function citationHref(pack: string, ruleId: string, citation: string, art
   const base = `/policy/${encodeURIComponent(pack)}/${encodeURIComponent(ruleId)}`;
   return article === citation ? base : `${base}?item=${encodeURIComponent(citation)}`;
 }
+
+// --- policy impact analysis (issue 19 §6) ----------------------------------------------------------------
+
+export interface ImpactDecision {
+  outcome: string;
+  value?: unknown;
+  citation: string;
+  pack_version: string;
+  message_zh?: string;
+  article?: string | null;
+}
+
+export interface ImpactChange {
+  rule_id: string;
+  title_zh: string;
+  kind: "changed" | "removed" | "added" | "needs_facts";
+  decided_on?: string | null;
+  stored?: ImpactDecision | null;
+  old?: ImpactDecision | null;
+  new?: ImpactDecision | null;
+  applies: "old" | "new";
+  missing?: string[] | null;
+}
+
+export interface ProjectImpact {
+  project_id: string;
+  changes: ImpactChange[];
+  stays_under_old_version: boolean;
+  moves_to_new_version_on?: string | null;
+}
+
+export interface ImpactReport {
+  service: string;
+  pack: string;
+  current_version: string;
+  candidate_version: string;
+  effective_from: string;
+  diff: { added: string[]; removed: string[]; changed: { rule_id: string }[] };
+  examined: number;
+  truncated: boolean;
+  projects: ProjectImpact[];
+}
+
+/** The services that decide with the packs and answer `POST /api/<service>/policy/impact`. */
+export const IMPACT_SERVICES = ["budget", "procurement"] as const;
+
+export interface MergedProject {
+  project_id: string;
+  changes: (ImpactChange & { service: string })[];
+  stays_under_old_version: boolean;
+  moves_to_new_version_on: string | null;
+}
+
+/** One row per project across services: a project stays under the old version only if it does in every one. */
+export function mergeImpact(reports: ImpactReport[]): MergedProject[] {
+  const byProject = new Map<string, MergedProject>();
+  for (const report of reports) {
+    for (const project of report.projects) {
+      const row = byProject.get(project.project_id) ?? {
+        project_id: project.project_id,
+        changes: [],
+        stays_under_old_version: true,
+        moves_to_new_version_on: null,
+      };
+      row.changes.push(...project.changes.map((change) => ({ ...change, service: report.service })));
+      row.stays_under_old_version &&= project.stays_under_old_version;
+      row.moves_to_new_version_on = row.moves_to_new_version_on ?? project.moves_to_new_version_on ?? null;
+      byProject.set(project.project_id, row);
+    }
+  }
+  return [...byProject.values()].sort((a, b) => a.project_id.localeCompare(b.project_id));
+}
+
+/** Ask every deciding service; nothing is stored anywhere. */
+export function analyseImpact(pack: string, candidate: string, effectiveFrom?: string | null): Promise<ImpactReport[]> {
+  const body = { pack, candidate, ...(effectiveFrom ? { effective_from: effectiveFrom } : {}) };
+  return Promise.all(IMPACT_SERVICES.map((service) => api.post<ImpactReport>(`/api/${service}/policy/impact`, body)));
+}
