@@ -22,6 +22,7 @@ CONTROL_PRICE_CEILING = "budget.control_price_ceiling"
 ESTIMATE_CEILING = "budget.estimate_ceiling"
 PAYMENT_REQUIRES_ACCEPTANCE = "budget.payment_requires_acceptance"
 RELEASE_STOPPED = "budget.release_stopped_by_supervision"
+PAYMENT_BY_PROGRESS = "budget.payment_by_progress"  # quzhou:三(四): cumulative payments within the progress
 ADJUSTMENT_FILING = "budget.adjustment_filing"
 ADJUSTMENT_CASES = "budget.adjustment_cases"
 ADJUSTMENT_APPROVAL = "budget.adjustment_approval"
@@ -221,6 +222,9 @@ class ReleaseFacts:
     payer_released_fen: int = 0
     adjustment_major: bool | None = None  # set when the spending comes from an adjustment
     adjustment_approved: bool = False
+    contract_fen: int = 0
+    contract_released_fen: int = 0
+    progress_percent: int | None = None  # the confirmed progress, for packs that pay by progress
 
 
 def release_decisions(pack: Pack, facts: ReleaseFacts) -> list[Decision]:
@@ -244,6 +248,19 @@ def release_decisions(pack: Pack, facts: ReleaseFacts) -> list[Decision]:
     ]
     if pack.has(RELEASE_STOPPED):
         decisions.append(pack.decide(RELEASE_STOPPED, {"supervision_steps": list(facts.supervision_steps)}))
+    if pack.has(PAYMENT_BY_PROGRESS) and facts.progress_percent is not None:
+        # the share of the contract the confirmed progress covers, in whole fen (rounded down: never overpay)
+        progress_value = facts.contract_fen * facts.progress_percent // 100
+        decisions.append(
+            pack.decide(
+                PAYMENT_BY_PROGRESS,
+                {
+                    "contract_released_fen": facts.contract_released_fen,
+                    "release_fen": facts.amount_fen,
+                    "progress_value_fen": progress_value,
+                },
+            )
+        )
     if facts.payer_share_fen is not None and pack.has(JOINT_SHARE_CEILING):
         decisions.append(
             pack.decide(

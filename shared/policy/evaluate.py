@@ -415,6 +415,8 @@ def deadline(rule: Rule, facts: Facts, semantics: Semantics) -> Result:
         "due": due.isoformat() if due else None,
         "unit": p.unit,
     }
+    if p.unit_why:
+        value["unit_why"] = p.unit_why
     if p.unit == "working_days" and start is not None and due is not None:
         # a count through a year the State Council has not published yet is Monday–Friday and only provisional:
         # the service recomputes it once the year's schedule is loaded (shared/data/official_calendar.json)

@@ -157,6 +157,10 @@ class DeadlineParams(Strict):
     roll_to_working_day: bool = Field(
         default=False, description="a due date on a day off moves to the next working day"
     )
+    unit_why: str | None = Field(
+        default=None,
+        description="why the period counts this kind of day when the text leaves it open (e.g. '3天', '在10内')",
+    )
 
     @model_validator(mode="after")
     def _shape(self) -> DeadlineParams:
