@@ -223,6 +223,8 @@ async def request_supplement(
         supplement.decided_on = today
         project.cycle += 1
         project.stage = domain.transition(project.stage, Action.RESTART, subject=project.project_id)
+        # the new cycle tenders under a control price finance reviews again (财政预算评审, dazhou:第四十三条)
+        project.control_price_fen = None
         project.updated_at = now
         await uow.audit(
             subject=project.project_id,

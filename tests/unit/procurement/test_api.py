@@ -302,6 +302,7 @@ async def test_one_fen_over_ten_percent_restarts_the_procedure_in_a_new_cycle(pr
     assert problem["restart_required"] is True and problem["new_cycle"] == 2 and problem["stage"] == "restarted"
     view = (await procurement.get(f"/projects/{project}")).json()  # committed: the new cycle is open
     assert view["cycle"] == 2 and view["stage"] == "restarted"
+    assert view["control_price_fen"] is None  # the new cycle needs finance's price review again (第四十三条)
     assert [s["status"] for s in view["supplements"]] == ["pending_approval", "cap_exceeded"]
     (rejected,) = await procurement.events("procurement.supplement.rejected.v1")
     assert rejected["restart_required"] and rejected["new_cycle"] == 2
