@@ -23,6 +23,7 @@ ESTIMATE_CEILING = "budget.estimate_ceiling"
 PAYMENT_REQUIRES_ACCEPTANCE = "budget.payment_requires_acceptance"
 RELEASE_STOPPED = "budget.release_stopped_by_supervision"
 PAYMENT_BY_PROGRESS = "budget.payment_by_progress"  # quzhou:三(四): cumulative payments within the progress
+ESTIMATE_AFTER_PLAN = "budget.estimate_after_plan"  # dazhou:第三十五条,第三十六条
 ADJUSTMENT_FILING = "budget.adjustment_filing"
 ADJUSTMENT_CASES = "budget.adjustment_cases"
 ADJUSTMENT_APPROVAL = "budget.adjustment_approval"
@@ -148,6 +149,31 @@ def consultation_decision(pack: Pack, published_on: date, ends_on: date) -> Deci
     """The function list is published for price consultation for at least the pack's minimum."""
     return pack.decide(
         PRICE_CONSULTATION, {"consultation_published_on": published_on, "consultation_ended_on": ends_on}
+    )
+
+
+def estimate_sequence_decision(
+    pack: Pack,
+    stage: str,
+    published_on: date | None,
+    ends_on: date | None,
+    plan_submitted_on: date | None,
+    today: date,
+) -> Decision | None:
+    """dazhou:第三十五条,第三十六条: no estimate before the consultation's 7 days and the technical plan. None when
+    the pack has no such rule or the timeline was not started on the platform (the plan was handled off it)."""
+    if not pack.has(ESTIMATE_AFTER_PLAN) or published_on is None:
+        return None
+    ended = min(ends_on or today, plan_submitted_on or today, today)
+    consultation = pack.decide(
+        PRICE_CONSULTATION, {"consultation_published_on": published_on, "consultation_ended_on": ended}
+    )
+    return pack.decide(
+        ESTIMATE_AFTER_PLAN,
+        {
+            "price_consultation_completed": consultation.outcome == "pass" and (ends_on is None or ends_on <= ended),
+            "technical_plan_delivered": plan_submitted_on is not None and stage != Stage.PLAN_RETURNED,
+        },
     )
 
 
