@@ -27,6 +27,8 @@ class Violation(BaseModel):
     field: str | None = None
     pack: str | None = None
     pack_version: str | None = None
+    # issue 19 §3: `citation` may name an item or band (dazhou:第十条(二)); `article` is the whole article
+    article: str | None = None
 
     @classmethod
     def from_decision(cls, decision: Any) -> Violation:
@@ -38,6 +40,7 @@ class Violation(BaseModel):
             field=decision.field,
             pack=decision.pack,
             pack_version=decision.pack_version,
+            article=getattr(decision, "article", None),
         )
 
 

@@ -216,6 +216,7 @@ async def release_funds(
             principal,
             payer=body.payer,
             adjustment_id=body.adjustment_id,
+            progress_percent=body.progress_percent,
         )
         project = await queries.load(uow, project_id)
         return ReleasePublic(

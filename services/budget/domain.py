@@ -23,6 +23,8 @@ CONTROL_PRICE_CEILING = "budget.control_price_ceiling"
 ESTIMATE_CEILING = "budget.estimate_ceiling"
 PAYMENT_REQUIRES_ACCEPTANCE = "budget.payment_requires_acceptance"
 RELEASE_STOPPED = "budget.release_stopped_by_supervision"
+PAYMENT_BY_PROGRESS = "budget.payment_by_progress"  # quzhou:三(四): cumulative payments within the progress
+ESTIMATE_AFTER_PLAN = "budget.estimate_after_plan"  # dazhou:第三十五条,第三十六条
 ADJUSTMENT_FILING = "budget.adjustment_filing"
 ADJUSTMENT_CASES = "budget.adjustment_cases"
 ADJUSTMENT_APPROVAL = "budget.adjustment_approval"
@@ -156,6 +158,31 @@ def consultation_decision(pack: Pack, published_on: date, ends_on: date) -> Deci
     )
 
 
+def estimate_sequence_decision(
+    pack: Pack,
+    stage: str,
+    published_on: date | None,
+    ends_on: date | None,
+    plan_submitted_on: date | None,
+    today: date,
+) -> Decision | None:
+    """dazhou:第三十五条,第三十六条: no estimate before the consultation's 7 days and the technical plan. None when
+    the pack has no such rule or the timeline was not started on the platform (the plan was handled off it)."""
+    if not pack.has(ESTIMATE_AFTER_PLAN) or published_on is None:
+        return None
+    ended = min(ends_on or today, plan_submitted_on or today, today)
+    consultation = pack.decide(
+        PRICE_CONSULTATION, {"consultation_published_on": published_on, "consultation_ended_on": ended}
+    )
+    return pack.decide(
+        ESTIMATE_AFTER_PLAN,
+        {
+            "price_consultation_completed": consultation.outcome == "pass" and (ends_on is None or ends_on <= ended),
+            "technical_plan_delivered": plan_submitted_on is not None and stage != Stage.PLAN_RETURNED,
+        },
+    )
+
+
 def consultation_end(published_on: date | None, ends_on: date | None, plan_submitted_on: date) -> date:
     """Delivering the plan closes the consultation; a plan before the announced end ends it early."""
     if ends_on is None:
@@ -227,6 +254,9 @@ class ReleaseFacts:
     payer_released_fen: int = 0
     adjustment_major: bool | None = None  # set when the spending comes from an adjustment
     adjustment_approved: bool = False
+    contract_fen: int = 0
+    contract_released_fen: int = 0
+    progress_percent: int | None = None  # the confirmed progress, for packs that pay by progress
 
 
 def release_decisions(pack: Pack, facts: ReleaseFacts) -> list[Decision]:
@@ -250,6 +280,19 @@ def release_decisions(pack: Pack, facts: ReleaseFacts) -> list[Decision]:
     ]
     if pack.has(RELEASE_STOPPED):
         decisions.append(pack.decide(RELEASE_STOPPED, {"supervision_steps": list(facts.supervision_steps)}))
+    if pack.has(PAYMENT_BY_PROGRESS) and facts.progress_percent is not None:
+        # the share of the contract the confirmed progress covers, in whole fen (rounded down: never overpay)
+        progress_value = facts.contract_fen * facts.progress_percent // 100
+        decisions.append(
+            pack.decide(
+                PAYMENT_BY_PROGRESS,
+                {
+                    "contract_released_fen": facts.contract_released_fen,
+                    "release_fen": facts.amount_fen,
+                    "progress_value_fen": progress_value,
+                },
+            )
+        )
     if facts.payer_share_fen is not None and pack.has(JOINT_SHARE_CEILING):
         decisions.append(
             pack.decide(

@@ -2,6 +2,7 @@
 
 from services.budget.api import router, scope
 from services.budget.handlers import refresh_gauges, subscriptions
+from services.budget.impact import router as impact_router
 from services.budget.tables import schema
 from shared.service import create_service_app
 
@@ -9,7 +10,7 @@ app = create_service_app(
     "budget",
     schema,
     subscriptions,
-    [router],
+    [router, impact_router],
     title="govproj budget 概算与资金",
     description=(
         "Estimates (概算) as ceilings, the technical-plan timeline and control price, annual budgets, adjustments, "

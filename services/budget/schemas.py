@@ -56,6 +56,12 @@ class ReleaseRequest(Body):
     amount_fen: Fen = Field(gt=0, description="integer fen")
     payer: str | None = Field(default=None, max_length=120, description="the level paying, for a joint project")
     adjustment_id: str | None = Field(default=None, max_length=64, description="the change this spending comes from")
+    progress_percent: int | None = Field(
+        default=None,
+        ge=0,
+        le=100,
+        description="the implementation progress the bureau confirmed, in % (quzhou:三(四) pays by progress)",
+    )
 
 
 class ReleasePublic(BaseModel):

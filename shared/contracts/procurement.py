@@ -61,6 +61,7 @@ class SupplementApproved(EventPayload, event_type="procurement.supplement.approv
     authority_steps: list[str]
     rule_id: str
     citation: str
+    article: str | None = None  # the whole article when `citation` names its band (additive)
     approved_on: date
 
 
@@ -77,6 +78,7 @@ class SupplementRejected(EventPayload, event_type="procurement.supplement.reject
     new_cycle: int | None = None
     rule_id: str
     citation: str
+    article: str | None = None  # the whole article when `citation` names its band (additive)
     rejected_on: date
 
 

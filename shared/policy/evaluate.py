@@ -82,6 +82,21 @@ class Result:
     detail_zh: str
     detail_en: str
     field: str | None
+    # the list item, amount band or route case that decided it (§3 item-level citations): its citation and
+    # verbatim words; None when the rule decided as a whole
+    item_citation: str | None = None
+    item_quote: str | None = None
+
+
+def _join_citations(citations: list[str]) -> str | None:
+    """'dazhou:第二十条(一)' + 'dazhou:第二十条(四)' -> 'dazhou:第二十条(一),第二十条(四)' (one citation string)."""
+    unique = list(dict.fromkeys(c for c in citations if c))
+    if not unique:
+        return None
+    pack = unique[0].partition(":")[0]
+    if any(c.partition(":")[0] != pack for c in unique):
+        return unique[0]
+    return f"{pack}:" + ",".join(c.partition(":")[2] for c in unique)
 
 
 @dataclass
@@ -400,6 +415,8 @@ def deadline(rule: Rule, facts: Facts, semantics: Semantics) -> Result:
         "due": due.isoformat() if due else None,
         "unit": p.unit,
     }
+    if p.unit_why:
+        value["unit_why"] = p.unit_why
     if p.unit == "working_days" and start is not None and due is not None:
         # a count through a year the State Council has not published yet is Monday–Friday and only provisional:
         # the service recomputes it once the year's schedule is loaded (shared/data/official_calendar.json)
@@ -460,12 +477,15 @@ def list_rule(rule: Rule, facts: Facts, semantics: Semantics) -> Result:
                     "zh": item.zh,
                     "en": item.en,
                     "citation": item.citation or rule.citation,
+                    "quote": item.quote,
                 }
             )
+    item_citation = _join_citations([h["citation"] for h in hits])
+    item_quote = " … ".join(dict.fromkeys(h["quote"] for h in hits if h["quote"])) or None
     if p.mode == "flag":
         zh = "；".join(h["zh"] for h in hits) or "无"
         en = "; ".join(h["en"] for h in hits) or "none"
-        return Result("info", hits, f"命中：{zh}", f"matches: {en}", p.fact)
+        return Result("info", hits, f"命中：{zh}", f"matches: {en}", p.fact, item_citation, item_quote)
     if hits:
         return Result(
             "fail",
@@ -473,6 +493,8 @@ def list_rule(rule: Rule, facts: Facts, semantics: Semantics) -> Result:
             "；".join(f"{h['zh']}（{h['citation']}）" for h in hits),
             "; ".join(f"{h['en']} ({h['citation']})" for h in hits),
             p.fact,
+            item_citation,
+            item_quote,
         )
     return Result("pass", [], "未命中禁止情形", "no forbidden item", p.fact)
 
@@ -492,6 +514,8 @@ def authority(rule: Rule, facts: Facts, semantics: Semantics, *, collective: boo
                 "集体审议：" + " → ".join(p.collective.steps),
                 "collective review: " + " → ".join(p.collective.steps),
                 p.collective.when,
+                p.collective.citation,
+                p.collective.quote,
             )
     if amount is _ABSENT:
         raise Undecided
@@ -501,10 +525,11 @@ def authority(rule: Rule, facts: Facts, semantics: Semantics, *, collective: boo
             return Result(
                 "info",
                 list(band_def.steps),
-                f"{p.amount_fact}={format_fen(amount)}（{band.describe(semantics)}）："
-                + " → ".join(band_def.steps),
+                f"{p.amount_fact}={format_fen(amount)}（{band.describe(semantics)}）：" + " → ".join(band_def.steps),
                 f"{p.amount_fact}={format_fen(amount)}: " + " → ".join(band_def.steps),
                 p.amount_fact,
+                band_def.citation,
+                band_def.quote,
             )
     raise AssertionError("bands are checked at load to cover every amount")
 
@@ -610,12 +635,14 @@ def route(rule: Rule, facts: Facts, semantics: Semantics) -> Result:
                 f"{'；'.join(r[1] for r in parts)} → {name}",
                 f"{'; '.join(r[2] for r in parts)} → {name}",
                 (case.when + case.when_any)[0].facts[0],
+                case.citation,
+                case.quote,
             )
     if p.default is None:
         return Result("info", None, "无适用情形", "no case applies", None)
     target = _target(p.default)
     name = target["path"] if isinstance(target, dict) else target
-    return Result("info", target, f"→ {name}", f"→ {name}", None)
+    return Result("info", target, f"→ {name}", f"→ {name}", None, p.default_citation, p.default_quote)
 
 
 EVALUATORS: dict[str, Callable[[Rule, Facts, Semantics], Result]] = {

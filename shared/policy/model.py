@@ -94,6 +94,11 @@ class Decision(BaseModel):
     basis: str = "own_text"
     basis_zh: str | None = None
     basis_why: str | None = None
+    # additive (§3): `citation` names the list item / amount band / route case that decided (e.g.
+    # 'dazhou:第十条(二)'); `article` is the rule's whole-article citation (what `citation` held before), so a
+    # consumer grouping by article keeps working. `item_quote` is the item's verbatim words.
+    article: str | None = None
+    item_quote: str | None = None
 
     @property
     def passed(self) -> bool:

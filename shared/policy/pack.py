@@ -163,9 +163,14 @@ class Pack:
         outcome_zh = {"pass": "符合", "fail": "不符合", "info": ""}[result.outcome]
         head_zh = f"{rule.title_zh}{'：' + outcome_zh if outcome_zh else ''}"
         head_en = f"{rule.title_en}{': ' + result.outcome if result.outcome != 'info' else ''}"
+        # an item's own citation only where the rule is the jurisdiction's own text: a local setting or a borrowed
+        # rule is never shown under another text's item (issue 19 §1), though the item's words stay visible
+        item_citation = result.item_citation if rule.basis == "own_text" and not rule.inherited else None
         return Decision(
             rule_id=rule.id,
-            citation=rule.citation,
+            citation=item_citation or rule.citation,
+            article=rule.citation,
+            item_quote=result.item_quote,
             quote=rule.quote,
             kind=rule.kind,
             stage=rule.stage,

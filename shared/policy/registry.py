@@ -24,6 +24,7 @@ from shared.policy.schema import (
     ListParams,
     PackHeader,
     RoleDef,
+    RouteParams,
     RuleDef,
 )
 from shared.policy.sources import CitationError, SourceLibrary
@@ -404,15 +405,38 @@ class PackRegistry:
         if isinstance(params, ListParams):
             for index, list_item in enumerate(params.items):
                 at = f"params.items[{index}]"
-                citation = list_item.citation or rule.citation
+                citation = list_item.citation or cited
                 if list_item.citation or list_item.quote:
                     checks.append((f"{at}.citation", f"{at}.quote", citation, list_item.quote))
         if isinstance(params, AuthorityParams):
             for index, band in enumerate(params.bands):
                 if band.citation:
-                    checks.append((f"params.bands[{index}].citation", "", band.citation, None))
+                    checks.append(
+                        (f"params.bands[{index}].citation", f"params.bands[{index}].quote", band.citation, band.quote)
+                    )
             if params.collective and params.collective.citation:
-                checks.append(("params.collective.citation", "", params.collective.citation, None))
+                checks.append(
+                    (
+                        "params.collective.citation",
+                        "params.collective.quote",
+                        params.collective.citation,
+                        params.collective.quote,
+                    )
+                )
+        if isinstance(params, RouteParams):
+            for index, case in enumerate(params.cases):
+                if case.citation or case.quote:
+                    at = f"params.cases[{index}]"
+                    checks.append((f"{at}.citation", f"{at}.quote", case.citation or cited, case.quote))
+            if params.default_citation or params.default_quote:
+                checks.append(
+                    (
+                        "params.default_citation",
+                        "params.default_quote",
+                        params.default_citation or cited,
+                        params.default_quote,
+                    )
+                )
         for citation_field, quote_field, citation, quote in checks:
             try:
                 if quote is None:

@@ -157,6 +157,10 @@ class DeadlineParams(Strict):
     roll_to_working_day: bool = Field(
         default=False, description="a due date on a day off moves to the next working day"
     )
+    unit_why: str | None = Field(
+        default=None,
+        description="why the period counts this kind of day when the text leaves it open (e.g. '3天', '在10内')",
+    )
 
     @model_validator(mode="after")
     def _shape(self) -> DeadlineParams:
@@ -208,7 +212,8 @@ class AuthorityBand(Strict):
     lower: Amount | None = Field(default=None, alias="from", description="以上: the band starts here")
     upper: Amount | None = Field(default=None, alias="to", description="以下: the band ends here")
     steps: list[FactName] = Field(min_length=1, description="ordered approval steps (role ids)")
-    citation: str | None = Field(default=None, pattern=CITATION.pattern)
+    citation: str | None = Field(default=None, pattern=CITATION.pattern, description="the band's item, e.g. 第十条(二)")
+    quote: str | None = Field(default=None, description="the band's item, verbatim (checked inside `citation`)")
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, serialize_by_alias=True)
 
 
@@ -216,6 +221,7 @@ class CollectiveReview(Strict):
     when: FactName = Field(description="boolean fact: reviewed collectively (e.g. by the finance committee)")
     steps: list[FactName] = Field(min_length=1)
     citation: str | None = Field(default=None, pattern=CITATION.pattern)
+    quote: str | None = Field(default=None, description="the collective route's words, verbatim")
 
 
 class AuthorityParams(Strict):
@@ -291,6 +297,8 @@ class RouteCase(Strict):
     when: list[Comparison] = Field(default_factory=list, description="all must hold")
     when_any: list[Comparison] = Field(default_factory=list, description="at least one must hold")
     target: FactName | PathTarget
+    citation: str | None = Field(default=None, pattern=CITATION.pattern, description="the case's own item")
+    quote: str | None = Field(default=None, description="the case's item, verbatim (checked inside `citation`)")
 
     @model_validator(mode="after")
     def _cond(self) -> RouteCase:
@@ -304,6 +312,8 @@ class RouteParams(Strict):
 
     cases: list[RouteCase] = Field(default_factory=list)
     default: FactName | PathTarget | None = None
+    default_citation: str | None = Field(default=None, pattern=CITATION.pattern, description="the default's item")
+    default_quote: str | None = Field(default=None, description="the default's item, verbatim")
 
     @model_validator(mode="after")
     def _some(self) -> RouteParams:

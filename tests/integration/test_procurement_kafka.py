@@ -133,7 +133,7 @@ async def test_a_tendered_contract_reaches_acceptance_through_kafka(api: Api):
     )
     assert [s["role"] for s in supplement["steps"]] == ["vice_mayor_unit", "vice_mayor_digital", "vice_mayor_finance"]
     turn = await api.post("mayor", f"/api/procurement/supplements/{supplement['id']}/approval", {"approve": True})
-    assert turn.status_code == 403 and turn.json()["citation"] == "dazhou:第四十三条"
+    assert turn.status_code == 403 and turn.json()["citation"] == "dazhou:第四十三条(一)"
     for role in supplement["steps"]:
         acted = ok(
             await api.post(
@@ -148,3 +148,43 @@ async def test_a_tendered_contract_reaches_acceptance_through_kafka(api: Api):
     assert tags == ["planning", "tender", "award", "contract", "contractAmendment", "implementation"]
     record = ok(await api.get("bureau", f"/api/procurement/ocds/records/{project}"))
     assert record["records"][0]["compiledRelease"]["contracts"][0]["id"] == contract["id"]
+
+
+async def test_supplements_over_the_cap_restart_budget_through_kafka(api: Api):
+    """dazhou:第四十三条: over 10% the basic procedure runs again; budget consumes the restart and sends the
+    project back for a new estimate and price review (the new cycle), procurement waits for that estimate."""
+    project, estimate = await approved_project(api, 300 * WAN)
+    await reached(api, "edu", f"/api/procurement/projects/{project}")
+    signed = clock.today() - timedelta(days=5)
+    contract = ok(
+        await api.post(
+            "edu",
+            f"/api/procurement/projects/{project}/contracts",
+            {
+                "supplier": "四川某信息技术有限公司",
+                "amount_fen": 100 * WAN,
+                "signed_on": signed.isoformat(),
+                "planned_completion": (signed + timedelta(days=300)).isoformat(),
+            },
+        ),
+        201,
+    )
+    over = await api.post(
+        "edu", f"/api/procurement/contracts/{contract['id']}/supplements", {"amount_fen": 10 * WAN + 1}
+    )
+    assert over.status_code == 422 and over.json()["restart_required"] is True
+
+    async def budget_restarted():
+        view = (await api.get("finance", f"/api/budget/projects/{project}")).json()
+        return view if view.get("stage") == "approved" else None
+
+    view = await wait_for(budget_restarted, timeout=30, message="budget consumes procurement.procedure.restarted.v1")
+    assert view["control_price_fen"] is None and [r["revision"] for r in view["estimate_history"]] == [1]
+    # the new cycle's estimate reaches procurement and opens its cycle 2
+    ok(await api.post("bureau", f"/api/budget/projects/{project}/estimate", {"estimate_fen": estimate}))
+
+    async def new_cycle():
+        view = (await api.get("edu", f"/api/procurement/projects/{project}")).json()
+        return view if view.get("stage") == "estimate_approved" and view.get("cycle") == 2 else None
+
+    await wait_for(new_cycle, timeout=30, message="procurement opens cycle 2 on the new estimate")

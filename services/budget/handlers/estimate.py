@@ -161,6 +161,19 @@ async def approve_estimate(
     (第二十八条). Called alone it is the technical review's outcome in one step."""
     project = project or await load(uow, project_id, for_update=True)
     next_stage = domain.transition(project.stage, Action.APPROVE_ESTIMATE, subject=project_id)
+    if project.stage != Stage.ESTIMATE_APPROVED:  # a revision of an approved estimate has run the timeline
+        sequence = domain.estimate_sequence_decision(
+            pack_of(project.jurisdiction),
+            project.stage,
+            project.consultation_published_on,
+            project.consultation_ends_on,
+            project.technical_plan_submitted_on,
+            clock.today(),
+        )
+        if sequence is not None:
+            if sequence.outcome == "fail":
+                raise refuse([sequence], "the estimate follows the price consultation and the technical plan")
+            await uow.record_decision(sequence, subject=project_id, action="estimate.sequence", actor=principal)
     precondition = domain.resource_catalog_decision(pack_of(project.jurisdiction), project.materials)
     if precondition is not None:
         if precondition.outcome == "fail":

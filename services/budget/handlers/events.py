@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from services.budget import domain
-from services.budget.domain import Action
+from services.budget.domain import Action, Stage
 from services.budget.tables import (
     BudgetProject,
     CatalogSystem,
@@ -15,7 +15,7 @@ from shared.bus import Subscriptions
 from shared.contracts.acceptance import ProjectAccepted, ProjectFailed
 from shared.contracts.catalog import FindingEscalated, FindingResolved, SystemRegistered, SystemRetired
 from shared.contracts.envelope import CloudEvent
-from shared.contracts.procurement import ContractSigned
+from shared.contracts.procurement import ContractSigned, ProcedureRestarted
 from shared.contracts.review import ProjectApproved
 from shared.locking import locked
 from shared.uow import UnitOfWork
@@ -131,3 +131,39 @@ async def on_finding_escalated(uow: UnitOfWork, event: CloudEvent, payload: Find
 @subscriptions.on(FindingResolved)
 async def on_finding_resolved(uow: UnitOfWork, event: CloudEvent, payload: FindingResolved) -> None:
     await supervision.on_resolved(uow, SupervisionFinding, payload, subject="project_id")
+
+#: the budget steps a restart makes the unit run again (dazhou:第四十三条: 建设技术方案及概算审查、财政预算评审)
+RESTARTED_DEADLINES = (domain.TECHNICAL_PLAN_DUE, domain.TECHNICAL_REVIEW_DUE, domain.CONTROL_PRICE_REVIEW_DUE)
+
+
+@subscriptions.on(ProcedureRestarted)
+async def on_procedure_restarted(uow: UnitOfWork, event: CloudEvent, payload: ProcedureRestarted) -> None:
+    """Supplements above the cap (dazhou:第四十三条): the basic procedure runs again. Budget's part is the
+    technical plan with the estimate (概算审查) and finance's review of the control price (财政预算评审): the
+    project goes back to 'approved' for the new cycle, the old cycle's timeline and control price no longer count.
+    The approved estimates stay in the history; the next approval is a new revision, which procurement takes as
+    the opening of its new cycle (budget.estimate.approved.v1)."""
+    project = await locked(uow.session, BudgetProject, payload.project_id)
+    if project is None or project.stage in (Stage.CLOSED, Stage.APPROVED):
+        return  # unknown, finished, or already waiting for the new cycle's estimate (a redelivery)
+    previous = project.stage
+    project.stage = Stage.APPROVED
+    project.consultation_published_on = project.consultation_ends_on = None
+    project.technical_plan_submitted_on = project.technical_review_completed_on = None
+    project.control_price_fen = None
+    project.control_price_submitted_on = project.control_price_approved_on = None
+    project.updated_at = clock.now()
+    for rule_id in RESTARTED_DEADLINES:
+        await uow.close_deadline(subject=project.project_id, rule_id=rule_id, status="superseded")
+    await uow.audit(
+        subject=project.project_id,
+        action="procedure.restarted",
+        actor="system",
+        detail={
+            "cycle": payload.cycle,
+            "previous_stage": previous,
+            "rule_id": payload.rule_id,
+            "citation": payload.citation,
+            "event": event.id,
+        },
+    )

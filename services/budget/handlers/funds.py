@@ -56,6 +56,7 @@ async def release_funds(
     *,
     payer: str | None = None,
     adjustment_id: str | None = None,
+    progress_percent: int | None = None,
 ) -> FundRelease:
     project = await load(uow, project_id, for_update=True)
     domain.transition(project.stage, Action.RELEASE_FUNDS, subject=project_id)
@@ -96,7 +97,23 @@ async def release_funds(
         payer_released_fen=payer_released,
         adjustment_major=None if adjustment is None else adjustment.route == "approval",
         adjustment_approved=adjustment is not None and adjustment.status in ("approved", "filed"),
+        contract_fen=contract.amount_fen,
+        contract_released_fen=int(
+            await uow.session.scalar(
+                sa.select(sa.func.coalesce(sa.func.sum(FundRelease.amount_fen), 0)).where(
+                    FundRelease.project_id == project_id, FundRelease.contract_id == contract_id
+                )
+            )
+        ),
+        progress_percent=progress_percent,
     )
+    if pack.has(domain.PAYMENT_BY_PROGRESS) and progress_percent is None:
+        rule = pack.rule(domain.PAYMENT_BY_PROGRESS)
+        raise bad_request(
+            f"this jurisdiction pays by implementation progress ({rule.citation}): give progress_percent",
+            field="progress_percent",
+            citation=rule.citation,
+        )
     decisions = domain.release_decisions(pack, facts)
     refused = domain.failed(decisions)
     if refused:

@@ -223,6 +223,8 @@ async def request_supplement(
         supplement.decided_on = today
         project.cycle += 1
         project.stage = domain.transition(project.stage, Action.RESTART, subject=project.project_id)
+        # the new cycle tenders under a control price finance reviews again (财政预算评审, dazhou:第四十三条)
+        project.control_price_fen = None
         project.updated_at = now
         await uow.audit(
             subject=project.project_id,
@@ -307,13 +309,16 @@ async def decide_supplement_step(
     await ensure_open(uow, project, "supplement approval")
     pack = pack_of(project)
     rule = pack.rule(domain.AUTHORITY_RULE)
+    # the amount band that routed the supplement is what a refusal or an approval cites (issue 19 §3)
+    band = domain.supplement_authority(pack, supplement.amount_fen)
     steps = await steps_of(uow, supplement_id)
     step = domain.next_pending(steps)
     assert step is not None  # a pending supplement has a pending step
     if not principal.has(Role(step.role)):
         raise forbidden(
-            f"the next approval step is '{step.role}' ({rule.citation}); your roles are {sorted(principal.roles)}",
-            citation=rule.citation,
+            f"the next approval step is '{step.role}' ({band.citation}); your roles are {sorted(principal.roles)}",
+            citation=band.citation,
+            article=rule.citation,
             next_step=step.role,
         )
     now, today = clock.now(), clock.today()
@@ -341,7 +346,8 @@ async def decide_supplement_step(
                 amount_fen=supplement.amount_fen,
                 reason="refused",
                 rule_id=rule.id,
-                citation=rule.citation,
+                citation=band.citation,
+                article=rule.citation,
                 rejected_on=today,
             )
         )
@@ -361,7 +367,8 @@ async def decide_supplement_step(
                 original_contract_fen=supplement.original_contract_fen,
                 authority_steps=[s.role for s in steps],
                 rule_id=rule.id,
-                citation=rule.citation,
+                citation=band.citation,
+                article=rule.citation,
                 approved_on=today,
             )
         )

@@ -371,9 +371,10 @@ async def test_quzhou_joint_project_pays_each_level_within_its_share(budget):
     await budget.accept(project)
     no_payer = await budget.release(project, contract, 10 * WAN)
     assert no_payer.status_code == 400
-    over = await budget.release(project, contract, 400 * WAN + 1, payer="柯城区财政局")
+    over = await budget.release(project, contract, 400 * WAN + 1, payer="柯城区财政局", progress_percent=100)
     assert over.status_code == 422 and citations(over) == ["quzhou:三(二)3"]
-    assert (await budget.release(project, contract, 400 * WAN, payer="柯城区财政局")).status_code == 201
+    paid = await budget.release(project, contract, 400 * WAN, payer="柯城区财政局", progress_percent=100)
+    assert paid.status_code == 201
     dazhou_project = await budget.with_estimate(100 * WAN)
     not_here = await budget.put(f"/projects/{dazhou_project}/shares", {"shares": shares})
     assert not_here.status_code == 422 and not_here.json()["type"].endswith("/not-applicable")
@@ -467,3 +468,22 @@ async def test_the_technical_review_needs_the_information_resource_catalog(budge
     [violation] = refused.json()["violations"]
     assert (violation["rule_id"], violation["citation"]) == ("catalog.resource_catalog_required", "dazhou:第二十六条")
     assert (await budget.get(f"/projects/{project}")).json()["estimate_fen"] is None  # nothing written
+
+
+async def test_quzhou_pays_by_confirmed_progress(budget):
+    """quzhou:三(四) 按项目实施进度及时支付: a contract's payments in total stay within its confirmed progress."""
+    project = await budget.with_estimate(1000 * WAN, jurisdiction="quzhou", unit="衢州市大数据局")
+    contract = await budget.contract(project, 1000 * WAN)
+    no_progress = await budget.release(project, contract, 10 * WAN)
+    assert no_progress.status_code == 400 and no_progress.json()["field"] == "progress_percent"
+    assert no_progress.json()["citation"] == "quzhou:三(四)"
+    # 30% of a 1000万 contract is 300万: exactly 300万 passes, one fen more is refused
+    assert (await budget.release(project, contract, 200 * WAN, progress_percent=30)).status_code == 201
+    over = await budget.release(project, contract, 100 * WAN + 1, progress_percent=30)
+    assert over.status_code == 422 and citations(over) == ["quzhou:三(四)"]
+    assert (await budget.release(project, contract, 100 * WAN, progress_percent=30)).status_code == 201
+    # dazhou pays after acceptance, not by progress: the field is not asked for
+    dazhou = await budget.with_estimate(100 * WAN)
+    dazhou_contract = await budget.contract(dazhou, 100 * WAN)
+    await budget.accept(dazhou)
+    assert (await budget.release(dazhou, dazhou_contract, 10 * WAN)).status_code == 201

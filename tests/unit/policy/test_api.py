@@ -57,6 +57,8 @@ def test_get_pack_shows_rules_and_inheritance(client: TestClient) -> None:
         "to": 200 * WAN,
         "steps": ["vice_mayor_unit", "vice_mayor_digital", "vice_mayor_finance"],
         "citation": "dazhou:第十条(一)",
+        "quote": "(一)总投资200万元以下的,经市政府分管项目建设单位的副市长和分管数字经济工作的副市长审核,"
+        "报分管财政工作的副市长审定;",
     }
     assert rule["facts"] == {"required": ["total_investment_fen"], "optional": ["collective_review"]}
 

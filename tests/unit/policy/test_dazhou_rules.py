@@ -34,7 +34,10 @@ STANDING = ["executive_meeting", "standing_committee"]
 def test_approval_authority_bands(dazhou: Pack, amount_fen: int, steps: list[str]) -> None:
     decision = dazhou.authority("approval.authority", amount_fen)
     assert decision.value == steps
-    assert decision.citation == "dazhou:第十条"
+    # the band that decided is the citation (issue 19 §3), the whole article beside it
+    band = {FINANCE[-1]: "(一)", "mayor": "(二)"}.get(steps[-1]) or ("(三)" if steps == EXEC else "(四)")
+    assert decision.citation == f"dazhou:第十条{band}" and decision.article == "dazhou:第十条"
+    assert decision.item_quote and decision.item_quote.startswith(band)
     assert decision.facts == {"total_investment_fen": amount_fen}
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from shared.policy import PackRegistry
 from shared.policy.registry import PACKS_DIR, SOURCES_DIR
-from shared.policy.schema import AuthorityParams, ListParams
+from shared.policy.schema import AuthorityParams, ListParams, RouteParams
 from shared.policy.sources import CitationError, SourceLibrary, normalise, resolve, split_citation, strip_readings
 
 SEEDS = Path("/work/shared/seeds")
@@ -45,7 +45,21 @@ def _quotes(registry: PackRegistry):
         if isinstance(rule.params, ListParams):
             for item in rule.params.items:
                 if item.quote:
-                    yield f"{pack_id}/{rule.id}/{item.id}", item.citation or rule.citation, item.quote
+                    yield f"{pack_id}/{rule.id}/{item.id}", item.citation or cited, item.quote
+        # the item-level words of bands, the collective route and route cases (issue 19 §3)
+        if isinstance(rule.params, AuthorityParams):
+            for index, band in enumerate(rule.params.bands):
+                if band.quote:
+                    yield f"{pack_id}/{rule.id}/bands[{index}]", band.citation or cited, band.quote
+            collective = rule.params.collective
+            if collective and collective.quote:
+                yield f"{pack_id}/{rule.id}/collective", collective.citation or cited, collective.quote
+        if isinstance(rule.params, RouteParams):
+            for index, case in enumerate(rule.params.cases):
+                if case.quote:
+                    yield f"{pack_id}/{rule.id}/cases[{index}]", case.citation or cited, case.quote
+            if rule.params.default_quote:
+                yield f"{pack_id}/{rule.id}/default", rule.params.default_citation or cited, rule.params.default_quote
 
 
 def _citations(registry: PackRegistry):

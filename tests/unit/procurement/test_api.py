@@ -277,7 +277,8 @@ async def test_supplements_up_to_exactly_ten_percent_go_to_the_leaders_in_order(
     out_of_turn = await procurement.post(
         f"/supplements/{body['id']}/approval", {"approve": True}, Role.VICE_MAYOR_FINANCE
     )
-    assert out_of_turn.status_code == 403 and out_of_turn.json()["citation"] == "dazhou:第四十三条"
+    assert out_of_turn.status_code == 403 and out_of_turn.json()["citation"] == "dazhou:第四十三条(一)"
+    assert out_of_turn.json()["article"] == "dazhou:第四十三条"  # the band, with its article beside it
     for role in ("vice_mayor_unit", "vice_mayor_digital", "vice_mayor_finance"):
         acted = await procurement.post(f"/supplements/{body['id']}/approval", {"approve": True}, role)
         assert acted.status_code == 200, acted.text
@@ -301,6 +302,7 @@ async def test_one_fen_over_ten_percent_restarts_the_procedure_in_a_new_cycle(pr
     assert problem["restart_required"] is True and problem["new_cycle"] == 2 and problem["stage"] == "restarted"
     view = (await procurement.get(f"/projects/{project}")).json()  # committed: the new cycle is open
     assert view["cycle"] == 2 and view["stage"] == "restarted"
+    assert view["control_price_fen"] is None  # the new cycle needs finance's price review again (第四十三条)
     assert [s["status"] for s in view["supplements"]] == ["pending_approval", "cap_exceeded"]
     (rejected,) = await procurement.events("procurement.supplement.rejected.v1")
     assert rejected["restart_required"] and rejected["new_cycle"] == 2

@@ -37,7 +37,9 @@ def _packs():
 def test_authority_table_boundaries(amount_fen, steps, citation):
     decision = domain.approval_route(packs.get("dazhou"), amount_fen)
     assert decision.value == steps
-    assert decision.citation == "dazhou:第十条" and decision.facts == {"total_investment_fen": amount_fen}
+    # issue 19 §3: the band is the citation, the article beside it
+    assert decision.citation == citation and decision.article == "dazhou:第十条"
+    assert decision.facts == {"total_investment_fen": amount_fen}
     band = next(b for b in packs.get("dazhou").rule("approval.authority").params.bands if list(b.steps) == steps)
     assert band.citation == citation
 
@@ -78,7 +80,7 @@ def test_authority_refuses_a_float_amount():
 def test_each_pack_has_its_path_and_authority(jurisdiction, path, authority):
     pack = packs.get(jurisdiction)
     assert domain.review_path(pack).value["steps"] == path
-    assert domain.approval_route(pack, 300 * WAN).citation == authority
+    assert domain.approval_route(pack, 300 * WAN).article == authority
 
 
 # --- the five-dimension rule (fengxian:第十八条–第十九条) ---------------------------------------------------

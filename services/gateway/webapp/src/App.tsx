@@ -15,6 +15,7 @@ const Apply = lazy(() => import("./pages/Apply"));
 const Approvals = lazy(() => import("./pages/Approvals"));
 const Actions = lazy(() => import("./pages/Actions"));
 const Policy = lazy(() => import("./pages/Policy"));
+const PolicyImpact = lazy(() => import("./pages/PolicyImpact"));
 
 function RequireUser({ children }: { children: JSX.Element }) {
   const { user } = useAuth();
@@ -45,6 +46,7 @@ export default function App() {
           ["/approvals", <Approvals />],
           ["/actions", <Actions />],
           ["/policy/:pack/:ruleId", <Policy />],
+          ["/policy-impact", <PolicyImpact />],
         ].map(([path, element]) => (
           <Route
             key={path as string}

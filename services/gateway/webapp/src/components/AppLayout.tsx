@@ -6,6 +6,7 @@ import {
   AppstoreOutlined,
   AuditOutlined,
   DatabaseOutlined,
+  DiffOutlined,
   FormOutlined,
   LogoutOutlined,
   MenuOutlined,
@@ -62,6 +63,7 @@ export default function AppLayout() {
     hasRole("unit") && { key: "/apply", icon: <FormOutlined />, label: t("nav.apply") },
     hasRole(...LEADER_ROLES) && { key: "/approvals", icon: <AuditOutlined />, label: t("nav.approvals") },
     { key: "/actions", icon: <ThunderboltOutlined />, label: t("nav.actions") },
+    hasRole("data_bureau") && { key: "/policy-impact", icon: <DiffOutlined />, label: t("nav.policy_impact") },
   ].filter(Boolean) as { key: string; icon: JSX.Element; label: JSX.Element | string }[];
   const selected = items.find((item) => location.pathname.startsWith(item.key))?.key ?? "";
   const menu = (

@@ -4,6 +4,7 @@ import { Alert, Space, Typography } from "antd";
 import { Link } from "react-router-dom";
 import { useI18n } from "../locales";
 import type { ExplainedProblem } from "../services/problem";
+import { citationHref } from "../services/policy";
 import { splitCitation } from "../services/problem";
 
 export function fieldLabel(label: (key: string, fallback?: string) => string, t: (k: string) => string, apiField: string): string {
@@ -12,14 +13,28 @@ export function fieldLabel(label: (key: string, fallback?: string) => string, t:
   return name.endsWith("_fen") ? `${text}（${t("common.wan")}）` : text;
 }
 
-export function CitationLink({ citation, ruleId, pack }: { citation: string; ruleId?: string; pack?: string | null }) {
+/** A citation chip: names the item that decided (e.g. 达州第十条(二)), the whole article in its tooltip, and
+ * links to the rule's page scrolled to that item's quoted words (issue 19 §3). */
+export function CitationLink({
+  citation,
+  ruleId,
+  pack,
+  article: wholeArticle,
+}: {
+  citation: string;
+  ruleId?: string;
+  pack?: string | null;
+  article?: string | null;
+}) {
   const { t, label } = useI18n();
   const { pack: fromCitation, article } = splitCitation(citation);
   const packId = pack ?? fromCitation;
   const text = `${label(`jurisdiction.${packId}`, packId)}${article}`;
+  const whole = wholeArticle && wholeArticle !== citation ? splitCitation(wholeArticle).article : null;
+  const title = whole ? `${t("problem.cite_link")}（${t("policy.of_article")}${whole}）` : t("problem.cite_link");
   if (!ruleId || !packId) return <Typography.Text code>{text}</Typography.Text>;
   return (
-    <Link to={`/policy/${encodeURIComponent(packId)}/${encodeURIComponent(ruleId)}`} title={t("problem.cite_link")} className="cite" data-rule={ruleId}>
+    <Link to={citationHref(packId, ruleId, citation, wholeArticle)} title={title} className="cite" data-rule={ruleId} data-citation={citation}>
       {text}
     </Link>
   );
@@ -60,7 +75,7 @@ export default function ProblemAlert({ explained, formLabels }: { explained: Exp
                 {explained.violations.map((violation) => (
                   <li key={violation.rule_id} data-rule={violation.rule_id}>
                     {language === "zh-CN" ? violation.message_zh : violation.message_en}{" "}
-                    <CitationLink citation={violation.citation} ruleId={violation.rule_id} pack={violation.pack} />
+                    <CitationLink citation={violation.citation} ruleId={violation.rule_id} pack={violation.pack} article={violation.article} />
                   </li>
                 ))}
               </ul>

@@ -112,6 +112,7 @@ const fieldsEn: Record<keyof typeof fieldsZh, string> = {
   "field.parts": "Parts",
   "field.passed": "Passed",
   "field.payer": "Payer",
+  "field.progress_percent": "Confirmed implementation progress (%)",
   "field.phases": "Phases",
   "field.plan_year": "Plan year",
   "field.planned_amount_fen": "Planned amount",

@@ -110,6 +110,7 @@ const fieldsZh = {
   "field.parts": "组成部分",
   "field.passed": "是否通过",
   "field.payer": "付款方",
+  "field.progress_percent": "经确认的实施进度（%）",
   "field.phases": "建设阶段",
   "field.plan_year": "计划年度",
   "field.planned_amount_fen": "计划金额",

@@ -14,6 +14,8 @@ export interface Violation {
   message_en: string;
   field?: string | null;
   pack?: string | null;
+  /** the whole article when `citation` names its item or band */
+  article?: string | null;
 }
 
 export interface FieldError {

@@ -72,6 +72,9 @@ export interface Decision {
   message_zh: string;
   message_en: string;
   field?: string | null;
+  /** `citation` names the item / band that decided (dazhou:第十条(二)); `article` is the whole article */
+  article?: string | null;
+  item_quote?: string | null;
 }
 
 /** The rules a unit's application meets at submission that the form alone can judge (intake's own list). */
@@ -107,4 +110,125 @@ export async function precheck(pack: Pack, facts: Record<string, unknown>, ruleI
     },
   });
   return answer.decisions.filter((decision) => decision.outcome === "fail");
+}
+
+/** One quotable item of a rule (a list item, an amount band, the collective route, a route case). */
+export interface RuleItem {
+  key: string;
+  citation: string;
+  quote: string | null;
+  label_zh: string;
+  label_en: string;
+}
+
+type Params = Record<string, unknown>;
+const asList = (value: unknown): Params[] => (Array.isArray(value) ? (value as Params[]) : []);
+const text = (value: unknown): string | null => (typeof value === "string" && value ? value : null);
+
+/** The items a rule's params quote on their own (issue 19 §3), in the order of the text; the rule's own
+ * citation stands in where an item has none. Only items with their own citation or words are listed. */
+export function ruleItems(rule: Pick<PackRule, "citation"> & { params?: Params }): RuleItem[] {
+  const params = rule.params ?? {};
+  const items: RuleItem[] = [];
+  const push = (key: string, citation: unknown, quote: unknown, zh: string, en: string) => {
+    if (!text(citation) && !text(quote)) return;
+    items.push({ key, citation: text(citation) ?? rule.citation, quote: text(quote), label_zh: zh, label_en: en });
+  };
+  asList(params.items).forEach((item, index) =>
+    push(`item-${index}`, item.citation, item.quote, text(item.zh) ?? String(item.id ?? index), text(item.en) ?? String(item.id ?? index)),
+  );
+  asList(params.bands).forEach((band, index) => {
+    const steps = asList(band.steps).join(" → ");
+    push(`band-${index}`, band.citation, band.quote, `金额档次 ${index + 1}`, `band ${index + 1} ${steps}`);
+  });
+  const collective = params.collective as Params | undefined;
+  if (collective) push("collective", collective.citation, collective.quote, "集体审议", "collective review");
+  asList(params.cases).forEach((c, index) => push(`case-${index}`, c.citation, c.quote, `情形 ${index + 1}`, `case ${index + 1}`));
+  push("default", params.default_citation, params.default_quote, "其他情形", "otherwise");
+  return items;
+}
+
+/** Where a citation chip leads: the rule's page, and the quoted item on it when the citation names one. Without
+ * the article beside it (an older stored decision), the page itself finds whether an item has that citation. */
+export function citationHref(pack: string, ruleId: string, citation: string, article?: string | null): string {
+  const base = `/policy/${encodeURIComponent(pack)}/${encodeURIComponent(ruleId)}`;
+  return article === citation ? base : `${base}?item=${encodeURIComponent(citation)}`;
+}
+
+// --- policy impact analysis (issue 19 §6) ----------------------------------------------------------------
+
+export interface ImpactDecision {
+  outcome: string;
+  value?: unknown;
+  citation: string;
+  pack_version: string;
+  message_zh?: string;
+  article?: string | null;
+}
+
+export interface ImpactChange {
+  rule_id: string;
+  title_zh: string;
+  kind: "changed" | "removed" | "added" | "needs_facts";
+  decided_on?: string | null;
+  stored?: ImpactDecision | null;
+  old?: ImpactDecision | null;
+  new?: ImpactDecision | null;
+  applies: "old" | "new";
+  missing?: string[] | null;
+}
+
+export interface ProjectImpact {
+  project_id: string;
+  changes: ImpactChange[];
+  stays_under_old_version: boolean;
+  moves_to_new_version_on?: string | null;
+}
+
+export interface ImpactReport {
+  service: string;
+  pack: string;
+  current_version: string;
+  candidate_version: string;
+  effective_from: string;
+  diff: { added: string[]; removed: string[]; changed: { rule_id: string }[] };
+  examined: number;
+  truncated: boolean;
+  projects: ProjectImpact[];
+}
+
+/** The services that decide with the packs and answer `POST /api/<service>/policy/impact`. */
+export const IMPACT_SERVICES = ["budget", "procurement"] as const;
+
+export interface MergedProject {
+  project_id: string;
+  changes: (ImpactChange & { service: string })[];
+  stays_under_old_version: boolean;
+  moves_to_new_version_on: string | null;
+}
+
+/** One row per project across services: a project stays under the old version only if it does in every one. */
+export function mergeImpact(reports: ImpactReport[]): MergedProject[] {
+  const byProject = new Map<string, MergedProject>();
+  for (const report of reports) {
+    for (const project of report.projects) {
+      const row = byProject.get(project.project_id) ?? {
+        project_id: project.project_id,
+        changes: [],
+        stays_under_old_version: true,
+        moves_to_new_version_on: null,
+      };
+      row.changes.push(...project.changes.map((change) => ({ ...change, service: report.service })));
+      row.stays_under_old_version &&= project.stays_under_old_version;
+      row.moves_to_new_version_on = row.moves_to_new_version_on ?? project.moves_to_new_version_on ?? null;
+      byProject.set(project.project_id, row);
+    }
+  }
+  return [...byProject.values()].sort((a, b) => a.project_id.localeCompare(b.project_id));
+}
+
+/** Ask every deciding service; nothing is stored anywhere. */
+export function analyseImpact(pack: string, candidate: string, effectiveFrom?: string | null): Promise<ImpactReport[]> {
+  const body = { pack, candidate, ...(effectiveFrom ? { effective_from: effectiveFrom } : {}) };
+  return Promise.all(IMPACT_SERVICES.map((service) => api.post<ImpactReport>(`/api/${service}/policy/impact`, body)));
 }

@@ -202,7 +202,7 @@ export default function Apply() {
             <ul style={{ margin: 0, paddingInlineStart: 20 }}>
               {warnings.map((decision) => (
                 <li key={decision.rule_id} data-rule={decision.rule_id}>
-                  {language === "zh-CN" ? decision.message_zh : decision.message_en} <CitationLink citation={decision.citation} ruleId={decision.rule_id} />
+                  {language === "zh-CN" ? decision.message_zh : decision.message_en} <CitationLink citation={decision.citation} ruleId={decision.rule_id} article={decision.article} />
                 </li>
               ))}
             </ul>
