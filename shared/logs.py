@@ -78,11 +78,13 @@ def configure(level: int = logging.INFO) -> None:
     # one per request) stay out, as they did when Python's last-resort handler printed warnings only.
     logging.getLogger().handlers = [handler]
     # uvicorn configured its loggers (levels from --log-level, text handlers) before importing the app: keep
-    # the levels, send the lines to the JSON handler above.
+    # the levels, send their lines to the JSON handler above. A logger uvicorn switched off (the access log
+    # under --no-access-log: no handler, no propagation) stays off.
     for name in UVICORN_LOGGERS:
         logger = logging.getLogger(name)
-        logger.handlers = []
-        logger.propagate = True
+        if logger.handlers:
+            logger.handlers = []
+            logger.propagate = True
     _configured = True
 
 

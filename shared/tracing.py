@@ -87,7 +87,7 @@ def instrument_client(client: httpx.AsyncClient) -> None:
 
 
 def _tracer() -> trace.Tracer:
-    return trace.get_tracer("govproj.bus")
+    return _provider.get_tracer("govproj.bus") if _provider is not None else trace.get_tracer("govproj.bus")
 
 
 def current_traceparent() -> str | None:
@@ -157,7 +157,7 @@ def _record_traceparent(headers: Sequence[tuple[str, bytes | None]] | None, even
 
 
 @contextlib.contextmanager
-def consuming(record: Any, event: CloudEvent, service: str) -> Iterator[None]:
+def consuming(record: Any, event: CloudEvent, group: str) -> Iterator[None]:
     """A consumer span around handling one record, child of the producer span named by the record's
     `traceparent` header (or of the event's own extension attribute): what the handler emits is stamped
     with this span, so the trace goes on through this service's outbox to the next consumer."""
@@ -174,7 +174,7 @@ def consuming(record: Any, event: CloudEvent, service: str) -> Iterator[None]:
             "messaging.system": "kafka",
             "messaging.operation.type": "process",
             "messaging.destination.name": getattr(record, "topic", ""),
-            "messaging.consumer.group.name": f"govproj.{service}",
+            "messaging.consumer.group.name": group,
             "messaging.message.id": event.id,
             "cloudevents.event_type": event.type,
             "cloudevents.event_subject": event.subject,

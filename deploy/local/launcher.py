@@ -36,6 +36,8 @@ class Platform:
     #: `<service>-worker` (port `ports["<service>-worker"]`) runs the relay, consumer and sweeper.
     split: tuple[str, ...] = ()
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+    #: uvicorn's logging options (the tests of the JSON logs turn the access log on).
+    log_args: tuple[str, ...] = ("--no-access-log", "--log-level", "warning")
 
     @property
     def urls(self) -> dict[str, str]:
@@ -75,13 +77,11 @@ class Platform:
                 "127.0.0.1",
                 "--port",
                 str(self.ports[name]),
-                "--no-access-log",
                 # Longer than the clients' keep-alive, so a server never closes a connection a client
                 # is about to reuse (that race shows up as 'server disconnected' errors under load).
                 "--timeout-keep-alive",
                 "75",
-                "--log-level",
-                "warning",
+                *self.log_args,
             ],
             cwd=REPO_ROOT,
             env=self.environment(name),

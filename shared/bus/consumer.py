@@ -94,7 +94,9 @@ class EventConsumer:
         self.subscriptions = subscriptions
         self.max_attempts = max_attempts
         self.service = runtime.settings.service
-        self.group_id = f"govproj.{self.service}"
+        # `govproj.<service>` by default; a platform under another topic prefix on the same cluster (a test stack,
+        # a second province) has its own groups, so its replicas never share partitions with this one's.
+        self.group_id = f"{runtime.settings.topic_prefix}.{self.service}"
         self.topics = subscriptions.topics(runtime.settings.topic_prefix)
         self._handlers = subscriptions.handlers
         self.consumer: AIOKafkaConsumer | None = None
@@ -256,7 +258,10 @@ class EventConsumer:
             EVENTS_CONSUMED.labels(self.service, event.type, "ignored").inc()
             return "ignored"
         # A consumer span continuing the producer's trace (no-op when tracing is off); log lines carry the id.
-        with tracing.consuming(record, event, self.service), structlog.contextvars.bound_contextvars(event_id=event.id):
+        with (
+            tracing.consuming(record, event, self.group_id),
+            structlog.contextvars.bound_contextvars(event_id=event.id),
+        ):
             return await self._handle_with_retries(record, event, handler)
 
     async def _handle_with_retries(self, record: ConsumerRecord, event: CloudEvent, handler: Handler) -> str:
