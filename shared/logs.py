@@ -12,6 +12,7 @@ tokens) and takes seconds per error under load; JSON, because operators ship the
 from __future__ import annotations
 
 import logging
+import os
 import re
 import sys
 import uuid
@@ -74,9 +75,13 @@ def configure(level: int = logging.INFO) -> None:
             ],
         )
     )
-    # The root keeps its level (WARNING unless configured): the standard library's INFO lines (httpx logs
-    # one per request) stay out, as they did when Python's last-resort handler printed warnings only.
-    logging.getLogger().handlers = [handler]
+    # The root keeps its level (WARNING) unless GOVPROJ_LOG_LEVEL says otherwise: the standard library's INFO
+    # lines (httpx logs one per request, aiokafka every rebalance) stay out, as they did when Python's
+    # last-resort handler printed warnings only. INFO shows the consumer group's partition assignments.
+    root = logging.getLogger()
+    root.handlers = [handler]
+    if os.environ.get("GOVPROJ_LOG_LEVEL"):
+        root.setLevel(os.environ["GOVPROJ_LOG_LEVEL"].upper())
     # uvicorn configured its loggers (levels from --log-level, text handlers) before importing the app: keep
     # the levels, send their lines to the JSON handler above. A logger uvicorn switched off (the access log
     # under --no-access-log: no handler, no propagation) stays off.

@@ -23,6 +23,12 @@ ALL_SERVICES = (*STAGE_SERVICES, "gateway")
 WORKER_SUFFIX = "-worker"
 
 
+def service_of(name: str) -> str:
+    """A process's service: `review`, `review-worker` (the split worker) and `review-2` (a second replica
+    of the whole service, tests/integration/test_replicas.py) all run services.review."""
+    return name.split("-", 1)[0]
+
+
 @dataclass
 class Platform:
     """The running processes; `urls` maps service → base URL."""
@@ -44,7 +50,7 @@ class Platform:
         return {name: f"http://127.0.0.1:{port}" for name, port in self.ports.items()}
 
     def environment(self, name: str) -> dict[str, str]:
-        service = name.removesuffix(WORKER_SUFFIX)
+        service = service_of(name)
         env = {
             **os.environ,
             "PYTHONPATH": str(REPO_ROOT),
@@ -72,7 +78,7 @@ class Platform:
                 sys.executable,
                 "-m",
                 "uvicorn",
-                f"services.{name.removesuffix(WORKER_SUFFIX)}.main:app",
+                f"services.{service_of(name)}.main:app",
                 "--host",
                 "127.0.0.1",
                 "--port",
