@@ -79,7 +79,7 @@ def configure(level: int = logging.INFO) -> None:
     # lines (httpx logs one per request, aiokafka every rebalance) stay out, as they did when Python's
     # last-resort handler printed warnings only. INFO shows the consumer group's partition assignments.
     root = logging.getLogger()
-    root.handlers = [handler]
+    root.addHandler(handler)  # added, not replacing: a test harness's capturing handler stays
     if os.environ.get("GOVPROJ_LOG_LEVEL"):
         root.setLevel(os.environ["GOVPROJ_LOG_LEVEL"].upper())
     # uvicorn configured its loggers (levels from --log-level, text handlers) before importing the app: keep
