@@ -11,6 +11,7 @@ tokens) and takes seconds per error under load; JSON, because operators ship the
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import re
@@ -93,8 +94,16 @@ def configure(level: int = logging.INFO) -> None:
     _configured = True
 
 
+#: Request ids made here: a random per-process prefix and a counter, 32 hex characters like a UUID's, unique
+#: across processes in practice, and without a urandom call per request (uuid4 cost ~10 µs of ~1 ms per request).
+_PROCESS_PREFIX = uuid.uuid4().hex[:16]
+_made = itertools.count()
+
+
 def valid_request_id(value: str | None) -> str:
-    return value if value is not None and _REQUEST_ID.fullmatch(value) else uuid.uuid4().hex
+    if value is not None and _REQUEST_ID.fullmatch(value):
+        return value
+    return f"{_PROCESS_PREFIX}{next(_made) & 0xFFFFFFFFFFFFFFFF:016x}"
 
 
 Scope = MutableMapping[str, Any]
@@ -128,8 +137,12 @@ class RequestIdMiddleware:
                 message["headers"] = [*headers, (header, request_id.encode())]
             await send(message)
 
-        with structlog.contextvars.bound_contextvars(request_id=request_id):
+        # bind/reset rather than bound_contextvars(), which copies the whole context twice per request.
+        tokens = structlog.contextvars.bind_contextvars(request_id=request_id)
+        try:
             await self.app(scope, receive, send_with_id)
+        finally:
+            structlog.contextvars.reset_contextvars(**tokens)
 
 
 def current_request_id() -> str | None:

@@ -86,8 +86,16 @@ def instrument_client(client: httpx.AsyncClient) -> None:
     HTTPXClientInstrumentor.instrument_client(client)
 
 
+_tracer_of: tuple[Any, trace.Tracer] | None = None
+
+
 def _tracer() -> trace.Tracer:
-    return _provider.get_tracer("govproj.bus") if _provider is not None else trace.get_tracer("govproj.bus")
+    """The bus's tracer, made once per provider (get_tracer costs more than the span it would make)."""
+    global _tracer_of
+    if _tracer_of is None or _tracer_of[0] is not _provider:
+        provider = _provider if _provider is not None else trace.get_tracer_provider()
+        _tracer_of = (_provider, provider.get_tracer("govproj.bus"))
+    return _tracer_of[1]
 
 
 def current_traceparent() -> str | None:
