@@ -185,7 +185,6 @@ def consuming(record: Any, event: CloudEvent, group: str) -> Iterator[None]:
             "messaging.consumer.group.name": group,
             "messaging.message.id": event.id,
             "cloudevents.event_type": event.type,
-            "cloudevents.event_subject": event.subject,
         },
     ):
         yield
