@@ -2,7 +2,7 @@
 # Installs what govproj needs on a fresh Debian machine, and nothing twice:
 #   the Python venv (.venv) with the pinned dependencies, a JDK and Maven for the Kafka broker,
 #   the Kafka jars from Maven Central, the workbench front end (npm ci + vite build); with --test also
-#   PostgreSQL, Chromium, Prometheus, Keycloak, helm and kubeconform for the tests.
+#   PostgreSQL, Chromium, Prometheus, Keycloak, helm, kubeconform and an OpenTelemetry Collector for the tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -79,4 +79,6 @@ if [ $want_test = 1 ]; then
     || echo "bootstrap: Keycloak could not be prepared (above); tests/integration/test_oidc_keycloak.py will fail" >&2
   # helm and kubeconform for tests/contract/test_helm.py, built once from the Go module proxy.
   bash deploy/helm/tools.sh
+  # The OpenTelemetry Collector of tests/integration/test_tracing.py, built once the same way.
+  bash deploy/otelcol/tools.sh
 fi

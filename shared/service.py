@@ -18,7 +18,7 @@ from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from shared import clock, logs, openapi
+from shared import clock, logs, openapi, tracing
 from shared.auth import CurrentPrincipal, current_principal
 from shared.bus import EventConsumer, KafkaLink, OutboxRelay, Subscriptions
 from shared.contracts.common import DEADLINE_OVERDUE
@@ -367,6 +367,7 @@ def create_service_app(
     """`body_limits`: paths whose requests may be larger than settings.max_request_bytes (bulk imports)."""
     settings = settings or load_settings(service)
     logs.configure()
+    tracing.configure(service)  # off unless OTEL_EXPORTER_OTLP_ENDPOINT is set
     runtime = ServiceRuntime(settings, schema, subscriptions)
     runtime.sweepers.extend(sweepers)
 
@@ -380,6 +381,7 @@ def create_service_app(
             yield
         finally:
             await runtime.stop()
+            tracing.shutdown()
 
     app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan)
     app.state.settings = settings
@@ -389,6 +391,8 @@ def create_service_app(
     install_body_limit(app, settings.max_request_bytes, body_limits)
     app.add_middleware(RequestLineGuard)  # outside the body limit, inside the metrics (refusals are counted)
     app.add_middleware(HttpMetricsMiddleware, service=service)
+    app.add_middleware(logs.RequestIdMiddleware)  # outermost of ours: every line of the request carries the id
+    tracing.instrument_app(app)  # outside everything: the server span covers the whole request
     app.add_route("/metrics", metrics_endpoint, include_in_schema=False)
 
     @app.get("/healthz", tags=["health"], summary="The process is alive")

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from shared import clock
+from shared import clock, tracing
 from shared.bus.outbox import outbox_row
 from shared.contracts.base import EventPayload
 from shared.contracts.envelope import CloudEvent
@@ -101,6 +101,7 @@ class UnitOfWork:
         """Stage an envelope. One larger than the bus carries refuses the whole unit of work here
         (a 413 problem; everything rolls back), rather than stopping the relay at its row later."""
         self._writing()
+        event = tracing.stamp(event)  # the trace context travels with the outbox row (no-op when tracing is off)
         payload = event.to_json()
         if self.max_event_bytes is not None:
             size = len(payload.encode())

@@ -23,6 +23,12 @@ ALL_SERVICES = (*STAGE_SERVICES, "gateway")
 WORKER_SUFFIX = "-worker"
 
 
+def service_of(name: str) -> str:
+    """A process's service: `review`, `review-worker` (the split worker) and `review-2` (a second replica
+    of the whole service, tests/integration/test_replicas.py) all run services.review."""
+    return name.split("-", 1)[0]
+
+
 @dataclass
 class Platform:
     """The running processes; `urls` maps service → base URL."""
@@ -36,13 +42,15 @@ class Platform:
     #: `<service>-worker` (port `ports["<service>-worker"]`) runs the relay, consumer and sweeper.
     split: tuple[str, ...] = ()
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+    #: uvicorn's logging options (the tests of the JSON logs turn the access log on).
+    log_args: tuple[str, ...] = ("--no-access-log", "--log-level", "warning")
 
     @property
     def urls(self) -> dict[str, str]:
         return {name: f"http://127.0.0.1:{port}" for name, port in self.ports.items()}
 
     def environment(self, name: str) -> dict[str, str]:
-        service = name.removesuffix(WORKER_SUFFIX)
+        service = service_of(name)
         env = {
             **os.environ,
             "PYTHONPATH": str(REPO_ROOT),
@@ -70,18 +78,16 @@ class Platform:
                 sys.executable,
                 "-m",
                 "uvicorn",
-                f"services.{name.removesuffix(WORKER_SUFFIX)}.main:app",
+                f"services.{service_of(name)}.main:app",
                 "--host",
                 "127.0.0.1",
                 "--port",
                 str(self.ports[name]),
-                "--no-access-log",
                 # Longer than the clients' keep-alive, so a server never closes a connection a client
                 # is about to reuse (that race shows up as 'server disconnected' errors under load).
                 "--timeout-keep-alive",
                 "75",
-                "--log-level",
-                "warning",
+                *self.log_args,
             ],
             cwd=REPO_ROOT,
             env=self.environment(name),

@@ -20,7 +20,7 @@ from services.gateway import apidocs, oidc, routing, timeline
 from services.gateway.admission import Bulkhead, RateLimits, all_admitted
 from services.gateway.users import DEV_PASSWORD, DEV_USERS
 from services.gateway.webapp_serving import mount_front_ends
-from shared import logs
+from shared import logs, tracing
 from shared.auth import CurrentPrincipal, Principal, bearer_token, current_principal, issue_token
 from shared.errors import Problem, install_problem_handlers
 from shared.limits import install_body_limit
@@ -46,6 +46,7 @@ def create_app(settings: Settings | None = None, upstream: httpx.AsyncBaseTransp
     """`upstream`: how to reach the services (tests hand in a mock transport); HTTP by default."""
     settings = settings or load_settings("gateway")
     logs.configure()
+    tracing.configure("gateway")  # off unless OTEL_EXPORTER_OTLP_ENDPOINT is set
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -58,8 +59,12 @@ def create_app(settings: Settings | None = None, upstream: httpx.AsyncBaseTransp
         limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections, keepalive_expiry=30.0)
         timeout = httpx.Timeout(settings.upstream_timeout_seconds, connect=UPSTREAM_CONNECT_SECONDS, pool=1.0)
         async with httpx.AsyncClient(timeout=timeout, limits=limits, transport=upstream) as client:
+            # Each call to a service carries the request's X-Request-ID and (tracing on) its traceparent.
+            logs.pass_request_id(client)
+            tracing.instrument_client(client)
             app.state.http = client
             yield
+        tracing.shutdown()
 
     app = FastAPI(
         title="govproj gateway 政府投资信息化项目管理平台",
@@ -79,6 +84,8 @@ def create_app(settings: Settings | None = None, upstream: httpx.AsyncBaseTransp
     install_body_limit(app, settings.max_request_bytes, PROXIED_BODY_LIMITS)
     app.add_middleware(routing.PathGuard)  # before routing: a refused path reaches no route, file or upstream
     app.add_middleware(HttpMetricsMiddleware, service="gateway")
+    app.add_middleware(logs.RequestIdMiddleware)  # accepts or makes the X-Request-ID the services then see
+    tracing.instrument_app(app)
     app.add_route("/metrics", metrics_endpoint, include_in_schema=False)
     app.include_router(policy_router)
     app.include_router(oidc.router)

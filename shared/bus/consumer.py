@@ -19,9 +19,9 @@ from aiokafka.errors import KafkaError
 from pydantic import ValidationError
 from sqlalchemy.dialects import postgresql, sqlite
 
-from shared import clock
+from shared import clock, tracing
 from shared.contracts.base import EVENT_TYPES, EventPayload
-from shared.contracts.envelope import CloudEvent
+from shared.contracts.envelope import EVENT_TYPE_HEADER, LEGACY_EVENT_TYPE_HEADER, CloudEvent
 from shared.db import is_database_unavailable
 from shared.metrics import (
     CONSUMER_DATABASE_WAITS,
@@ -94,7 +94,9 @@ class EventConsumer:
         self.subscriptions = subscriptions
         self.max_attempts = max_attempts
         self.service = runtime.settings.service
-        self.group_id = f"govproj.{self.service}"
+        # `govproj.<service>` by default; a platform under another topic prefix on the same cluster (a test stack,
+        # a second province) has its own groups, so its replicas never share partitions with this one's.
+        self.group_id = f"{runtime.settings.topic_prefix}.{self.service}"
         self.topics = subscriptions.topics(runtime.settings.topic_prefix)
         self._handlers = subscriptions.handlers
         self.consumer: AIOKafkaConsumer | None = None
@@ -241,7 +243,7 @@ class EventConsumer:
     async def process(self, record: ConsumerRecord) -> str:
         """Handle one record; returns the outcome. Retries in place (keeping the partition's
         order), then dead-letters. Never raises for a bad event."""
-        declared = _header(record, "ce_type")
+        declared = _header(record, EVENT_TYPE_HEADER) or _header(record, LEGACY_EVENT_TYPE_HEADER)
         if declared is not None and declared not in self._handlers:
             # Most events on a subscribed topic are for other services: skip them unparsed.
             EVENTS_CONSUMED.labels(self.service, declared, "ignored").inc()
@@ -255,6 +257,14 @@ class EventConsumer:
         if handler is None:
             EVENTS_CONSUMED.labels(self.service, event.type, "ignored").inc()
             return "ignored"
+        # A consumer span continuing the producer's trace (no-op when tracing is off); log lines carry the id.
+        with (
+            tracing.consuming(record, event, self.group_id),
+            structlog.contextvars.bound_contextvars(event_id=event.id),
+        ):
+            return await self._handle_with_retries(record, event, handler)
+
+    async def _handle_with_retries(self, record: ConsumerRecord, event: CloudEvent, handler: Handler) -> str:
         last_error = ""
         attempt = waits = 0
         while attempt < self.max_attempts:

@@ -14,8 +14,8 @@ from aiokafka import errors as kafka_errors
 from aiokafka.errors import KafkaError, OutOfOrderSequenceNumber
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from shared import clock
-from shared.contracts.envelope import CLOUDEVENTS_CONTENT_TYPE, CloudEvent
+from shared import clock, tracing
+from shared.contracts.envelope import CLOUDEVENTS_CONTENT_TYPE, EVENT_TYPE_HEADER, CloudEvent
 from shared.db import OUTBOX_CHANNEL
 from shared.metrics import (
     EVENTS_PRODUCED,
@@ -67,6 +67,17 @@ def outbox_row(event: CloudEvent, topic: str, payload: str | None = None) -> dic
         "created_at": clock.now(),
         "attempts": 0,
     }
+
+
+def record_headers(topic: str, event_type: str, payload: str) -> list[tuple[str, bytes]]:
+    """A structured-mode CloudEvents record's headers (Kafka protocol binding): the content type, the event
+    type under a non-`ce_` name (a `ce_` header would mean binary mode to a CloudEvents reader) and, while
+    tracing is on, the W3C `traceparent` of the relay's producer span."""
+    return [
+        ("content-type", CLOUDEVENTS_CONTENT_TYPE.encode()),
+        (EVENT_TYPE_HEADER, event_type.encode()),
+        *tracing.publish_headers(payload, topic, event_type),
+    ]
 
 
 class OutboxRelay:
@@ -252,10 +263,7 @@ class OutboxRelay:
                             row.topic,
                             value=row.payload.encode(),
                             key=row.key.encode(),
-                            headers=[
-                                ("content-type", CLOUDEVENTS_CONTENT_TYPE.encode()),
-                                ("ce_type", row.type.encode()),
-                            ],
+                            headers=record_headers(row.topic, row.type, row.payload),
                         )
                     )
                 except KafkaError as exc:  # refused before sending (e.g. larger than max_request_size)

@@ -11,6 +11,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from shared import clock
 
 CLOUDEVENTS_CONTENT_TYPE = "application/cloudevents+json; charset=UTF-8"
+#: The Kafka record header naming the event's `type`, so a consumer skips events for other services without
+#: parsing them. Not `ce_type`: under the CloudEvents Kafka protocol binding any `ce_` header marks a record as
+#: binary mode, and these records are structured (the whole event is the value).
+EVENT_TYPE_HEADER = "govproj-event-type"
+#: The header records published before EVENT_TYPE_HEADER carried the type in; still read for them.
+LEGACY_EVENT_TYPE_HEADER = "ce_type"
 
 
 class CloudEvent(BaseModel):
@@ -27,6 +33,9 @@ class CloudEvent(BaseModel):
     datacontenttype: str = "application/json"
     dataschema: str | None = None
     data: dict[str, Any]
+    #: The CloudEvents distributed-tracing extension: the W3C traceparent of the span that emitted the event
+    #: (set only while tracing is on, see shared/tracing.py).
+    traceparent: str | None = None
 
     @property
     def service(self) -> str:

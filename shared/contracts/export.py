@@ -101,15 +101,21 @@ def subscribers() -> dict[str, list[str]]:
     return consumers
 
 
-#: Kafka record headers every message carries (structured-mode CloudEvents; `ce_type` lets a consumer
-#: skip an event type without parsing the body).
+#: Kafka record headers every message carries: structured-mode CloudEvents (Kafka protocol binding), so no
+#: `ce_` header (one would mean binary mode); `govproj-event-type` lets a consumer skip an event type without
+#: parsing the body; `traceparent` (while tracing is on) names the relay's producer span.
 HEADERS_SCHEMA = {
     "type": "object",
     "properties": {
         "content-type": {"type": "string", "const": "application/cloudevents+json; charset=UTF-8"},
-        "ce_type": {"type": "string", "description": "the CloudEvent `type`, copied from the body"},
+        "govproj-event-type": {"type": "string", "description": "the CloudEvent `type`, copied from the body"},
+        "traceparent": {
+            "type": "string",
+            "description": "W3C Trace Context of the producer span (only while tracing is on)",
+            "pattern": "^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$",
+        },
     },
-    "required": ["content-type"],
+    "required": ["content-type", "govproj-event-type"],
 }
 
 

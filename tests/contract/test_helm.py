@@ -321,3 +321,33 @@ def test_scram_on_the_tls_listener_gives_the_services_a_kafka_user_with_acls() -
         "name": "govproj-services",
         "key": "password",
     }
+
+
+def test_tracing_is_off_by_default_and_an_otlp_endpoint_turns_it_on_with_a_way_out() -> None:
+    """No endpoint: no OTEL_ setting and no egress to a collector. With one: every pod gets the endpoint and
+    sampler through the ConfigMap, and its NetworkPolicy lets it reach the collector's OTLP/HTTP port."""
+    off = [doc for doc in yaml.safe_load_all(_template("pilot", *TEST_SECRETS)) if doc]
+    (config,) = [c for c in _of(off, "ConfigMap") if c["metadata"]["name"] == "govproj-config"]
+    assert not [key for key in config["data"] if key.startswith("OTEL_")]
+    on_text = _template(
+        "province",
+        *TEST_SECRETS,
+        "--set=tracing.otlpEndpoint=http://otel-collector.observability:4318",
+        "--set=logLevel=INFO",
+    )
+    on = [doc for doc in yaml.safe_load_all(on_text) if doc]
+    (config,) = [c for c in _of(on, "ConfigMap") if c["metadata"]["name"] == "govproj-config"]
+    assert config["data"]["OTEL_EXPORTER_OTLP_ENDPOINT"] == "http://otel-collector.observability:4318"
+    assert config["data"]["OTEL_TRACES_SAMPLER"] == "parentbased_traceidratio"
+    assert config["data"]["GOVPROJ_LOG_LEVEL"] == "INFO"
+    for policy in _of(on, "NetworkPolicy"):
+        collector = [
+            rule
+            for rule in policy["spec"]["egress"]
+            for peer in rule["to"]
+            if peer.get("namespaceSelector", {}).get("matchLabels", {}).get("kubernetes.io/metadata.name")
+            == "observability"
+        ]
+        assert [rule["ports"] for rule in collector] == [[{"port": 4318, "protocol": "TCP"}]], policy["metadata"]
+    code, summary = _kubeconform(on_text)
+    assert code == 0, summary

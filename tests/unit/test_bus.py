@@ -153,7 +153,11 @@ async def test_unknown_event_types_are_ignored(runtime):
 
 async def test_events_for_other_services_are_skipped_by_their_type_header_unparsed(runtime):
     other = SimpleNamespace(
-        value=b"not even json", headers=[("ce_type", b"intake.something.happened.v1")], topic="t", partition=0, offset=1
+        value=b"not even json",
+        headers=[("govproj-event-type", b"intake.something.happened.v1")],
+        topic="t",
+        partition=0,
+        offset=1,
     )
     assert await runtime.consumer.process(other) == "ignored"
     mine = record(cleared("P-h").envelope())
