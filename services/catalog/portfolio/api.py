@@ -143,8 +143,15 @@ async def projects(
 ) -> ProjectsPublic:
     start = _decode(cursor, offset)
     async with runtime.reading() as uow:
-        items, total = await queries.projects(uow, principal, query.chosen, limit=limit, offset=start)
-    return ProjectsPublic(items=items, total=total, offset=start, limit=limit, next_cursor=_next(start, limit, total))
+        items, total, invested = await queries.projects(uow, principal, query.chosen, limit=limit, offset=start)
+    return ProjectsPublic(
+        items=items,
+        total=total,
+        investment_fen=invested,
+        offset=start,
+        limit=limit,
+        next_cursor=_next(start, limit, total),
+    )
 
 
 @router.get(
@@ -156,7 +163,7 @@ async def projects_xlsx(
     runtime: Runtime, principal: CurrentPrincipal, query: Annotated[ProjectQuery, Depends()]
 ) -> Response:
     async with runtime.reading() as uow:
-        items, total = await queries.projects(uow, principal, query.chosen, limit=spreadsheet.ROW_CAP, offset=0)
+        items, total, _ = await queries.projects(uow, principal, query.chosen, limit=spreadsheet.ROW_CAP, offset=0)
     content = spreadsheet.render(items, total)
     return Response(
         content,

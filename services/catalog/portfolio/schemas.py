@@ -64,6 +64,9 @@ class ProjectRowPublic(BaseModel):
 class ProjectsPublic(BaseModel):
     items: list[ProjectRowPublic]
     total: int = Field(description="rows matching the whole query (drafts never counted)")
+    investment_fen: int = Field(
+        default=0, description="total investment (fen) of the whole query; secret amounts only for cleared readers"
+    )
     offset: int
     limit: int
     next_cursor: str | None = None
