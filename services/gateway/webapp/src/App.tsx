@@ -15,6 +15,8 @@ const Apply = lazy(() => import("./pages/Apply"));
 const Approvals = lazy(() => import("./pages/Approvals"));
 const Actions = lazy(() => import("./pages/Actions"));
 const Policy = lazy(() => import("./pages/Policy"));
+const Cockpit = lazy(() => import("./pages/Cockpit"));
+const Notifications = lazy(() => import("./pages/Notifications"));
 
 function RequireUser({ children }: { children: JSX.Element }) {
   const { user } = useAuth();
@@ -45,6 +47,8 @@ export default function App() {
           ["/approvals", <Approvals />],
           ["/actions", <Actions />],
           ["/policy/:pack/:ruleId", <Policy />],
+          ["/cockpit", <Cockpit />],
+          ["/notifications", <Notifications />],
         ].map(([path, element]) => (
           <Route
             key={path as string}
