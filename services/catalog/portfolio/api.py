@@ -9,7 +9,7 @@ import json
 from typing import Annotated, Literal
 
 import sqlalchemy as sa
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Header, Path, Query
 from fastapi.responses import Response
 
 from services.catalog.api.common import PREFIX
@@ -31,7 +31,7 @@ from services.catalog.portfolio.schemas import (
     WebhooksPublic,
 )
 from services.catalog.portfolio.tables import PortfolioNotification, PortfolioWebhook, PortfolioWebhookDelivery
-from shared import clock
+from shared import clock, idempotency
 from shared.auth import CurrentPrincipal, Principal, Role, require
 from shared.errors import bad_request, forbidden, not_found
 from shared.policy import packs
@@ -243,8 +243,11 @@ def _hook(row: PortfolioWebhook) -> dict:
     "/webhooks", status_code=201, response_model=WebhookCreated, summary="登记消息推送 Register a webhook (bureau)"
 )
 async def create_webhook(
-    runtime: Runtime, principal: Annotated[Principal, Bureau], body: WebhookCreate
-) -> WebhookCreated:
+    runtime: Runtime,
+    principal: Annotated[Principal, Bureau],
+    body: WebhookCreate,
+    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+) -> Response:
     if not webhooks.url_allowed(body.url):
         raise bad_request(
             f"the URL must start with one of the configured prefixes ({webhooks.ALLOWED_URLS_ENV})", field="url"
@@ -253,7 +256,8 @@ async def create_webhook(
         raise bad_request("a subscription for the unit role names the unit", field="unit")
     if body.role in queries.BLIND_ROLES:
         raise bad_request(f"role '{body.role.value}' receives no notifications", field="role")
-    async with runtime.unit_of_work() as uow:
+
+    async def action(uow) -> dict:
         newest = await uow.session.scalar(sa.select(sa.func.max(PortfolioNotification.id))) or 0
         row = PortfolioWebhook(
             name=body.name,
@@ -267,7 +271,10 @@ async def create_webhook(
         )
         uow.session.add(row)
         await uow.session.flush()
-        return WebhookCreated(**_hook(row), signing_key=row.signing_key)
+        return WebhookCreated(**_hook(row), signing_key=row.signing_key).model_dump(mode="json")
+
+    # a retried registration (same Idempotency-Key) gets the first answer, not a second subscription
+    return await idempotency.run_once(runtime, idempotency_key, principal, body.model_dump(mode="json"), action)
 
 
 @router.get("/webhooks", response_model=WebhooksPublic, summary="消息推送 The registered webhooks (bureau)")

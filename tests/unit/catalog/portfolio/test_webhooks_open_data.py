@@ -70,8 +70,15 @@ async def subscribe(hub, url: str, role=Role.UNIT, unit: str | None = UNIT) -> d
 async def test_a_subscription_gets_signed_posts_and_a_failed_one_is_retried_then_logged(hub, receiver):
     hook = await subscribe(hub, receiver.url)
     assert len(hook["signing_key"]) == 64
-    listed = (await hub.get("/webhooks")).json()
-    assert [h["id"] for h in listed["items"]] == [hook["id"]] and "signing_key" not in listed["items"][0]
+    body = {"name": "重试", "url": receiver.url, "role": "data_bureau"}
+    headers = {**hub.headers(), "idempotency-key": "hook-once"}
+    first = await hub.client.post("/api/catalog/portfolio/webhooks", json=body, headers=headers)
+    again = await hub.client.post("/api/catalog/portfolio/webhooks", json=body, headers=headers)
+    assert first.status_code == again.status_code == 201 and first.json() == again.json()  # one subscription
+    await hub.client.delete(f"/api/catalog/portfolio/webhooks/{first.json()['id']}", headers=hub.headers())
+    listed = await hub.get("/webhooks")
+    assert [h["id"] for h in listed.json()["items"]] == [hook["id"], first.json()["id"]]
+    assert "signing_key" not in listed.text
 
     receiver.answers = [503]  # the first attempt fails
     project = await hub.admitted(title="推送项目")
