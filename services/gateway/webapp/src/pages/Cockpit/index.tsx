@@ -2,13 +2,12 @@
 // from approval to payment, deadlines red/amber/green, systems, evaluations and sanctions, and each project's
 // cost and schedule variance with its risk rating. Every number comes from one call to the cockpit API
 // (GET /api/catalog/portfolio/cockpit), the same answer an integrator reads; nothing is computed here.
-import { useEffect, useMemo, useState } from "react";
+import { useEffect, useMemo, useRef, useState } from "react";
 import { Link } from "react-router-dom";
 import { Alert, Card, Col, Grid, InputNumber, Row, Select, Space, Spin, Statistic, Table, Tag, Typography } from "antd";
-import ReactEChartsCore from "echarts-for-react/lib/core";
 import { PieChart } from "echarts/charts";
 import { LegendComponent } from "echarts/components";
-import type { EChartsType as ECharts } from "echarts";
+import type { EChartsOption } from "echarts";
 import echarts from "../../charts/echarts";
 import { useAuth } from "../../components/auth";
 import { useI18n } from "../../locales";
@@ -22,11 +21,38 @@ import { cockpitOptions, type Cockpit as CockpitData, type RiskRow } from "./opt
 echarts.use([PieChart, LegendComponent]);
 
 
+type ChartInstance = ReturnType<typeof echarts.init>;
+
 declare global {
   interface Window {
     /** The cockpit's chart instances by name, so a browser test can read each drawn option back. */
-    __cockpitCharts?: Record<string, ECharts>;
+    __cockpitCharts?: Record<string, ChartInstance>;
   }
+}
+
+/** One ECharts instance on a div (echarts/core directly: only the parts registered in charts/echarts.ts and
+ * above), redrawn when its option changes and resized with the window. */
+function Chart({ name, option, height }: { name: string; option: EChartsOption; height: number }) {
+  const element = useRef<HTMLDivElement>(null);
+  const chart = useRef<ChartInstance | null>(null);
+  useEffect(() => {
+    if (!element.current) return undefined;
+    const instance = echarts.init(element.current);
+    chart.current = instance;
+    window.__cockpitCharts = { ...(window.__cockpitCharts ?? {}), [name]: instance };
+    const resize = () => instance.resize();
+    window.addEventListener("resize", resize);
+    return () => {
+      window.removeEventListener("resize", resize);
+      if (window.__cockpitCharts?.[name] === instance) delete window.__cockpitCharts[name];
+      instance.dispose();
+      chart.current = null;
+    };
+  }, [name]);
+  useEffect(() => {
+    chart.current?.setOption(option, { notMerge: true });
+  }, [option]);
+  return <div ref={element} style={{ height, width: "100%" }} />;
 }
 
 const RISK_COLOUR: Record<string, string> = { high: "red", medium: "gold", low: "green" };
@@ -38,6 +64,8 @@ export default function Cockpit() {
   const narrow = !Grid.useBreakpoint().md;
   const [jurisdiction, setJurisdiction] = useState<string | undefined>();
   const [year, setYear] = useState<number | undefined>();
+  // the year typed applies on Enter or on leaving the field, not at each keystroke (2, 20, 202 …)
+  const [yearInput, setYearInput] = useState<number | null>(null);
   const [data, setData] = useState<CockpitData | null>(null);
   const [error, setError] = useState<string | null>(null);
 
@@ -61,17 +89,7 @@ export default function Cockpit() {
     <Col xs={24} lg={12} key={name}>
       <Card size="small" title={title} styles={{ body: { padding: narrow ? 4 : 12 } }}>
         <div data-testid={`chart-${name}`}>
-          {options && (
-            <ReactEChartsCore
-              echarts={echarts}
-              option={options[name]}
-              notMerge
-              style={{ height, width: "100%" }}
-              onChartReady={(instance: ECharts) => {
-                window.__cockpitCharts = { ...(window.__cockpitCharts ?? {}), [name]: instance };
-              }}
-            />
-          )}
+          {options && <Chart name={name} option={options[name]} height={height} />}
         </div>
       </Card>
     </Col>
@@ -99,8 +117,10 @@ export default function Cockpit() {
             min={1990}
             max={2100}
             precision={0}
-            value={year}
-            onChange={(value) => setYear(value ?? undefined)}
+            value={yearInput}
+            onChange={(value) => setYearInput(value)}
+            onPressEnter={() => setYear(yearInput ?? undefined)}
+            onBlur={() => setYear(yearInput ?? undefined)}
           />
         </Space>
       </Space>

@@ -182,10 +182,10 @@ export default function Library() {
             <Input allowClear maxLength={120} />
           </Form.Item>
           <Form.Item name="jurisdiction" label={t("library.filter.jurisdiction")}>
-            <Select allowClear style={{ minWidth: 120 }} options={JURISDICTIONS.map((j) => ({ value: j, label: t(`jurisdiction.${j}`) }))} />
+            <Select allowClear showSearch optionFilterProp="label" style={{ minWidth: 120 }} options={JURISDICTIONS.map((j) => ({ value: j, label: t(`jurisdiction.${j}`) }))} />
           </Form.Item>
           <Form.Item name="stage" label={t("library.filter.stage")}>
-            <Select allowClear style={{ minWidth: 140 }} options={STAGES.map((s) => ({ value: s, label: t(`portfolio.stage.${s}`) }))} />
+            <Select allowClear showSearch optionFilterProp="label" style={{ minWidth: 140 }} options={STAGES.map((s) => ({ value: s, label: t(`portfolio.stage.${s}`) }))} />
           </Form.Item>
           <Form.Item name="year" label={t("library.filter.year")}>
             <InputNumber min={1990} max={2100} precision={0} />
@@ -207,7 +207,7 @@ export default function Library() {
             />
           </Form.Item>
           <Form.Item name="sortBy" label={t("library.sort")}>
-            <Select style={{ minWidth: 150 }} options={Object.keys(SORTS).map((key) => ({ value: key, label: t(`library.sort.${key}`) }))} />
+            <Select showSearch optionFilterProp="label" style={{ minWidth: 150 }} options={Object.keys(SORTS).map((key) => ({ value: key, label: t(`library.sort.${key}`) }))} />
           </Form.Item>
           <Space wrap>
             <Button type="primary" htmlType="submit">
