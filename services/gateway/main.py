@@ -16,7 +16,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.gateway import apidocs, oidc, routing, timeline
+from services.gateway import apidocs, oidc, open_data, routing, timeline
 from services.gateway.admission import Bulkhead, RateLimits, all_admitted
 from services.gateway.users import DEV_PASSWORD, DEV_USERS
 from services.gateway.webapp_serving import mount_front_ends
@@ -89,6 +89,7 @@ def create_app(settings: Settings | None = None, upstream: httpx.AsyncBaseTransp
     app.add_route("/metrics", metrics_endpoint, include_in_schema=False)
     app.include_router(policy_router)
     app.include_router(oidc.router)
+    app.include_router(open_data.router)  # public OCDS releases of jurisdictions that publish open data
 
     install_health_routes(app, settings)
     install_dev_sign_in(app, settings)

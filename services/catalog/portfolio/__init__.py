@@ -12,6 +12,8 @@ its consumers."""
 from services.catalog.portfolio import (
     api,
     consumers,  # registers the consumers
+    open_data,
+    webhooks,
 )
 from shared import clock
 from shared.service import ServiceRuntime
@@ -24,5 +26,10 @@ async def portfolio_reminders(runtime: ServiceRuntime) -> int:
         return await consumers.remind(uow, clock.today())
 
 
-ROUTERS = [api.router]
-SWEEPERS = [portfolio_reminders]
+async def portfolio_webhooks(runtime: ServiceRuntime) -> int:
+    """POST new notifications to the bureau's subscriptions, retrying the failed ones when due."""
+    return await webhooks.deliver(runtime)
+
+
+ROUTERS = [api.router, open_data.router]
+SWEEPERS = [portfolio_reminders, portfolio_webhooks]

@@ -8,22 +8,31 @@ import binascii
 import json
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Path, Query
+import sqlalchemy as sa
+from fastapi import APIRouter, Depends, Header, Path, Query
 from fastapi.responses import Response
 
 from services.catalog.api.common import PREFIX
-from services.catalog.portfolio import queries, spreadsheet
+from services.catalog.portfolio import queries, spreadsheet, webhooks
 from services.catalog.portfolio.domain import Stage
 from services.catalog.portfolio.schemas import (
     CockpitPublic,
+    DeliveriesPublic,
+    DeliveryPublic,
     NotificationsPublic,
     NotificationsRead,
     ProjectPublic,
     ProjectsPublic,
     ReadMarkerPublic,
     TodosPublic,
+    WebhookCreate,
+    WebhookCreated,
+    WebhookPublic,
+    WebhooksPublic,
 )
-from shared.auth import CurrentPrincipal, Role
+from services.catalog.portfolio.tables import PortfolioNotification, PortfolioWebhook, PortfolioWebhookDelivery
+from shared import clock, idempotency
+from shared.auth import CurrentPrincipal, Principal, Role, require
 from shared.errors import bad_request, forbidden, not_found
 from shared.policy import packs
 from shared.service import Runtime
@@ -143,8 +152,15 @@ async def projects(
 ) -> ProjectsPublic:
     start = _decode(cursor, offset)
     async with runtime.reading() as uow:
-        items, total = await queries.projects(uow, principal, query.chosen, limit=limit, offset=start)
-    return ProjectsPublic(items=items, total=total, offset=start, limit=limit, next_cursor=_next(start, limit, total))
+        items, total, invested = await queries.projects(uow, principal, query.chosen, limit=limit, offset=start)
+    return ProjectsPublic(
+        items=items,
+        total=total,
+        investment_fen=invested,
+        offset=start,
+        limit=limit,
+        next_cursor=_next(start, limit, total),
+    )
 
 
 @router.get(
@@ -156,7 +172,7 @@ async def projects_xlsx(
     runtime: Runtime, principal: CurrentPrincipal, query: Annotated[ProjectQuery, Depends()]
 ) -> Response:
     async with runtime.reading() as uow:
-        items, total = await queries.projects(uow, principal, query.chosen, limit=spreadsheet.ROW_CAP, offset=0)
+        items, total, _ = await queries.projects(uow, principal, query.chosen, limit=spreadsheet.ROW_CAP, offset=0)
     content = spreadsheet.render(items, total)
     return Response(
         content,
@@ -212,3 +228,96 @@ async def notifications_read(
 ) -> ReadMarkerPublic:
     async with runtime.unit_of_work() as uow:
         return ReadMarkerPublic(**await queries.mark_read(uow, principal, body.up_to_id if body else None))
+
+
+# --- the feed as a webhook (registered by the bureau) ------------------------------------------------------
+
+Bureau = require(Role.DATA_BUREAU)
+
+
+def _hook(row: PortfolioWebhook) -> dict:
+    return {name: getattr(row, name) for name in WebhookPublic.model_fields}
+
+
+@router.post(
+    "/webhooks", status_code=201, response_model=WebhookCreated, summary="登记消息推送 Register a webhook (bureau)"
+)
+async def create_webhook(
+    runtime: Runtime,
+    principal: Annotated[Principal, Bureau],
+    body: WebhookCreate,
+    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+) -> Response:
+    if not webhooks.url_allowed(body.url):
+        raise bad_request(
+            f"the URL must start with one of the configured prefixes ({webhooks.ALLOWED_URLS_ENV})", field="url"
+        )
+    if body.role == Role.UNIT and not body.unit:
+        raise bad_request("a subscription for the unit role names the unit", field="unit")
+    if body.role in queries.BLIND_ROLES:
+        raise bad_request(f"role '{body.role.value}' receives no notifications", field="role")
+
+    async def action(uow) -> dict:
+        newest = await uow.session.scalar(sa.select(sa.func.max(PortfolioNotification.id))) or 0
+        row = PortfolioWebhook(
+            name=body.name,
+            url=body.url,
+            role=body.role.value,
+            unit=body.unit if body.role == Role.UNIT else None,
+            signing_key=webhooks.new_signing_key(),
+            queued_up_to=newest,  # from now on: a new subscription does not replay the history
+            created_by=principal.subject,
+            created_at=clock.now(),
+        )
+        uow.session.add(row)
+        await uow.session.flush()
+        return WebhookCreated(**_hook(row), signing_key=row.signing_key).model_dump(mode="json")
+
+    # a retried registration (same Idempotency-Key) gets the first answer, not a second subscription
+    return await idempotency.run_once(runtime, idempotency_key, principal, body.model_dump(mode="json"), action)
+
+
+@router.get("/webhooks", response_model=WebhooksPublic, summary="消息推送 The registered webhooks (bureau)")
+async def list_webhooks(runtime: Runtime, principal: Annotated[Principal, Bureau]) -> WebhooksPublic:
+    async with runtime.reading() as uow:
+        rows = await uow.session.scalars(sa.select(PortfolioWebhook).order_by(PortfolioWebhook.id))
+        return WebhooksPublic(
+            items=[WebhookPublic(**_hook(r)) for r in rows], allowed_url_prefixes=webhooks.allowed_prefixes()
+        )
+
+
+@router.delete("/webhooks/{webhook_id}", response_model=WebhookPublic, summary="停用消息推送 Stop a webhook (bureau)")
+async def stop_webhook(
+    runtime: Runtime, principal: Annotated[Principal, Bureau], webhook_id: Annotated[int, Path(ge=1, le=2**62)]
+) -> WebhookPublic:
+    async with runtime.unit_of_work() as uow:
+        row = await uow.session.get(PortfolioWebhook, webhook_id, with_for_update=True)
+        if row is None:
+            raise not_found("webhook", webhook_id)
+        row.active = False
+        return WebhookPublic(**_hook(row))
+
+
+@router.get(
+    "/webhooks/{webhook_id}/deliveries",
+    response_model=DeliveriesPublic,
+    summary="推送记录 A webhook's delivery log, newest first (bureau)",
+)
+async def webhook_deliveries(
+    runtime: Runtime,
+    principal: Annotated[Principal, Bureau],
+    webhook_id: Annotated[int, Path(ge=1, le=2**62)],
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> DeliveriesPublic:
+    async with runtime.reading() as uow:
+        if await uow.session.get(PortfolioWebhook, webhook_id) is None:
+            raise not_found("webhook", webhook_id)
+        rows = await uow.session.scalars(
+            sa.select(PortfolioWebhookDelivery)
+            .where(PortfolioWebhookDelivery.webhook_id == webhook_id)
+            .order_by(PortfolioWebhookDelivery.id.desc())
+            .limit(limit)
+        )
+        return DeliveriesPublic(
+            items=[DeliveryPublic(**{n: getattr(r, n) for n in DeliveryPublic.model_fields}) for r in rows]
+        )

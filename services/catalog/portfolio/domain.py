@@ -8,6 +8,7 @@ knows other services through their events and the shared policy packs."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -310,6 +311,15 @@ LOCAL_SETTINGS = {
     "deadline_amber_days": 14,  # a deadline due within this many days is amber; overdue is red
     "notify_before_days": 7,  # a deadline this close becomes a notification (临近提醒)
 }
+
+#: Open data (公开数据, docs/open-data.md) is a local setting per jurisdiction, off unless the bureau switches
+#: it on: the jurisdictions listed (comma-separated) in this environment variable of the catalog service.
+OPEN_DATA_ENV = "GOVPROJ_OPEN_DATA_JURISDICTIONS"
+
+
+def open_data_jurisdictions() -> list[str]:
+    return sorted({j.strip() for j in os.environ.get(OPEN_DATA_ENV, "").split(",") if j.strip()})
+
 
 RISK_LABEL_ZH = {"low": "低风险", "medium": "中风险", "high": "高风险"}
 

@@ -281,13 +281,28 @@ def project_row(project: PortfolioProject, scope: Scope, today: date) -> dict[st
 
 async def projects(
     uow: UnitOfWork, principal: Principal, chosen: ProjectFilter, *, limit: int, offset: int
-) -> tuple[list[dict[str, Any]], int]:
+) -> tuple[list[dict[str, Any]], int, int]:
+    """A page of the list, the rows of the whole query and their total investment (fen)."""
     scope = scope_of(principal)
     today = clock.today()
     query = project_query(scope, chosen, today)
-    total = await uow.session.scalar(query.with_only_columns(sa.func.count(), maintain_column_froms=True))
+    total, invested = await totals(uow, scope, query)
     rows = await uow.session.scalars(_order(query, chosen).offset(offset).limit(limit))
-    return [project_row(p, scope, today) for p in rows], total or 0
+    return [project_row(p, scope, today) for p in rows], total, invested
+
+
+async def totals(uow: UnitOfWork, scope: Scope, query) -> tuple[int, int]:
+    """Rows of the whole query and their total investment (fen), in one pass over the same filter. A secret
+    project's amount is summed only for a reader who may see it (the count includes it either way)."""
+    amount = sa.case((content_visible(scope), PortfolioProject.total_investment_fen), else_=None)
+    count, invested = (
+        await uow.session.execute(
+            query.with_only_columns(
+                sa.func.count(), sa.func.coalesce(sa.func.sum(amount), 0), maintain_column_froms=True
+            )
+        )
+    ).one()
+    return int(count or 0), int(invested or 0)
 
 
 async def project_detail(uow: UnitOfWork, principal: Principal, project_id: str) -> dict[str, Any] | None:

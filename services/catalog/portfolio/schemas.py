@@ -6,6 +6,7 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, Field
 
+from shared.auth import Role
 from shared.limits import RequestModel
 
 
@@ -64,6 +65,9 @@ class ProjectRowPublic(BaseModel):
 class ProjectsPublic(BaseModel):
     items: list[ProjectRowPublic]
     total: int = Field(description="rows matching the whole query (drafts never counted)")
+    investment_fen: int = Field(
+        default=0, description="total investment (fen) of the whole query; secret amounts only for cleared readers"
+    )
     offset: int
     limit: int
     next_cursor: str | None = None
@@ -179,3 +183,50 @@ class NotificationsRead(RequestModel):
 class ReadMarkerPublic(BaseModel):
     read_up_to: int
     unread: int
+
+
+class WebhookCreate(RequestModel):
+    """A subscription: one role's notifications (the unit role's for one unit) POSTed to `url`."""
+
+    name: str = Field(min_length=1, max_length=80)
+    url: str = Field(
+        min_length=8, max_length=500, pattern=r"^https?://", description="must start with a configured prefix"
+    )
+    role: Role
+    unit: str | None = Field(default=None, min_length=1, max_length=120, description="required for the unit role")
+
+
+class WebhookPublic(BaseModel):
+    id: int
+    name: str
+    url: str
+    role: str
+    unit: str | None
+    active: bool
+    created_by: str
+    created_at: datetime
+
+
+class WebhookCreated(WebhookPublic):
+    signing_key: str = Field(description="the HMAC-SHA256 key; shown once, keep it at the receiver")
+
+
+class WebhooksPublic(BaseModel):
+    items: list[WebhookPublic]
+    allowed_url_prefixes: list[str]
+
+
+class DeliveryPublic(BaseModel):
+    id: int
+    notification_id: int
+    status: str  # pending | delivered | failed
+    attempts: int
+    next_attempt_at: datetime
+    last_status: int | None
+    last_error: str | None
+    delivered_at: datetime | None
+    created_at: datetime
+
+
+class DeliveriesPublic(BaseModel):
+    items: list[DeliveryPublic]

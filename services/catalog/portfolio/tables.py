@@ -144,3 +144,42 @@ class NotificationMarker(schema.Base, table=True):
     subject: str = Field(primary_key=True, max_length=120)
     read_up_to: int = 0
     updated_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class PortfolioWebhook(schema.Base, table=True):
+    """A subscription the bureau registered: the notifications of one role (and unit) POSTed to one URL,
+    signed with the subscription's own HMAC key. Secret (涉密) projects' notifications are never sent."""
+
+    __tablename__ = "portfolio_webhooks"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=80)
+    url: str = Field(max_length=500)
+    role: str = Field(max_length=40)
+    unit: str | None = Field(default=None, max_length=120)
+    signing_key: str = Field(max_length=128)
+    active: bool = True
+    queued_up_to: int = 0  # notifications up to this id have been considered for this subscription
+    created_by: str = Field(max_length=120)
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class PortfolioWebhookDelivery(schema.Base, table=True):
+    """One notification to one subscription: its attempts, the receiver's last answer, and the outcome."""
+
+    __tablename__ = "portfolio_webhook_deliveries"
+    __table_args__ = (
+        sa.UniqueConstraint("webhook_id", "notification_id", name="uq_portfolio_webhook_delivery"),
+        sa.Index("ix_portfolio_webhook_deliveries_due", "status", "next_attempt_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    webhook_id: int = Field(index=True)
+    notification_id: int
+    status: str = Field(default="pending", max_length=10)  # pending | delivered | failed
+    attempts: int = 0
+    next_attempt_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    last_status: int | None = None
+    last_error: str | None = Field(default=None, max_length=300)
+    delivered_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))

@@ -16,6 +16,8 @@ const Approvals = lazy(() => import("./pages/Approvals"));
 const Actions = lazy(() => import("./pages/Actions"));
 const Policy = lazy(() => import("./pages/Policy"));
 const PolicyImpact = lazy(() => import("./pages/PolicyImpact"));
+const Cockpit = lazy(() => import("./pages/Cockpit"));
+const Notifications = lazy(() => import("./pages/Notifications"));
 
 function RequireUser({ children }: { children: JSX.Element }) {
   const { user } = useAuth();
@@ -47,6 +49,8 @@ export default function App() {
           ["/actions", <Actions />],
           ["/policy/:pack/:ruleId", <Policy />],
           ["/policy-impact", <PolicyImpact />],
+          ["/cockpit", <Cockpit />],
+          ["/notifications", <Notifications />],
         ].map(([path, element]) => (
           <Route
             key={path as string}

@@ -5,6 +5,8 @@ import { Badge, Button, Drawer, Grid, Input, Layout, Menu, Space, Tag, Typograph
 import {
   AppstoreOutlined,
   AuditOutlined,
+  BellOutlined,
+  DashboardOutlined,
   DatabaseOutlined,
   DiffOutlined,
   FormOutlined,
@@ -16,6 +18,11 @@ import {
 import { LEADER_ROLES, LIBRARY_ROLES, useAuth } from "./auth";
 import { useI18n } from "../locales";
 import { loadTodos } from "../services/portfolio";
+import { COCKPIT_ROLES } from "../pages/Cockpit/roles";
+import { FEED_CHANGED, loadFeed } from "../pages/Notifications/feed";
+
+/** How often the badge asks for the unread count (it also asks on every page change and after a mark-read). */
+const FEED_POLL_MS = 20_000;
 
 const { Header, Sider, Content, Footer } = Layout;
 
@@ -47,6 +54,21 @@ export default function AppLayout() {
     };
   }, [user, location.pathname]);
 
+  const [unread, setUnread] = useState(0);
+  useEffect(() => {
+    if (!user) return;
+    let live = true;
+    const count = () => loadFeed(undefined, 1).then((feed) => live && setUnread(feed.unread)).catch(() => undefined);
+    count();
+    const timer = window.setInterval(count, FEED_POLL_MS);
+    window.addEventListener(FEED_CHANGED, count);
+    return () => {
+      live = false;
+      window.clearInterval(timer);
+      window.removeEventListener(FEED_CHANGED, count);
+    };
+  }, [user, location.pathname]);
+
   if (!user) return null;
   const items = [
     {
@@ -60,10 +82,21 @@ export default function AppLayout() {
       ),
     },
     hasRole(...LIBRARY_ROLES) && { key: "/library", icon: <DatabaseOutlined />, label: t("nav.library") },
+    hasRole(...COCKPIT_ROLES) && { key: "/cockpit", icon: <DashboardOutlined />, label: t("nav.cockpit") },
     hasRole("unit") && { key: "/apply", icon: <FormOutlined />, label: t("nav.apply") },
     hasRole(...LEADER_ROLES) && { key: "/approvals", icon: <AuditOutlined />, label: t("nav.approvals") },
     { key: "/actions", icon: <ThunderboltOutlined />, label: t("nav.actions") },
     hasRole("data_bureau") && { key: "/policy-impact", icon: <DiffOutlined />, label: t("nav.policy_impact") },
+    {
+      key: "/notifications",
+      icon: <BellOutlined />,
+      label: (
+        <Space size={6}>
+          {t("nav.notifications")}
+          {unread > 0 && <Badge count={unread} size="small" data-testid="nav-unread" />}
+        </Space>
+      ),
+    },
   ].filter(Boolean) as { key: string; icon: JSX.Element; label: JSX.Element | string }[];
   const selected = items.find((item) => location.pathname.startsWith(item.key))?.key ?? "";
   const menu = (
@@ -124,6 +157,13 @@ export default function AppLayout() {
             />
           </div>
         )}
+        <Badge count={unread} size="small" overflowCount={99} data-testid="notification-badge" data-unread={unread}>
+          <Button
+            icon={<BellOutlined />}
+            aria-label={unread ? t("nav.notifications_unread", { n: unread }) : t("nav.notifications")}
+            onClick={() => navigate("/notifications")}
+          />
+        </Badge>
         <div data-testid="current-user" style={{ display: "flex", alignItems: "center", gap: 6, minWidth: 0, lineHeight: 1.3 }}>
           <div style={{ display: "flex", flexDirection: "column", minWidth: 0, alignItems: "flex-end" }}>
             <Typography.Text strong ellipsis style={{ maxWidth: narrow ? 120 : 220 }}>

@@ -2,6 +2,7 @@
 import type { MessageKey } from "./zh-CN";
 import fieldsEn from "./fields.en-US";
 import actionsEn from "./actions.en-US";
+import portfolioEn from "./portfolio.en-US";
 
 const enUS: Record<MessageKey, string> = {
   "app.title": "Government IT Project Management Platform",
@@ -624,6 +625,7 @@ const enUS: Record<MessageKey, string> = {
   "event.suffix.approved": "{step} approved",
   ...fieldsEn,
   ...actionsEn,
+  ...portfolioEn,
 };
 
 export default enUS;

@@ -1,6 +1,7 @@
 // 中文消息目录（默认语言）：界面上的每一句话都在这里；en-US.ts 与之逐键对应。
 import fieldsZh from "./fields.zh-CN";
 import actionsZh from "./actions.zh-CN";
+import portfolioZh from "./portfolio.zh-CN";
 
 const zhCN = {
   "app.title": "政府投资信息化项目管理平台",
@@ -623,6 +624,7 @@ const zhCN = {
   "event.suffix.approved": "批准{step}",
   ...fieldsZh,
   ...actionsZh,
+  ...portfolioZh,
 } as const;
 
 export type MessageKey = keyof typeof zhCN;

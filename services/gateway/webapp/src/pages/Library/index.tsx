@@ -1,140 +1,172 @@
-// 项目库: the read model's library across every stage when it is served (search, filters, totals over the
-// whole query, export), else intake's application list page by page. Hidden amounts (secret projects) show
-// as such and never break a page.
-import { useEffect, useState } from "react";
-import { Link } from "react-router-dom";
+// 项目库: the read model's library across every stage (catalog's /portfolio/projects): search by part of the
+// name, filters (jurisdiction, unit by part of its name, stage, year, amount range, overdue), sorting,
+// server-side pages with totals over the whole query (drafts never listed), and 导出 Excel of the same query.
+// The query lives in the address (?q=…&stage=…&page=…), so a shared link opens the same list. Hidden amounts
+// (secret projects) show as such and never break a page.
+import { useEffect, useMemo, useState } from "react";
+import { Link, useSearchParams } from "react-router-dom";
 import { Alert, Button, Card, Form, Grid, Input, InputNumber, Select, Space, Table, Tag, Typography } from "antd";
 import { DownloadOutlined } from "@ant-design/icons";
 import { useAuth, LIBRARY_ROLES } from "../../components/auth";
 import { useI18n } from "../../locales";
-import { api, ApiProblem, optional, session } from "../../services/api";
-import { fenToWan } from "../../services/money";
+import { api, ApiProblem, session } from "../../services/api";
+import { fenToWan, wanToFen } from "../../services/money";
 import { problemTitle } from "../../services/problem";
-import type { Application, Page, PortfolioProject } from "../../services/portfolio";
+import type { Page, PortfolioProject } from "../../services/portfolio";
+import { JURISDICTIONS, STAGES } from "./lists";
 
-interface Row {
-  id: string;
-  title: string | null;
-  unit: string;
-  jurisdiction: string;
-  plan_year: number | null;
-  amount_fen: number | null | undefined;
-  status: string;
-  status_service: string;
-  status_zh?: string;
-  overdue?: boolean;
+const FILTERS = ["q", "unit", "jurisdiction", "stage", "year", "amount_min", "amount_max", "overdue"] as const;
+/** The sort choices the list offers, each the API's `sort` and `order`. */
+const SORTS: Record<string, { sort: string; order: "asc" | "desc" }> = {
+  created: { sort: "created", order: "desc" },
+  amount_desc: { sort: "amount", order: "desc" },
+  amount_asc: { sort: "amount", order: "asc" },
+  due: { sort: "due", order: "asc" },
+  title: { sort: "title", order: "asc" },
+};
+const PAGE_SIZE = 20;
+
+interface Listed extends Page<PortfolioProject> {
+  total: number;
+  investment_fen: number;
 }
 
-interface Filters {
+interface FormValues {
   q?: string;
   unit?: string;
   jurisdiction?: string;
-  status?: string;
+  stage?: string;
   year?: number;
+  amount_min_wan?: number | string;
+  amount_max_wan?: number | string;
+  overdue?: string;
+  sortBy?: string;
 }
 
-const PAGE_SIZE = 20;
-const pageSizeOf = (search: string) => Math.min(100, Math.max(1, Number(new URLSearchParams(search).get("size")) || PAGE_SIZE));
+/** The API's query from the address: filters as given, amounts already in fen, the sort choice expanded. */
+function queryOf(params: URLSearchParams, size: number) {
+  const query: Record<string, string | number> = {};
+  for (const key of FILTERS) {
+    const value = params.get(key);
+    if (value) query[key] = value;
+  }
+  const chosen = SORTS[params.get("sortBy") ?? "created"] ?? SORTS.created;
+  const page = Math.max(1, Number(params.get("page")) || 1);
+  return { ...query, sort: chosen.sort, order: chosen.order, limit: size, offset: (page - 1) * size, page };
+}
 
 export default function Library() {
-  // ?size= sets the page length (a shared link keeps it); 20 by default
-  const PAGE = pageSizeOf(window.location.search);
   const { hasRole } = useAuth();
-  const { t, label } = useI18n();
+  const { t } = useI18n();
   const narrow = !Grid.useBreakpoint().md;
-  const [filters, setFilters] = useState<Filters>({});
-  const [rows, setRows] = useState<Row[] | null>(null);
-  const [total, setTotal] = useState<number | null>(null);
-  const [source, setSource] = useState<"portfolio" | "intake" | null>(null);
-  const [page, setPage] = useState(1);
-  // intake pages by cursor: cursors[n] opens page n+1
-  const [cursors, setCursors] = useState<(string | null)[]>([null]);
+  const [params, setParams] = useSearchParams();
+  // ?size= sets the page length (a shared link keeps it); 20 by default
+  const size = Math.min(100, Math.max(1, Number(params.get("size")) || PAGE_SIZE));
+  const query = useMemo(() => queryOf(params, size), [params, size]);
+  const [listed, setListed] = useState<Listed | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [exporting, setExporting] = useState(false);
+  const [notice, setNotice] = useState<string | null>(null);
+  const [form] = Form.useForm<FormValues>();
 
   useEffect(() => {
     let live = true;
-    setRows(null);
+    setListed(null);
     setError(null);
-    const run = async () => {
-      const portfolio = await optional(
-        api.get<Page<PortfolioProject> & { total: number }>("/api/catalog/portfolio/projects", {
-          q: filters.q,
-          unit: filters.unit,
-          jurisdiction: filters.jurisdiction,
-          year: filters.year,
-          limit: PAGE,
-          offset: (page - 1) * PAGE,
-        }),
-      ).catch(() => null);
-      if (portfolio) {
-        if (!live) return;
-        setSource("portfolio");
-        setTotal(portfolio.total ?? null);
-        setRows(
-          portfolio.items.map((p) => ({
-            id: p.project_id,
-            title: p.title,
-            unit: p.unit,
-            jurisdiction: p.jurisdiction,
-            plan_year: p.plan_year,
-            amount_fen: p.money?.total_investment_fen ?? p.money?.approved_investment_fen,
-            status: p.stage,
-            status_service: "",
-            status_zh: p.stage_label_zh,
-            overdue: p.overdue,
-          })),
-        );
-        return;
-      }
-      const answer = await api.get<Page<Application>>("/api/intake/applications", {
-        q: filters.q,
-        unit: filters.unit,
-        jurisdiction: filters.jurisdiction,
-        plan_year: filters.year,
-        status: filters.status,
-        limit: PAGE,
-        cursor: cursors[page - 1] ?? undefined,
-      });
-      if (!live) return;
-      setSource("intake");
-      setCursors((known) => {
-        const next = [...known];
-        next[page] = answer.next_cursor ?? null;
-        return next;
-      });
-      setTotal(null);
-      setRows(
-        answer.items.map((app) => ({
-          id: app.id,
-          title: app.title,
-          unit: app.unit,
-          jurisdiction: app.jurisdiction,
-          plan_year: app.plan_year,
-          amount_fen: app.total_investment_fen,
-          status: app.status,
-          status_service: "intake",
-        })),
-      );
-    };
-    run().catch((e) => live && setError(e instanceof ApiProblem ? problemTitle(e.problem, t) : String(e)));
+    const { page: _page, ...request } = query;
+    api
+      .get<Listed>("/api/catalog/portfolio/projects", request)
+      .then((answer) => live && setListed(answer))
+      .catch((e) => live && setError(e instanceof ApiProblem ? problemTitle(e.problem, t) : String(e)));
     return () => {
       live = false;
     };
-  }, [filters, page]); // eslint-disable-line react-hooks/exhaustive-deps
+  }, [query]); // eslint-disable-line react-hooks/exhaustive-deps
+
+  useEffect(() => {
+    const fenToField = (fen: string | null) => (fen ? fenToWan(Number(fen)).replace(/,/g, "") : undefined);
+    form.setFieldsValue({
+      q: params.get("q") ?? undefined,
+      unit: params.get("unit") ?? undefined,
+      jurisdiction: params.get("jurisdiction") ?? undefined,
+      stage: params.get("stage") ?? undefined,
+      year: params.get("year") ? Number(params.get("year")) : undefined,
+      amount_min_wan: fenToField(params.get("amount_min")),
+      amount_max_wan: fenToField(params.get("amount_max")),
+      overdue: params.get("overdue") ?? undefined,
+      sortBy: params.get("sortBy") ?? "created",
+    });
+  }, [params, form]);
 
   if (!hasRole(...LIBRARY_ROLES)) return <Alert type="info" showIcon message={t("library.not_for_role")} />;
 
-  const hasNext = source === "intake" ? Boolean(cursors[page]) : total != null && page * PAGE < total;
-  const exportXlsx = async () => {
-    const url = new URL("/api/catalog/portfolio/projects.xlsx", window.location.origin);
-    for (const [key, value] of Object.entries(filters)) if (value !== undefined && value !== "") url.searchParams.set(key, String(value));
-    const response = await fetch(url, { headers: { authorization: `Bearer ${session.get()?.token ?? ""}` } });
-    if (!response.ok) return;
-    const link = document.createElement("a");
-    link.href = URL.createObjectURL(await response.blob());
-    link.download = "项目库.xlsx";
-    link.click();
+  const page = query.page;
+  const go = (changes: Record<string, string | undefined>) => {
+    const next = new URLSearchParams(params);
+    for (const [key, value] of Object.entries(changes)) {
+      if (value === undefined || value === "") next.delete(key);
+      else next.set(key, value);
+    }
+    setParams(next);
   };
+
+  const search = (values: FormValues) => {
+    let amountMin: number | undefined;
+    let amountMax: number | undefined;
+    try {
+      amountMin = values.amount_min_wan === undefined || values.amount_min_wan === null || values.amount_min_wan === "" ? undefined : wanToFen(values.amount_min_wan);
+      amountMax = values.amount_max_wan === undefined || values.amount_max_wan === null || values.amount_max_wan === "" ? undefined : wanToFen(values.amount_max_wan);
+    } catch {
+      setError(t("library.filter.amount_bad"));
+      return;
+    }
+    if (amountMin !== undefined && amountMax !== undefined && amountMin > amountMax) {
+      setError(t("library.filter.amount_order"));
+      return;
+    }
+    go({
+      q: values.q?.trim(),
+      unit: values.unit?.trim(),
+      jurisdiction: values.jurisdiction,
+      stage: values.stage,
+      year: values.year ? String(values.year) : undefined,
+      amount_min: amountMin === undefined ? undefined : String(amountMin),
+      amount_max: amountMax === undefined ? undefined : String(amountMax),
+      overdue: values.overdue,
+      sortBy: values.sortBy && values.sortBy !== "created" ? values.sortBy : undefined,
+      page: undefined,
+    });
+  };
+
+  const exportXlsx = async () => {
+    setExporting(true);
+    setNotice(null);
+    try {
+      const url = new URL("/api/catalog/portfolio/projects.xlsx", window.location.origin);
+      const { page: _page, limit: _limit, offset: _offset, ...filters } = query;
+      for (const [key, value] of Object.entries(filters)) url.searchParams.set(key, String(value));
+      const response = await fetch(url, { headers: { authorization: `Bearer ${session.get()?.token ?? ""}` } });
+      if (!response.ok) throw new Error(String(response.status));
+      const total = Number(response.headers.get("x-total-count"));
+      const cap = Number(response.headers.get("x-row-cap"));
+      if (cap && total > cap) setNotice(t("library.export_cut", { cap }));
+      const link = document.createElement("a");
+      link.href = URL.createObjectURL(await response.blob());
+      link.download = "项目库.xlsx";
+      document.body.appendChild(link);
+      link.click();
+      link.remove();
+    } catch {
+      setNotice(t("library.export_failed"));
+    } finally {
+      setExporting(false);
+    }
+  };
+
+  const rows = listed?.items ?? [];
+  const total = listed?.total ?? null;
+  const hasNext = total != null && page * size < total;
+  const anySecret = rows.some((row) => row.secret && row.money?.total_investment_fen == null);
 
   return (
     <Space direction="vertical" size={16} style={{ width: "100%" }}>
@@ -142,62 +174,88 @@ export default function Library() {
         {t("library.title")}
       </Typography.Title>
       <Card size="small">
-        <Form
-          layout={narrow ? "vertical" : "inline"}
-          onFinish={(values: Filters) => {
-            setPage(1);
-            setCursors([null]);
-            setFilters(Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined && v !== "")) as Filters);
-          }}
-          data-testid="library-filters"
-          style={{ rowGap: 8 }}
-        >
+        <Form form={form} layout={narrow ? "vertical" : "inline"} onFinish={search} data-testid="library-filters" style={{ rowGap: 8 }}>
           <Form.Item name="q" label={t("library.filter.q")}>
-            <Input allowClear />
+            <Input allowClear maxLength={100} />
           </Form.Item>
           <Form.Item name="unit" label={t("library.filter.unit")}>
-            <Input allowClear />
+            <Input allowClear maxLength={120} />
           </Form.Item>
           <Form.Item name="jurisdiction" label={t("library.filter.jurisdiction")}>
-            <Select allowClear style={{ minWidth: 120 }} options={["dazhou", "quzhou", "jiyuan", "fengxian", "suqian"].map((j) => ({ value: j, label: t(`jurisdiction.${j}`) }))} />
+            <Select allowClear showSearch optionFilterProp="label" style={{ minWidth: 120 }} options={JURISDICTIONS.map((j) => ({ value: j, label: t(`jurisdiction.${j}`) }))} />
           </Form.Item>
-          <Form.Item name="status" label={t("library.filter.status")}>
-            <Select allowClear style={{ minWidth: 120 }} options={["draft", "submitted", "admitted", "refused"].map((s) => ({ value: s, label: t(`stage.intake.${s}`) }))} />
+          <Form.Item name="stage" label={t("library.filter.stage")}>
+            <Select allowClear showSearch optionFilterProp="label" style={{ minWidth: 140 }} options={STAGES.map((s) => ({ value: s, label: t(`portfolio.stage.${s}`) }))} />
           </Form.Item>
           <Form.Item name="year" label={t("library.filter.year")}>
-            <InputNumber min={2000} max={2100} />
+            <InputNumber min={1990} max={2100} precision={0} />
           </Form.Item>
-          <Space>
+          <Form.Item name="amount_min_wan" label={t("library.filter.amount_min")}>
+            <InputNumber min={0} max={1e9} stringMode style={{ width: 130 }} />
+          </Form.Item>
+          <Form.Item name="amount_max_wan" label={t("library.filter.amount_max")}>
+            <InputNumber min={0} max={1e9} stringMode style={{ width: 130 }} />
+          </Form.Item>
+          <Form.Item name="overdue" label={t("library.filter.overdue")}>
+            <Select
+              allowClear
+              style={{ minWidth: 110 }}
+              options={[
+                { value: "true", label: t("library.filter.overdue_yes") },
+                { value: "false", label: t("library.filter.overdue_no") },
+              ]}
+            />
+          </Form.Item>
+          <Form.Item name="sortBy" label={t("library.sort")}>
+            <Select showSearch optionFilterProp="label" style={{ minWidth: 150 }} options={Object.keys(SORTS).map((key) => ({ value: key, label: t(`library.sort.${key}`) }))} />
+          </Form.Item>
+          <Space wrap>
             <Button type="primary" htmlType="submit">
               {t("common.search")}
             </Button>
-            {source === "portfolio" && (
-              <Button icon={<DownloadOutlined />} onClick={exportXlsx}>
-                {t("library.export")}
-              </Button>
-            )}
+            <Button
+              onClick={() => {
+                form.resetFields();
+                setParams(params.get("size") ? { size: params.get("size") as string } : {});
+              }}
+            >
+              {t("common.reset")}
+            </Button>
+            <Button icon={<DownloadOutlined />} onClick={exportXlsx} loading={exporting} data-testid="library-export">
+              {exporting ? t("library.exporting") : t("library.export")}
+            </Button>
           </Space>
         </Form>
       </Card>
       {error && <Alert type="error" showIcon message={error} />}
+      {notice && <Alert type="warning" showIcon message={notice} closable onClose={() => setNotice(null)} />}
       <Card size="small">
-        <Table<Row>
+        <Typography.Paragraph data-testid="library-totals" style={{ marginBottom: 12 }}>
+          {listed
+            ? t("library.totals", { n: listed.total, amount: fenToWan(listed.investment_fen) }) + (anySecret ? t("library.totals_hidden") : "")
+            : "\u00a0"}
+        </Typography.Paragraph>
+        <Table<PortfolioProject>
           data-testid="library-table"
-          rowKey="id"
+          rowKey="project_id"
           size="middle"
-          loading={rows === null && !error}
-          dataSource={rows ?? []}
-          onRow={(row) => ({ "data-id": row.id }) as React.HTMLAttributes<HTMLElement>}
+          loading={listed === null && !error}
+          dataSource={rows}
+          onRow={(row) => ({ "data-id": row.project_id }) as React.HTMLAttributes<HTMLElement>}
           pagination={false}
+          scroll={narrow ? undefined : { x: "max-content" }}
           columns={[
             {
               title: t("library.col.title"),
               key: "title",
               render: (_, row) => (
                 <Space direction="vertical" size={0}>
-                  <Link to={row.status === "draft" ? `/apply/${row.id}` : `/projects/${row.id}`}>{row.title ?? t("common.hidden_title")}</Link>
+                  <Link to={`/projects/${row.project_id}`} data-testid="title">
+                    {row.title ?? t("common.hidden_title")}
+                  </Link>
                   <Typography.Text type="secondary" style={{ fontSize: 12 }}>
-                    {row.id}
+                    {row.project_id}
+                    {narrow ? ` · ${row.unit}` : ""}
                   </Typography.Text>
                 </Space>
               ),
@@ -206,16 +264,22 @@ export default function Library() {
               ? []
               : [
                   { title: t("library.col.unit"), dataIndex: "unit", key: "unit" },
-                  { title: t("library.col.jurisdiction"), key: "jurisdiction", render: (_: unknown, row: Row) => label(`jurisdiction.${row.jurisdiction}`, row.jurisdiction) },
+                  { title: t("library.col.jurisdiction"), key: "jurisdiction", render: (_: unknown, row: PortfolioProject) => t(`jurisdiction.${row.jurisdiction}`) },
                   { title: t("library.col.year"), dataIndex: "plan_year", key: "year" },
+                  { title: t("library.col.due"), key: "due", render: (_: unknown, row: PortfolioProject) => <span data-testid="due">{row.next_due_on ?? "—"}</span> },
                 ]),
-            { title: t("library.col.amount"), key: "amount", align: "right", render: (_, row) => <span data-testid="amount">{fenToWan(row.amount_fen, t("common.hidden_amount"))}</span> },
+            {
+              title: t("library.col.amount"),
+              key: "amount",
+              align: "right",
+              render: (_, row) => <span data-testid="amount">{fenToWan(row.money?.total_investment_fen, t("common.hidden_amount"))}</span>,
+            },
             {
               title: t("library.col.status"),
               key: "status",
               render: (_, row) => (
                 <Space size={4} wrap>
-                  <Tag data-testid="status">{row.status_service ? label(`stage.${row.status_service}.${row.status}`, row.status) : row.status_zh ?? row.status}</Tag>
+                  <Tag data-testid="status">{t(`portfolio.stage.${row.stage}`)}</Tag>
                   {row.overdue && <Tag color="red">{t("common.overdue")}</Tag>}
                 </Space>
               ),
@@ -225,11 +289,11 @@ export default function Library() {
         <Space style={{ marginTop: 12, justifyContent: "space-between", width: "100%" }} wrap>
           <Typography.Text type="secondary">{total != null ? t("common.total", { n: total }) : ""}</Typography.Text>
           <Space>
-            <Button disabled={page <= 1} onClick={() => setPage(page - 1)} aria-label={t("common.prev_page")}>
+            <Button disabled={page <= 1} onClick={() => go({ page: page - 1 > 1 ? String(page - 1) : undefined })} aria-label={t("common.prev_page")} data-testid="prev-page">
               ‹
             </Button>
             <Typography.Text data-testid="page-number">{page}</Typography.Text>
-            <Button disabled={!hasNext} onClick={() => setPage(page + 1)} aria-label={t("common.next_page")} data-testid="next-page">
+            <Button disabled={!hasNext} onClick={() => go({ page: String(page + 1) })} aria-label={t("common.next_page")} data-testid="next-page">
               ›
             </Button>
           </Space>
