@@ -250,6 +250,8 @@ const enUS: Record<MessageKey, string> = {
   "project.no_actions": "Nothing for you to do on this project now",
   "project.action_disabled.not_reached": "The project has not reached “{service}” yet",
   "project.action_disabled.stage": "The project is “{stage}”; this action is not possible",
+  "project.blocked.from": "{rule}: possible from {date}",
+  "project.blocked.missing": "{rule}; still missing: {missing}",
   "project.review.opinion": "Scheme-review opinion",
   "project.review.scores": "Expert scores",
   "project.review.chain": "Approval chain",

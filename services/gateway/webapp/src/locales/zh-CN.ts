@@ -249,6 +249,8 @@ const zhCN = {
   "project.no_actions": "当前没有您可以办理的事项",
   "project.action_disabled.not_reached": "项目尚未进入“{service}”环节，暂不能办理",
   "project.action_disabled.stage": "项目当前为“{stage}”，此事项不能办理",
+  "project.blocked.from": "{rule}，{date} 起可办理",
+  "project.blocked.missing": "{rule}，尚缺：{missing}",
   "project.review.opinion": "方案评审意见",
   "project.review.scores": "专家评分",
   "project.review.chain": "审批链",
