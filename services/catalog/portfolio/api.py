@@ -82,12 +82,17 @@ async def todos(
     role: Annotated[Role | None, Query(description="one of my roles; all of them if absent")] = None,
     limit: Limit = 50,
     cursor: Cursor = None,
+    status: Annotated[
+        Literal["open", "done"], Query(description="open: 待办 (default); done: 已办, the most recently closed first")
+    ] = "open",
 ) -> TodosPublic:
     if role is not None and role not in principal.roles:
         raise forbidden(f"role '{role.value}' is not one of yours", field="role")
     offset = _decode(cursor, 0)
     async with runtime.reading() as uow:
-        found = await queries.todos(uow, principal, role=role.value if role else None, limit=limit, offset=offset)
+        found = await queries.todos(
+            uow, principal, role=role.value if role else None, limit=limit, offset=offset, status=status
+        )
     return TodosPublic(**found, next_cursor=_next(offset, limit, found["total"]))
 
 

@@ -139,10 +139,15 @@ def _todo_row(todo: PortfolioTodo, project: PortfolioProject, today: date) -> di
         "due_on": todo.due_on,
         "overdue": todo.due_on is not None and todo.due_on < today,
         "since": todo.since,
+        "closed_at": todo.closed_at,
     }
 
 
-async def todos(uow: UnitOfWork, principal: Principal, *, role: str | None, limit: int, offset: int) -> dict[str, Any]:
+async def todos(
+    uow: UnitOfWork, principal: Principal, *, role: str | None, limit: int, offset: int, status: str = "open"
+) -> dict[str, Any]:
+    """待办 (`status="open"`: overdue first, then by due date) or 已办 (`"done"`: the most recently closed
+    first) of the caller's roles; `counts` are always the open ones (the navigation's badges)."""
     today = clock.today()
     scope = scope_of(principal)
     roles = caller_roles(principal)
@@ -155,7 +160,7 @@ async def todos(uow: UnitOfWork, principal: Principal, *, role: str | None, limi
     base = (
         sa.select(PortfolioTodo, PortfolioProject)
         .join(PortfolioProject, PortfolioProject.project_id == PortfolioTodo.project_id)
-        .where(PortfolioTodo.status == "open")
+        .where(PortfolioTodo.status == status)
     )
     counts = {
         r: n
@@ -170,12 +175,16 @@ async def todos(uow: UnitOfWork, principal: Principal, *, role: str | None, limi
     }
     query = base.where(addressed([role] if role else caller_roles(principal), role))
     total = await uow.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
-    ordered = query.order_by(
-        sa.case((PortfolioTodo.due_on < today, 0), else_=1),
-        sa.case((PortfolioTodo.due_on.is_(None), 1), else_=0),
-        PortfolioTodo.due_on,
-        PortfolioTodo.since,
-        PortfolioTodo.id,
+    ordered = (
+        query.order_by(PortfolioTodo.closed_at.desc(), PortfolioTodo.id.desc())
+        if status == "done"
+        else query.order_by(
+            sa.case((PortfolioTodo.due_on < today, 0), else_=1),
+            sa.case((PortfolioTodo.due_on.is_(None), 1), else_=0),
+            PortfolioTodo.due_on,
+            PortfolioTodo.since,
+            PortfolioTodo.id,
+        )
     )
     rows = (await uow.session.execute(ordered.offset(offset).limit(limit))).all()
     return {

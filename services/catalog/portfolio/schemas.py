@@ -25,6 +25,7 @@ class TodoPublic(BaseModel):
     due_on: date | None
     overdue: bool
     since: datetime
+    closed_at: datetime | None = None  # 已办: when the action was taken
 
 
 class TodosPublic(BaseModel):

@@ -6,6 +6,7 @@ import { useAuth } from "./components/auth";
 import AppLayout from "./components/AppLayout";
 import ErrorBoundary from "./components/ErrorBoundary";
 import Login from "./pages/Login";
+import Callback from "./pages/Login/Callback";
 import Workbench from "./pages/Workbench";
 import { useI18n } from "./locales";
 
@@ -31,6 +32,7 @@ export default function App() {
   return (
     <Routes>
       <Route path="/login" element={<Login />} />
+      <Route path="/auth/callback" element={<Callback />} />
       <Route
         element={
           <RequireUser>

@@ -52,15 +52,22 @@ export class ApiProblem extends Error {
 
 const SESSION_KEY = "govproj.session";
 
+/** A session from the identity provider (统一身份认证) also carries what refreshing and signing out need. */
+export interface Session {
+  token: string;
+  user: User;
+  oidc?: { refreshToken: string | null; idToken: string | null; expiresAt: number };
+}
+
 export const session = {
-  get(): { token: string; user: User } | null {
+  get(): Session | null {
     try {
       return JSON.parse(sessionStorage.getItem(SESSION_KEY) ?? "null");
     } catch {
       return null;
     }
   },
-  set(value: { token: string; user: User }) {
+  set(value: Session) {
     sessionStorage.setItem(SESSION_KEY, JSON.stringify(value));
   },
   clear() {

@@ -16,6 +16,8 @@ export interface TodoItem {
   due_on: string | null;
   overdue: boolean;
   since: string | null;
+  /** 已办: when the action was taken */
+  closed_at?: string | null;
   /** extra for the fallback: the approval step number, the amount, whether the title is withheld */
   position?: number;
   secret?: boolean;
@@ -191,3 +193,16 @@ export function loadMyApplications(): Promise<Page<Application>> {
 }
 
 export type { Application };
+
+/** 已办: the actions of my roles (my unit's, for unit staff) that were taken, newest first; empty while the
+ * read model is not served (the services keep no such list). */
+export async function loadDone(): Promise<TodoItem[]> {
+  const answer = await optional(api.get<Omit<Todos, "source">>("/api/catalog/portfolio/todos", { status: "done", limit: 100 })).catch(() => null);
+  return answer?.items ?? [];
+}
+
+/** 我的项目: my unit's projects past the draft (the read model's library is scoped to the caller's unit). */
+export async function loadMyProjects(): Promise<PortfolioProject[]> {
+  const answer = await optional(api.get<Page<PortfolioProject>>("/api/catalog/portfolio/projects", { limit: 100, sort: "created" })).catch(() => null);
+  return answer?.items ?? [];
+}

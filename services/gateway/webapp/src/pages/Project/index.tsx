@@ -14,6 +14,9 @@ import ReviewPanel, { type ReviewCase } from "../../components/ReviewPanel";
 import { CitationLink, fieldLabel } from "../../components/ProblemAlert";
 import { problemTitle } from "../../services/problem";
 import { eventText, stageText } from "../../components/labels";
+import { loadPack, type Pack } from "../../services/policy";
+import { blockerFor, type Blocker } from "../../services/blockers";
+import dayjs from "dayjs";
 
 interface TimelineEntry {
   at: string;
@@ -122,6 +125,7 @@ export default function Project() {
   const [error, setError] = useState<{ status: number; title: string } | null>(null);
   const [open, setOpen] = useState<Operation | null>(null);
   const [materials, setMaterials] = useState<{ items?: unknown[] } | unknown[] | null>(null);
+  const [pack, setPack] = useState<Pack | null>(null);
 
   const load = useCallback(() => {
     setError(null);
@@ -133,6 +137,10 @@ export default function Project() {
     optional(api.get<unknown[]>(`/api/intake/applications/${encodeURIComponent(projectId)}/materials`)).then(setMaterials).catch(() => setMaterials(null));
   }, [projectId, t]);
   useEffect(load, [load]);
+  const jurisdiction = (timeline?.stages.find((s) => s.service === "intake")?.state?.jurisdiction as string | undefined) ?? dossier?.jurisdiction;
+  useEffect(() => {
+    if (jurisdiction) loadPack(jurisdiction).then(setPack);
+  }, [jurisdiction]);
 
   const ops = useMemo(() => operationsFor(user?.roles ?? [], "project"), [user]);
   const wanted = params.get("action");
@@ -171,6 +179,18 @@ export default function Project() {
   const remaining = isAmount(cap) ? Number(BigInt(cap as number) - BigInt(isAmount(money.released) ? (money.released as number) : 0)) : null;
   const currentCode = timeline.current ? stageCode(timeline.current.service, state[timeline.current.service]) ?? timeline.current.stage : null;
 
+  // Actions the services would refuse today for a reason the page can already see (a date not reached,
+  // a document not yet in): disabled, with the date or what is missing, and the article.
+  const today = dayjs().format("YYYY-MM-DD");
+  const blockers = new Map<string, Blocker>();
+  for (const op of ops) {
+    const blocker = blockerFor(op, state, pack, today, language === "en-US");
+    if (blocker) blockers.set(op.key, blocker);
+  }
+  const blockerText = (blocker: Blocker) =>
+    blocker.from
+      ? t("project.blocked.from", { rule: blocker.title, date: blocker.from })
+      : t("project.blocked.missing", { rule: blocker.title, missing: (blocker.missing ?? []).join("、") });
   const byService = SERVICE_ORDER.map((service) => ({ service, ops: ops.filter((op) => op.service === service) })).filter((g) => g.ops.length);
   const actionsCard = (
     <Card title={t("project.section.actions")} data-testid="actions" size="small">
@@ -184,21 +204,35 @@ export default function Project() {
               <div style={{ display: "flex", flexWrap: "wrap", gap: 8, marginTop: 4 }}>
                 {group.ops.map((op) => {
                   const can = availability(op, state);
-                  const reason = can.ok
-                    ? undefined
-                    : can.reason === "not_reached"
-                      ? t("project.action_disabled.not_reached", { service: t(`service.${can.service}`) })
-                      : t("project.action_disabled.stage", { stage: stageText(label, can.service, can.code) });
-                  const current = can.ok && group.service === timeline.current?.service;
+                  const blocker = can.ok ? blockers.get(op.key) : undefined;
+                  const reason = blocker
+                    ? blockerText(blocker)
+                    : can.ok
+                      ? undefined
+                      : can.reason === "not_reached"
+                        ? t("project.action_disabled.not_reached", { service: t(`service.${can.service}`) })
+                        : t("project.action_disabled.stage", { stage: stageText(label, can.service, can.code) });
+                  const current = can.ok && !blocker && group.service === timeline.current?.service;
                   return (
                     <Tooltip key={op.key} title={reason}>
-                      <Button size="small" type={current ? "primary" : "default"} ghost={current} disabled={!can.ok} onClick={() => setOpen(op)} data-op={op.key} aria-description={reason}>
+                      <Button size="small" type={current ? "primary" : "default"} ghost={current} disabled={!can.ok || Boolean(blocker)} onClick={() => setOpen(op)} data-op={op.key} aria-description={reason}>
                         {t(`op.${op.key}`)}
                       </Button>
                     </Tooltip>
                   );
                 })}
               </div>
+              {group.ops
+                .filter((op) => blockers.has(op.key) && availability(op, state).ok)
+                .map((op) => {
+                  const blocker = blockers.get(op.key)!;
+                  return (
+                    <Typography.Paragraph key={op.key} type="secondary" style={{ margin: "6px 0 0", fontSize: 12 }} data-testid="blocked-reason" data-op={op.key}>
+                      {t(`op.${op.key}`)}：{blockerText(blocker)}{" "}
+                      <CitationLink citation={blocker.citation} ruleId={blocker.ruleId} pack={blocker.pack} />
+                    </Typography.Paragraph>
+                  );
+                })}
             </div>
           ))}
         </Space>

@@ -1,10 +1,19 @@
 // 工作台: my 待办 (overdue first, then by deadline), 已办 and 我的申报; each to-do opens the project at its action.
 import { useEffect, useState } from "react";
-import { Link } from "react-router-dom";
+import { Link, useSearchParams } from "react-router-dom";
 import { Alert, Badge, Card, Empty, Grid, List, Space, Table, Tabs, Tag, Typography } from "antd";
 import { useAuth } from "../../components/auth";
 import { useI18n } from "../../locales";
-import { loadMyApplications, loadTodos, type Application, type TodoItem, type Todos } from "../../services/portfolio";
+import {
+  loadDone,
+  loadMyApplications,
+  loadMyProjects,
+  loadTodos,
+  type Application,
+  type PortfolioProject,
+  type TodoItem,
+  type Todos,
+} from "../../services/portfolio";
 import { ApiProblem } from "../../services/api";
 import { fenToWan } from "../../services/money";
 import { problemTitle } from "../../services/problem";
@@ -16,14 +25,21 @@ export default function Workbench() {
   const narrow = !Grid.useBreakpoint().md;
   const [todos, setTodos] = useState<Todos | null>(null);
   const [mine, setMine] = useState<Application[] | null>(null);
+  const [done, setDone] = useState<TodoItem[] | null>(null);
+  const [projects, setProjects] = useState<PortfolioProject[] | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [params, setParams] = useSearchParams();
 
   useEffect(() => {
     if (!user) return;
     loadTodos(user)
       .then(setTodos)
       .catch((e) => setError(e instanceof ApiProblem ? problemTitle(e.problem, t) : String(e)));
-    if (hasRole("unit")) loadMyApplications().then((page) => setMine(page.items)).catch(() => setMine([]));
+    loadDone().then(setDone);
+    if (hasRole("unit")) {
+      loadMyApplications().then((page) => setMine(page.items)).catch(() => setMine([]));
+      loadMyProjects().then(setProjects);
+    }
   }, [user]); // eslint-disable-line react-hooks/exhaustive-deps
 
   if (!user) return null;
@@ -110,6 +126,76 @@ export default function Workbench() {
     />
   );
 
+  const doneList = (
+    <Table<TodoItem>
+      data-testid="done-list"
+      rowKey={(item) => `${item.project_id}:${item.service}:${item.action}:${item.role}:${item.closed_at}`}
+      size="middle"
+      dataSource={done ?? []}
+      loading={done === null}
+      pagination={{ pageSize: 20, hideOnSinglePage: true }}
+      locale={{ emptyText: <Empty description={t("workbench.done_empty")} /> }}
+      onRow={(item) => ({ "data-project": item.project_id, "data-action": item.action }) as React.HTMLAttributes<HTMLElement>}
+      columns={[
+        {
+          title: t("workbench.col.project"),
+          key: "project",
+          render: (_, item) => <Link to={`/projects/${encodeURIComponent(item.project_id)}`}>{titleOf(item)}</Link>,
+        },
+        { title: t("workbench.col.done_action"), key: "action", render: (_, item) => <Tag>{todoActionText(label, t, item)}</Tag> },
+        ...(narrow
+          ? []
+          : [
+              { title: t("workbench.col.unit"), dataIndex: "unit", key: "unit" },
+              { title: t("workbench.col.role"), key: "role", render: (_: unknown, item: TodoItem) => label(`role.${item.role}`, item.role ?? "") },
+            ]),
+        { title: t("workbench.col.closed_at"), key: "closed", render: (_, item) => (item.closed_at ? item.closed_at.slice(0, 10) : "—") },
+      ]}
+    />
+  );
+
+  const projectList = (
+    <Table<PortfolioProject>
+      data-testid="projects-list"
+      rowKey="project_id"
+      size="middle"
+      dataSource={projects ?? []}
+      loading={projects === null}
+      pagination={{ pageSize: 20, hideOnSinglePage: true }}
+      locale={{ emptyText: <Empty description={t("workbench.projects_empty")} /> }}
+      columns={[
+        {
+          title: t("library.col.title"),
+          key: "title",
+          render: (_, row) => <Link to={`/projects/${encodeURIComponent(row.project_id)}`}>{row.title ?? t("common.hidden_title")}</Link>,
+        },
+        { title: t("workbench.col.stage"), key: "stage", render: (_, row) => <Tag color="geekblue">{label(`portfolio.stage.${row.stage}`, row.stage_label_zh)}</Tag> },
+        ...(narrow
+          ? []
+          : [
+              { title: t("library.col.amount"), key: "amount", align: "right" as const, render: (_: unknown, row: PortfolioProject) => fenToWan(row.money.total_investment_fen) },
+              {
+                title: t("workbench.col.due"),
+                key: "due",
+                render: (_: unknown, row: PortfolioProject) => (
+                  <Space size={4}>
+                    {row.next_due_on ?? "—"}
+                    {row.overdue && <Tag color="red">{t("common.overdue")}</Tag>}
+                  </Space>
+                ),
+              },
+            ]),
+      ]}
+    />
+  );
+
+  const counted = (text: string, n: number | undefined, color = "#1677ff") => (
+    <Space size={4}>
+      {text}
+      <Badge count={n ?? 0} showZero overflowCount={999} color={color} />
+    </Space>
+  );
+
   const mineList = (
     <Table<Application>
       data-testid="mine-list"
@@ -142,15 +228,12 @@ export default function Workbench() {
       {error && <Alert type="error" showIcon message={error} />}
       <Card>
         <Tabs
+          activeKey={params.get("tab") ?? "todo"}
+          onChange={(tab) => setParams(tab === "todo" ? {} : { tab }, { replace: true })}
           items={[
             {
               key: "todo",
-              label: (
-                <Space size={4}>
-                  {t("workbench.todo")}
-                  <Badge count={todos?.items.length ?? 0} showZero color={overdue ? "#cf1322" : "#1677ff"} />
-                </Space>
-              ),
+              label: counted(t("workbench.todo"), todos?.items.length, overdue ? "#cf1322" : "#1677ff"),
               children: (
                 <>
                   {overdue > 0 && <Alert type="warning" showIcon message={t("workbench.overdue_count", { n: overdue })} style={{ marginBottom: 12 }} />}
@@ -167,8 +250,13 @@ export default function Workbench() {
                 </>
               ),
             },
-            { key: "done", label: t("workbench.done"), children: <Empty description={t("workbench.done_empty")} /> },
-            ...(hasRole("unit") ? [{ key: "mine", label: t("workbench.mine"), children: mineList }] : []),
+            { key: "done", label: counted(t("workbench.done"), done?.length, "#8c8c8c"), children: doneList },
+            ...(hasRole("unit")
+              ? [
+                  { key: "mine", label: counted(t("workbench.mine"), mine?.length, "#8c8c8c"), children: mineList },
+                  { key: "projects", label: counted(t("workbench.projects"), projects?.length, "#8c8c8c"), children: projectList },
+                ]
+              : []),
           ]}
         />
       </Card>
