@@ -44,6 +44,8 @@ const actionsEn: Record<keyof typeof actionsZh, string> = {
   "op.catalog POST /api/catalog/data-operations/tasks/{task_id}/quality-check": "Check quality",
   "op.catalog POST /api/catalog/data-operations/tasks/{task_id}/rating": "Rate the operator",
   "op.catalog POST /api/catalog/data-operations/tasks/{task_id}/third-party-check": "Third-party check",
+  "op.catalog POST /api/catalog/portfolio/webhooks": "Register a notification webhook",
+  "op.catalog DELETE /api/catalog/portfolio/webhooks/{webhook_id}": "Stop a notification webhook",
   "op.catalog POST /api/catalog/findings": "Record a finding",
   "op.catalog POST /api/catalog/findings/{finding_id}/rectification": "Report rectification",
   "op.catalog POST /api/catalog/findings/{finding_id}/review": "Review rectification",
