@@ -208,8 +208,9 @@ async def test_scope_units_experts_and_secret_projects(hub):
 
     own = (await hub.get("/projects", Role.UNIT, unit=UNIT)).json()
     assert {p["project_id"] for p in own["items"]} == {mine, secret} and own["total"] == 2
+    assert own["investment_fen"] == 150_0000_00 + 900_0000_00  # the unit sees its own secret project's amount
     other = (await hub.get("/projects", Role.UNIT, unit="无关单位")).json()
-    assert other == {"items": [], "total": 0, "offset": 0, "limit": 20, "next_cursor": None}
+    assert other == {"items": [], "total": 0, "investment_fen": 0, "offset": 0, "limit": 20, "next_cursor": None}
     assert (await hub.get(f"/projects/{theirs}", Role.UNIT, unit=UNIT)).status_code == 404
     assert (await hub.get("/todos", Role.UNIT, unit="无关单位")).json()["total"] == 0
 
@@ -220,6 +221,9 @@ async def test_scope_units_experts_and_secret_projects(hub):
     rows = {p["project_id"]: p for p in bureau.json()["items"]}
     assert rows[secret]["title"] is None and rows[secret]["secret"] is True
     assert rows[secret]["money"]["total_investment_fen"] is None  # uncleared: no amounts
+    assert bureau.json()["investment_fen"] == 2 * 150_0000_00  # nor in the total of the query
+    everyone = (await hub.get("/projects", params={"limit": 1}, cleared=True)).json()
+    assert everyone["total"] == 3 and everyone["investment_fen"] == 2 * 150_0000_00 + 900_0000_00
     assert "不应出现的名称" not in bureau.text
     cleared = await hub.project(secret, cleared=True)
     assert cleared["title"] is None and cleared["money"]["total_investment_fen"] == 900_0000_00
@@ -249,6 +253,8 @@ async def test_list_filters_sort_and_totals_over_the_whole_query_without_drafts(
 
     first = (await hub.get("/projects", params={"q": "智慧城市", "limit": 10, "sort": "amount", "order": "asc"})).json()
     assert first["total"] == 23 and len(first["items"]) == 10
+    # the investment total covers all 23 rows of the query, not the page of 10 (nor the stub or other unit)
+    assert first["investment_fen"] == sum((n + 1) * 10_0000_00 for n in range(23))
     assert [p["project_id"] for p in first["items"]] == ids[:10]
     page = first
     seen = []
@@ -370,12 +376,10 @@ async def test_notifications_badge_approaching_deadlines_and_read_marker(hub):
     assert (await hub.get("/notifications", Role.UNIT, unit=UNIT)).json()["unread"] == before + 1
     clock.set_offset(timedelta(days=21))
     await hub.sweep()
-    # Other deadlines (a year-end report, say) may come within reach on the same sweep, so look for this
-    # deadline's notice among the new ones rather than assuming it is the newest.
-    feed = (await hub.get("/notifications", Role.UNIT, unit=UNIT)).json()
-    fresh = feed["items"][: feed["unread"] - (before + 1)]
-    overdue = [n for n in fresh if n["kind"] == "deadline_overdue"]
-    assert len(overdue) == 1 and "已逾期" in overdue[0]["text_zh"] and "提醒项目" in overdue[0]["text_zh"]
+    # the newest may be another deadline's reminder (the year-end monitoring report when run in December)
+    newest = (await hub.get("/notifications", Role.UNIT, unit=UNIT)).json()["items"]
+    overdue = [n for n in newest if n["kind"] == "deadline_overdue"]
+    assert len(overdue) == 1 and "已逾期" in overdue[0]["text_zh"] and "试运行" in overdue[0]["text_zh"]
     assert waiting(await hub.todos(), project) == [("chase_overdue", "data_bureau")]
     assert (await hub.project(project))["overdue"] is True
     await hub.deliver(TrialStarted(project_id=project, started_on=clock.today()))  # built, if late
