@@ -171,6 +171,11 @@ class CatalogSystem(schema.Base, table=True):
     state: str = Field(default="registered", max_length=20)  # registered | retired
     registered_on: date
     retired_on: date | None = None
+    # the live security failures catalog reports after acceptance (crypto_review, mlps_test, major_security_risk):
+    # while one stands no O&M money is arranged (dazhou:第五十七条)
+    security_failures: list[str] = Field(
+        default_factory=list, sa_column=Column(sa.JSON, nullable=False, server_default="[]")
+    )
 
 
 class SupervisionFinding(schema.Base, table=True):

@@ -43,6 +43,17 @@ class SystemStateChanged(EventPayload, event_type="catalog.system.state_changed.
     changed_on: date
 
 
+class SystemSecurityChanged(EventPayload, event_type="catalog.system.security_changed.v1"):
+    """The live cryptography / network-security status of a system after acceptance changed (passed | failed |
+    hazard | unknown). A failure or a major hazard stops its O&M money (dazhou:第五十七条)."""
+
+    system_id: str
+    unit: str
+    crypto_status: str
+    security_status: str
+    changed_on: date
+
+
 class SystemRetired(EventPayload, event_type="catalog.system.retired.v1"):
     system_id: str
     unit: str

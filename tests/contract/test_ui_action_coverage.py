@@ -23,6 +23,10 @@ REGENERATE = "run `PYTHONPATH=. .venv/bin/python scripts/dump_openapi.py` and co
 MACHINE_ONLY = {
     "catalog POST /api/catalog/monitoring": "telemetry push: platforms send monthly figures in bulk, idempotent per "
     "system and month; people read them on the system's page",
+    # issue 19 §6: the bureau's 政策影响分析 page (/policy-impact) asks every service and merges by project; a
+    # dry run that stores nothing, so it is not a per-project action form
+    "budget POST /api/budget/policy/impact": "dry run from the 政策影响分析 page, merged with the other services",
+    "procurement POST /api/procurement/policy/impact": "dry run from the 政策影响分析 page, merged with budget's",
 }
 
 

@@ -122,7 +122,12 @@ async def _om_facts(
         om_type=om_type,
         reassessed=reassessed,
         in_system_catalog=system is not None and system.state == "registered",
-        failed_acceptance_items=tuple(project.failed_acceptance_items) if project else (),
+        # failures found at acceptance, and those catalog reports live afterwards (dazhou:第五十七条)
+        failed_acceptance_items=tuple(
+            dict.fromkeys(
+                [*(project.failed_acceptance_items if project else []), *(system.security_failures if system else [])]
+            )
+        ),
         project_accepted=bool(project and project.accepted),
         free_maintenance_ends_on=ends_on,
     )

@@ -13,7 +13,13 @@ from services.budget.tables import (
 from shared import clock, supervision
 from shared.bus import Subscriptions
 from shared.contracts.acceptance import ProjectAccepted, ProjectFailed
-from shared.contracts.catalog import FindingEscalated, FindingResolved, SystemRegistered, SystemRetired
+from shared.contracts.catalog import (
+    FindingEscalated,
+    FindingResolved,
+    SystemRegistered,
+    SystemRetired,
+    SystemSecurityChanged,
+)
 from shared.contracts.envelope import CloudEvent
 from shared.contracts.procurement import ContractSigned, ProcedureRestarted
 from shared.contracts.review import ProjectApproved
@@ -120,6 +126,35 @@ async def on_system_retired(uow: UnitOfWork, event: CloudEvent, payload: SystemR
         )
         uow.session.add(system)
     system.state, system.retired_on = "retired", payload.retired_on
+
+
+#: catalog's live statuses → the items of budget.om_requires_security they fail (dazhou:第五十七条)
+SECURITY_FAILURES = {
+    ("crypto", "failed"): "crypto_review",
+    ("security", "failed"): "mlps_test",
+    ("security", "hazard"): "major_security_risk",
+}
+
+
+@subscriptions.on(SystemSecurityChanged)
+async def on_system_security_changed(uow: UnitOfWork, event: CloudEvent, payload: SystemSecurityChanged) -> None:
+    """A security problem found after acceptance stops O&M money like one found at it (dazhou:第五十七条); the
+    status carries the whole current state, so a redelivery or a later 'passed' simply replaces it."""
+    system = await locked(uow.session, CatalogSystem, payload.system_id)
+    if system is None:
+        return  # not catalogued for budget (yet): O&M money needs the catalog entry anyway (第二十一条)
+    failures = [
+        item
+        for (kind, status), item in SECURITY_FAILURES.items()
+        if (payload.crypto_status if kind == "crypto" else payload.security_status) == status
+    ]
+    system.security_failures = failures
+    await uow.audit(
+        subject=payload.project_id,
+        action="system.security_changed",
+        actor="system",
+        detail={"system_id": payload.system_id, "failures": failures, "event": event.id},
+    )
 
 
 @subscriptions.on(FindingEscalated)

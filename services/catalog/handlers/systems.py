@@ -16,7 +16,7 @@ from services.catalog.metrics import IMPORT_ROWS, SYSTEMS_REGISTERED, SYSTEMS_RE
 from services.catalog.tables import Evaluation, ImportBatch, System
 from shared import clock
 from shared.auth import Principal, Role, ensure_unit_access
-from shared.contracts.catalog import SystemRegistered, SystemRetired, SystemStateChanged
+from shared.contracts.catalog import SystemRegistered, SystemRetired, SystemSecurityChanged, SystemStateChanged
 from shared.errors import Violation, conflict, rule_violations
 from shared.policy import packs
 from shared.uow import UnitOfWork
@@ -254,6 +254,17 @@ async def update_security(
         action="system.security_updated",
         actor=principal,
         detail={"system_id": system.id, "crypto_status": crypto_status, "security_status": security_status},
+    )
+    # issue 19 §4.4 (law branch): budget stops O&M money on a live security failure (dazhou:第五十七条)
+    await uow.emit(
+        SystemSecurityChanged(
+            project_id=subject(system),
+            system_id=system.id,
+            unit=system.unit,
+            crypto_status=system.crypto_status,
+            security_status=system.security_status,
+            changed_on=clock.today(),
+        )
     )
     return system
 
