@@ -162,13 +162,16 @@ async def main() -> None:
         restarted = time.perf_counter()
         platform.start_one(args.service)
         first_progress: float | None = None
+        last_full = 0.0
         samples: list[tuple[float, int]] = []
         deadline = restarted + 900
         while time.perf_counter() < deadline:
             remaining = await lag.now()
             at = time.perf_counter() - restarted
             samples.append((at, remaining))
-            if first_progress is None and remaining < piled:
+            if remaining >= piled:
+                last_full = at  # the drain began after this sample: timed from here, it is not flattered
+            elif first_progress is None:
                 first_progress = at
             if remaining == 0:
                 break
@@ -176,7 +179,7 @@ async def main() -> None:
         else:
             raise TimeoutError(f"{args.service} still {remaining} events behind after 900 s")
         to_zero = samples[-1][0]
-        draining = to_zero - (first_progress or 0.0)
+        draining = to_zero - last_full
         process = platform.processes[args.service]
         cpu = cpu_seconds(process.pid)
         rss = rss_mib(process.pid)
@@ -190,8 +193,8 @@ async def main() -> None:
 
     rate = piled / draining if draining > 0 else float("nan")
     print(
-        f"restart → zero lag: {to_zero:.1f} s (start-up until the first offsets moved: {first_progress or 0:.1f} s; "
-        f"draining: {draining:.1f} s)"
+        f"restart → zero lag: {to_zero:.1f} s (start-up until the first offsets moved: "
+        f"{first_progress or to_zero:.1f} s; draining, from the last sample before they moved: {draining:.1f} s)"
     )
     print(f"drained: {rate:.0f} events/s; {args.service}'s CPU since its restart {cpu:.1f} s, RSS {rss:.0f} MiB")
     write_result(
@@ -202,7 +205,8 @@ async def main() -> None:
             "whole_lifecycles": args.full,
             "events_accumulated": piled,
             "time_to_zero_lag_s": round(to_zero, 1),
-            "startup_s": round(first_progress or 0.0, 1),
+            "startup_s": round(first_progress or to_zero, 1),
+            "draining_s": round(draining, 2),
             "catchup_events_per_s": round(rate, 1),
             "service_cpu_s": round(cpu, 1),
             "service_rss_mib": round(rss, 1),
