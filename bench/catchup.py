@@ -159,6 +159,8 @@ async def main() -> None:
         print(f"while {args.service} was down: {args.projects} projects submitted and admitted in {driving:.1f} s")
         print(f"events waiting for {args.service}: {piled}")
 
+        # A fresh port: on a shared machine another process may have taken the old one meanwhile.
+        platform.ports[args.service] = infra.free_port()
         restarted = time.perf_counter()
         platform.start_one(args.service)
         first_progress: float | None = None
@@ -175,6 +177,8 @@ async def main() -> None:
                 first_progress = at
             if remaining == 0:
                 break
+            if platform.processes[args.service].poll() is not None:
+                raise RuntimeError(f"{args.service} exited on restart:\n{platform.log_tail(args.service)}")
             await asyncio.sleep(0.2)  # the lag is sampled, not waited on: the drain is what is measured
         else:
             raise TimeoutError(f"{args.service} still {remaining} events behind after 900 s")
