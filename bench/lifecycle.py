@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import statistics
 import sys
@@ -70,12 +71,14 @@ class Driver:
         self.wait = wait
         self.auth = tokens()
         self.polls = 0
+        self.writes = 0
         self.client = aiohttp.ClientSession(
             timeout=aiohttp.ClientTimeout(total=60),
             connector=aiohttp.TCPConnector(limit=400, keepalive_timeout=30),
         )
 
     async def call(self, user: str, method: str, service: str, path: str, body=None, expect=(200, 201), headers=None):
+        self.writes += method != "GET"
         async with self.client.request(
             method,
             f"{self.urls[service]}/api/{service}{path}",
@@ -117,6 +120,7 @@ class Driver:
         may learn of the acceptance first: until the contract arrives the release answers 404."""
         interval = self.poll
         for _ in range(60):
+            self.writes += 1
             async with self.client.post(
                 f"{self.urls['budget']}/api/budget/projects/{pid}/releases",
                 json={"contract_id": contract_id, "amount_fen": WAN},
@@ -124,6 +128,7 @@ class Driver:
             ) as response:
                 if response.status in (200, 201):
                     return
+                self.writes -= 1  # refused before the contract arrived: counted as a poll below
                 if response.status != 404:
                     raise RuntimeError(f"release of {pid} → {response.status}: {await response.text()}")
             self.polls += 1
@@ -131,7 +136,7 @@ class Driver:
             interval = min(interval * 2, 0.5)
         raise TimeoutError(f"budget never learnt of contract {contract_id}")
 
-    async def project(self, n: int) -> None:
+    async def project(self, n: int, until_catalog: bool = True) -> None:
         today = clock.today()
         investment = (100 + (n % 13) * 100) * WAN
         draft = await self.call(
@@ -193,13 +198,66 @@ class Driver:
         )
         await self.arrived("finance", "budget", f"/projects/{pid}", lambda body: body["accepted"])
         await self.release_when_contract_known(pid, contract["id"])
-        await self.arrived("bureau", "catalog", f"/projects/{pid}")
+        if until_catalog:
+            await self.arrived("bureau", "catalog", f"/projects/{pid}")
 
 
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time of a process so far (Linux /proc)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_of_postgres(pg_dir: Path | str) -> float:
+    """CPU seconds of the PostgreSQL cluster in `pg_dir`: its postmaster (with the backends it has
+    reaped, cutime/cstime) and its live backends. Only this cluster's: on a machine shared with other
+    runs, `postgres:` names every cluster's backends."""
+    total = 0.0
+    postmasters: set[int] = set()
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            if str(pg_dir) in (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace"):
+                if (proc / "comm").read_text().strip() == "postgres":
+                    postmasters.add(int(proc.name))
+        except (FileNotFoundError, ProcessLookupError, PermissionError):
+            continue
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+            pid, parent = int(proc.name), int(fields[1])
+            if pid in postmasters:
+                total += sum(int(v) for v in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+            elif parent in postmasters:
+                total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except (FileNotFoundError, ProcessLookupError, PermissionError):
+            continue
+    return total
+
+
+def cpu_of_kafka(port: int) -> float:
+    """CPU seconds of this run's broker (its command line names its own var dir, kafka-PORT)."""
+    return cpu_of_matching(f"{infra.kafka_var_dir(port)}/")
+
+
+#: Where the JSON results go (the suite's smoke runs point it elsewhere, leaving the committed ones alone).
+RESULTS = Path(os.environ.get("GOVPROJ_BENCH_RESULTS") or Path(__file__).resolve().parent / "results")
+
+
+def write_result(name: str, figures: dict) -> None:
+    """The benchmark's headline figures as one JSON object in bench/results/<name>.json (issue 21)."""
+    RESULTS.mkdir(exist_ok=True)
+    figures = {"benchmark": name, "measured_at": datetime.now(UTC).isoformat(timespec="seconds"), **figures}
+    figures["load_average_at_start"] = LOAD_AT_START
+    (RESULTS / f"{name}.json").write_text(json.dumps(figures, indent=2, ensure_ascii=False) + "\n")
+    print(f"wrote {RESULTS / f'{name}.json'}")
+
+
+#: The machine is shared: what else ran is part of every figure (1-minute load average at start).
+LOAD_AT_START = os.getloadavg()[0]
 
 
 def cpu_of_matching(*patterns: str) -> float:
@@ -216,6 +274,14 @@ def cpu_of_matching(*patterns: str) -> float:
         except (FileNotFoundError, ProcessLookupError, PermissionError):
             continue
     return total
+
+
+def rss_mib(pid: int) -> float:
+    """Resident memory of a process now (MiB)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
 
 
 def machine_busy_seconds() -> float:
@@ -338,12 +404,20 @@ async def main() -> None:
         action="store_true",
         help="run each service as an API process and a worker process (relay, consumer, sweeper)",
     )
+    parser.add_argument(
+        "--floor",
+        action="store_true",
+        help="then drive bench/floor.py's bare services (same broker and PostgreSQL, same writes, reads and "
+        "hops per project) and report the platform's CPU per project over the floor's",
+    )
+    parser.add_argument("--result", default="lifecycle", help="name of the bench/results/<name>.json written")
     args = parser.parse_args()
 
     kafka_port = infra.free_port()
     bootstrap = infra.start_kafka(kafka_port)
     pg_dir = infra.new_pg_dir("govproj-bench-")
-    database_urls = infra.start_postgres(pg_dir, infra.free_port(), STAGE_SERVICES)
+    pg_port = infra.free_port()
+    database_urls = infra.start_postgres(pg_dir, pg_port, [*STAGE_SERVICES, "floor"])
     platform = Platform(
         database_urls=database_urls,
         kafka_bootstrap=bootstrap,
@@ -354,7 +428,9 @@ async def main() -> None:
     )
 
     def postgres_cpu() -> float:
-        return cpu_of_matching(str(pg_dir), "postgres: ")
+        return cpu_of_postgres(pg_dir)
+
+    floor = None
 
     try:
         platform.start(STAGE_SERVICES)
@@ -372,11 +448,11 @@ async def main() -> None:
             await driver.project(n)
 
         await asyncio.gather(*(one(-2 - n) for n in range(args.warm_up)))
-        driver.polls = 0
+        driver.polls = driver.writes = 0
         timed_from = datetime.now(UTC)
 
         before = {service: cpu_seconds(process.pid) for service, process in platform.processes.items()}
-        others_before = {"kafka": cpu_of_matching("kafka.Kafka"), "postgres": postgres_cpu()}
+        others_before = {"kafka": cpu_of_kafka(kafka_port), "postgres": postgres_cpu()}
         client_before, busy_before = sum(os.times()[:2]), machine_busy_seconds()
         started = time.perf_counter()
         if args.rate:
@@ -386,13 +462,27 @@ async def main() -> None:
         elapsed = time.perf_counter() - started
         busy = machine_busy_seconds() - busy_before
         cpu = {service: cpu_seconds(process.pid) - before[service] for service, process in platform.processes.items()}
-        cpu["broker"] = cpu_of_matching("kafka.Kafka") - others_before["kafka"]
+        cpu["broker"] = cpu_of_kafka(kafka_port) - others_before["kafka"]
         cpu["postgres"] = postgres_cpu() - others_before["postgres"]
         cpu["bench client"] = sum(os.times()[:2]) - client_before
+        rss = {service: rss_mib(process.pid) for service, process in platform.processes.items()}
         await driver.client.close()
         found = await hop_latencies(database_urls, timed_from)
         hops, relays, relay_by_service = found.hops, found.relays, found.relay_by_service
         raw = await raw_round_trips(bootstrap, args.raw)
+        if args.floor:
+            from bench.floor import drive_floor
+
+            floor = await drive_floor(
+                bootstrap,
+                pg_port,
+                projects=args.projects,
+                concurrency=args.concurrency,
+                writes=driver.writes / args.projects,
+                reads=driver.polls / args.projects,
+                hops=len(hops) / args.projects,
+                cpu_of_others=lambda: {"broker": cpu_of_kafka(kafka_port), "postgres": postgres_cpu()},
+            )
     finally:
         platform.stop()
         infra.stop_postgres(pg_dir, remove=True)
@@ -442,6 +532,44 @@ async def main() -> None:
         + f"; whole machine {busy / args.projects * ms:.0f} of {os.cpu_count() * elapsed / args.projects * ms:.0f}"
     )
     print(f"ratio ours/raw: p50 {hop50 / raw50:.2f}x, p99 {hop99 / raw99:.2f}x")
+    # The platform's own processes (services, broker, PostgreSQL, client): the machine's busy time also
+    # counts whatever else runs on a shared machine.
+    ours = sum(cpu.values()) / args.projects * ms
+    print(
+        f"per project: {driver.writes / args.projects:.1f} HTTP writes, {driver.polls / args.projects:.1f} waiting "
+        f"reads, {len(hops) / args.projects:.1f} hops; CPU of the platform's processes {ours:.0f} ms"
+    )
+    figures = {
+        "projects": args.projects,
+        "concurrency": None if args.rate else args.concurrency,
+        "rate_per_s": args.rate or None,
+        "projects_per_s": round(args.projects / elapsed, 2),
+        "hop_p50_ms": round(hop50, 2),
+        "hop_p99_ms": round(hop99, 2),
+        "raw_p50_ms": round(raw50, 2),
+        "raw_p99_ms": round(raw99, 2),
+        "hop_p50_over_raw": round(hop50 / raw50, 2),
+        "hops_per_project": round(len(hops) / args.projects, 1),
+        "writes_per_project": round(driver.writes / args.projects, 1),
+        "reads_per_project": round(driver.polls / args.projects, 1),
+        "cpu_ms_per_project": round(ours, 1),
+        "cpu_ms_per_project_by_process": {k: round(v / args.projects * ms, 1) for k, v in sorted(cpu.items())},
+        "machine_busy_ms_per_project": round(busy / args.projects * ms, 1),
+        "service_rss_mib_max": round(max(rss.values()), 1) if rss else None,
+    }
+    if args.rate:
+        figures["hop_p99_ms_at_rate"] = round(hop99, 2)
+        if args.rate == 5:
+            figures["hop_p99_ms_at_5"] = round(hop99, 2)
+    if floor is not None:
+        from bench.floor import print_floor
+
+        print_floor(floor)
+        print(f"CPU per project over the floor's: {ours / floor.total_ms_per_project:.2f}x")
+        figures["floor_cpu_ms_per_project"] = round(floor.total_ms_per_project, 1)
+        figures["floor_projects_per_s"] = round(floor.projects / floor.elapsed, 2)
+        figures["cpu_per_project_over_floor"] = round(ours / floor.total_ms_per_project, 2)
+    write_result(args.result, figures)
 
 
 if __name__ == "__main__":

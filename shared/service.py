@@ -84,12 +84,11 @@ class ServiceRuntime:
             self.settings.topic,
             self._events_committed,
             max_event_bytes=self.settings.max_event_bytes,
+            # An API process has no relay of its own: the outbox trigger's NOTIFY wakes the worker's.
+            on_outbox_committed=self.relay.committed if self.runs_events else None,
         )
 
     def _events_committed(self, events: list[CloudEvent]) -> None:
-        # An API process has no relay of its own: the outbox trigger's NOTIFY wakes the worker's.
-        if self.runs_events:
-            self.relay.wake()
         for event in events:
             self.arrivals.notify(event.subject)
 

@@ -45,6 +45,7 @@ class UnitOfWork:
         *,
         read_only: bool = False,
         max_event_bytes: int | None = None,
+        on_outbox_committed: Callable[[list[dict[str, Any]]], None] | None = None,
     ) -> None:
         self.schema = schema
         self.max_event_bytes = max_event_bytes
@@ -61,6 +62,10 @@ class UnitOfWork:
         # Outbox rows too, last, so their created_at is as close to the commit as it can be (the hop
         # latency is measured from it) and the transaction holds the outbox's index for less time.
         self._outbox: list[tuple[CloudEvent, str, str]] = []
+        # The outbox rows written, handed to the relay right after the commit so this process
+        # publishes them at once (OutboxRelay.committed).
+        self._on_outbox_committed = on_outbox_committed
+        self._written_outbox: list[dict[str, Any]] = []
 
     async def __aenter__(self) -> UnitOfWork:
         self.session = self._sessions()
@@ -76,6 +81,8 @@ class UnitOfWork:
             if exc_type is None:
                 await self.flush_records()
                 await self.session.commit()
+                if self._written_outbox and self._on_outbox_committed is not None:
+                    self._on_outbox_committed(self._written_outbox)
             else:
                 await self.session.rollback()
         finally:
@@ -170,9 +177,9 @@ class UnitOfWork:
             await self.session.execute(self.schema.audit.insert(), rows)
         staged, self._outbox = self._outbox, []
         if staged:
-            await self.session.execute(
-                self.schema.outbox.insert(), [outbox_row(event, topic, payload) for event, topic, payload in staged]
-            )
+            written = [outbox_row(event, topic, payload) for event, topic, payload in staged]
+            await self.session.execute(self.schema.outbox.insert(), written)
+            self._written_outbox += written
 
     async def open_deadline(
         self,

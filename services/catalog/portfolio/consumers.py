@@ -202,7 +202,9 @@ async def move(
         if (action.service, action.action, action.role) not in kept:
             await open_todo(uow, row, action, event.time, due_on=due_on)
     # The service that announced a deadline overdue moved the project on: the late step was taken.
-    if advanced:
+    # Only a project with a live deadline can have one (refresh_due keeps the earliest live one on the
+    # row, and a chase to-do opens only with an overdue deadline): most moves skip three statements.
+    if advanced and row.next_due_on is not None:
         await close_todos(uow, row.project_id, action=domain.CHASE_OVERDUE.action, service=event.service)
         await uow.session.execute(
             sa.update(PortfolioDeadline)
