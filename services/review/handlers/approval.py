@@ -51,7 +51,8 @@ async def decide_step(
             ProjectRejected(
                 project_id=project_id,
                 unit=case.unit,
-                reason=comment or f"{step.role} refused",
+                # a secret project's content never leaves the service (dazhou:第六十五条), as in `reject`
+                reason="" if case.secret else comment or f"{step.role} refused",
                 citation=citation,
                 rule_id=domain.APPROVAL_RULE,
             )

@@ -13,6 +13,7 @@ from services.review.domain import LIFECYCLE, Action, Stage
 from shared.errors import Problem
 from shared.policy import packs
 from tests.support.lifecycle import assert_move_or_409, assert_whole, bare_stage_literals_in
+from tests.unit.review.conftest import WAN
 
 SERVICE = Path(domain.__file__).parent
 
@@ -77,3 +78,24 @@ def test_handlers_and_reads_hold_no_bare_stage_literal():
     paths = [*sorted((SERVICE / "handlers").glob("*.py")), SERVICE / "queries.py", SERVICE / "api.py"]
     assert len(paths) > 3
     assert bare_stage_literals_in(paths) == []
+
+
+async def test_an_approval_before_the_review_is_a_409_naming_the_stage_in_chinese_and_the_rule(review):
+    project = await review.admit()
+    early = await review.post(f"/api/review/projects/{project}/approval", {"approve": True}, "vice_mayor_unit")
+    assert early.status_code == 409
+    problem = early.json()
+    assert problem["stage"] == "admitted" and problem["stage_zh"] == "已入库（待评审）"
+    assert problem["expected"] == ["awaiting_approval"] and problem["citation"] == "dazhou:第十条"
+    assert (await review.get(f"/api/review/projects/{project}")).json()["stage"] == "admitted"
+
+
+async def test_an_authority_refusing_a_secret_project_sends_no_reason_out(review):
+    project = await review.admit(amount_fen=350 * WAN, secret=True)
+    await review.post(f"/api/review/projects/{project}/scheme-review", {"passed": True})
+    refused = await review.post(
+        f"/api/review/projects/{project}/approval", {"approve": False, "comment": "涉密内容"}, "vice_mayor_unit"
+    )
+    assert refused.status_code == 200 and refused.json()["stage"] == "rejected"
+    [event] = await review.events("review.project.rejected.v1")
+    assert event["project_id"] == project and event["reason"] == "" and event["citation"] == "dazhou:第十条"
