@@ -4,15 +4,18 @@ through it."""
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
 
-from services.acceptance import domain
+from services.acceptance import domain, handlers
 from services.acceptance.domain import LIFECYCLE, STEPS, Action, Stage
+from shared.auth import Principal, Role
 from shared.errors import Problem
 from shared.policy import packs
 from tests.support.lifecycle import assert_move_or_409, assert_whole, bare_stage_literals_in
+from tests.unit.acceptance.conftest import UNIT
 
 SERVICE = Path(domain.__file__).parent
 PATHS = [
@@ -109,3 +112,19 @@ def test_handlers_and_reads_hold_no_bare_stage_literal():
     paths = [*sorted((SERVICE / "handlers").glob("*.py")), SERVICE / "queries.py", SERVICE / "api.py"]
     assert len(paths) > 3
     assert bare_stage_literals_in(paths) == []
+
+
+async def test_every_caller_of_a_step_gets_the_unit_check_not_only_the_route(service):
+    """The handler checks the caller's unit where it loads the project under its lock: a caller that
+    is not a route (a job, another handler) cannot act on another unit's project either."""
+    service.travel(date(2026, 2, 1))
+    await service.contract("P-DZ-U", "dazhou", date(2026, 1, 5))
+    stranger = Principal(subject="other", roles=frozenset({Role.UNIT}), unit="另一个单位")
+    async with service.runtime.unit_of_work() as uow:
+        with pytest.raises(Problem) as refused:
+            await handlers.start_trial_run(uow, "P-DZ-U", date(2026, 1, 31), stranger)
+    assert refused.value.status == 403
+    owner = Principal(subject="edu", roles=frozenset({Role.UNIT}), unit=UNIT)
+    async with service.runtime.unit_of_work() as uow:
+        project = await handlers.start_trial_run(uow, "P-DZ-U", date(2026, 1, 31), owner)
+    assert project.stage == Stage.TRIAL_RUN
