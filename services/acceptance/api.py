@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
-import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Header, Query, Request
 
-from services.acceptance import handlers
+from services.acceptance import handlers, queries
 from services.acceptance.domain import STEPS
 from services.acceptance.experts import ExpertPool, ReviewExpertPool
 from services.acceptance.schemas import (
@@ -27,13 +26,12 @@ from services.acceptance.schemas import (
     SecrecyApproval,
     TrialRunStart,
 )
-from services.acceptance.tables import AcceptanceProject, AssetRegistration
-from shared.auth import Principal, Role, ensure_unit_access, outbound_authorization, require
-from shared.errors import not_found
+from services.acceptance.tables import AcceptanceProject
+from shared.auth import Principal, Role, outbound_authorization, require
 from shared.idempotency import replay, run_once
 from shared.limits import Identifier
 from shared.pagination import OpaqueCursor, Position, decode_cursor, encode_cursor
-from shared.scope import Owner, ProjectScope
+from shared.scope import ProjectScope
 from shared.service import Runtime
 from shared.uow import UnitOfWork
 from shared.watch import WATCH_DESCRIPTION, watched
@@ -55,13 +53,8 @@ Readers = require(*READER_ROLES)
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
 
 
-async def project_owner(uow: UnitOfWork, project_id: str) -> Owner | None:
-    project = await uow.session.get(AcceptanceProject, project_id)
-    return None if project is None else Owner(project.unit, project.secret)
-
-
 #: Who reads a project in acceptance (shared/scope.py): every read of a project's data goes through it.
-scope = ProjectScope.of("acceptance", project_owner, readers=READER_ROLES)
+scope = ProjectScope.of("acceptance", queries.project_owner, readers=READER_ROLES)
 
 
 def acting(step: str):
@@ -77,16 +70,11 @@ async def present(uow: UnitOfWork, project: AcceptanceProject, principal: Princi
         data[name] = data.get(name) or {}
     data["panel"] = data.get("panel") or []
     data["next_step"] = handlers.next_step_of(project)
-    data["deadlines"] = await handlers.deadlines_of(uow, project.project_id)
+    data["deadlines"] = await queries.deadlines_of(uow, project.project_id)
     if project.secret and not principal.cleared:
         # dazhou:第六十五条 — a secret system's content is for cleared readers only
         data |= {"system_name": None, "items": {}, "panel": [], "module_results": {}}
     return AcceptanceProjectPublic(**data)
-
-
-def _as_unit(principal: Principal, project: AcceptanceProject) -> None:
-    if principal.has(Role.UNIT) and not principal.has(Role.DATA_BUREAU):
-        ensure_unit_access(principal, project.unit)
 
 
 async def _step(
@@ -98,11 +86,10 @@ async def _step(
     body: Any,
     run: Callable[[UnitOfWork], Awaitable[Any]],
 ) -> Any:
-    """One step in one unit of work; a repeated or racing Idempotency-Key gets the first answer."""
+    """One step in one unit of work; a repeated or racing Idempotency-Key gets the first answer. The
+    handler checks the caller may act on the project where it loads it under its lock."""
 
     async def action(uow: UnitOfWork) -> dict:
-        project = await handlers.load(uow, project_id)
-        _as_unit(principal, project)
         result = await run(uow)
         return (await present(uow, result, principal)).model_dump(mode="json")
 
@@ -130,19 +117,16 @@ async def list_projects(
     cursor: OpaqueCursor = None,
     limit: int = Query(default=50, ge=1, le=200),
 ):
-    query = sa.select(AcceptanceProject).order_by(AcceptanceProject.project_id).limit(limit + 1)
-    if stage:
-        query = query.where(AcceptanceProject.stage == stage)
-    if jurisdiction:
-        query = query.where(AcceptanceProject.jurisdiction == jurisdiction)
-    if principal.unit is not None and not principal.can_see_unit(f"{principal.unit}/other"):
-        # unit staff list only their own unit's projects
-        query = query.where(AcceptanceProject.unit == principal.unit)
     after = decode_cursor(cursor, _AfterProject)
-    if after is not None:
-        query = query.where(AcceptanceProject.project_id > after.project_id)
     async with runtime.reading() as uow:
-        rows = list((await uow.session.scalars(query)).all())
+        rows = await queries.projects_page(
+            uow,
+            principal,
+            stage=stage,
+            jurisdiction=jurisdiction,
+            after=after.project_id if after is not None else None,
+            limit=limit,
+        )
         items = [await present(uow, project, principal) for project in rows[:limit]]
     more = len(rows) > limit
     return AcceptanceProjectsPublic(
@@ -160,7 +144,7 @@ async def get_project(project_id: str, request: Request, runtime: Runtime, princ
     async def read() -> AcceptanceProjectPublic:
         async with runtime.reading() as uow:
             await scope.ensure(uow, principal, project_id, content=False)
-            return await present(uow, await handlers.load(uow, project_id), principal)
+            return await present(uow, await queries.load(uow, project_id), principal)
 
     return await watched(request, runtime.arrivals, project_id, read)
 
@@ -326,7 +310,7 @@ async def organise(
     async with runtime.unit_of_work() as uow:
         if (stored := await replay(uow, key, principal.subject, fingerprint)) is not None:
             return stored
-        project = await handlers.check_organisation(uow, project_id, body)
+        project = await handlers.check_organisation(uow, project_id, body, principal)
         draw_key = f"acceptance-{project_id}-{project.attempts or 0}"
         draw_request = handlers.draw_request(project, body, draw_key)
     draw = await handlers.draw_experts(pool, draw_request)
@@ -387,8 +371,6 @@ async def asset_registration(
     key: IdempotencyKey = None,
 ):
     async def action(uow: UnitOfWork) -> dict:
-        project = await handlers.load(uow, project_id)
-        _as_unit(principal, project)
         registration = await handlers.register_assets(uow, project_id, body, principal)
         return AssetRegistrationPublic(**registration.model_dump()).model_dump(mode="json")
 
@@ -400,7 +382,5 @@ async def asset_registration(
 async def get_asset_registration(project_id: str, runtime: Runtime, principal: Annotated[Principal, Readers]):
     async with runtime.reading() as uow:
         await scope.ensure(uow, principal, project_id, content=False, what="asset registration")
-        registration = await uow.session.get(AssetRegistration, project_id)
-        if registration is None:
-            raise not_found("asset registration", project_id)
+        registration = await queries.asset_registration(uow, project_id)
         return AssetRegistrationPublic(**registration.model_dump())

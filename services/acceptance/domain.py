@@ -10,9 +10,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from enum import StrEnum
 from typing import Any
 
 from shared.auth import Role
+from shared.errors import Problem, wrong_stage
+from shared.lifecycle import Lifecycle, Transition
 from shared.policy import Decision, Pack, Rule
 
 PATH_RULE = "acceptance.path"
@@ -30,10 +33,120 @@ TRIAL_RUN_STARTED = "trial_run_started_on"
 TRIAL_RUN_ENDED = "trial_run_ended_on"
 
 TRIAL_RUN = "trial_run"
-CONTRACTED = "contracted"
-ACCEPTED = "accepted"
-FAILED = "failed"
-RECTIFYING = "rectifying"
+
+
+# --- the lifecycle: stages and the one table of transitions ---------------------------------------
+
+
+class Stage(StrEnum):
+    """A project's acceptance stage; the values are stored and answered as they are (no migration).
+    Each step of a path leaves the project in its own stage; the path's last step leaves it accepted."""
+
+    CONTRACTED = "contracted"
+    TRIAL_RUN = "trial_run"
+    PRE_ACCEPTED = "pre_accepted"
+    PERFORMANCE_ACCEPTED = "performance_accepted"
+    PRELIMINARY_ACCEPTED = "preliminary_accepted"
+    FINAL_APPLIED = "final_applied"
+    FINAL_ACCEPTED = "final_accepted"
+    APPLIED = "applied"
+    ORGANISED = "organised"
+    COMPLETION_ACCEPTED = "completion_accepted"
+    SECRECY_APPROVED = "secrecy_approved"
+    ACCEPTED = "accepted"
+    FAILED = "failed"
+    RECTIFYING = "rectifying"
+
+    @property
+    def label_zh(self) -> str:
+        return STAGE_ZH[self]
+
+    @property
+    def terminal(self) -> bool:
+        return self in TERMINAL
+
+
+STAGE_ZH: Mapping[Stage, str] = {
+    Stage.CONTRACTED: "已签合同",
+    Stage.TRIAL_RUN: "试运行中",
+    Stage.PRE_ACCEPTED: "验收前置核准已通过",
+    Stage.PERFORMANCE_ACCEPTED: "履约验收已通过",
+    Stage.PRELIMINARY_ACCEPTED: "初验已通过",
+    Stage.FINAL_APPLIED: "已申请终验",
+    Stage.FINAL_ACCEPTED: "终验已通过",
+    Stage.APPLIED: "已申请验收",
+    Stage.ORGANISED: "验收已组织",
+    Stage.COMPLETION_ACCEPTED: "竣工验收已通过",
+    Stage.SECRECY_APPROVED: "保密审批已通过",
+    Stage.ACCEPTED: "已验收",
+    Stage.FAILED: "验收未通过",
+    Stage.RECTIFYING: "整改后重新申请验收",
+}
+#: Acceptance first sees a project with its signed contract; a failed acceptance with no re-application
+#: is final. An accepted project stays open to its state asset registration.
+INITIAL = Stage.CONTRACTED
+TERMINAL = frozenset({Stage.FAILED})
+CONTRACTED, ACCEPTED, FAILED, RECTIFYING = Stage.CONTRACTED, Stage.ACCEPTED, Stage.FAILED, Stage.RECTIFYING
+
+
+class Action(StrEnum):
+    """What moves (or needs) a stage; the value is the phrase a 409 names. One per kind of step (its
+    `Step.action`), and the moves after a path's decisive or last step."""
+
+    START_TRIAL_RUN = "start trial run"
+    APPROVE_PRE_ACCEPTANCE = "pre-acceptance approval"
+    ACCEPT_PERFORMANCE = "performance acceptance"
+    ACCEPT_PRELIMINARY = "preliminary acceptance"
+    APPLY_FOR_FINAL = "final acceptance application"
+    ACCEPT_FINAL = "final acceptance"
+    APPLY = "acceptance application"
+    ORGANISE = "organise acceptance"
+    ACCEPT_COMPLETION = "completion acceptance"
+    APPROVE_SECRECY = "secrecy approval"
+    FILE_HIGHER_LEVEL = "higher-level final acceptance filing"
+    #: the path's last step done: accepted, in use, payable
+    COMPLETE = "complete the acceptance"
+    #: a failed acceptance where the pack allows none again (dazhou)
+    FAIL = "fail the acceptance"
+    #: a failed acceptance the pack sends back to rectify and re-apply (fengxian:第二十六条)
+    RECTIFY = "return the acceptance for rectification"
+    REGISTER_ASSETS = "state asset registration"
+
+
+#: Stages in which a path's decisive (accepting) step may be taken — performance after the pre-acceptance
+#: approval, completion once organised, final after the application, or a filed higher-level final
+#: acceptance from the trial run on — and so where a project is accepted, failed or sent back.
+_DECIDING = (Stage.PRE_ACCEPTED, Stage.ORGANISED, Stage.FINAL_APPLIED, Stage.TRIAL_RUN)
+
+#: action → allowed from-stages → to-stage: every order the packs' paths (`acceptance.path`) take. Which
+#: of them a project takes, and so which step is next, is its path's; the table says where each may fall.
+TRANSITIONS: Mapping[Action, Transition[Stage]] = {
+    # first (dazhou, fengxian), or after 初验 (jiyuan, quzhou)
+    Action.START_TRIAL_RUN: Transition((Stage.CONTRACTED, Stage.PRELIMINARY_ACCEPTED), Stage.TRIAL_RUN, TRIAL_RUN_RULE),
+    Action.APPROVE_PRE_ACCEPTANCE: Transition((Stage.TRIAL_RUN,), Stage.PRE_ACCEPTED, TRIAL_RUN_RULE),
+    Action.ACCEPT_PERFORMANCE: Transition((Stage.PRE_ACCEPTED,), Stage.PERFORMANCE_ACCEPTED, PATH_RULE),
+    # module by module: the stage moves when every module has passed
+    Action.ACCEPT_PRELIMINARY: Transition((Stage.CONTRACTED,), Stage.PRELIMINARY_ACCEPTED, PATH_RULE),
+    Action.APPLY_FOR_FINAL: Transition((Stage.TRIAL_RUN,), Stage.FINAL_APPLIED, PATH_RULE),
+    Action.ACCEPT_FINAL: Transition((Stage.FINAL_APPLIED,), Stage.FINAL_ACCEPTED, PATH_RULE),
+    # after the trial run, or again after a failed acceptance was rectified
+    Action.APPLY: Transition((Stage.TRIAL_RUN, Stage.RECTIFYING), Stage.APPLIED, PATH_RULE),
+    Action.ORGANISE: Transition((Stage.APPLIED, Stage.TRIAL_RUN), Stage.ORGANISED, PATH_RULE),
+    Action.ACCEPT_COMPLETION: Transition((Stage.ORGANISED,), Stage.COMPLETION_ACCEPTED, PATH_RULE),
+    # a secret system is used only after the confidentiality office approves (fengxian:第二十三条)
+    Action.APPROVE_SECRECY: Transition((Stage.COMPLETION_ACCEPTED,), Stage.SECRECY_APPROVED, PATH_RULE),
+    # counts as the steps it stands for (quzhou:三(三)5); COMPLETE or FAIL then moves the stage
+    Action.FILE_HIGHER_LEVEL: Transition((Stage.TRIAL_RUN, Stage.FINAL_APPLIED), None, FILING_RULE),
+    Action.COMPLETE: Transition((*_DECIDING, Stage.COMPLETION_ACCEPTED), Stage.ACCEPTED, PATH_RULE),
+    Action.FAIL: Transition(_DECIDING, Stage.FAILED, PATH_RULE),
+    Action.RECTIFY: Transition(_DECIDING, Stage.RECTIFYING, REAPPLY_RULE),
+    Action.REGISTER_ASSETS: Transition((Stage.ACCEPTED,), None, ASSET_RULE),
+}
+
+LIFECYCLE = Lifecycle(Stage, TRANSITIONS, initial=INITIAL, terminal=TERMINAL, labels_zh=STAGE_ZH)
+allows = LIFECYCLE.allows
+refusal = LIFECYCLE.refusal
+transition = LIFECYCLE.transition
 
 
 @dataclass(frozen=True)
@@ -42,28 +155,35 @@ class Step:
 
     name: str
     roles: tuple[Role, ...]
-    stage: str  # the project's stage once the step is done (unless it is the path's last: `accepted`)
+    action: Action  # its row in TRANSITIONS: the stage it needs and the one it leaves (unless it is last)
     date_fact: str  # the date the step fixes, as the packs' deadline rules name it
     document: str | None = None  # what the step yields (payment and the catalog read these)
     decisive: bool = False  # the step that accepts or fails the project: items are checked here
+
+    @property
+    def stage(self) -> Stage:
+        """The project's stage once the step is done (unless it is the path's last: `accepted`)."""
+        target = TRANSITIONS[self.action].target
+        assert target is not None, self.name
+        return target
 
 
 STEPS: dict[str, Step] = {
     step.name: step
     for step in (
-        Step(TRIAL_RUN, (Role.UNIT,), "trial_run", TRIAL_RUN_STARTED),
+        Step(TRIAL_RUN, (Role.UNIT,), Action.START_TRIAL_RUN, TRIAL_RUN_STARTED),
         # dazhou:第四十七条–第四十九条
         Step(
             "pre_acceptance_approval",
             (Role.DATA_BUREAU,),
-            "pre_accepted",
+            Action.APPROVE_PRE_ACCEPTANCE,
             "pre_acceptance_approved_on",
             "pre_acceptance_approval_letter",  # 验收前置核准复函
         ),
         Step(
             "performance_acceptance",
             (Role.UNIT,),
-            "performance_accepted",
+            Action.ACCEPT_PERFORMANCE,
             "performance_accepted_on",
             "acceptance_report",  # 履约验收报告
             decisive=True,
@@ -72,21 +192,21 @@ STEPS: dict[str, Step] = {
         Step(
             "preliminary_acceptance",
             (Role.UNIT,),
-            "preliminary_accepted",
+            Action.ACCEPT_PRELIMINARY,
             "preliminary_completed_on",
             "preliminary_acceptance_report",
         ),
         Step(
             "final_acceptance_application",
             (Role.UNIT,),
-            "final_applied",
+            Action.APPLY_FOR_FINAL,
             "final_application_on",
             "final_acceptance_application",
         ),
         Step(
             "final_acceptance",
             (Role.LEADING_OFFICE,),
-            "final_accepted",
+            Action.ACCEPT_FINAL,
             "final_accepted_on",
             "acceptance_report",  # 《衢州市数字化项目验收报告》
             decisive=True,
@@ -95,15 +215,15 @@ STEPS: dict[str, Step] = {
         Step(
             "acceptance_application",
             (Role.UNIT,),
-            "applied",
+            Action.APPLY,
             "application_received_on",
             "acceptance_application_form",
         ),
-        Step("acceptance_organised", (Role.DATA_BUREAU,), "organised", "acceptance_organised_on"),
+        Step("acceptance_organised", (Role.DATA_BUREAU,), Action.ORGANISE, "acceptance_organised_on"),
         Step(
             "completion_acceptance",
             (Role.DATA_BUREAU,),
-            "completion_accepted",
+            Action.ACCEPT_COMPLETION,
             "completion_accepted_on",
             "acceptance_report",  # 竣工验收报告
             decisive=True,
@@ -112,7 +232,7 @@ STEPS: dict[str, Step] = {
         Step(
             "secrecy_approval",
             (Role.CONFIDENTIALITY_OFFICE,),
-            "secrecy_approved",
+            Action.APPROVE_SECRECY,
             "secrecy_approved_on",
             "secrecy_approval",
         ),
@@ -148,15 +268,31 @@ def next_step(steps: Iterable[str], done: Iterable[str]) -> str | None:
     return next((step for step in steps if step not in finished), None)
 
 
-def stage_after(steps: list[str], step: str) -> str:
+def stage_after(steps: list[str], step: str) -> Stage:
     """The stage a project is in once `step` is done."""
-    return ACCEPTED if steps and steps[-1] == step else STEPS[step].stage
+    return Stage.ACCEPTED if steps and steps[-1] == step else STEPS[step].stage
 
 
-def stage_before(steps: list[str], step: str) -> str:
+def stage_before(steps: list[str], step: str) -> Stage:
     """The stage in which `step` may be taken."""
     index = steps.index(step)
-    return CONTRACTED if index == 0 else stage_after(steps, steps[index - 1])
+    return Stage.CONTRACTED if index == 0 else stage_after(steps, steps[index - 1])
+
+
+def move_after(stage: str, steps: list[str], step: str, *, subject: str = "") -> Stage:
+    """The stage once `step` is done, through the table: the step's own move, or COMPLETE for the last."""
+    action = Action.COMPLETE if steps and steps[-1] == step else STEPS[step].action
+    return transition(stage, action, subject=subject)
+
+
+def out_of_order(subject: str, stage: str, expected: Iterable[str], action: str, citation: str | None) -> Problem:
+    """409 for a step that is on the path but not its next one: names the stage (and its Chinese label),
+    the stage(s) the path takes the step in, and the path's citation."""
+    problem = wrong_stage(subject, Stage(stage).value, [str(Stage(e).value) for e in expected], action)
+    problem.extensions["stage_zh"] = STAGE_ZH[Stage(stage)]
+    if citation is not None:
+        problem.extensions.update(rule_id=PATH_RULE, citation=citation)
+    return problem
 
 
 def rules_reading(pack: Pack, fact: str) -> list[Rule]:

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-import sqlalchemy as sa
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import JSONResponse
 
-from services.review import handlers
+from services.review import handlers, queries
 from services.review.schemas import (
     ApprovalStepPublic,
     DeclineCommand,
@@ -73,7 +72,7 @@ READER_ROLES = (
 )
 Readers = require(*READER_ROLES)
 #: Who reads a review case (shared/scope.py): units their own, experts what they are drawn for.
-scope = ProjectScope.of("review", handlers.case_owner, readers=READER_ROLES, drawn=handlers.is_drawn)
+scope = ProjectScope.of("review", queries.case_owner, readers=READER_ROLES, drawn=queries.is_drawn)
 Scorers = require(Role.EXPERT, Role.DATA_BUREAU, Role.CYBERSPACE, Role.FINANCE)
 JointParties = require(Role.UNIT, Role.DATA_BUREAU, Role.CYBERSPACE, Role.DRC, Role.FINANCE, Role.EXPERT)
 LeadingOffice = require(Role.LEADING_OFFICE)
@@ -86,8 +85,8 @@ IdempotencyKey = Annotated[str | None, Header(max_length=200)]
 
 async def public(uow: UnitOfWork, case: ReviewCase, principal: Principal | None = None) -> ReviewCasePublic:
     """A secret project's title is shown only to its unit and cleared staff (dazhou:第六十五条)."""
-    steps = await handlers.steps_of(uow, case.project_id)
-    records = await handlers.records_of(uow, case.project_id)
+    steps = await queries.steps_of(uow, case.project_id)
+    records = await queries.records_of(uow, case.project_id)
     may_read = not case.secret or (principal is not None and (principal.unit == case.unit or principal.cleared))
     data = case.model_dump(exclude={"created_at", "updated_at", "pack_version", "implementation"})
     data["title"] = case.title if may_read else None
@@ -108,7 +107,7 @@ async def get_case(project_id: str, request: Request, runtime: Runtime, principa
     async def read() -> ReviewCasePublic:
         async with runtime.reading() as uow:
             await scope.ensure(uow, principal, project_id, content=False)
-            return await public(uow, await handlers.load(uow, project_id), principal)
+            return await public(uow, await queries.load(uow, project_id), principal)
 
     return await watched(request, runtime.arrivals, project_id, read)
 
@@ -198,21 +197,15 @@ async def list_experts(
     limit: int = Query(default=50, ge=1, le=200),
 ):
     async with runtime.reading() as uow:
-        query = sa.select(Expert).order_by(Expert.id).limit(limit + 1)
-        if cursor:
-            query = query.where(Expert.id > cursor)
-        if field:
-            # in SQL, before the limit: a page is `limit` matching experts and the cursor the last of them
-            query = query.where(handlers.has_field(uow.dialect, field))
-        rows = list((await uow.session.scalars(query)).all())
+        rows = await queries.experts_page(uow, field=field, cursor=cursor, limit=limit)
     next_cursor = rows[limit - 1].id if len(rows) > limit else None
     return ExpertsPublic(items=[expert_public(e) for e in rows[:limit]], next_cursor=next_cursor)
 
 
 async def draw_public(uow: UnitOfWork, draw: ExpertDraw) -> DrawPublic:
-    members = await handlers.members_of(uow, draw.id)
+    members = await queries.members_of(uow, draw.id)
     active = [m.expert_id for m in members if m.status == "drawn"]
-    experts = {e.id: e for e in (await uow.session.scalars(sa.select(Expert).where(Expert.id.in_(active)))).all()}
+    experts = await queries.experts_by_id(uow, active)
     return DrawPublic(
         draw_id=draw.id,
         **draw.model_dump(
@@ -253,7 +246,7 @@ async def create_draw(
 @router.get("/expert-draws/{draw_id}", response_model=DrawPublic, summary="抽取记录 A draw")
 async def get_draw(draw_id: str, runtime: Runtime, principal: Annotated[Principal, DrawReaders]):
     async with runtime.reading() as uow:
-        draw = await handlers.load_draw(uow, draw_id)
+        draw = await queries.load_draw(uow, draw_id)
         await scope.ensure(uow, principal, draw.project_id, content=False, what="draw")
         return await draw_public(uow, draw)
 
@@ -261,9 +254,9 @@ async def get_draw(draw_id: str, runtime: Runtime, principal: Annotated[Principa
 @router.get("/expert-draws/{draw_id}/replay", response_model=ReplayPublic, summary="复核抽取 Replay a draw")
 async def replay_draw(draw_id: str, runtime: Runtime, principal: Annotated[Principal, DrawReaders]):
     async with runtime.reading() as uow:
-        draw = await handlers.load_draw(uow, draw_id)
+        draw = await queries.load_draw(uow, draw_id)
         await scope.ensure(uow, principal, draw.project_id, content=False, what="draw replay")
-        matches, recorded, replayed = handlers.replay(draw, await handlers.members_of(uow, draw_id))
+        matches, recorded, replayed = handlers.replay(draw, await queries.members_of(uow, draw_id))
     return ReplayPublic(draw_id=draw_id, matches=matches, recorded=recorded, replayed=replayed)
 
 
@@ -298,24 +291,9 @@ async def get_plan(
     limit: int = Query(default=100, ge=1, le=500),
 ):
     async with runtime.reading() as uow:
-        query = sa.select(PlanEntry).where(PlanEntry.year == year).order_by(PlanEntry.id).limit(limit + 1)
-        if jurisdiction:
-            query = query.where(PlanEntry.jurisdiction == jurisdiction)
-        if status:
-            query = query.where(PlanEntry.status == status)
-        if cursor:
-            query = query.where(PlanEntry.id > cursor)
-        rows = list((await uow.session.scalars(query)).all())
-        secret = {
-            c.project_id
-            for c in (
-                await uow.session.scalars(
-                    sa.select(ReviewCase).where(
-                        ReviewCase.project_id.in_([r.project_id for r in rows]), ReviewCase.secret.is_(True)
-                    )
-                )
-            ).all()
-        }
+        rows, secret = await queries.plan_page(
+            uow, year, jurisdiction=jurisdiction, status=status, cursor=cursor, limit=limit
+        )
     items = []
     for row in rows[:limit]:
         item = entry_public(row, principal)
@@ -347,29 +325,8 @@ async def adjust_plan(
 async def pending_approvals(runtime: Runtime, principal: Annotated[Principal, Approvers]) -> dict:
     """The projects whose next approval step (the lowest pending one, dazhou:第十条) is one of the
     caller's roles: a leader's inbox."""
-    from services.review.tables import ApprovalStep
-
-    first_pending = (
-        sa.select(ApprovalStep.project_id, sa.func.min(ApprovalStep.position).label("position"))
-        .where(ApprovalStep.status == "pending")
-        .group_by(ApprovalStep.project_id)
-        .subquery()
-    )
-    query = (
-        sa.select(ReviewCase, ApprovalStep.role, ApprovalStep.position)
-        .join(first_pending, first_pending.c.project_id == ReviewCase.project_id)
-        .join(
-            ApprovalStep,
-            sa.and_(
-                ApprovalStep.project_id == first_pending.c.project_id,
-                ApprovalStep.position == first_pending.c.position,
-            ),
-        )
-        .where(ReviewCase.stage == "awaiting_approval", ApprovalStep.role.in_([r.value for r in principal.roles]))
-        .order_by(ReviewCase.updated_at)
-    )
     async with runtime.reading() as uow:
-        rows = (await uow.session.execute(query)).all()
+        rows = await queries.pending_approvals(uow, [r.value for r in principal.roles])
     items = []
     for case, role, position in rows:
         may_read = not case.secret or principal.cleared
@@ -391,17 +348,10 @@ async def pending_approvals(runtime: Runtime, principal: Annotated[Principal, Ap
 @router.get("/assignments", summary="我的评审任务 An expert's drawn projects")
 async def my_assignments(runtime: Runtime, principal: Annotated[Principal, require(Role.EXPERT)]) -> dict:
     async with runtime.reading() as uow:
-        expert = await handlers.expert_of(uow, principal)
+        expert = await queries.expert_of(uow, principal)
         if expert is None:
             return {"items": []}
-        rows = (
-            await uow.session.execute(
-                sa.select(ExpertDraw.id, ExpertDraw.project_id, ExpertDraw.purpose, ExpertDraw.drawn_on)
-                .join(handlers.DrawMember, handlers.DrawMember.draw_id == ExpertDraw.id)
-                .where(handlers.DrawMember.expert_id == expert.id, handlers.DrawMember.status == "drawn")
-                .order_by(ExpertDraw.created_at)
-            )
-        ).all()
+        rows = await queries.assignments_of(uow, expert.id)
     return {
         "items": [
             {"draw_id": r.id, "project_id": r.project_id, "purpose": r.purpose, "drawn_on": r.drawn_on.isoformat()}

@@ -7,13 +7,144 @@ import random
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from enum import StrEnum
 from typing import Any
 
+from shared.errors import Problem, wrong_stage
+from shared.lifecycle import Lifecycle, Transition
 from shared.policy import Decision, Pack
 
+PATH_RULE = "review.path"
+APPROVAL_RULE = "approval.authority"
+MIDYEAR_RULE = "review.midyear_adjustment"
+
 APPROVAL_STEP = "approval"
+PRESCREENING_STEP = "prescreening"
+JOINT_REVIEW_STEP = "joint_review"
 #: Path steps that are a scheme review (scores or the panel's recorded outcome); Suqian calls it 方案预审.
 SCHEME_STEPS = ("scheme_review",)
+#: Path steps with their own command; any other step is a generic pass/fail step.
+SPECIAL_STEPS = (PRESCREENING_STEP, "scheme_review", JOINT_REVIEW_STEP, APPROVAL_STEP)
+
+
+# --- the lifecycle: stages and the one table of transitions ---------------------------------------
+
+
+class Stage(StrEnum):
+    """A review case's stage; the values are stored and answered as they are (no migration). While a
+    case is reviewed (admitted, in review) its `step` says where on the pack's path it is."""
+
+    ADMITTED = "admitted"
+    IN_REVIEW = "in_review"
+    AWAITING_APPROVAL = "awaiting_approval"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    NOT_REVIEWED = "not_reviewed"
+    ROUTED = "routed"
+
+    @property
+    def label_zh(self) -> str:
+        return STAGE_ZH[self]
+
+    @property
+    def terminal(self) -> bool:
+        return self in TERMINAL
+
+
+STAGE_ZH: Mapping[Stage, str] = {
+    Stage.ADMITTED: "已入库（待评审）",
+    Stage.IN_REVIEW: "评审中",
+    Stage.AWAITING_APPROVAL: "待审批立项",
+    Stage.APPROVED: "已立项",
+    Stage.REJECTED: "未通过",
+    Stage.NOT_REVIEWED: "列入不予评审名单",
+    Stage.ROUTED: "转入统一平台建设",
+}
+#: Review first sees a project when intake admits it to the library (入库).
+INITIAL = Stage.ADMITTED
+#: An approved project stays open to the annual plan's mid-year adjustment; the others are done.
+TERMINAL = frozenset({Stage.REJECTED, Stage.NOT_REVIEWED, Stage.ROUTED})
+#: The stages in which the case is on its review path (its `step` names where).
+REVIEWING = (Stage.ADMITTED, Stage.IN_REVIEW)
+
+
+class Action(StrEnum):
+    """What moves (or needs) a stage; the value is the phrase a 409 names."""
+
+    PRESCREEN = "pre-screening"
+    LIST_NOT_REVIEWED = "put on the not-reviewed list"
+    ROUTE_ELSEWHERE = "route to a unified platform"
+    SCORE = "scores"
+    SCHEME_REVIEW = "scheme review"
+    JOINT_OPINION = "joint review opinion"
+    CONCLUDE_JOINT_REVIEW = "joint review conclusion"
+    PATH_STEP = "review step"
+    #: a passed step moves the case to the next step of its path
+    ADVANCE = "pass a review step"
+    #: the path's last step: the case goes to its authorities (dazhou:第十条)
+    ROUTE_FOR_APPROVAL = "route for approval"
+    REJECT = "reject"
+    DECIDE_APPROVAL = "approval step"
+    ISSUE_LETTER = "issue the approval letter"
+    ADD_TO_PLAN = "add to the plan"
+
+
+#: action → allowed from-stages → to-stage: the whole review lifecycle of a project.
+TRANSITIONS: Mapping[Action, Transition[Stage]] = {
+    # the review steps: the stage must be reviewing, the path's `step` then says which step is next
+    Action.PRESCREEN: Transition(REVIEWING, None, PATH_RULE),
+    Action.LIST_NOT_REVIEWED: Transition(REVIEWING, Stage.NOT_REVIEWED, PATH_RULE),
+    Action.ROUTE_ELSEWHERE: Transition(REVIEWING, Stage.ROUTED, PATH_RULE),
+    Action.SCORE: Transition(REVIEWING, None, PATH_RULE),
+    Action.SCHEME_REVIEW: Transition(REVIEWING, None, PATH_RULE),
+    # the first opinion opens the parallel joint review (quzhou:三(二)1)
+    Action.JOINT_OPINION: Transition(REVIEWING, Stage.IN_REVIEW, PATH_RULE),
+    Action.CONCLUDE_JOINT_REVIEW: Transition(REVIEWING, None, PATH_RULE),
+    Action.PATH_STEP: Transition(REVIEWING, None, PATH_RULE),
+    Action.ADVANCE: Transition(REVIEWING, Stage.IN_REVIEW, PATH_RULE),
+    Action.ROUTE_FOR_APPROVAL: Transition(REVIEWING, Stage.AWAITING_APPROVAL, APPROVAL_RULE),
+    # a failed review step, or an authority refusing its approval step
+    Action.REJECT: Transition((*REVIEWING, Stage.AWAITING_APPROVAL), Stage.REJECTED, PATH_RULE),
+    # authorities act in order; the last one's approval issues the letter
+    Action.DECIDE_APPROVAL: Transition((Stage.AWAITING_APPROVAL,), None, APPROVAL_RULE),
+    Action.ISSUE_LETTER: Transition((Stage.AWAITING_APPROVAL,), Stage.APPROVED, APPROVAL_RULE),
+    # the July mid-year adjustment adds only approved projects (dazhou:第十三条)
+    Action.ADD_TO_PLAN: Transition((Stage.APPROVED,), None, MIDYEAR_RULE),
+}
+
+LIFECYCLE = Lifecycle(Stage, TRANSITIONS, initial=INITIAL, terminal=TERMINAL, labels_zh=STAGE_ZH)
+allows = LIFECYCLE.allows
+refusal = LIFECYCLE.refusal
+transition = LIFECYCLE.transition
+
+
+def reviewing(stage: str) -> bool:
+    return Stage(stage) in REVIEWING
+
+
+def step_refusal(
+    subject: str, stage: str, step: str | None, wanted: Sequence[str], action: str, pack: Pack | None = None
+) -> Problem:
+    """409 for a reviewing case at another step of its path: names the step it is at (as `stage`, as
+    review always answered), the steps the action needs, and the path rule of the project's pack."""
+    problem = wrong_stage(subject, step or Stage(stage).value, list(wanted), action)
+    problem.extensions["stage_zh"] = STAGE_ZH[Stage(stage)]
+    if pack is not None and pack.has(PATH_RULE):
+        problem.extensions.update(rule_id=PATH_RULE, citation=pack.rule(PATH_RULE).citation)
+    return problem
+
+
+def at_step(
+    stage: str, step: str | None, wanted: str | Sequence[str], action: Action, *, subject: str, pack: Pack | None = None
+) -> Stage:
+    """The stage after `action` when the case is reviewing at one of the `wanted` path steps; the
+    stage's 409 when it is not reviewing, the step's 409 when it is at another step."""
+    steps = [wanted] if isinstance(wanted, str) else list(wanted)
+    after = transition(stage, action, subject=subject, pack=pack)
+    if step not in steps:
+        phrase = steps[0] if action == Action.PATH_STEP else action.value
+        raise step_refusal(subject, stage, step, steps, phrase, pack)
+    return after
 
 
 # --- the path --------------------------------------------------------------------------------------

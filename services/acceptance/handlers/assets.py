@@ -1,0 +1,75 @@
+"""State asset registration (国有资产登记) after acceptance, with the 《国有资产登记汇总表》
+(fengxian:第二十七条; suqian:(七)), where the jurisdiction's pack has that rule."""
+
+from __future__ import annotations
+
+from services.acceptance import domain
+from services.acceptance.domain import Action
+from services.acceptance.handlers.common import load_for, refuse_if
+from services.acceptance.metrics import ASSETS_REGISTERED
+from services.acceptance.queries import has_asset_registration
+from services.acceptance.schemas import AssetRegistrationIn
+from services.acceptance.tables import AssetRegistration
+from shared import clock
+from shared.auth import Principal
+from shared.contracts.acceptance import AssetRegistered
+from shared.errors import Problem, conflict
+from shared.policy import packs
+from shared.uow import UnitOfWork, actor_of
+
+
+async def register_assets(
+    uow: UnitOfWork, project_id: str, command: AssetRegistrationIn, principal: Principal
+) -> AssetRegistration:
+    """国有资产登记 after acceptance with the 《国有资产登记汇总表》 (fengxian:第二十七条; suqian:(七))."""
+    project = await load_for(uow, project_id, principal)
+    pack = packs.get(project.jurisdiction)
+    if not pack.has(domain.ASSET_RULE):
+        raise Problem(
+            409,
+            "not-on-path",
+            "本地区规定未要求验收后国有资产登记 / The jurisdiction's rules have no asset registration step",
+            f"pack {pack.id} has no rule {domain.ASSET_RULE}",
+            stage=project.stage,
+        )
+    domain.transition(project.stage, Action.REGISTER_ASSETS, subject=project_id, pack=pack)
+    if await has_asset_registration(uow, project_id):
+        raise conflict(f"the assets of {project_id} are already registered")
+    decision = pack.decide(domain.ASSET_RULE, {domain.ASSET_DOCUMENTS_FACT: list(command.documents)})
+    refuse_if([decision])
+    await uow.record_decision(decision, subject=project_id, action="asset_registration", actor=principal)
+    today = clock.today()
+    assets = [line.model_dump() for line in command.assets]
+    total = sum(line.value_fen for line in command.assets)
+    registration = AssetRegistration(
+        project_id=project_id,
+        registered_on=today,
+        documents=list(command.documents),
+        assets=assets,
+        total_value_fen=total,
+        actor=actor_of(principal),
+        created_at=clock.now(),
+    )
+    uow.session.add(registration)
+    await uow.audit(
+        subject=project_id,
+        action="assets.registered",
+        actor=principal,
+        detail={"assets": len(assets), "total_value_fen": total},
+    )
+    await uow.emit(
+        AssetRegistered(
+            project_id=project_id,
+            unit=project.unit,
+            jurisdiction=project.jurisdiction,
+            registered_on=today,
+            asset_count=len(assets),
+            total_value_fen=total,
+            documents=list(command.documents),
+            rule_id=decision.rule_id,
+            citation=decision.citation,
+            secret=project.secret,
+        )
+    )
+    ASSETS_REGISTERED.labels(project.jurisdiction).inc()
+    return registration
