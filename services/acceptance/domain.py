@@ -14,6 +14,7 @@ from enum import StrEnum
 from typing import Any
 
 from shared.auth import Role
+from shared.decisions import refusing
 from shared.errors import Problem, wrong_stage
 from shared.lifecycle import Lifecycle, Transition
 from shared.policy import Decision, Pack, Rule
@@ -333,9 +334,8 @@ def deadlines_opened(pack: Pack, fixed: Mapping[str, date]) -> list[tuple[Decisi
     return opened
 
 
-def refusals(decisions: Iterable[Decision]) -> list[Decision]:
-    """Failed decisions that stop the step (a missed `overdue` deadline is recorded, not refused)."""
-    return [d for d in decisions if d.outcome == "fail" and d.effect != "overdue"]
+#: Failed decisions that stop the step: the one definition every service uses (shared/decisions.py).
+refusals = refusing
 
 
 # --- items, panels, failures ------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
+from shared.decisions import refusing
 from shared.errors import Problem, wrong_stage
 from shared.lifecycle import Lifecycle, Transition
 from shared.policy import Decision, Pack
@@ -186,7 +187,7 @@ class PrescreenOutcome:
 
     @property
     def failures(self) -> list[Decision]:
-        return [d for d in self.decisions if d.outcome == "fail"]
+        return refusing(self.decisions)
 
 
 def prescreen(pack: Pack, panel: Iterable[str], findings: Iterable[str], kinds: Mapping[str, bool]) -> PrescreenOutcome:
