@@ -361,3 +361,17 @@ def is_database_unavailable(exc: BaseException) -> bool:
             return True  # SQLite: another writer holds the file past busy_timeout
         current = getattr(current, "orig", None) or current.__cause__ or current.__context__
     return False
+
+
+# --- read-side indexes (migrations) -------------------------------------------------------------
+
+
+def create_trigram_index(op: Any, name: str, table: str, column: str) -> None:
+    """For a migration: a name-search index. On PostgreSQL a pg_trgm GIN index, which serves
+    `ILIKE '%…%'` of three characters or more (CJK too, the database's ctype being C.UTF-8); elsewhere
+    a plain index on the column, so the schema is the same on both and the models compare equal."""
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+        op.create_index(name, table, [column], postgresql_using="gin", postgresql_ops={column: "gin_trgm_ops"})
+    else:
+        op.create_index(name, table, [column])

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Body, Header, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import Field
 
-from services.intake import domain, handlers
+from services.intake import domain, handlers, queries
 from services.intake.schemas import (
     AdmissionRequest,
     ApplicationCreate,
@@ -370,10 +370,6 @@ class _Offset(Position):
     offset: int = Field(ge=0, le=1_000_000)
 
 
-def _sees_secret_content(principal: Principal) -> bool:
-    return principal.cleared and principal.has(Role.DATA_BUREAU)
-
-
 @router.get("/applications", response_model=ApplicationsPublic, summary="项目库查询 List the library")
 async def list_applications(
     runtime: Runtime,
@@ -394,67 +390,36 @@ async def list_applications(
     limit: int = Query(default=50, ge=1, le=500),
     cursor: OpaqueCursor = None,
 ):
-    query = sa.select(Application)
     if not principal.can_see_unit(unit or ""):
         unit = principal.unit  # unit staff see only their own unit's applications
-    filters = {
-        "jurisdiction": jurisdiction,
-        "unit": unit,
-        "plan_year": plan_year,
-        "status": status,
-        "category": category,
-        "construction_type": construction_type,
-        "off_plan": off_plan,
-    }
-    for name, value in filters.items():
-        if value is not None:
-            query = query.where(getattr(Application, name) == value)
-    if stage is not None:
-        statuses = [s for s in ("draft", "submitted", "admitted", "refused") if domain.stage_of(s) == stage]
-        query = query.where(Application.status.in_(statuses))
-    # Filters on content must not reveal a secret project to readers who may not see its content.
-    content_filtered = any(
-        v is not None for v in (category, construction_type, q, min_investment_fen, max_investment_fen)
+    chosen = queries.LibraryFilter(
+        jurisdiction=jurisdiction,
+        unit=unit,
+        plan_year=plan_year,
+        status=status,
+        stage=stage,
+        category=category,
+        construction_type=construction_type,
+        off_plan=off_plan,
+        priority_flag=priority_flag,
+        q=q,
+        min_investment_fen=min_investment_fen,
+        max_investment_fen=max_investment_fen,
     )
-    if content_filtered and not _sees_secret_content(principal):
-        visible = sa.or_(Application.secret.is_(False), Application.unit == (principal.unit or ""))
-        query = query.where(visible)
-    if q:
-        query = query.where(Application.title.contains(q, autoescape=True))
-    if min_investment_fen is not None:
-        query = query.where(Application.total_investment_fen >= min_investment_fen)
-    if max_investment_fen is not None:
-        query = query.where(Application.total_investment_fen < max_investment_fen)
-    if sort == "priority":
-        query = query.order_by(
-            Application.unit_priority.is_(None), Application.unit_priority, Application.created_at, Application.id
-        )
-    else:
-        query = query.order_by(Application.created_at, Application.id)
-    after = decode_cursor(cursor, _AfterCreated) if sort == "created" else None
-    offset = (decode_cursor(cursor, _Offset) or _Offset(offset=0)).offset if sort == "priority" else 0
-    if after is not None:
-        query = query.where(
-            sa.or_(
-                Application.created_at > after.created_at,
-                sa.and_(Application.created_at == after.created_at, Application.id > after.id),
-            )
-        )
-    if sort == "created" and not priority_flag:
-        query = query.limit(limit + 1)
     async with runtime.reading() as uow:
+        query = queries.library_query(chosen, principal, scope, uow.dialect)
+        if sort == "priority":
+            offset = (decode_cursor(cursor, _Offset) or _Offset(offset=0)).offset
+            query = queries.in_priority_order(query, chosen, principal, scope, offset, limit)
+        else:
+            after = decode_cursor(cursor, _AfterCreated)
+            query = queries.in_filing_order(query, (after.created_at, after.id) if after else None, limit)
         rows = list((await uow.session.scalars(query)).all())
-    if priority_flag:
-        rows = [r for r in rows if priority_flag in (r.priority_flags or []) and may_read(r, principal)]
+    page = rows[:limit]
+    more = len(rows) > limit
     if sort == "priority":
-        # the bureau's library order: priority flags first, then the unit's own rank (fengxian:第十条)
-        rows.sort(key=lambda r: -len(r.priority_flags or []) if may_read(r, principal) else 0)
-        page = rows[offset : offset + limit]
-        more = len(rows) > offset + limit
         next_cursor = encode_cursor(_Offset(offset=offset + limit)) if more else None
     else:
-        page = rows[:limit]
-        more = len(rows) > limit
         last = page[-1] if page else None
         next_cursor = encode_cursor(_AfterCreated(created_at=last.created_at, id=last.id)) if more and last else None
     return ApplicationsPublic(items=[public(a, principal) for a in page], next_cursor=next_cursor)
