@@ -370,8 +370,19 @@ def create_trigram_index(op: Any, name: str, table: str, column: str) -> None:
     """For a migration: a name-search index. On PostgreSQL a pg_trgm GIN index, which serves
     `ILIKE '%…%'` of three characters or more (CJK too, the database's ctype being C.UTF-8); elsewhere
     a plain index on the column, so the schema is the same on both and the models compare equal."""
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
-        op.create_index(name, table, [column], postgresql_using="gin", postgresql_ops={column: "gin_trgm_ops"})
-    else:
-        op.create_index(name, table, [column])
+    bind = op.get_bind()
+    if bind.dialect.name == "postgresql":
+        available = bind.execute(sa.text("SELECT 1 FROM pg_available_extensions WHERE name = 'pg_trgm'")).scalar()
+        if available:
+            savepoint = bind.begin_nested()
+            try:
+                bind.execute(sa.text("CREATE EXTENSION IF NOT EXISTS pg_trgm"))
+            except sa.exc.DBAPIError:  # no privilege to create it: a plain index, and search scans
+                savepoint.rollback()
+            else:
+                savepoint.commit()
+                op.create_index(
+                    name, table, [column], postgresql_using="gin", postgresql_ops={column: "gin_trgm_ops"}
+                )
+                return
+    op.create_index(name, table, [column])

@@ -263,9 +263,7 @@ async def build(uow: UnitOfWork, period: Period, jurisdiction: str | None) -> di
     by_area = (
         await session.execute(
             scoped(
-                sa.select(Finding.area, sa.func.count())
-                .where(_in(Finding.recorded_on, period))
-                .group_by(Finding.area),
+                sa.select(Finding.area, sa.func.count()).where(_in(Finding.recorded_on, period)).group_by(Finding.area),
                 Finding.jurisdiction,
             )
         )

@@ -1,5 +1,5 @@
 """read indexes: the catalog and findings lists' order (id) under their filters, the portfolio list's
-order under a jurisdiction or stage filter, and a trigram name search on the portfolio
+order under a jurisdiction or stage filter
 
 Revision ID: 0008
 Revises: 0007
@@ -7,8 +7,6 @@ Create Date: 2026-12-02 17:40:00
 """
 
 from alembic import op
-
-from shared.db import create_trigram_index
 
 revision = "0008"
 down_revision = "0007"
@@ -30,10 +28,8 @@ INDEXES = {
 def upgrade() -> None:
     for name, (table, columns) in INDEXES.items():
         op.create_index(name, table, columns)
-    create_trigram_index(op, "ix_portfolio_projects_title_trgm", "portfolio_projects", "title")
 
 
 def downgrade() -> None:
-    op.drop_index("ix_portfolio_projects_title_trgm", table_name="portfolio_projects")
     for name, (table, _) in INDEXES.items():
         op.drop_index(name, table_name=table)
