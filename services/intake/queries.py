@@ -93,8 +93,9 @@ def library_query(
     if chosen.priority_flag:
         query = query.where(_has_flag(chosen.priority_flag, dialect), readable(scope, principal))
     if chosen.q:
-        # ILIKE: served by the trigram index on PostgreSQL (three characters or more)
-        query = query.where(Application.title.icontains(chosen.q, autoescape=True))
+        # ILIKE on the column itself (not lower(title) LIKE), which the trigram index serves
+        pattern = chosen.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = query.where(Application.title.ilike(f"%{pattern}%", escape="\\"))
     if chosen.min_investment_fen is not None:
         query = query.where(Application.total_investment_fen >= chosen.min_investment_fen)
     if chosen.max_investment_fen is not None:
