@@ -8,6 +8,7 @@ serve still shows its Seq Scan). bench/read_load.py shows the planner choosing t
 
 from __future__ import annotations
 
+import asyncio
 import sys
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -280,3 +281,26 @@ async def test_the_cockpit_of_a_jurisdiction_and_year_reads_by_index(services):
         services["catalog"], "/api/catalog/portfolio/cockpit", BUREAU, {"jurisdiction": "dazhou", "year": 2021}
     )
     assert seq_scans(plans) == []
+
+
+async def test_a_read_past_its_statement_timeout_is_cancelled_and_answers_unavailable(plan_urls):
+    """The read pool cuts a statement off in the database (a read the gateway abandoned does not run on),
+    and the error is the 'come back later' kind (503 + Retry-After), not a 500."""
+    import sqlalchemy as sa
+
+    from shared.db import is_database_unavailable, make_engine, make_read_engine
+
+    write = make_engine(plan_urls["intake"], null_pool=True)
+    read = make_read_engine(write, pool_size=1, statement_timeout_ms=200)
+    try:
+        async with read.connect() as conn:
+            started = asyncio.get_running_loop().time()
+            with pytest.raises(sa.exc.DBAPIError) as raised:
+                await conn.execute(sa.text("SELECT pg_sleep(5)"))
+            assert asyncio.get_running_loop().time() - started < 3
+        assert is_database_unavailable(raised.value)
+        async with write.connect() as conn:  # the write pool has no such limit
+            assert (await conn.execute(sa.text("SHOW statement_timeout"))).scalar() == "0"
+    finally:
+        await read.dispose()
+        await write.dispose()
