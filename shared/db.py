@@ -182,6 +182,29 @@ def make_engine(url: str, *, null_pool: bool = False, pool_size: int = 10) -> As
     return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800)
 
 
+def make_read_engine(write_engine: AsyncEngine, *, pool_size: int = 5, statement_timeout_ms: int = 5000) -> AsyncEngine:
+    """The pool GET handlers read on, apart from the write pool: a slow report or a burst of list pages
+    cannot take the connections a state change needs. On PostgreSQL every statement on it is cut off
+    after `statement_timeout_ms` (a read the gateway abandoned stops with it instead of holding a core),
+    and nothing runs in a transaction (AUTOCOMMIT: each statement sees committed data, no BEGIN/COMMIT
+    round trips). SQLite has one file and no pool to split: the write engine's settings apply."""
+    url = write_engine.url.render_as_string(hide_password=False)
+    if write_engine.dialect.name != "postgresql":
+        return write_engine.execution_options(isolation_level="AUTOCOMMIT")
+    connect_args: dict[str, Any] = {}
+    if write_engine.dialect.driver == "asyncpg":
+        connect_args["server_settings"] = {"statement_timeout": str(statement_timeout_ms)}
+    engine = create_async_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_recycle=1800,
+        connect_args=connect_args,
+        isolation_level="AUTOCOMMIT",
+    )
+    return engine
+
+
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
 
@@ -311,7 +334,9 @@ def drop_outbox_failed_state(op: Any) -> None:
 
 #: SQLSTATEs that mean the server is going away or cannot take a connection, not that a statement
 #: was wrong: class 08 (connection exception), admin/crash shutdown, starting up, too many clients.
-_UNAVAILABLE_SQLSTATES = ("57P01", "57P02", "57P03", "53300")
+#: 57014 (query_canceled) is a read cut off by the read pool's statement_timeout: the server is too busy
+#: to answer in time, so the caller is told to come back (503 + Retry-After), not that it erred.
+_UNAVAILABLE_SQLSTATES = ("57P01", "57P02", "57P03", "53300", "57014")
 
 
 def is_database_unavailable(exc: BaseException) -> bool:
@@ -336,3 +361,28 @@ def is_database_unavailable(exc: BaseException) -> bool:
             return True  # SQLite: another writer holds the file past busy_timeout
         current = getattr(current, "orig", None) or current.__cause__ or current.__context__
     return False
+
+
+# --- read-side indexes (migrations) -------------------------------------------------------------
+
+
+def create_trigram_index(op: Any, name: str, table: str, column: str) -> None:
+    """For a migration: a name-search index. On PostgreSQL a pg_trgm GIN index, which serves
+    `ILIKE '%…%'` of three characters or more (CJK too, the database's ctype being C.UTF-8); elsewhere
+    a plain index on the column, so the schema is the same on both and the models compare equal."""
+    bind = op.get_bind()
+    if bind.dialect.name == "postgresql":
+        available = bind.execute(sa.text("SELECT 1 FROM pg_available_extensions WHERE name = 'pg_trgm'")).scalar()
+        if available:
+            savepoint = bind.begin_nested()
+            try:
+                bind.execute(sa.text("CREATE EXTENSION IF NOT EXISTS pg_trgm"))
+            except sa.exc.DBAPIError:  # no privilege to create it: a plain index, and search scans
+                savepoint.rollback()
+            else:
+                savepoint.commit()
+                op.create_index(
+                    name, table, [column], postgresql_using="gin", postgresql_ops={column: "gin_trgm_ops"}
+                )
+                return
+    op.create_index(name, table, [column])

@@ -23,7 +23,7 @@ from shared.auth import CurrentPrincipal, current_principal
 from shared.bus import EventConsumer, KafkaLink, OutboxRelay, Subscriptions
 from shared.contracts.common import DEADLINE_OVERDUE
 from shared.contracts.envelope import CloudEvent
-from shared.db import ServiceSchema, make_engine, make_sessionmaker, upgrade_to_head
+from shared.db import ServiceSchema, make_engine, make_read_engine, make_sessionmaker, upgrade_to_head
 from shared.errors import install_problem_handlers
 from shared.limits import RequestLineGuard, install_body_limit
 from shared.metrics import (
@@ -49,9 +49,14 @@ class ServiceRuntime:
         self.schema = schema
         self.engine = make_engine(settings.db_url)
         self.sessions = make_sessionmaker(self.engine)
-        # Reads need no transaction: each statement sees committed data (as READ COMMITTED would),
-        # and the BEGIN and COMMIT round trips are saved.
-        self.read_sessions = make_sessionmaker(self.engine.execution_options(isolation_level="AUTOCOMMIT"))
+        # Reads have their own pool (see make_read_engine): no transaction, a statement timeout, and a
+        # burst of slow reads cannot starve the writes of connections.
+        self.read_engine = make_read_engine(
+            self.engine,
+            pool_size=settings.read_pool_size,
+            statement_timeout_ms=settings.read_statement_timeout_ms,
+        )
+        self.read_sessions = make_sessionmaker(self.read_engine)
         topics = [settings.topic, f"{settings.topic}.dlq", *subscriptions.topics(settings.topic_prefix)]
         self.link = KafkaLink(
             settings.kafka_bootstrap,
@@ -113,6 +118,7 @@ class ServiceRuntime:
         await self.relay.stop()
         await self.link.stop()
         await self.engine.dispose()
+        await self.read_engine.dispose()
 
     async def sweep_once(self) -> dict[str, int]:
         done = {}

@@ -104,6 +104,11 @@ class Settings(BaseSettings):
     consumer_max_lag: int = 10_000
     # Retry-After (seconds) on the 503 answered while the database is unreachable.
     database_retry_after_seconds: int = 5
+    # The read pool (GET handlers), apart from the write pool, and how long one read statement may run on
+    # PostgreSQL before it is cancelled (a 503): a little above the gateway's upstream timeout, so a read
+    # the gateway gave up on stops soon after, and the yearly report (target 5 s) still fits.
+    read_pool_size: int = Field(default=5, ge=1)
+    read_statement_timeout_ms: int = Field(default=8000, ge=100)
     # The gateway's admission: requests in flight per upstream service (beyond it: 503 + Retry-After at
     # once), how long it waits for an upstream (below a client's usual 5 s, so it gives up first and
     # never works for a caller who left), and rate limits in `limits` notation ("5/minute").

@@ -22,6 +22,12 @@ class System(schema.Base, table=True):
     """A system in the catalog (系统); registered on acceptance or imported as a stock system (存量系统)."""
 
     __tablename__ = "systems"
+    __table_args__ = (
+        # the catalog list's order (id) under each of its filters: a page is an index range
+        sa.Index("ix_systems_jurisdiction_id", "jurisdiction", "id"),
+        sa.Index("ix_systems_unit_id", "unit", "id"),
+        sa.Index("ix_systems_state_id", "state", "id"),
+    )
 
     id: str = Field(primary_key=True, max_length=64)
     project_id: str | None = Field(default=None, index=True, max_length=64)

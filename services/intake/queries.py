@@ -4,12 +4,13 @@ Every read of an application's data passes `scope` (shared/scope.py); routes cal
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TypeVar
 
 import sqlalchemy as sa
 from pydantic import Field
+from sqlalchemy.sql.elements import ColumnElement
 
 from services.intake import domain
 from services.intake.tables import (
@@ -26,7 +27,7 @@ from shared.errors import not_found
 from shared.limits import Identifier
 from shared.locking import locked
 from shared.pagination import Position, decode_cursor, encode_cursor
-from shared.scope import Owner, ProjectScope
+from shared.scope import Owner, ProjectScope, only_expert
 from shared.uow import UnitOfWork
 
 T = TypeVar("T")
@@ -166,7 +167,7 @@ class _AfterFiled(Position):
 
 
 class _Offset(Position):
-    """The library in the bureau's priority order, which is computed in memory: a page offset."""
+    """The library in the bureau's priority order: a page offset."""
 
     offset: int = Field(ge=0, le=1_000_000)
 
@@ -186,76 +187,125 @@ class LibraryFilter:
     min_investment_fen: int | None = None
     max_investment_fen: int | None = None
 
+    @property
+    def on_content(self) -> bool:
+        """Filters on content, which must not reveal a secret project to readers who may not see its content."""
+        return any(
+            v is not None
+            for v in (
+                self.category,
+                self.construction_type,
+                self.q,
+                self.min_investment_fen,
+                self.max_investment_fen,
+            )
+        )
 
-def _sees_secret_content(principal: Principal) -> bool:
+
+def sees_secret_content(principal: Principal) -> bool:
     return principal.cleared and principal.has(Role.DATA_BUREAU)
+
+
+def readable(scope: ProjectScope, principal: Principal) -> ColumnElement[bool]:
+    """SQL for `scope.readable(principal, Owner(unit, secret))`: whose content this principal may read."""
+    if only_expert(principal) or (
+        principal.cleared and (scope.cleared_roles is None or principal.has(*scope.cleared_roles))
+    ):
+        return sa.true()
+    if principal.unit:
+        return sa.or_(Application.secret.is_(False), Application.unit == principal.unit)
+    return Application.secret.is_(False)
+
+
+def _has_flag(flag: str, dialect: str) -> ColumnElement[bool]:
+    if dialect == "postgresql":
+        return Application.priority_flags.op("@>")(sa.func.jsonb_build_array(flag))
+    each = sa.func.json_each(Application.priority_flags).table_valued("value")
+    return sa.exists(sa.select(1).select_from(each).where(each.c.value == flag))
+
+
+def library_query(
+    chosen: LibraryFilter, principal: Principal, scope: ProjectScope, dialect: str
+) -> sa.Select[tuple[Application]]:
+    query = sa.select(Application)
+    equal = {
+        "jurisdiction": chosen.jurisdiction,
+        "unit": chosen.unit,
+        "plan_year": chosen.plan_year,
+        "status": chosen.status,
+        "category": chosen.category,
+        "construction_type": chosen.construction_type,
+        "off_plan": chosen.off_plan,
+    }
+    for name, value in equal.items():
+        if value is not None:
+            query = query.where(getattr(Application, name) == value)
+    if chosen.stage is not None:
+        query = query.where(Application.status.in_(domain.statuses_at(chosen.stage)))
+    if chosen.on_content and not sees_secret_content(principal):
+        query = query.where(sa.or_(Application.secret.is_(False), Application.unit == (principal.unit or "")))
+    if chosen.priority_flag:
+        query = query.where(_has_flag(chosen.priority_flag, dialect), readable(scope, principal))
+    if chosen.q:
+        # ILIKE on the column itself (not lower(title) LIKE), which the trigram index serves
+        pattern = chosen.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = query.where(Application.title.ilike(f"%{pattern}%", escape="\\"))
+    if chosen.min_investment_fen is not None:
+        query = query.where(Application.total_investment_fen >= chosen.min_investment_fen)
+    if chosen.max_investment_fen is not None:
+        query = query.where(Application.total_investment_fen < chosen.max_investment_fen)
+    return query
+
+
+def in_filing_order(query: sa.Select, after: tuple[datetime, str] | None, limit: int) -> sa.Select:
+    """The list's own order (created_at, id), keyset-paged: a deep page costs what the first does."""
+    if after is not None:
+        query = query.where(sa.tuple_(Application.created_at, Application.id) > sa.tuple_(*after))
+    return query.order_by(Application.created_at, Application.id).limit(limit + 1)
+
+
+def in_priority_order(
+    query: sa.Select, chosen: LibraryFilter, principal: Principal, scope: ProjectScope, offset: int, limit: int
+) -> sa.Select:
+    """The bureau's library order: most priority flags first (counted only where the reader may read the
+    content), then the unit's own rank (fengxian:第十条), then filing order. When the reader reads every
+    listed project's content (cleared bureau staff, or a unit on its own projects) the key is the stored
+    `priority_rank` (minus the flags' count) itself, which an index serves; otherwise a secret project of
+    another unit counts 0."""
+    visible = readable(scope, principal)
+    own_unit = chosen.unit is not None and chosen.unit == principal.unit
+    key: ColumnElement[int] = (
+        Application.priority_rank
+        if isinstance(visible, sa.sql.elements.True_) or own_unit
+        else sa.case((visible, Application.priority_rank), else_=0)
+    )
+    return (
+        query.order_by(key, Application.unit_priority.asc().nulls_last(), Application.created_at, Application.id)
+        .offset(offset)
+        .limit(limit + 1)
+    )
 
 
 async def library_page(
     uow: UnitOfWork, principal: Principal, where: LibraryFilter, *, sort: str, limit: int, cursor: str | None
 ) -> tuple[list[Application], str | None]:
-    """One page of the library and the cursor of the next; unit staff see only their own unit's applications."""
-    query = sa.select(Application)
-    unit = where.unit
-    if not principal.can_see_unit(unit or ""):
-        unit = principal.unit  # unit staff see only their own unit's applications
-    filters = {
-        "jurisdiction": where.jurisdiction,
-        "unit": unit,
-        "plan_year": where.plan_year,
-        "status": where.status,
-        "category": where.category,
-        "construction_type": where.construction_type,
-        "off_plan": where.off_plan,
-    }
-    for name, value in filters.items():
-        if value is not None:
-            query = query.where(getattr(Application, name) == value)
-    if where.stage is not None:
-        query = query.where(Application.status.in_(domain.statuses_at(where.stage)))
-    # Filters on content must not reveal a secret project to readers who may not see its content.
-    content_filtered = any(
-        v is not None
-        for v in (where.category, where.construction_type, where.q, where.min_investment_fen, where.max_investment_fen)
-    )
-    if content_filtered and not _sees_secret_content(principal):
-        visible = sa.or_(Application.secret.is_(False), Application.unit == (principal.unit or ""))
-        query = query.where(visible)
-    if where.q:
-        query = query.where(Application.title.contains(where.q, autoescape=True))
-    if where.min_investment_fen is not None:
-        query = query.where(Application.total_investment_fen >= where.min_investment_fen)
-    if where.max_investment_fen is not None:
-        query = query.where(Application.total_investment_fen < where.max_investment_fen)
+    """One page of the library and the cursor of the next, in SQL end to end (filters, name search, both
+    orders and the limit; migration 0006's indexes serve them); unit staff see only their own unit's."""
+    if not principal.can_see_unit(where.unit or ""):
+        where = replace(where, unit=principal.unit)  # unit staff see only their own unit's applications
+    query = library_query(where, principal, scope, uow.dialect)
     if sort == "priority":
-        query = query.order_by(
-            Application.unit_priority.is_(None), Application.unit_priority, Application.created_at, Application.id
-        )
+        offset = (decode_cursor(cursor, _Offset) or _Offset(offset=0)).offset
+        query = in_priority_order(query, where, principal, scope, offset, limit)
     else:
-        query = query.order_by(Application.created_at, Application.id)
-    after = decode_cursor(cursor, _AfterCreated) if sort == "created" else None
-    offset = (decode_cursor(cursor, _Offset) or _Offset(offset=0)).offset if sort == "priority" else 0
-    if after is not None:
-        query = query.where(
-            sa.or_(
-                Application.created_at > after.created_at,
-                sa.and_(Application.created_at == after.created_at, Application.id > after.id),
-            )
-        )
-    if sort == "created" and not where.priority_flag:
-        query = query.limit(limit + 1)
+        after = decode_cursor(cursor, _AfterCreated)
+        query = in_filing_order(query, (after.created_at, after.id) if after else None, limit)
     rows = list((await uow.session.scalars(query)).all())
-    if where.priority_flag:
-        rows = [r for r in rows if where.priority_flag in (r.priority_flags or []) and may_read(r, principal)]
-    if sort == "priority":
-        # the bureau's library order: priority flags first, then the unit's own rank (fengxian:第十条)
-        rows.sort(key=lambda r: -len(r.priority_flags or []) if may_read(r, principal) else 0)
-        page = rows[offset : offset + limit]
-        more = len(rows) > offset + limit
-        return page, encode_cursor(_Offset(offset=offset + limit)) if more else None
     page = rows[:limit]
-    last = page[-1] if page else None
     more = len(rows) > limit
+    if sort == "priority":
+        return page, encode_cursor(_Offset(offset=offset + limit)) if more else None
+    last = page[-1] if page else None
     return page, encode_cursor(_AfterCreated(created_at=last.created_at, id=last.id)) if more and last else None
 
 

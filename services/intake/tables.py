@@ -22,6 +22,30 @@ class Application(schema.Base, table=True):
     """One project's application, from draft through the library (入库) decision."""
 
     __tablename__ = "applications"
+    __table_args__ = (
+        # the library's own order and its usual filters, each ending in (created_at, id) so a page — a
+        # deep keyset page too — is an index range, never a scan and sort of the table
+        sa.Index("ix_applications_created", "created_at", "id"),
+        sa.Index("ix_applications_jurisdiction_created", "jurisdiction", "created_at", "id"),
+        sa.Index("ix_applications_jurisdiction_year_created", "jurisdiction", "plan_year", "created_at", "id"),
+        sa.Index("ix_applications_status_created", "status", "created_at", "id"),
+        sa.Index("ix_applications_unit_created", "unit", "created_at", "id"),
+        # the bureau's priority order (queries.in_priority_order)
+        sa.Index(
+            "ix_applications_priority_order",
+            "priority_rank",
+            "unit_priority",
+            "created_at",
+            "id",
+        ),
+        # name search: a trigram GIN index on PostgreSQL (ILIKE '%…%'); a plain index elsewhere
+        sa.Index(
+            "ix_applications_title_trgm",
+            "title",
+            postgresql_using="gin",
+            postgresql_ops={"title": "gin_trgm_ops"},
+        ),
+    )
 
     id: str = Field(primary_key=True, max_length=64)
     unit: str = Field(index=True, max_length=120)
@@ -47,6 +71,12 @@ class Application(schema.Base, table=True):
     project_tags: list[str] = _json_list()  # characteristics the not-accepted lists look for
     priority_tags: list[str] = _json_list()  # claimed priority situations
     priority_flags: list[str] = _json_list()  # the pack's priority items they hit (computed)
+    # minus how many there are, kept by the database: the priority order's key, ascending like the rest
+    # of that order so one index serves it (queries.in_priority_order; migration 0006)
+    priority_rank: int | None = Field(
+        default=None,
+        sa_column=Column(sa.Integer, sa.Computed("-json_array_length(priority_flags)"), nullable=True),
+    )
     unit_priority: int | None = None  # the unit's own rank, 1 = most urgent (fengxian:第十条)
     phases: list[dict[str, Any]] = _json_list()  # phase plan of a phased project (fengxian:第十一条)
     parts: list[dict[str, Any]] = _json_list()  # departments' parts of a cross-department project

@@ -58,3 +58,19 @@ def test_the_request_cost_benchmark_prints_each_kind():
     assert len(lines) == 5, out
     statuses = [line.rsplit(": ", 1)[1].split(",")[0] for line in lines]
     assert statuses == ["200", "404", "200", "200", "200"], out  # /healthz, the unknown project, 3 views
+
+
+def test_the_province_read_benchmark_runs_end_to_end():
+    """The generator fills every service's database, a sample passes the services' invariants through the
+    APIs (the run stops otherwise), and every read, the report, the import and the RSS are printed."""
+    out = run(
+        "bench/read_load.py",
+        *("--scales", "300", "--clients", "3", "--seconds", "1", "--import-rows", "50"),
+        *("--check", "15", "--report-runs", "1", "--no-write"),
+    )
+    assert "a sample of 15 re-checked through the APIs" in out, out
+    for read in ("library_deep_cursor", "library_priority_sort", "todos_unit", "cockpit", "timeline", "findings_list"):
+        line = next((line for line in out.splitlines() if line.strip().startswith(f"{read}:")), None)
+        assert line is not None and '"ok": ' in line, out
+    assert '"projects_in_read_benchmark": 300' in out and '"service_rss_mib_max"' in out, out
+    assert "'imported': 50" in out, out

@@ -18,6 +18,12 @@ class Finding(schema.Base, table=True):
     (限期整改) and the escalation step it reached (dazhou:第五十三条)."""
 
     __tablename__ = "findings"
+    __table_args__ = (
+        # the findings list's order (id) under its filters
+        sa.Index("ix_findings_status_id", "status", "id"),
+        sa.Index("ix_findings_unit_id", "unit", "id"),
+        sa.Index("ix_findings_area_id", "area", "id"),
+    )
 
     id: str = Field(primary_key=True, max_length=64)
     project_id: str | None = Field(default=None, index=True, max_length=64)

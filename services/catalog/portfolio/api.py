@@ -210,10 +210,9 @@ async def cockpit(
     risk_limit: Annotated[int, Query(ge=0, le=500, description="rated projects listed, riskiest first")] = 50,
 ) -> CockpitPublic:
     chosen = _jurisdiction(jurisdiction)
-    async with runtime.reading() as uow:
-        return CockpitPublic(
-            **await queries.cockpit(uow, principal, jurisdiction=chosen, year=year, risk_limit=risk_limit)
-        )
+    return CockpitPublic(
+        **await queries.shared_cockpit(runtime, principal, jurisdiction=chosen, year=year, risk_limit=risk_limit)
+    )
 
 
 @router.get("/notifications", response_model=NotificationsPublic, summary="消息提醒 New to-dos and deadlines")

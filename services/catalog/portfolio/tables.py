@@ -25,6 +25,10 @@ class PortfolioProject(schema.Base, table=True):
         sa.Index("ix_portfolio_projects_amount", "total_investment_fen"),
         sa.Index("ix_portfolio_projects_created", "created_at", "project_id"),
         sa.Index("ix_portfolio_projects_next_due", "next_due_on"),
+        # the list's default order (newest first) under a jurisdiction or stage filter (name search: the
+        # trigram indexes of migration 0007, PostgreSQL only)
+        sa.Index("ix_portfolio_projects_jurisdiction_order", "jurisdiction", "created_at", "project_id"),
+        sa.Index("ix_portfolio_projects_stage_order", "stage", "created_at", "project_id"),
     )
 
     project_id: str = Field(primary_key=True, max_length=64)

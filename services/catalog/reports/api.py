@@ -38,7 +38,8 @@ def _period(period: str | None, kind: str) -> domain.Period:
 async def _report(runtime, period: domain.Period, jurisdiction: str | None) -> dict[str, Any]:
     if jurisdiction is not None:
         packs.get(jurisdiction)  # an unknown jurisdiction is a 422 problem naming the field
-    async with runtime.unit_of_work() as uow:
+    # on the read pool: a report (a year of a province) must never take the connections writes need
+    async with runtime.reading() as uow:
         return await handlers.build(uow, period, jurisdiction)
 
 

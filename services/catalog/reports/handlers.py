@@ -23,21 +23,56 @@ def _in(column, period: Period):
     return sa.and_(column >= period.start, column < period.end)
 
 
+def _count(condition) -> sa.ColumnElement[int]:
+    return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
+
+
+def _total(condition, amount) -> sa.ColumnElement[int]:
+    return sa.func.coalesce(sa.func.sum(sa.case((condition, amount), else_=0)), 0)
+
+
 async def build(uow: UnitOfWork, period: Period, jurisdiction: str | None) -> dict[str, Any]:
+    """Every figure is an aggregate in the database: a year of a province is one pass per table, never
+    every row of it in Python (only the period's approved projects, which the report lists, are rows)."""
     session = uow.session
 
     def scoped(query, column):
         return query.where(column == jurisdiction) if jurisdiction else query
 
     # projects: who reached which milestone in the period
-    projects = list(await session.scalars(scoped(sa.select(ProjectRecord), ProjectRecord.jurisdiction)))
-    by_id = {p.project_id: p for p in projects}
-    milestones = {m: [p for p in projects if period.contains(getattr(p, f"{m}_on"))] for m in PROJECT_MILESTONES}
-    approved = milestones["approved"]
+    record = ProjectRecord
+    approved_in = _in(record.approved_on, period)
+    counted = (
+        await session.execute(
+            scoped(
+                sa.select(
+                    *[_count(_in(getattr(record, f"{m}_on"), period)) for m in PROJECT_MILESTONES],
+                    _count(sa.and_(approved_in, record.secret.is_(True))),
+                    _total(approved_in, sa.func.coalesce(record.total_investment_fen, 0)),
+                ),
+                record.jurisdiction,
+            )
+        )
+    ).one()
+    approved_rows = (
+        await session.execute(
+            scoped(
+                sa.select(
+                    record.project_id,
+                    record.unit,
+                    record.jurisdiction,
+                    record.title,
+                    record.total_investment_fen,
+                    record.approved_on,
+                ).where(approved_in, record.secret.is_(False)),
+                record.jurisdiction,
+            ).order_by(record.approved_on, record.project_id)
+        )
+    ).all()
     project_section = {
-        **{m: len(rows) for m, rows in milestones.items()},
-        "secret_approved": sum(1 for p in approved if p.secret),
-        "approved_investment_fen": sum(p.total_investment_fen or 0 for p in approved),
+        **{m: int(n) for m, n in zip(PROJECT_MILESTONES, counted, strict=False)},
+        "secret_approved": int(counted[len(PROJECT_MILESTONES)]),
+        "approved_investment_fen": int(counted[len(PROJECT_MILESTONES) + 1]),
         "approved_projects": [
             {
                 "project_id": p.project_id,
@@ -47,62 +82,102 @@ async def build(uow: UnitOfWork, period: Period, jurisdiction: str | None) -> di
                 "total_investment_fen": p.total_investment_fen,
                 "approved_on": p.approved_on.isoformat() if p.approved_on else None,
             }
-            for p in sorted(approved, key=lambda p: (p.approved_on, p.project_id))
-            if not p.secret
+            for p in approved_rows
         ],
     }
 
-    # money: estimates (the last revision approved in the period per project), contracts, releases
-    entries = [
-        e
-        for e in await session.scalars(sa.select(MoneyEntry).where(_in(MoneyEntry.on, period)))
-        if e.project_id in by_id
-    ]
-    latest_estimate: dict[str, MoneyEntry] = {}
-    for entry in entries:
-        if entry.kind == "estimate":
-            known = latest_estimate.get(entry.project_id)
-            if known is None or int(entry.ref) > int(known.ref):
-                latest_estimate[entry.project_id] = entry
+    # money: estimates (the last revision approved in the period per project), contracts, releases; only
+    # entries of projects the report knows (in the jurisdiction)
+    def entries(*where):
+        return scoped(
+            sa.select(MoneyEntry.project_id, MoneyEntry.kind, MoneyEntry.ref, MoneyEntry.amount_fen, record.secret)
+            .join(record, record.project_id == MoneyEntry.project_id)
+            .where(_in(MoneyEntry.on, period), *where),
+            record.jurisdiction,
+        )
+
+    # an estimate's ref is its revision number (a contract's or release's is an id, never cast)
+    revisions = entries(MoneyEntry.kind == "estimate").subquery()
+    newest = sa.select(
+        revisions.c.amount_fen,
+        sa.func.row_number()
+        .over(partition_by=revisions.c.project_id, order_by=sa.cast(revisions.c.ref, sa.BigInteger).desc())
+        .label("rank"),
+    ).subquery()
+    estimated = await session.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(newest.c.amount_fen), 0)).where(newest.c.rank == 1)
+    )
+    in_period = entries().subquery()
+    contracted, released, secret_projects = (
+        await session.execute(
+            sa.select(
+                _total(in_period.c.kind == "contract", in_period.c.amount_fen),
+                _total(in_period.c.kind == "release", in_period.c.amount_fen),
+                sa.func.count(sa.distinct(sa.case((in_period.c.secret.is_(True), in_period.c.project_id)))),
+            )
+        )
+    ).one()
     money = {
-        "estimated_fen": sum(e.amount_fen for e in latest_estimate.values()),
-        "contracted_fen": sum(e.amount_fen for e in entries if e.kind == "contract"),
-        "released_fen": sum(e.amount_fen for e in entries if e.kind == "release"),
-        "secret_projects_included": len({e.project_id for e in entries if by_id[e.project_id].secret}),
+        "estimated_fen": int(estimated or 0),
+        "contracted_fen": int(contracted),
+        "released_fen": int(released),
+        "secret_projects_included": int(secret_projects),
     }
 
     # systems: in the catalog at the period's end (from registration and retirement dates), their state
     # now (trial/suspended have no dated history), and what entered or left the catalog in the period
-    systems = list(await session.scalars(scoped(sa.select(System), System.jurisdiction)))
+    live, registered, retired, zombies = (
+        await session.execute(
+            scoped(
+                sa.select(
+                    _count(
+                        sa.and_(
+                            System.registered_on < period.end,
+                            sa.or_(System.retired_on.is_(None), System.retired_on >= period.end),
+                        )
+                    ),
+                    _count(_in(System.registered_on, period)),
+                    _count(_in(System.retired_on, period)),
+                    _count(sa.and_(System.zombie_since.is_not(None), System.state != "retired")),
+                ),
+                System.jurisdiction,
+            )
+        )
+    ).one()
+    by_state = (
+        await session.execute(
+            scoped(sa.select(System.state, sa.func.count()).group_by(System.state), System.jurisdiction)
+        )
+    ).all()
     system_section = {
-        "live_at_period_end": sum(
-            1 for s in systems if s.registered_on < period.end and (s.retired_on is None or s.retired_on >= period.end)
-        ),
-        "by_state": dict(sorted(Counter(s.state for s in systems).items())),
-        "registered": sum(1 for s in systems if period.contains(s.registered_on)),
-        "retired": sum(1 for s in systems if period.contains(s.retired_on)),
-        "zombies": sum(1 for s in systems if s.zombie_since is not None and s.state != "retired"),
+        "live_at_period_end": int(live),
+        "by_state": {state: n for state, n in sorted(by_state)},
+        "registered": int(registered),
+        "retired": int(retired),
+        "zombies": int(zombies),
     }
 
     # overdue deadlines falling due in the period: other services' (announced by events) and catalog's own
     overdue_rows: Counter = Counter()
-    for notice in await session.scalars(sa.select(OverdueNotice).where(_in(OverdueNotice.due_on, period))):
-        record = by_id.get(notice.subject)
-        if jurisdiction and record is None:
-            continue
-        overdue_rows[(notice.service, notice.rule_id, notice.citation)] += 1
-    deadlines = uow.schema.deadlines
-    own = (
-        await session.execute(
-            sa.select(deadlines.c.rule_id, deadlines.c.citation, deadlines.c.pack).where(
-                _in(deadlines.c.due_on, period), deadlines.c.status.in_(["overdue", "late"])
-            )
+    notices = sa.select(OverdueNotice.service, OverdueNotice.rule_id, OverdueNotice.citation, sa.func.count()).where(
+        _in(OverdueNotice.due_on, period)
+    )
+    if jurisdiction:
+        notices = notices.join(record, record.project_id == OverdueNotice.subject).where(
+            record.jurisdiction == jurisdiction
         )
-    ).all()
-    for rule_id, citation, pack in own:
-        if jurisdiction and pack != jurisdiction:
-            continue
-        overdue_rows[("catalog", rule_id, citation)] += 1
+    for service, rule_id, citation, n in await session.execute(
+        notices.group_by(OverdueNotice.service, OverdueNotice.rule_id, OverdueNotice.citation)
+    ):
+        overdue_rows[(service, rule_id, citation)] += n
+    deadlines = uow.schema.deadlines
+    own = sa.select(deadlines.c.rule_id, deadlines.c.citation, sa.func.count()).where(
+        _in(deadlines.c.due_on, period), deadlines.c.status.in_(["overdue", "late"])
+    )
+    if jurisdiction:
+        own = own.where(deadlines.c.pack == jurisdiction)
+    for rule_id, citation, n in await session.execute(own.group_by(deadlines.c.rule_id, deadlines.c.citation)):
+        overdue_rows[("catalog", rule_id, citation)] += n
     overdue = {
         "total": sum(overdue_rows.values()),
         "by_rule": [
@@ -111,55 +186,105 @@ async def build(uow: UnitOfWork, period: Period, jurisdiction: str | None) -> di
     }
 
     # sanctions imposed / cleared in the period, active at its end
-    sanctions = list(await session.scalars(scoped(sa.select(Sanction), Sanction.jurisdiction)))
     last_day = period.end
-    imposed = [s for s in sanctions if period.contains(s.since)]
-    sanction_section = {
-        "imposed": len(imposed),
-        "cleared": sum(1 for s in sanctions if period.contains(s.cleared_on)),
-        "active_at_end": sum(
-            1 for s in sanctions if s.since < last_day and (s.cleared_on is None or s.cleared_on >= last_day)
-        ),
-        "by_rule": [
-            {"rule_id": r, "citation": c, "imposed": n}
-            for (r, c), n in sorted(
-                Counter((s.rule_id, s.citation) for s in sanctions if period.contains(s.since)).items()
+    imposed, cleared, active = (
+        await session.execute(
+            scoped(
+                sa.select(
+                    _count(_in(Sanction.since, period)),
+                    _count(_in(Sanction.cleared_on, period)),
+                    _count(
+                        sa.and_(
+                            Sanction.since < last_day,
+                            sa.or_(Sanction.cleared_on.is_(None), Sanction.cleared_on >= last_day),
+                        )
+                    ),
+                ),
+                Sanction.jurisdiction,
             )
-        ],
+        )
+    ).one()
+    sanction_rules = (
+        await session.execute(
+            scoped(
+                sa.select(Sanction.rule_id, Sanction.citation, sa.func.count())
+                .where(_in(Sanction.since, period))
+                .group_by(Sanction.rule_id, Sanction.citation),
+                Sanction.jurisdiction,
+            )
+        )
+    ).all()
+    sanction_section = {
+        "imposed": int(imposed),
+        "cleared": int(cleared),
+        "active_at_end": int(active),
+        "by_rule": [{"rule_id": r, "citation": c, "imposed": n} for r, c, n in sorted(sanction_rules)],
     }
 
     # evaluations completed in the period
-    evaluations = list(
-        await session.scalars(
-            scoped(sa.select(Evaluation).where(_in(Evaluation.completed_on, period)), Evaluation.jurisdiction)
+    evaluations = (
+        await session.execute(
+            scoped(
+                sa.select(Evaluation.kind, Evaluation.passed, sa.func.count())
+                .where(_in(Evaluation.completed_on, period))
+                .group_by(Evaluation.kind, Evaluation.passed),
+                Evaluation.jurisdiction,
+            )
         )
-    )
+    ).all()
+    kinds = sorted({k for k, _, _ in evaluations})
     evaluation_section = {
-        "completed": len(evaluations),
-        "passed": sum(1 for e in evaluations if e.passed),
-        "failed": sum(1 for e in evaluations if e.passed is False),
+        "completed": sum(n for _, _, n in evaluations),
+        "passed": sum(n for _, passed, n in evaluations if passed),
+        "failed": sum(n for _, passed, n in evaluations if passed is False),
         "by_kind": [
-            {"kind": k, "passed": sum(1 for e in evaluations if e.kind == k and e.passed), "completed": n}
-            for k, n in sorted(Counter(e.kind for e in evaluations).items())
+            {
+                "kind": k,
+                "passed": sum(n for kind, passed, n in evaluations if kind == k and passed),
+                "completed": sum(n for kind, _, n in evaluations if kind == k),
+            }
+            for k in kinds
         ],
     }
 
     # supervision findings recorded, escalated and resolved in the period
-    findings = list(await session.scalars(scoped(sa.select(Finding), Finding.jurisdiction)))
-    finding_ids = {f.id for f in findings}
-    steps = [
-        s
-        for s in await session.scalars(
-            sa.select(FindingStep).where(FindingStep.action == "escalated", _in(FindingStep.on, period))
+    recorded, resolved, still_open = (
+        await session.execute(
+            scoped(
+                sa.select(
+                    _count(_in(Finding.recorded_on, period)),
+                    _count(_in(Finding.resolved_on, period)),
+                    _count(Finding.status.in_(("open", "rectification_submitted"))),
+                ),
+                Finding.jurisdiction,
+            )
         )
-        if s.finding_id in finding_ids
-    ]
+    ).one()
+    by_area = (
+        await session.execute(
+            scoped(
+                sa.select(Finding.area, sa.func.count()).where(_in(Finding.recorded_on, period)).group_by(Finding.area),
+                Finding.jurisdiction,
+            )
+        )
+    ).all()
+    escalations = (
+        await session.execute(
+            scoped(
+                sa.select(FindingStep.step, sa.func.count())
+                .join(Finding, Finding.id == FindingStep.finding_id)
+                .where(FindingStep.action == "escalated", _in(FindingStep.on, period))
+                .group_by(FindingStep.step),
+                Finding.jurisdiction,
+            )
+        )
+    ).all()
     finding_section = {
-        "recorded": sum(1 for f in findings if period.contains(f.recorded_on)),
-        "resolved": sum(1 for f in findings if period.contains(f.resolved_on)),
-        "open_at_generation": sum(1 for f in findings if f.status in ("open", "rectification_submitted")),
-        "by_area": dict(sorted(Counter(f.area for f in findings if period.contains(f.recorded_on)).items())),
-        "escalations": dict(sorted(Counter(s.step for s in steps).items())),
+        "recorded": int(recorded),
+        "resolved": int(resolved),
+        "open_at_generation": int(still_open),
+        "by_area": {area: n for area, n in sorted(by_area)},
+        "escalations": {step: n for step, n in sorted(escalations, key=lambda row: str(row[0]))},
     }
 
     return {

@@ -15,9 +15,10 @@ def _scalar(value: Any) -> bool:
 
 
 def render(report: dict[str, Any]) -> bytes:
-    book = Workbook()
-    summary = book.active
-    summary.title = "summary 汇总"
+    # write-only: rows go out as they are appended, not kept as cell objects (a year's list of approved
+    # projects is thousands of rows)
+    book = Workbook(write_only=True)
+    summary = book.create_sheet("summary 汇总")
     period = report["period"]
     summary.append(["period 期间", period["label"], period["kind"], period["start"], period["end"]])
     summary.append(["jurisdiction 辖区", report["jurisdiction"] or "all"])

@@ -312,6 +312,27 @@ async def test_units_rank_and_library_sorts_by_priority(intake):
     assert other.status_code == 403
 
 
+async def test_priority_order_pages_and_flag_filter_run_in_sql(intake):
+    """The priority order is paged in the database (offset cursor): every application once, flagged first;
+    the flag filter keeps only applications that hit that priority item."""
+    flagged = [await intake.draft(title=f"优先{i}", priority_tags=["internet_plus_services"]) for i in range(2)]
+    plain = [await intake.draft(title=f"一般{i}") for i in range(3)]
+    for project in (*flagged, *plain):
+        assert (await intake.post(f"/api/intake/applications/{project}/submit")).status_code == 200
+    seen, cursor = [], None
+    while True:
+        params = {"sort": "priority", "limit": 2, **({"cursor": cursor} if cursor else {})}
+        body = (await intake.get("/api/intake/applications", params=params)).json()
+        seen += [a["id"] for a in body["items"]]
+        cursor = body["next_cursor"]
+        if cursor is None:
+            break
+    assert seen[:2] == flagged and sorted(seen[2:]) == sorted(plain)
+    only = await intake.get("/api/intake/applications", params={"priority_flag": "internet_plus_services"})
+    assert [a["id"] for a in only.json()["items"]] == flagged
+    assert (await intake.get("/api/intake/applications", params={"q": "优先1"})).json()["items"][0]["id"] == flagged[1]
+
+
 async def test_library_filters_and_cursor_pagination(intake):
     ids = [await intake.draft(title=f"项目{i}", total_investment_fen=(100 + i) * WAN) for i in range(5)]
     await intake.draft(title="卫健项目", unit=HEALTH)
