@@ -8,8 +8,8 @@ Create Date: 2026-12-02 17:40:00
 
 from alembic import op
 
-revision = "0008"
-down_revision = "0007"
+revision = "0009"
+down_revision = "0008_portfolio_webhooks"
 branch_labels = None
 depends_on = None
 
