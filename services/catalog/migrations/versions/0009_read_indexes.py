@@ -1,8 +1,8 @@
 """read indexes: the catalog and findings lists' order (id) under their filters, the portfolio list's
 order under a jurisdiction or stage filter
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0009
+Revises: 0008_portfolio_webhooks
 Create Date: 2026-12-02 17:40:00
 """
 
