@@ -104,10 +104,15 @@ def read_spans(path: Path) -> list[dict[str, Any]]:
     if not path.exists():
         return []
     spans = []
-    for line in path.read_text().splitlines():
-        if not line.strip():
-            continue
-        for resource_spans in json.loads(line).get("resourceSpans", []):
+    lines = [line for line in path.read_text().splitlines() if line.strip()]
+    for number, line in enumerate(lines):
+        try:
+            batch = json.loads(line)
+        except ValueError:
+            if number == len(lines) - 1:
+                break  # the collector is still writing its last line; the next poll reads it whole
+            raise
+        for resource_spans in batch.get("resourceSpans", []):
             attributes = {a["key"]: a["value"].get("stringValue") for a in resource_spans["resource"]["attributes"]}
             for scope_spans in resource_spans.get("scopeSpans", []):
                 for span in scope_spans.get("spans", []):
