@@ -219,7 +219,9 @@ async def test_decisions_are_recorded_with_rule_citation_and_pack_version(runtim
         await uow.record_decision(decision, subject="P-2", action="route", actor="bureau")
     async with runtime.engine.connect() as conn:
         row = (await conn.execute(sa.select(schema.decisions))).one()
-    assert (row.rule_id, row.citation, row.value) == ("approval.authority", "dazhou:第十条", ["executive_meeting"])
+    # the band that decided is cited as the item, its article beside it (issue 19 §3)
+    assert (row.rule_id, row.citation, row.value) == ("approval.authority", "dazhou:第十条(三)", ["executive_meeting"])
+    assert decision.article == "dazhou:第十条"
     assert row.pack_version == packs.get("dazhou").version and row.actor == "bureau"
 
 
