@@ -57,6 +57,8 @@ class ServiceRuntime:
             statement_timeout_ms=settings.read_statement_timeout_ms,
         )
         self.read_sessions = make_sessionmaker(self.read_engine)
+        tracing.instrument_engine(self.engine)  # off unless tracing is on (see shared/tracing.py)
+        tracing.instrument_engine(self.read_engine)
         topics = [settings.topic, f"{settings.topic}.dlq", *subscriptions.topics(settings.topic_prefix)]
         self.link = KafkaLink(
             settings.kafka_bootstrap,

@@ -5,7 +5,8 @@ consumer span continuing that trace) → the consumer's own outbox rows, and so 
 
 Off unless `OTEL_EXPORTER_OTLP_ENDPOINT` (or `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`) is set: then nothing is
 instrumented, no span is made and every helper here returns at its first line. When on, spans leave over
-OTLP/HTTP (protobuf) through a batching processor; the exporter reads the standard `OTEL_EXPORTER_OTLP_*`
+OTLP/HTTP (protobuf) through a batching processor, with a client span per SQL statement run inside a
+request or a consumer's handling; the exporter reads the standard `OTEL_EXPORTER_OTLP_*`
 variables (headers, timeout, certificate) itself. See docs/observability.md."""
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
     import httpx
     from fastapi import FastAPI
     from opentelemetry.sdk.trace import TracerProvider
+    from sqlalchemy.ext.asyncio import AsyncEngine
 
     from shared.contracts.envelope import CloudEvent
 
@@ -84,6 +86,42 @@ def instrument_client(client: httpx.AsyncClient) -> None:
     from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
 
     HTTPXClientInstrumentor.instrument_client(client)
+
+
+class _ChildSpansOnly:
+    """A tracer that makes a span only under another one: a statement run inside a request or a consumer's
+    handling is a step of that trace, while the relay's and the sweepers' polls (several a second, outside
+    any request) would otherwise each start a trace of their own and drown the ones that matter."""
+
+    def __init__(self, tracer: trace.Tracer) -> None:
+        self._tracer = tracer
+
+    def start_span(self, name: str, context: otel_context.Context | None = None, **kwargs: Any) -> trace.Span:
+        if not trace.get_current_span(context).get_span_context().is_valid:
+            return trace.INVALID_SPAN
+        return self._tracer.start_span(name, context, **kwargs)
+
+
+def instrument_engine(engine: AsyncEngine) -> None:
+    """A client span per SQL statement (opentelemetry-instrumentation-sqlalchemy's listeners on the engine),
+    child of the request's or the consumer's span. Engines are made by shared.db before any instrumentor
+    could wrap `create_async_engine`, hence the listeners are put on each engine here."""
+    if _provider is None:
+        return
+    from opentelemetry import metrics
+    from opentelemetry.instrumentation.sqlalchemy.engine import EngineTracer
+    from opentelemetry.instrumentation.sqlalchemy.version import __version__
+    from sqlalchemy.engine.base import OptionEngine
+
+    if isinstance(engine.sync_engine, OptionEngine):
+        return  # an engine with other options (SQLite's read engine) fires its parent's listeners already
+    tracer = _ChildSpansOnly(_provider.get_tracer("opentelemetry.instrumentation.sqlalchemy", __version__))
+    # The pool gauge it keeps goes to the global meter provider: none is installed (a no-op); Prometheus
+    # metrics have their own registry (shared/metrics.py).
+    usage = metrics.get_meter("opentelemetry.instrumentation.sqlalchemy", __version__).create_up_down_counter(
+        "db.client.connections.usage", unit="connections"
+    )
+    EngineTracer(tracer, engine.sync_engine, usage)
 
 
 _tracer_of: tuple[Any, trace.Tracer] | None = None
@@ -209,6 +247,7 @@ __all__ = [
     "enabled",
     "instrument_app",
     "instrument_client",
+    "instrument_engine",
     "publish_headers",
     "shutdown",
     "stamp",

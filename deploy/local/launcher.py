@@ -25,7 +25,8 @@ WORKER_SUFFIX = "-worker"
 
 def service_of(name: str) -> str:
     """A process's service: `review`, `review-worker` (the split worker) and `review-2` (a second replica
-    of the whole service, tests/integration/test_replicas.py) all run services.review."""
+    of the whole service; tests/integration/test_replicas.py runs `<service>-2` for every stage service)
+    all run services.review."""
     return name.split("-", 1)[0]
 
 

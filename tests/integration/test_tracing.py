@@ -120,6 +120,10 @@ def read_spans(path: Path) -> list[dict[str, Any]]:
     return spans
 
 
+def _attribute(span: dict[str, Any], key: str) -> str | None:
+    return next((a["value"].get("stringValue") for a in span.get("attributes", []) if a["key"] == key), None)
+
+
 APPLICATION = {
     "unit": "达州市教育局",
     "jurisdiction": "dazhou",
@@ -170,13 +174,17 @@ async def test_one_trace_spans_gateway_intake_kafka_and_review(traced: Platform,
     call = one("govproj-gateway", CLIENT, gateway["spanId"])
     intake = one("govproj-intake", SERVER, call["spanId"])
     assert "/admit" in intake["name"]
+    # SQLAlchemy's spans: the admission's statements are steps of the request's span, naming the database.
+    statements = [s for s in trace if s["service"] == "govproj-intake" and s.get("parentSpanId") == intake["spanId"]]
+    database = [s for s in statements if s["kind"] == CLIENT and _attribute(s, "db.system") == "postgresql"]
+    assert database, [(s["name"], s["kind"]) for s in statements]
     sent = one("govproj-intake", PRODUCER, intake["spanId"])
     assert sent["name"].startswith("send trace") and sent["name"].endswith(".intake")
     assert consumed["parentSpanId"] == sent["spanId"]
     assert consumed["name"] == "process intake.application.admitted.v1"
     assert by_id[consumed["parentSpanId"]] is sent
     print(
-        f"trace {trace_id}: {len(trace)} spans, path "
+        f"trace {trace_id}: {len(trace)} spans ({len(database)} SQL statements under intake's request), path "
         + " → ".join(f"{s['service']}:{s['name']}" for s in (gateway, call, intake, sent, consumed))
     )
 

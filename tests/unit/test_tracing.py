@@ -156,3 +156,33 @@ def test_request_id_is_kept_or_made_and_every_log_line_of_the_request_carries_it
     made = client.get("/line", headers={"x-request-id": "x" * 129})  # too long for a log line: replaced
     assert made.headers["x-request-id"] != "x" * 129
     assert json.loads(made.json()["line"])["request_id"] == made.headers["x-request-id"]
+
+
+async def test_sql_statements_are_spans_under_a_request_or_handling_and_nothing_outside_or_when_off(spans, tmp_path):
+    import sqlalchemy as sa
+
+    from shared.db import make_engine, make_read_engine
+
+    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'sql.sqlite'}")
+    tracing.instrument_engine(engine)
+    tracing.instrument_engine(make_read_engine(engine))  # SQLite's read engine shares the write engine's listeners
+    tracer = tracing._provider.get_tracer("test")
+    try:
+        async with engine.connect() as conn:
+            await conn.execute(sa.text("SELECT 1"))  # a poll outside any request: no trace of its own
+            assert spans.get_finished_spans() == ()
+            with tracer.start_as_current_span("request") as request:
+                await conn.execute(sa.text("SELECT 2"))
+        (statement, _request) = spans.get_finished_spans()
+        assert statement.kind == trace.SpanKind.CLIENT
+        assert statement.parent.span_id == request.get_span_context().span_id
+        assert statement.attributes["db.statement"] == "SELECT 2" and statement.attributes["db.system"] == "sqlite"
+    finally:
+        await engine.dispose()
+
+    # Off: no listener on the engine, so a statement costs what it cost before tracing existed.
+    tracing._provider = None
+    plain = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'plain.sqlite'}")
+    tracing.instrument_engine(plain)
+    assert not plain.sync_engine.dispatch.before_cursor_execute
+    await plain.dispose()
