@@ -162,6 +162,14 @@ async def test_one_trace_spans_gateway_intake_kafka_and_review(traced: Platform,
         )
 
     consumed = await wait_for(consumer_span, timeout=60, message="review's consumer span at the collector")
+
+    def request_spans_arrived() -> bool:
+        # Each process exports on its own batch schedule: review's consumer span can reach the collector
+        # before the gateway's and intake's request spans (which end once their responses are written) do.
+        kinds = {(s["service"], s["kind"]) for s in read_spans(spans_file) if s["traceId"] == trace_id}
+        return {("govproj-gateway", SERVER), ("govproj-gateway", CLIENT), ("govproj-intake", SERVER)} <= kinds
+
+    await wait_for(request_spans_arrived, timeout=30, message="the gateway's and intake's request spans")
     trace = [s for s in read_spans(spans_file) if s["traceId"] == trace_id]
     by_id = {s["spanId"]: s for s in trace}
 
