@@ -36,6 +36,8 @@ OM_REASSESSMENT = "budget.om_reassessment"
 OM_CATALOG = "budget.om_requires_catalog"
 OM_SECURITY = "budget.om_requires_security"
 OM_ACCEPTANCE = "budget.om_requires_acceptance"
+# a failed evaluation limits next year's O&M money (dazhou:第五十二条; quzhou:三(四); fengxian:第三十一条; suqian:(八))
+OM_EVALUATION = "budget.om_evaluation_result"
 JOINT_SHARES = "budget.joint_shares"
 JOINT_SHARE_CEILING = "budget.joint_share_ceiling"
 DATA_OPERATION_PAYMENT = "budget.data_operation_payment"
@@ -409,6 +411,12 @@ class OmFacts:
     failed_acceptance_items: tuple[str, ...]
     project_accepted: bool
     free_maintenance_ends_on: date | None = None
+    amount_fen: int = 0
+    #: the latest evaluation catalog reported for the system: its kind and result (None: none yet)
+    evaluation_kind: str | None = None
+    evaluation_passed: bool | None = None
+    #: O&M approved for the system for the year before `funding_year`
+    previous_om_amount_fen: int = 0
 
 
 def om_decisions(pack: Pack, facts: OmFacts, *, at_request: bool = True) -> list[Decision]:
@@ -426,7 +434,22 @@ def om_decisions(pack: Pack, facts: OmFacts, *, at_request: bool = True) -> list
     decisions.append(pack.decide(OM_SECURITY, {"failed_security_items": list(facts.failed_acceptance_items)}))
     if pack.has(OM_ACCEPTANCE):
         decisions.append(pack.decide(OM_ACCEPTANCE, {"project_accepted": facts.project_accepted}))
+    if pack.has(OM_EVALUATION):
+        decisions.append(evaluation_decision(pack, facts))
     return decisions
+
+
+def evaluation_decision(pack: Pack, facts: OmFacts) -> Decision:
+    """A failed evaluation limits next year's O&M money until a later one passes (e.g. dazhou:第五十二条)."""
+    return pack.decide(
+        OM_EVALUATION,
+        {
+            "evaluation_failed": facts.evaluation_passed is False,
+            "evaluation_kind": facts.evaluation_kind or "none",
+            "om_amount_fen": facts.amount_fen,
+            "previous_om_amount_fen": facts.previous_om_amount_fen,
+        },
+    )
 
 
 def om_timing_missing(pack: Pack, free_maintenance_ends_on: date | None) -> list[str]:

@@ -176,6 +176,12 @@ class CatalogSystem(schema.Base, table=True):
     security_failures: list[str] = Field(
         default_factory=list, sa_column=Column(sa.JSON, nullable=False, server_default="[]")
     )
+    # the latest performance evaluation catalog reported (catalog.evaluation.completed.v1): a failed one limits
+    # next year's O&M money until a later one passes (budget.om_evaluation_result, e.g. dazhou:第五十二条)
+    evaluation_kind: str | None = Field(default=None, max_length=40)
+    evaluation_passed: bool | None = None
+    evaluation_completed_on: date | None = None
+    evaluation_citation: str | None = Field(default=None, max_length=120)
 
 
 class SupervisionFinding(schema.Base, table=True):

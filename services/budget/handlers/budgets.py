@@ -114,8 +114,18 @@ async def _om_facts(
     om_type: str,
     reassessed: bool,
     ends_on: date | None,
+    amount_fen: int,
 ) -> domain.OmFacts:
     project = await uow.session.get(BudgetProject, system.project_id) if system is not None else None
+    previous = 0
+    if system is not None:
+        previous = await uow.session.scalar(
+            sa.select(sa.func.coalesce(sa.func.sum(OmBudget.amount_fen), 0)).where(
+                OmBudget.system_id == system.system_id,
+                OmBudget.funding_year == funding_year - 1,
+                OmBudget.status == "approved",
+            )
+        )
     return domain.OmFacts(
         funding_year=funding_year,
         submitted_on=clock.today(),
@@ -130,6 +140,10 @@ async def _om_facts(
         ),
         project_accepted=bool(project and project.accepted),
         free_maintenance_ends_on=ends_on,
+        amount_fen=amount_fen,
+        evaluation_kind=system.evaluation_kind if system else None,
+        evaluation_passed=system.evaluation_passed if system else None,
+        previous_om_amount_fen=int(previous or 0),
     )
 
 
@@ -146,7 +160,8 @@ async def request_om_budget(
     principal: Principal,
 ) -> OmBudget:
     """O&M money for a system: requested in time (第三十二条), re-assessed when continued, only for a system in
-    the catalog (第二十一条) that does not fail crypto or security (第五十七条)."""
+    the catalog (第二十一条) that does not fail crypto or security (第五十七条), and no more than the year before
+    after a failed evaluation (第五十二条)."""
     system = await uow.session.get(CatalogSystem, system_id)
     if system is not None:
         ensure_unit_access(principal, system.unit)
@@ -155,7 +170,7 @@ async def request_om_budget(
     missing = domain.om_timing_missing(pack, free_maintenance_ends_on)
     if missing:
         raise bad_request(f"{pack.id}'s O&M rule needs {', '.join(missing)}", field=missing[0])
-    facts = await _om_facts(uow, system, funding_year, om_type, reassessed, free_maintenance_ends_on)
+    facts = await _om_facts(uow, system, funding_year, om_type, reassessed, free_maintenance_ends_on, amount_fen)
     decisions = domain.om_decisions(pack, facts)
     if domain.failed(decisions):
         raise refuse(domain.failed(decisions))
@@ -187,7 +202,7 @@ async def request_om_budget(
 
 
 async def approve_om_budget(uow: UnitOfWork, om_budget_id: str, principal: Principal) -> OmBudget:
-    """Finance arranges the money (第三十三条), re-checking the catalog and security standing of today."""
+    """Finance arranges the money (第三十三条), re-checking the catalog, security and evaluation standing of today."""
     budget = await locked(uow.session, OmBudget, om_budget_id)
     if budget is None:
         raise not_found("O&M budget request", om_budget_id)
@@ -195,7 +210,9 @@ async def approve_om_budget(uow: UnitOfWork, om_budget_id: str, principal: Princ
         raise wrong_stage(om_budget_id, budget.status, "requested", "approve the O&M budget")
     system = await uow.session.get(CatalogSystem, budget.system_id)
     pack = pack_of(budget.jurisdiction)
-    facts = await _om_facts(uow, system, budget.funding_year, budget.om_type, budget.reassessed, None)
+    facts = await _om_facts(
+        uow, system, budget.funding_year, budget.om_type, budget.reassessed, None, budget.amount_fen
+    )
     decisions = domain.om_decisions(pack, facts, at_request=False)
     if domain.failed(decisions):
         raise refuse(domain.failed(decisions))

@@ -14,6 +14,7 @@ from shared import clock, supervision
 from shared.bus import Subscriptions
 from shared.contracts.acceptance import ProjectAccepted, ProjectFailed
 from shared.contracts.catalog import (
+    EvaluationCompleted,
     FindingEscalated,
     FindingResolved,
     SystemRegistered,
@@ -157,6 +158,32 @@ async def on_system_security_changed(uow: UnitOfWork, event: CloudEvent, payload
     )
 
 
+#: evaluations of a system in operation; the construction-period monitoring report is not one (dazhou:第五十一条)
+NOT_AN_OPERATION_EVALUATION = {"construction_monitoring"}
+
+
+@subscriptions.on(EvaluationCompleted)
+async def on_evaluation_completed(uow: UnitOfWork, event: CloudEvent, payload: EvaluationCompleted) -> None:
+    """Keep each system's latest evaluation: a failed one limits next year's O&M money until a later one passes
+    (dazhou:第五十二条; quzhou:三(四); fengxian:第三十一条,第三十二条; suqian:(八)). An older result arriving late
+    never replaces a newer one."""
+    if payload.system_id is None or payload.kind in NOT_AN_OPERATION_EVALUATION:
+        return
+    system = await locked(uow.session, CatalogSystem, payload.system_id)
+    if system is None:
+        return  # not catalogued for budget: no O&M money is arranged for it anyway (第二十一条)
+    if system.evaluation_completed_on is not None and payload.completed_on < system.evaluation_completed_on:
+        return
+    system.evaluation_kind, system.evaluation_passed = payload.kind, payload.passed
+    system.evaluation_completed_on, system.evaluation_citation = payload.completed_on, payload.citation
+    await uow.audit(
+        subject=payload.project_id,
+        action="system.evaluation_completed",
+        actor="system",
+        detail={"system_id": payload.system_id, "kind": payload.kind, "passed": payload.passed, "event": event.id},
+    )
+
+
 @subscriptions.on(FindingEscalated)
 async def on_finding_escalated(uow: UnitOfWork, event: CloudEvent, payload: FindingEscalated) -> None:
     """Keep the step each finding reached; a release checks the active ones (dazhou:第五十三条)."""
@@ -166,6 +193,7 @@ async def on_finding_escalated(uow: UnitOfWork, event: CloudEvent, payload: Find
 @subscriptions.on(FindingResolved)
 async def on_finding_resolved(uow: UnitOfWork, event: CloudEvent, payload: FindingResolved) -> None:
     await supervision.on_resolved(uow, SupervisionFinding, payload, subject="project_id")
+
 
 #: the budget steps a restart makes the unit run again (dazhou:第四十三条: 建设技术方案及概算审查、财政预算评审)
 RESTARTED_DEADLINES = (domain.TECHNICAL_PLAN_DUE, domain.TECHNICAL_REVIEW_DUE, domain.CONTROL_PRICE_REVIEW_DUE)
