@@ -50,6 +50,7 @@ router = APIRouter(prefix="/api/budget", tags=["budget 概算与资金"])
 Unit = require(Role.UNIT)
 Bureau = require(Role.DATA_BUREAU)
 Finance = require(Role.FINANCE)
+OmReviewers = require(Role.DATA_BUREAU, Role.FINANCE)
 DataOperationPayers = require(Role.DATA_BUREAU, Role.FINANCE, Role.PLATFORM)
 READER_ROLES = (Role.UNIT, Role.DATA_BUREAU, Role.DRC, Role.FINANCE, Role.AUDIT, Role.PLATFORM)
 Readers = require(*READER_ROLES)
@@ -427,9 +428,10 @@ async def request_om_budget(
 @router.post(
     "/om-budgets/{om_budget_id}/approval",
     response_model=OmBudgetPublic,
-    summary="运维经费审核 Finance approves an O&M budget (dazhou:第三十三条)",
+    summary="运维经费审核 The next reviewer on the pack's route approves an O&M budget: finance (dazhou:第三十三条), "
+    "or the data bureau first and finance after (fengxian:第二十九条; jiyuan:职责,运行维护)",
 )
-async def approve_om_budget(om_budget_id: str, runtime: Runtime, principal: Annotated[Principal, Finance]):
+async def approve_om_budget(om_budget_id: str, runtime: Runtime, principal: Annotated[Principal, OmReviewers]):
     async with runtime.unit_of_work() as uow:
         return om_public(await handlers.approve_om_budget(uow, om_budget_id, principal))
 

@@ -38,6 +38,9 @@ OM_SECURITY = "budget.om_requires_security"
 OM_ACCEPTANCE = "budget.om_requires_acceptance"
 # a failed evaluation limits next year's O&M money (dazhou:第五十二条; quzhou:三(四); fengxian:第三十一条; suqian:(八))
 OM_EVALUATION = "budget.om_evaluation_result"
+OM_REVIEW_ROUTE = "budget.om_review_route"  # who reviews O&M money, in order (dazhou:第三十三条; fengxian:第二十九条)
+OM_UNIFIED_TENDER = "budget.om_unified_tender"  # jiyuan:运行维护: the bureau's annual unified O&M tender
+OM_STOP = "budget.om_stop_on_disuse"  # fengxian:第二十二条: O&M of a system no longer used stops
 JOINT_SHARES = "budget.joint_shares"
 JOINT_SHARE_CEILING = "budget.joint_share_ceiling"
 DATA_OPERATION_PAYMENT = "budget.data_operation_payment"
@@ -450,6 +453,37 @@ def evaluation_decision(pack: Pack, facts: OmFacts) -> Decision:
             "previous_om_amount_fen": facts.previous_om_amount_fen,
         },
     )
+
+
+#: where a pack has no O&M review route, finance reviews alone (the platform's behaviour before the rule)
+FINANCE_ONLY = ("finance",)
+
+
+def om_review_steps(pack: Pack) -> tuple[Decision | None, tuple[str, ...]]:
+    """Who reviews O&M money, in order: e.g. finance alone (dazhou:第三十三条), or the bureau first and finance
+    after its review (fengxian:第二十九条; jiyuan:职责,运行维护)."""
+    if not pack.has(OM_REVIEW_ROUTE):
+        return None, FINANCE_ONLY
+    decision = pack.decide(OM_REVIEW_ROUTE, {})
+    return decision, tuple(decision.value["steps"])
+
+
+def om_next_step(steps: tuple[str, ...], status: str) -> str | None:
+    """The step an O&M request waits for: the first while requested, the last once the bureau reviewed it."""
+    if status == "requested":
+        return steps[0]
+    if status == "reviewed" and len(steps) > 1:
+        return steps[-1]
+    return None
+
+
+def om_unified_tender(pack: Pack) -> Decision | None:
+    return pack.decide(OM_UNIFIED_TENDER, {}) if pack.has(OM_UNIFIED_TENDER) else None
+
+
+def om_stop(pack: Pack) -> Decision | None:
+    """The O&M budgets of a system no longer used stop (fengxian:第二十二条); None where the pack says nothing."""
+    return pack.decide(OM_STOP, {"system_in_use": False}) if pack.has(OM_STOP) else None
 
 
 def om_timing_missing(pack: Pack, free_maintenance_ends_on: date | None) -> list[str]:

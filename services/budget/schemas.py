@@ -237,7 +237,9 @@ class OmBudgetPublic(BaseModel):
     om_type: str
     amount_fen: int
     reassessed: bool
-    status: str
+    status: str  # requested | reviewed | approved | stopped
+    unified_tender: bool = False
+    stopped_on: date | None = None
 
 
 class OmBudgetsPublic(BaseModel):

@@ -152,11 +152,16 @@ class OmBudget(schema.Base, table=True):
     amount_fen: int = Field(sa_column=_money())
     reassessed: bool = False
     free_maintenance_ends_on: date | None = None
-    status: str = Field(default="requested", index=True, max_length=20)  # requested | approved
+    # requested → (reviewed by the bureau where the pack routes it so, fengxian:第二十九条) → approved; stopped
+    status: str = Field(default="requested", index=True, max_length=20)
     requested_by: str = Field(max_length=120)
     requested_at: datetime = Field(sa_column=_moment())
+    reviewed_by: str | None = Field(default=None, max_length=120)
+    reviewed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     approved_by: str | None = Field(default=None, max_length=120)
     approved_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    unified_tender: bool = False  # jiyuan:运行维护: taken into the bureau's annual unified O&M tender
+    stopped_on: date | None = None
 
 
 class CatalogSystem(schema.Base, table=True):

@@ -75,6 +75,24 @@ class OmBudgetApproved(EventPayload, event_type="budget.om_budget.approved.v1"):
     jurisdiction: str
     funding_year: int
     amount_fen: int
+    # jiyuan:运行维护: the bureau tenders the year's O&M for all units at once (统一运维招投标)
+    unified_tender: bool = False
+
+
+class OmBudgetStopped(EventPayload, event_type="budget.om_budget.stopped.v1"):
+    """O&M money of a system that stopped being used is stopped (停止项目执行, fengxian:第二十二条)."""
+
+    om_budget_id: str
+    system_id: str
+    unit: str
+    jurisdiction: str
+    funding_year: int
+    amount_fen: int
+    previous_status: str
+    reason: str  # retired | suspended
+    stopped_on: date
+    rule_id: str
+    citation: str
 
 
 class DataOperationPaid(EventPayload, event_type="budget.data_operation.paid.v1"):

@@ -28,12 +28,13 @@ from services.budget.tables import (
     OmBudget,
 )
 from shared import clock
-from shared.auth import Principal, ensure_unit_access
+from shared.auth import Principal, Role, ensure_unit_access
 from shared.contracts.budget import (
     DataOperationPaid,
     OmBudgetApproved,
+    OmBudgetStopped,
 )
-from shared.errors import Problem, bad_request, conflict, not_found, wrong_stage
+from shared.errors import Problem, bad_request, conflict, forbidden, not_found, wrong_stage
 from shared.locking import locked
 from shared.uow import UnitOfWork
 
@@ -202,22 +203,47 @@ async def request_om_budget(
 
 
 async def approve_om_budget(uow: UnitOfWork, om_budget_id: str, principal: Principal) -> OmBudget:
-    """Finance arranges the money (第三十三条), re-checking the catalog, security and evaluation standing of today."""
+    """Review O&M money along the pack's route: finance arranges it (dazhou:第三十三条), or the bureau reviews
+    first and finance arranges it after (fengxian:第二十九条; jiyuan:职责,运行维护); each step re-checks the
+    catalog, security and evaluation standing of today."""
     budget = await locked(uow.session, OmBudget, om_budget_id)
     if budget is None:
         raise not_found("O&M budget request", om_budget_id)
-    if budget.status != "requested":
-        raise wrong_stage(om_budget_id, budget.status, "requested", "approve the O&M budget")
-    system = await uow.session.get(CatalogSystem, budget.system_id)
     pack = pack_of(budget.jurisdiction)
+    route, steps = domain.om_review_steps(pack)
+    step = domain.om_next_step(steps, budget.status)
+    if step is None:
+        raise wrong_stage(om_budget_id, budget.status, "requested", "approve the O&M budget")
+    if not principal.has(Role(step)):
+        citation = route.citation if route is not None else None
+        raise forbidden(
+            f"the O&M budget {om_budget_id} waits for {step} ({' → '.join(steps)}, {citation or 'finance'})",
+            citation=citation,
+            waiting_for=step,
+        )
+    system = await uow.session.get(CatalogSystem, budget.system_id)
     facts = await _om_facts(
         uow, system, budget.funding_year, budget.om_type, budget.reassessed, None, budget.amount_fen
     )
     decisions = domain.om_decisions(pack, facts, at_request=False)
     if domain.failed(decisions):
         raise refuse(domain.failed(decisions))
-    await record_all(uow, decisions, subject=budget.project_id, action="om_budget.approved", actor=principal)
-    budget.status, budget.approved_by, budget.approved_at = "approved", principal.subject, clock.now()
+    if route is not None:
+        decisions.append(route)
+    last = step == steps[-1]
+    action = "om_budget.approved" if last else "om_budget.reviewed"
+    if step == "data_bureau":
+        tender = domain.om_unified_tender(pack)
+        if tender is not None:  # the bureau takes the reviewed request into the year's unified tender
+            decisions.append(tender)
+            budget.unified_tender = True
+    await record_all(uow, decisions, subject=budget.project_id, action=action, actor=principal)
+    now = clock.now()
+    if not last:
+        budget.status, budget.reviewed_by, budget.reviewed_at = "reviewed", principal.subject, now
+        await uow.audit(subject=budget.project_id, action=action, actor=principal, detail={"om_budget_id": budget.id})
+        return budget
+    budget.status, budget.approved_by, budget.approved_at = "approved", principal.subject, now
     uow.session.add(
         AnnualBudgetLine(
             id=new_id("BL"),
@@ -229,12 +255,10 @@ async def approve_om_budget(uow: UnitOfWork, om_budget_id: str, principal: Princ
             amount_fen=budget.amount_fen,
             reference=budget.id,
             created_by=principal.subject,
-            created_at=budget.approved_at,
+            created_at=now,
         )
     )
-    await uow.audit(
-        subject=budget.project_id, action="om_budget.approved", actor=principal, detail={"om_budget_id": budget.id}
-    )
+    await uow.audit(subject=budget.project_id, action=action, actor=principal, detail={"om_budget_id": budget.id})
     await uow.emit(
         OmBudgetApproved(
             project_id=budget.project_id,
@@ -244,10 +268,55 @@ async def approve_om_budget(uow: UnitOfWork, om_budget_id: str, principal: Princ
             jurisdiction=budget.jurisdiction,
             funding_year=budget.funding_year,
             amount_fen=budget.amount_fen,
+            unified_tender=budget.unified_tender,
         )
     )
     OM_APPROVED_YUAN.labels(budget.jurisdiction).inc(budget.amount_fen / 100)
     return budget
+
+
+async def stop_om_budgets(uow: UnitOfWork, system: CatalogSystem, *, reason: str, stopped_on: date) -> None:
+    """A system that stopped being used stops its O&M project (停止项目执行, fengxian:第二十二条): every O&M
+    budget of the stop's year and later, requested or arranged, is stopped. Packs without the rule keep them."""
+    if not system.jurisdiction:
+        return
+    decision = domain.om_stop(pack_of(system.jurisdiction))
+    if decision is None:
+        return
+    rows = await uow.session.scalars(
+        sa.select(OmBudget)
+        .where(
+            OmBudget.system_id == system.system_id,
+            OmBudget.funding_year >= stopped_on.year,
+            OmBudget.status.in_(("requested", "reviewed", "approved")),
+        )
+        .order_by(OmBudget.id)
+    )
+    for budget in rows:
+        previous, budget.status, budget.stopped_on = budget.status, "stopped", stopped_on
+        await uow.record_decision(decision, subject=budget.project_id, action="om_budget.stopped", actor="system")
+        await uow.audit(
+            subject=budget.project_id,
+            action="om_budget.stopped",
+            actor="system",
+            detail={"om_budget_id": budget.id, "reason": reason, "previous_status": previous},
+        )
+        await uow.emit(
+            OmBudgetStopped(
+                project_id=budget.project_id,
+                om_budget_id=budget.id,
+                system_id=budget.system_id,
+                unit=budget.unit,
+                jurisdiction=budget.jurisdiction,
+                funding_year=budget.funding_year,
+                amount_fen=budget.amount_fen,
+                previous_status=previous,
+                reason=reason,
+                stopped_on=stopped_on,
+                rule_id=decision.rule_id,
+                citation=decision.citation,
+            )
+        )
 
 
 # --- public data-operation payments ------------------------------------------------------------------------

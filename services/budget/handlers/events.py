@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from services.budget import domain
 from services.budget.domain import Action, Stage
+from services.budget.handlers.budgets import stop_om_budgets
 from services.budget.tables import (
     BudgetProject,
     CatalogSystem,
@@ -20,6 +21,7 @@ from shared.contracts.catalog import (
     SystemRegistered,
     SystemRetired,
     SystemSecurityChanged,
+    SystemStateChanged,
 )
 from shared.contracts.envelope import CloudEvent
 from shared.contracts.procurement import ContractSigned, ProcedureRestarted
@@ -127,6 +129,17 @@ async def on_system_retired(uow: UnitOfWork, event: CloudEvent, payload: SystemR
         )
         uow.session.add(system)
     system.state, system.retired_on = "retired", payload.retired_on
+    await stop_om_budgets(uow, system, reason="retired", stopped_on=payload.retired_on)
+
+
+@subscriptions.on(SystemStateChanged)
+async def on_system_state_changed(uow: UnitOfWork, event: CloudEvent, payload: SystemStateChanged) -> None:
+    """A system suspended (因故停止使用) stops its O&M project where the pack says so (fengxian:第二十二条)."""
+    if payload.state != "suspended":
+        return
+    system = await locked(uow.session, CatalogSystem, payload.system_id)
+    if system is not None:
+        await stop_om_budgets(uow, system, reason="suspended", stopped_on=payload.changed_on)
 
 
 #: catalog's live statuses → the items of budget.om_requires_security they fail (dazhou:第五十七条)

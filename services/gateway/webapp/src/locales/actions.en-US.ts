@@ -17,7 +17,7 @@ const actionsEn: Record<keyof typeof actionsZh, string> = {
   "op.budget POST /api/budget/annual-budgets": "Add a budget line",
   "op.budget POST /api/budget/data-operation-payments": "Pay a data-operation task",
   "op.budget POST /api/budget/om-budgets": "Request O&M funds",
-  "op.budget POST /api/budget/om-budgets/{om_budget_id}/approval": "Approve O&M funds",
+  "op.budget POST /api/budget/om-budgets/{om_budget_id}/approval": "Review or approve O&M funds",
   "op.budget POST /api/budget/projects/{project_id}/adjustments": "Adjust the estimate",
   "op.budget POST /api/budget/projects/{project_id}/adjustments/{adjustment_id}/decision": "Decide on an adjustment",
   "op.budget POST /api/budget/projects/{project_id}/consultation": "Publish the function list",
