@@ -111,6 +111,22 @@ class FindingRecorded(EventPayload, event_type="catalog.finding.recorded.v1"):
     citation: str
 
 
+class AccountabilityRecorded(EventPayload, event_type="catalog.accountability.recorded.v1"):
+    """An accountability case against a unit (追责): building before approval (未批先建), a skipped procedure, a
+    serious consequence, or misused funds (dazhou:第五十四条; quzhou:五(三)). `project_id` is the project, or
+    the case id for a case against a unit. No description leaves catalog (it may describe a secret project)."""
+
+    case_id: str
+    unit: str
+    jurisdiction: str
+    kind: str  # built_before_approval | skipped_procedure | serious_consequence | misuse_of_funds
+    detected: bool  # found by the platform from the events (True) or recorded by a department
+    consequences: list[str]  # the bars of the rules it triggered, e.g. public_criticism, disciplinary_action
+    recorded_on: date
+    rule_id: str
+    citation: str
+
+
 class SupervisionRoundHeld(EventPayload, event_type="catalog.supervision_round.held.v1"):
     """A scheduled supervision round of a project was held (quzhou:三(四) mid-term stage supervision)."""
 

@@ -9,6 +9,9 @@ from fastapi import APIRouter, Header, Query
 from services.catalog.api.common import PREFIX, idempotent
 from services.catalog.oversight import handlers, queries
 from services.catalog.oversight.schemas import (
+    AccountabilitiesPublic,
+    AccountabilityCreate,
+    AccountabilityPublic,
     FindingCreate,
     FindingPublic,
     FindingsPublic,
@@ -18,7 +21,7 @@ from services.catalog.oversight.schemas import (
     RoundHold,
     RoundPublic,
 )
-from services.catalog.oversight.tables import Finding, FindingStep, SupervisionRound
+from services.catalog.oversight.tables import AccountabilityCase, Finding, FindingStep, SupervisionRound
 from shared.auth import Principal, Role, require
 from shared.errors import not_found
 from shared.limits import FILTER_MAX, Filter
@@ -216,3 +219,55 @@ async def hold_round(
 
     body = {"round": round_id, **command.model_dump(mode="json")}
     return await idempotent(runtime, idempotency_key, principal, body, 201, action)
+
+
+# --- accountability (追责): dazhou:第五十四条; quzhou:五(三) ------------------------------------------------
+
+
+def case_public(case: AccountabilityCase, principal: Principal) -> AccountabilityPublic:
+    data = case.model_dump(include=set(AccountabilityPublic.model_fields))
+    if case.secret and not (principal.cleared or principal.unit == case.unit):
+        data["description"] = None
+    return AccountabilityPublic(**data)
+
+
+@router.post(
+    "/accountability-cases",
+    status_code=201,
+    response_model=AccountabilityPublic,
+    summary="追责记录 Record an accountability case against a unit: 未批先建, skipped procedure, serious "
+    "consequence or misused funds (dazhou:第五十四条; quzhou:五(三))",
+)
+async def record_accountability(
+    command: AccountabilityCreate,
+    runtime: Runtime,
+    principal: Annotated[Principal, Supervisors],
+    idempotency_key: IdempotencyKey = None,
+):
+    async def action(uow):
+        case = await handlers.record_accountability(uow, principal, **command.model_dump())
+        return case_public(case, principal).model_dump(mode="json")
+
+    return await idempotent(runtime, idempotency_key, principal, command.model_dump(mode="json"), 201, action)
+
+
+@router.get(
+    "/accountability-cases",
+    response_model=AccountabilitiesPublic,
+    summary="Accountability cases, oldest first (cursor: the last id)",
+)
+async def list_accountability(
+    runtime: Runtime,
+    principal: Annotated[Principal, OversightReaders],
+    unit: Filter = None,
+    kind: Filter = None,
+    limit: int = Query(default=50, ge=1, le=500),
+    cursor: IdCursor = None,
+):
+    own_unit = None if principal.can_see_unit("") else principal.unit
+    async with runtime.reading() as uow:
+        rows = await queries.accountability_page(uow, unit=own_unit or unit, kind=kind, limit=limit, cursor=cursor)
+    page = rows[:limit]
+    return AccountabilitiesPublic(
+        items=[case_public(c, principal) for c in page], next_cursor=page[-1].id if len(rows) > limit else None
+    )

@@ -1,4 +1,5 @@
-"""Events oversight listens to: a signed contract schedules Quzhou's mid-term supervision round."""
+"""Events oversight listens to: a signed contract schedules Quzhou's mid-term supervision round, and one signed
+before the project's approval is recorded as building before approval (未批先建)."""
 
 from __future__ import annotations
 
@@ -18,4 +19,7 @@ async def schedule_supervision(uow: UnitOfWork, event: CloudEvent, payload: Cont
         jurisdiction=payload.jurisdiction,
         signed_on=payload.signed_on,
         planned_completion=payload.planned_completion,
+    )
+    await handlers.detect_built_before_approval(
+        uow, project_id=payload.project_id, jurisdiction=payload.jurisdiction, signed_on=payload.signed_on
     )

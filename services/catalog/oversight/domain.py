@@ -80,3 +80,37 @@ def midterm_round(pack: Pack, signed_on: date, planned_completion: date) -> Roun
     span = max((planned_completion - signed_on).days, 0)
     scheduled = signed_on + timedelta(days=span // 2)  # 中期: the middle of the period (see the rule's note)
     return RoundPlan(decision, scheduled, list(decision.value.get("steps", [])))
+
+
+# --- accountability (追责): dazhou:第五十四条; quzhou:五(三) ------------------------------------------------
+
+#: the rules a case is decided under, where the pack has them
+ACCOUNTABILITY_RULES = ("supervision.accountability", "supervision.funds_misuse")
+ACCOUNTABILITY_KINDS = ("built_before_approval", "skipped_procedure", "serious_consequence", "misuse_of_funds")
+
+
+def accountability_facts(kind: str) -> dict[str, bool]:
+    """A case's kind as the facts the rules read: building before approval skips 立项, the first procedure
+    dazhou:第五十四条 names (未履行立项、技术审查等程序)."""
+    return {
+        "built_before_approval": kind == "built_before_approval",
+        "skipped_required_procedure": kind in ("built_before_approval", "skipped_procedure"),
+        "serious_consequence": kind == "serious_consequence",
+        "funds_misused": kind == "misuse_of_funds",
+    }
+
+
+def accountability_decisions(pack: Pack, kind: str) -> list[Decision]:
+    """Every accountability rule of the pack decided on the case: the failing ones are what it triggers."""
+    facts = accountability_facts(kind)
+    decisions = []
+    for rule_id in ACCOUNTABILITY_RULES:
+        if pack.has(rule_id):
+            needed = pack.needs(rule_id)
+            decisions.append(pack.decide(rule_id, {f: facts[f] for f in needed["required"] + needed["optional"]}))
+    return decisions
+
+
+def built_before_approval(approved_on: date | None, signed_on: date) -> bool:
+    """A contract signed before the project's approval (or with none yet) means building before approval."""
+    return approved_on is None or signed_on < approved_on

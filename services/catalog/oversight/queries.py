@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from services.catalog.oversight.tables import Finding, FindingStep, SupervisionRound
+from services.catalog.oversight.tables import AccountabilityCase, Finding, FindingStep, SupervisionRound
 from shared.filters import equal_to
 from shared.uow import UnitOfWork
 
@@ -47,4 +47,15 @@ async def rounds_page(
         query = query.where(SupervisionRound.unit == own_unit)
     if cursor is not None:
         query = query.where(SupervisionRound.id > cursor)
+    return list(await uow.session.scalars(query))
+
+
+async def accountability_page(
+    uow: UnitOfWork, *, unit: str | None, kind: str | None, limit: int, cursor: str | None
+) -> list[AccountabilityCase]:
+    """Up to `limit + 1` accountability cases after `cursor`."""
+    query = sa.select(AccountabilityCase).order_by(AccountabilityCase.id).limit(limit + 1)
+    query = equal_to(query, AccountabilityCase, unit=unit, kind=kind)
+    if cursor is not None:
+        query = query.where(AccountabilityCase.id > cursor)
     return list(await uow.session.scalars(query))

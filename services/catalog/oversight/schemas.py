@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
@@ -110,3 +110,45 @@ class RoundPublic(BaseModel):
     held_by: str | None
     conclusion: str
     findings: list[str] = []
+
+
+class AccountabilityCreate(RequestModel):
+    """A case against a project's unit (`project_id`) or a unit (`unit` + `jurisdiction`) (追责)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    project_id: str | None = Field(default=None, max_length=64)
+    unit: str | None = Field(default=None, max_length=120)
+    jurisdiction: str | None = Field(default=None, max_length=40)
+    kind: Literal["built_before_approval", "skipped_procedure", "serious_consequence", "misuse_of_funds"] = Field(
+        description="未批先建 | 未履行程序 | 严重后果 | 截留、挪用资金或违规安排运维经费"
+    )
+    description: Text = Field(default="", max_length=4000)
+
+    @model_validator(mode="after")
+    def _target(self) -> AccountabilityCreate:
+        if (self.project_id is None) == (self.unit is None):
+            raise ValueError("name either a project_id or a unit")
+        if self.unit is not None and self.jurisdiction is None:
+            raise ValueError("a case against a unit names its jurisdiction")
+        return self
+
+
+class AccountabilityPublic(BaseModel):
+    id: str
+    project_id: str | None
+    unit: str
+    jurisdiction: str
+    kind: str
+    detected: bool
+    description: str | None  # None for a secret project's case, to those not cleared
+    consequences: list[str]
+    rule_ids: list[str]
+    citations: list[str]
+    recorded_by: str
+    recorded_on: date
+
+
+class AccountabilitiesPublic(BaseModel):
+    items: list[AccountabilityPublic]
+    next_cursor: str | None

@@ -84,3 +84,27 @@ class SupervisionRound(schema.Base, table=True):
     held_on: date | None = None
     held_by: str | None = Field(default=None, max_length=120)
     conclusion: str = ""
+
+
+class AccountabilityCase(schema.Base, table=True):
+    """A case of accountability (追责) against a unit, with the rules it triggered and their citations
+    (dazhou:第五十四条; quzhou:五(三)): detected from the events (未批先建) or recorded by a department."""
+
+    __tablename__ = "accountability_cases"
+    __table_args__ = (sa.Index("ix_accountability_cases_unit_id", "unit", "id"),)
+
+    id: str = Field(primary_key=True, max_length=64)
+    project_id: str | None = Field(default=None, index=True, max_length=64)
+    subject: str = Field(index=True, max_length=64)  # the project, or the case itself
+    unit: str = Field(max_length=120)
+    jurisdiction: str = Field(index=True, max_length=40)
+    secret: bool = False
+    kind: str = Field(index=True, max_length=40)
+    detected: bool = False
+    description: str = ""
+    consequences: list[str] = Field(default_factory=list, sa_column=Column(JSONType, nullable=False))
+    rule_ids: list[str] = Field(default_factory=list, sa_column=Column(JSONType, nullable=False))
+    citations: list[str] = Field(default_factory=list, sa_column=Column(JSONType, nullable=False))
+    recorded_by: str = Field(max_length=120)
+    recorded_on: date
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))

@@ -46,6 +46,7 @@ const actionsEn: Record<keyof typeof actionsZh, string> = {
   "op.catalog POST /api/catalog/data-operations/tasks/{task_id}/third-party-check": "Third-party check",
   "op.catalog POST /api/catalog/portfolio/webhooks": "Register a notification webhook",
   "op.catalog DELETE /api/catalog/portfolio/webhooks/{webhook_id}": "Stop a notification webhook",
+  "op.catalog POST /api/catalog/accountability-cases": "Record an accountability case",
   "op.catalog POST /api/catalog/findings": "Record a finding",
   "op.catalog POST /api/catalog/findings/{finding_id}/rectification": "Report rectification",
   "op.catalog POST /api/catalog/findings/{finding_id}/review": "Review rectification",

@@ -44,6 +44,7 @@ const actionsZh = {
   "op.catalog POST /api/catalog/data-operations/tasks/{task_id}/third-party-check": "第三方评审机构核定",
   "op.catalog POST /api/catalog/portfolio/webhooks": "登记消息推送（Webhook）",
   "op.catalog DELETE /api/catalog/portfolio/webhooks/{webhook_id}": "停用消息推送",
+  "op.catalog POST /api/catalog/accountability-cases": "登记追责事项",
   "op.catalog POST /api/catalog/findings": "登记监督检查问题",
   "op.catalog POST /api/catalog/findings/{finding_id}/rectification": "报送整改情况",
   "op.catalog POST /api/catalog/findings/{finding_id}/review": "审核整改情况",
