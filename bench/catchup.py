@@ -165,6 +165,9 @@ async def main() -> None:
         platform.start_one(args.service)
         first_progress: float | None = None
         last_full = 0.0
+        # The service's CPU at the last sample before its offsets moved: what the drain itself cost is
+        # the CPU after it, a figure the neighbours' load on a shared machine changes far less than the time.
+        cpu_at_last_full = 0.0
         samples: list[tuple[float, int]] = []
         deadline = restarted + 900
         while time.perf_counter() < deadline:
@@ -173,6 +176,7 @@ async def main() -> None:
             samples.append((at, remaining))
             if remaining >= piled:
                 last_full = at  # the drain began after this sample: timed from here, it is not flattered
+                cpu_at_last_full = cpu_seconds(platform.processes[args.service].pid)
             elif first_progress is None:
                 first_progress = at
             if remaining == 0:
@@ -200,7 +204,12 @@ async def main() -> None:
         f"restart → zero lag: {to_zero:.1f} s (start-up until the first offsets moved: "
         f"{first_progress or to_zero:.1f} s; draining, from the last sample before they moved: {draining:.1f} s)"
     )
+    drain_cpu = cpu - cpu_at_last_full
     print(f"drained: {rate:.0f} events/s; {args.service}'s CPU since its restart {cpu:.1f} s, RSS {rss:.0f} MiB")
+    print(
+        f"{args.service}'s CPU while draining: {drain_cpu:.2f} s, {drain_cpu / piled * 1000:.2f} ms per event "
+        f"(at most {piled / drain_cpu if drain_cpu > 0 else float('nan'):.0f} events/s on one free core)"
+    )
     write_result(
         "catchup",
         {
@@ -213,6 +222,8 @@ async def main() -> None:
             "draining_s": round(draining, 2),
             "catchup_events_per_s": round(rate, 1),
             "service_cpu_s": round(cpu, 1),
+            "drain_cpu_s": round(drain_cpu, 2),
+            "drain_cpu_ms_per_event": round(drain_cpu / piled * 1000, 2) if piled else None,
             "service_rss_mib": round(rss, 1),
             "cpu_count": os.cpu_count(),
         },

@@ -435,6 +435,7 @@ async def main() -> None:
     try:
         platform.start(STAGE_SERVICES)
         platform.wait_ready(timeout=180)
+        rss_at_start = {service: rss_mib(process.pid) for service, process in platform.processes.items()}
         driver = Driver(platform.urls, args.poll, wait=not args.no_wait)
         await driver.project(-1)  # first: connections, topics, consumer groups
         semaphore = asyncio.Semaphore(args.concurrency)
@@ -531,6 +532,10 @@ async def main() -> None:
         + ", ".join(f"{s} {cpu[s] / args.projects * ms:.0f}" for s in sorted(cpu))
         + f"; whole machine {busy / args.projects * ms:.0f} of {os.cpu_count() * elapsed / args.projects * ms:.0f}"
     )
+    print(
+        "RSS (MiB) when ready → after the run: "
+        + ", ".join(f"{s} {rss_at_start[s]:.0f} → {rss[s]:.0f}" for s in sorted(rss) if s in rss_at_start)
+    )
     print(f"ratio ours/raw: p50 {hop50 / raw50:.2f}x, p99 {hop99 / raw99:.2f}x")
     # The platform's own processes (services, broker, PostgreSQL, client): the machine's busy time also
     # counts whatever else runs on a shared machine.
@@ -556,6 +561,8 @@ async def main() -> None:
         "cpu_ms_per_project_by_process": {k: round(v / args.projects * ms, 1) for k, v in sorted(cpu.items())},
         "machine_busy_ms_per_project": round(busy / args.projects * ms, 1),
         "service_rss_mib_max": round(max(rss.values()), 1) if rss else None,
+        "service_rss_mib": {k: round(v, 1) for k, v in sorted(rss.items())},
+        "service_rss_mib_when_ready": {k: round(v, 1) for k, v in sorted(rss_at_start.items())},
     }
     if args.rate:
         figures["hop_p99_ms_at_rate"] = round(hop99, 2)

@@ -49,6 +49,11 @@ OUTBOX_FAILED_ROWS = Gauge(
 CONSUMER_RESTARTS = Counter(
     "govproj_consumer_restarts_total", "Times the supervisor restarted a consumer that had stopped", ["service"]
 )
+CONSUMER_BATCH_FALLBACKS = Counter(
+    "govproj_consumer_batch_fallbacks_total",
+    "Fetched batches whose one transaction failed, so their events were handled one by one",
+    ["service"],
+)
 CONSUMER_DATABASE_WAITS = Counter(
     "govproj_consumer_database_waits_total",
     "Events whose handling waited for the service's database to come back (never dead-lettered for it)",

@@ -1,6 +1,8 @@
-"""Consuming events: one handler per event type, each in a unit of work that also writes the inbox
-row (so a redelivered event takes effect once); offsets are committed only after the DB commit;
-an event that keeps failing goes to the service's dead-letter topic with its error. A supervisor
+"""Consuming events: one handler per event type, in a unit of work that also writes the inbox row (so a
+redelivered event takes effect once); a fetched partition batch is claimed and handled in ONE unit of
+work, and if that fails its events are handled one by one, so a poisoned event is dead-lettered alone;
+offsets are committed only after the DB commit; an event that keeps failing goes to the service's
+dead-letter topic with its error. A supervisor
 restarts the consumer whenever it stops, and an unreachable database pauses it instead of
 dead-lettering (the dead-letter row needs the database too)."""
 
@@ -10,6 +12,7 @@ import asyncio
 import contextlib
 import traceback
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
 import sqlalchemy as sa
@@ -24,6 +27,7 @@ from shared.contracts.base import EVENT_TYPES, EventPayload
 from shared.contracts.envelope import EVENT_TYPE_HEADER, LEGACY_EVENT_TYPE_HEADER, CloudEvent
 from shared.db import is_database_unavailable
 from shared.metrics import (
+    CONSUMER_BATCH_FALLBACKS,
     CONSUMER_DATABASE_WAITS,
     CONSUMER_LAG,
     CONSUMER_RESTARTS,
@@ -41,6 +45,9 @@ Handler = Callable[["UnitOfWork", CloudEvent, Any], Awaitable[None]]
 
 #: Seconds between offset commits while records keep coming (an idle consumer commits at once).
 COMMIT_INTERVAL = 0.5
+#: Most events of a fetched partition batch handled in one transaction (a catch-up fetches hundreds):
+#: bounds how long one transaction holds its row locks and how much a failure sends one by one.
+BATCH_MAX_EVENTS = 100
 #: Back-off bounds (seconds) of the supervisor's restarts and of waiting for the database.
 RESTART_BACKOFF = (0.5, 30.0)
 DATABASE_BACKOFF = (0.2, 5.0)
@@ -86,6 +93,16 @@ def _in_order(handlers: list[Handler]) -> Handler:
 
 class PoisonEvent(Exception):
     """An event that can never be handled (unparseable); dead-lettered at once."""
+
+
+@dataclass(frozen=True)
+class _Ready:
+    """A record of a batch, parsed and validated: what its unit of work needs."""
+
+    record: ConsumerRecord
+    event: CloudEvent
+    handler: Handler
+    payload: Any
 
 
 class EventConsumer:
@@ -235,18 +252,113 @@ class EventConsumer:
         await consumer.commit(offsets)
 
     async def _process_partition(self, records: list[ConsumerRecord]) -> None:
+        """In order: events for other services are skipped; the rest go in chunks of at most
+        BATCH_MAX_EVENTS through one unit of work each (process_batch)."""
+        pending: list[ConsumerRecord] = []
         for record in records:
-            await self.process(record)
+            if self._ignored(record):
+                continue
+            pending.append(record)
+            if len(pending) == BATCH_MAX_EVENTS:
+                await self.process_batch(pending)
+                pending = []
+        if pending:
+            await self.process_batch(pending)
+
+    async def process_batch(self, records: list[ConsumerRecord]) -> list[str]:
+        """Handle records of one partition, in order, in ONE unit of work: one inbox insert claims
+        them all, the handlers of the claimed ones run, one commit. A catch-up then costs a
+        transaction per batch, not per event. If anything fails (a handler, an unparseable event, the
+        database) nothing of the batch is kept and each record goes through `process` on its own: its
+        retries, its dead-lettering, its wait for the database. So a poisoned event is dead-lettered
+        alone and every other one takes effect once. Returns each record's outcome."""
+        ready = self._prepare(records) if len(records) > 1 else None
+        if ready is not None:
+            try:
+                outcomes = await self._handle_batch(ready)
+            except Exception as exc:  # the one-by-one pass retries, dead-letters or waits for the database
+                log.info(
+                    "batch failed; handling its events one by one",
+                    service=self.service,
+                    events=len(records),
+                    error="".join(traceback.format_exception_only(exc)).strip(),
+                )
+                CONSUMER_BATCH_FALLBACKS.labels(self.service).inc()
+            else:
+                for record in records:
+                    if self.after_db_commit is not None:
+                        await self.after_db_commit(record)
+                return outcomes
+        outcomes = []
+        for record in records:
+            outcomes.append(await self.process(record))
             if self.after_db_commit is not None:
                 await self.after_db_commit(record)
+        return outcomes
+
+    def _ignored(self, record: ConsumerRecord) -> bool:
+        """Most events on a subscribed topic are for other services: skipped by their type header, unparsed."""
+        declared = _header(record, EVENT_TYPE_HEADER) or _header(record, LEGACY_EVENT_TYPE_HEADER)
+        if declared is not None and declared not in self._handlers:
+            EVENTS_CONSUMED.labels(self.service, declared, "ignored").inc()
+            return True
+        return False
+
+    def _prepare(self, records: list[ConsumerRecord]) -> list[_Ready | str] | None:
+        """Each record parsed for the batch (or, not for this service, its event type); None if any one
+        cannot be parsed, which leaves the whole batch to the one-by-one pass (it dead-letters that one)."""
+        ready: list[_Ready | str] = []
+        for record in records:
+            try:
+                event = CloudEvent.from_json(record.value)
+            except ValidationError:
+                return None
+            handler = self._handlers.get(event.type)
+            if handler is None:
+                ready.append(event.type)
+                continue
+            try:
+                payload = EVENT_TYPES[event.type].model_validate(event.data)
+            except ValidationError:
+                return None
+            ready.append(_Ready(record, event, handler, payload))
+        return ready
+
+    async def _handle_batch(self, ready: list[_Ready | str]) -> list[str]:
+        items = [item for item in ready if isinstance(item, _Ready)]
+        async with self.runtime.unit_of_work() as uow:
+            claimed = await claim_many(uow, [item.event for item in items])
+            taken: set[str] = set()
+            for item in items:
+                if item.event.id not in claimed or item.event.id in taken:
+                    continue  # handled before (redelivered), or twice in this batch
+                taken.add(item.event.id)
+                with (
+                    tracing.consuming(item.record, item.event, self.group_id),
+                    structlog.contextvars.bound_contextvars(event_id=item.event.id),
+                ):
+                    await item.handler(uow, item.event, item.payload)
+        outcomes: list[str] = []
+        handled_at = clock.now()
+        for maybe in ready:
+            if isinstance(maybe, str):
+                EVENTS_CONSUMED.labels(self.service, maybe, "ignored").inc()
+                outcomes.append("ignored")
+                continue
+            event = maybe.event
+            outcome = "handled" if event.id in taken else "duplicate"
+            taken.discard(event.id)  # a second copy in the batch is a duplicate
+            if outcome == "handled":
+                self.runtime.arrivals.notify(event.subject)
+                EVENT_HOP_LATENCY.labels(self.service, event.type).observe((handled_at - event.time).total_seconds())
+            EVENTS_CONSUMED.labels(self.service, event.type, outcome).inc()
+            outcomes.append(outcome)
+        return outcomes
 
     async def process(self, record: ConsumerRecord) -> str:
         """Handle one record; returns the outcome. Retries in place (keeping the partition's
         order), then dead-letters. Never raises for a bad event."""
-        declared = _header(record, EVENT_TYPE_HEADER) or _header(record, LEGACY_EVENT_TYPE_HEADER)
-        if declared is not None and declared not in self._handlers:
-            # Most events on a subscribed topic are for other services: skip them unparsed.
-            EVENTS_CONSUMED.labels(self.service, declared, "ignored").inc()
+        if self._ignored(record):
             return "ignored"
         try:
             event = CloudEvent.from_json(record.value)
@@ -393,4 +505,33 @@ async def claim(uow: UnitOfWork, event: CloudEvent) -> bool:
     return cast(sa.CursorResult[Any], result).rowcount == 1
 
 
-__all__ = ["EventConsumer", "PoisonEvent", "Subscriptions", "claim"]
+async def claim_many(uow: UnitOfWork, events: list[CloudEvent]) -> set[str]:
+    """Insert the inbox rows of a batch with one statement in this transaction; the ids of the events
+    not taken before (an id twice in the batch is inserted once)."""
+    if not events:
+        return set()
+    inbox = uow.schema.inbox
+    handled_at = clock.now()
+    rows: dict[str, dict[str, Any]] = {}
+    for event in events:
+        rows.setdefault(
+            event.id,
+            {
+                "event_id": event.id,
+                "type": event.type,
+                "source": event.source,
+                "event_time": event.time,
+                "handled_at": handled_at,
+            },
+        )
+    insert = (postgresql.insert if uow.dialect == "postgresql" else sqlite.insert)(inbox)
+    result = await uow.session.execute(
+        insert
+        .values(list(rows.values()))
+        .on_conflict_do_nothing(index_elements=["event_id"])
+        .returning(inbox.c.event_id)
+    )
+    return set(result.scalars())
+
+
+__all__ = ["EventConsumer", "PoisonEvent", "Subscriptions", "claim", "claim_many"]

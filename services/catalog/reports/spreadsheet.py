@@ -5,8 +5,6 @@ from __future__ import annotations
 from io import BytesIO
 from typing import Any
 
-from openpyxl import Workbook
-
 SUMMARY_SECTIONS = ("projects", "money", "systems", "overdue_deadlines", "sanctions", "evaluations", "findings")
 
 
@@ -15,6 +13,8 @@ def _scalar(value: Any) -> bool:
 
 
 def render(report: dict[str, Any]) -> bytes:
+    from openpyxl import Workbook  # imported on the first download: ~29 MiB (numpy with it) catalog rarely needs
+
     # write-only: rows go out as they are appended, not kept as cell objects (a year's list of approved
     # projects is thousands of rows)
     book = Workbook(write_only=True)
