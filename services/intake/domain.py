@@ -154,6 +154,15 @@ BARRED_TYPES: dict[str, tuple[str, ...]] = {
 }
 #: Acceptance items whose failure is a crypto / network-security failure (dazhou:第五十七条).
 SECURITY_ITEMS = frozenset({"mlps_test", "crypto_review", "security_test", "network_security", "crypto", "mlps"})
+#: The catalog's live status values (catalog.system.security_changed.v1) that fail dazhou:第五十七条.
+LIVE_FAILED = "failed"
+LIVE_HAZARD = "hazard"
+LIVE_STATUS_ZH: Mapping[str, str] = {
+    "passed": "合格",
+    "failed": "不合格",
+    "hazard": "存在重大安全隐患",
+    "unknown": "未知",
+}
 #: Construction types that work on an existing system, which must then be in the system catalog.
 ON_EXISTING_SYSTEM = ("upgrade", "om")
 #: Titles at least this similar (difflib ratio) count as "the same project" for the split detector.
@@ -386,6 +395,20 @@ def security_bar(pack: Pack, failed_items: Sequence[str]) -> Decision | None:
     if not pack.has(SECURITY_BAR) or not any(item in SECURITY_ITEMS for item in failed_items):
         return None
     decision = pack.decide(SECURITY_BAR, {"security_compliant": False, "major_security_hazard": False})
+    return decision if decision.outcome == "fail" else None
+
+
+def live_security_bar(pack: Pack, crypto_status: str, security_status: str) -> Decision | None:
+    """The catalog's live status of a system after acceptance, read against dazhou:第五十七条: a failed
+    cryptography or network-security status, or a major hazard, bars the unit's new, rebuilt and extended
+    projects like a failure found at acceptance. None while both pass (or are unknown)."""
+    if not pack.has(SECURITY_BAR):
+        return None
+    facts = {
+        "security_compliant": LIVE_FAILED not in (crypto_status, security_status),
+        "major_security_hazard": LIVE_HAZARD in (crypto_status, security_status),
+    }
+    decision = pack.decide(SECURITY_BAR, facts)
     return decision if decision.outcome == "fail" else None
 
 

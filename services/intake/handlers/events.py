@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from services.intake import domain
 from services.intake.metrics import BARS
-from services.intake.tables import CatalogSystem, ProjectOutcome, SupervisionStanding, UnitBar
+from services.intake.tables import Application, CatalogSystem, ProjectOutcome, SupervisionStanding, UnitBar
 from shared import supervision
 from shared.bus import Subscriptions
 from shared.contracts.acceptance import ProjectAccepted, ProjectFailed
@@ -18,11 +18,12 @@ from shared.contracts.catalog import (
     FindingResolved,
     SystemRegistered,
     SystemRetired,
+    SystemSecurityChanged,
     UnitCleared,
     UnitSanctioned,
 )
 from shared.contracts.envelope import CloudEvent
-from shared.policy import packs
+from shared.policy import Pack, packs
 from shared.uow import UnitOfWork
 
 subscriptions = Subscriptions()
@@ -136,6 +137,68 @@ async def on_system_retired(uow: UnitOfWork, event: CloudEvent, payload: SystemR
     system = await uow.session.get(CatalogSystem, payload.system_id)
     if system is not None:
         system.retired_on = payload.retired_on
+
+
+async def _pack_of(uow: UnitOfWork, project_id: str, unit: str) -> Pack:
+    """The jurisdiction of a project intake filed, else of the unit's latest application (a catalog event does
+    not name one); the default pack when intake never saw either."""
+    application = await uow.session.get(Application, project_id)
+    jurisdiction = application.jurisdiction if application is not None else None
+    if jurisdiction is None:
+        jurisdiction = await uow.session.scalar(
+            sa.select(Application.jurisdiction)
+            .where(Application.unit == unit)
+            .order_by(Application.created_at.desc())
+            .limit(1)
+        )
+    try:
+        return packs.get(jurisdiction) if jurisdiction else packs.default
+    except LookupError:
+        return packs.default
+
+
+@subscriptions.on(SystemSecurityChanged)
+async def on_system_security_changed(uow: UnitOfWork, event: CloudEvent, payload: SystemSecurityChanged) -> None:
+    """dazhou:第五十七条 after acceptance: while a catalogued system's live crypto / network-security status
+    fails (or shows a major hazard) its unit may not apply for new, rebuilt or extended projects; the bar lifts
+    when the status passes again. The event carries the whole current status, so a redelivery or a later
+    change simply replaces what the view holds (one open bar per system)."""
+    pack = await _pack_of(uow, payload.project_id, payload.unit)
+    decision = domain.live_security_bar(pack, payload.crypto_status, payload.security_status)
+    open_bar = await uow.session.scalar(
+        sa.select(UnitBar).where(
+            UnitBar.unit == payload.unit,
+            UnitBar.rule_id == domain.SECURITY_BAR,
+            UnitBar.subject == payload.system_id,
+            UnitBar.cleared_on.is_(None),
+        )
+    )
+    if decision is None:
+        if open_bar is not None:
+            await _clear(uow, payload.unit, payload.changed_on, rule_id=domain.SECURITY_BAR, subject=payload.system_id)
+        return
+    crypto = domain.LIVE_STATUS_ZH.get(payload.crypto_status, payload.crypto_status)
+    security = domain.LIVE_STATUS_ZH.get(payload.security_status, payload.security_status)
+    cause = f"系统{payload.system_id}验收后运行中：密码应用{crypto}，网络安全{security}"
+    if open_bar is not None:
+        open_bar.cause = cause  # still failing, perhaps differently: the bar stands from its first day
+        return
+    await uow.record_decision(decision, subject=payload.project_id, action="unit.bar", actor="catalog")
+    uow.session.add(
+        UnitBar(
+            unit=payload.unit,
+            rule_id=decision.rule_id,
+            citation=decision.citation,
+            cause=cause,
+            since=payload.changed_on,
+            until=None,
+            bars=list(domain.types_barred(decision.value.get("bars", []))),
+            subject=payload.system_id,
+            source_event=event.type,
+            event_id=event.id,
+        )
+    )
+    BARS.labels(decision.rule_id).inc()
 
 
 @subscriptions.on(FindingEscalated)
