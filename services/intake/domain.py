@@ -136,6 +136,9 @@ SUBMISSION_RULES = (
     "intake.evaluation_failure_bar",
 )
 NOT_ADMITTED = "intake.not_admitted"
+NOT_ACCEPTED = "intake.not_accepted"
+#: The lists the bureau applies itself at admission (dazhou:第九条,第二十条; quzhou:二(二)).
+ADMISSION_LISTS = (NOT_ADMITTED, NOT_ACCEPTED)
 PRIORITY = "intake.priority_key_types"
 MIXED_ROUTE = "intake.mixed_project_route"
 SECRET = "secret.confidential"
@@ -381,11 +384,46 @@ def assess_submission(
     return result
 
 
+def _list_tokens(pack: Pack, rule_id: str) -> dict[str, str]:
+    """What the bureau may name for an item of a list rule (the item's id or any tag it matches) → a tag."""
+    if not pack.has(rule_id):
+        return {}
+    tokens: dict[str, str] = {}
+    for item in pack.rule(rule_id).params.items:
+        tags = item.tags()
+        tokens[item.id] = tags[0]
+        tokens.update({tag: tag for tag in tags})
+    return tokens
+
+
+def admission_findings(pack: Pack, findings: Sequence[str]) -> tuple[dict[str, list[str]], list[int]]:
+    """The bureau's findings sorted onto the two lists it applies at admission — the not-admitted cases
+    (dazhou:第九条, fact `intake_findings`) and the not-accepted list (dazhou:第二十条; quzhou:二(二) 不予受理,
+    fact `project_tags`) — and the positions of findings neither list has."""
+    by_list: dict[str, list[str]] = {NOT_ADMITTED: [], NOT_ACCEPTED: []}
+    unknown: list[int] = []
+    for index, finding in enumerate(findings):
+        hit = False
+        for rule_id in ADMISSION_LISTS:
+            tag = _list_tokens(pack, rule_id).get(finding)
+            if tag is not None:
+                hit = True
+                if tag not in by_list[rule_id]:
+                    by_list[rule_id].append(tag)
+        if not hit:
+            unknown.append(index)
+    return by_list, unknown
+
+
 def assess_admission(
     pack: Pack, application: Any, standing: Standing, today: date, findings: Sequence[str]
 ) -> tuple[list[Decision], list[Bar]]:
-    """At admission: the bureau's findings against dazhou:第九条, and any bar that arrived since submission."""
-    decisions = _ask(pack, (NOT_ADMITTED,), {"intake_findings": list(findings)})
+    """At admission the bureau applies both lists itself, whatever the applicant tagged: each list gets a
+    decision on the bureau's findings (a hit cites its item, e.g. dazhou:第二十条(一)), and any bar that
+    arrived since submission still applies. Findings neither list has are the caller's to refuse first."""
+    by_list, _ = admission_findings(pack, findings)
+    decisions = _ask(pack, (NOT_ADMITTED,), {"intake_findings": by_list[NOT_ADMITTED]})
+    decisions += _ask(pack, (NOT_ACCEPTED,), {"project_tags": by_list[NOT_ACCEPTED]})
     bars = [bar for bar in standing.bars if bar.active_on(today) and bar.applies_to(application.construction_type)]
     return decisions, bars
 

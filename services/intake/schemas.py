@@ -197,7 +197,10 @@ class RefusalRequest(RequestModel):
 
     reason: Text = Field(min_length=1, max_length=2000)
     findings: list[Identifier] = Field(
-        default_factory=list, max_length=LIST_MAX, description="dazhou:第九条 items found (intake.not_admitted)"
+        default_factory=list,
+        max_length=LIST_MAX,
+        description="items found of the not-admitted (dazhou:第九条) and not-accepted (dazhou:第二十条; "
+        "quzhou:二(二)) lists; each is recorded with its item citation",
     )
 
 
@@ -205,7 +208,10 @@ class AdmissionRequest(RequestModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"findings": []}]})
 
     findings: list[Identifier] = Field(
-        default_factory=list, max_length=LIST_MAX, description="dazhou:第九条 items the bureau found"
+        default_factory=list,
+        max_length=LIST_MAX,
+        description="items of the lists the bureau applies itself (dazhou:第九条 not admitted, dazhou:第二十条 / "
+        "quzhou:二(二) not accepted): an item id or tag; a hit refuses admission, citing the item",
     )
 
 
