@@ -143,6 +143,7 @@ PRIORITY = "intake.priority_key_types"
 MIXED_ROUTE = "intake.mixed_project_route"
 SECRET = "secret.confidential"
 SECURITY_BAR = "intake.security_failure_bar"
+DATA_AGGREGATION = "intake.data_aggregation"
 NEED_REVIEW = "intake.need_review_required"
 PLAN_PARTS = "intake.centralized_plan_parts"
 
@@ -166,6 +167,9 @@ LIVE_STATUS_ZH: Mapping[str, str] = {
     "hazard": "存在重大安全隐患",
     "unknown": "未知",
 }
+#: The catalog's data-sharing statuses under which the unit's data aggregation is not complete.
+INCOMPLETE_SHARING = ("partly", "not_shared")
+SHARING_ZH: Mapping[str, str] = {"shared": "已共享", "partly": "部分共享", "not_shared": "未共享", "unknown": "未知"}
 #: Construction types that work on an existing system, which must then be in the system catalog.
 ON_EXISTING_SYSTEM = ("upgrade", "om")
 #: Titles at least this similar (difflib ratio) count as "the same project" for the split detector.
@@ -447,6 +451,18 @@ def live_security_bar(pack: Pack, crypto_status: str, security_status: str) -> D
         "major_security_hazard": LIVE_HAZARD in (crypto_status, security_status),
     }
     decision = pack.decide(SECURITY_BAR, facts)
+    return decision if decision.outcome == "fail" else None
+
+
+def data_aggregation_bar(pack: Pack, data_sharing_status: str) -> Decision | None:
+    """A system of the unit whose data is not (completely) shared and aggregated, as the catalog holds it, means
+    the unit has not completed data aggregation (dazhou:第二十四条): no new applications. None when complete or
+    unknown (no finding: the bureau records one on the catalog)."""
+    if not pack.has(DATA_AGGREGATION):
+        return None
+    decision = pack.decide(
+        DATA_AGGREGATION, {"data_aggregation_complete": data_sharing_status not in INCOMPLETE_SHARING}
+    )
     return decision if decision.outcome == "fail" else None
 
 

@@ -44,6 +44,7 @@ const fieldsEn: Record<keyof typeof fieldsZh, string> = {
   "field.count": "Count",
   "field.credit_code": "Unified social credit code",
   "field.crypto_status": "Crypto status",
+  "field.data_sharing_status": "Data sharing status",
   "field.data_catalog": "Data catalog",
   "field.data_flow": "Data flow",
   "field.data_governance": "Data governance",

@@ -42,6 +42,7 @@ const fieldsZh = {
   "field.count": "数量",
   "field.credit_code": "统一社会信用代码",
   "field.crypto_status": "密码应用状况",
+  "field.data_sharing_status": "数据共享与归集状况",
   "field.data_catalog": "数据目录",
   "field.data_flow": "数据流程",
   "field.data_governance": "数据治理",
