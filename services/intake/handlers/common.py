@@ -32,6 +32,8 @@ def summary(application: Application) -> ProjectSummary:
         plan_year=application.plan_year,
         off_plan=application.off_plan,
         approval_route=application.approval_route,
+        it_estimate_fen=application.it_estimate_fen if application.mixed_construction else None,
+        total_estimate_fen=application.total_estimate_fen if application.mixed_construction else None,
         priority_flags=[] if hide else list(application.priority_flags or []),
         unit_priority=application.unit_priority,
         implementation_mode=None if hide else application.implementation_mode,
