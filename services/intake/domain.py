@@ -134,6 +134,7 @@ SUBMISSION_RULES = (
     "intake.upgrade_not_accepted_project",
     "intake.system_catalog_required",
     "intake.evaluation_failure_bar",
+    "intake.online_platform_code",
 )
 NOT_ADMITTED = "intake.not_admitted"
 NOT_ACCEPTED = "intake.not_accepted"
@@ -146,6 +147,7 @@ SECURITY_BAR = "intake.security_failure_bar"
 DATA_AGGREGATION = "intake.data_aggregation"
 NEED_REVIEW = "intake.need_review_required"
 PLAN_PARTS = "intake.centralized_plan_parts"
+ONLINE_CODE = "intake.online_platform_code"
 
 #: What a sanction's `bars` vocabulary bars among construction types; an empty list bars every application.
 BARRED_TYPES: dict[str, tuple[str, ...]] = {
@@ -333,6 +335,7 @@ def application_facts(application: Any, standing: Standing, today: date, split_c
         "in_system_catalog": bool(system and system.registered and not system.retired),
         "related_system_evaluation_failed": bool(system and system.evaluation_failed),
         "is_secret": bool(application.secret),
+        "has_project_code": bool(getattr(application, "project_code", None)),
         "intake_findings": [],
     }
 

@@ -121,7 +121,11 @@ async def submit_application(uow: UnitOfWork, project_id: str, principal: Princi
     application.off_plan = assessment.off_plan
     application.approval_route = assessment.approval_route
     application.priority_flags = assessment.priority_flags
-    application.review_flags = {"likely_split_of": assessment.split_siblings} if assessment.split_siblings else {}
+    flags: dict[str, Any] = {"likely_split_of": assessment.split_siblings} if assessment.split_siblings else {}
+    for decision in assessment.decisions:
+        if decision.rule_id == domain.ONLINE_CODE and decision.outcome == "fail":
+            flags["project_code_missing"] = decision.citation  # the bureau sees it; approval needs it
+    application.review_flags = flags
     application.submitted_at = application.updated_at = clock.now()
     await uow.audit(
         subject=project_id, action="application.submitted", actor=principal, detail={"off_plan": assessment.off_plan}

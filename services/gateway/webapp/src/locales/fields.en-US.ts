@@ -124,6 +124,7 @@ const fieldsEn: Record<keyof typeof fieldsZh, string> = {
   "field.procurement_method": "Procurement method",
   "field.progress_pct": "Progress (%)",
   "field.project_id": "Project no.",
+  "field.project_code": "Project code (online approval platform)",
   "field.project_tags": "Project tags",
   "field.public_service": "Public service",
   "field.published_on": "Published on",

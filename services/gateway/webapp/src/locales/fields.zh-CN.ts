@@ -122,6 +122,7 @@ const fieldsZh = {
   "field.procurement_method": "采购方式",
   "field.progress_pct": "进度（%）",
   "field.project_id": "项目编号",
+  "field.project_code": "投资项目代码（在线审批监管平台）",
   "field.project_tags": "项目标签",
   "field.public_service": "公共服务",
   "field.published_on": "发布日期",
