@@ -181,6 +181,14 @@ class SecurityUpdate(RequestModel):
     security_status: Literal["passed", "failed", "hazard", "unknown"] | None = None
 
 
+class DataSharingUpdate(RequestModel):
+    """The bureau's finding on a system's data sharing and aggregation (dazhou:第二十三条,第二十四条)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    data_sharing_status: Literal["shared", "partly", "not_shared", "unknown"]
+
+
 class StateChange(RequestModel):
     """Move a live system between running, trial run and suspended; retirement is its own step."""
 

@@ -134,14 +134,20 @@ SUBMISSION_RULES = (
     "intake.upgrade_not_accepted_project",
     "intake.system_catalog_required",
     "intake.evaluation_failure_bar",
+    "intake.online_platform_code",
 )
 NOT_ADMITTED = "intake.not_admitted"
+NOT_ACCEPTED = "intake.not_accepted"
+#: The lists the bureau applies itself at admission (dazhou:第九条,第二十条; quzhou:二(二)).
+ADMISSION_LISTS = (NOT_ADMITTED, NOT_ACCEPTED)
 PRIORITY = "intake.priority_key_types"
 MIXED_ROUTE = "intake.mixed_project_route"
 SECRET = "secret.confidential"
 SECURITY_BAR = "intake.security_failure_bar"
+DATA_AGGREGATION = "intake.data_aggregation"
 NEED_REVIEW = "intake.need_review_required"
 PLAN_PARTS = "intake.centralized_plan_parts"
+ONLINE_CODE = "intake.online_platform_code"
 
 #: What a sanction's `bars` vocabulary bars among construction types; an empty list bars every application.
 BARRED_TYPES: dict[str, tuple[str, ...]] = {
@@ -154,6 +160,18 @@ BARRED_TYPES: dict[str, tuple[str, ...]] = {
 }
 #: Acceptance items whose failure is a crypto / network-security failure (dazhou:第五十七条).
 SECURITY_ITEMS = frozenset({"mlps_test", "crypto_review", "security_test", "network_security", "crypto", "mlps"})
+#: The catalog's live status values (catalog.system.security_changed.v1) that fail dazhou:第五十七条.
+LIVE_FAILED = "failed"
+LIVE_HAZARD = "hazard"
+LIVE_STATUS_ZH: Mapping[str, str] = {
+    "passed": "合格",
+    "failed": "不合格",
+    "hazard": "存在重大安全隐患",
+    "unknown": "未知",
+}
+#: The catalog's data-sharing statuses under which the unit's data aggregation is not complete.
+INCOMPLETE_SHARING = ("partly", "not_shared")
+SHARING_ZH: Mapping[str, str] = {"shared": "已共享", "partly": "部分共享", "not_shared": "未共享", "unknown": "未知"}
 #: Construction types that work on an existing system, which must then be in the system catalog.
 ON_EXISTING_SYSTEM = ("upgrade", "om")
 #: Titles at least this similar (difflib ratio) count as "the same project" for the split detector.
@@ -317,6 +335,7 @@ def application_facts(application: Any, standing: Standing, today: date, split_c
         "in_system_catalog": bool(system and system.registered and not system.retired),
         "related_system_evaluation_failed": bool(system and system.evaluation_failed),
         "is_secret": bool(application.secret),
+        "has_project_code": bool(getattr(application, "project_code", None)),
         "intake_findings": [],
     }
 
@@ -372,11 +391,46 @@ def assess_submission(
     return result
 
 
+def _list_tokens(pack: Pack, rule_id: str) -> dict[str, str]:
+    """What the bureau may name for an item of a list rule (the item's id or any tag it matches) → a tag."""
+    if not pack.has(rule_id):
+        return {}
+    tokens: dict[str, str] = {}
+    for item in pack.rule(rule_id).params.items:
+        tags = item.tags()
+        tokens[item.id] = tags[0]
+        tokens.update({tag: tag for tag in tags})
+    return tokens
+
+
+def admission_findings(pack: Pack, findings: Sequence[str]) -> tuple[dict[str, list[str]], list[int]]:
+    """The bureau's findings sorted onto the two lists it applies at admission — the not-admitted cases
+    (dazhou:第九条, fact `intake_findings`) and the not-accepted list (dazhou:第二十条; quzhou:二(二) 不予受理,
+    fact `project_tags`) — and the positions of findings neither list has."""
+    by_list: dict[str, list[str]] = {NOT_ADMITTED: [], NOT_ACCEPTED: []}
+    unknown: list[int] = []
+    for index, finding in enumerate(findings):
+        hit = False
+        for rule_id in ADMISSION_LISTS:
+            tag = _list_tokens(pack, rule_id).get(finding)
+            if tag is not None:
+                hit = True
+                if tag not in by_list[rule_id]:
+                    by_list[rule_id].append(tag)
+        if not hit:
+            unknown.append(index)
+    return by_list, unknown
+
+
 def assess_admission(
     pack: Pack, application: Any, standing: Standing, today: date, findings: Sequence[str]
 ) -> tuple[list[Decision], list[Bar]]:
-    """At admission: the bureau's findings against dazhou:第九条, and any bar that arrived since submission."""
-    decisions = _ask(pack, (NOT_ADMITTED,), {"intake_findings": list(findings)})
+    """At admission the bureau applies both lists itself, whatever the applicant tagged: each list gets a
+    decision on the bureau's findings (a hit cites its item, e.g. dazhou:第二十条(一)), and any bar that
+    arrived since submission still applies. Findings neither list has are the caller's to refuse first."""
+    by_list, _ = admission_findings(pack, findings)
+    decisions = _ask(pack, (NOT_ADMITTED,), {"intake_findings": by_list[NOT_ADMITTED]})
+    decisions += _ask(pack, (NOT_ACCEPTED,), {"project_tags": by_list[NOT_ACCEPTED]})
     bars = [bar for bar in standing.bars if bar.active_on(today) and bar.applies_to(application.construction_type)]
     return decisions, bars
 
@@ -386,6 +440,32 @@ def security_bar(pack: Pack, failed_items: Sequence[str]) -> Decision | None:
     if not pack.has(SECURITY_BAR) or not any(item in SECURITY_ITEMS for item in failed_items):
         return None
     decision = pack.decide(SECURITY_BAR, {"security_compliant": False, "major_security_hazard": False})
+    return decision if decision.outcome == "fail" else None
+
+
+def live_security_bar(pack: Pack, crypto_status: str, security_status: str) -> Decision | None:
+    """The catalog's live status of a system after acceptance, read against dazhou:第五十七条: a failed
+    cryptography or network-security status, or a major hazard, bars the unit's new, rebuilt and extended
+    projects like a failure found at acceptance. None while both pass (or are unknown)."""
+    if not pack.has(SECURITY_BAR):
+        return None
+    facts = {
+        "security_compliant": LIVE_FAILED not in (crypto_status, security_status),
+        "major_security_hazard": LIVE_HAZARD in (crypto_status, security_status),
+    }
+    decision = pack.decide(SECURITY_BAR, facts)
+    return decision if decision.outcome == "fail" else None
+
+
+def data_aggregation_bar(pack: Pack, data_sharing_status: str) -> Decision | None:
+    """A system of the unit whose data is not (completely) shared and aggregated, as the catalog holds it, means
+    the unit has not completed data aggregation (dazhou:第二十四条): no new applications. None when complete or
+    unknown (no finding: the bureau records one on the catalog)."""
+    if not pack.has(DATA_AGGREGATION):
+        return None
+    decision = pack.decide(
+        DATA_AGGREGATION, {"data_aggregation_complete": data_sharing_status not in INCOMPLETE_SHARING}
+    )
     return decision if decision.outcome == "fail" else None
 
 

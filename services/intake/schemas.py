@@ -5,13 +5,21 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints, model_validator
 
 from shared.limits import IDENTIFIER_MAX, LIST_MAX, TEXT_MAX, URI_MAX, Details, Identifier, RequestModel, Text
 
 Tag = Field(min_length=1, max_length=60, pattern=r"^[a-z][a-z0-9_]*$")
+
+
+#: 投资项目代码 from the online approval platform (投资项目在线审批监管平台): 年份-行政区划-行业-类型-流水号,
+#: e.g. 2020-330800-65-01-123456 (quzhou:三(二)2 项目代码).
+ProjectCode = Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{6}-\d{2}-\d{2}-\d{6}$")]
+PROJECT_CODE_DOC = (
+    "投资项目在线审批监管平台生成的项目代码（如 2020-330800-65-01-123456），项目的外部标识 (quzhou:三(二)2)"
+)
 
 
 class Category(StrEnum):
@@ -139,6 +147,7 @@ class ApplicationCreate(RequestModel):
     mixed_construction: bool = Field(default=False, description="工程项目中的信息化部分 (dazhou:第八条)")
     it_estimate_fen: StrictInt | None = Field(default=None, ge=0)
     total_estimate_fen: StrictInt | None = Field(default=None, gt=0)
+    project_code: ProjectCode | None = Field(default=None, description=PROJECT_CODE_DOC)
 
 
 class ApplicationUpdate(RequestModel):
@@ -163,6 +172,7 @@ class ApplicationUpdate(RequestModel):
     mixed_construction: bool | None = None
     it_estimate_fen: StrictInt | None = Field(default=None, ge=0)
     total_estimate_fen: StrictInt | None = Field(default=None, gt=0)
+    project_code: ProjectCode | None = Field(default=None, description=PROJECT_CODE_DOC)
 
     #: Fields an application always has: they may be changed, never cleared with an explicit null.
     REQUIRED: ClassVar[tuple[str, ...]] = (
@@ -197,7 +207,10 @@ class RefusalRequest(RequestModel):
 
     reason: Text = Field(min_length=1, max_length=2000)
     findings: list[Identifier] = Field(
-        default_factory=list, max_length=LIST_MAX, description="dazhou:第九条 items found (intake.not_admitted)"
+        default_factory=list,
+        max_length=LIST_MAX,
+        description="items found of the not-admitted (dazhou:第九条) and not-accepted (dazhou:第二十条; "
+        "quzhou:二(二)) lists; each is recorded with its item citation",
     )
 
 
@@ -205,7 +218,10 @@ class AdmissionRequest(RequestModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"findings": []}]})
 
     findings: list[Identifier] = Field(
-        default_factory=list, max_length=LIST_MAX, description="dazhou:第九条 items the bureau found"
+        default_factory=list,
+        max_length=LIST_MAX,
+        description="items of the lists the bureau applies itself (dazhou:第九条 not admitted, dazhou:第二十条 / "
+        "quzhou:二(二) not accepted): an item id or tag; a hit refuses admission, citing the item",
     )
 
 
@@ -272,6 +288,7 @@ class ApplicationPublic(BaseModel):
     need_ids: list[str] | None = None
     original_project_id: str | None = None
     related_system_id: str | None = None
+    project_code: str | None = None  # 投资项目在线审批监管平台的项目代码 (quzhou:三(二)2)
     mixed_construction: bool | None = None
     approval_route: str | None = None
     off_plan: bool | None = None

@@ -87,6 +87,8 @@ class Application(schema.Base, table=True):
     it_estimate_fen: int | None = Field(default=None, sa_column=Column(sa.BigInteger))
     total_estimate_fen: int | None = Field(default=None, sa_column=Column(sa.BigInteger))
     approval_route: str | None = Field(default=None, max_length=40)  # data_bureau | drc
+    # the project code from the online approval platform, the project's external identifier (quzhou:三(二)2)
+    project_code: str | None = Field(default=None, index=True, max_length=40)
     off_plan: bool = False  # 计划外: filed after the window
     refusal_reason: str | None = Field(default=None, max_length=2000)
     review_flags: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSONType, nullable=False))

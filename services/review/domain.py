@@ -168,6 +168,24 @@ def approval_route(pack: Pack, total_investment_fen: int, collective: bool = Fal
     return pack.authority("approval.authority", total_investment_fen, collective=collective)
 
 
+MIXED_ROUTE = "intake.mixed_project_route"
+
+
+def mixed_estimate(it_estimate_fen: int | None, total_estimate_fen: int | None) -> dict[str, int]:
+    """The facts of dazhou:第八条 for a mixed construction project; {} for a project that is IT only."""
+    if it_estimate_fen is None or total_estimate_fen is None:
+        return {}
+    return {"it_estimate_fen": it_estimate_fen, "total_estimate_fen": total_estimate_fen}
+
+
+def mixed_route(pack: Pack, estimate: Mapping[str, int]) -> Decision | None:
+    """Who approves a whole mixed construction project (dazhou:第八条): the DRC when the construction part's
+    estimate exceeds half (the IT part does not), the bureau otherwise. None for an IT-only project."""
+    if not estimate or not pack.has(MIXED_ROUTE):
+        return None
+    return pack.decide(MIXED_ROUTE, dict(estimate))
+
+
 def next_pending(steps: list) -> Any | None:
     """Steps act strictly in order: the first one still pending is the only one that may act."""
     for step in sorted(steps, key=lambda s: s.position):

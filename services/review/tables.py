@@ -38,6 +38,8 @@ class ReviewCase(schema.Base, table=True):
     path_steps: list[str] = _json(list)
     step: str | None = Field(default=None, max_length=40)
     collective_review: bool = False
+    # a mixed construction project's estimate parts from intake: who approves the whole (dazhou:第八条)
+    mixed_estimate: dict = _json(dict)
     routed_to: str | None = Field(default=None, max_length=60)
     implementation: dict = _json(dict)  # implementation-mode facts (dazhou:第十一条,第十二条)
     fixed_estimate_fen: int | None = Field(default=None, sa_column=Column(sa.BigInteger, nullable=True))

@@ -54,6 +54,20 @@ class SystemSecurityChanged(EventPayload, event_type="catalog.system.security_ch
     changed_on: date
 
 
+class SystemDataSharingChanged(EventPayload, event_type="catalog.system.data_sharing_changed.v1"):
+    """A system's data obligations as the catalog holds them changed: whether its data is shared / aggregated
+    (shared | partly | not_shared | unknown) and its information resources (信息资源目录). Intake bars a unit
+    whose data aggregation is not complete from new applications (dazhou:第二十四条; suqian:(三) 统一归集)."""
+
+    system_id: str
+    unit: str
+    jurisdiction: str
+    data_sharing_status: str
+    resources: int = 0
+    resources_shared: int = 0
+    changed_on: date
+
+
 class SystemRetired(EventPayload, event_type="catalog.system.retired.v1"):
     system_id: str
     unit: str

@@ -23,6 +23,10 @@ class ProjectSummary(BaseModel):
     # Added fields (the version stays): routing and the bureau's ordering, never content of a secret project.
     off_plan: bool = False  # 计划外: filed after the window (dazhou:第七条, fengxian:第十四条)
     approval_route: str | None = None  # data_bureau | drc for a mixed construction project (dazhou:第八条)
+    # a mixed construction project's estimate parts, from which review routes its approval (dazhou:第八条)
+    it_estimate_fen: int | None = None
+    total_estimate_fen: int | None = None
+    project_code: str | None = None  # 投资项目在线审批监管平台的项目代码, the external identifier (quzhou:三(二)2)
     priority_flags: list[str] = []  # the pack's priority items hit (quzhou 优先列入, dazhou:第十九条)
     unit_priority: int | None = None  # the unit's own rank (fengxian:第十条)
     implementation_mode: str | None = None  # self_build | purchase_of_service (dazhou:第十一条,第十二条)

@@ -29,6 +29,7 @@ from services.catalog.handlers import systems as handlers
 from services.catalog.handlers.common import load, subject
 from services.catalog.schemas import (
     CatalogProjectPublic,
+    DataSharingUpdate,
     FundingEligibility,
     ImportReport,
     ResourceCreate,
@@ -189,6 +190,19 @@ async def update_security(
         system = await handlers.update_security(
             uow, system_id, command.crypto_status, command.security_status, principal
         )
+        return public(system, principal)
+
+
+@router.patch(
+    "/systems/{system_id}/data-sharing", response_model=SystemPublic, summary="数据共享与归集状况 Data sharing"
+)
+async def update_data_sharing(
+    system_id: str, command: DataSharingUpdate, runtime: Runtime, principal: Annotated[Principal, Bureau]
+):
+    """The bureau's finding on whether the system's data is shared and aggregated; a unit whose aggregation is
+    not complete (partly / not_shared) may not apply for new projects (dazhou:第二十四条)."""
+    async with runtime.unit_of_work() as uow:
+        system = await handlers.update_data_sharing(uow, system_id, command.data_sharing_status, principal)
         return public(system, principal)
 
 

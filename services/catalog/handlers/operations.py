@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 from services.catalog import domain
 from services.catalog.domain import operations as rules
+from services.catalog.handlers import systems as system_handlers
 from services.catalog.handlers.common import load, subject
 from services.catalog.schemas import OmAcceptanceCreate, OmPlanCreate, OmReportCreate, ResourceCreate
 from services.catalog.tables import InformationResource, OmAcceptance, OmPlan, OmReport
@@ -42,6 +43,8 @@ async def add_resource(
     await uow.audit(
         subject=subject(system), action="resource.added", actor=principal, detail={"resource_id": resource.id}
     )
+    await uow.session.flush()  # the event counts this resource too
+    await system_handlers.data_sharing_changed(uow, system)
     return resource
 
 

@@ -13,10 +13,16 @@ from services.catalog.domain import evaluations as evaluation_rules
 from services.catalog.domain import operations, stock
 from services.catalog.handlers.common import load, subject, systems_by_id
 from services.catalog.metrics import IMPORT_ROWS, SYSTEMS_REGISTERED, SYSTEMS_RETIRED
-from services.catalog.tables import Evaluation, ImportBatch, System
+from services.catalog.tables import Evaluation, ImportBatch, InformationResource, System
 from shared import clock
 from shared.auth import Principal, Role, ensure_unit_access
-from shared.contracts.catalog import SystemRegistered, SystemRetired, SystemSecurityChanged, SystemStateChanged
+from shared.contracts.catalog import (
+    SystemDataSharingChanged,
+    SystemRegistered,
+    SystemRetired,
+    SystemSecurityChanged,
+    SystemStateChanged,
+)
 from shared.errors import Violation, conflict, rule_violations
 from shared.policy import packs
 from shared.uow import UnitOfWork
@@ -202,6 +208,18 @@ async def import_stock(
     # The unit of work writes all these outbox and audit rows in one statement per table at commit.
     for system in new_systems:
         await uow.emit(registered_event(system))
+        if system.data_sharing_status in INCOMPLETE_SHARING:
+            # only what bars matters to intake's view; a new system has no resources yet (dazhou:第二十四条)
+            await uow.emit(
+                SystemDataSharingChanged(
+                    project_id=subject(system),
+                    system_id=system.id,
+                    unit=system.unit,
+                    jurisdiction=system.jurisdiction,
+                    data_sharing_status=system.data_sharing_status,
+                    changed_on=today,
+                )
+            )
         await uow.audit(
             subject=system.id,
             action="system.imported",
@@ -266,6 +284,45 @@ async def update_security(
             changed_on=clock.today(),
         )
     )
+    return system
+
+
+#: Data-sharing statuses under which a system's data aggregation is not complete (dazhou:第二十四条).
+INCOMPLETE_SHARING = ("partly", "not_shared")
+
+
+async def data_sharing_changed(uow: UnitOfWork, system: System) -> None:
+    """Tell intake the system's data obligations (dazhou:第二十四条): its status and resources, as they are now."""
+    resources = list(
+        await uow.session.scalars(sa.select(InformationResource).where(InformationResource.system_id == system.id))
+    )
+    await uow.emit(
+        SystemDataSharingChanged(
+            project_id=subject(system),
+            system_id=system.id,
+            unit=system.unit,
+            jurisdiction=system.jurisdiction,
+            data_sharing_status=system.data_sharing_status,
+            resources=len(resources),
+            resources_shared=sum(1 for r in resources if r.sharing_level != "not_shared"),
+            changed_on=clock.today(),
+        )
+    )
+
+
+async def update_data_sharing(uow: UnitOfWork, system_id: str, status: str, principal: Principal) -> System:
+    """The bureau records whether a system's data is shared and aggregated (dazhou:第二十三条,第二十四条)."""
+    system = await load(uow, system_id, for_update=True)
+    previous = system.data_sharing_status
+    system.data_sharing_status = status
+    system.updated_at = clock.now()
+    await uow.audit(
+        subject=subject(system),
+        action="system.data_sharing_updated",
+        actor=principal,
+        detail={"system_id": system.id, "data_sharing_status": status, "previous": previous},
+    )
+    await data_sharing_changed(uow, system)
     return system
 
 

@@ -18,8 +18,8 @@ from services.intake.tables import Application, Material
 from shared import clock
 from shared.auth import Principal, ensure_unit_access
 from shared.contracts.intake import ApplicationAdmitted, ApplicationRejected, ApplicationSubmitted, ViolationRef
-from shared.errors import Violation, conflict, forbidden
-from shared.policy import Decision, packs
+from shared.errors import Violation, conflict, forbidden, rule_violations
+from shared.policy import Decision, Pack, packs
 from shared.uow import UnitOfWork
 
 
@@ -121,7 +121,11 @@ async def submit_application(uow: UnitOfWork, project_id: str, principal: Princi
     application.off_plan = assessment.off_plan
     application.approval_route = assessment.approval_route
     application.priority_flags = assessment.priority_flags
-    application.review_flags = {"likely_split_of": assessment.split_siblings} if assessment.split_siblings else {}
+    flags: dict[str, Any] = {"likely_split_of": assessment.split_siblings} if assessment.split_siblings else {}
+    for decision in assessment.decisions:
+        if decision.rule_id == domain.ONLINE_CODE and decision.outcome == "fail":
+            flags["project_code_missing"] = decision.citation  # the bureau sees it; approval needs it
+    application.review_flags = flags
     application.submitted_at = application.updated_at = clock.now()
     await uow.audit(
         subject=project_id, action="application.submitted", actor=principal, detail={"off_plan": assessment.off_plan}
@@ -131,12 +135,36 @@ async def submit_application(uow: UnitOfWork, project_id: str, principal: Princi
     return application
 
 
+def _check_findings(pack: Pack, findings: list[str]) -> None:
+    """A finding must be an item of one of the lists the bureau applies (422 naming it, with the lists)."""
+    _, unknown = domain.admission_findings(pack, findings)
+    if not unknown:
+        return
+    rule_ids = [rule_id for rule_id in domain.ADMISSION_LISTS if pack.has(rule_id)]
+    citation = "、".join(pack.rule(rule_id).citation for rule_id in rule_ids)
+    raise rule_violations(
+        [
+            Violation(
+                rule_id=rule_ids[0] if rule_ids else domain.NOT_ADMITTED,
+                citation=pack.rule(rule_ids[0]).citation if rule_ids else pack.id,
+                message_zh=f"“{findings[index]}”不是{citation}所列的情形",
+                message_en=f"'{findings[index]}' is not an item of {citation}",
+                field=f"findings[{index}]",
+                pack=pack.id,
+                pack_version=pack.version,
+            )
+            for index in unknown
+        ]
+    )
+
+
 async def admit_application(
     uow: UnitOfWork, project_id: str, principal: Principal, findings: list[str] | None = None
 ) -> Application:
     application = await queries.load(uow, project_id, for_update=True)
     pack = packs.get(application.jurisdiction)
     next_stage = domain.transition(application.status, Action.ADMIT, subject=project_id, pack=pack)
+    _check_findings(pack, findings or [])
     standing = await queries.standing_of(uow, application)
     decisions, bars = domain.assess_admission(pack, application, standing, clock.today(), findings or [])
     failed = domain.failures(decisions)
@@ -166,6 +194,7 @@ async def refuse_application(
     pack = packs.get(application.jurisdiction)
     next_stage = domain.transition(application.status, Action.REFUSE, subject=project_id, pack=pack)
     decisions: list[Decision] = []
+    _check_findings(pack, findings or [])
     if findings:
         decisions, _ = domain.assess_admission(pack, application, domain.Standing(), clock.today(), findings)
         for decision in decisions:

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from services.intake import domain
 from services.intake.metrics import BARS
-from services.intake.tables import CatalogSystem, ProjectOutcome, SupervisionStanding, UnitBar
+from services.intake.tables import Application, CatalogSystem, ProjectOutcome, SupervisionStanding, UnitBar
 from shared import supervision
 from shared.bus import Subscriptions
 from shared.contracts.acceptance import ProjectAccepted, ProjectFailed
@@ -16,16 +16,20 @@ from shared.contracts.catalog import (
     EvaluationCompleted,
     FindingEscalated,
     FindingResolved,
+    SystemDataSharingChanged,
     SystemRegistered,
     SystemRetired,
+    SystemSecurityChanged,
     UnitCleared,
     UnitSanctioned,
 )
 from shared.contracts.envelope import CloudEvent
-from shared.policy import packs
+from shared.policy import Decision, Pack, packs
 from shared.uow import UnitOfWork
 
 subscriptions = Subscriptions()
+#: Bars kept per catalogued system from its live status (one open bar per system and rule).
+SYSTEM_BARS = (domain.SECURITY_BAR, domain.DATA_AGGREGATION)
 
 
 @subscriptions.on(UnitSanctioned)
@@ -136,6 +140,125 @@ async def on_system_retired(uow: UnitOfWork, event: CloudEvent, payload: SystemR
     system = await uow.session.get(CatalogSystem, payload.system_id)
     if system is not None:
         system.retired_on = payload.retired_on
+    # a retired system no longer holds its unit back by its live status (dazhou:第五十七条, 第二十四条)
+    for rule_id in SYSTEM_BARS:
+        await _clear(uow, payload.unit, payload.retired_on, rule_id=rule_id, subject=payload.system_id)
+
+
+async def _system_bar(
+    uow: UnitOfWork,
+    event: CloudEvent,
+    *,
+    unit: str,
+    system_id: str,
+    project_id: str,
+    since: date,
+    rule_id: str,
+    decision: Decision | None,
+    cause: str,
+    actor: str,
+) -> None:
+    """Keep one open bar per system and rule in step with a status event that carries the whole current state:
+    a failing decision opens it (or updates its cause), a passing one clears it; a redelivery changes nothing."""
+    open_bar = await uow.session.scalar(
+        sa.select(UnitBar).where(
+            UnitBar.unit == unit,
+            UnitBar.rule_id == rule_id,
+            UnitBar.subject == system_id,
+            UnitBar.cleared_on.is_(None),
+        )
+    )
+    if decision is None:
+        if open_bar is not None:
+            await _clear(uow, unit, since, rule_id=rule_id, subject=system_id)
+        return
+    if open_bar is not None:
+        open_bar.cause = cause  # still failing, perhaps differently: the bar stands from its first day
+        return
+    await uow.record_decision(decision, subject=project_id, action="unit.bar", actor=actor)
+    uow.session.add(
+        UnitBar(
+            unit=unit,
+            rule_id=decision.rule_id,
+            citation=decision.citation,
+            cause=cause,
+            since=since,
+            until=None,
+            bars=list(domain.types_barred(decision.value.get("bars", []))),
+            subject=system_id,
+            source_event=event.type,
+            event_id=event.id,
+        )
+    )
+    BARS.labels(decision.rule_id).inc()
+
+
+async def _pack_of(uow: UnitOfWork, project_id: str, unit: str) -> Pack:
+    """The jurisdiction of a project intake filed, else of the unit's latest application (a catalog event does
+    not name one); the default pack when intake never saw either."""
+    application = await uow.session.get(Application, project_id)
+    jurisdiction = application.jurisdiction if application is not None else None
+    if jurisdiction is None:
+        jurisdiction = await uow.session.scalar(
+            sa.select(Application.jurisdiction)
+            .where(Application.unit == unit)
+            .order_by(Application.created_at.desc())
+            .limit(1)
+        )
+    try:
+        return packs.get(jurisdiction) if jurisdiction else packs.default
+    except LookupError:
+        return packs.default
+
+
+@subscriptions.on(SystemSecurityChanged)
+async def on_system_security_changed(uow: UnitOfWork, event: CloudEvent, payload: SystemSecurityChanged) -> None:
+    """dazhou:第五十七条 after acceptance: while a catalogued system's live crypto / network-security status
+    fails (or shows a major hazard) its unit may not apply for new, rebuilt or extended projects; the bar lifts
+    when the status passes again. The event carries the whole current status, so a redelivery or a later
+    change simply replaces what the view holds (one open bar per system)."""
+    pack = await _pack_of(uow, payload.project_id, payload.unit)
+    decision = domain.live_security_bar(pack, payload.crypto_status, payload.security_status)
+    crypto = domain.LIVE_STATUS_ZH.get(payload.crypto_status, payload.crypto_status)
+    security = domain.LIVE_STATUS_ZH.get(payload.security_status, payload.security_status)
+    await _system_bar(
+        uow,
+        event,
+        unit=payload.unit,
+        system_id=payload.system_id,
+        project_id=payload.project_id,
+        since=payload.changed_on,
+        rule_id=domain.SECURITY_BAR,
+        decision=decision,
+        cause=f"系统{payload.system_id}验收后运行中：密码应用{crypto}，网络安全{security}",
+        actor="catalog",
+    )
+
+
+@subscriptions.on(SystemDataSharingChanged)
+async def on_system_data_sharing_changed(uow: UnitOfWork, event: CloudEvent, payload: SystemDataSharingChanged) -> None:
+    """dazhou:第二十四条: a unit that has not completed data aggregation may not apply for new projects. The
+    catalog's data-sharing record of each of the unit's systems feeds it; the bar lifts when the system's data
+    is shared again (or the system retires)."""
+    try:
+        pack = packs.get(payload.jurisdiction)
+    except LookupError:
+        pack = packs.default
+    decision = domain.data_aggregation_bar(pack, payload.data_sharing_status)
+    status = domain.SHARING_ZH.get(payload.data_sharing_status, payload.data_sharing_status)
+    await _system_bar(
+        uow,
+        event,
+        unit=payload.unit,
+        system_id=payload.system_id,
+        project_id=payload.project_id,
+        since=payload.changed_on,
+        rule_id=domain.DATA_AGGREGATION,
+        decision=decision,
+        cause=f"系统{payload.system_id}数据未完成归集（数据共享状况：{status}；"
+        f"信息资源{payload.resources}项，其中共享{payload.resources_shared}项）",
+        actor="catalog",
+    )
 
 
 @subscriptions.on(FindingEscalated)

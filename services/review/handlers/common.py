@@ -70,8 +70,15 @@ async def advance(uow: UnitOfWork, case: ReviewCase, principal: Principal) -> No
 
 async def open_approval(uow: UnitOfWork, case: ReviewCase, principal: Principal) -> None:
     pack = pack_of(case.jurisdiction)
-    route = domain.approval_route(pack, case.total_investment_fen, case.collective_review)
-    await uow.record_decision(route, subject=case.project_id, action="approval.route", actor=principal)
+    mixed = domain.mixed_route(pack, case.mixed_estimate or {})
+    if mixed is not None:
+        await uow.record_decision(mixed, subject=case.project_id, action="approval.route", actor=principal)
+    if mixed is not None and mixed.value == "drc":
+        # 由市发改委对整个项目予以立项: the DRC approves the whole project under its own procedure
+        route = mixed.model_copy(update={"value": ["drc"]})
+    else:
+        route = domain.approval_route(pack, case.total_investment_fen, case.collective_review)
+        await uow.record_decision(route, subject=case.project_id, action="approval.route", actor=principal)
     for position, role in enumerate(route.value, start=1):
         uow.session.add(ApprovalStep(project_id=case.project_id, position=position, role=role))
     case.stage = domain.transition(case.stage, Action.ROUTE_FOR_APPROVAL, subject=case.project_id, pack=pack)

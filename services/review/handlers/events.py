@@ -37,6 +37,7 @@ async def on_application_admitted(uow: UnitOfWork, event: CloudEvent, payload: A
             total_investment_fen=payload.project.total_investment_fen,
             plan_year=payload.project.plan_year,
             materials=list(payload.project.materials),
+            mixed_estimate=domain.mixed_estimate(payload.project.it_estimate_fen, payload.project.total_estimate_fen),
             stage=domain.INITIAL,
             path=path.value["path"],
             path_steps=list(path.value["steps"]),

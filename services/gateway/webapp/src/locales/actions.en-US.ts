@@ -60,6 +60,7 @@ const actionsEn: Record<keyof typeof actionsZh, string> = {
   "op.catalog POST /api/catalog/systems/{system_id}/om-reports": "Yearly O&M report",
   "op.catalog POST /api/catalog/systems/{system_id}/resources": "Add an information resource",
   "op.catalog POST /api/catalog/systems/{system_id}/retirement": "Retire the system",
+  "op.catalog PATCH /api/catalog/systems/{system_id}/data-sharing": "Data sharing and aggregation status",
   "op.catalog PATCH /api/catalog/systems/{system_id}/security": "Cryptography and security status",
   "op.catalog POST /api/catalog/systems/{system_id}/state": "Change the system's state",
   "op.intake POST /api/intake/applications": "Create a draft",

@@ -58,6 +58,7 @@ const actionsZh = {
   "op.catalog POST /api/catalog/systems/{system_id}/om-reports": "运维服务情况报表",
   "op.catalog POST /api/catalog/systems/{system_id}/resources": "登记信息资源",
   "op.catalog POST /api/catalog/systems/{system_id}/retirement": "系统停用退出",
+  "op.catalog PATCH /api/catalog/systems/{system_id}/data-sharing": "数据共享与归集状况",
   "op.catalog PATCH /api/catalog/systems/{system_id}/security": "密码应用与网络安全状况",
   "op.catalog POST /api/catalog/systems/{system_id}/state": "变更系统状态",
   "op.intake POST /api/intake/applications": "创建申报草稿",

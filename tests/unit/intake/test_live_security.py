@@ -1,0 +1,73 @@
+"""dazhou:第五十七条 after acceptance: catalog's live crypto / network-security status of a unit's system bars
+the unit's new applications in intake until the status passes again (budget stops the O&M money on the same
+event, tests/unit/budget/test_live_security.py)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import sqlalchemy as sa
+
+from services.intake.tables import schema
+from shared.contracts.catalog import SystemSecurityChanged
+from tests.unit.intake.conftest import EDU, HEALTH
+
+
+def _status(crypto: str, security: str, *, day: date = date(2026, 9, 1), unit: str = EDU) -> SystemSecurityChanged:
+    return SystemSecurityChanged(
+        project_id="P-running",
+        system_id="S-running",
+        unit=unit,
+        crypto_status=crypto,
+        security_status=security,
+        changed_on=day,
+    )
+
+
+async def _submit(intake, project: str):
+    return await intake.post(f"/api/intake/applications/{project}/submit")
+
+
+async def test_a_live_crypto_failure_bars_new_applications_until_it_passes_again(intake):
+    await intake.deliver(_status("passed", "passed"))
+    project = await intake.draft()
+    await intake.deliver(_status("failed", "passed"))
+
+    refused = await _submit(intake, project)
+    assert refused.status_code == 422, refused.text
+    [violation] = refused.json()["violations"]
+    assert violation["rule_id"] == "intake.security_failure_bar" and violation["citation"] == "dazhou:第五十七条"
+    assert "密码应用不合格" in violation["message_zh"]
+    [bar] = refused.json()["bars"]
+    assert bar["subject"] == "S-running" and bar["since"] == "2026-09-01"
+    assert set(bar["bars"]) == {"om", "new", "rebuild", "extend"}  # 不安排运行维护经费 … 不得新建、改建、扩建
+    standing = (await intake.get(f"/api/intake/units/{EDU}/eligibility")).json()
+    assert not standing["eligible"]
+    # another unit is not touched
+    other = await intake.draft(unit=HEALTH)
+    assert (await intake.post(f"/api/intake/applications/{other}/submit", unit=HEALTH)).status_code == 200
+
+    await intake.deliver(_status("passed", "passed", day=date(2026, 10, 1)))
+    assert (await _submit(intake, project)).status_code == 200
+    standing = (await intake.get(f"/api/intake/units/{EDU}/eligibility")).json()
+    assert standing["eligible"] and standing["bars"][0]["cleared_on"] == "2026-10-01"
+
+
+async def test_a_major_hazard_bars_once_however_often_the_status_is_repeated(intake):
+    await intake.deliver(_status("passed", "hazard"))
+    await intake.deliver(_status("passed", "hazard", day=date(2026, 9, 5)))  # redelivery / repeated report
+    await intake.deliver(_status("failed", "hazard", day=date(2026, 9, 9)))  # worse, still one bar
+    standing = (await intake.get(f"/api/intake/units/{EDU}/eligibility")).json()
+    [bar] = standing["bars"]
+    assert bar["since"] == "2026-09-01" and "重大安全隐患" in bar["cause"] and "密码应用不合格" in bar["cause"]
+    project = await intake.draft()
+    refused = await _submit(intake, project)
+    assert [v["citation"] for v in refused.json()["violations"]] == ["dazhou:第五十七条"]
+    async with intake.runtime.engine.connect() as conn:
+        decisions = (await conn.execute(sa.select(schema.decisions.c.rule_id, schema.decisions.c.citation))).all()
+    assert [tuple(d) for d in decisions] == [("intake.security_failure_bar", "dazhou:第五十七条")]
+
+
+async def test_an_unknown_status_does_not_bar(intake):
+    await intake.deliver(_status("unknown", "unknown"))
+    assert (await intake.get(f"/api/intake/units/{EDU}/eligibility")).json()["eligible"]
