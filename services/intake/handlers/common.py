@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 
 from services.intake import domain
 from services.intake.metrics import ADMISSION_LEAD_TIME
@@ -39,7 +40,7 @@ def summary(application: Application) -> ProjectSummary:
     )
 
 
-def refusal(violations: list[Violation], *, out_of_scope: bool = False, bars: list[domain.Bar] = ()) -> Problem:
+def refusal(violations: list[Violation], *, out_of_scope: bool = False, bars: Sequence[domain.Bar] = ()) -> Problem:
     if out_of_scope:
         problem = Problem(
             422,
