@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
-from typing import Any
+from typing import Any, overload
 
 from shared.auth import Role
 from shared.decisions import refusing
@@ -385,6 +385,10 @@ def filing_replaces(pack: Pack) -> tuple[list[str], Decision] | None:
     return list(decision.value["steps"]), decision
 
 
+@overload
+def days_between(start: date, end: date) -> int: ...
+@overload
+def days_between(start: date | None, end: date | None) -> int | None: ...
 def days_between(start: date | None, end: date | None) -> int | None:
     if start is None or end is None:
         return None

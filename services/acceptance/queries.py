@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
+from sqlmodel import col
 
 from services.acceptance.tables import AcceptanceProject, AssetRegistration
 from shared.auth import Principal
@@ -65,12 +66,12 @@ async def projects_page(
     unit staff see only their own unit's."""
     query = sa.select(AcceptanceProject).order_by(AcceptanceProject.project_id).limit(limit + 1)
     if stage:
-        query = query.where(AcceptanceProject.stage == stage)
+        query = query.where(col(AcceptanceProject.stage) == stage)
     if jurisdiction:
-        query = query.where(AcceptanceProject.jurisdiction == jurisdiction)
+        query = query.where(col(AcceptanceProject.jurisdiction) == jurisdiction)
     if principal.unit is not None and not principal.can_see_unit(f"{principal.unit}/other"):
         # unit staff list only their own unit's projects
-        query = query.where(AcceptanceProject.unit == principal.unit)
+        query = query.where(col(AcceptanceProject.unit) == principal.unit)
     if after is not None:
-        query = query.where(AcceptanceProject.project_id > after)
+        query = query.where(col(AcceptanceProject.project_id) > after)
     return list((await uow.session.scalars(query)).all())

@@ -4,17 +4,22 @@ asset registrations (国有资产登记), and what intake says of secrecy."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from sqlmodel import Column, Field
+from sqlmodel import Column, Field, SQLModel
 
 from shared.db import ServiceSchema, UTCDateTime
 
 schema = ServiceSchema("acceptance")
 
+if TYPE_CHECKING:
+    Base = SQLModel  # what `schema.Base` is, named so the checker accepts it as a base class
+else:
+    Base = schema.Base
 
-class AcceptanceProject(schema.Base, table=True):
+
+class AcceptanceProject(Base, table=True):
     __tablename__ = "acceptance_projects"
 
     project_id: str = Field(primary_key=True, max_length=64)
@@ -51,7 +56,7 @@ class AcceptanceProject(schema.Base, table=True):
     failed_on: date | None = None
 
 
-class StepRecord(schema.Base, table=True):
+class StepRecord(Base, table=True):
     """Each step taken (or failed), in order: who, when, the outcome and what was recorded."""
 
     __tablename__ = "acceptance_steps"
@@ -67,7 +72,7 @@ class StepRecord(schema.Base, table=True):
     created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 
 
-class AssetRegistration(schema.Base, table=True):
+class AssetRegistration(Base, table=True):
     """国有资产登记 after acceptance, with the 《国有资产登记汇总表》 lines (fengxian:第二十七条)."""
 
     __tablename__ = "acceptance_asset_registrations"
@@ -81,7 +86,7 @@ class AssetRegistration(schema.Base, table=True):
     created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 
 
-class ProjectSecrecy(schema.Base, table=True):
+class ProjectSecrecy(Base, table=True):
     """What intake published of a project's secrecy (涉密), learnt before its contract arrives."""
 
     __tablename__ = "acceptance_project_secrecy"

@@ -8,17 +8,22 @@ imported by `migrations/env.py` so its tables join the metadata.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from sqlmodel import Column, Field
+from sqlmodel import Column, Field, SQLModel
 
 from shared.db import JSONType, ServiceSchema, UTCDateTime
 
 schema = ServiceSchema("catalog")
 
+if TYPE_CHECKING:
+    Base = SQLModel  # what `schema.Base` is, named so the checker accepts it as a base class
+else:
+    Base = schema.Base
 
-class System(schema.Base, table=True):
+
+class System(Base, table=True):
     """A system in the catalog (系统); registered on acceptance or imported as a stock system (存量系统)."""
 
     __tablename__ = "systems"
@@ -55,7 +60,7 @@ class System(schema.Base, table=True):
     retirement_reason: str | None = Field(default=None, max_length=40)
 
 
-class InformationResource(schema.Base, table=True):
+class InformationResource(Base, table=True):
     """One entry of a system's information resource catalog (信息资源目录, dazhou:第二十六条)."""
 
     __tablename__ = "information_resources"
@@ -71,7 +76,7 @@ class InformationResource(schema.Base, table=True):
     created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 
 
-class MonthlyFigure(schema.Base, table=True):
+class MonthlyFigure(Base, table=True):
     """Usage and availability of a system in one month, pushed by a monitoring platform (suqian:(二))."""
 
     __tablename__ = "monthly_figures"
@@ -84,7 +89,7 @@ class MonthlyFigure(schema.Base, table=True):
     received_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 
 
-class Sanction(schema.Base, table=True):
+class Sanction(Base, table=True):
     """A unit barred by a catalog rule (e.g. a zombie system: no applications for 2 years)."""
 
     __tablename__ = "sanctions"
@@ -103,7 +108,7 @@ class Sanction(schema.Base, table=True):
     cleared_on: date | None = None
 
 
-class Evaluation(schema.Base, table=True):
+class Evaluation(Base, table=True):
     """A performance evaluation or report of a system: due (a deadline row mirrors it) or completed."""
 
     __tablename__ = "evaluations"
@@ -129,7 +134,7 @@ class Evaluation(schema.Base, table=True):
     completed_by: str | None = Field(default=None, max_length=120)
 
 
-class OmPlan(schema.Base, table=True):
+class OmPlan(Base, table=True):
     """O&M plans of a system (fengxian:第二十八条) and its service kind (第三十条)."""
 
     __tablename__ = "om_plans"
@@ -143,7 +148,7 @@ class OmPlan(schema.Base, table=True):
     filed_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 
 
-class OmAcceptance(schema.Base, table=True):
+class OmAcceptance(Base, table=True):
     """One year's O&M acceptance and evaluation of a system (运维验收和评估, fengxian:第三十一条): each
     authority of the pack's route records its part; the result sets next year's O&M money."""
 
@@ -161,7 +166,7 @@ class OmAcceptance(schema.Base, table=True):
     recorded_on: date
 
 
-class OmReport(schema.Base, table=True):
+class OmReport(Base, table=True):
     """A yearly O&M service report (运维服务情况报表, suqian:(八)) or an O&M acceptance result."""
 
     __tablename__ = "om_reports"
@@ -176,7 +181,7 @@ class OmReport(schema.Base, table=True):
     filed_by: str = Field(max_length=120)
 
 
-class ImportBatch(schema.Base, table=True):
+class ImportBatch(Base, table=True):
     """One stock-system import: its per-row report is kept so nothing is half-imported without one."""
 
     __tablename__ = "import_batches"

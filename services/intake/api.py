@@ -291,7 +291,7 @@ async def unit_eligibility(unit: str, runtime: Runtime, principal: Annotated[Pri
             {
                 "system_id": s.system_id,
                 "project_id": s.project_id,
-                "since": s.evaluation_failed_on.isoformat(),
+                "since": s.evaluation_failed_on.isoformat() if s.evaluation_failed_on else None,
                 "rule_id": s.evaluation_rule_id,
                 "citation": s.evaluation_citation,
                 "blocks": "related upgrades (fengxian:第三十二条)",

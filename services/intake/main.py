@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlmodel import col
 
 from services.intake.api import router, scope
 from services.intake.handlers import subscriptions
@@ -16,8 +17,8 @@ async def count_applications(runtime: ServiceRuntime) -> int:
     async with runtime.unit_of_work() as uow:
         rows = (
             await uow.session.execute(
-                sa.select(Application.jurisdiction, Application.status, sa.func.count()).group_by(
-                    Application.jurisdiction, Application.status
+                sa.select(col(Application.jurisdiction), col(Application.status), sa.func.count()).group_by(
+                    col(Application.jurisdiction), col(Application.status)
                 )
             )
         ).all()

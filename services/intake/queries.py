@@ -10,7 +10,9 @@ from typing import TypeVar
 
 import sqlalchemy as sa
 from pydantic import Field
+from sqlalchemy.orm import Mapped
 from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import col
 
 from services.intake import domain
 from services.intake.tables import (
@@ -75,7 +77,7 @@ async def load_need(uow: UnitOfWork, need_id: str, *, for_update: bool = False) 
 
 async def materials_of(uow: UnitOfWork, project_id: str) -> list[Material]:
     rows = await uow.session.scalars(
-        sa.select(Material).where(Material.project_id == project_id).order_by(Material.attached_at)
+        sa.select(Material).where(col(Material.project_id) == project_id).order_by(col(Material.attached_at))
     )
     return list(rows.all())
 
@@ -84,7 +86,7 @@ async def materials_of(uow: UnitOfWork, project_id: str) -> list[Material]:
 
 
 async def unit_bars(uow: UnitOfWork, unit: str) -> list[UnitBar]:
-    rows = await uow.session.scalars(sa.select(UnitBar).where(UnitBar.unit == unit).order_by(UnitBar.id))
+    rows = await uow.session.scalars(sa.select(UnitBar).where(col(UnitBar.unit) == unit).order_by(col(UnitBar.id)))
     return list(rows.all())
 
 
@@ -103,7 +105,9 @@ def as_bar(row: UnitBar) -> domain.Bar:
 async def failed_evaluations(uow: UnitOfWork, unit: str) -> list[CatalogSystem]:
     """The unit's systems whose last evaluation failed (they block related upgrades, fengxian:第三十二条)."""
     systems = await uow.session.scalars(
-        sa.select(CatalogSystem).where(CatalogSystem.unit == unit, CatalogSystem.evaluation_failed_on.is_not(None))
+        sa.select(CatalogSystem).where(
+            col(CatalogSystem.unit) == unit, col(CatalogSystem.evaluation_failed_on).is_not(None)
+        )
     )
     return list(systems.all())
 
@@ -111,8 +115,8 @@ async def failed_evaluations(uow: UnitOfWork, unit: str) -> list[CatalogSystem]:
 async def open_findings(uow: UnitOfWork, unit: str) -> list[SupervisionStanding]:
     rows = await uow.session.scalars(
         sa.select(SupervisionStanding)
-        .where(SupervisionStanding.unit == unit, SupervisionStanding.resolved_on.is_(None))
-        .order_by(SupervisionStanding.escalated_on)
+        .where(col(SupervisionStanding.unit) == unit, col(SupervisionStanding.resolved_on).is_(None))
+        .order_by(col(SupervisionStanding.escalated_on))
     )
     return list(rows.all())
 
@@ -141,11 +145,16 @@ async def standing_of(uow: UnitOfWork, application: Application) -> domain.Stand
 async def siblings_of(uow: UnitOfWork, application: Application) -> list[domain.Sibling]:
     # Only the columns the split detector reads: the unit's other applications can be many.
     rows = await uow.session.execute(
-        sa.select(Application.id, Application.title, Application.plan_year, Application.total_investment_fen).where(
-            Application.unit == application.unit,
-            Application.plan_year == application.plan_year,
-            Application.status.in_(domain.ACTIVE),
-            Application.id != application.id,
+        sa.select(
+            col(Application.id),
+            col(Application.title),
+            col(Application.plan_year),
+            col(Application.total_investment_fen),
+        ).where(
+            col(Application.unit) == application.unit,
+            col(Application.plan_year) == application.plan_year,
+            col(Application.status).in_(domain.ACTIVE),
+            col(Application.id) != application.id,
         )
     )
     return [domain.Sibling(r.id, r.title, r.plan_year, r.total_investment_fen) for r in rows.all()]
@@ -213,20 +222,20 @@ def readable(scope: ProjectScope, principal: Principal) -> ColumnElement[bool]:
     ):
         return sa.true()
     if principal.unit:
-        return sa.or_(Application.secret.is_(False), Application.unit == principal.unit)
-    return Application.secret.is_(False)
+        return sa.or_(col(Application.secret).is_(False), col(Application.unit) == principal.unit)
+    return col(Application.secret).is_(False)
 
 
 def _has_flag(flag: str, dialect: str) -> ColumnElement[bool]:
     if dialect == "postgresql":
-        return Application.priority_flags.op("@>")(sa.func.jsonb_build_array(flag))
+        return col(Application.priority_flags).op("@>")(sa.func.jsonb_build_array(flag))
     each = sa.func.json_each(Application.priority_flags).table_valued("value")
     return sa.exists(sa.select(1).select_from(each).where(each.c.value == flag))
 
 
 def library_query(
     chosen: LibraryFilter, principal: Principal, scope: ProjectScope, dialect: str
-) -> sa.Select[tuple[Application]]:
+) -> sa.Select[Application]:
     query = sa.select(Application)
     equal = {
         "jurisdiction": chosen.jurisdiction,
@@ -241,19 +250,19 @@ def library_query(
         if value is not None:
             query = query.where(getattr(Application, name) == value)
     if chosen.stage is not None:
-        query = query.where(Application.status.in_(domain.statuses_at(chosen.stage)))
+        query = query.where(col(Application.status).in_(domain.statuses_at(chosen.stage)))
     if chosen.on_content and not sees_secret_content(principal):
-        query = query.where(sa.or_(Application.secret.is_(False), Application.unit == (principal.unit or "")))
+        query = query.where(sa.or_(col(Application.secret).is_(False), col(Application.unit) == (principal.unit or "")))
     if chosen.priority_flag:
         query = query.where(_has_flag(chosen.priority_flag, dialect), readable(scope, principal))
     if chosen.q:
         # ILIKE on the column itself (not lower(title) LIKE), which the trigram index serves
         pattern = chosen.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        query = query.where(Application.title.ilike(f"%{pattern}%", escape="\\"))
+        query = query.where(col(Application.title).ilike(f"%{pattern}%", escape="\\"))
     if chosen.min_investment_fen is not None:
-        query = query.where(Application.total_investment_fen >= chosen.min_investment_fen)
+        query = query.where(col(Application.total_investment_fen) >= chosen.min_investment_fen)
     if chosen.max_investment_fen is not None:
-        query = query.where(Application.total_investment_fen < chosen.max_investment_fen)
+        query = query.where(col(Application.total_investment_fen) < chosen.max_investment_fen)
     return query
 
 
@@ -261,7 +270,7 @@ def in_filing_order(query: sa.Select, after: tuple[datetime, str] | None, limit:
     """The list's own order (created_at, id), keyset-paged: a deep page costs what the first does."""
     if after is not None:
         query = query.where(sa.tuple_(Application.created_at, Application.id) > sa.tuple_(*after))
-    return query.order_by(Application.created_at, Application.id).limit(limit + 1)
+    return query.order_by(col(Application.created_at), col(Application.id)).limit(limit + 1)
 
 
 def in_priority_order(
@@ -274,13 +283,15 @@ def in_priority_order(
     another unit counts 0."""
     visible = readable(scope, principal)
     own_unit = chosen.unit is not None and chosen.unit == principal.unit
-    key: ColumnElement[int] = (
-        Application.priority_rank
+    key: Mapped[int | None] | ColumnElement[int] = (
+        col(Application.priority_rank)
         if isinstance(visible, sa.sql.elements.True_) or own_unit
         else sa.case((visible, Application.priority_rank), else_=0)
     )
     return (
-        query.order_by(key, Application.unit_priority.asc().nulls_last(), Application.created_at, Application.id)
+        query.order_by(
+            key, col(Application.unit_priority).asc().nulls_last(), col(Application.created_at), col(Application.id)
+        )
         .offset(offset)
         .limit(limit + 1)
     )
@@ -328,7 +339,7 @@ async def needs_page(
     unit = where.unit
     if not principal.can_see_unit(unit or ""):
         unit = principal.unit
-    query = sa.select(Need).order_by(Need.filed_at, Need.id)
+    query = sa.select(Need).order_by(col(Need.filed_at), col(Need.id))
     for name, value in {
         "unit": unit,
         "jurisdiction": where.jurisdiction,
@@ -340,12 +351,18 @@ async def needs_page(
             query = query.where(getattr(Need, name) == value)
     if where.q:
         query = query.where(
-            sa.or_(Need.title.contains(where.q, autoescape=True), Need.description.contains(where.q, autoescape=True))
+            sa.or_(
+                col(Need.title).contains(where.q, autoescape=True),
+                col(Need.description).contains(where.q, autoescape=True),
+            )
         )
     after = decode_cursor(cursor, _AfterFiled)
     if after is not None:
         query = query.where(
-            sa.or_(Need.filed_at > after.filed_at, sa.and_(Need.filed_at == after.filed_at, Need.id > after.id))
+            sa.or_(
+                col(Need.filed_at) > after.filed_at,
+                sa.and_(col(Need.filed_at) == after.filed_at, col(Need.id) > after.id),
+            )
         )
     rows = list((await uow.session.scalars(query.limit(limit + 1))).all())
     page = rows[:limit]

@@ -72,7 +72,7 @@ class DepartmentPart(RequestModel):
     data_catalog: Text = Field(default="", max_length=TEXT_MAX, description="数据目录")
 
 
-APPLICATION_EXAMPLE = {
+APPLICATION_EXAMPLE: dict[str, Any] = {
     "unit": "达州市教育局",
     "jurisdiction": "dazhou",
     "title": "智慧教育平台二期",

@@ -4,14 +4,20 @@ supplementary contracts (补充合同) with their approval steps, sanctions and 
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from sqlmodel import Column, Field
+from sqlmodel import Column, Field, SQLModel
 
 from services.procurement.domain import Stage
 from shared.db import ServiceSchema, UTCDateTime
 
 schema = ServiceSchema("procurement")
+
+if TYPE_CHECKING:
+    Base = SQLModel  # what `schema.Base` is, named so the checker accepts it as a base class
+else:
+    Base = schema.Base
 
 
 def _money(nullable: bool = False) -> Column:
@@ -22,7 +28,7 @@ def _moment(nullable: bool = False) -> Column:
     return Column(UTCDateTime(), nullable=nullable)
 
 
-class ProcurementProject(schema.Base, table=True):
+class ProcurementProject(Base, table=True):
     """A project as procurement knows it. It exists for the API once the estimate (概算) is approved;
     before that a row may hold what the approval letter said."""
 
@@ -47,7 +53,7 @@ class ProcurementProject(schema.Base, table=True):
     updated_at: datetime = Field(sa_column=_moment())
 
 
-class ProcurementPlan(schema.Base, table=True):
+class ProcurementPlan(Base, table=True):
     """采购计划备案 (dazhou:第四十条): one per project and cycle."""
 
     __tablename__ = "procurement_plans"
@@ -73,7 +79,7 @@ class ProcurementPlan(schema.Base, table=True):
     filed_at: datetime = Field(sa_column=_moment())
 
 
-class Supplier(schema.Base, table=True):
+class Supplier(Base, table=True):
     """A supplier (供应商) known to the platform, by its unified social credit code."""
 
     __tablename__ = "suppliers"
@@ -85,7 +91,7 @@ class Supplier(schema.Base, table=True):
     registered_at: datetime = Field(sa_column=_moment())
 
 
-class Tender(schema.Base, table=True):
+class Tender(Base, table=True):
     """招标: a call for bids under a maximum price (招标最高限价)."""
 
     __tablename__ = "tenders"
@@ -103,7 +109,7 @@ class Tender(schema.Base, table=True):
     published_at: datetime = Field(sa_column=_moment())
 
 
-class Bid(schema.Base, table=True):
+class Bid(Base, table=True):
     __tablename__ = "bids"
     __table_args__ = (sa.UniqueConstraint("tender_id", "supplier_id", name="uq_bid_tender_supplier"),)
 
@@ -116,7 +122,7 @@ class Bid(schema.Base, table=True):
     recorded_at: datetime = Field(sa_column=_moment())
 
 
-class Award(schema.Base, table=True):
+class Award(Base, table=True):
     """中标: one per tender, to a supplier that bid."""
 
     __tablename__ = "awards"
@@ -132,7 +138,7 @@ class Award(schema.Base, table=True):
     awarded_at: datetime = Field(sa_column=_moment())
 
 
-class Contract(schema.Base, table=True):
+class Contract(Base, table=True):
     __tablename__ = "contracts"
 
     id: str = Field(primary_key=True, max_length=64)
@@ -152,7 +158,7 @@ class Contract(schema.Base, table=True):
     registered_at: datetime = Field(sa_column=_moment())
 
 
-class Supplement(schema.Base, table=True):
+class Supplement(Base, table=True):
     """补充合同 (dazhou:第四十三条) or, where the pack says so, a contract change (fengxian:第二十二条)."""
 
     __tablename__ = "supplements"
@@ -171,7 +177,7 @@ class Supplement(schema.Base, table=True):
     decided_on: date | None = None
 
 
-class SupplementStep(schema.Base, table=True):
+class SupplementStep(Base, table=True):
     """One authority step of a supplement, acted in order by a leader role."""
 
     __tablename__ = "supplement_steps"
@@ -186,7 +192,7 @@ class SupplementStep(schema.Base, table=True):
     comment: str = Field(default="", max_length=1000)
 
 
-class Sanction(schema.Base, table=True):
+class Sanction(Base, table=True):
     """A suspension (暂停) on a project: by the bureau (dazhou:第四十六条) or a supervision finding
     (dazhou:第五十三条). Active while `lifted_on` is None; it refuses new contracts and supplements."""
 
@@ -203,7 +209,7 @@ class Sanction(schema.Base, table=True):
     lifted_on: date | None = None
 
 
-class Incident(schema.Base, table=True):
+class Incident(Base, table=True):
     """A report under dazhou:第四十六条: serious delay, major loss, or a project that cannot continue."""
 
     __tablename__ = "incidents"

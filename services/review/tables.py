@@ -4,21 +4,26 @@ and draws, approval steps (立项 by authority) and the annual plan (年度计�
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from sqlmodel import Column, Field
+from sqlmodel import Column, Field, SQLModel
 
 from shared.db import JSONType, ServiceSchema, UTCDateTime
 
 schema = ServiceSchema("review")
+
+if TYPE_CHECKING:
+    Base = SQLModel  # what `schema.Base` is, named so the checker accepts it as a base class
+else:
+    Base = schema.Base
 
 
 def _json(default: Any = None) -> Any:
     return Field(default_factory=lambda: default() if callable(default) else default, sa_column=Column(JSONType))
 
 
-class ReviewCase(schema.Base, table=True):
+class ReviewCase(Base, table=True):
     """A project admitted to the library, as review sees it."""
 
     __tablename__ = "review_cases"
@@ -53,7 +58,7 @@ class ReviewCase(schema.Base, table=True):
     updated_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 
 
-class ReviewStepRecord(schema.Base, table=True):
+class ReviewStepRecord(Base, table=True):
     """One review step's outcome on the path (前置初审, 方案评审, 预算审核, …), who and why."""
 
     __tablename__ = "review_step_records"
@@ -68,7 +73,7 @@ class ReviewStepRecord(schema.Base, table=True):
     at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 
 
-class ScoreSheet(schema.Base, table=True):
+class ScoreSheet(Base, table=True):
     """One reviewer's scores on the pack's dimensions (fengxian:第十八条) with comments."""
 
     __tablename__ = "score_sheets"
@@ -85,7 +90,7 @@ class ScoreSheet(schema.Base, table=True):
     at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 
 
-class JointOpinion(schema.Base, table=True):
+class JointOpinion(Base, table=True):
     """One party's opinion in Quzhou's parallel joint review (quzhou:三(二)1)."""
 
     __tablename__ = "joint_opinions"
@@ -100,7 +105,7 @@ class JointOpinion(schema.Base, table=True):
     at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 
 
-class Expert(schema.Base, table=True):
+class Expert(Base, table=True):
     """An expert in the pool (专家库) with fields, employer and declared vendor links."""
 
     __tablename__ = "experts"
@@ -115,7 +120,7 @@ class Expert(schema.Base, table=True):
     created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 
 
-class ExpertDraw(schema.Base, table=True):
+class ExpertDraw(Base, table=True):
     """A random draw of experts for one review, with the seed and candidate list to replay it."""
 
     __tablename__ = "expert_draws"
@@ -137,7 +142,7 @@ class ExpertDraw(schema.Base, table=True):
     created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 
 
-class DrawMember(schema.Base, table=True):
+class DrawMember(Base, table=True):
     """An expert on a draw's panel; a decliner stays as `declined` and names the replacement."""
 
     __tablename__ = "draw_members"
@@ -155,7 +160,7 @@ class DrawMember(schema.Base, table=True):
     drawn_on: date
 
 
-class ApprovalStep(schema.Base, table=True):
+class ApprovalStep(Base, table=True):
     """One authority's step in the approval route (dazhou:第十条), a task for a leader role."""
 
     __tablename__ = "approval_steps"
@@ -171,7 +176,7 @@ class ApprovalStep(schema.Base, table=True):
     comment: str = ""
 
 
-class PlanEntry(schema.Base, table=True):
+class PlanEntry(Base, table=True):
     """A project in a year's plan (年度计划) of a jurisdiction; adjustments and deferrals keep who/why."""
 
     __tablename__ = "plan_entries"

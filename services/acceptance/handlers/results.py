@@ -137,6 +137,7 @@ async def fail(
     project.failed_on = today
     project.updated_at = clock.now()
     if may_reapply:
+        assert back_to is not None  # it is one of the steps
         project.done_steps = steps[: steps.index(back_to)]
         project.stage = domain.transition(project.stage, Action.RECTIFY, subject=project_id, pack=pack)
     else:

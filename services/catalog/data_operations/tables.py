@@ -8,11 +8,11 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlmodel import Column, Field
 
-from services.catalog.tables import schema
+from services.catalog.tables import Base
 from shared.db import JSONType, UTCDateTime
 
 
-class DataService(schema.Base, table=True):
+class DataService(Base, table=True):
     """An entry of the data-operation service catalog (公共数据运营服务目录): drafted, approved, published."""
 
     __tablename__ = "data_services"
@@ -30,7 +30,7 @@ class DataService(schema.Base, table=True):
     created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 
 
-class PerformanceIndicator(schema.Base, table=True):
+class PerformanceIndicator(Base, table=True):
     """A data-operation performance indicator (绩效指标) with its target; approved, target reviewed by
     finance (fengxian:第三十七条), then published."""
 
@@ -51,7 +51,7 @@ class PerformanceIndicator(schema.Base, table=True):
     created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 
 
-class DataOperator(schema.Base, table=True):
+class DataOperator(Base, table=True):
     """A registered data operator (数据运营商), recruited openly with its qualifications, or authorised."""
 
     __tablename__ = "data_operators"
@@ -67,7 +67,7 @@ class DataOperator(schema.Base, table=True):
     registered_on: date
 
 
-class DataOperationTask(schema.Base, table=True):
+class DataOperationTask(Base, table=True):
     """A service task (公共数据运营服务任务) split from the year's public-data work and dispatched to an operator."""
 
     __tablename__ = "data_operation_tasks"
@@ -101,7 +101,7 @@ class DataOperationTask(schema.Base, table=True):
     paid_on: date | None = None
 
 
-class TaskProgress(schema.Base, table=True):
+class TaskProgress(Base, table=True):
     """A progress or quality report on a task (跟踪管理…进度和质量)."""
 
     __tablename__ = "data_operation_progress"
@@ -116,7 +116,7 @@ class TaskProgress(schema.Base, table=True):
     at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 
 
-class OperatorRating(schema.Base, table=True):
+class OperatorRating(Base, table=True):
     """The bureau's rating of an operator's service on one accepted task (评估服务质量)."""
 
     __tablename__ = "data_operator_ratings"

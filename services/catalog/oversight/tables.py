@@ -9,11 +9,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Column, Field
 
-from services.catalog.tables import schema
+from services.catalog.tables import Base
 from shared.db import JSONType, UTCDateTime
 
 
-class Finding(schema.Base, table=True):
+class Finding(Base, table=True):
     """A finding against a project or a unit in one checked area, with its rectification deadline
     (限期整改) and the escalation step it reached (dazhou:第五十三条)."""
 
@@ -46,7 +46,7 @@ class Finding(schema.Base, table=True):
     created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 
 
-class FindingStep(schema.Base, table=True):
+class FindingStep(Base, table=True):
     """Who did what to a finding, when, why and under which rule: recorded, rectification submitted,
     accepted or rejected, escalated, resolved."""
 
@@ -65,7 +65,7 @@ class FindingStep(schema.Base, table=True):
     detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSONType, nullable=False))
 
 
-class SupervisionRound(schema.Base, table=True):
+class SupervisionRound(Base, table=True):
     """A scheduled supervision round of one project (quzhou:三(四) 项目实施中期…阶段监管)."""
 
     __tablename__ = "supervision_rounds"

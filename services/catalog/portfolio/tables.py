@@ -8,11 +8,11 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlmodel import Column, Field
 
-from services.catalog.tables import schema
+from services.catalog.tables import Base
 from shared.db import UTCDateTime
 
 
-class PortfolioProject(schema.Base, table=True):
+class PortfolioProject(Base, table=True):
     """Where a project stands across the services. A secret (涉密) project has no title: the events carry
     none (dazhou:第六十五条)."""
 
@@ -66,7 +66,7 @@ class PortfolioProject(schema.Base, table=True):
     updated_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 
 
-class PortfolioMoney(schema.Base, table=True):
+class PortfolioMoney(Base, table=True):
     """One amount per (project, kind, ref): a contract counted twice (two event ids) is counted once."""
 
     __tablename__ = "portfolio_money"
@@ -79,7 +79,7 @@ class PortfolioMoney(schema.Base, table=True):
     amount_fen: int = Field(sa_column=Column(sa.BigInteger, nullable=False))
 
 
-class PortfolioTodo(schema.Base, table=True):
+class PortfolioTodo(Base, table=True):
     """An action waiting (待办) for a role — and, for the unit role, for the project's unit."""
 
     __tablename__ = "portfolio_todos"
@@ -102,7 +102,7 @@ class PortfolioTodo(schema.Base, table=True):
     closed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
 
 
-class PortfolioDeadline(schema.Base, table=True):
+class PortfolioDeadline(Base, table=True):
     """A deadline announced for a project: a contract's construction due date, a finding's rectification
     date, or one another service announced overdue (`<service>.deadline.overdue.v1`)."""
 
@@ -124,7 +124,7 @@ class PortfolioDeadline(schema.Base, table=True):
     reminded: bool = False  # the approaching-deadline notification was raised
 
 
-class PortfolioNotification(schema.Base, table=True):
+class PortfolioNotification(Base, table=True):
     """A message (消息提醒) for a role (and unit): a new to-do, a deadline approaching or overdue."""
 
     __tablename__ = "portfolio_notifications"
@@ -140,7 +140,7 @@ class PortfolioNotification(schema.Base, table=True):
     created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 
 
-class NotificationMarker(schema.Base, table=True):
+class NotificationMarker(Base, table=True):
     """How far one reader (token subject) has read the feed: everything up to `read_up_to` is read."""
 
     __tablename__ = "portfolio_notification_markers"
@@ -150,7 +150,7 @@ class NotificationMarker(schema.Base, table=True):
     updated_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 
 
-class PortfolioWebhook(schema.Base, table=True):
+class PortfolioWebhook(Base, table=True):
     """A subscription the bureau registered: the notifications of one role (and unit) POSTed to one URL,
     signed with the subscription's own HMAC key. Secret (涉密) projects' notifications are never sent."""
 
@@ -168,7 +168,7 @@ class PortfolioWebhook(schema.Base, table=True):
     created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 
 
-class PortfolioWebhookDelivery(schema.Base, table=True):
+class PortfolioWebhookDelivery(Base, table=True):
     """One notification to one subscription: its attempts, the receiver's last answer, and the outcome."""
 
     __tablename__ = "portfolio_webhook_deliveries"

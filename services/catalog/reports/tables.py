@@ -8,11 +8,11 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlmodel import Column, Field
 
-from services.catalog.tables import schema
+from services.catalog.tables import Base
 from shared.db import UTCDateTime
 
 
-class ProjectRecord(schema.Base, table=True):
+class ProjectRecord(Base, table=True):
     """One project as the events told it: where it stands and its amounts. A secret (涉密) project has no
     title (the events carry none, dazhou:第六十五条); reports count it and sum its money, never name it."""
 
@@ -40,7 +40,7 @@ class ProjectRecord(schema.Base, table=True):
     updated_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 
 
-class MoneyEntry(schema.Base, table=True):
+class MoneyEntry(Base, table=True):
     """A dated amount of a project: an approved estimate (per revision), a contract or supplement, a release."""
 
     __tablename__ = "report_money"
@@ -54,7 +54,7 @@ class MoneyEntry(schema.Base, table=True):
     on: date = Field(index=True)
 
 
-class OverdueNotice(schema.Base, table=True):
+class OverdueNotice(Base, table=True):
     """A `<service>.deadline.overdue.v1` another service announced (catalog's own are in its deadlines table)."""
 
     __tablename__ = "report_overdue"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import sqlalchemy as sa
+from sqlmodel import col
 
 from services.intake import domain
 from services.intake.metrics import BARS
@@ -61,11 +62,11 @@ async def on_unit_cleared(uow: UnitOfWork, event: CloudEvent, payload: UnitClear
 async def _clear(
     uow: UnitOfWork, unit: str, day: date, *, rule_id: str | None = None, subject: str | None = None
 ) -> None:
-    query = sa.select(UnitBar).where(UnitBar.unit == unit, UnitBar.cleared_on.is_(None))
+    query = sa.select(UnitBar).where(col(UnitBar.unit) == unit, col(UnitBar.cleared_on).is_(None))
     if rule_id is not None:
-        query = query.where(UnitBar.rule_id == rule_id)
+        query = query.where(col(UnitBar.rule_id) == rule_id)
     if subject is not None:
-        query = query.where(UnitBar.subject == subject)
+        query = query.where(col(UnitBar.subject) == subject)
     for row in (await uow.session.scalars(query)).all():
         row.cleared_on = day
         await uow.audit(subject=unit, action="unit.cleared", actor="system", detail={"rule_id": row.rule_id})

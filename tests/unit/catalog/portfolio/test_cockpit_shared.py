@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 
 from services.catalog.portfolio import queries
+from services.catalog.portfolio.queries import dashboard
 from shared.auth import Principal, Role
 
 
@@ -32,7 +33,7 @@ async def test_concurrent_callers_share_one_computation(monkeypatch):
         await release.wait()
         return {"jurisdiction": jurisdiction, "computed": len(computed)}
 
-    monkeypatch.setattr(queries, "cockpit", cockpit)
+    monkeypatch.setattr(dashboard, "cockpit", cockpit)  # shared_cockpit looks it up in its own module
     runtime = Runtime()
     bureau = [Principal(subject=f"bureau-{n}", roles=frozenset({Role.DATA_BUREAU})) for n in range(5)]
     unit = Principal(subject="unit-1", roles=frozenset({Role.UNIT}), unit="达州市教育局")

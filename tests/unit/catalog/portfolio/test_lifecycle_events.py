@@ -97,7 +97,7 @@ async def test_the_estimate_filed_is_the_bureaus_review_and_the_control_price_is
     await hub.deliver(
         EstimateFiled(project_id=project, unit=UNIT, jurisdiction="dazhou", filed_on=today, review_due=due)
     )
-    # budget's route for 技术方案审查/批复概算 requires the data bureau (services/budget/api.py)
+    # budget's route for 技术方案审查/批复概算 requires the data bureau (services/budget/api/estimates.py)
     bureau = await hub.todos()
     assert waiting(bureau, project) == [("technical_review", "data_bureau")]
     assert bureau[0]["action_label_zh"] == "审查技术方案并批复概算" and bureau[0]["due_on"] == due.isoformat()

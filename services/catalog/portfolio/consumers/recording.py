@@ -1,0 +1,318 @@
+"""The steps every portfolio consumer shares: the project row, its stage and to-dos, deadlines, money and
+notifications."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+
+from services.catalog.portfolio import domain
+from services.catalog.portfolio.domain import Action, Stage
+from services.catalog.portfolio.tables import (
+    PortfolioDeadline,
+    PortfolioMoney,
+    PortfolioNotification,
+    PortfolioProject,
+    PortfolioTodo,
+)
+from shared import clock
+from shared.auth import Role
+from shared.contracts.envelope import CloudEvent
+from shared.contracts.intake import ProjectSummary
+from shared.policy import Pack, PolicyError, packs
+from shared.uow import UnitOfWork
+
+CONSTRUCTION_DUE = "procurement.construction_due"
+
+
+def day_of(event: CloudEvent) -> date:
+    return event.time.astimezone(clock.CHINA).date()
+
+
+def pack_for(jurisdiction: str) -> Pack | None:
+    try:
+        return packs.get(jurisdiction)
+    except PolicyError:
+        return None
+
+
+async def project(
+    uow: UnitOfWork, event: CloudEvent, project_id: str, *, unit: str | None = None, jurisdiction: str | None = None
+) -> PortfolioProject:
+    row = await uow.session.get(PortfolioProject, project_id, with_for_update=True)
+    if row is None:
+        # a project first heard of past submission (events reordered, or stock from before the read model)
+        row = PortfolioProject(
+            project_id=project_id,
+            unit=unit or "",
+            jurisdiction=jurisdiction or "",
+            stage=Stage.DRAFT,
+            stage_at=event.time,
+            created_at=event.time,
+            updated_at=event.time,
+        )
+        uow.session.add(row)
+    row.unit = row.unit or unit or ""
+    row.jurisdiction = row.jurisdiction or jurisdiction or ""
+    row.updated_at = clock.now()
+    return row
+
+
+def summarise(row: PortfolioProject, summary: ProjectSummary) -> None:
+    row.unit, row.jurisdiction, row.secret = summary.unit, summary.jurisdiction, summary.secret
+    row.title = None if summary.secret else summary.title
+    row.plan_year, row.total_investment_fen = summary.plan_year, summary.total_investment_fen
+
+
+async def notify(uow: UnitOfWork, row: PortfolioProject, role: str, kind: str, text: str, due_on=None) -> None:
+    uow.session.add(
+        PortfolioNotification(
+            project_id=row.project_id,
+            role=role,
+            unit=row.unit if role == Role.UNIT else None,
+            kind=kind,
+            text_zh=text[:300],
+            due_on=due_on,
+            created_at=clock.now(),
+        )
+    )
+
+
+def name_of(row: PortfolioProject) -> str:
+    """How a notification names a project: never the title of a secret one."""
+    return f"涉密项目 {row.project_id}" if row.secret or not row.title else f"「{row.title}」"
+
+
+async def open_todo(
+    uow: UnitOfWork,
+    row: PortfolioProject,
+    action: Action,
+    since: datetime,
+    *,
+    ref: str = "",
+    due_on=None,
+    announce: bool = True,
+) -> None:
+    uow.session.add(
+        PortfolioTodo(
+            project_id=row.project_id,
+            service=action.service,
+            action=action.action,
+            action_label_zh=action.action_label_zh,
+            role=action.role,
+            unit=row.unit if action.role == Role.UNIT else None,
+            ref=ref,
+            due_on=due_on,
+            since=since,
+        )
+    )
+    if announce:
+        await notify(uow, row, action.role, "todo", f"新待办：{name_of(row)} {action.action_label_zh}", due_on)
+
+
+async def close_todos(uow: UnitOfWork, project_id: str, **where) -> None:
+    query = sa.update(PortfolioTodo).where(PortfolioTodo.project_id == project_id, PortfolioTodo.status == "open")
+    for column, value in where.items():
+        query = query.where(getattr(PortfolioTodo, column) == value)
+    await uow.session.execute(query.values(status="done", closed_at=clock.now()))
+
+
+async def move(
+    uow: UnitOfWork,
+    row: PortfolioProject,
+    event: CloudEvent,
+    key: str,
+    *,
+    step_done: str | None = None,
+    next_step: str | None = None,
+    due_on: date | None = None,
+    backwards: bool = False,
+) -> None:
+    """Put the project in the event's stage and replace its stage to-dos with the ones now waiting; an
+    event behind the project's stage (or older than the one that set it) changes nothing here."""
+    pending = domain.PENDING[key]
+    same = domain.Stage(row.stage) == pending.stage
+    if not backwards and not domain.moves(row.stage, pending.stage):
+        return
+    if same and event.time < row.stage_at:
+        return
+    advanced = domain.rank(pending.stage) > domain.rank(row.stage)
+    row.stage, row.stage_at = pending.stage.value, event.time
+    if step_done is not None:
+        row.review_step_done = step_done
+    pack = pack_for(row.jurisdiction)
+    actions: tuple[Action, ...] = ()
+    if pack is not None:
+        actions = domain.resolve(
+            pending,
+            pack,
+            amount_fen=row.total_investment_fen or 0,
+            secret=row.secret,
+            step_done=step_done,
+            next_step=next_step,
+        )
+    else:  # an unknown jurisdiction: only the actions that need no pack
+        actions = tuple(a for a in pending.actions if not a.action.startswith("{"))
+    wanted = {(a.service, a.action, a.role) for a in actions}
+    current = list(
+        await uow.session.scalars(
+            sa.select(PortfolioTodo).where(
+                PortfolioTodo.project_id == row.project_id,
+                PortfolioTodo.status == "open",
+                PortfolioTodo.ref == "",
+            )
+        )
+    )
+    kept = set()
+    for todo in current:
+        if (todo.service, todo.action, todo.role) in wanted:
+            kept.add((todo.service, todo.action, todo.role))
+        else:
+            todo.status, todo.closed_at = "done", clock.now()
+    for action in actions:
+        if (action.service, action.action, action.role) not in kept:
+            await open_todo(uow, row, action, event.time, due_on=due_on)
+    # The service that announced a deadline overdue moved the project on: the late step was taken.
+    # Only a project with a live deadline can have one (refresh_due keeps the earliest live one on the
+    # row, and a chase to-do opens only with an overdue deadline): most moves skip three statements.
+    if advanced and row.next_due_on is not None:
+        await close_todos(uow, row.project_id, action=domain.CHASE_OVERDUE.action, service=event.service)
+        await uow.session.execute(
+            sa.update(PortfolioDeadline)
+            .where(
+                PortfolioDeadline.project_id == row.project_id,
+                PortfolioDeadline.service == event.service,
+                PortfolioDeadline.status == "overdue",
+            )
+            .values(status="met")
+        )
+        await refresh_due(uow, row.project_id)
+
+
+async def money(uow: UnitOfWork, project_id: str, kind: str, ref: str, amount_fen: int) -> bool:
+    """False when this (kind, ref) was already counted (the same amount announced twice)."""
+    exists = await uow.session.scalar(
+        sa.select(PortfolioMoney.id).where(
+            PortfolioMoney.project_id == project_id, PortfolioMoney.kind == kind, PortfolioMoney.ref == ref
+        )
+    )
+    if exists is not None:
+        return False
+    uow.session.add(PortfolioMoney(project_id=project_id, kind=kind, ref=ref, amount_fen=amount_fen))
+    return True
+
+
+async def deadline(
+    uow: UnitOfWork,
+    row: PortfolioProject,
+    *,
+    service: str,
+    rule_id: str,
+    due_on: date,
+    role: str,
+    citation: str = "",
+    description: str = "",
+    status: str = "open",
+) -> tuple[PortfolioDeadline, str | None]:
+    """Insert or update one deadline; returns it and its previous status (None when new)."""
+    found = await uow.session.scalar(
+        sa.select(PortfolioDeadline).where(
+            PortfolioDeadline.project_id == row.project_id,
+            PortfolioDeadline.service == service,
+            PortfolioDeadline.rule_id == rule_id,
+        )
+    )
+    if found is None:
+        found = PortfolioDeadline(
+            project_id=row.project_id,
+            service=service,
+            rule_id=rule_id,
+            citation=citation,
+            description=description[:300],
+            due_on=due_on,
+            status=status,
+            role=role,
+        )
+        uow.session.add(found)
+        await refresh_due(uow, row.project_id)
+        return found, None
+    previous = found.status
+    found.due_on, found.status = due_on, status
+    found.citation = citation or found.citation
+    found.description = (description or found.description)[:300]
+    await refresh_due(uow, row.project_id)
+    return found, previous
+
+
+async def refresh_due(uow: UnitOfWork, project_id: str) -> None:
+    """Keep the project's earliest live deadline on its row (the list sorts and filters on it)."""
+    row = await uow.session.get(PortfolioProject, project_id)
+    if row is None:
+        return
+    await uow.session.flush()
+    row.next_due_on = await uow.session.scalar(
+        sa.select(sa.func.min(PortfolioDeadline.due_on)).where(
+            PortfolioDeadline.project_id == project_id, PortfolioDeadline.status.in_(("open", "overdue"))
+        )
+    )
+
+
+async def close_deadlines(uow: UnitOfWork, project_id: str, rule_id: str) -> None:
+    """The deadline was met (or its step taken late): no longer live, nobody chases it."""
+    services = list(
+        await uow.session.scalars(
+            sa.select(PortfolioDeadline.service).where(
+                PortfolioDeadline.project_id == project_id, PortfolioDeadline.rule_id == rule_id
+            )
+        )
+    )
+    await uow.session.execute(
+        sa.update(PortfolioDeadline)
+        .where(PortfolioDeadline.project_id == project_id, PortfolioDeadline.rule_id == rule_id)
+        .values(status="met")
+    )
+    for service in services:
+        await close_todos(uow, project_id, action=domain.CHASE_OVERDUE.action, ref=f"{service}:{rule_id}")
+    await refresh_due(uow, project_id)
+
+
+async def turned_overdue(uow: UnitOfWork, row: PortfolioProject, found: PortfolioDeadline) -> None:
+    """Once per deadline, however it was learnt (a service's announcement, catalog's own sweeper, or the
+    portfolio's sweep): the bureau gets a 督办 to-do and the unit is told."""
+    chase = Action(
+        found.service, domain.CHASE_OVERDUE.action, domain.CHASE_OVERDUE.role, domain.CHASE_OVERDUE.action_label_zh
+    )
+    await open_todo(uow, row, chase, clock.now(), ref=f"{found.service}:{found.rule_id}", due_on=found.due_on)
+    text = f"已逾期：{name_of(row)} {found.description}（应于 {found.due_on.isoformat()} 前完成）"
+    await notify(uow, row, Role.UNIT.value, "deadline_overdue", text, found.due_on)
+
+
+def rule_title(jurisdiction: str, rule_id: str) -> str:
+    pack = pack_for(jurisdiction)
+    if pack is not None and pack.has(rule_id):
+        return pack.rule(rule_id).title_zh
+    return rule_id
+
+
+async def sync_own_deadlines(uow: UnitOfWork, row: PortfolioProject) -> None:
+    """Catalog's own deadlines of the project (e.g. the yearly performance monitoring report, dazhou:第五十一条)
+    are in this service's `deadlines` table; the portfolio keeps a copy so one query serves every list."""
+    table = uow.schema.deadlines
+    for own in (await uow.session.execute(sa.select(table).where(table.c.subject == row.project_id))).all():
+        status = {"open": "open", "overdue": "overdue"}.get(own.status, "met")  # late = done late
+        found, previous = await deadline(
+            uow,
+            row,
+            service="catalog",
+            rule_id=own.rule_id,
+            due_on=own.due_on,
+            role=Role.UNIT.value,
+            citation=own.citation,
+            description=rule_title(row.jurisdiction, own.rule_id),
+            status=status,
+        )
+        if status == "overdue" and previous != "overdue":
+            await turned_overdue(uow, row, found)
+        elif status == "met" and previous in ("open", "overdue"):
+            await close_todos(uow, row.project_id, action=domain.CHASE_OVERDUE.action, ref=f"catalog:{own.rule_id}")

@@ -1,0 +1,265 @@
+"""The cockpit (驾驶舱): funnel, money, risks and units at a glance, computed once for concurrent callers."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+
+from services.catalog.portfolio import domain
+from services.catalog.portfolio.domain import STAGE_LABEL_ZH, Stage
+from services.catalog.portfolio.queries.project_list import rate
+from services.catalog.portfolio.queries.visibility import LIVE_DEADLINE, scope_of, visible
+from services.catalog.portfolio.tables import (
+    PortfolioDeadline,
+    PortfolioProject,
+)
+from services.catalog.tables import Evaluation, Sanction, System
+from shared import clock
+from shared.auth import Principal
+from shared.uow import UnitOfWork
+
+# --- the cockpit --------------------------------------------------------------------------------------------
+
+FUNNEL = (
+    ("approved", "立项批复", "approved_investment_fen"),
+    ("estimated", "概算批复", "estimate_fen"),
+    ("contracted", "合同签订", "contracted_fen"),
+    ("released", "资金拨付", "released_fen"),
+    ("paid", "已支付", "released_fen"),  # see money_of: no separate payment event
+)
+BY_UNIT_CAP = 100
+#: What rating a project needs (rows, not entities: the cockpit rates every project with a baseline).
+RATED_COLUMNS = tuple(
+    getattr(PortfolioProject, name)
+    for name in (
+        "project_id",
+        "title",
+        "secret",
+        "unit",
+        "jurisdiction",
+        "stage",
+        "approved_investment_fen",
+        "estimate_fen",
+        "contracted_fen",
+        "contracted_on",
+        "planned_completion",
+        "trial_started_on",
+        "accepted_on",
+    )
+)  # units beyond the 100 largest by investment are summed as `其他`
+
+
+async def cockpit(
+    uow: UnitOfWork, principal: Principal, *, jurisdiction: str | None, year: int | None, risk_limit: int
+) -> dict[str, Any]:
+    scope = scope_of(principal)
+    today = clock.today()
+    where = [visible(scope), PortfolioProject.stage != Stage.DRAFT]
+    if jurisdiction:
+        where.append(PortfolioProject.jurisdiction == jurisdiction)
+    if year is not None:
+        where.append(PortfolioProject.plan_year == year)
+    session = uow.session
+    amount = sa.func.coalesce(sa.func.sum(PortfolioProject.total_investment_fen), 0)
+
+    async def buckets(column, labels=None) -> list[dict[str, Any]]:
+        rows = (
+            await session.execute(
+                sa.select(column, sa.func.count(), amount).where(*where).group_by(column).order_by(amount.desc())
+            )
+        ).all()
+        return [
+            {"key": str(key), "label_zh": labels.get(key) if labels else None, "count": n, "investment_fen": int(s)}
+            for key, n, s in rows
+        ]
+
+    by_stage = await buckets(PortfolioProject.stage, {s.value: label for s, label in STAGE_LABEL_ZH.items()})
+    by_unit = await buckets(PortfolioProject.unit)
+    if len(by_unit) > BY_UNIT_CAP:
+        rest = by_unit[BY_UNIT_CAP:]
+        by_unit = [
+            *by_unit[:BY_UNIT_CAP],
+            {
+                "key": "其他",
+                "label_zh": "其他",
+                "count": sum(b["count"] for b in rest),
+                "investment_fen": sum(b["investment_fen"] for b in rest),
+            },
+        ]
+    by_jurisdiction = await buckets(PortfolioProject.jurisdiction)
+    by_year = sorted(await buckets(PortfolioProject.plan_year), key=lambda b: b["key"])
+    sums = (
+        await session.execute(
+            sa.select(*[sa.func.coalesce(sa.func.sum(getattr(PortfolioProject, c)), 0) for _, _, c in FUNNEL]).where(
+                *where
+            )
+        )
+    ).one()
+    funnel = [
+        {"step": step, "label_zh": label, "amount_fen": int(v)}
+        for (step, label, _), v in zip(FUNNEL, sums, strict=True)
+    ]
+
+    amber_by = date.fromordinal(today.toordinal() + domain.LOCAL_SETTINGS["deadline_amber_days"])
+    colour = sa.case(
+        (sa.or_(PortfolioDeadline.status == "overdue", PortfolioDeadline.due_on < today), "red"),
+        (PortfolioDeadline.due_on <= amber_by, "amber"),
+        else_="green",
+    )
+    deadline_rows = (
+        await session.execute(
+            sa.select(colour, sa.func.count())
+            .join(PortfolioProject, PortfolioProject.project_id == PortfolioDeadline.project_id)
+            .where(PortfolioDeadline.status.in_(LIVE_DEADLINE), *where)
+            .group_by(colour)
+        )
+    ).all()
+    deadlines = {"red": 0, "amber": 0, "green": 0} | {c: n for c, n in deadline_rows}
+
+    # variance and risk for every project with an approved baseline
+    overdue_counts: dict[str, int] = defaultdict(int)
+    for project_id, n in (
+        await session.execute(
+            sa.select(PortfolioDeadline.project_id, sa.func.count())
+            .join(PortfolioProject, PortfolioProject.project_id == PortfolioDeadline.project_id)
+            .where(
+                *where,
+                sa.or_(
+                    PortfolioDeadline.status == "overdue",
+                    sa.and_(PortfolioDeadline.status == "open", PortfolioDeadline.due_on < today),
+                ),
+            )
+            .group_by(PortfolioDeadline.project_id)
+        )
+    ).all():
+        overdue_counts[project_id] = n
+    risk = {"low": 0, "medium": 0, "high": 0}
+    rated_rows = []
+    baseline = (
+        await session.execute(
+            sa.select(*RATED_COLUMNS).where(
+                *where,
+                PortfolioProject.approved_investment_fen.is_not(None),
+                PortfolioProject.stage.not_in([Stage.REJECTED.value, Stage.RETIRED.value]),
+            )
+        )
+    ).all()
+    for project in baseline:
+        rated = rate(project, overdue_counts.get(project.project_id, 0), today)
+        risk[rated.risk] += 1
+        if scope.sees_content(project):
+            rated_rows.append((project, rated))
+    order = {"high": 0, "medium": 1, "low": 2}
+    rated_rows.sort(
+        key=lambda pr: (
+            order[pr[1].risk],
+            -max(abs(pr[1].cost_variance_pct or 0), abs(pr[1].schedule_variance_pct or 0)),
+            pr[0].project_id,
+        )
+    )
+    risk_projects = [
+        {
+            "project_id": p.project_id,
+            "title": None if p.secret else p.title,
+            "unit": p.unit,
+            "jurisdiction": p.jurisdiction,
+            "stage": p.stage,
+            "approved_investment_fen": p.approved_investment_fen,
+            "cost_variance_pct": r.cost_variance_pct,
+            "schedule_variance_pct": r.schedule_variance_pct,
+            "schedule_slip_days": r.schedule_slip_days,
+            "overdue_deadlines": overdue_counts.get(p.project_id, 0),
+            "risk": r.risk,
+            "risk_label_zh": r.risk_label_zh,
+        }
+        for p, r in rated_rows[:risk_limit]
+    ]
+
+    # catalog's own: systems by state and zombies, evaluations, active sanctions
+    system_where = []
+    if jurisdiction:
+        system_where.append(System.jurisdiction == jurisdiction)
+    if not scope.everything:
+        system_where.append(System.unit == (scope.unit or ""))
+    systems = {
+        state: n
+        for state, n in (
+            await session.execute(sa.select(System.state, sa.func.count()).where(*system_where).group_by(System.state))
+        ).all()
+    }
+    systems["zombie"] = (
+        await session.scalar(
+            sa.select(sa.func.count()).select_from(System).where(*system_where, System.zombie_since.is_not(None))
+        )
+    ) or 0
+    evaluation_where = [Evaluation.passed.is_not(None)]
+    sanction_where = [Sanction.cleared_on.is_(None)]
+    if jurisdiction:
+        evaluation_where.append(Evaluation.jurisdiction == jurisdiction)
+        sanction_where.append(Sanction.jurisdiction == jurisdiction)
+    if not scope.everything:
+        evaluation_where.append(Evaluation.unit == (scope.unit or ""))
+        sanction_where.append(Sanction.unit == (scope.unit or ""))
+    evaluations = {"passed": 0, "failed": 0} | {
+        ("passed" if passed else "failed"): n
+        for passed, n in (
+            await session.execute(
+                sa.select(Evaluation.passed, sa.func.count()).where(*evaluation_where).group_by(Evaluation.passed)
+            )
+        ).all()
+    }
+    sanctions_active = (
+        await session.scalar(sa.select(sa.func.count()).select_from(Sanction).where(*sanction_where))
+    ) or 0
+
+    return {
+        "jurisdiction": jurisdiction,
+        "year": year,
+        "generated_at": clock.now(),
+        "projects": sum(b["count"] for b in by_stage),
+        "investment_fen": sum(b["investment_fen"] for b in by_stage),
+        "by_stage": by_stage,
+        "by_unit": by_unit,
+        "by_jurisdiction": by_jurisdiction,
+        "by_year": by_year,
+        "funnel": funnel,
+        "deadlines": deadlines,
+        "risk": risk,
+        "risk_projects": risk_projects,
+        "systems": systems,
+        "evaluations": evaluations,
+        "sanctions_active": sanctions_active,
+        "settings": dict(domain.LOCAL_SETTINGS),
+    }
+
+
+#: Cockpits being computed, by what they depend on (the caller's scope and the filters): a caller who asks
+#: for one already in flight waits for that one instead of starting another. Fifty clients on a dashboard
+#: cost one computation per distinct cockpit, not fifty; a request still sees data no older than the
+#: computation it joined (it started at most one computation's time before the request).
+_cockpits_in_flight: dict[tuple, asyncio.Task[dict[str, Any]]] = {}
+
+
+async def shared_cockpit(
+    runtime: Any, principal: Principal, *, jurisdiction: str | None, year: int | None, risk_limit: int
+) -> dict[str, Any]:
+    """`cockpit`, computed once for all the callers who ask for the same one at the same time, on a unit of
+    work of its own (a caller who leaves does not end it for the others)."""
+    key = (scope_of(principal), jurisdiction, year, risk_limit, clock.today())
+    task = _cockpits_in_flight.get(key)
+    if task is None:
+
+        async def compute() -> dict[str, Any]:
+            try:
+                async with runtime.reading() as uow:
+                    return await cockpit(uow, principal, jurisdiction=jurisdiction, year=year, risk_limit=risk_limit)
+            finally:
+                _cockpits_in_flight.pop(key, None)
+
+        task = asyncio.create_task(compute(), name="portfolio-cockpit")
+        _cockpits_in_flight[key] = task
+    return await asyncio.shield(task)

@@ -1,0 +1,118 @@
+"""The to-do list (待办): what waits on the caller's roles, or on the expert's own sign-in."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+
+from services.catalog.portfolio import domain
+from services.catalog.portfolio.domain import STAGE_LABEL_ZH, Stage
+from services.catalog.portfolio.queries.visibility import BLIND_ROLES, scope_of, visible
+from services.catalog.portfolio.tables import (
+    PortfolioProject,
+    PortfolioTodo,
+)
+from shared import clock
+from shared.auth import Principal, Role
+from shared.uow import UnitOfWork
+
+# --- to-dos -------------------------------------------------------------------------------------------------
+
+
+def _mine(principal: Principal, roles: list[str]):
+    """Open to-dos for any of `roles`; the unit role's only for the caller's unit."""
+    clauses = []
+    for role in roles:
+        if role == Role.EXPERT:
+            continue  # each expert's to-dos are theirs alone (`_expert_mine`)
+        if role == Role.UNIT:
+            if principal.unit:
+                clauses.append(sa.and_(PortfolioTodo.role == role, PortfolioTodo.unit == principal.unit))
+        else:
+            clauses.append(PortfolioTodo.role == role)
+    return sa.or_(*clauses) if clauses else sa.false()
+
+
+def _expert_mine(principal: Principal, role: str | None):
+    """A drawn expert's own to-dos, addressed by sign-in: the projects they review, whatever the scope
+    (experts see no project list here, only what they were drawn for; a secret one without its title)."""
+    if not principal.has(Role.EXPERT) or role not in (None, Role.EXPERT.value):
+        return sa.false()
+    return sa.and_(PortfolioTodo.role == Role.EXPERT.value, PortfolioTodo.ref == domain.expert_ref(principal.subject))
+
+
+def caller_roles(principal: Principal) -> list[str]:
+    return sorted(r.value for r in principal.roles if r not in BLIND_ROLES)
+
+
+def _todo_row(todo: PortfolioTodo, project: PortfolioProject, today: date) -> dict[str, Any]:
+    return {
+        "id": todo.id,
+        "project_id": todo.project_id,
+        "title": None if project.secret else project.title,
+        "unit": project.unit,
+        "jurisdiction": project.jurisdiction,
+        "service": todo.service,
+        "stage": project.stage,
+        "stage_label_zh": STAGE_LABEL_ZH[Stage(project.stage)],
+        "action": todo.action,
+        "action_label_zh": todo.action_label_zh,
+        "role": todo.role,
+        "due_on": todo.due_on,
+        "overdue": todo.due_on is not None and todo.due_on < today,
+        "since": todo.since,
+        "closed_at": todo.closed_at,
+    }
+
+
+async def todos(
+    uow: UnitOfWork, principal: Principal, *, role: str | None, limit: int, offset: int, status: str = "open"
+) -> dict[str, Any]:
+    """待办 (`status="open"`: overdue first, then by due date) or 已办 (`"done"`: the most recently closed
+    first) of the caller's roles; `counts` are always the open ones (the navigation's badges)."""
+    today = clock.today()
+    scope = scope_of(principal)
+    roles = caller_roles(principal)
+    if principal.has(Role.EXPERT):
+        roles = sorted({*roles, Role.EXPERT.value})
+
+    def addressed(wanted: list[str], expert_role: str | None):
+        return sa.or_(sa.and_(visible(scope), _mine(principal, wanted)), _expert_mine(principal, expert_role))
+
+    base = (
+        sa.select(PortfolioTodo, PortfolioProject)
+        .join(PortfolioProject, PortfolioProject.project_id == PortfolioTodo.project_id)
+        .where(PortfolioTodo.status == status)
+    )
+    counts = {
+        r: n
+        for r, n in (
+            await uow.session.execute(
+                sa.select(PortfolioTodo.role, sa.func.count())
+                .join(PortfolioProject, PortfolioProject.project_id == PortfolioTodo.project_id)
+                .where(PortfolioTodo.status == "open", addressed(caller_roles(principal), None))
+                .group_by(PortfolioTodo.role)
+            )
+        ).all()
+    }
+    query = base.where(addressed([role] if role else caller_roles(principal), role))
+    total = await uow.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+    ordered = (
+        query.order_by(PortfolioTodo.closed_at.desc(), PortfolioTodo.id.desc())
+        if status == "done"
+        else query.order_by(
+            sa.case((PortfolioTodo.due_on < today, 0), else_=1),
+            sa.case((PortfolioTodo.due_on.is_(None), 1), else_=0),
+            PortfolioTodo.due_on,
+            PortfolioTodo.since,
+            PortfolioTodo.id,
+        )
+    )
+    rows = (await uow.session.execute(ordered.offset(offset).limit(limit))).all()
+    return {
+        "items": [_todo_row(todo, project, today) for todo, project in rows],
+        "total": total or 0,
+        "counts": {"by_role": {r: counts.get(r, 0) for r in roles}},
+    }
