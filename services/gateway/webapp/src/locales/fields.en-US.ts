@@ -33,7 +33,7 @@ const fieldsEn: Record<keyof typeof fieldsZh, string> = {
   "field.city_operations": "City operations",
   "field.collective_review": "Collective review",
   "field.comment": "Comment",
-  "field.comments": "Comments",
+  "field.comments": "Comments by item",
   "field.conclusion": "Conclusion",
   "field.confirmed_amount_fen": "Confirmed amount",
   "field.construction_type": "Construction type",

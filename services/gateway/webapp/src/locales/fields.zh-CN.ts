@@ -31,7 +31,7 @@ const fieldsZh = {
   "field.city_operations": "城运中心意见",
   "field.collective_review": "集体审议",
   "field.comment": "意见",
-  "field.comments": "意见",
+  "field.comments": "分项意见",
   "field.conclusion": "结论",
   "field.confirmed_amount_fen": "核定金额",
   "field.construction_type": "建设性质",
