@@ -16,6 +16,7 @@ import { problemTitle } from "../../services/problem";
 import { eventText, stageText } from "../../components/labels";
 import { loadPack, type Pack } from "../../services/policy";
 import { blockerFor, type Blocker } from "../../services/blockers";
+import { projectBound, stepsBeforeTrialRun } from "./placement";
 import dayjs from "dayjs";
 
 interface TimelineEntry {
@@ -61,24 +62,6 @@ const ACTION_PATHS: Record<string, string> = {
   retire: "retirement",
 };
 
-/** Path parameters a dossier can fill from what it shows (the project's tenders, its systems in the catalog). */
-const PROJECT_PATH_PARAMS = ["tender_id", "system_id"];
-
-/** The not-project-bound (业务办理) operations that belong on a project's page as well: a draw of experts for
- * it, a bid or an award on one of its tenders, its system's retirement. */
-export function projectBound(op: Operation): boolean {
-  if (op.entry !== "desk") return false;
-  if (op.fields?.some((field) => field.name === "project_id")) return true;
-  return op.pathParams.length === 1 && PROJECT_PATH_PARAMS.includes(op.pathParams[0]);
-}
-
-/** The acceptance steps a route holds before its trial run (Quzhou's 初验 while the system is being built). */
-export function stepsBeforeTrialRun(pack: Pack | null): string[] {
-  const route = pack?.rules.find((rule) => rule.id === "acceptance.path")?.params as { default?: { steps?: string[] } } | undefined;
-  const steps = route?.default?.steps ?? [];
-  const trial = steps.indexOf("trial_run");
-  return trial > 0 ? steps.slice(0, trial) : [];
-}
 
 /** The action a to-do names (`admit`, `technical_plan`, a path step) → the operation of that service for it. */
 export function matchOperation(ops: Operation[], action: string | null, service?: string | null): Operation | undefined {
@@ -221,15 +204,22 @@ export default function Project() {
       .get<Timeline>(`/api/projects/${encodeURIComponent(projectId)}/timeline`)
       .then(setTimeline)
       .catch(async (e) => {
-        // A drawn expert is let into the project's review only (intake, which owns the timeline, does not
-        // know the draw): the page then shows the review and the expert's own actions.
+        // Intake owns the timeline and refuses roles it does not serve (a drawn expert, the procurement
+        // centre): the page then shows the stages whose services let the caller in, and its actions there.
         if (e instanceof ApiProblem && e.status === 403) {
-          const review = await optional(api.get<Record<string, unknown>>(`/api/review/projects/${encodeURIComponent(projectId)}`)).catch(() => null);
-          if (review) {
+          const id = encodeURIComponent(projectId);
+          const states = await Promise.all(
+            SERVICE_ORDER.map((service) =>
+              service === "intake" ? Promise.resolve(null) : api.get<Record<string, unknown>>(`/api/${service}/projects/${id}`).catch(() => null),
+            ),
+          );
+          const stages = SERVICE_ORDER.map((service, index) => ({ service, reached: Boolean(states[index]), state: states[index] }));
+          const last = [...stages].reverse().find((stage) => stage.state);
+          if (last) {
             setTimeline({
               project_id: projectId,
-              current: { service: "review", stage: String(review.stage ?? "") },
-              stages: SERVICE_ORDER.map((service) => ({ service, reached: service === "review", state: service === "review" ? review : null })),
+              current: { service: last.service, stage: String(last.state?.stage ?? "") },
+              stages,
               entries: [],
               unavailable: [],
             });
@@ -244,7 +234,7 @@ export default function Project() {
   useEffect(load, [load]);
   const jurisdiction =
     (timeline?.stages.find((s) => s.service === "intake")?.state?.jurisdiction as string | undefined) ??
-    (timeline?.stages.find((s) => s.service === "review")?.state?.jurisdiction as string | undefined) ??
+    (timeline?.stages.find((s) => s.state?.jurisdiction)?.state?.jurisdiction as string | undefined) ??
     dossier?.jurisdiction;
   useEffect(() => {
     if (jurisdiction) loadPack(jurisdiction).then(setPack);
@@ -291,7 +281,11 @@ export default function Project() {
   const intake = state.intake ?? {};
   const budget = state.budget ?? {};
   const procurement = state.procurement ?? {};
-  const title = (intake.title as string | null) ?? (state.review?.title as string | null) ?? dossier?.title ?? t("common.hidden_title");
+  const title =
+    (intake.title as string | null) ??
+    (Object.values(state).find((stage) => stage?.title)?.title as string | undefined) ??
+    dossier?.title ??
+    t("common.hidden_title");
   const currentIndex = SERVICE_ORDER.indexOf(timeline.current?.service ?? "");
   const contracts = (procurement.contracts as { id: string; supplier?: string | null; amount_fen?: number | null }[] | undefined) ?? [];
   // The owning service's state (read through the timeline) is current the moment an action returns; the
