@@ -111,6 +111,12 @@ async def tenders_of(uow: UnitOfWork, project_id: str) -> list[Tender]:
     return list(rows.all())
 
 
+async def suppliers(uow: UnitOfWork, limit: int) -> list[Supplier]:
+    """The suppliers known to the platform, by name: what a bid or an award picks from."""
+    rows = await uow.session.scalars(sa.select(Supplier).order_by(Supplier.name, Supplier.id).limit(limit))
+    return list(rows.all())
+
+
 async def bids_of(uow: UnitOfWork, tender_id: str) -> list[Bid]:
     rows = await uow.session.scalars(
         sa.select(Bid).where(col(Bid.tender_id) == tender_id).order_by(col(Bid.submitted_on), col(Bid.id))

@@ -188,6 +188,18 @@ async def award_tender(
     return await created(runtime, principal, idempotency_key, request, work)
 
 
+@router.get("/suppliers", response_model=list[SupplierPublic], summary="供应商名录 Suppliers, by name")
+async def list_suppliers(
+    runtime: Runtime,
+    principal: Annotated[Principal, Organisers],
+    limit: int = Query(default=200, ge=1, le=500),
+) -> list[SupplierPublic]:
+    """What a bid or an award picks its supplier from in the workbench (issue 17)."""
+    async with runtime.reading() as uow:
+        rows = await queries.suppliers(uow, limit)
+    return [SupplierPublic(**row.model_dump(include=set(SupplierPublic.model_fields))) for row in rows]
+
+
 @router.post("/suppliers", status_code=201, response_model=SupplierPublic, summary="登记供应商 Register a supplier")
 async def register_supplier(
     body: SupplierCreate,

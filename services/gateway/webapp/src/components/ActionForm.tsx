@@ -11,7 +11,54 @@ import { choicesOf, operationUrl, type FieldSpec, type Operation } from "../acti
 import ProblemAlert, { fieldLabel } from "./ProblemAlert";
 import { MoneyInput, moneyRule } from "./MoneyInput";
 
-type Kind = "money" | "boolean" | "maybe" | "choice" | "choices" | "date" | "datetime" | "text" | "longtext" | "integer" | "number" | "list" | "json";
+type Kind = "money" | "boolean" | "maybe" | "choice" | "choices" | "date" | "datetime" | "text" | "longtext" | "integer" | "number" | "list" | "sheet" | "json";
+
+/** A map of whole numbers or texts (a score sheet: dimension → score, or → comment), filled one labelled
+ * row per known key. */
+function isSheet(field: FieldSpec): boolean {
+  const values = field.schema.additionalProperties;
+  return field.schema.type === "object" && typeof values === "object" && ["integer", "string"].includes(values.type ?? "");
+}
+
+/** One labelled number (or text) per row the page knows (the pack's scored dimensions): no JSON to type. */
+function ScoreSheet({ rows, value, onChange, min, max, text, testId }: { rows: { value: string; label: string }[]; value?: Record<string, number | string>; onChange?: (v: Record<string, number | string>) => void; min?: number; max?: number; text?: boolean; testId: string }) {
+  return (
+    <div style={{ display: "grid", gridTemplateColumns: text ? "minmax(0, 1fr) minmax(0, 2fr)" : "minmax(0, 1fr) 120px", gap: 8, alignItems: "center" }} data-testid={testId}>
+      {rows.map((row) => (
+        <label key={row.value} style={{ display: "contents" }}>
+          <span>{row.label}</span>
+          {text ? (
+            <Input
+              aria-label={row.label}
+              value={value?.[row.value] as string | undefined}
+              onChange={(e) => {
+                const next = { ...(value ?? {}) };
+                if (e.target.value) next[row.value] = e.target.value;
+                else delete next[row.value];
+                onChange?.(next);
+              }}
+            />
+          ) : (
+          <InputNumber
+            aria-label={row.label}
+            min={min}
+            max={max}
+            precision={0}
+            style={{ width: "100%" }}
+            value={value?.[row.value]}
+            onChange={(n) => {
+              const next = { ...(value ?? {}) };
+              if (n === null || n === undefined) delete next[row.value];
+              else next[row.value] = Number(n);
+              onChange?.(next);
+            }}
+          />
+          )}
+        </label>
+      ))}
+    </div>
+  );
+}
 
 export function kindOf(field: FieldSpec): Kind {
   const { schema, name } = field;
@@ -52,6 +99,8 @@ function toApi(field: FieldSpec, kind: Kind, value: unknown): unknown {
       return (value as string[]).map((item) => (field.schema.items?.type === "integer" ? Number(item) : item));
     case "json":
       return JSON.parse(String(value));
+    case "sheet":
+      return Object.keys(value as object).length ? value : undefined;
     default:
       return value;
   }
@@ -75,7 +124,10 @@ export default function ActionForm({ op, context = {}, suggestions = {}, onDone 
   const idempotencyKey = useRef(newIdempotencyKey());
   const openParams = op.pathParams.filter((name) => !context[name]);
   const fields = useMemo(() => (op.fields ?? []).filter((field) => !(field.name in context)), [op, context]);
-  const kinds = useMemo(() => Object.fromEntries(fields.map((field) => [field.name, kindOf(field)])), [fields]);
+  const kinds = useMemo(
+    () => Object.fromEntries(fields.map((field) => [field.name, isSheet(field) && suggestions[field.name]?.length ? "sheet" : kindOf(field)])) as Record<string, Kind>,
+    [fields, suggestions],
+  );
   const labelOf = (name: string) => fieldLabel(label, t, name);
 
   const control = (field: FieldSpec, kind: Kind) => {
@@ -126,6 +178,14 @@ export default function ActionForm({ op, context = {}, suggestions = {}, onDone 
         return <InputNumber style={{ width: "100%" }} min={field.schema.minimum} max={field.schema.maximum} />;
       case "list":
         return <Select mode="tags" tokenSeparators={[",", "，", "\n"]} open={false} suffixIcon={null} />;
+      case "sheet":
+        return (
+          <ScoreSheet
+            rows={known!}
+            testId={`sheet-${field.name}`}
+            text={typeof field.schema.additionalProperties === "object" && field.schema.additionalProperties.type === "string"}
+          />
+        );
       case "json":
         return <Input.TextArea autoSize={{ minRows: 3, maxRows: 12 }} placeholder={t("actions.form_json_hint")} />;
       default:
@@ -209,7 +269,7 @@ export default function ActionForm({ op, context = {}, suggestions = {}, onDone 
       )}
       {openParams.map((name) => (
         <Form.Item key={name} name={`path:${name}`} label={labelOf(name)} rules={[{ required: true, message: t("problem.field.missing") }]}>
-          <Input />
+          {suggestions[name]?.length ? <Select showSearch options={suggestions[name]} optionFilterProp="label" /> : <Input />}
         </Form.Item>
       ))}
       {op.queryParams.map((param) => (

@@ -40,6 +40,12 @@ export function CitationLink({
   );
 }
 
+/** A rule's message names the facts it compared by their codes (「应不超过approved_estimate_fen(280万元)」):
+ * each code the catalogue knows is read as its label. */
+export function plainMessage(message: string, label: (key: string, fallback?: string) => string): string {
+  return message.replace(/\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b/g, (code) => label(`field.${code}`, code));
+}
+
 export default function ProblemAlert({ explained, formLabels }: { explained: ExplainedProblem; formLabels?: Record<string, string> }) {
   const { t, label, language } = useI18n();
   const fieldText = (apiField: string, formField: string) => formLabels?.[formField] ?? fieldLabel(label, t, apiField);
@@ -62,7 +68,7 @@ export default function ProblemAlert({ explained, formLabels }: { explained: Exp
                 {explained.fields.map((field, index) => (
                   <li key={`${field.apiField}-${index}`} data-field={field.formField || field.apiField}>
                     {field.apiField ? `${fieldText(field.apiField, field.formField)}：` : ""}
-                    {field.message}
+                    {plainMessage(field.message, label)}
                   </li>
                 ))}
               </ul>
@@ -74,7 +80,7 @@ export default function ProblemAlert({ explained, formLabels }: { explained: Exp
               <ul style={{ margin: "4px 0", paddingInlineStart: 20 }}>
                 {explained.violations.map((violation) => (
                   <li key={violation.rule_id} data-rule={violation.rule_id}>
-                    {language === "zh-CN" ? violation.message_zh : violation.message_en}{" "}
+                    {plainMessage((language === "zh-CN" ? violation.message_zh : violation.message_en) ?? "", label)}{" "}
                     <CitationLink citation={violation.citation} ruleId={violation.rule_id} pack={violation.pack} article={violation.article} />
                   </li>
                 ))}

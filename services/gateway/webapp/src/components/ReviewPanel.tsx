@@ -1,9 +1,13 @@
 // What a leader needs before deciding: the bureau's scheme-review opinion, the experts' scores and the approval chain.
 import { Descriptions, Empty, Space, Steps, Tag, Typography } from "antd";
-import ReactEChartsCore from "echarts-for-react/lib/core";
+import ReactEChartsCoreModule from "echarts-for-react/lib/core";
 import echarts from "../charts/echarts";
 import { useI18n } from "../locales";
 import { schemeScoresOption, type SchemeResult } from "../charts/schemeScores";
+
+// The package is CommonJS: in the production build its default export arrives wrapped ({ default: … }), which
+// React refused (「Minified React error #130」) the first time scores were shown to an approver.
+const ReactEChartsCore = ((ReactEChartsCoreModule as unknown as { default?: typeof ReactEChartsCoreModule }).default ?? ReactEChartsCoreModule) as typeof ReactEChartsCoreModule;
 
 export interface ReviewCase {
   project_id: string;

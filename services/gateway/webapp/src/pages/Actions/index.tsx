@@ -50,7 +50,7 @@ export default function Actions() {
         )}
       </Card>
       <Drawer open={Boolean(open)} onClose={() => setOpen(null)} width={narrow ? "100%" : 560} title={open ? t(`op.${open.key}`) : ""} destroyOnClose>
-        {open && <ActionForm op={open} />}
+        {open && <ActionForm op={open} onDone={() => setOpen(null)} />}
       </Drawer>
     </Space>
   );

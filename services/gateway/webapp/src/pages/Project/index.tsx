@@ -16,6 +16,7 @@ import { problemTitle } from "../../services/problem";
 import { eventText, stageText } from "../../components/labels";
 import { loadPack, type Pack } from "../../services/policy";
 import { blockerFor, type Blocker } from "../../services/blockers";
+import { projectBound, stepsBeforeTrialRun } from "./placement";
 import dayjs from "dayjs";
 
 interface TimelineEntry {
@@ -56,7 +57,11 @@ const ACTION_PATHS: Record<string, string> = {
   final_acceptance_application: "final-acceptance/application",
   contract: "contracts",
   tender: "tenders",
+  // A drawn expert's to-do opens the score sheet (the jurisdictions that score a scheme review).
+  expert_review: "scores",
+  retire: "retirement",
 };
+
 
 /** The action a to-do names (`admit`, `technical_plan`, a path step) → the operation of that service for it. */
 export function matchOperation(ops: Operation[], action: string | null, service?: string | null): Operation | undefined {
@@ -81,10 +86,16 @@ const NEEDS: Record<string, { service: string; field: "status" | "stage"; codes:
 export function availability(
   op: Operation,
   state: Record<string, Record<string, unknown> | null>,
+  beforeTrial: string[] = [],
 ): { ok: true } | { ok: false; reason: "not_reached" | "stage"; code?: string; service: string } {
   if (op.service !== "intake" && op.service !== "catalog" && !state[op.service]) return { ok: false, reason: "not_reached", service: op.service };
-  // Every acceptance route starts with the trial run: before it, no other acceptance step can succeed.
-  if (op.service === "acceptance" && !op.path.endsWith("/trial-run") && state.acceptance?.stage === "contracted") {
+  // A system is retired once it is in the catalog.
+  if (op.pathParams.includes("system_id") && !((state.catalog?.systems as unknown[] | undefined) ?? []).length) {
+    return { ok: false, reason: "not_reached", service: "catalog" };
+  }
+  // Acceptance routes start with the trial run, except the steps a route holds before it (Quzhou's 初验).
+  const early = beforeTrial.some((step) => op.path.endsWith(`/${step.replace(/_/g, "-")}`));
+  if (op.service === "acceptance" && !op.path.endsWith("/trial-run") && !early && state.acceptance?.stage === "contracted") {
     return { ok: false, reason: "stage", code: "contracted", service: "acceptance" };
   }
   const need = NEEDS[op.key];
@@ -98,6 +109,66 @@ export function availability(
 function sumFen(values: unknown[]): number | null {
   const amounts = values.filter(isAmount).map((v) => BigInt(v as number));
   return amounts.length ? Number(amounts.reduce((a, b) => a + b, 0n)) : null;
+}
+
+interface Tender {
+  id: string;
+  title: string;
+  bid_deadline: string;
+  award?: { id: string; supplier: string; amount_fen: number } | null;
+}
+interface CatalogSystem {
+  id: string;
+  name?: string | null;
+  state: string;
+  registered_on?: string;
+  retired_on?: string | null;
+  retirement_reason?: string | null;
+}
+interface MonthlyFigures {
+  system_id: string;
+  abnormal_since: string | null;
+  zombie_since: string | null;
+  figures: { month: string; usage_count: number; availability_bp: number }[];
+}
+
+/** The scheme review's scored dimensions (pack rule review.scheme_dimensions) as a score sheet's rows. */
+function scoreDimensions(pack: Pack | null, english: boolean): { value: string; label: string }[] {
+  const rule = pack?.rules.find((r) => r.id === "review.scheme_dimensions");
+  const labels = rule?.params?.labels ?? {};
+  return (rule?.params?.required ?? []).map((code) => ({ value: code, label: (english ? labels[code]?.en : labels[code]?.zh) ?? labels[code]?.zh ?? code }));
+}
+
+/** A system in the catalog: its state, and its monthly monitoring figures (每月监测), newest first. */
+function SystemCard({ system, figures }: { system: CatalogSystem; figures?: MonthlyFigures }) {
+  const { t, label } = useI18n();
+  return (
+    <Card size="small" title={system.name ?? system.id} data-testid="catalog-system" data-system={system.id} extra={<Tag data-testid="system-state">{stageText(label, "catalog", system.state)}</Tag>}>
+      <Descriptions size="small" column={{ xs: 1, md: 3 }}>
+        <Descriptions.Item label={t("project.system.registered_on")}>{system.registered_on ?? "—"}</Descriptions.Item>
+        {system.retired_on ? <Descriptions.Item label={t("project.system.retired_on")}>{system.retired_on}</Descriptions.Item> : null}
+        {system.retirement_reason ? (
+          <Descriptions.Item label={t("project.system.retirement_reason")}>{label(`code.${system.retirement_reason}`, system.retirement_reason)}</Descriptions.Item>
+        ) : null}
+        {figures?.abnormal_since ? <Descriptions.Item label={t("project.system.abnormal_since")}>{figures.abnormal_since}</Descriptions.Item> : null}
+        {figures?.zombie_since ? <Descriptions.Item label={t("project.system.zombie_since")}>{figures.zombie_since}</Descriptions.Item> : null}
+      </Descriptions>
+      <Typography.Text strong>{t("project.system.monitoring")}</Typography.Text>
+      <Table
+        data-testid="monitoring-figures"
+        size="small"
+        rowKey="month"
+        dataSource={figures?.figures ?? []}
+        pagination={{ pageSize: 12, hideOnSinglePage: true }}
+        locale={{ emptyText: t("project.system.no_figures") }}
+        columns={[
+          { title: t("project.system.month"), dataIndex: "month", key: "month" },
+          { title: t("project.system.usage"), dataIndex: "usage_count", key: "usage", align: "right", render: (n: number) => n.toLocaleString("zh-CN") },
+          { title: t("project.system.availability"), dataIndex: "availability_bp", key: "availability", align: "right", render: (bp: number) => `${(bp / 100).toFixed(2)}%` },
+        ]}
+      />
+    </Card>
+  );
 }
 
 function StateDescriptions({ state, service }: { state: Record<string, unknown>; service: string }) {
@@ -132,17 +203,64 @@ export default function Project() {
     api
       .get<Timeline>(`/api/projects/${encodeURIComponent(projectId)}/timeline`)
       .then(setTimeline)
-      .catch((e) => setError(e instanceof ApiProblem ? { status: e.status, title: problemTitle(e.problem, t) } : { status: 0, title: String(e) }));
+      .catch(async (e) => {
+        // Intake owns the timeline and refuses roles it does not serve (a drawn expert, the procurement
+        // centre): the page then shows the stages whose services let the caller in, and its actions there.
+        if (e instanceof ApiProblem && e.status === 403) {
+          const id = encodeURIComponent(projectId);
+          const states = await Promise.all(
+            SERVICE_ORDER.map((service) =>
+              service === "intake" ? Promise.resolve(null) : api.get<Record<string, unknown>>(`/api/${service}/projects/${id}`).catch(() => null),
+            ),
+          );
+          const stages = SERVICE_ORDER.map((service, index) => ({ service, reached: Boolean(states[index]), state: states[index] }));
+          const last = [...stages].reverse().find((stage) => stage.state);
+          if (last) {
+            setTimeline({
+              project_id: projectId,
+              current: { service: last.service, stage: String(last.state?.stage ?? "") },
+              stages,
+              entries: [],
+              unavailable: [],
+            });
+            return;
+          }
+        }
+        setError(e instanceof ApiProblem ? { status: e.status, title: problemTitle(e.problem, t) } : { status: 0, title: String(e) });
+      });
     loadDossier(projectId).then(setDossier);
     optional(api.get<unknown[]>(`/api/intake/applications/${encodeURIComponent(projectId)}/materials`)).then(setMaterials).catch(() => setMaterials(null));
   }, [projectId, t]);
   useEffect(load, [load]);
-  const jurisdiction = (timeline?.stages.find((s) => s.service === "intake")?.state?.jurisdiction as string | undefined) ?? dossier?.jurisdiction;
+  const jurisdiction =
+    (timeline?.stages.find((s) => s.service === "intake")?.state?.jurisdiction as string | undefined) ??
+    (timeline?.stages.find((s) => s.state?.jurisdiction)?.state?.jurisdiction as string | undefined) ??
+    dossier?.jurisdiction;
   useEffect(() => {
     if (jurisdiction) loadPack(jurisdiction).then(setPack);
   }, [jurisdiction]);
 
-  const ops = useMemo(() => operationsFor(user?.roles ?? [], "project"), [user]);
+  const ops = useMemo(
+    () => [...operationsFor(user?.roles ?? [], "project"), ...operationsFor(user?.roles ?? [], "desk").filter(projectBound)],
+    [user],
+  );
+  const [suppliers, setSuppliers] = useState<{ id: string; name: string }[]>([]);
+  const [figures, setFigures] = useState<Record<string, MonthlyFigures>>({});
+  const procurementReached = Boolean(timeline?.stages.find((s) => s.service === "procurement")?.state);
+  const organiser = ops.some((op) => op.key === "procurement POST /api/procurement/tenders/{tender_id}/bids");
+  useEffect(() => {
+    if (procurementReached && organiser) {
+      api.get<{ id: string; name: string }[]>("/api/procurement/suppliers").then(setSuppliers).catch(() => setSuppliers([]));
+    }
+  }, [procurementReached, organiser, open]);
+  const systemIds = ((timeline?.stages.find((s) => s.service === "catalog")?.state?.systems as CatalogSystem[] | undefined) ?? []).map((system) => system.id).join(",");
+  useEffect(() => {
+    for (const id of systemIds ? systemIds.split(",") : []) {
+      optional(api.get<MonthlyFigures>(`/api/catalog/systems/${encodeURIComponent(id)}/monitoring`))
+        .then((answer) => answer && setFigures((known) => ({ ...known, [id]: answer })))
+        .catch(() => undefined);
+    }
+  }, [systemIds]);
   const wanted = params.get("action");
   const wantedService = params.get("service");
   useEffect(() => {
@@ -163,7 +281,11 @@ export default function Project() {
   const intake = state.intake ?? {};
   const budget = state.budget ?? {};
   const procurement = state.procurement ?? {};
-  const title = (intake.title as string | null) ?? (state.review?.title as string | null) ?? dossier?.title ?? t("common.hidden_title");
+  const title =
+    (intake.title as string | null) ??
+    (Object.values(state).find((stage) => stage?.title)?.title as string | undefined) ??
+    dossier?.title ??
+    t("common.hidden_title");
   const currentIndex = SERVICE_ORDER.indexOf(timeline.current?.service ?? "");
   const contracts = (procurement.contracts as { id: string; supplier?: string | null; amount_fen?: number | null }[] | undefined) ?? [];
   // The owning service's state (read through the timeline) is current the moment an action returns; the
@@ -177,6 +299,10 @@ export default function Project() {
   };
   const cap = isAmount(money.estimated) ? money.estimated : money.approved;
   const remaining = isAmount(cap) ? Number(BigInt(cap as number) - BigInt(isAmount(money.released) ? (money.released as number) : 0)) : null;
+  const beforeTrial = stepsBeforeTrialRun(pack);
+  const tenders = (procurement.tenders as Tender[] | undefined) ?? [];
+  const systems = ((state.catalog?.systems as CatalogSystem[] | undefined) ?? []).filter((system) => system.id);
+  const dimensions = scoreDimensions(pack, language === "en-US");
   const currentCode = timeline.current ? stageCode(timeline.current.service, state[timeline.current.service]) ?? timeline.current.stage : null;
 
   // Actions the services would refuse today for a reason the page can already see (a date not reached,
@@ -203,7 +329,7 @@ export default function Project() {
               </Typography.Text>
               <div style={{ display: "flex", flexWrap: "wrap", gap: 8, marginTop: 4 }}>
                 {group.ops.map((op) => {
-                  const can = availability(op, state);
+                  const can = availability(op, state, beforeTrial);
                   const blocker = can.ok ? blockers.get(op.key) : undefined;
                   const reason = blocker
                     ? blockerText(blocker)
@@ -223,7 +349,7 @@ export default function Project() {
                 })}
               </div>
               {group.ops
-                .filter((op) => blockers.has(op.key) && availability(op, state).ok)
+                .filter((op) => blockers.has(op.key) && availability(op, state, beforeTrial).ok)
                 .map((op) => {
                   const blocker = blockers.get(op.key)!;
                   return (
@@ -269,11 +395,25 @@ export default function Project() {
       ),
     },
     { key: "review", label: t("project.section.review"), children: state.review ? <ReviewPanel review={state.review as unknown as ReviewCase} /> : <Empty description={t("project.stage.not_reached")} /> },
-    ...(["budget", "procurement", "acceptance", "catalog"] as const).map((service) => ({
+    ...(["budget", "procurement", "acceptance"] as const).map((service) => ({
       key: service,
       label: t(`service.${service}`),
       children: state[service] ? <StateDescriptions state={state[service]!} service={service} /> : <Empty description={t("project.stage.not_reached")} />,
     })),
+    {
+      key: "catalog",
+      label: t("service.catalog"),
+      children: state.catalog ? (
+        <Space direction="vertical" style={{ width: "100%" }}>
+          <StateDescriptions state={state.catalog} service="catalog" />
+          {systems.map((system) => (
+            <SystemCard key={system.id} system={system} figures={figures[system.id]} />
+          ))}
+        </Space>
+      ) : (
+        <Empty description={t("project.stage.not_reached")} />
+      ),
+    },
     {
       key: "timeline",
       label: t("project.section.timeline"),
@@ -395,6 +535,14 @@ export default function Project() {
                 value: String(contract.id),
                 label: `${contract.supplier ?? contract.id} · ${fenToWan(contract.amount_fen)} ${t("common.wan")}`,
               })),
+              tender_id: tenders.map((tender) => ({ value: tender.id, label: `${tender.title} · ${t("common.due_on")} ${tender.bid_deadline}` })),
+              supplier_id: suppliers.map((supplier) => ({ value: supplier.id, label: supplier.name })),
+              award_id: tenders
+                .filter((tender) => tender.award)
+                .map((tender) => ({ value: tender.award!.id, label: `${tender.title} · ${tender.award!.supplier} · ${fenToWan(tender.award!.amount_fen)} ${t("common.wan")}` })),
+              system_id: systems.map((system) => ({ value: system.id, label: system.name ?? system.id })),
+              scores: dimensions,
+              comments: dimensions,
             }}
             onDone={() => {
               closeAction();
