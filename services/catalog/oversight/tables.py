@@ -23,6 +23,10 @@ class Finding(schema.Base, table=True):
         sa.Index("ix_findings_status_id", "status", "id"),
         sa.Index("ix_findings_unit_id", "unit", "id"),
         sa.Index("ix_findings_area_id", "area", "id"),
+        # its other orders (by the day recorded, by the rectification day) and the year filter; search by
+        # part of the text or the unit's name is served by trigram indexes on PostgreSQL (migration 0010)
+        sa.Index("ix_findings_recorded_on_id", "recorded_on", "id"),
+        sa.Index("ix_findings_rectify_by_id", "rectify_by", "id"),
     )
 
     id: str = Field(primary_key=True, max_length=64)

@@ -19,6 +19,7 @@ const Policy = lazy(() => import("./pages/Policy"));
 const PolicyImpact = lazy(() => import("./pages/PolicyImpact"));
 const Cockpit = lazy(() => import("./pages/Cockpit"));
 const Notifications = lazy(() => import("./pages/Notifications"));
+const Systems = lazy(() => import("./pages/Systems"));
 
 function RequireUser({ children }: { children: JSX.Element }) {
   const { user } = useAuth();
@@ -53,6 +54,7 @@ export default function App() {
           ["/policy-impact", <PolicyImpact />],
           ["/cockpit", <Cockpit />],
           ["/notifications", <Notifications />],
+          ["/systems", <Systems />],
         ].map(([path, element]) => (
           <Route
             key={path as string}

@@ -5,6 +5,7 @@ import { Badge, Button, Drawer, Grid, Input, Layout, Menu, Space, Tag, Typograph
 import {
   AppstoreOutlined,
   AuditOutlined,
+  ClusterOutlined,
   BellOutlined,
   DashboardOutlined,
   DatabaseOutlined,
@@ -19,6 +20,7 @@ import { LEADER_ROLES, LIBRARY_ROLES, useAuth } from "./auth";
 import { useI18n } from "../locales";
 import { loadTodos } from "../services/portfolio";
 import { COCKPIT_ROLES } from "../pages/Cockpit/roles";
+import { CATALOG_ROLES } from "../pages/Systems/roles";
 import { FEED_CHANGED, loadFeed } from "../pages/Notifications/feed";
 
 /** How often the badge asks for the unread count (it also asks on every page change and after a mark-read). */
@@ -82,6 +84,7 @@ export default function AppLayout() {
       ),
     },
     hasRole(...LIBRARY_ROLES) && { key: "/library", icon: <DatabaseOutlined />, label: t("nav.library") },
+    hasRole(...CATALOG_ROLES) && { key: "/systems", icon: <ClusterOutlined />, label: t("nav.systems") },
     hasRole(...COCKPIT_ROLES) && { key: "/cockpit", icon: <DashboardOutlined />, label: t("nav.cockpit") },
     hasRole("unit") && { key: "/apply", icon: <FormOutlined />, label: t("nav.apply") },
     hasRole(...LEADER_ROLES) && { key: "/approvals", icon: <AuditOutlined />, label: t("nav.approvals") },

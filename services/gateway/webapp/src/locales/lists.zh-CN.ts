@@ -1,0 +1,40 @@
+// 系统目录、监督检查问题、数据运营列表的中文消息（与 lists.en-US.ts 逐键对应）。
+const listsZh = {
+  "nav.systems": "系统目录",
+
+  "lists.sort": "排序",
+  "lists.yes": "是",
+  "lists.no": "否",
+  "lists.export": "导出 Excel",
+  "lists.exporting": "正在导出…",
+  "lists.export_failed": "导出失败，请稍后重试",
+  "lists.export_cut": "结果超过 {cap} 行，导出前 {cap} 行；请缩小筛选范围",
+
+  systems: "系统目录",
+  "systems.not_for_role": "您的角色不查阅系统目录，请从工作台的待办进入项目。",
+  "systems.filter.q": "系统名称",
+  "systems.filter.unit": "建设单位",
+  "systems.filter.jurisdiction": "属地",
+  "systems.filter.state": "系统状态",
+  "systems.filter.year": "入目录年度",
+  "systems.filter.zombie": "僵尸系统",
+  "systems.sort.id": "按编号",
+  "systems.sort.newest": "最新入目录在前",
+  "systems.sort.oldest": "最早入目录在前",
+  "systems.sort.name": "按系统名称",
+  "systems.sort.unit": "按建设单位",
+  "systems.totals": "共 {n} 个系统",
+  "systems.col.name": "系统名称",
+  "systems.col.unit": "建设单位",
+  "systems.col.jurisdiction": "属地",
+  "systems.col.state": "状态",
+  "systems.col.registered_on": "入目录日期",
+  "systems.col.origin": "来源",
+  "systems.col.project": "项目编号",
+  "systems.hidden_name": "（涉密系统）",
+  "systems.zombie": "僵尸系统",
+  "systems.origin.acceptance": "验收入目录",
+  "systems.origin.stock_import": "存量导入",
+} as const;
+
+export default listsZh;
