@@ -193,3 +193,105 @@ async def test_the_system_catalog_searches_filters_sorts_and_exports(
     await expect(rows_of(phone, "systems")).to_have_count(4)
     await no_sideways_scroll(phone)
     await shoot(phone, screenshots, "systems")
+
+
+FINDING_UNITS = (f"达州市测试一局{MARK}", f"达州市测试二局{MARK}")
+#: (unit, area, text, days to rectify)
+FINDINGS = [
+    (FINDING_UNITS[0], "funds", f"资金拨付超进度{MARK}", 40),
+    (FINDING_UNITS[0], "tendering", f"招标文件设置不合理条件{MARK}", 10),
+    (FINDING_UNITS[1], "funds", f"资金未专款专用{MARK}", 25),
+]
+
+
+@pytest.fixture(scope="module")
+async def findings(platform: Platform, api: Api) -> list[str]:
+    """The findings' ids, recorded by the bureau against two units of their own (their ladders touch no one else)."""
+    ids = []
+    for n, (unit, area, text, days) in enumerate(FINDINGS):
+        body = {
+            "unit": unit,
+            "jurisdiction": "dazhou",
+            "area": area,
+            "description": text,
+            "rectify_by": (clock.today() + timedelta(days=days)).isoformat(),
+        }
+        recorded = ok(
+            await api.post("bureau", "/api/catalog/findings", body, headers={"Idempotency-Key": f"e2e-f-{MARK}-{n}"}),
+            201,
+        )
+        ids.append(recorded["id"])
+    return ids
+
+
+async def test_the_findings_list_searches_filters_sorts_and_exports(
+    desktop: Page, platform: Platform, findings: list[str], screenshots: Path, tmp_path: Path
+):
+    gateway = platform.urls["gateway"]
+    await sign_in(desktop, gateway, "bureau", "数据局 项目科")
+    await desktop.get_by_role("navigation").get_by_role("menuitem", name="监督检查问题").click()
+    filters = desktop.get_by_test_id("findings-filters")
+    search = filters.get_by_role("button", name="查 询")
+    rows = rows_of(desktop, "findings")
+
+    await filters.get_by_label("责任单位").fill(MARK)
+    await search.click()
+    await expect(desktop).to_have_url(re.compile("unit_name="))
+    await expect(rows).to_have_count(3)
+    await expect(desktop.get_by_test_id("findings-totals")).to_have_text("共 3 个问题")
+
+    # part of the text, then the area
+    await filters.get_by_label("问题描述").fill("资金")
+    await search.click()
+    await expect(rows).to_have_count(2)
+    await pick(desktop, filters, "检查事项", "资金使用")
+    await filters.get_by_label("问题描述").fill("")
+    await search.click()
+    await expect(rows).to_have_count(2)
+    assert "area=funds" in desktop.url
+
+    # every one of them, nearest rectification deadline first
+    await filters.get_by_role("button", name="重 置").click()
+    await expect(filters.get_by_label("责任单位")).to_have_value("")
+    await filters.get_by_label("责任单位").fill(MARK)
+    await pick(desktop, filters, "排序", "整改期限最近在前")
+    await search.click()
+    expected = [findings[1], findings[2], findings[0]]  # 10, 25, 40 days
+    await expect(rows.first).to_have_attribute("data-id", expected[0])
+    assert await ids_shown(desktop, "findings") == expected
+    await expect(rows.first.get_by_test_id("status")).to_have_text("待整改")
+
+    async with desktop.expect_download() as download_info:
+        await desktop.get_by_test_id("findings-export").click()
+    saved = tmp_path / "findings.xlsx"
+    await (await download_info.value).save_as(saved)
+    sheet = list(load_workbook(saved)["监督检查问题"].iter_rows(values_only=True))
+    assert sheet[0][:3] == ("问题编号", "项目编号", "责任单位")
+    assert [r[0] for r in sheet[1:]] == expected
+    assert sheet[1][5] == FINDINGS[1][2] and sheet[1][8] == "待整改"
+    await shoot(desktop, screenshots, "findings")
+
+
+async def test_the_lists_fit_a_phone_and_read_in_english(
+    desktop: Page, phone: Page, platform: Platform, screenshots: Path
+):
+    gateway = platform.urls["gateway"]
+    pages = (
+        ("/systems", "systems", "系统目录", "System catalog"),
+        ("/findings", "findings", "监督检查问题", "Supervision findings"),
+        ("/data-operations", "operations", "数据运营任务", "Data-operation tasks"),
+    )
+    await sign_in(phone, gateway, "bureau", "数据局 项目科")
+    for path, test_id, heading, _ in pages:
+        await phone.goto(f"{gateway}{path}")
+        await expect(phone.locator("main h3")).to_have_text(heading)
+        await expect(phone.get_by_test_id(f"{test_id}-totals")).to_contain_text("共")
+        await no_sideways_scroll(phone)
+        await shoot(phone, screenshots, path.strip("/"))
+    await sign_in(desktop, gateway, "bureau", "数据局 项目科")
+    await desktop.get_by_role("button", name="切换为英文界面").click()
+    for path, _, heading, english in pages:
+        await desktop.goto(f"{gateway}{path}")
+        await expect(desktop.locator("main h3")).to_have_text(english)
+        await expect(desktop.locator("main")).not_to_contain_text(heading)
+        await expect(desktop.get_by_role("button", name="Export to Excel")).to_be_visible()
