@@ -228,6 +228,12 @@ LISTS = {
     ),
     "catalog list, by name": ("catalog", "/api/catalog/systems", BUREAU, {"sort": "name", "limit": 50}),
     "findings list, open": ("catalog", "/api/catalog/findings", BUREAU, {"status": "open", "limit": 50}),
+    "findings list, by rectification day": (
+        "catalog",
+        "/api/catalog/findings",
+        BUREAU,
+        {"sort": "rectify_by", "order": "desc", "limit": 50},
+    ),
     "portfolio list, jurisdiction": (
         "catalog",
         "/api/catalog/portfolio/projects",
@@ -278,13 +284,16 @@ async def test_name_search_uses_the_trigram_index(services, word):
 
 
 @pytest.mark.parametrize(
-    ("params", "index"),
-    [({"q": "医保结算"}, "ix_systems_name_trgm"), ({"unit_name": "民政局"}, "ix_systems_unit_trgm")],
+    ("path", "params", "index"),
+    [
+        ("/api/catalog/systems", {"q": "医保结算"}, "ix_systems_name_trgm"),
+        ("/api/catalog/systems", {"unit_name": "民政局"}, "ix_systems_unit_trgm"),
+        ("/api/catalog/findings", {"unit_name": "民政局"}, "ix_findings_unit_trgm"),
+        ("/api/catalog/findings", {"q": "发现的问题"}, "ix_findings_description_trgm"),
+    ],
 )
-async def test_catalog_search_by_part_of_a_name_uses_a_trigram_index(services, params, index):
-    plans = await plans_of(
-        services["catalog"], "/api/catalog/systems", BUREAU, params, settings=("enable_indexscan = off",)
-    )
+async def test_catalog_search_by_part_of_a_name_uses_a_trigram_index(services, path, params, index):
+    plans = await plans_of(services["catalog"], path, BUREAU, params, settings=("enable_indexscan = off",))
     assert seq_scans(plans) == [], params
     used = {n.get("Index Name") for p in plans for n in _nodes(p["plan"])}
     assert index in used, used

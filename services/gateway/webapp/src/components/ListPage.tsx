@@ -203,6 +203,7 @@ export default function ListPage<T extends object>({ spec, extra }: { spec: List
           dataSource={listed?.items ?? []}
           onRow={(row) => ({ "data-id": String(row[spec.rowKey]) }) as React.HTMLAttributes<HTMLElement>}
           pagination={false}
+          locale={{ emptyText: t("lists.empty") }}
           scroll={narrow ? undefined : { x: "max-content" }}
           columns={narrow && spec.narrowColumns ? spec.columns.filter((c) => spec.narrowColumns?.includes(String(c.key))) : spec.columns}
         />

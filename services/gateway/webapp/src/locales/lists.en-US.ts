@@ -4,6 +4,7 @@ import type listsZh from "./lists.zh-CN";
 const listsEn: Record<keyof typeof listsZh, string> = {
   "nav.systems": "System catalog",
 
+  "lists.empty": "Nothing matches",
   "lists.sort": "Sort",
   "lists.yes": "Yes",
   "lists.no": "No",

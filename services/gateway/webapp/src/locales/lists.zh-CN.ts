@@ -2,6 +2,7 @@
 const listsZh = {
   "nav.systems": "系统目录",
 
+  "lists.empty": "暂无符合条件的记录",
   "lists.sort": "排序",
   "lists.yes": "是",
   "lists.no": "否",
