@@ -15,3 +15,16 @@ def equal_to(query: Q, model: Any, **values: Any) -> Q:
         if value is not None:
             query = query.where(getattr(model, name) == value)
     return query
+
+
+def escape_like(text: str) -> str:
+    """`text` with LIKE's wildcards and the escape character taken literally (escape character `\\`)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def containing(query: Q, column: Any, text: str | None) -> Q:
+    """`query` narrowed to rows whose `column` holds `text` anywhere, ignoring case (search by part of a
+    name); None or blank is no filter. On PostgreSQL a trigram (gin_trgm_ops) index on the column serves it."""
+    if text is None or not text.strip():
+        return query
+    return query.where(column.ilike(f"%{escape_like(text.strip())}%", escape="\\"))

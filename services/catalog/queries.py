@@ -10,8 +10,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from services.catalog import listing
 from services.catalog.tables import Evaluation, ImportBatch, MonthlyFigure, Sanction, System
-from shared.filters import equal_to
+from shared.filters import containing, equal_to
 from shared.scope import SECRET_READ, Owner
 from shared.uow import UnitOfWork
 
@@ -40,19 +41,59 @@ class SystemFilter:
     state: str | None = None
     origin: str | None = None
     zombie: bool | None = None
+    q: str | None = None  # part of the system's name
+    unit_name: str | None = None  # part of the unit's name
+    year: int | None = None  # the year it entered the catalog (registered_on)
+    #: set for a reader who may not see every secret system's name: searching or sorting by name then
+    #: leaves out the secret systems of other units (a match would reveal the hidden name)
+    names_hidden_from: str | None = None
+    hides_names: bool = False
 
 
-async def systems_page(uow: UnitOfWork, where: SystemFilter, *, limit: int, cursor: str | None) -> list[System]:
-    """Up to `limit + 1` systems after `cursor` in id order (the extra one says there is a next page)."""
-    query = sa.select(System).order_by(System.id).limit(limit + 1)
+SYSTEM_SORTS = {
+    "id": System.id,
+    "name": System.name,
+    "registered_on": System.registered_on,
+    "unit": System.unit,
+}
+
+
+def systems_query(where: SystemFilter, sort: str = "id") -> sa.Select[Any]:
     query = equal_to(
-        query, System, jurisdiction=where.jurisdiction, unit=where.unit, state=where.state, origin=where.origin
+        sa.select(System),
+        System,
+        jurisdiction=where.jurisdiction,
+        unit=where.unit,
+        state=where.state,
+        origin=where.origin,
     )
     if where.zombie is not None:
         query = query.where(System.zombie_since.is_not(None) if where.zombie else System.zombie_since.is_(None))
-    if cursor:
-        query = query.where(System.id > cursor)
-    return list((await uow.session.scalars(query)).all())
+    query = containing(query, System.name, where.q)
+    query = containing(query, System.unit, where.unit_name)
+    if where.year is not None:
+        query = query.where(listing.year_range(System.registered_on, where.year))
+    if where.hides_names and (where.q or sort == "name"):
+        query = query.where(sa.or_(System.secret.is_(False), System.unit == (where.names_hidden_from or "")))
+    return query
+
+
+async def systems_page(
+    uow: UnitOfWork,
+    where: SystemFilter,
+    *,
+    limit: int,
+    cursor: str | None = None,
+    offset: int = 0,
+    sort: str = "id",
+    descending: bool = False,
+) -> tuple[list[System], int]:
+    """Up to `limit + 1` systems in the chosen order (the extra one says there is a next page), from
+    `offset` or after `cursor` (the last id, id order), and the count of the whole query."""
+    query = systems_query(where, sort)
+    total = await listing.count(uow, query)
+    order = listing.Order(SYSTEM_SORTS[sort], System.id, descending)
+    return await listing.page(uow, query, order, limit=limit, offset=offset, after=cursor), total
 
 
 async def history(uow: UnitOfWork, subjects: list[str]) -> dict[str, list[dict[str, Any]]]:

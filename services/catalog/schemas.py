@@ -37,6 +37,8 @@ class SystemPublic(BaseModel):
 class SystemsPublic(BaseModel):
     items: list[SystemPublic]
     next_cursor: str | None
+    total: int = Field(description="systems matching the whole query, every page together")
+    offset: int = 0
 
 
 class ImportReport(BaseModel):

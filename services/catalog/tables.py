@@ -32,6 +32,10 @@ class System(Base, table=True):
         sa.Index("ix_systems_jurisdiction_id", "jurisdiction", "id"),
         sa.Index("ix_systems_unit_id", "unit", "id"),
         sa.Index("ix_systems_state_id", "state", "id"),
+        # its other orders (by name, by the day it entered the catalog) and the year filter; search by part
+        # of the name or the unit's name is served by trigram indexes on PostgreSQL (migration 0011)
+        sa.Index("ix_systems_name_id", "name", "id"),
+        sa.Index("ix_systems_registered_on_id", "registered_on", "id"),
     )
 
     id: str = Field(primary_key=True, max_length=64)

@@ -220,7 +220,20 @@ LISTS = {
         {"jurisdiction": "jiyuan", "state": "running", "limit": 50},
     ),
     "catalog list, unit": ("catalog", "/api/catalog/systems", BUREAU, {"unit": UNIT_NAME, "limit": 50}),
+    "catalog list, a year by registration day": (
+        "catalog",
+        "/api/catalog/systems",
+        BUREAU,
+        {"year": 2022, "sort": "registered_on", "order": "desc", "limit": 50},
+    ),
+    "catalog list, by name": ("catalog", "/api/catalog/systems", BUREAU, {"sort": "name", "limit": 50}),
     "findings list, open": ("catalog", "/api/catalog/findings", BUREAU, {"status": "open", "limit": 50}),
+    "findings list, by rectification day": (
+        "catalog",
+        "/api/catalog/findings",
+        BUREAU,
+        {"sort": "rectify_by", "order": "desc", "limit": 50},
+    ),
     "portfolio list, jurisdiction": (
         "catalog",
         "/api/catalog/portfolio/projects",
@@ -268,6 +281,22 @@ async def test_name_search_uses_the_trigram_index(services, word):
         assert seq_scans(plans) == [], (service, word)
         used = {n.get("Index Name") for p in plans for n in _nodes(p["plan"])}
         assert any(name and name.endswith("title_trgm") for name in used), (service, used)
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "index"),
+    [
+        ("/api/catalog/systems", {"q": "医保结算"}, "ix_systems_name_trgm"),
+        ("/api/catalog/systems", {"unit_name": "民政局"}, "ix_systems_unit_trgm"),
+        ("/api/catalog/findings", {"unit_name": "民政局"}, "ix_findings_unit_trgm"),
+        ("/api/catalog/findings", {"q": "发现的问题"}, "ix_findings_description_trgm"),
+    ],
+)
+async def test_catalog_search_by_part_of_a_name_uses_a_trigram_index(services, path, params, index):
+    plans = await plans_of(services["catalog"], path, BUREAU, params, settings=("enable_indexscan = off",))
+    assert seq_scans(plans) == [], params
+    used = {n.get("Index Name") for p in plans for n in _nodes(p["plan"])}
+    assert index in used, used
 
 
 async def test_the_todo_lists_read_no_table_whole(services):

@@ -3,11 +3,12 @@ information resources, and budget's funding question."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi.responses import Response
 
-from services.catalog import queries
+from services.catalog import listing, queries
 from services.catalog.api.common import (
     PREFIX,
     TAGS,
@@ -43,7 +44,7 @@ from services.catalog.schemas import (
 )
 from shared.auth import Principal
 from shared.errors import Problem, not_found
-from shared.limits import Filter
+from shared.limits import FILTER_MAX, Filter
 from shared.pagination import IdCursor
 from shared.service import Runtime
 from shared.watch import WATCH_DESCRIPTION, watched
@@ -79,25 +80,97 @@ async def get_system(system_id: str, runtime: Runtime, principal: Annotated[Prin
     return public(system, principal)
 
 
+class SystemQuery:
+    """The catalog list's filters and order, shared by the JSON list and its spreadsheet."""
+
+    def __init__(
+        self,
+        principal: Annotated[Principal, Readers],
+        jurisdiction: Filter = None,
+        unit: Annotated[str | None, Query(max_length=FILTER_MAX, description="the unit's exact name")] = None,
+        state: Filter = None,
+        origin: Filter = None,
+        zombie: bool | None = None,
+        q: Annotated[str | None, Query(max_length=100, description="part of the system's name (系统名称)")] = None,
+        unit_name: Annotated[str | None, Query(max_length=120, description="part of the unit's name")] = None,
+        year: Annotated[int | None, Query(ge=1990, le=2100, description="the year it entered the catalog")] = None,
+        sort: Literal["id", "name", "registered_on", "unit"] = "id",
+        order: Literal["asc", "desc"] = "asc",
+    ) -> None:
+        if not principal.can_see_unit(unit or ""):
+            unit = principal.unit
+        self.sort = sort
+        self.descending = order == "desc"
+        self.where = queries.SystemFilter(
+            jurisdiction=jurisdiction,
+            unit=unit,
+            state=state,
+            origin=origin,
+            zombie=zombie,
+            q=q,
+            unit_name=unit_name,
+            year=year,
+            hides_names=not principal.cleared,
+            names_hidden_from=principal.unit,
+        )
+
+
 @router.get("/systems", response_model=SystemsPublic, summary="系统目录 List the catalog")
 async def list_systems(
     runtime: Runtime,
     principal: Annotated[Principal, Readers],
-    jurisdiction: Filter = None,
-    unit: Filter = None,
-    state: Filter = None,
-    origin: Filter = None,
-    zombie: bool | None = None,
+    query: Annotated[SystemQuery, Depends()],
     limit: int = Query(default=50, ge=1, le=500),
     cursor: IdCursor = None,
+    offset: Annotated[int, Query(ge=0, le=listing.MAX_OFFSET, description="rows to skip (any order)")] = 0,
 ):
-    if not principal.can_see_unit(unit or ""):
-        unit = principal.unit
-    where = queries.SystemFilter(jurisdiction=jurisdiction, unit=unit, state=state, origin=origin, zombie=zombie)
+    """Search by part of the name or the unit's name, filter, sort; `total` counts the whole query. Pages go
+    by `offset` in any order, or by `next_cursor` (the last id) in the default id order."""
     async with runtime.reading() as uow:
-        rows = await queries.systems_page(uow, where, limit=limit, cursor=cursor)
-    next_cursor = rows[limit - 1].id if len(rows) > limit else None
-    return SystemsPublic(items=[public(s, principal) for s in rows[:limit]], next_cursor=next_cursor)
+        rows, total = await queries.systems_page(
+            uow, query.where, limit=limit, cursor=cursor, offset=offset, sort=query.sort, descending=query.descending
+        )
+    keyset = query.sort == "id" and not query.descending
+    next_cursor = rows[limit - 1].id if len(rows) > limit and keyset else None
+    return SystemsPublic(
+        items=[public(s, principal) for s in rows[:limit]], next_cursor=next_cursor, total=total, offset=offset
+    )
+
+
+SYSTEM_COLUMNS: list[listing.Column] = [
+    ("系统编号", lambda s: s.id),
+    ("系统名称", lambda s: s.name if s.name is not None else "（涉密系统）"),
+    ("建设单位", lambda s: s.unit),
+    ("辖区", lambda s: s.jurisdiction),
+    ("状态", lambda s: STATE_ZH.get(s.state, s.state)),
+    ("来源", lambda s: ORIGIN_ZH.get(s.origin, s.origin)),
+    ("入目录日期", lambda s: s.registered_on),
+    ("上线日期", lambda s: s.went_live_on),
+    ("僵尸系统", lambda s: "是" if s.zombie_since else "否"),
+    ("列为僵尸系统日期", lambda s: s.zombie_since),
+    ("等保级别", lambda s: s.mlps_level),
+    ("项目编号", lambda s: s.project_id),
+]
+STATE_ZH = {"running": "运行中", "trial": "试运行", "suspended": "已暂停", "retired": "已下线"}
+ORIGIN_ZH = {"acceptance": "验收入目录", "stock_import": "存量导入"}
+
+
+@router.get(
+    "/systems.xlsx",
+    response_class=Response,
+    summary=f"导出 Excel: the catalog list's query as a spreadsheet (at most {listing.ROW_CAP} rows)",
+)
+async def export_systems(
+    runtime: Runtime, principal: Annotated[Principal, Readers], query: Annotated[SystemQuery, Depends()]
+) -> Response:
+    async with runtime.reading() as uow:
+        rows, total = await queries.systems_page(
+            uow, query.where, limit=listing.ROW_CAP, sort=query.sort, descending=query.descending
+        )
+    shown = [public(s, principal) for s in rows[: listing.ROW_CAP]]
+    return listing.xlsx_response(
+        listing.spreadsheet("系统目录", SYSTEM_COLUMNS, shown, total), "govproj-systems.xlsx", "系统目录.xlsx", total
+    )
 
 
 @router.get(

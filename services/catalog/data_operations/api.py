@@ -1,10 +1,12 @@
 """Routes of public data-operation services (公共数据运营服务): catalog, indicators, operators, tasks."""
 
 # no `from __future__ import annotations`: the route factories below annotate with local names
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi.responses import Response
 
+from services.catalog import listing
 from services.catalog.api.common import PREFIX, idempotent
 from services.catalog.data_operations import budget, handlers, queries
 from services.catalog.data_operations.schemas import (
@@ -22,6 +24,7 @@ from services.catalog.data_operations.schemas import (
     ServiceCreate,
     TaskCreate,
     TaskPublic,
+    TasksPublic,
     ThirdPartyCheckCreate,
 )
 from services.catalog.data_operations.tables import (
@@ -216,28 +219,102 @@ async def dispatch(
     return await idempotent(runtime, idempotency_key, principal, command.model_dump(mode="json"), 201, action)
 
 
-@router.get("/tasks", response_model=list[TaskPublic], summary="Tasks (an operator sees only its own)")
-async def list_tasks(
-    runtime: Runtime,
-    principal: Annotated[Principal, Readers],
-    jurisdiction: Filter = None,
-    status: Filter = None,
-    operator_id: Filter = None,
-    limit: int = Query(default=100, ge=1, le=500),
-    cursor: IdCursor = None,
-):
-    own_operator = principal.unit if principal.roles == {Role.DATA_OPERATOR} else None
-    async with runtime.reading() as uow:
-        rows = await queries.tasks_page(
-            uow,
+class TaskQuery:
+    """The task list's filters and order, shared by the JSON list and its spreadsheet."""
+
+    def __init__(
+        self,
+        principal: Annotated[Principal, Readers],
+        jurisdiction: Filter = None,
+        status: Filter = None,
+        operator_id: Filter = None,
+        q: Annotated[str | None, Query(max_length=100, description="part of the task's title")] = None,
+        year: Annotated[int | None, Query(ge=1990, le=2100, description="the year of work it was split from")] = None,
+        overdue: Annotated[bool | None, Query(description="not yet accepted past its due day")] = None,
+        sort: Literal["id", "dispatched_on", "due_on", "amount"] = "id",
+        order: Literal["asc", "desc"] = "asc",
+    ) -> None:
+        self.sort = sort
+        self.descending = order == "desc"
+        self.where = queries.TaskFilter(
             jurisdiction=jurisdiction,
             status=status,
             operator_id=operator_id,
-            own_operator=own_operator,
+            own_operator=principal.unit if principal.roles == {Role.DATA_OPERATOR} else None,
+            q=q,
+            year=year,
+            overdue=overdue,
+        )
+
+
+@router.get(
+    "/tasks",
+    response_model=TasksPublic,
+    summary="数据运营任务 Tasks, searched, filtered, sorted (an operator sees only its own)",
+)
+async def list_tasks(
+    runtime: Runtime,
+    principal: Annotated[Principal, Readers],
+    query: Annotated[TaskQuery, Depends()],
+    limit: int = Query(default=100, ge=1, le=500),
+    cursor: IdCursor = None,
+    offset: Annotated[int, Query(ge=0, le=listing.MAX_OFFSET, description="rows to skip (any order)")] = 0,
+) -> TasksPublic:
+    """`total` counts the whole query. Pages go by `offset` in any order, or by `next_cursor` (the last id)
+    in the default id order."""
+    async with runtime.reading() as uow:
+        rows, total = await queries.tasks_page(
+            uow,
+            query.where,
+            today=clock.today(),
             limit=limit,
             cursor=cursor,
+            offset=offset,
+            sort=query.sort,
+            descending=query.descending,
         )
-    return [task_public(t) for t in rows]
+    page = rows[:limit]
+    keyset = query.sort == "id" and not query.descending
+    return TasksPublic(
+        items=[TaskPublic(**task_public(t)) for t in page],
+        next_cursor=page[-1].id if len(rows) > limit and keyset else None,
+        total=total,
+        offset=offset,
+    )
+
+
+TASK_STATUS_ZH = {"dispatched": "已派发", "delivered": "已交付", "accepted": "已验收", "paid": "已支付"}
+TASK_COLUMNS: list[listing.Column] = [
+    ("任务编号", lambda t: t.id),
+    ("任务名称", lambda t: t.title),
+    ("辖区", lambda t: t.jurisdiction),
+    ("年度", lambda t: t.year),
+    ("运营单位", lambda t: t.operator_id),
+    ("状态", lambda t: TASK_STATUS_ZH.get(t.status, t.status)),
+    ("进度（%）", lambda t: t.progress_pct),
+    ("计划金额（元）", lambda t: listing.yuan(t.planned_amount_fen)),
+    ("确认金额（元）", lambda t: listing.yuan(t.confirmed_amount_fen)),
+    ("已支付（元）", lambda t: listing.yuan(t.paid_amount_fen)),
+    ("派发日期", lambda t: t.dispatched_on),
+    ("完成期限", lambda t: t.due_on),
+    ("验收日期", lambda t: t.accepted_on),
+]
+
+
+@router.get(
+    "/tasks.xlsx",
+    response_class=Response,
+    summary=f"导出 Excel: the task list's query as a spreadsheet (at most {listing.ROW_CAP} rows)",
+)
+async def export_tasks(
+    runtime: Runtime, principal: Annotated[Principal, Readers], query: Annotated[TaskQuery, Depends()]
+) -> Response:
+    async with runtime.reading() as uow:
+        rows, total = await queries.tasks_page(
+            uow, query.where, today=clock.today(), limit=listing.ROW_CAP, sort=query.sort, descending=query.descending
+        )
+    content = listing.spreadsheet("数据运营任务", TASK_COLUMNS, rows[: listing.ROW_CAP], total)
+    return listing.xlsx_response(content, "govproj-data-operation-tasks.xlsx", "数据运营任务.xlsx", total)
 
 
 @router.get("/tasks/{task_id}", response_model=TaskPublic, summary="A task and its operator's ratings")

@@ -121,6 +121,13 @@ class TaskPublic(BaseModel):
     operator_ratings: RatingSummary | None = None  # shown at dispatch: how the operator did before
 
 
+class TasksPublic(BaseModel):
+    items: list[TaskPublic]
+    next_cursor: str | None
+    total: int = Field(description="tasks matching the whole query, every page together")
+    offset: int = 0
+
+
 class DataServicePublic(BaseModel):
     """An entry of the public data-operation service catalog (fengxian:第三十六条)."""
 

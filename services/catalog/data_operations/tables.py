@@ -71,6 +71,12 @@ class DataOperationTask(Base, table=True):
     """A service task (公共数据运营服务任务) split from the year's public-data work and dispatched to an operator."""
 
     __tablename__ = "data_operation_tasks"
+    __table_args__ = (
+        # the task list's orders (dispatched, due, amount)
+        sa.Index("ix_data_operation_tasks_dispatched_on_id", "dispatched_on", "id"),
+        sa.Index("ix_data_operation_tasks_due_on_id", "due_on", "id"),
+        sa.Index("ix_data_operation_tasks_amount_id", "planned_amount_fen", "id"),
+    )
 
     id: str = Field(primary_key=True, max_length=64)
     jurisdiction: str = Field(index=True, max_length=40)

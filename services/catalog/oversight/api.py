@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Header, Query
+from fastapi import APIRouter, Depends, Header, Query
+from fastapi.responses import Response
 
+from services.catalog import listing
 from services.catalog.api.common import PREFIX, idempotent
 from services.catalog.oversight import handlers, queries
 from services.catalog.oversight.schemas import (
@@ -22,6 +24,7 @@ from services.catalog.oversight.schemas import (
     RoundPublic,
 )
 from services.catalog.oversight.tables import AccountabilityCase, Finding, FindingStep, SupervisionRound
+from shared import clock
 from shared.auth import Principal, Role, require
 from shared.errors import not_found
 from shared.limits import FILTER_MAX, Filter
@@ -85,33 +88,109 @@ async def record_finding(
     return await idempotent(runtime, idempotency_key, principal, command.model_dump(mode="json"), 201, action)
 
 
-@router.get("/findings", response_model=FindingsPublic, summary="Findings, oldest first (cursor: the last id)")
-async def list_findings(
-    runtime: Runtime,
-    principal: Annotated[Principal, OversightReaders],
-    status: Filter = None,
-    area: Filter = None,
-    project_id: Filter = None,
-    unit: Filter = None,
-    limit: int = Query(default=50, ge=1, le=500),
-    cursor: IdCursor = None,
-):
-    own_unit = None if principal.can_see_unit("") else principal.unit
-    async with runtime.reading() as uow:
-        rows = await queries.findings_page(
-            uow,
+class FindingQuery:
+    """The findings list's filters and order, shared by the JSON list and its spreadsheet."""
+
+    def __init__(
+        self,
+        principal: Annotated[Principal, OversightReaders],
+        status: Filter = None,
+        area: Filter = None,
+        project_id: Filter = None,
+        unit: Filter = None,
+        jurisdiction: Filter = None,
+        q: Annotated[str | None, Query(max_length=100, description="part of the finding's text")] = None,
+        unit_name: Annotated[str | None, Query(max_length=120, description="part of the unit's name")] = None,
+        year: Annotated[int | None, Query(ge=1990, le=2100, description="the year it was recorded")] = None,
+        overdue: Annotated[bool | None, Query(description="still open past its rectification day")] = None,
+        sort: Literal["id", "recorded_on", "rectify_by", "unit"] = "id",
+        order: Literal["asc", "desc"] = "asc",
+    ) -> None:
+        self.sort = sort
+        self.descending = order == "desc"
+        self.where = queries.FindingFilter(
             status=status,
             area=area,
             project_id=project_id,
             unit=unit,
-            own_unit=own_unit,
+            own_unit=None if principal.can_see_unit("") else principal.unit,
+            jurisdiction=jurisdiction,
+            q=q,
+            unit_name=unit_name,
+            year=year,
+            overdue=overdue,
+            hides_secret_text=not principal.cleared,
+        )
+
+
+@router.get("/findings", response_model=FindingsPublic, summary="监督检查问题 Findings, searched, filtered, sorted")
+async def list_findings(
+    runtime: Runtime,
+    principal: Annotated[Principal, OversightReaders],
+    query: Annotated[FindingQuery, Depends()],
+    limit: int = Query(default=50, ge=1, le=500),
+    cursor: IdCursor = None,
+    offset: Annotated[int, Query(ge=0, le=listing.MAX_OFFSET, description="rows to skip (any order)")] = 0,
+):
+    """`total` counts the whole query. Pages go by `offset` in any order, or by `next_cursor` (the last id)
+    in the default id order."""
+    async with runtime.reading() as uow:
+        rows, total = await queries.findings_page(
+            uow,
+            query.where,
+            today=clock.today(),
             limit=limit,
             cursor=cursor,
+            offset=offset,
+            sort=query.sort,
+            descending=query.descending,
         )
     page = rows[:limit]
+    keyset = query.sort == "id" and not query.descending
     return FindingsPublic(
-        items=[public(f, principal) for f in page], next_cursor=page[-1].id if len(rows) > limit else None
+        items=[public(f, principal) for f in page],
+        next_cursor=page[-1].id if len(rows) > limit and keyset else None,
+        total=total,
+        offset=offset,
     )
+
+
+FINDING_STATUS_ZH = {
+    "open": "待整改",
+    "rectification_submitted": "已报整改",
+    "resolved": "已销号",
+    "terminated": "已终止",
+}
+FINDING_COLUMNS: list[listing.Column] = [
+    ("问题编号", lambda f: f.id),
+    ("项目编号", lambda f: f.project_id),
+    ("责任单位", lambda f: f.unit),
+    ("辖区", lambda f: f.jurisdiction),
+    ("检查领域", lambda f: f.area),
+    ("问题描述", lambda f: f.description if f.description is not None else "（涉密项目）"),
+    ("登记日期", lambda f: f.recorded_on),
+    ("整改期限", lambda f: f.rectify_by),
+    ("状态", lambda f: FINDING_STATUS_ZH.get(f.status, f.status)),
+    ("升级措施", lambda f: f.step),
+    ("销号日期", lambda f: f.resolved_on),
+]
+
+
+@router.get(
+    "/findings.xlsx",
+    response_class=Response,
+    summary=f"导出 Excel: the findings list's query as a spreadsheet (at most {listing.ROW_CAP} rows)",
+)
+async def export_findings(
+    runtime: Runtime, principal: Annotated[Principal, OversightReaders], query: Annotated[FindingQuery, Depends()]
+) -> Response:
+    async with runtime.reading() as uow:
+        rows, total = await queries.findings_page(
+            uow, query.where, today=clock.today(), limit=listing.ROW_CAP, sort=query.sort, descending=query.descending
+        )
+    shown = [public(f, principal) for f in rows[: listing.ROW_CAP]]
+    content = listing.spreadsheet("监督检查问题", FINDING_COLUMNS, shown, total)
+    return listing.xlsx_response(content, "govproj-findings.xlsx", "监督检查问题.xlsx", total)
 
 
 @router.get("/findings/{finding_id}", response_model=FindingPublic, summary="A finding with every step it went through")

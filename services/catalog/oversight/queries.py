@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
 import sqlalchemy as sa
 
+from services.catalog import listing
 from services.catalog.oversight.tables import AccountabilityCase, Finding, FindingStep, SupervisionRound
-from shared.filters import equal_to
+from shared.filters import containing, equal_to
 from shared.uow import UnitOfWork
 
 
@@ -17,25 +22,75 @@ async def history(uow: UnitOfWork, finding_id: str) -> list[FindingStep]:
     )
 
 
+#: a finding still waiting for its rectification (past rectify_by it is overdue)
+LIVE_STATUSES = ("open", "rectification_submitted")
+
+
+@dataclass(frozen=True)
+class FindingFilter:
+    status: str | None = None
+    area: str | None = None
+    project_id: str | None = None
+    unit: str | None = None
+    own_unit: str | None = None  # confines unit staff to their unit
+    jurisdiction: str | None = None
+    q: str | None = None  # part of the description (发现的问题)
+    unit_name: str | None = None  # part of the unit's name
+    year: int | None = None  # the year it was recorded
+    overdue: bool | None = None  # still live past its rectification day
+    #: a reader who may not read every secret finding: searching its text leaves out other units' secret ones
+    hides_secret_text: bool = False
+
+
+FINDING_SORTS = {
+    "id": Finding.id,
+    "recorded_on": Finding.recorded_on,
+    "rectify_by": Finding.rectify_by,
+    "unit": Finding.unit,
+}
+
+
+def findings_query(where: FindingFilter, today: date) -> sa.Select[Any]:
+    query = equal_to(
+        sa.select(Finding),
+        Finding,
+        status=where.status,
+        area=where.area,
+        project_id=where.project_id,
+        unit=where.unit,
+        jurisdiction=where.jurisdiction,
+    )
+    if where.own_unit is not None:
+        query = query.where(Finding.unit == where.own_unit)
+    query = containing(query, Finding.description, where.q)
+    query = containing(query, Finding.unit, where.unit_name)
+    if where.year is not None:
+        query = query.where(listing.year_range(Finding.recorded_on, where.year))
+    if where.overdue is not None:
+        late = sa.and_(Finding.status.in_(LIVE_STATUSES), Finding.rectify_by < today)
+        query = query.where(late if where.overdue else sa.not_(late))
+    if where.hides_secret_text and where.q:
+        query = query.where(sa.or_(Finding.secret.is_(False), Finding.unit == (where.own_unit or "")))
+    return query
+
+
 async def findings_page(
     uow: UnitOfWork,
+    where: FindingFilter,
     *,
-    status: str | None,
-    area: str | None,
-    project_id: str | None,
-    unit: str | None,
-    own_unit: str | None,
+    today: date,
     limit: int,
-    cursor: str | None,
-) -> list[Finding]:
-    """Up to `limit + 1` findings after `cursor`; `own_unit` confines unit staff to their unit."""
-    query = sa.select(Finding).order_by(Finding.id).limit(limit + 1)
-    query = equal_to(query, Finding, status=status, area=area, project_id=project_id, unit=unit)
-    if own_unit is not None:
-        query = query.where(Finding.unit == own_unit)
-    if cursor is not None:
-        query = query.where(Finding.id > cursor)
-    return list(await uow.session.scalars(query))
+    cursor: str | None = None,
+    offset: int = 0,
+    sort: str = "id",
+    descending: bool = False,
+) -> tuple[list[Finding], int]:
+    """Up to `limit + 1` findings in the chosen order from `offset` or after `cursor` (the last id, id
+    order), and the count of the whole query."""
+    query = findings_query(where, today)
+    total = await listing.count(uow, query)
+    order = listing.Order(FINDING_SORTS[sort], Finding.id, descending)
+    return await listing.page(uow, query, order, limit=limit, offset=offset, after=cursor), total
 
 
 async def rounds_page(

@@ -78,6 +78,8 @@ class FindingPublic(BaseModel):
 class FindingsPublic(BaseModel):
     items: list[FindingPublic]
     next_cursor: str | None
+    total: int = Field(description="findings matching the whole query, every page together")
+    offset: int = 0
 
 
 class RoundFindingIn(RequestModel):

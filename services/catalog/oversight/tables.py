@@ -23,6 +23,10 @@ class Finding(Base, table=True):
         sa.Index("ix_findings_status_id", "status", "id"),
         sa.Index("ix_findings_unit_id", "unit", "id"),
         sa.Index("ix_findings_area_id", "area", "id"),
+        # its other orders (by the day recorded, by the rectification day) and the year filter; search by
+        # part of the text or the unit's name is served by trigram indexes on PostgreSQL (migration 0011)
+        sa.Index("ix_findings_recorded_on_id", "recorded_on", "id"),
+        sa.Index("ix_findings_rectify_by_id", "rectify_by", "id"),
     )
 
     id: str = Field(primary_key=True, max_length=64)
@@ -86,7 +90,7 @@ class SupervisionRound(Base, table=True):
     conclusion: str = ""
 
 
-class AccountabilityCase(schema.Base, table=True):
+class AccountabilityCase(Base, table=True):
     """A case of accountability (追责) against a unit, with the rules it triggered and their citations
     (dazhou:第五十四条; quzhou:五(三)): detected from the events (未批先建) or recorded by a department."""
 

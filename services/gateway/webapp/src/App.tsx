@@ -19,6 +19,9 @@ const Policy = lazy(() => import("./pages/Policy"));
 const PolicyImpact = lazy(() => import("./pages/PolicyImpact"));
 const Cockpit = lazy(() => import("./pages/Cockpit"));
 const Notifications = lazy(() => import("./pages/Notifications"));
+const Systems = lazy(() => import("./pages/Systems"));
+const Findings = lazy(() => import("./pages/Findings"));
+const DataOperations = lazy(() => import("./pages/DataOperations"));
 
 function RequireUser({ children }: { children: JSX.Element }) {
   const { user } = useAuth();
@@ -53,6 +56,9 @@ export default function App() {
           ["/policy-impact", <PolicyImpact />],
           ["/cockpit", <Cockpit />],
           ["/notifications", <Notifications />],
+          ["/systems", <Systems />],
+          ["/findings", <Findings />],
+          ["/data-operations", <DataOperations />],
         ].map(([path, element]) => (
           <Route
             key={path as string}

@@ -3,6 +3,7 @@ import type { MessageKey } from "./zh-CN";
 import fieldsEn from "./fields.en-US";
 import actionsEn from "./actions.en-US";
 import portfolioEn from "./portfolio.en-US";
+import listsEn from "./lists.en-US";
 
 const enUS: Record<MessageKey, string> = {
   "app.title": "Government IT Project Management Platform",
@@ -656,6 +657,7 @@ const enUS: Record<MessageKey, string> = {
   ...fieldsEn,
   ...actionsEn,
   ...portfolioEn,
+  ...listsEn,
 };
 
 export default enUS;

@@ -2,6 +2,7 @@
 import fieldsZh from "./fields.zh-CN";
 import actionsZh from "./actions.zh-CN";
 import portfolioZh from "./portfolio.zh-CN";
+import listsZh from "./lists.zh-CN";
 
 const zhCN = {
   "app.title": "政府投资信息化项目管理平台",
@@ -655,6 +656,7 @@ const zhCN = {
   ...fieldsZh,
   ...actionsZh,
   ...portfolioZh,
+  ...listsZh,
 } as const;
 
 export type MessageKey = keyof typeof zhCN;
