@@ -121,12 +121,15 @@ async def _om_facts(
     project = await uow.session.get(BudgetProject, system.project_id) if system is not None else None
     previous = 0
     if system is not None:
-        previous = await uow.session.scalar(
-            sa.select(sa.func.coalesce(sa.func.sum(OmBudget.amount_fen), 0)).where(
-                OmBudget.system_id == system.system_id,
-                OmBudget.funding_year == funding_year - 1,
-                OmBudget.status == "approved",
+        previous = (
+            await uow.session.scalar(
+                sa.select(sa.func.coalesce(sa.func.sum(col(OmBudget.amount_fen)), 0)).where(
+                    col(OmBudget.system_id) == system.system_id,
+                    col(OmBudget.funding_year) == funding_year - 1,
+                    col(OmBudget.status) == "approved",
+                )
             )
+            or 0
         )
     return domain.OmFacts(
         funding_year=funding_year,
@@ -287,9 +290,9 @@ async def stop_om_budgets(uow: UnitOfWork, system: CatalogSystem, *, reason: str
     rows = await uow.session.scalars(
         sa.select(OmBudget)
         .where(
-            OmBudget.system_id == system.system_id,
-            OmBudget.funding_year >= stopped_on.year,
-            OmBudget.status.in_(("requested", "reviewed", "approved")),
+            col(OmBudget.system_id) == system.system_id,
+            col(OmBudget.funding_year) >= stopped_on.year,
+            col(OmBudget.status).in_(("requested", "reviewed", "approved")),
         )
         .order_by(OmBudget.id)
     )

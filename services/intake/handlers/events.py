@@ -163,10 +163,10 @@ async def _system_bar(
     a failing decision opens it (or updates its cause), a passing one clears it; a redelivery changes nothing."""
     open_bar = await uow.session.scalar(
         sa.select(UnitBar).where(
-            UnitBar.unit == unit,
-            UnitBar.rule_id == rule_id,
-            UnitBar.subject == system_id,
-            UnitBar.cleared_on.is_(None),
+            col(UnitBar.unit) == unit,
+            col(UnitBar.rule_id) == rule_id,
+            col(UnitBar.subject) == system_id,
+            col(UnitBar.cleared_on).is_(None),
         )
     )
     if decision is None:
@@ -201,9 +201,9 @@ async def _pack_of(uow: UnitOfWork, project_id: str, unit: str) -> Pack:
     jurisdiction = application.jurisdiction if application is not None else None
     if jurisdiction is None:
         jurisdiction = await uow.session.scalar(
-            sa.select(Application.jurisdiction)
-            .where(Application.unit == unit)
-            .order_by(Application.created_at.desc())
+            sa.select(col(Application.jurisdiction))
+            .where(col(Application.unit) == unit)
+            .order_by(col(Application.created_at).desc())
             .limit(1)
         )
     try:
