@@ -486,7 +486,7 @@ async def detect_built_before_approval(
     project = await uow.session.get(ProjectRecord, project_id)
     if project is None or not domain.built_before_approval(project.approved_on, signed_on):
         return None  # never heard of (no history to judge by), or approved in time
-    pack = pack_of(jurisdiction or project.jurisdiction)
+    pack = pack_of(project.jurisdiction or jurisdiction)  # the project as catalog knows it decides
     if not any(d.outcome == "fail" for d in domain.accountability_decisions(pack, "built_before_approval")):
         return None
     already = await uow.session.scalar(
