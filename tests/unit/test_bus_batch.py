@@ -14,7 +14,7 @@ from sqlmodel import Field
 
 from shared.bus import Subscriptions
 from shared.bus import consumer as consumer_module
-from shared.contracts.catalog import UnitCleared
+from shared.contracts.catalog import SystemRetired, UnitCleared
 from shared.db import ServiceSchema
 from shared.service import ServiceRuntime
 from shared.settings import Settings
@@ -43,6 +43,12 @@ async def on_cleared(uow, event, payload: UnitCleared) -> None:
         row.times += 1
     if payload.rule_id == "poison":
         raise RuntimeError("this event always fails")
+    if payload.rule_id == "emit":
+        await uow.emit(
+            SystemRetired(
+                project_id=payload.project_id, system_id="S", unit=payload.unit, reason="r", retired_on=date(2026, 1, 1)
+            )
+        )
 
 
 def cleared(unit: str, rule_id: str = "r") -> UnitCleared:
@@ -190,3 +196,14 @@ async def test_an_event_of_a_type_no_handler_takes_is_ignored_in_a_batch(runtime
     batch = records(cleared("A"), foreign.to_json().encode())
     assert await runtime.consumer.process_batch(batch) == ["handled", "ignored"]
     assert await table_count(runtime, schema.inbox) == 1
+
+
+async def test_what_the_handlers_of_a_batch_emit_is_written_in_order_and_only_for_new_events(runtime):
+    batch = records(*(cleared(f"U{n}", rule_id="emit") for n in range(3)))
+    await runtime.consumer.process_batch(batch[:1])  # U0 was handled before: redelivered with the rest
+    runtime.relay._wake.clear()
+    await runtime.consumer.process_batch(batch)
+    async with runtime.engine.connect() as conn:
+        keys = (await conn.execute(sa.select(schema.outbox.c.key).order_by(schema.outbox.c.seq))).scalars().all()
+    assert keys == ["P-U0", "P-U1", "P-U2"]  # one event each, in the partition's order
+    assert runtime.relay._wake.is_set()  # the batch's commit told the relay
