@@ -9,6 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
+from sqlmodel import col
 
 from services.review import domain
 from services.review.domain import Stage
@@ -50,36 +51,40 @@ async def case_owner(uow: UnitOfWork, project_id: str) -> Owner | None:
 
 async def steps_of(uow: UnitOfWork, project_id: str) -> list[ApprovalStep]:
     result = await uow.session.scalars(
-        sa.select(ApprovalStep).where(ApprovalStep.project_id == project_id).order_by(ApprovalStep.position)
+        sa.select(ApprovalStep).where(col(ApprovalStep.project_id) == project_id).order_by(col(ApprovalStep.position))
     )
     return list(result.all())
 
 
 async def records_of(uow: UnitOfWork, project_id: str) -> list[ReviewStepRecord]:
     result = await uow.session.scalars(
-        sa.select(ReviewStepRecord).where(ReviewStepRecord.project_id == project_id).order_by(ReviewStepRecord.id)
+        sa.select(ReviewStepRecord)
+        .where(col(ReviewStepRecord.project_id) == project_id)
+        .order_by(col(ReviewStepRecord.id))
     )
     return list(result.all())
 
 
 async def sheets_of(uow: UnitOfWork, project_id: str) -> list[ScoreSheet]:
-    result = await uow.session.scalars(sa.select(ScoreSheet).where(ScoreSheet.project_id == project_id))
+    result = await uow.session.scalars(sa.select(ScoreSheet).where(col(ScoreSheet.project_id) == project_id))
     return list(result.all())
 
 
 async def sheet_of(uow: UnitOfWork, project_id: str, reviewer: str) -> ScoreSheet | None:
     return await uow.session.scalar(
-        sa.select(ScoreSheet).where(ScoreSheet.project_id == project_id, ScoreSheet.reviewer == reviewer)
+        sa.select(ScoreSheet).where(col(ScoreSheet.project_id) == project_id, col(ScoreSheet.reviewer) == reviewer)
     )
 
 
 async def opinions_of(uow: UnitOfWork, project_id: str) -> list[JointOpinion]:
-    return list((await uow.session.scalars(sa.select(JointOpinion).where(JointOpinion.project_id == project_id))).all())
+    return list(
+        (await uow.session.scalars(sa.select(JointOpinion).where(col(JointOpinion.project_id) == project_id))).all()
+    )
 
 
 async def opinion_of(uow: UnitOfWork, project_id: str, party: str) -> JointOpinion | None:
     return await uow.session.scalar(
-        sa.select(JointOpinion).where(JointOpinion.project_id == project_id, JointOpinion.party == party)
+        sa.select(JointOpinion).where(col(JointOpinion.project_id) == project_id, col(JointOpinion.party) == party)
     )
 
 
@@ -97,12 +102,12 @@ async def deadline_opened_at(uow: UnitOfWork, project_id: str, rule_id: str) -> 
 
 
 async def expert_of(uow: UnitOfWork, principal: Principal) -> Expert | None:
-    return await uow.session.scalar(sa.select(Expert).where(Expert.user_subject == principal.subject))
+    return await uow.session.scalar(sa.select(Expert).where(col(Expert.user_subject) == principal.subject))
 
 
 async def expert_linked_to(uow: UnitOfWork, user_subject: str) -> str | None:
     """The id of the expert a sign-in is linked to."""
-    return await uow.session.scalar(sa.select(Expert.id).where(Expert.user_subject == user_subject))
+    return await uow.session.scalar(sa.select(col(Expert.id)).where(col(Expert.user_subject) == user_subject))
 
 
 async def drawn_member(
@@ -110,11 +115,15 @@ async def drawn_member(
 ) -> DrawMember | None:
     query = (
         sa.select(DrawMember)
-        .join(ExpertDraw, ExpertDraw.id == DrawMember.draw_id)
-        .where(DrawMember.project_id == project_id, DrawMember.expert_id == expert_id, DrawMember.status == "drawn")
+        .join(ExpertDraw, col(ExpertDraw.id) == col(DrawMember.draw_id))
+        .where(
+            col(DrawMember.project_id) == project_id,
+            col(DrawMember.expert_id) == expert_id,
+            col(DrawMember.status) == "drawn",
+        )
     )
     if purpose is not None:
-        query = query.where(ExpertDraw.purpose == purpose)
+        query = query.where(col(ExpertDraw.purpose) == purpose)
     return await uow.session.scalar(query.limit(1))
 
 
@@ -144,18 +153,24 @@ async def load_draw(uow: UnitOfWork, draw_id: str, *, for_update: bool = False) 
 
 async def members_of(uow: UnitOfWork, draw_id: str) -> list[DrawMember]:
     result = await uow.session.scalars(
-        sa.select(DrawMember).where(DrawMember.draw_id == draw_id).order_by(DrawMember.position)
+        sa.select(DrawMember).where(col(DrawMember.draw_id) == draw_id).order_by(col(DrawMember.position))
     )
     return list(result.all())
 
 
 async def experts_by_id(uow: UnitOfWork, ids: Sequence[str]) -> dict[str, Expert]:
-    return {e.id: e for e in (await uow.session.scalars(sa.select(Expert).where(Expert.id.in_(ids)))).all()}
+    return {e.id: e for e in (await uow.session.scalars(sa.select(Expert).where(col(Expert.id).in_(ids)))).all()}
 
 
 async def sign_ins_of(uow: UnitOfWork, ids: Sequence[str]) -> dict[str, str | None]:
     """Each expert's linked sign-in (user subject), by expert id."""
-    return dict((await uow.session.execute(sa.select(Expert.id, Expert.user_subject).where(Expert.id.in_(ids)))).all())
+    return dict(
+        (
+            await uow.session.execute(
+                sa.select(col(Expert.id), col(Expert.user_subject)).where(col(Expert.id).in_(ids))
+            )
+        ).all()
+    )
 
 
 async def pool_facts(uow: UnitOfWork, unit: str) -> list[domain.ExpertFacts]:
@@ -163,13 +178,13 @@ async def pool_facts(uow: UnitOfWork, unit: str) -> list[domain.ExpertFacts]:
     last = dict(
         (
             await uow.session.execute(
-                sa.select(DrawMember.expert_id, sa.func.max(DrawMember.drawn_on))
-                .where(DrawMember.unit == unit, DrawMember.status == "drawn")
-                .group_by(DrawMember.expert_id)
+                sa.select(col(DrawMember.expert_id), sa.func.max(col(DrawMember.drawn_on)))
+                .where(col(DrawMember.unit) == unit, col(DrawMember.status) == "drawn")
+                .group_by(col(DrawMember.expert_id))
             )
         ).all()
     )
-    experts = (await uow.session.scalars(sa.select(Expert).where(Expert.active.is_(True)))).all()
+    experts = (await uow.session.scalars(sa.select(Expert).where(col(Expert.active).is_(True)))).all()
     return [
         domain.ExpertFacts(
             id=e.id,
@@ -186,21 +201,21 @@ async def experts_page(uow: UnitOfWork, *, field: str | None, cursor: str | None
     """Up to `limit + 1` experts after `cursor` (the extra one says a next page exists)."""
     query = sa.select(Expert).order_by(Expert.id).limit(limit + 1)
     if cursor:
-        query = query.where(Expert.id > cursor)
+        query = query.where(col(Expert.id) > cursor)
     if field:
         # in SQL, before the limit: a page is `limit` matching experts and the cursor the last of them
         query = query.where(has_field(uow.dialect, field))
     return list((await uow.session.scalars(query)).all())
 
 
-async def assignments_of(uow: UnitOfWork, expert_id: str) -> Sequence[sa.Row[tuple[str, str, str, date]]]:
+async def assignments_of(uow: UnitOfWork, expert_id: str) -> Sequence[sa.Row[str, str, str, date]]:
     """The draws an expert is (still) on: draw id, project, purpose, day drawn."""
     return (
         await uow.session.execute(
-            sa.select(ExpertDraw.id, ExpertDraw.project_id, ExpertDraw.purpose, ExpertDraw.drawn_on)
-            .join(DrawMember, DrawMember.draw_id == ExpertDraw.id)
-            .where(DrawMember.expert_id == expert_id, DrawMember.status == "drawn")
-            .order_by(ExpertDraw.created_at)
+            sa.select(col(ExpertDraw.id), col(ExpertDraw.project_id), col(ExpertDraw.purpose), col(ExpertDraw.drawn_on))
+            .join(DrawMember, col(DrawMember.draw_id) == col(ExpertDraw.id))
+            .where(col(DrawMember.expert_id) == expert_id, col(DrawMember.status) == "drawn")
+            .order_by(col(ExpertDraw.created_at))
         )
     ).all()
 
@@ -210,7 +225,7 @@ async def assignments_of(uow: UnitOfWork, expert_id: str) -> Sequence[sa.Row[tup
 
 async def plan_entry(uow: UnitOfWork, year: int, project_id: str) -> PlanEntry | None:
     return await uow.session.scalar(
-        sa.select(PlanEntry).where(PlanEntry.year == year, PlanEntry.project_id == project_id)
+        sa.select(PlanEntry).where(col(PlanEntry.year) == year, col(PlanEntry.project_id) == project_id)
     )
 
 
@@ -218,11 +233,11 @@ async def planned_entries(
     uow: UnitOfWork, *, project_id: str | None = None, unit: str | None = None, from_year: int | None = None
 ) -> list[PlanEntry]:
     """Entries still planned: the project's, or (a finding against a unit) every current one of the unit."""
-    query = sa.select(PlanEntry).where(PlanEntry.status == "planned")
+    query = sa.select(PlanEntry).where(col(PlanEntry.status) == "planned")
     if project_id is not None:
-        query = query.where(PlanEntry.project_id == project_id)
+        query = query.where(col(PlanEntry.project_id) == project_id)
     else:
-        query = query.where(PlanEntry.unit == unit, PlanEntry.year >= from_year)
+        query = query.where(col(PlanEntry.unit) == unit, col(PlanEntry.year) >= from_year)
     return list((await uow.session.scalars(query)).all())
 
 
@@ -230,20 +245,20 @@ async def plan_page(
     uow: UnitOfWork, year: int, *, jurisdiction: str | None, status: str | None, cursor: int | None, limit: int
 ) -> tuple[list[PlanEntry], set[str]]:
     """Up to `limit + 1` entries of the year's plan after `cursor`, and which of them are secret projects."""
-    query = sa.select(PlanEntry).where(PlanEntry.year == year).order_by(PlanEntry.id).limit(limit + 1)
+    query = sa.select(PlanEntry).where(col(PlanEntry.year) == year).order_by(col(PlanEntry.id)).limit(limit + 1)
     if jurisdiction:
-        query = query.where(PlanEntry.jurisdiction == jurisdiction)
+        query = query.where(col(PlanEntry.jurisdiction) == jurisdiction)
     if status:
-        query = query.where(PlanEntry.status == status)
+        query = query.where(col(PlanEntry.status) == status)
     if cursor:
-        query = query.where(PlanEntry.id > cursor)
+        query = query.where(col(PlanEntry.id) > cursor)
     rows = list((await uow.session.scalars(query)).all())
     secret = {
         c.project_id
         for c in (
             await uow.session.scalars(
                 sa.select(ReviewCase).where(
-                    ReviewCase.project_id.in_([r.project_id for r in rows]), ReviewCase.secret.is_(True)
+                    col(ReviewCase.project_id).in_([r.project_id for r in rows]), col(ReviewCase.secret).is_(True)
                 )
             )
         ).all()
@@ -251,26 +266,26 @@ async def plan_page(
     return rows, secret
 
 
-async def pending_approvals(uow: UnitOfWork, roles: Sequence[str]) -> Sequence[sa.Row[tuple[ReviewCase, str, int]]]:
+async def pending_approvals(uow: UnitOfWork, roles: Sequence[str]) -> Sequence[sa.Row[ReviewCase, str, int]]:
     """The cases awaiting approval whose next step (the lowest pending one, dazhou:第十条) is one of
     `roles`, with that step's role and position, oldest change first."""
     first_pending = (
-        sa.select(ApprovalStep.project_id, sa.func.min(ApprovalStep.position).label("position"))
-        .where(ApprovalStep.status == "pending")
-        .group_by(ApprovalStep.project_id)
+        sa.select(col(ApprovalStep.project_id), sa.func.min(col(ApprovalStep.position)).label("position"))
+        .where(col(ApprovalStep.status) == "pending")
+        .group_by(col(ApprovalStep.project_id))
         .subquery()
     )
     query = (
-        sa.select(ReviewCase, ApprovalStep.role, ApprovalStep.position)
-        .join(first_pending, first_pending.c.project_id == ReviewCase.project_id)
+        sa.select(ReviewCase, col(ApprovalStep.role), col(ApprovalStep.position))
+        .join(first_pending, first_pending.c.project_id == col(ReviewCase.project_id))
         .join(
             ApprovalStep,
             sa.and_(
-                ApprovalStep.project_id == first_pending.c.project_id,
-                ApprovalStep.position == first_pending.c.position,
+                col(ApprovalStep.project_id) == first_pending.c.project_id,
+                col(ApprovalStep.position) == first_pending.c.position,
             ),
         )
-        .where(ReviewCase.stage == Stage.AWAITING_APPROVAL.value, ApprovalStep.role.in_(list(roles)))
-        .order_by(ReviewCase.updated_at)
+        .where(col(ReviewCase.stage) == Stage.AWAITING_APPROVAL.value, col(ApprovalStep.role).in_(list(roles)))
+        .order_by(col(ReviewCase.updated_at))
     )
     return (await uow.session.execute(query)).all()
