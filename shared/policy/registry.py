@@ -12,22 +12,20 @@ import yaml
 from pydantic import ValidationError
 
 from shared import clock
-from shared.policy.amounts import Band, check_bands
+from shared.policy.checks import RuleChecks, check_overlaps, uses_yishang_yixia
 from shared.policy.errors import PolicyError, UnknownPack
 from shared.policy.model import Rule
-from shared.policy.pack import SEMANTICS_RULE, Pack, PackDiff, _semantics, diff
+from shared.policy.pack import SEMANTICS_RULE, Pack, PackDiff, diff
 from shared.policy.schema import (
     LOCAL_SETTING_ZH,
     PACK_KEYS,
     PARAMS_BY_KIND,
-    AuthorityParams,
-    ListParams,
     PackHeader,
     RoleDef,
-    RouteParams,
     RuleDef,
 )
-from shared.policy.sources import CitationError, SourceLibrary
+from shared.policy.sources import SourceLibrary
+from shared.policy.timeline import load_order, timeline
 
 HERE = Path(__file__).parent
 PACKS_DIR = HERE / "packs"
@@ -178,7 +176,7 @@ class PackRegistry:
             raise PolicyError(f"no packs in {self.packs_dir}")
         if self.default_id not in parsed:
             raise PolicyError(f"the default pack {self.default_id!r} is missing from {self.packs_dir}")
-        for pack_id in _topological(parsed):
+        for pack_id in load_order(parsed):
             self._resolve(parsed, pack_id)
         return parsed
 
@@ -331,10 +329,10 @@ class PackRegistry:
         roles.update(header.roles)
         item.roles = roles
         item.versions = versions
-        _check_overlaps(file, versions)
+        check_overlaps(file, versions)
         semantics_rules = [r for r in versions if r.id == SEMANTICS_RULE]
         if not semantics_rules:
-            user = next((r for r in versions if _uses_yishang_yixia(r)), None)
+            user = next((r for r in versions if uses_yishang_yixia(r)), None)
             if user is not None:
                 raise PolicyError(
                     f"uses 以上/以下 but the pack has no {SEMANTICS_RULE} rule: define one or inherit it",
@@ -342,218 +340,14 @@ class PackRegistry:
                     rule_id=user.id,
                     field="params",
                 )
+        checks = RuleChecks(self.sources, self.verify_sources)
         for rule in item.own:
-            self._check_rule(file, rule, roles, semantics_rules, own=Path(header.source).stem)
+            checks.rule(file, rule, roles, semantics_rules, own=Path(header.source).stem)
         if self.verify_sources:
             for entry in header.inherits:
                 if entry.basis == "higher_document":
-                    self._check_pointer(file, Path(header.source).stem, entry.id, entry.pointer_citation, entry.pointer)
-        item.views = _timeline(item, header)
-
-    def _check_pointer(self, file: str, own: str, rule_id: str, citation: str | None, pointer: str | None) -> None:
-        """A higher_document basis holds only if the pack's own text names the document (verbatim)."""
-        assert citation is not None and pointer is not None
-        if not citation.startswith(f"{own}:"):
-            raise PolicyError(
-                f"the pointer to a higher document must cite the pack's own text ({own})",
-                file=file,
-                rule_id=rule_id,
-                field="pointer_citation",
-            )
-        try:
-            self.sources.check_quote(citation, pointer)
-        except CitationError as exc:
-            raise PolicyError(str(exc), file=file, rule_id=rule_id, field="pointer") from None
-
-    def _check_rule(
-        self, file: str, rule: Rule, roles: dict[str, RoleDef], semantics_rules: list[Rule], *, own: str
-    ) -> None:
-        """`own`: the name of the pack's own text (its source file), which own_text rules must cite."""
-        params = rule.params
-        cited = rule.origin_citation or rule.citation
-        if rule.basis == "own_text" and not cited.startswith(f"{own}:"):
-            raise PolicyError(
-                "an own_text rule must cite its own jurisdiction's text (else declare basis: "
-                "higher_document or local_setting)",
-                file=file,
-                rule_id=rule.id,
-                field="citation",
-            )
-        if rule.basis == "higher_document" and self.verify_sources:
-            self._check_pointer(file, own, rule.id, rule.basis_pointer_citation, rule.basis_pointer)
-        if isinstance(params, AuthorityParams):
-            steps = [s for band in params.bands for s in band.steps]
-            if params.collective:
-                steps += params.collective.steps
-            unknown = sorted({s for s in steps if s not in roles})
-            if unknown:
-                raise PolicyError(
-                    f"approval step(s) {unknown} are not declared under `roles`",
-                    file=file,
-                    rule_id=rule.id,
-                    field="params.bands",
-                )
-            candidates: list[Rule | None] = [r for r in semantics_rules if _overlaps(r, rule)] or [None]
-            for sem_rule in candidates:
-                problem = check_bands([Band(b.lower, b.upper) for b in params.bands], _semantics(sem_rule))
-                if problem:
-                    raise PolicyError(problem, file=file, rule_id=rule.id, field="params.bands")
-        if not self.verify_sources:
-            return
-        # (field of the citation, field of the quote, citation, quote or None)
-        checks: list[tuple[str, str, str, str | None]] = [("citation", "quote", cited, q) for q in rule.quotes]
-        if isinstance(params, ListParams):
-            for index, list_item in enumerate(params.items):
-                at = f"params.items[{index}]"
-                citation = list_item.citation or cited
-                if list_item.citation or list_item.quote:
-                    checks.append((f"{at}.citation", f"{at}.quote", citation, list_item.quote))
-        if isinstance(params, AuthorityParams):
-            for index, band in enumerate(params.bands):
-                if band.citation:
-                    checks.append(
-                        (f"params.bands[{index}].citation", f"params.bands[{index}].quote", band.citation, band.quote)
-                    )
-            if params.collective and params.collective.citation:
-                checks.append(
-                    (
-                        "params.collective.citation",
-                        "params.collective.quote",
-                        params.collective.citation,
-                        params.collective.quote,
-                    )
-                )
-        if isinstance(params, RouteParams):
-            for index, case in enumerate(params.cases):
-                if case.citation or case.quote:
-                    at = f"params.cases[{index}]"
-                    checks.append((f"{at}.citation", f"{at}.quote", case.citation or cited, case.quote))
-            if params.default_citation or params.default_quote:
-                checks.append(
-                    (
-                        "params.default_citation",
-                        "params.default_quote",
-                        params.default_citation or cited,
-                        params.default_quote,
-                    )
-                )
-        for citation_field, quote_field, citation, quote in checks:
-            try:
-                if quote is None:
-                    self.sources.check_citation(citation)
-                else:
-                    self.sources.check_quote(citation, quote)
-            except CitationError as exc:
-                where = quote_field if str(exc).startswith("quote") else citation_field
-                raise PolicyError(str(exc), file=file, rule_id=rule.id, field=where) from None
-
-
-def _uses_yishang_yixia(rule: Rule) -> bool:
-    if isinstance(rule.params, AuthorityParams):
-        return True
-    dumped = rule.params.model_dump(mode="json", by_alias=True)
-    return any(op in str(dumped) for op in ("'以上'", "'以下'"))
-
-
-def _overlaps(a: Rule, b: Rule) -> bool:
-    a_end = a.effective_until or date.max
-    b_end = b.effective_until or date.max
-    return (a.effective_from or date.min) < b_end and (b.effective_from or date.min) < a_end
-
-
-def _check_overlaps(file: str, versions: list[Rule]) -> None:
-    by_id: dict[str, list[Rule]] = {}
-    for rule in versions:
-        by_id.setdefault(rule.id, []).append(rule)
-    for rule_id, group in by_id.items():
-        for i, a in enumerate(group):
-            for b in group[i + 1 :]:
-                if _overlaps(a, b):
-                    raise PolicyError(
-                        f"two versions in force at once ({a.effective_from}–{a.effective_until} and "
-                        f"{b.effective_from}–{b.effective_until})",
-                        file=file,
-                        rule_id=rule_id,
-                        field="effective_until",
-                    )
-
-
-def _timeline(item: _Parsed, header: PackHeader) -> list[Pack]:
-    own_starts = [r.effective_from for r in item.own if r.effective_from] or [header.effective_from]
-    start = min([header.effective_from, *own_starts])
-    bounds = {start}
-    for rule in item.versions:
-        for day in (rule.effective_from, rule.effective_until):
-            if day and day > start:
-                bounds.add(day)
-    ordered = sorted(bounds)
-    views: list[Pack] = []
-    holder: dict[str, Any] = {}
-    for index, begin in enumerate(ordered):
-        end = ordered[index + 1] if index + 1 < len(ordered) else None
-        rules = [
-            r
-            for r in item.versions
-            if (r.effective_from or date.min) <= begin and (r.effective_until is None or begin < r.effective_until)
-        ]
-        if not rules:
-            continue
-        order = {rule_id: n for n, rule_id in enumerate(dict.fromkeys(r.id for r in item.versions))}
-        rules.sort(key=lambda r: order[r.id])
-        view = Pack(
-            pack_id=header.pack,
-            title_zh=header.title_zh,
-            title_en=header.title_en,
-            status=header.status,
-            source=header.source,
-            extends=header.extends,
-            roles=item.roles,
-            rules=rules,
-            effective_from=begin,
-            effective_until=end,
-            at=lambda pid, day: holder["registry_view"](day),
-            file=item.file,
-        )
-        if views and views[-1].version == view.version:
-            # same content across a boundary (e.g. a rule re-dated without change): one period
-            merged = views[-1]
-            merged.effective_until = end
-            continue
-        views.append(view)
-
-    def view_at(day: date) -> Pack:
-        for view in views:
-            if view.in_force(day):
-                return view
-        raise PolicyError(f"pack {header.pack} has no rules in force on {day} (its rules start {start})")
-
-    holder["registry_view"] = view_at
-    return views
-
-
-def _topological(parsed: dict[str, _Parsed]) -> list[str]:
-    order: list[str] = []
-    state: dict[str, str] = {}
-
-    def visit(pack_id: str, trail: list[str]) -> None:
-        if state.get(pack_id) == "done":
-            return
-        if state.get(pack_id) == "visiting":
-            raise PolicyError(
-                f"extends cycle: {' -> '.join([*trail, pack_id])}", file=parsed[pack_id].file, field="extends"
-            )
-        state[pack_id] = "visiting"
-        parent = parsed[pack_id].header.extends
-        if parent:
-            if parent not in parsed:
-                raise PolicyError(f"extends unknown pack {parent!r}", file=parsed[pack_id].file, field="extends")
-            visit(parent, [*trail, pack_id])
-        state[pack_id] = "done"
-        order.append(pack_id)
-
-    for pack_id in sorted(parsed):
-        visit(pack_id, [])
-    return order
+                    checks.pointer(file, Path(header.source).stem, entry.id, entry.pointer_citation, entry.pointer)
+        item.views = timeline(item, header)
 
 
 #: The registry services use: `from shared.policy import packs`.
