@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlmodel import col
 
 from services.budget.tables import (
     Adjustment,
@@ -38,14 +39,16 @@ async def project_owner(uow: UnitOfWork, project_id: str) -> Owner | None:
 
 async def estimate_history(uow: UnitOfWork, project_id: str) -> list[EstimateRevision]:
     rows = await uow.session.scalars(
-        sa.select(EstimateRevision).where(EstimateRevision.project_id == project_id).order_by(EstimateRevision.revision)
+        sa.select(EstimateRevision)
+        .where(col(EstimateRevision.project_id) == project_id)
+        .order_by(col(EstimateRevision.revision))
     )
     return list(rows.all())
 
 
 async def shares_of(uow: UnitOfWork, project_id: str) -> list[CostShare]:
     rows = await uow.session.scalars(
-        sa.select(CostShare).where(CostShare.project_id == project_id).order_by(CostShare.id)
+        sa.select(CostShare).where(col(CostShare.project_id) == project_id).order_by(col(CostShare.id))
     )
     return list(rows.all())
 
@@ -55,12 +58,13 @@ async def active_findings(uow: UnitOfWork, project: BudgetProject) -> list[Super
     finding's own id): a unit whose finding reached 'suspended' gets no money for any of its projects,
     as review defers all of its plan entries (dazhou:第五十三条)."""
     against_unit = sa.and_(
-        SupervisionFinding.unit == project.unit, SupervisionFinding.project_id == SupervisionFinding.finding_id
+        col(SupervisionFinding.unit) == project.unit,
+        col(SupervisionFinding.project_id) == col(SupervisionFinding.finding_id),
     )
     rows = await uow.session.scalars(
         sa.select(SupervisionFinding).where(
-            sa.or_(SupervisionFinding.project_id == project.project_id, against_unit),
-            SupervisionFinding.resolved_on.is_(None),
+            sa.or_(col(SupervisionFinding.project_id) == project.project_id, against_unit),
+            col(SupervisionFinding.resolved_on).is_(None),
         )
     )
     return list(rows.all())
@@ -69,8 +73,8 @@ async def active_findings(uow: UnitOfWork, project: BudgetProject) -> list[Super
 async def adjustments_of(uow: UnitOfWork, project_id: str) -> list[Adjustment]:
     rows = await uow.session.scalars(
         sa.select(Adjustment)
-        .where(Adjustment.project_id == project_id)
-        .order_by(Adjustment.requested_at, Adjustment.id)
+        .where(col(Adjustment.project_id) == project_id)
+        .order_by(col(Adjustment.requested_at), col(Adjustment.id))
     )
     return list(rows.all())
 
@@ -78,21 +82,21 @@ async def adjustments_of(uow: UnitOfWork, project_id: str) -> list[Adjustment]:
 async def budget_totals(uow: UnitOfWork, year: int, jurisdiction: str | None) -> dict:
     """Per-jurisdiction (by kind) and per-unit totals of a year's budget lines, for finance."""
     lines = AnnualBudgetLine
-    where = [lines.year == year] + ([lines.jurisdiction == jurisdiction] if jurisdiction else [])
+    where = [col(lines.year) == year] + ([col(lines.jurisdiction) == jurisdiction] if jurisdiction else [])
     by_kind = (
         await uow.session.execute(
-            sa.select(lines.jurisdiction, lines.kind, sa.func.sum(lines.amount_fen))
+            sa.select(col(lines.jurisdiction), col(lines.kind), sa.func.sum(col(lines.amount_fen)))
             .where(*where)
-            .group_by(lines.jurisdiction, lines.kind)
-            .order_by(lines.jurisdiction, lines.kind)
+            .group_by(col(lines.jurisdiction), col(lines.kind))
+            .order_by(col(lines.jurisdiction), col(lines.kind))
         )
     ).all()
     by_unit = (
         await uow.session.execute(
-            sa.select(lines.jurisdiction, lines.unit, sa.func.sum(lines.amount_fen))
+            sa.select(col(lines.jurisdiction), col(lines.unit), sa.func.sum(col(lines.amount_fen)))
             .where(*where)
-            .group_by(lines.jurisdiction, lines.unit)
-            .order_by(lines.jurisdiction, lines.unit)
+            .group_by(col(lines.jurisdiction), col(lines.unit))
+            .order_by(col(lines.jurisdiction), col(lines.unit))
         )
     ).all()
     jurisdictions: dict[str, dict] = {}
@@ -121,13 +125,13 @@ async def project_page(
     """One page of projects plus one row (to tell whether another page follows); `unit` narrows to one unit."""
     query = sa.select(BudgetProject).order_by(BudgetProject.project_id).limit(limit + 1)
     if jurisdiction:
-        query = query.where(BudgetProject.jurisdiction == jurisdiction)
+        query = query.where(col(BudgetProject.jurisdiction) == jurisdiction)
     if stage:
-        query = query.where(BudgetProject.stage == stage)
+        query = query.where(col(BudgetProject.stage) == stage)
     if cursor:
-        query = query.where(BudgetProject.project_id > cursor)
+        query = query.where(col(BudgetProject.project_id) > cursor)
     if unit:
-        query = query.where(BudgetProject.unit == unit)
+        query = query.where(col(BudgetProject.unit) == unit)
     return list((await uow.session.scalars(query)).all())
 
 
@@ -135,13 +139,13 @@ async def budget_line_page(
     uow: UnitOfWork, *, year: int | None, jurisdiction: str | None, unit: str | None, cursor: str | None, limit: int
 ) -> list[AnnualBudgetLine]:
     query = sa.select(AnnualBudgetLine).order_by(AnnualBudgetLine.id).limit(limit + 1)
-    for column, value in ((AnnualBudgetLine.year, year), (AnnualBudgetLine.jurisdiction, jurisdiction)):
+    for column, value in ((col(AnnualBudgetLine.year), year), (col(AnnualBudgetLine.jurisdiction), jurisdiction)):
         if value is not None:
             query = query.where(column == value)
     if unit:
-        query = query.where(AnnualBudgetLine.unit == unit)
+        query = query.where(col(AnnualBudgetLine.unit) == unit)
     if cursor:
-        query = query.where(AnnualBudgetLine.id > cursor)
+        query = query.where(col(AnnualBudgetLine.id) > cursor)
     return list((await uow.session.scalars(query)).all())
 
 
@@ -156,13 +160,13 @@ async def om_budget_page(
 ) -> list[OmBudget]:
     query = sa.select(OmBudget).order_by(OmBudget.id).limit(limit + 1)
     if funding_year is not None:
-        query = query.where(OmBudget.funding_year == funding_year)
+        query = query.where(col(OmBudget.funding_year) == funding_year)
     if status:
-        query = query.where(OmBudget.status == status)
+        query = query.where(col(OmBudget.status) == status)
     if unit:
-        query = query.where(OmBudget.unit == unit)
+        query = query.where(col(OmBudget.unit) == unit)
     if cursor:
-        query = query.where(OmBudget.id > cursor)
+        query = query.where(col(OmBudget.id) > cursor)
     return list((await uow.session.scalars(query)).all())
 
 

@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from enum import StrEnum
 from fractions import Fraction
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from shared.decisions import REFUSING_EFFECTS, refusing
 from shared.lifecycle import Lifecycle, Transition
@@ -131,8 +131,9 @@ def _present(pack: Pack, rule_ids: Sequence[str]) -> list[str]:
     return [rule_id for rule_id in rule_ids if pack.has(rule_id)]
 
 
-def ceiling_decisions(pack: Pack, amount_fen: int, estimate_fen: int) -> list[Decision]:
-    """A tender ceiling, a plan budget or the contracts' total against the approved estimate."""
+def ceiling_decisions(pack: Pack, amount_fen: int | None, estimate_fen: int | None) -> list[Decision]:
+    """A tender ceiling, a plan budget or the contracts' total against the approved estimate (an amount not
+    known yet is a missing fact for the pack to name)."""
     facts = {"tender_ceiling_fen": amount_fen, "approved_estimate_fen": estimate_fen}
     return [pack.decide(rule_id, facts) for rule_id in _present(pack, CEILING_RULES)]
 
@@ -152,8 +153,8 @@ def organiser(pack: Pack, *, unit_is_soe: bool, above_procurement_limit: bool, i
 def plan_decisions(
     pack: Pack,
     *,
-    estimate_fen: int,
-    budget_fen: int,
+    estimate_fen: int | None,
+    budget_fen: int | None,
     control_price_fen: int | None,
     above_procurement_limit: bool,
 ) -> list[Decision]:
@@ -176,7 +177,7 @@ def plan_decisions(
     return decisions
 
 
-def tender_decisions(pack: Pack, *, plan_filed: bool, ceiling_fen: int, estimate_fen: int) -> list[Decision]:
+def tender_decisions(pack: Pack, *, plan_filed: bool, ceiling_fen: int, estimate_fen: int | None) -> list[Decision]:
     """A tender needs the filed plan (dazhou:第四十条) and a ceiling within the estimate."""
     decisions = []
     if pack.has(PLAN_RULE):
@@ -237,7 +238,10 @@ class _Step(Protocol):
     role: str
 
 
-def next_pending(steps: Sequence[_Step]) -> _Step | None:
+StepT = TypeVar("StepT", bound=_Step)
+
+
+def next_pending(steps: Sequence[StepT]) -> StepT | None:
     for step in steps:
         if step.status == "pending":
             return step

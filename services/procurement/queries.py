@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlmodel import col
 
 from services.procurement.domain import Stage
 from services.procurement.tables import (
@@ -57,13 +58,17 @@ async def contract(uow: UnitOfWork, contract_id: str) -> Contract | None:
 
 async def active_sanctions(uow: UnitOfWork, project_id: str) -> list[Sanction]:
     rows = await uow.session.scalars(
-        sa.select(Sanction).where(Sanction.project_id == project_id, Sanction.lifted_on.is_(None)).order_by(Sanction.id)
+        sa.select(Sanction)
+        .where(col(Sanction.project_id) == project_id, col(Sanction.lifted_on).is_(None))
+        .order_by(col(Sanction.id))
     )
     return list(rows.all())
 
 
 async def sanctions_of(uow: UnitOfWork, project_id: str) -> list[Sanction]:
-    rows = await uow.session.scalars(sa.select(Sanction).where(Sanction.project_id == project_id).order_by(Sanction.id))
+    rows = await uow.session.scalars(
+        sa.select(Sanction).where(col(Sanction.project_id) == project_id).order_by(col(Sanction.id))
+    )
     return list(rows.all())
 
 
@@ -75,7 +80,9 @@ def status_of(project: ProcurementProject, active: list[Sanction]) -> str:
 
 async def contracts_of(uow: UnitOfWork, project_id: str) -> list[Contract]:
     rows = await uow.session.scalars(
-        sa.select(Contract).where(Contract.project_id == project_id).order_by(Contract.signed_on, Contract.id)
+        sa.select(Contract)
+        .where(col(Contract.project_id) == project_id)
+        .order_by(col(Contract.signed_on), col(Contract.id))
     )
     return list(rows.all())
 
@@ -83,34 +90,36 @@ async def contracts_of(uow: UnitOfWork, project_id: str) -> list[Contract]:
 async def plan_of(uow: UnitOfWork, project: ProcurementProject) -> ProcurementPlan | None:
     return await uow.session.scalar(
         sa.select(ProcurementPlan).where(
-            ProcurementPlan.project_id == project.project_id, ProcurementPlan.cycle == project.cycle
+            col(ProcurementPlan.project_id) == project.project_id, col(ProcurementPlan.cycle) == project.cycle
         )
     )
 
 
 async def plans_of(uow: UnitOfWork, project_id: str) -> list[ProcurementPlan]:
     rows = await uow.session.scalars(
-        sa.select(ProcurementPlan).where(ProcurementPlan.project_id == project_id).order_by(ProcurementPlan.cycle)
+        sa.select(ProcurementPlan)
+        .where(col(ProcurementPlan.project_id) == project_id)
+        .order_by(col(ProcurementPlan.cycle))
     )
     return list(rows.all())
 
 
 async def tenders_of(uow: UnitOfWork, project_id: str) -> list[Tender]:
     rows = await uow.session.scalars(
-        sa.select(Tender).where(Tender.project_id == project_id).order_by(Tender.published_on, Tender.id)
+        sa.select(Tender).where(col(Tender.project_id) == project_id).order_by(col(Tender.published_on), col(Tender.id))
     )
     return list(rows.all())
 
 
 async def bids_of(uow: UnitOfWork, tender_id: str) -> list[Bid]:
     rows = await uow.session.scalars(
-        sa.select(Bid).where(Bid.tender_id == tender_id).order_by(Bid.submitted_on, Bid.id)
+        sa.select(Bid).where(col(Bid.tender_id) == tender_id).order_by(col(Bid.submitted_on), col(Bid.id))
     )
     return list(rows.all())
 
 
 async def award_of(uow: UnitOfWork, tender_id: str) -> Award | None:
-    return await uow.session.scalar(sa.select(Award).where(Award.tender_id == tender_id))
+    return await uow.session.scalar(sa.select(Award).where(col(Award.tender_id) == tender_id))
 
 
 async def supplier(uow: UnitOfWork, supplier_id: str) -> Supplier | None:
@@ -119,29 +128,33 @@ async def supplier(uow: UnitOfWork, supplier_id: str) -> Supplier | None:
 
 async def supplements_of(uow: UnitOfWork, project_id: str) -> list[Supplement]:
     rows = await uow.session.scalars(
-        sa.select(Supplement).where(Supplement.project_id == project_id).order_by(Supplement.requested_at)
+        sa.select(Supplement).where(col(Supplement.project_id) == project_id).order_by(col(Supplement.requested_at))
     )
     return list(rows.all())
 
 
 async def steps_of(uow: UnitOfWork, supplement_id: str) -> list[SupplementStep]:
     rows = await uow.session.scalars(
-        sa.select(SupplementStep).where(SupplementStep.supplement_id == supplement_id).order_by(SupplementStep.position)
+        sa.select(SupplementStep)
+        .where(col(SupplementStep.supplement_id) == supplement_id)
+        .order_by(col(SupplementStep.position))
     )
     return list(rows.all())
 
 
 async def incidents_of(uow: UnitOfWork, project_id: str) -> list[Incident]:
     rows = await uow.session.scalars(
-        sa.select(Incident).where(Incident.project_id == project_id).order_by(Incident.reported_on, Incident.id)
+        sa.select(Incident)
+        .where(col(Incident.project_id) == project_id)
+        .order_by(col(Incident.reported_on), col(Incident.id))
     )
     return list(rows.all())
 
 
 async def live_supplements_fen(uow: UnitOfWork, contract_id: str) -> int:
     total = await uow.session.scalar(
-        sa.select(sa.func.coalesce(sa.func.sum(Supplement.amount_fen), 0)).where(
-            Supplement.contract_id == contract_id, Supplement.status.in_(LIVE_SUPPLEMENTS)
+        sa.select(sa.func.coalesce(sa.func.sum(col(Supplement.amount_fen)), 0)).where(
+            col(Supplement.contract_id) == contract_id, col(Supplement.status).in_(LIVE_SUPPLEMENTS)
         )
     )
     return int(total or 0)
@@ -152,14 +165,14 @@ async def published_projects(
 ) -> list[ProcurementProject]:
     """Projects OCDS may publish: with an estimate, never secret (dazhou:第六十五条)."""
     query = sa.select(ProcurementProject).where(
-        ProcurementProject.ceiling_fen.is_not(None), ProcurementProject.secret.is_(False)
+        col(ProcurementProject.ceiling_fen).is_not(None), col(ProcurementProject.secret).is_(False)
     )
     if project_id:
-        query = query.where(ProcurementProject.project_id == project_id)
+        query = query.where(col(ProcurementProject.project_id) == project_id)
     if jurisdiction:
-        query = query.where(ProcurementProject.jurisdiction == jurisdiction)
+        query = query.where(col(ProcurementProject.jurisdiction) == jurisdiction)
     if cursor:
-        query = query.where(ProcurementProject.project_id > cursor)
+        query = query.where(col(ProcurementProject.project_id) > cursor)
     rows = await uow.session.scalars(query.order_by(ProcurementProject.project_id).limit(limit + 1))
     return list(rows.all())
 
@@ -175,14 +188,14 @@ async def project_page(
 ) -> list[ProcurementProject]:
     """Projects with an estimate by id, one page plus one row (to tell whether another page follows);
     `unit` narrows the list to one unit's projects."""
-    query = sa.select(ProcurementProject).where(ProcurementProject.ceiling_fen.is_not(None))
+    query = sa.select(ProcurementProject).where(col(ProcurementProject.ceiling_fen).is_not(None))
     if unit is not None:
-        query = query.where(ProcurementProject.unit == unit)
+        query = query.where(col(ProcurementProject.unit) == unit)
     if stage:
-        query = query.where(ProcurementProject.stage == stage)
+        query = query.where(col(ProcurementProject.stage) == stage)
     if jurisdiction:
-        query = query.where(ProcurementProject.jurisdiction == jurisdiction)
+        query = query.where(col(ProcurementProject.jurisdiction) == jurisdiction)
     if cursor:
-        query = query.where(ProcurementProject.project_id > cursor)
+        query = query.where(col(ProcurementProject.project_id) > cursor)
     rows = await uow.session.scalars(query.order_by(ProcurementProject.project_id).limit(limit + 1))
     return list(rows.all())

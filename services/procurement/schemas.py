@@ -255,7 +255,7 @@ class ProcurementProjectPublic(BaseModel):
     stage: str
     status: str  # active | suspended | terminated
     cycle: int
-    ceiling_fen: int
+    ceiling_fen: int | None  # the approved estimate: none until budget approves it
     control_price_fen: int | None
     construction_due: date | None
     construction_completed_on: date | None
@@ -275,7 +275,7 @@ class ProjectListItem(BaseModel):
     stage: str
     status: str
     cycle: int
-    ceiling_fen: int
+    ceiling_fen: int | None  # the approved estimate: none until budget approves it
 
 
 class ProjectsPublic(BaseModel):

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query
 
 from services.budget import queries
-from services.budget.schemas import BudgetProjectPublic
+from services.budget.schemas import BudgetProjectPublic, DeadlinePublic
 from services.budget.tables import BudgetProject
 from shared.auth import Role, require
 from shared.scope import ProjectScope
@@ -40,7 +40,7 @@ async def public(uow: UnitOfWork, project: BudgetProject) -> BudgetProjectPublic
             {"finding_id": f.finding_id, "step": f.step, "rule_id": f.rule_id, "citation": f.citation} for f in findings
         ],
         shares=[{"payer": s.payer, "level": s.level, "share_fen": s.share_fen} for s in shares],
-        deadlines=deadlines,
+        deadlines=[DeadlinePublic.model_validate(d) for d in deadlines],
         estimate_history=[
             {"revision": r.revision, "estimate_fen": r.estimate_fen, "approved_on": r.approved_on.isoformat()}
             for r in history

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date
 
 import sqlalchemy as sa
+from sqlmodel import col
 
 from services.budget import domain
 from services.budget.handlers.common import (
-    new_id,
     pack_of,
     record_all,
     refuse,
@@ -34,6 +34,7 @@ from shared.contracts.budget import (
     OmBudgetApproved,
 )
 from shared.errors import Problem, bad_request, conflict, not_found, wrong_stage
+from shared.ids import new_id
 from shared.locking import locked
 from shared.uow import UnitOfWork
 
@@ -63,12 +64,12 @@ async def add_budget_line(
     lines_total = ceiling = None
     if project is not None:
         existing = await uow.session.scalar(
-            sa.select(sa.func.coalesce(sa.func.sum(AnnualBudgetLine.amount_fen), 0)).where(
-                AnnualBudgetLine.project_id == project.project_id, AnnualBudgetLine.kind != "om"
+            sa.select(sa.func.coalesce(sa.func.sum(col(AnnualBudgetLine.amount_fen)), 0)).where(
+                col(AnnualBudgetLine.project_id) == project.project_id, col(AnnualBudgetLine.kind) != "om"
             )
         )
         if kind != "om":
-            lines_total = int(existing) + amount_fen
+            lines_total = int(existing or 0) + amount_fen  # coalesce makes it 0 already
             ceiling = project.estimate_fen if project.estimate_fen is not None else project.approved_investment_fen
     decisions = domain.budget_line_decisions(
         pack,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import date
 
 from services.budget.tables import (
@@ -12,10 +11,6 @@ from shared.auth import Principal, ensure_unit_access
 from shared.errors import Problem, Violation, bad_request, rule_violations
 from shared.policy import Decision, Pack, UnknownPack, packs
 from shared.uow import UnitOfWork
-
-
-def new_id(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:16]}"
 
 
 def pack_of(jurisdiction: str) -> Pack:

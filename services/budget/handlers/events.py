@@ -167,6 +167,7 @@ async def on_finding_escalated(uow: UnitOfWork, event: CloudEvent, payload: Find
 async def on_finding_resolved(uow: UnitOfWork, event: CloudEvent, payload: FindingResolved) -> None:
     await supervision.on_resolved(uow, SupervisionFinding, payload, subject="project_id")
 
+
 #: the budget steps a restart makes the unit run again (dazhou:第四十三条: 建设技术方案及概算审查、财政预算评审)
 RESTARTED_DEADLINES = (domain.TECHNICAL_PLAN_DUE, domain.TECHNICAL_REVIEW_DUE, domain.CONTROL_PRICE_REVIEW_DUE)
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlmodel import col
 
 from services.budget import domain
 from services.budget.domain import Action, Stage
 from services.budget.handlers.common import (
     check_unit,
-    new_id,
     pack_of,
     record_all,
     refuse,
@@ -40,11 +40,20 @@ from shared.contracts.budget import (
     SurplusReturned,
 )
 from shared.errors import Problem, Violation, bad_request, conflict, not_found, rule_violations, wrong_stage
+from shared.ids import new_id
 from shared.locking import locked
 from shared.policy import Decision
 from shared.uow import UnitOfWork
 
 # --- fund release ------------------------------------------------------------------------------------------
+
+
+async def released_total(uow: UnitOfWork, *where: sa.ColumnElement[bool]) -> int:
+    """Fen released so far by the releases that meet `where` (0 when there are none)."""
+    total = await uow.session.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(col(FundRelease.amount_fen)), 0)).where(*where)
+    )
+    return int(total or 0)
 
 
 async def release_funds(
@@ -74,12 +83,8 @@ async def release_funds(
                 f"a jointly built project pays per level: payer must be one of {sorted(by_payer)}", field="payer"
             )
         share_fen = by_payer[payer].share_fen
-        payer_released = int(
-            await uow.session.scalar(
-                sa.select(sa.func.coalesce(sa.func.sum(FundRelease.amount_fen), 0)).where(
-                    FundRelease.project_id == project_id, FundRelease.payer == payer
-                )
-            )
+        payer_released = await released_total(
+            uow, col(FundRelease.project_id) == project_id, col(FundRelease.payer) == payer
         )
     adjustment = None
     if adjustment_id is not None:
@@ -98,12 +103,8 @@ async def release_funds(
         adjustment_major=None if adjustment is None else adjustment.route == "approval",
         adjustment_approved=adjustment is not None and adjustment.status in ("approved", "filed"),
         contract_fen=contract.amount_fen,
-        contract_released_fen=int(
-            await uow.session.scalar(
-                sa.select(sa.func.coalesce(sa.func.sum(FundRelease.amount_fen), 0)).where(
-                    FundRelease.project_id == project_id, FundRelease.contract_id == contract_id
-                )
-            )
+        contract_released_fen=await released_total(
+            uow, col(FundRelease.project_id) == project_id, col(FundRelease.contract_id) == contract_id
         ),
         progress_percent=progress_percent,
     )
@@ -219,7 +220,7 @@ async def set_shares(uow: UnitOfWork, project_id: str, shares: list[dict], princ
     if decision.outcome == "fail":
         raise refuse([decision])
     await uow.record_decision(decision, subject=project_id, action="shares.set", actor=principal)
-    await uow.session.execute(sa.delete(CostShare).where(CostShare.project_id == project_id))
+    await uow.session.execute(sa.delete(CostShare).where(col(CostShare.project_id) == project_id))
     rows = [CostShare(project_id=project_id, **share) for share in shares]
     uow.session.add_all(rows)
     await uow.audit(subject=project_id, action="shares.set", actor=principal, detail={"shares": shares})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlmodel import col
 
 from services.budget.metrics import (
     DEADLINES_OVERDUE,
@@ -20,11 +21,11 @@ async def refresh_gauges(runtime) -> int:
         amounts = (
             await uow.session.execute(
                 sa.select(
-                    BudgetProject.jurisdiction,
-                    BudgetProject.stage,
-                    sa.func.coalesce(sa.func.sum(BudgetProject.estimate_fen), 0),
-                    sa.func.coalesce(sa.func.sum(BudgetProject.released_fen), 0),
-                ).group_by(BudgetProject.jurisdiction, BudgetProject.stage)
+                    col(BudgetProject.jurisdiction),
+                    col(BudgetProject.stage),
+                    sa.func.coalesce(sa.func.sum(col(BudgetProject.estimate_fen)), 0),
+                    sa.func.coalesce(sa.func.sum(col(BudgetProject.released_fen)), 0),
+                ).group_by(col(BudgetProject.jurisdiction), col(BudgetProject.stage))
             )
         ).all()
         overdue = (

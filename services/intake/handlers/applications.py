@@ -5,7 +5,6 @@ handler passes the check), moves the stage only through `domain.LIFECYCLE`, then
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from services.intake import domain, queries
@@ -19,6 +18,7 @@ from shared import clock
 from shared.auth import Principal, ensure_unit_access
 from shared.contracts.intake import ApplicationAdmitted, ApplicationRejected, ApplicationSubmitted, ViolationRef
 from shared.errors import Violation, conflict, forbidden
+from shared.ids import new_id
 from shared.policy import Decision, packs
 from shared.uow import UnitOfWork
 
@@ -62,7 +62,7 @@ async def update_application(
 async def attach_material(uow: UnitOfWork, project_id: str, command: MaterialCreate, principal: Principal) -> Material:
     application = await _open(uow, project_id, principal, Action.ATTACH_MATERIAL)
     material = Material(
-        id=f"M-{uuid.uuid4().hex[:12]}",
+        id=new_id("M", length=12),
         project_id=project_id,
         kind=command.kind,
         name=command.name,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 
 from services.intake import domain
@@ -11,12 +10,13 @@ from services.intake.tables import Application
 from shared import clock
 from shared.contracts.intake import ProjectSummary
 from shared.errors import Problem, Violation, rule_violations
+from shared.ids import new_id
 
 NOT_MANAGED = "not-a-managed-project"
 
 
 def new_project_id() -> str:
-    return f"P{clock.now():%Y}-{uuid.uuid4().hex[:12]}"
+    return new_id(f"P{clock.now():%Y}", length=12)
 
 
 def summary(application: Application) -> ProjectSummary:

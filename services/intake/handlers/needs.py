@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-
 from services.intake import domain, queries
 from services.intake.domain import NEED_LIFECYCLE, NeedAction
 from services.intake.handlers.common import new_project_id, refusal
@@ -13,6 +11,7 @@ from services.intake.tables import Application, Need
 from shared import clock
 from shared.auth import Principal, ensure_unit_access
 from shared.errors import Violation, conflict, forbidden, rule_violations
+from shared.ids import new_id
 from shared.policy import packs
 from shared.uow import UnitOfWork
 
@@ -30,7 +29,7 @@ async def file_need(uow: UnitOfWork, command: NeedCreate, principal: Principal) 
     if bars:
         raise refusal([bar.violation() for bar in bars], bars=bars)
     need = Need(
-        id=f"N{clock.now():%Y}-{uuid.uuid4().hex[:12]}",
+        id=new_id(f"N{clock.now():%Y}", length=12),
         filed_by=principal.subject,
         filed_at=clock.now(),
         **command.model_dump(mode="json"),

@@ -26,6 +26,7 @@ from services.procurement.schemas import (
 from services.procurement.tables import ProcurementProject
 from shared import idempotency
 from shared.auth import Principal, Role, require
+from shared.errors import not_found
 from shared.scope import ProjectScope
 from shared.uow import UnitOfWork
 
@@ -101,9 +102,17 @@ def supplement_public(supplement, steps) -> SupplementPublic:
     )
 
 
+async def supplier_name(uow: UnitOfWork, supplier_id: str) -> str:
+    """The name of the supplier a stored bid or award names (registered before it could bid)."""
+    supplier = await queries.supplier(uow, supplier_id)
+    if supplier is None:
+        raise not_found("supplier", supplier_id)
+    return supplier.name
+
+
 async def award_public(uow: UnitOfWork, award) -> AwardPublic:
-    supplier = await queries.supplier(uow, award.supplier_id)
-    return AwardPublic(**award.model_dump(include=set(AwardPublic.model_fields) - {"supplier"}), supplier=supplier.name)
+    name = await supplier_name(uow, award.supplier_id)
+    return AwardPublic(**award.model_dump(include=set(AwardPublic.model_fields) - {"supplier"}), supplier=name)
 
 
 async def tender_public(uow: UnitOfWork, tender, *, detail: bool = True) -> TenderPublic:
@@ -112,10 +121,8 @@ async def tender_public(uow: UnitOfWork, tender, *, detail: bool = True) -> Tend
         return base
     bids = []
     for bid in await queries.bids_of(uow, tender.id):
-        supplier = await queries.supplier(uow, bid.supplier_id)
-        bids.append(
-            BidPublic(**bid.model_dump(include=set(BidPublic.model_fields) - {"supplier"}), supplier=supplier.name)
-        )
+        name = await supplier_name(uow, bid.supplier_id)
+        bids.append(BidPublic(**bid.model_dump(include=set(BidPublic.model_fields) - {"supplier"}), supplier=name))
     award = await queries.award_of(uow, tender.id)
     return base.model_copy(update={"bids": bids, "award": await award_public(uow, award) if award else None})
 
@@ -134,7 +141,7 @@ async def project_public(
     plan = await queries.plan_of(uow, project)
     contracts = await queries.contracts_of(uow, project_id)
     supplements = await queries.supplements_of(uow, project_id)
-    live = {}
+    live: dict[str, int] = {}
     for s in supplements:
         if s.status in queries.LIVE_SUPPLEMENTS:
             live[s.contract_id] = live.get(s.contract_id, 0) + s.amount_fen

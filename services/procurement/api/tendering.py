@@ -19,6 +19,7 @@ from services.procurement.api.common import (
     project_public,
     router,
     scope,
+    supplier_name,
     tender_public,
     visible_title,
 )
@@ -163,8 +164,8 @@ async def record_bid(
 ) -> JSONResponse:
     async def work(uow: UnitOfWork):
         bid = await handlers.record_bid(uow, tender_id, body, principal)
-        supplier = await queries.supplier(uow, bid.supplier_id)
-        public = BidPublic(**bid.model_dump(include=set(BidPublic.model_fields) - {"supplier"}), supplier=supplier.name)
+        name = await supplier_name(uow, bid.supplier_id)
+        public = BidPublic(**bid.model_dump(include=set(BidPublic.model_fields) - {"supplier"}), supplier=name)
         return 201, public.model_dump(mode="json")
 
     request = {"tender_id": tender_id, **body.model_dump(mode="json")}

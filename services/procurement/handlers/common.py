@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-
 from services.procurement import domain
 from services.procurement.domain import Stage
 from services.procurement.queries import (
@@ -16,10 +14,6 @@ from shared.auth import Principal, Role
 from shared.errors import Problem, Violation, forbidden, rule_violations, wrong_stage
 from shared.policy import Decision, Pack, packs
 from shared.uow import UnitOfWork
-
-
-def new_id(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:16]}"
 
 
 def pack_of(project: ProcurementProject) -> Pack:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlmodel import col
 
 from services.procurement import domain
 from services.procurement.domain import Action
 from services.procurement.handlers.common import (
     date_problem,
-    new_id,
     pack_of,
 )
 from services.procurement.metrics import (
@@ -37,6 +37,7 @@ from shared.contracts.procurement import (
     ProjectTerminated,
 )
 from shared.errors import conflict
+from shared.ids import new_id
 from shared.uow import UnitOfWork
 
 
@@ -85,11 +86,11 @@ async def report_incident(uow: UnitOfWork, project_id: str, command: IncidentCre
 
 async def reported_problem(uow: UnitOfWork, project: ProcurementProject, incident_id: str | None = None) -> Incident:
     query = sa.select(Incident).where(
-        Incident.project_id == project.project_id, Incident.handling == "report_rectify_or_suspend"
+        col(Incident.project_id) == project.project_id, col(Incident.handling) == "report_rectify_or_suspend"
     )
     if incident_id is not None:
-        query = query.where(Incident.id == incident_id)
-    incident = await uow.session.scalar(query.order_by(Incident.reported_on.desc()))
+        query = query.where(col(Incident.id) == incident_id)
+    incident = await uow.session.scalar(query.order_by(col(Incident.reported_on).desc()))
     if incident is None:
         citation = pack_of(project).rule(domain.DELAY_RULE).citation
         raise conflict(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+from sqlmodel import col
 
 from services.procurement import domain
 from services.procurement.domain import Action
@@ -12,7 +13,6 @@ from services.procurement.handlers.common import (
     date_problem,
     ensure_open,
     masked,
-    new_id,
     pack_of,
     record,
     refuse,
@@ -53,6 +53,7 @@ from shared.contracts.procurement import (
     SupplementRejected,
 )
 from shared.errors import Problem, Violation, conflict, forbidden, not_found, rule_violations
+from shared.ids import new_id
 from shared.locking import locked
 from shared.uow import UnitOfWork
 
@@ -81,7 +82,7 @@ async def register_contract(
             raise not_found("award", command.award_id)
         if award.cycle != project.cycle:
             raise conflict(f"award {award.id} belongs to an earlier procurement cycle", cycle=award.cycle)
-        if await uow.session.scalar(sa.select(Contract.id).where(Contract.award_id == award.id)) is not None:
+        if await uow.session.scalar(sa.select(col(Contract.id)).where(col(Contract.award_id) == award.id)) is not None:
             raise conflict(f"award {award.id} already has a contract")
         winner = await supplier(uow, award.supplier_id)
         assert winner is not None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlmodel import col
 
 from services.procurement import domain
 from services.procurement.domain import Action, Stage
@@ -120,8 +121,8 @@ async def _finding_targets(uow: UnitOfWork, subject: str, finding_id: str, unit:
     if subject != finding_id:
         return [subject]
     rows = await uow.session.scalars(
-        sa.select(ProcurementProject.project_id).where(
-            ProcurementProject.unit == unit, ProcurementProject.stage.not_in(domain.TERMINAL)
+        sa.select(col(ProcurementProject.project_id)).where(
+            col(ProcurementProject.unit) == unit, col(ProcurementProject.stage).not_in(domain.TERMINAL)
         )
     )
     return list(rows.all())
@@ -133,9 +134,9 @@ async def _apply_finding(uow: UnitOfWork, event: CloudEvent, payload: FindingEsc
     if payload.step == domain.FINDING_SUSPENDS:
         existing = await uow.session.scalar(
             sa.select(Sanction).where(
-                Sanction.project_id == project_id,
-                Sanction.finding_id == payload.finding_id,
-                Sanction.lifted_on.is_(None),
+                col(Sanction.project_id) == project_id,
+                col(Sanction.finding_id) == payload.finding_id,
+                col(Sanction.lifted_on).is_(None),
             )
         )
         if existing is not None:
@@ -191,7 +192,7 @@ async def on_finding_resolved(uow: UnitOfWork, event: CloudEvent, payload: Findi
     resumes when nothing else holds it."""
     rows = (
         await uow.session.scalars(
-            sa.select(Sanction).where(Sanction.finding_id == payload.finding_id, Sanction.lifted_on.is_(None))
+            sa.select(Sanction).where(col(Sanction.finding_id) == payload.finding_id, col(Sanction.lifted_on).is_(None))
         )
     ).all()
     for row in rows:

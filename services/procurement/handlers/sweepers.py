@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlmodel import col
 
 from services.procurement import domain
 from services.procurement.metrics import (
@@ -19,11 +20,11 @@ async def sweep_construction_deadlines(runtime) -> int:
     async with runtime.unit_of_work() as uow:
         rows = (
             await uow.session.execute(
-                sa.select(ProcurementProject.jurisdiction, sa.func.count())
+                sa.select(col(ProcurementProject.jurisdiction), sa.func.count())
                 .select_from(deadlines)
-                .join(ProcurementProject, ProcurementProject.project_id == deadlines.c.subject)
+                .join(ProcurementProject, col(ProcurementProject.project_id) == deadlines.c.subject)
                 .where(deadlines.c.rule_id == domain.PERIOD_RULE, deadlines.c.status == "overdue")
-                .group_by(ProcurementProject.jurisdiction)
+                .group_by(col(ProcurementProject.jurisdiction))
             )
         ).all()
     PAST_CONSTRUCTION_DEADLINE.clear()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlmodel import col
 
 from services.procurement import domain
 from services.procurement.domain import Action
@@ -11,7 +12,6 @@ from services.procurement.handlers.common import (
     ensure_open,
     ensure_role,
     masked,
-    new_id,
     pack_of,
     record,
     refuse,
@@ -48,6 +48,7 @@ from shared.contracts.procurement import (
     TenderAwarded,
 )
 from shared.errors import Problem, conflict, not_found
+from shared.ids import new_id
 from shared.locking import locked
 from shared.uow import UnitOfWork
 
@@ -82,6 +83,7 @@ async def file_plan(uow: UnitOfWork, project_id: str, command: PlanCreate, princ
         method = Method.CENTRAL_VOLUME
     elif route.value["path"] == "soe_self_organised" and method == Method.OPEN_TENDER:
         method = Method.SELF_ORGANISED
+    assert budget is not None  # the plan's budget is a stored amount: filed, or the control price or ceiling
     plan = ProcurementPlan(
         id=new_id("PP"),
         project_id=project_id,
@@ -205,7 +207,7 @@ async def publish_tender(uow: UnitOfWork, project_id: str, command: TenderCreate
 
 
 async def register_supplier(uow: UnitOfWork, command: SupplierCreate, principal: Principal) -> Supplier:
-    existing = await uow.session.scalar(sa.select(Supplier).where(Supplier.credit_code == command.credit_code))
+    existing = await uow.session.scalar(sa.select(Supplier).where(col(Supplier.credit_code) == command.credit_code))
     if existing is not None:
         raise conflict(f"supplier with credit code {command.credit_code} exists", supplier_id=existing.id)
     row = Supplier(
@@ -253,7 +255,7 @@ async def record_bid(uow: UnitOfWork, tender_id: str, command: BidCreate, princi
             field="amount_fen",
         )
     duplicate = await uow.session.scalar(
-        sa.select(Bid.id).where(Bid.tender_id == tender_id, Bid.supplier_id == command.supplier_id)
+        sa.select(col(Bid.id)).where(col(Bid.tender_id) == tender_id, col(Bid.supplier_id) == command.supplier_id)
     )
     if duplicate is not None:
         raise conflict(f"supplier {command.supplier_id} already bid in tender {tender_id}", bid_id=duplicate)
@@ -279,7 +281,7 @@ async def award_tender(uow: UnitOfWork, tender_id: str, command: AwardCreate, pr
         raise conflict(f"tender {tender_id} is {tender.status}", tender_status=tender.status)
     citation = pack_of(project).rule(domain.INPUTS_RULE).citation
     bid = await uow.session.scalar(
-        sa.select(Bid).where(Bid.tender_id == tender_id, Bid.supplier_id == command.supplier_id)
+        sa.select(Bid).where(col(Bid.tender_id) == tender_id, col(Bid.supplier_id) == command.supplier_id)
     )
     if bid is None:
         raise unknown_supplier(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlmodel import col
 
 from services.procurement import ocds
 from services.procurement.queries import (
@@ -29,7 +30,7 @@ async def bundle_of(uow: UnitOfWork, project: ProcurementProject) -> ocds.Bundle
     supplier_ids |= {c.supplier_id for c in contracts if c.supplier_id}
     suppliers = {}
     if supplier_ids:
-        rows = await uow.session.scalars(sa.select(Supplier).where(Supplier.id.in_(supplier_ids)))
+        rows = await uow.session.scalars(sa.select(Supplier).where(col(Supplier.id).in_(supplier_ids)))
         suppliers = {row.id: row for row in rows.all()}
     return ocds.Bundle(
         project=project,

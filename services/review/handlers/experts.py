@@ -4,7 +4,6 @@ lot among the independent candidates, replace a decliner with the next in drawn 
 from __future__ import annotations
 
 import secrets
-import uuid
 from collections.abc import Sequence
 
 from services.review import domain
@@ -17,6 +16,7 @@ from shared import clock
 from shared.auth import Principal
 from shared.contracts.review import DrawnExpert, ExpertsDrawn
 from shared.errors import bad_request, conflict, forbidden, not_found
+from shared.ids import new_id
 from shared.scope import only_expert
 from shared.uow import UnitOfWork
 
@@ -25,7 +25,7 @@ async def create_expert(uow: UnitOfWork, command: ExpertCreate, principal: Princ
     if command.user_subject and await expert_linked_to(uow, command.user_subject):
         raise conflict(f"the sign-in '{command.user_subject}' is already linked to an expert")
     expert = Expert(
-        id=f"E-{uuid.uuid4().hex[:10]}",
+        id=new_id("E", length=10),
         name=command.name,
         employer=command.employer.strip(),
         fields=sorted(set(command.fields)),
@@ -67,7 +67,7 @@ async def create_draw(uow: UnitOfWork, command: DrawRequest, principal: Principa
         )
     seed = secrets.randbits(62)
     draw = ExpertDraw(
-        id=f"D-{uuid.uuid4().hex[:12]}",
+        id=new_id("D", length=12),
         project_id=command.project_id,
         unit=unit,
         jurisdiction=jurisdiction,
