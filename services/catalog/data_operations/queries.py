@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TypeVar
 
 import sqlalchemy as sa
+from sqlmodel import col
 
 from services.catalog.data_operations.tables import DataOperationTask, DataOperator, DataService, PerformanceIndicator
 from shared.filters import equal_to
@@ -17,13 +18,13 @@ async def entries_page(
     uow: UnitOfWork, model: type[Entry], *, jurisdiction: str | None, status: str, limit: int, cursor: str | None
 ) -> list[Entry]:
     """Catalog services or indicators in id order; `status` "all" for every one."""
-    query = sa.select(model).order_by(model.id).limit(limit)
+    query = sa.select(model).order_by(col(model.id)).limit(limit)
     if jurisdiction:
-        query = query.where(model.jurisdiction == jurisdiction)
+        query = query.where(col(model.jurisdiction) == jurisdiction)
     if status != "all":
-        query = query.where(model.status == status)
+        query = query.where(col(model.status) == status)
     if cursor:
-        query = query.where(model.id > cursor)
+        query = query.where(col(model.id) > cursor)
     return list(await uow.session.scalars(query))
 
 
@@ -32,9 +33,9 @@ async def operators_page(
 ) -> list[DataOperator]:
     query = sa.select(DataOperator).order_by(DataOperator.id).limit(limit)
     if jurisdiction:
-        query = query.where(DataOperator.jurisdiction == jurisdiction)
+        query = query.where(col(DataOperator.jurisdiction) == jurisdiction)
     if cursor:
-        query = query.where(DataOperator.id > cursor)
+        query = query.where(col(DataOperator.id) > cursor)
     return list(await uow.session.scalars(query))
 
 
@@ -59,7 +60,7 @@ async def tasks_page(
         operator_id=operator_id or None,
     )
     if own_operator is not None:
-        query = query.where(DataOperationTask.operator_id == own_operator)
+        query = query.where(col(DataOperationTask.operator_id) == own_operator)
     if cursor:
-        query = query.where(DataOperationTask.id > cursor)
+        query = query.where(col(DataOperationTask.id) > cursor)
     return list(await uow.session.scalars(query))

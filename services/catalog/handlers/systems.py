@@ -3,10 +3,11 @@ and the answer to budget's question "is this system in the catalog, may it get m
 
 from __future__ import annotations
 
-import uuid
 from datetime import date
+from typing import Any
 
 import sqlalchemy as sa
+from sqlmodel import col
 
 from services.catalog import domain
 from services.catalog.domain import evaluations as evaluation_rules
@@ -18,6 +19,7 @@ from shared import clock
 from shared.auth import Principal, Role, ensure_unit_access
 from shared.contracts.catalog import SystemRegistered, SystemRetired, SystemSecurityChanged, SystemStateChanged
 from shared.errors import Violation, conflict, rule_violations
+from shared.ids import new_id
 from shared.policy import packs
 from shared.uow import UnitOfWork
 
@@ -55,7 +57,7 @@ async def schedule_evaluations(uow: UnitOfWork, system: System, *, bulk: list[di
                 due_on=owed.due_on,
             )
         )
-        row = {
+        row: dict[str, Any] = {
             "subject": subject(system),
             "rule_id": owed.decision.rule_id,
             "citation": owed.decision.citation,
@@ -69,6 +71,7 @@ async def schedule_evaluations(uow: UnitOfWork, system: System, *, bulk: list[di
         if bulk is not None:
             bulk.append(row)
         else:
+            assert owed.due_on is not None  # the deadlines table needs a day; a window has an end or a start
             await uow.open_deadline(
                 subject=row["subject"], decision=owed.decision, due_on=owed.due_on, description=row["description"]
             )
@@ -165,7 +168,7 @@ async def import_stock(
         checked.good = kept
     existing = await systems_by_id(uow, (row.system_id for _, row in checked.good))
     now = clock.now()
-    batch_id = f"IMP-{now:%Y%m%d}-{uuid.uuid4().hex[:8]}"
+    batch_id = new_id(f"IMP-{now:%Y%m%d}", length=8)
     new_systems: list[System] = []
     for _, row in checked.good:
         if row.system_id in existing:
@@ -361,7 +364,7 @@ async def retire(
 async def close_open_obligations(uow: UnitOfWork, system: System) -> None:
     """A retired system owes no more evaluations."""
     evaluations = await uow.session.scalars(
-        sa.select(Evaluation).where(Evaluation.system_id == system.id, Evaluation.status == "due")
+        sa.select(Evaluation).where(col(Evaluation.system_id) == system.id, col(Evaluation.status) == "due")
     )
     for evaluation in evaluations:
         evaluation.status = "closed"
@@ -375,7 +378,7 @@ async def funding_eligibility(uow: UnitOfWork, *, system_id: str | None, project
         raise conflict("ask by system_id or project_id")
     system = await uow.session.get(System, system_id or domain.system_id_for(project_id or ""))
     if system is None and project_id is not None:
-        system = await uow.session.scalar(sa.select(System).where(System.project_id == project_id).limit(1))
+        system = await uow.session.scalar(sa.select(System).where(col(System.project_id) == project_id).limit(1))
     if system is None:
         return {
             "system_id": system_id,

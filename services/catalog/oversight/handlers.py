@@ -3,10 +3,10 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import date
 
 import sqlalchemy as sa
+from sqlmodel import col
 
 from services.catalog.oversight import domain
 from services.catalog.oversight.metrics import (
@@ -22,6 +22,7 @@ from shared import clock
 from shared.auth import Principal, Role
 from shared.contracts.catalog import FindingEscalated, FindingRecorded, FindingResolved, SupervisionRoundHeld
 from shared.errors import Violation, bad_request, forbidden, not_found, rule_violations, wrong_stage
+from shared.ids import new_id
 from shared.locking import locked
 from shared.policy import Pack, UnknownPack, packs
 from shared.service import ServiceRuntime
@@ -116,7 +117,7 @@ async def record_finding(
     period, default_due = domain.rectification_due(pack, today)
     if rectify_by is not None and rectify_by <= today:
         raise bad_request("the rectification deadline must be after today", field="rectify_by")
-    finding_id = f"F-{uuid.uuid4().hex[:12]}"
+    finding_id = new_id("F", length=12)
     finding = Finding(
         id=finding_id,
         project_id=project_id,
@@ -257,7 +258,9 @@ async def escalate_overdue(runtime: ServiceRuntime) -> int:
     async with runtime.unit_of_work() as uow:
         due = list(
             await uow.session.scalars(
-                sa.select(Finding.id).where(Finding.status == "open", Finding.rectify_by < today).order_by(Finding.id)
+                sa.select(col(Finding.id))
+                .where(col(Finding.status) == "open", col(Finding.rectify_by) < today)
+                .order_by(col(Finding.id))
             )
         )
     done = 0
@@ -278,16 +281,16 @@ async def refresh_gauges(runtime: ServiceRuntime) -> int:
     async with runtime.unit_of_work() as uow:
         open_rows = (
             await uow.session.execute(
-                sa.select(Finding.area, Finding.step, sa.func.count())
-                .where(Finding.status.in_(domain.OPEN_STATES))
-                .group_by(Finding.area, Finding.step)
+                sa.select(col(Finding.area), col(Finding.step), sa.func.count())
+                .where(col(Finding.status).in_(domain.OPEN_STATES))
+                .group_by(col(Finding.area), col(Finding.step))
             )
         ).all()
         overdue_rows = (
             await uow.session.execute(
-                sa.select(Finding.jurisdiction, sa.func.count())
-                .where(Finding.status == "open", Finding.rectify_by < today)
-                .group_by(Finding.jurisdiction)
+                sa.select(col(Finding.jurisdiction), sa.func.count())
+                .where(col(Finding.status) == "open", col(Finding.rectify_by) < today)
+                .group_by(col(Finding.jurisdiction))
             )
         ).all()
     OPEN_FINDINGS.clear()
@@ -313,7 +316,9 @@ async def schedule_midterm_round(
     if plan is None:
         return None
     existing = await uow.session.scalar(
-        sa.select(SupervisionRound).where(SupervisionRound.project_id == project_id, SupervisionRound.kind == "midterm")
+        sa.select(SupervisionRound).where(
+            col(SupervisionRound.project_id) == project_id, col(SupervisionRound.kind) == "midterm"
+        )
     )
     if existing is not None:
         return existing  # a supplementary contract: the round stays where it was planned
@@ -373,7 +378,7 @@ async def hold_round(
     await uow.emit(
         SupervisionRoundHeld(
             project_id=round_.project_id,
-            round_id=round_.id,
+            round_id=round_id,
             unit=round_.unit,
             jurisdiction=round_.jurisdiction,
             kind=round_.kind,
