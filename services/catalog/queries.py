@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from sqlmodel import col
 
 from services.catalog import listing
 from services.catalog.tables import Evaluation, ImportBatch, MonthlyFigure, Sanction, System
@@ -23,14 +24,20 @@ async def subject_owner(uow: UnitOfWork, subject: str) -> Owner | None:
     system = await uow.session.get(System, subject)
     if system is not None:
         return Owner(system.unit, system.secret)
-    rows = (await uow.session.execute(sa.select(System.unit, System.secret).where(System.project_id == subject))).all()
+    rows = (
+        await uow.session.execute(
+            sa.select(col(System.unit), col(System.secret)).where(col(System.project_id) == subject)
+        )
+    ).all()
     if not rows:
         return None
     return Owner(rows[0].unit, any(row.secret for row in rows))
 
 
 async def systems_of_project(uow: UnitOfWork, project_id: str) -> list[System]:
-    rows = await uow.session.scalars(sa.select(System).where(System.project_id == project_id).order_by(System.id))
+    rows = await uow.session.scalars(
+        sa.select(System).where(col(System.project_id) == project_id).order_by(col(System.id))
+    )
     return list(rows)
 
 
@@ -68,13 +75,14 @@ def systems_query(where: SystemFilter, sort: str = "id") -> sa.Select[Any]:
         origin=where.origin,
     )
     if where.zombie is not None:
-        query = query.where(System.zombie_since.is_not(None) if where.zombie else System.zombie_since.is_(None))
+        zombie_since = col(System.zombie_since)
+        query = query.where(zombie_since.is_not(None) if where.zombie else zombie_since.is_(None))
     query = containing(query, System.name, where.q)
     query = containing(query, System.unit, where.unit_name)
     if where.year is not None:
         query = query.where(listing.year_range(System.registered_on, where.year))
     if where.hides_names and (where.q or sort == "name"):
-        query = query.where(sa.or_(System.secret.is_(False), System.unit == (where.names_hidden_from or "")))
+        query = query.where(sa.or_(col(System.secret).is_(False), col(System.unit) == (where.names_hidden_from or "")))
     return query
 
 
@@ -117,18 +125,18 @@ async def evaluations_page(
     uow: UnitOfWork, *, status: str, kind: str | None, unit: str | None, limit: int, cursor: int | None
 ) -> list[Evaluation]:
     """Evaluations in id order; `status` "all" for every one, `unit` None for every unit."""
-    query = sa.select(Evaluation).order_by(Evaluation.id).limit(limit)
+    query = sa.select(Evaluation).order_by(col(Evaluation.id)).limit(limit)
     query = equal_to(query, Evaluation, status=None if status == "all" else status, kind=kind, unit=unit)
     if cursor is not None:
-        query = query.where(Evaluation.id > cursor)
+        query = query.where(col(Evaluation.id) > cursor)
     return list(await uow.session.scalars(query))
 
 
 async def monthly_figures(uow: UnitOfWork, system_id: str, limit: int) -> list[MonthlyFigure]:
     rows = await uow.session.scalars(
         sa.select(MonthlyFigure)
-        .where(MonthlyFigure.system_id == system_id)
-        .order_by(MonthlyFigure.month.desc())
+        .where(col(MonthlyFigure.system_id) == system_id)
+        .order_by(col(MonthlyFigure.month).desc())
         .limit(limit)
     )
     return list(rows)
@@ -137,8 +145,8 @@ async def monthly_figures(uow: UnitOfWork, system_id: str, limit: int) -> list[M
 async def sanctions_page(
     uow: UnitOfWork, *, unit: str | None, status: str | None, limit: int, cursor: int | None
 ) -> list[Sanction]:
-    query = sa.select(Sanction).order_by(Sanction.id).limit(limit)
+    query = sa.select(Sanction).order_by(col(Sanction.id)).limit(limit)
     query = equal_to(query, Sanction, unit=unit, status=None if not status or status == "all" else status)
     if cursor is not None:
-        query = query.where(Sanction.id > cursor)
+        query = query.where(col(Sanction.id) > cursor)
     return list(await uow.session.scalars(query))

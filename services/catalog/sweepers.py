@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date
 
 import sqlalchemy as sa
+from sqlmodel import col
 
 from services.catalog import domain
 from services.catalog.domain import monitoring, operations
@@ -37,56 +38,56 @@ async def refresh_gauges(runtime: ServiceRuntime) -> int:
         session = uow.session
         by_state = (
             await session.execute(
-                sa.select(System.jurisdiction, System.state, sa.func.count()).group_by(
-                    System.jurisdiction, System.state
+                sa.select(col(System.jurisdiction), col(System.state), sa.func.count()).group_by(
+                    col(System.jurisdiction), col(System.state)
                 )
             )
         ).all()
         zombies = (
             await session.execute(
-                sa.select(System.jurisdiction, sa.func.count())
-                .where(System.zombie_since.is_not(None))
-                .group_by(System.jurisdiction)
+                sa.select(col(System.jurisdiction), sa.func.count())
+                .where(col(System.zombie_since).is_not(None))
+                .group_by(col(System.jurisdiction))
             )
         ).all()
         abnormal = (
             await session.execute(
-                sa.select(System.jurisdiction, sa.func.count())
-                .where(System.abnormal_since.is_not(None), System.state.in_(domain.LIVE_STATES))
-                .group_by(System.jurisdiction)
+                sa.select(col(System.jurisdiction), sa.func.count())
+                .where(col(System.abnormal_since).is_not(None), col(System.state).in_(domain.LIVE_STATES))
+                .group_by(col(System.jurisdiction))
             )
         ).all()
         sanctioned = (
             await session.execute(
-                sa.select(Sanction.rule_id, sa.func.count(sa.distinct(Sanction.unit)))
-                .where(Sanction.status == "active")
-                .group_by(Sanction.rule_id)
+                sa.select(col(Sanction.rule_id), sa.func.count(sa.distinct(col(Sanction.unit))))
+                .where(col(Sanction.status) == "active")
+                .group_by(col(Sanction.rule_id))
             )
         ).all()
         # grouped by due date (not by a computed status: PostgreSQL needs the GROUP BY expression verbatim)
         due_rows = (
             await session.execute(
-                sa.select(Evaluation.kind, Evaluation.due_on, sa.func.count())
-                .where(Evaluation.status == "due")
-                .group_by(Evaluation.kind, Evaluation.due_on)
+                sa.select(col(Evaluation.kind), col(Evaluation.due_on), sa.func.count())
+                .where(col(Evaluation.status) == "due")
+                .group_by(col(Evaluation.kind), col(Evaluation.due_on))
             )
         ).all()
         running = dict(
             (
                 await session.execute(
-                    sa.select(System.jurisdiction, sa.func.count())
-                    .where(System.state == domain.State.RUNNING)
-                    .group_by(System.jurisdiction)
+                    sa.select(col(System.jurisdiction), sa.func.count())
+                    .where(col(System.state) == domain.State.RUNNING)
+                    .group_by(col(System.jurisdiction))
                 )
             ).all()
         )
         reported = dict(
             (
                 await session.execute(
-                    sa.select(System.jurisdiction, sa.func.count())
-                    .join(MonthlyFigure, MonthlyFigure.system_id == System.id)
-                    .where(System.state == domain.State.RUNNING, MonthlyFigure.month == last_month)
-                    .group_by(System.jurisdiction)
+                    sa.select(col(System.jurisdiction), sa.func.count())
+                    .join(MonthlyFigure, col(MonthlyFigure.system_id) == col(System.id))
+                    .where(col(System.state) == domain.State.RUNNING, col(MonthlyFigure.month) == last_month)
+                    .group_by(col(System.jurisdiction))
                 )
             ).all()
         )
@@ -120,10 +121,14 @@ async def reopen_stock_om_reports(runtime: ServiceRuntime) -> int:
     async with runtime.unit_of_work() as uow:
         systems = (
             await uow.session.scalars(
-                sa.select(System).where(System.origin == "stock_import", System.state.in_(domain.LIVE_STATES))
+                sa.select(System).where(col(System.origin) == "stock_import", col(System.state).in_(domain.LIVE_STATES))
             )
         ).all()
-        filed = set((await uow.session.scalars(sa.select(OmReport.system_id).where(OmReport.year == today.year))).all())
+        filed = set(
+            (
+                await uow.session.scalars(sa.select(col(OmReport.system_id)).where(col(OmReport.year) == today.year))
+            ).all()
+        )
         for system in systems:
             if system.id in filed:
                 continue

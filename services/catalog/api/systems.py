@@ -137,6 +137,9 @@ async def list_systems(
     )
 
 
+STATE_ZH = {"running": "运行中", "trial": "试运行", "suspended": "已暂停", "retired": "已下线"}
+ORIGIN_ZH = {"acceptance": "验收入目录", "stock_import": "存量导入"}
+
 SYSTEM_COLUMNS: list[listing.Column] = [
     ("系统编号", lambda s: s.id),
     ("系统名称", lambda s: s.name if s.name is not None else "（涉密系统）"),
@@ -151,8 +154,6 @@ SYSTEM_COLUMNS: list[listing.Column] = [
     ("等保级别", lambda s: s.mlps_level),
     ("项目编号", lambda s: s.project_id),
 ]
-STATE_ZH = {"running": "运行中", "trial": "试运行", "suspended": "已暂停", "retired": "已下线"}
-ORIGIN_ZH = {"acceptance": "验收入目录", "stock_import": "存量导入"}
 
 
 @router.get(

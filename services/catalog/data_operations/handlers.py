@@ -4,10 +4,10 @@ budget and rated (fengxian:第三十四条–第三十七条; dazhou:第六十�
 
 from __future__ import annotations
 
-import uuid
 from datetime import date
 
 import sqlalchemy as sa
+from sqlmodel import col
 
 from services.catalog.data_operations import domain
 from services.catalog.data_operations.metrics import OPERATOR_RATINGS, TASK_STEPS, TASKS
@@ -23,6 +23,7 @@ from shared import clock
 from shared.auth import Principal, Role
 from shared.contracts.catalog import DataOperationTaskAccepted
 from shared.errors import Problem, Violation, bad_request, conflict, forbidden, not_found, rule_violations, wrong_stage
+from shared.ids import new_id
 from shared.locking import locked
 from shared.policy import Pack, UnknownPack, packs
 from shared.service import ServiceRuntime
@@ -30,7 +31,7 @@ from shared.uow import UnitOfWork
 
 
 def _id(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:12]}"
+    return new_id(prefix, length=12)
 
 
 def pack_of(jurisdiction: str) -> Pack:
@@ -180,9 +181,9 @@ async def register_operator(uow: UnitOfWork, principal: Principal, *, jurisdicti
 async def ratings_of(uow: UnitOfWork, operator_ids: list[str]) -> dict[str, dict]:
     rows = (
         await uow.session.execute(
-            sa.select(OperatorRating.operator_id, OperatorRating.score)
-            .where(OperatorRating.operator_id.in_(operator_ids))
-            .order_by(OperatorRating.id)
+            sa.select(col(OperatorRating.operator_id), col(OperatorRating.score))
+            .where(col(OperatorRating.operator_id).in_(operator_ids))
+            .order_by(col(OperatorRating.id))
         )
     ).all()
     scores: dict[str, list[int]] = {operator_id: [] for operator_id in operator_ids}
@@ -410,7 +411,7 @@ async def rate(uow: UnitOfWork, task_id: str, principal: Principal, *, score: in
     task = await load_task(uow, task_id)
     if task.status not in ("accepted", "paid"):
         raise wrong_stage(task.id, task.status, ["accepted", "paid"], "rate the operator")
-    existing = await uow.session.scalar(sa.select(OperatorRating).where(OperatorRating.task_id == task.id))
+    existing = await uow.session.scalar(sa.select(OperatorRating).where(col(OperatorRating.task_id) == task.id))
     if existing is not None:
         raise conflict(f"task {task.id} was already rated", rating_id=existing.id)
     pack = pack_of(task.jurisdiction)
@@ -436,8 +437,8 @@ async def refresh_gauges(runtime: ServiceRuntime) -> int:
     async with runtime.unit_of_work() as uow:
         rows = (
             await uow.session.execute(
-                sa.select(DataOperationTask.jurisdiction, DataOperationTask.status, sa.func.count()).group_by(
-                    DataOperationTask.jurisdiction, DataOperationTask.status
+                sa.select(col(DataOperationTask.jurisdiction), col(DataOperationTask.status), sa.func.count()).group_by(
+                    col(DataOperationTask.jurisdiction), col(DataOperationTask.status)
                 )
             )
         ).all()

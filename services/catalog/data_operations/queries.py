@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
+from sqlmodel import col
 
 from services.catalog import listing
 from services.catalog.data_operations.tables import DataOperationTask, DataOperator, DataService, PerformanceIndicator
@@ -20,13 +21,13 @@ async def entries_page(
     uow: UnitOfWork, model: type[Entry], *, jurisdiction: str | None, status: str, limit: int, cursor: str | None
 ) -> list[Entry]:
     """Catalog services or indicators in id order; `status` "all" for every one."""
-    query = sa.select(model).order_by(model.id).limit(limit)
+    query = sa.select(model).order_by(col(model.id)).limit(limit)
     if jurisdiction:
-        query = query.where(model.jurisdiction == jurisdiction)
+        query = query.where(col(model.jurisdiction) == jurisdiction)
     if status != "all":
-        query = query.where(model.status == status)
+        query = query.where(col(model.status) == status)
     if cursor:
-        query = query.where(model.id > cursor)
+        query = query.where(col(model.id) > cursor)
     return list(await uow.session.scalars(query))
 
 
@@ -35,9 +36,9 @@ async def operators_page(
 ) -> list[DataOperator]:
     query = sa.select(DataOperator).order_by(DataOperator.id).limit(limit)
     if jurisdiction:
-        query = query.where(DataOperator.jurisdiction == jurisdiction)
+        query = query.where(col(DataOperator.jurisdiction) == jurisdiction)
     if cursor:
-        query = query.where(DataOperator.id > cursor)
+        query = query.where(col(DataOperator.id) > cursor)
     return list(await uow.session.scalars(query))
 
 
@@ -75,13 +76,13 @@ def tasks_query(where: TaskFilter, today: date) -> sa.Select[Any]:
         year=where.year,
     )
     if where.own_operator is not None:
-        query = query.where(DataOperationTask.operator_id == where.own_operator)
+        query = query.where(col(DataOperationTask.operator_id) == where.own_operator)
     query = containing(query, DataOperationTask.title, where.q)
     if where.overdue is not None:
         late = sa.and_(
-            DataOperationTask.status.in_(OPEN_TASK_STATUSES),
-            DataOperationTask.due_on.is_not(None),
-            DataOperationTask.due_on < today,
+            col(DataOperationTask.status).in_(OPEN_TASK_STATUSES),
+            col(DataOperationTask.due_on).is_not(None),
+            col(DataOperationTask.due_on) < today,
         )
         query = query.where(late if where.overdue else sa.not_(late))
     return query

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import sqlalchemy as sa
+from sqlmodel import col
 
 from services.catalog import domain
 from services.catalog.tables import System
@@ -33,6 +34,6 @@ async def systems_by_id(uow: UnitOfWork, ids: Iterable[str]) -> dict[str, System
     wanted = list(dict.fromkeys(ids))
     found: dict[str, System] = {}
     for start in range(0, len(wanted), CHUNK):
-        rows = await uow.session.scalars(sa.select(System).where(System.id.in_(wanted[start : start + CHUNK])))
+        rows = await uow.session.scalars(sa.select(System).where(col(System.id).in_(wanted[start : start + CHUNK])))
         found.update({system.id: system for system in rows})
     return found

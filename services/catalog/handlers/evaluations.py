@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlmodel import col
 
 from services.catalog import domain
 from services.catalog.domain import evaluations as rules
@@ -19,7 +20,7 @@ from shared.uow import UnitOfWork
 
 async def list_for(uow: UnitOfWork, system_id: str) -> list[Evaluation]:
     rows = await uow.session.scalars(
-        sa.select(Evaluation).where(Evaluation.system_id == system_id).order_by(Evaluation.id)
+        sa.select(Evaluation).where(col(Evaluation.system_id) == system_id).order_by(col(Evaluation.id))
     )
     return list(rows)
 
@@ -27,8 +28,8 @@ async def list_for(uow: UnitOfWork, system_id: str) -> list[Evaluation]:
 async def _due(uow: UnitOfWork, system_id: str, kind: str) -> Evaluation | None:
     return await uow.session.scalar(
         sa.select(Evaluation)
-        .where(Evaluation.system_id == system_id, Evaluation.kind == kind, Evaluation.status == "due")
-        .order_by(Evaluation.id)
+        .where(col(Evaluation.system_id) == system_id, col(Evaluation.kind) == kind, col(Evaluation.status) == "due")
+        .order_by(col(Evaluation.id))
         .limit(1)
     )
 
@@ -150,6 +151,7 @@ async def open_construction_report(
         due_on=owed.due_on,
     )
     uow.session.add(evaluation)
+    assert owed.due_on is not None  # construction_report_due always names the day
     await uow.open_deadline(
         subject=project_id,
         decision=owed.decision,
@@ -165,7 +167,9 @@ async def file_construction_report(
 ) -> Evaluation:
     evaluation = await uow.session.scalar(
         sa.select(Evaluation).where(
-            Evaluation.subject == project_id, Evaluation.kind == "construction_monitoring", Evaluation.status == "due"
+            col(Evaluation.subject) == project_id,
+            col(Evaluation.kind) == "construction_monitoring",
+            col(Evaluation.status) == "due",
         )
     )
     if evaluation is None:
@@ -189,7 +193,9 @@ async def file_construction_report(
 async def close_construction_reports(uow: UnitOfWork, project_id: str) -> None:
     rows = await uow.session.scalars(
         sa.select(Evaluation).where(
-            Evaluation.subject == project_id, Evaluation.kind == "construction_monitoring", Evaluation.status == "due"
+            col(Evaluation.subject) == project_id,
+            col(Evaluation.kind) == "construction_monitoring",
+            col(Evaluation.status) == "due",
         )
     )
     for evaluation in rows:
@@ -203,8 +209,8 @@ async def system_of(uow: UnitOfWork, system_id: str) -> System:
 
 async def construction_report_open(uow: UnitOfWork, project_id: str) -> bool:
     found = await uow.session.scalar(
-        sa.select(Evaluation.id)
-        .where(Evaluation.subject == project_id, Evaluation.kind == "construction_monitoring")
+        sa.select(col(Evaluation.id))
+        .where(col(Evaluation.subject) == project_id, col(Evaluation.kind) == "construction_monitoring")
         .limit(1)
     )
     return found is not None

@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
+from sqlmodel import col
 
 from services.catalog import domain
 from services.catalog.domain import monitoring as rules
@@ -78,7 +79,7 @@ async def _stored(uow: UnitOfWork, keys: set[tuple[str, str]]) -> dict[tuple[str
     for start in range(0, len(ids), CHUNK):
         rows = await uow.session.scalars(
             sa.select(MonthlyFigure).where(
-                MonthlyFigure.system_id.in_(ids[start : start + CHUNK]), MonthlyFigure.month.in_(months)
+                col(MonthlyFigure.system_id).in_(ids[start : start + CHUNK]), col(MonthlyFigure.month).in_(months)
             )
         )
         found.update({(row.system_id, row.month): row for row in rows})
@@ -112,8 +113,8 @@ def _upsert(
 async def figures_of(uow: UnitOfWork, system_id: str) -> list[rules.Figure]:
     rows = await uow.session.scalars(
         sa.select(MonthlyFigure)
-        .where(MonthlyFigure.system_id == system_id)
-        .order_by(MonthlyFigure.month.desc())
+        .where(col(MonthlyFigure.system_id) == system_id)
+        .order_by(col(MonthlyFigure.month).desc())
         .limit(HISTORY_MONTHS)
     )
     return [rules.Figure(r.month, r.usage_count, r.availability_bp) for r in rows]
@@ -170,7 +171,9 @@ async def impose(uow: UnitOfWork, system: System, decision: Decision, *, cause: 
     until = date.fromisoformat(decision.value["until"]) if decision.value.get("until") else None
     sanction = await uow.session.scalar(
         sa.select(Sanction).where(
-            Sanction.unit == system.unit, Sanction.rule_id == decision.rule_id, Sanction.status == "active"
+            col(Sanction.unit) == system.unit,
+            col(Sanction.rule_id) == decision.rule_id,
+            col(Sanction.status) == "active",
         )
     )
     if sanction is None:
@@ -217,7 +220,9 @@ async def clear_ended_sanctions(uow: UnitOfWork) -> int:
     today = clock.today()
     ended = list(
         await uow.session.scalars(
-            sa.select(Sanction).where(Sanction.status == "active", Sanction.until.is_not(None), Sanction.until < today)
+            sa.select(Sanction).where(
+                col(Sanction.status) == "active", col(Sanction.until).is_not(None), col(Sanction.until) < today
+            )
         )
     )
     for sanction in ended:

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import uuid
-
 import sqlalchemy as sa
+from sqlmodel import col
 
 from services.catalog import domain
 from services.catalog.domain import operations as rules
@@ -16,6 +15,7 @@ from shared import clock
 from shared.auth import Principal, ensure_unit_access
 from shared.contracts.catalog import EvaluationCompleted
 from shared.errors import Violation, conflict, forbidden, rule_violations
+from shared.ids import new_id
 from shared.policy import packs
 from shared.uow import UnitOfWork
 
@@ -34,7 +34,7 @@ async def add_resource(
     for decision in decisions:
         await uow.record_decision(decision, subject=subject(system), action="resource.added", actor=principal)
     resource = InformationResource(
-        id=f"R-{uuid.uuid4().hex[:12]}",
+        id=new_id("R", length=12),
         system_id=system.id,
         created_at=clock.now(),
         **command.model_dump(),
@@ -51,8 +51,8 @@ async def add_resource(
 async def resources_of(uow: UnitOfWork, system_id: str) -> list[InformationResource]:
     rows = await uow.session.scalars(
         sa.select(InformationResource)
-        .where(InformationResource.system_id == system_id)
-        .order_by(InformationResource.id)
+        .where(col(InformationResource.system_id) == system_id)
+        .order_by(col(InformationResource.id))
     )
     return list(rows)
 
@@ -70,7 +70,7 @@ async def sharing_proof(uow: UnitOfWork, system_id: str) -> dict:
         "shared": len(shared),
         "published": len(published),
         "catalog_published": bool(shared) and len(published) == len(shared),
-        "published_on": max((r.published_on for r in published), default=None),
+        "published_on": max((r.published_on for r in published if r.published_on is not None), default=None),
     }
 
 
@@ -105,7 +105,7 @@ async def file_om_report(uow: UnitOfWork, system_id: str, command: OmReportCreat
     system = await load(uow, system_id)
     ensure_unit_access(principal, system.unit)
     existing = await uow.session.scalar(
-        sa.select(OmReport).where(OmReport.system_id == system.id, OmReport.year == command.year)
+        sa.select(OmReport).where(col(OmReport.system_id) == system.id, col(OmReport.year) == command.year)
     )
     if existing is not None:
         raise conflict(f"the O&M report {command.year} of {system.id} is already filed", report_id=existing.id)
@@ -132,7 +132,9 @@ async def file_om_report(uow: UnitOfWork, system_id: str, command: OmReportCreat
 
 
 async def om_reports_of(uow: UnitOfWork, system_id: str) -> list[OmReport]:
-    rows = await uow.session.scalars(sa.select(OmReport).where(OmReport.system_id == system_id).order_by(OmReport.year))
+    rows = await uow.session.scalars(
+        sa.select(OmReport).where(col(OmReport.system_id) == system_id).order_by(col(OmReport.year))
+    )
     return list(rows)
 
 
@@ -157,7 +159,9 @@ async def record_om_acceptance(
     parts = list(
         (
             await uow.session.scalars(
-                sa.select(OmAcceptance).where(OmAcceptance.system_id == system.id, OmAcceptance.year == command.year)
+                sa.select(OmAcceptance).where(
+                    col(OmAcceptance.system_id) == system.id, col(OmAcceptance.year) == command.year
+                )
             )
         ).all()
     )

@@ -3,10 +3,11 @@ and the answer to budget's question "is this system in the catalog, may it get m
 
 from __future__ import annotations
 
-import uuid
 from datetime import date
+from typing import Any
 
 import sqlalchemy as sa
+from sqlmodel import col
 
 from services.catalog import domain
 from services.catalog.domain import evaluations as evaluation_rules
@@ -24,6 +25,7 @@ from shared.contracts.catalog import (
     SystemStateChanged,
 )
 from shared.errors import Violation, conflict, rule_violations
+from shared.ids import new_id
 from shared.policy import packs
 from shared.uow import UnitOfWork
 
@@ -61,7 +63,7 @@ async def schedule_evaluations(uow: UnitOfWork, system: System, *, bulk: list[di
                 due_on=owed.due_on,
             )
         )
-        row = {
+        row: dict[str, Any] = {
             "subject": subject(system),
             "rule_id": owed.decision.rule_id,
             "citation": owed.decision.citation,
@@ -75,6 +77,7 @@ async def schedule_evaluations(uow: UnitOfWork, system: System, *, bulk: list[di
         if bulk is not None:
             bulk.append(row)
         else:
+            assert owed.due_on is not None  # the deadlines table needs a day; a window has an end or a start
             await uow.open_deadline(
                 subject=row["subject"], decision=owed.decision, due_on=owed.due_on, description=row["description"]
             )
@@ -171,7 +174,7 @@ async def import_stock(
         checked.good = kept
     existing = await systems_by_id(uow, (row.system_id for _, row in checked.good))
     now = clock.now()
-    batch_id = f"IMP-{now:%Y%m%d}-{uuid.uuid4().hex[:8]}"
+    batch_id = new_id(f"IMP-{now:%Y%m%d}", length=8)
     new_systems: list[System] = []
     for _, row in checked.good:
         if row.system_id in existing:
@@ -294,7 +297,7 @@ INCOMPLETE_SHARING = ("partly", "not_shared")
 async def data_sharing_changed(uow: UnitOfWork, system: System) -> None:
     """Tell intake the system's data obligations (dazhou:第二十四条): its status and resources, as they are now."""
     resources = list(
-        await uow.session.scalars(sa.select(InformationResource).where(InformationResource.system_id == system.id))
+        await uow.session.scalars(sa.select(InformationResource).where(col(InformationResource.system_id) == system.id))
     )
     await uow.emit(
         SystemDataSharingChanged(
@@ -418,7 +421,7 @@ async def retire(
 async def close_open_obligations(uow: UnitOfWork, system: System) -> None:
     """A retired system owes no more evaluations."""
     evaluations = await uow.session.scalars(
-        sa.select(Evaluation).where(Evaluation.system_id == system.id, Evaluation.status == "due")
+        sa.select(Evaluation).where(col(Evaluation.system_id) == system.id, col(Evaluation.status) == "due")
     )
     for evaluation in evaluations:
         evaluation.status = "closed"
@@ -432,7 +435,7 @@ async def funding_eligibility(uow: UnitOfWork, *, system_id: str | None, project
         raise conflict("ask by system_id or project_id")
     system = await uow.session.get(System, system_id or domain.system_id_for(project_id or ""))
     if system is None and project_id is not None:
-        system = await uow.session.scalar(sa.select(System).where(System.project_id == project_id).limit(1))
+        system = await uow.session.scalar(sa.select(System).where(col(System.project_id) == project_id).limit(1))
     if system is None:
         return {
             "system_id": system_id,

@@ -3,10 +3,10 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import date
 
 import sqlalchemy as sa
+from sqlmodel import col
 
 from services.catalog.oversight import domain
 from services.catalog.oversight.metrics import (
@@ -28,6 +28,7 @@ from shared.contracts.catalog import (
     SupervisionRoundHeld,
 )
 from shared.errors import Problem, Violation, bad_request, forbidden, not_found, rule_violations, wrong_stage
+from shared.ids import new_id
 from shared.locking import locked
 from shared.policy import Pack, UnknownPack, packs
 from shared.service import ServiceRuntime
@@ -122,7 +123,7 @@ async def record_finding(
     period, default_due = domain.rectification_due(pack, today)
     if rectify_by is not None and rectify_by <= today:
         raise bad_request("the rectification deadline must be after today", field="rectify_by")
-    finding_id = f"F-{uuid.uuid4().hex[:12]}"
+    finding_id = new_id("F", length=12)
     finding = Finding(
         id=finding_id,
         project_id=project_id,
@@ -263,7 +264,9 @@ async def escalate_overdue(runtime: ServiceRuntime) -> int:
     async with runtime.unit_of_work() as uow:
         due = list(
             await uow.session.scalars(
-                sa.select(Finding.id).where(Finding.status == "open", Finding.rectify_by < today).order_by(Finding.id)
+                sa.select(col(Finding.id))
+                .where(col(Finding.status) == "open", col(Finding.rectify_by) < today)
+                .order_by(col(Finding.id))
             )
         )
     done = 0
@@ -284,16 +287,16 @@ async def refresh_gauges(runtime: ServiceRuntime) -> int:
     async with runtime.unit_of_work() as uow:
         open_rows = (
             await uow.session.execute(
-                sa.select(Finding.area, Finding.step, sa.func.count())
-                .where(Finding.status.in_(domain.OPEN_STATES))
-                .group_by(Finding.area, Finding.step)
+                sa.select(col(Finding.area), col(Finding.step), sa.func.count())
+                .where(col(Finding.status).in_(domain.OPEN_STATES))
+                .group_by(col(Finding.area), col(Finding.step))
             )
         ).all()
         overdue_rows = (
             await uow.session.execute(
-                sa.select(Finding.jurisdiction, sa.func.count())
-                .where(Finding.status == "open", Finding.rectify_by < today)
-                .group_by(Finding.jurisdiction)
+                sa.select(col(Finding.jurisdiction), sa.func.count())
+                .where(col(Finding.status) == "open", col(Finding.rectify_by) < today)
+                .group_by(col(Finding.jurisdiction))
             )
         ).all()
     OPEN_FINDINGS.clear()
@@ -319,7 +322,9 @@ async def schedule_midterm_round(
     if plan is None:
         return None
     existing = await uow.session.scalar(
-        sa.select(SupervisionRound).where(SupervisionRound.project_id == project_id, SupervisionRound.kind == "midterm")
+        sa.select(SupervisionRound).where(
+            col(SupervisionRound.project_id) == project_id, col(SupervisionRound.kind) == "midterm"
+        )
     )
     if existing is not None:
         return existing  # a supplementary contract: the round stays where it was planned
@@ -379,7 +384,7 @@ async def hold_round(
     await uow.emit(
         SupervisionRoundHeld(
             project_id=round_.project_id,
-            round_id=round_.id,
+            round_id=round_id,
             unit=round_.unit,
             jurisdiction=round_.jurisdiction,
             kind=round_.kind,
@@ -430,7 +435,7 @@ async def record_accountability(
             f"pack {pack.id} has no rule that {kind} triggers (rules: {[d.rule_id for d in decisions]})",
             field="kind",
         )
-    case_id = f"AC-{uuid.uuid4().hex[:12]}"
+    case_id = new_id("AC", length=12)
     today = clock.today()
     consequences = list(dict.fromkeys(bar for d in triggered for bar in d.value.get("bars", [])))
     case = AccountabilityCase(
@@ -490,8 +495,8 @@ async def detect_built_before_approval(
     if not any(d.outcome == "fail" for d in domain.accountability_decisions(pack, "built_before_approval")):
         return None
     already = await uow.session.scalar(
-        sa.select(AccountabilityCase.id).where(
-            AccountabilityCase.project_id == project_id, AccountabilityCase.kind == "built_before_approval"
+        sa.select(col(AccountabilityCase.id)).where(
+            col(AccountabilityCase.project_id) == project_id, col(AccountabilityCase.kind) == "built_before_approval"
         )
     )
     if already is not None:

@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
+from sqlmodel import col
 
 from services.catalog import listing
 from services.catalog.oversight.tables import AccountabilityCase, Finding, FindingStep, SupervisionRound
@@ -17,7 +18,7 @@ from shared.uow import UnitOfWork
 async def history(uow: UnitOfWork, finding_id: str) -> list[FindingStep]:
     return list(
         await uow.session.scalars(
-            sa.select(FindingStep).where(FindingStep.finding_id == finding_id).order_by(FindingStep.id)
+            sa.select(FindingStep).where(col(FindingStep.finding_id) == finding_id).order_by(col(FindingStep.id))
         )
     )
 
@@ -61,16 +62,16 @@ def findings_query(where: FindingFilter, today: date) -> sa.Select[Any]:
         jurisdiction=where.jurisdiction,
     )
     if where.own_unit is not None:
-        query = query.where(Finding.unit == where.own_unit)
+        query = query.where(col(Finding.unit) == where.own_unit)
     query = containing(query, Finding.description, where.q)
     query = containing(query, Finding.unit, where.unit_name)
     if where.year is not None:
         query = query.where(listing.year_range(Finding.recorded_on, where.year))
     if where.overdue is not None:
-        late = sa.and_(Finding.status.in_(LIVE_STATUSES), Finding.rectify_by < today)
+        late = sa.and_(col(Finding.status).in_(LIVE_STATUSES), col(Finding.rectify_by) < today)
         query = query.where(late if where.overdue else sa.not_(late))
     if where.hides_secret_text and where.q:
-        query = query.where(sa.or_(Finding.secret.is_(False), Finding.unit == (where.own_unit or "")))
+        query = query.where(sa.or_(col(Finding.secret).is_(False), col(Finding.unit) == (where.own_unit or "")))
     return query
 
 
@@ -96,12 +97,12 @@ async def findings_page(
 async def rounds_page(
     uow: UnitOfWork, *, status: str, project_id: str | None, own_unit: str | None, limit: int, cursor: int | None
 ) -> list[SupervisionRound]:
-    query = sa.select(SupervisionRound).order_by(SupervisionRound.id).limit(limit)
+    query = sa.select(SupervisionRound).order_by(col(SupervisionRound.id)).limit(limit)
     query = equal_to(query, SupervisionRound, status=None if status == "all" else status, project_id=project_id)
     if own_unit is not None:
-        query = query.where(SupervisionRound.unit == own_unit)
+        query = query.where(col(SupervisionRound.unit) == own_unit)
     if cursor is not None:
-        query = query.where(SupervisionRound.id > cursor)
+        query = query.where(col(SupervisionRound.id) > cursor)
     return list(await uow.session.scalars(query))
 
 
@@ -112,5 +113,5 @@ async def accountability_page(
     query = sa.select(AccountabilityCase).order_by(AccountabilityCase.id).limit(limit + 1)
     query = equal_to(query, AccountabilityCase, unit=unit, kind=kind)
     if cursor is not None:
-        query = query.where(AccountabilityCase.id > cursor)
+        query = query.where(col(AccountabilityCase.id) > cursor)
     return list(await uow.session.scalars(query))

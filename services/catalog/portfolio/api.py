@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Header, Path, Query
 from fastapi.responses import Response
+from sqlmodel import col
 
 from services.catalog.api.common import PREFIX
 from services.catalog.portfolio import queries, spreadsheet, webhooks
@@ -22,6 +23,7 @@ from services.catalog.portfolio.schemas import (
     NotificationsPublic,
     NotificationsRead,
     ProjectPublic,
+    ProjectRowPublic,
     ProjectsPublic,
     ReadMarkerPublic,
     TodosPublic,
@@ -159,7 +161,7 @@ async def projects(
     async with runtime.reading() as uow:
         items, total, invested = await queries.projects(uow, principal, query.chosen, limit=limit, offset=start)
     return ProjectsPublic(
-        items=items,
+        items=[ProjectRowPublic.model_validate(item) for item in items],
         total=total,
         investment_fen=invested,
         offset=start,
@@ -284,7 +286,7 @@ async def create_webhook(
 @router.get("/webhooks", response_model=WebhooksPublic, summary="消息推送 The registered webhooks (bureau)")
 async def list_webhooks(runtime: Runtime, principal: Annotated[Principal, Bureau]) -> WebhooksPublic:
     async with runtime.reading() as uow:
-        rows = await uow.session.scalars(sa.select(PortfolioWebhook).order_by(PortfolioWebhook.id))
+        rows = await uow.session.scalars(sa.select(PortfolioWebhook).order_by(col(PortfolioWebhook.id)))
         return WebhooksPublic(
             items=[WebhookPublic(**_hook(r)) for r in rows], allowed_url_prefixes=webhooks.allowed_prefixes()
         )
@@ -318,8 +320,8 @@ async def webhook_deliveries(
             raise not_found("webhook", webhook_id)
         rows = await uow.session.scalars(
             sa.select(PortfolioWebhookDelivery)
-            .where(PortfolioWebhookDelivery.webhook_id == webhook_id)
-            .order_by(PortfolioWebhookDelivery.id.desc())
+            .where(col(PortfolioWebhookDelivery.webhook_id) == webhook_id)
+            .order_by(col(PortfolioWebhookDelivery.id).desc())
             .limit(limit)
         )
         return DeliveriesPublic(

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
+from sqlmodel import col
 
 from services.catalog.api.common import PREFIX
 from services.catalog.portfolio import domain, queries
@@ -93,9 +94,9 @@ Jurisdiction = Annotated[str, Query(min_length=2, max_length=40, pattern=r"^[a-z
 
 def _query(jurisdiction: str):
     return sa.select(PortfolioProject).where(
-        PortfolioProject.jurisdiction == jurisdiction,
-        PortfolioProject.secret.is_(False),
-        PortfolioProject.stage != Stage.DRAFT,
+        col(PortfolioProject.jurisdiction) == jurisdiction,
+        col(PortfolioProject.secret).is_(False),
+        col(PortfolioProject.stage) != Stage.DRAFT,
     )
 
 
@@ -113,15 +114,15 @@ async def _rows(runtime, jurisdiction: str, *, limit: int, offset: int) -> tuple
         if projects:
             for project_id, n in (
                 await uow.session.execute(
-                    sa.select(PortfolioDeadline.project_id, sa.func.count())
+                    sa.select(col(PortfolioDeadline.project_id), sa.func.count())
                     .where(
-                        PortfolioDeadline.project_id.in_([p.project_id for p in projects]),
+                        col(PortfolioDeadline.project_id).in_([p.project_id for p in projects]),
                         sa.or_(
-                            PortfolioDeadline.status == "overdue",
-                            sa.and_(PortfolioDeadline.status == "open", PortfolioDeadline.due_on < today),
+                            col(PortfolioDeadline.status) == "overdue",
+                            sa.and_(col(PortfolioDeadline.status) == "open", col(PortfolioDeadline.due_on) < today),
                         ),
                     )
-                    .group_by(PortfolioDeadline.project_id)
+                    .group_by(col(PortfolioDeadline.project_id))
                 )
             ).all():
                 overdue[project_id] = n

@@ -20,6 +20,7 @@ from typing import Any
 
 import httpx
 import sqlalchemy as sa
+from sqlmodel import col
 
 from services.catalog.portfolio.tables import (
     PortfolioNotification,
@@ -76,9 +77,9 @@ def backoff(attempts: int) -> timedelta:
 
 
 def _addressed(hook: PortfolioWebhook):
-    clauses = [PortfolioNotification.role == hook.role]
+    clauses = [col(PortfolioNotification.role) == hook.role]
     if hook.unit:
-        clauses.append(PortfolioNotification.unit == hook.unit)
+        clauses.append(col(PortfolioNotification.unit) == hook.unit)
     return sa.and_(*clauses)
 
 
@@ -86,25 +87,28 @@ async def queue(uow: UnitOfWork) -> int:
     """Open a delivery for every new notification each active subscription takes (never a secret project's)."""
     queued = 0
     now = clock.now()
-    hooks = list(await uow.session.scalars(sa.select(PortfolioWebhook).where(PortfolioWebhook.active.is_(True))))
+    hooks = list(await uow.session.scalars(sa.select(PortfolioWebhook).where(col(PortfolioWebhook.active).is_(True))))
     for hook in hooks:
         newest = await uow.session.scalar(
-            sa.select(sa.func.max(PortfolioNotification.id)).where(PortfolioNotification.id > hook.queued_up_to)
+            sa.select(sa.func.max(col(PortfolioNotification.id))).where(
+                col(PortfolioNotification.id) > hook.queued_up_to
+            )
         )
         if newest is None:
             continue
         upper = min(newest, hook.queued_up_to + QUEUE_BATCH)
         ids = await uow.session.scalars(
-            sa.select(PortfolioNotification.id)
-            .join(PortfolioProject, PortfolioProject.project_id == PortfolioNotification.project_id)
+            sa.select(col(PortfolioNotification.id))
+            .join(PortfolioProject, col(PortfolioProject.project_id) == col(PortfolioNotification.project_id))
             .where(
-                PortfolioNotification.id > hook.queued_up_to,
-                PortfolioNotification.id <= upper,
+                col(PortfolioNotification.id) > hook.queued_up_to,
+                col(PortfolioNotification.id) <= upper,
                 _addressed(hook),
-                PortfolioProject.secret.is_(False),
+                col(PortfolioProject.secret).is_(False),
             )
         )
         for notification_id in ids:
+            assert notification_id is not None  # a stored notification's key
             uow.session.add(
                 PortfolioWebhookDelivery(
                     webhook_id=hook.id or 0, notification_id=notification_id, next_attempt_at=now, created_at=now
@@ -148,14 +152,14 @@ async def claim(uow: UnitOfWork) -> list[Outgoing]:
     rows = (
         await uow.session.execute(
             sa.select(PortfolioWebhookDelivery, PortfolioWebhook, PortfolioNotification)
-            .join(PortfolioWebhook, PortfolioWebhook.id == PortfolioWebhookDelivery.webhook_id)
-            .join(PortfolioNotification, PortfolioNotification.id == PortfolioWebhookDelivery.notification_id)
+            .join(PortfolioWebhook, col(PortfolioWebhook.id) == col(PortfolioWebhookDelivery.webhook_id))
+            .join(PortfolioNotification, col(PortfolioNotification.id) == col(PortfolioWebhookDelivery.notification_id))
             .where(
-                PortfolioWebhookDelivery.status == "pending",
-                PortfolioWebhookDelivery.next_attempt_at <= now,
-                PortfolioWebhook.active.is_(True),
+                col(PortfolioWebhookDelivery.status) == "pending",
+                col(PortfolioWebhookDelivery.next_attempt_at) <= now,
+                col(PortfolioWebhook.active).is_(True),
             )
-            .order_by(PortfolioWebhookDelivery.next_attempt_at, PortfolioWebhookDelivery.id)
+            .order_by(col(PortfolioWebhookDelivery.next_attempt_at), col(PortfolioWebhookDelivery.id))
             .limit(BATCH)
             .with_for_update(skip_locked=True, of=PortfolioWebhookDelivery)
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import sqlalchemy as sa
+from sqlmodel import col
 
 from services.catalog.handlers import subscriptions
 from services.catalog.reports.tables import MoneyEntry, OverdueNotice, ProjectRecord
@@ -58,8 +59,8 @@ def summarise(row: ProjectRecord, project: ProjectSummary) -> None:
 async def money(uow: UnitOfWork, project_id: str, kind: str, ref: str, amount_fen: int, on: date) -> bool:
     """One entry per (project, kind, ref); False when it was already there (a redelivery)."""
     exists = await uow.session.scalar(
-        sa.select(MoneyEntry.id).where(
-            MoneyEntry.project_id == project_id, MoneyEntry.kind == kind, MoneyEntry.ref == ref
+        sa.select(col(MoneyEntry.id)).where(
+            col(MoneyEntry.project_id) == project_id, col(MoneyEntry.kind) == kind, col(MoneyEntry.ref) == ref
         )
     )
     if exists is not None:

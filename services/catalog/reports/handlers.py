@@ -8,6 +8,7 @@ from collections import Counter
 from typing import Any
 
 import sqlalchemy as sa
+from sqlmodel import col
 
 from services.catalog.oversight.tables import Finding, FindingStep
 from services.catalog.reports.domain import Period
@@ -41,16 +42,16 @@ async def build(uow: UnitOfWork, period: Period, jurisdiction: str | None) -> di
 
     # projects: who reached which milestone in the period
     record = ProjectRecord
-    approved_in = _in(record.approved_on, period)
+    approved_in = _in(col(record.approved_on), period)
     counted = (
         await session.execute(
             scoped(
                 sa.select(
                     *[_count(_in(getattr(record, f"{m}_on"), period)) for m in PROJECT_MILESTONES],
-                    _count(sa.and_(approved_in, record.secret.is_(True))),
-                    _total(approved_in, sa.func.coalesce(record.total_investment_fen, 0)),
+                    _count(sa.and_(approved_in, col(record.secret).is_(True))),
+                    _total(approved_in, sa.func.coalesce(col(record.total_investment_fen), 0)),
                 ),
-                record.jurisdiction,
+                col(record.jurisdiction),
             )
         )
     ).one()
@@ -58,15 +59,15 @@ async def build(uow: UnitOfWork, period: Period, jurisdiction: str | None) -> di
         await session.execute(
             scoped(
                 sa.select(
-                    record.project_id,
-                    record.unit,
-                    record.jurisdiction,
-                    record.title,
-                    record.total_investment_fen,
-                    record.approved_on,
-                ).where(approved_in, record.secret.is_(False)),
-                record.jurisdiction,
-            ).order_by(record.approved_on, record.project_id)
+                    col(record.project_id),
+                    col(record.unit),
+                    col(record.jurisdiction),
+                    col(record.title),
+                    col(record.total_investment_fen),
+                    col(record.approved_on),
+                ).where(approved_in, col(record.secret).is_(False)),
+                col(record.jurisdiction),
+            ).order_by(col(record.approved_on), col(record.project_id))
         )
     ).all()
     project_section = {
@@ -90,10 +91,16 @@ async def build(uow: UnitOfWork, period: Period, jurisdiction: str | None) -> di
     # entries of projects the report knows (in the jurisdiction)
     def entries(*where):
         return scoped(
-            sa.select(MoneyEntry.project_id, MoneyEntry.kind, MoneyEntry.ref, MoneyEntry.amount_fen, record.secret)
-            .join(record, record.project_id == MoneyEntry.project_id)
-            .where(_in(MoneyEntry.on, period), *where),
-            record.jurisdiction,
+            sa.select(
+                col(MoneyEntry.project_id),
+                col(MoneyEntry.kind),
+                col(MoneyEntry.ref),
+                col(MoneyEntry.amount_fen),
+                col(record.secret),
+            )
+            .join(record, col(record.project_id) == col(MoneyEntry.project_id))
+            .where(_in(col(MoneyEntry.on), period), *where),
+            col(record.jurisdiction),
         )
 
     # an estimate's ref is its revision number (a contract's or release's is an id, never cast)
@@ -132,21 +139,21 @@ async def build(uow: UnitOfWork, period: Period, jurisdiction: str | None) -> di
                 sa.select(
                     _count(
                         sa.and_(
-                            System.registered_on < period.end,
-                            sa.or_(System.retired_on.is_(None), System.retired_on >= period.end),
+                            col(System.registered_on) < period.end,
+                            sa.or_(col(System.retired_on).is_(None), col(System.retired_on) >= period.end),
                         )
                     ),
-                    _count(_in(System.registered_on, period)),
-                    _count(_in(System.retired_on, period)),
-                    _count(sa.and_(System.zombie_since.is_not(None), System.state != "retired")),
+                    _count(_in(col(System.registered_on), period)),
+                    _count(_in(col(System.retired_on), period)),
+                    _count(sa.and_(col(System.zombie_since).is_not(None), col(System.state) != "retired")),
                 ),
-                System.jurisdiction,
+                col(System.jurisdiction),
             )
         )
     ).one()
     by_state = (
         await session.execute(
-            scoped(sa.select(System.state, sa.func.count()).group_by(System.state), System.jurisdiction)
+            scoped(sa.select(col(System.state), sa.func.count()).group_by(col(System.state)), col(System.jurisdiction))
         )
     ).all()
     system_section = {
@@ -159,12 +166,12 @@ async def build(uow: UnitOfWork, period: Period, jurisdiction: str | None) -> di
 
     # overdue deadlines falling due in the period: other services' (announced by events) and catalog's own
     overdue_rows: Counter = Counter()
-    notices = sa.select(OverdueNotice.service, OverdueNotice.rule_id, OverdueNotice.citation, sa.func.count()).where(
-        _in(OverdueNotice.due_on, period)
-    )
+    notices = sa.select(
+        col(OverdueNotice.service), col(OverdueNotice.rule_id), col(OverdueNotice.citation), sa.func.count()
+    ).where(_in(col(OverdueNotice.due_on), period))
     if jurisdiction:
-        notices = notices.join(record, record.project_id == OverdueNotice.subject).where(
-            record.jurisdiction == jurisdiction
+        notices = notices.join(record, col(record.project_id) == col(OverdueNotice.subject)).where(
+            col(record.jurisdiction) == jurisdiction
         )
     for service, rule_id, citation, n in await session.execute(
         notices.group_by(OverdueNotice.service, OverdueNotice.rule_id, OverdueNotice.citation)
@@ -191,26 +198,26 @@ async def build(uow: UnitOfWork, period: Period, jurisdiction: str | None) -> di
         await session.execute(
             scoped(
                 sa.select(
-                    _count(_in(Sanction.since, period)),
-                    _count(_in(Sanction.cleared_on, period)),
+                    _count(_in(col(Sanction.since), period)),
+                    _count(_in(col(Sanction.cleared_on), period)),
                     _count(
                         sa.and_(
-                            Sanction.since < last_day,
-                            sa.or_(Sanction.cleared_on.is_(None), Sanction.cleared_on >= last_day),
+                            col(Sanction.since) < last_day,
+                            sa.or_(col(Sanction.cleared_on).is_(None), col(Sanction.cleared_on) >= last_day),
                         )
                     ),
                 ),
-                Sanction.jurisdiction,
+                col(Sanction.jurisdiction),
             )
         )
     ).one()
     sanction_rules = (
         await session.execute(
             scoped(
-                sa.select(Sanction.rule_id, Sanction.citation, sa.func.count())
-                .where(_in(Sanction.since, period))
-                .group_by(Sanction.rule_id, Sanction.citation),
-                Sanction.jurisdiction,
+                sa.select(col(Sanction.rule_id), col(Sanction.citation), sa.func.count())
+                .where(_in(col(Sanction.since), period))
+                .group_by(col(Sanction.rule_id), col(Sanction.citation)),
+                col(Sanction.jurisdiction),
             )
         )
     ).all()
@@ -225,10 +232,10 @@ async def build(uow: UnitOfWork, period: Period, jurisdiction: str | None) -> di
     evaluations = (
         await session.execute(
             scoped(
-                sa.select(Evaluation.kind, Evaluation.passed, sa.func.count())
-                .where(_in(Evaluation.completed_on, period))
-                .group_by(Evaluation.kind, Evaluation.passed),
-                Evaluation.jurisdiction,
+                sa.select(col(Evaluation.kind), col(Evaluation.passed), sa.func.count())
+                .where(_in(col(Evaluation.completed_on), period))
+                .group_by(col(Evaluation.kind), col(Evaluation.passed)),
+                col(Evaluation.jurisdiction),
             )
         )
     ).all()
@@ -252,30 +259,32 @@ async def build(uow: UnitOfWork, period: Period, jurisdiction: str | None) -> di
         await session.execute(
             scoped(
                 sa.select(
-                    _count(_in(Finding.recorded_on, period)),
-                    _count(_in(Finding.resolved_on, period)),
-                    _count(Finding.status.in_(("open", "rectification_submitted"))),
+                    _count(_in(col(Finding.recorded_on), period)),
+                    _count(_in(col(Finding.resolved_on), period)),
+                    _count(col(Finding.status).in_(("open", "rectification_submitted"))),
                 ),
-                Finding.jurisdiction,
+                col(Finding.jurisdiction),
             )
         )
     ).one()
     by_area = (
         await session.execute(
             scoped(
-                sa.select(Finding.area, sa.func.count()).where(_in(Finding.recorded_on, period)).group_by(Finding.area),
-                Finding.jurisdiction,
+                sa.select(col(Finding.area), sa.func.count())
+                .where(_in(col(Finding.recorded_on), period))
+                .group_by(col(Finding.area)),
+                col(Finding.jurisdiction),
             )
         )
     ).all()
     escalations = (
         await session.execute(
             scoped(
-                sa.select(FindingStep.step, sa.func.count())
-                .join(Finding, Finding.id == FindingStep.finding_id)
-                .where(FindingStep.action == "escalated", _in(FindingStep.on, period))
-                .group_by(FindingStep.step),
-                Finding.jurisdiction,
+                sa.select(col(FindingStep.step), sa.func.count())
+                .join(Finding, col(Finding.id) == col(FindingStep.finding_id))
+                .where(col(FindingStep.action) == "escalated", _in(col(FindingStep.on), period))
+                .group_by(col(FindingStep.step)),
+                col(Finding.jurisdiction),
             )
         )
     ).all()

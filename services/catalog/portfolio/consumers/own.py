@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import sqlalchemy as sa
+from sqlmodel import col
 
 from services.catalog.handlers import subscriptions
 from services.catalog.portfolio import domain
@@ -117,7 +118,9 @@ async def remind(uow: UnitOfWork, today: date) -> int:
     raised = 0
     horizon = today + timedelta(days=domain.LOCAL_SETTINGS["notify_before_days"])
     due = await uow.session.scalars(
-        sa.select(PortfolioDeadline).where(PortfolioDeadline.status == "open", PortfolioDeadline.due_on <= horizon)
+        sa.select(PortfolioDeadline).where(
+            col(PortfolioDeadline.status) == "open", col(PortfolioDeadline.due_on) <= horizon
+        )
     )
     for found in list(due):
         row = await uow.session.get(PortfolioProject, found.project_id)
@@ -139,7 +142,7 @@ async def sweep_own_deadlines(uow: UnitOfWork) -> int:
     """Refresh the copies of catalog's own deadlines (its sweeper marks them overdue or met)."""
     table = uow.schema.deadlines
     subjects = await uow.session.scalars(
-        sa.select(table.c.subject).distinct().where(table.c.subject.in_(sa.select(PortfolioProject.project_id)))
+        sa.select(table.c.subject).distinct().where(table.c.subject.in_(sa.select(col(PortfolioProject.project_id))))
     )
     count = 0
     for subject in list(subjects):

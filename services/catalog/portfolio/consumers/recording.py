@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from sqlmodel import col
 
 from services.catalog.portfolio import domain
 from services.catalog.portfolio.domain import Action, Stage
@@ -112,7 +113,9 @@ async def open_todo(
 
 
 async def close_todos(uow: UnitOfWork, project_id: str, **where) -> None:
-    query = sa.update(PortfolioTodo).where(PortfolioTodo.project_id == project_id, PortfolioTodo.status == "open")
+    query = sa.update(PortfolioTodo).where(
+        col(PortfolioTodo.project_id) == project_id, col(PortfolioTodo.status) == "open"
+    )
     for column, value in where.items():
         query = query.where(getattr(PortfolioTodo, column) == value)
     await uow.session.execute(query.values(status="done", closed_at=clock.now()))
@@ -158,9 +161,9 @@ async def move(
     current = list(
         await uow.session.scalars(
             sa.select(PortfolioTodo).where(
-                PortfolioTodo.project_id == row.project_id,
-                PortfolioTodo.status == "open",
-                PortfolioTodo.ref == "",
+                col(PortfolioTodo.project_id) == row.project_id,
+                col(PortfolioTodo.status) == "open",
+                col(PortfolioTodo.ref) == "",
             )
         )
     )
@@ -181,9 +184,9 @@ async def move(
         await uow.session.execute(
             sa.update(PortfolioDeadline)
             .where(
-                PortfolioDeadline.project_id == row.project_id,
-                PortfolioDeadline.service == event.service,
-                PortfolioDeadline.status == "overdue",
+                col(PortfolioDeadline.project_id) == row.project_id,
+                col(PortfolioDeadline.service) == event.service,
+                col(PortfolioDeadline.status) == "overdue",
             )
             .values(status="met")
         )
@@ -193,8 +196,10 @@ async def move(
 async def money(uow: UnitOfWork, project_id: str, kind: str, ref: str, amount_fen: int) -> bool:
     """False when this (kind, ref) was already counted (the same amount announced twice)."""
     exists = await uow.session.scalar(
-        sa.select(PortfolioMoney.id).where(
-            PortfolioMoney.project_id == project_id, PortfolioMoney.kind == kind, PortfolioMoney.ref == ref
+        sa.select(col(PortfolioMoney.id)).where(
+            col(PortfolioMoney.project_id) == project_id,
+            col(PortfolioMoney.kind) == kind,
+            col(PortfolioMoney.ref) == ref,
         )
     )
     if exists is not None:
@@ -218,9 +223,9 @@ async def deadline(
     """Insert or update one deadline; returns it and its previous status (None when new)."""
     found = await uow.session.scalar(
         sa.select(PortfolioDeadline).where(
-            PortfolioDeadline.project_id == row.project_id,
-            PortfolioDeadline.service == service,
-            PortfolioDeadline.rule_id == rule_id,
+            col(PortfolioDeadline.project_id) == row.project_id,
+            col(PortfolioDeadline.service) == service,
+            col(PortfolioDeadline.rule_id) == rule_id,
         )
     )
     if found is None:
@@ -252,8 +257,8 @@ async def refresh_due(uow: UnitOfWork, project_id: str) -> None:
         return
     await uow.session.flush()
     row.next_due_on = await uow.session.scalar(
-        sa.select(sa.func.min(PortfolioDeadline.due_on)).where(
-            PortfolioDeadline.project_id == project_id, PortfolioDeadline.status.in_(("open", "overdue"))
+        sa.select(sa.func.min(col(PortfolioDeadline.due_on))).where(
+            col(PortfolioDeadline.project_id) == project_id, col(PortfolioDeadline.status).in_(("open", "overdue"))
         )
     )
 
@@ -262,14 +267,14 @@ async def close_deadlines(uow: UnitOfWork, project_id: str, rule_id: str) -> Non
     """The deadline was met (or its step taken late): no longer live, nobody chases it."""
     services = list(
         await uow.session.scalars(
-            sa.select(PortfolioDeadline.service).where(
-                PortfolioDeadline.project_id == project_id, PortfolioDeadline.rule_id == rule_id
+            sa.select(col(PortfolioDeadline.service)).where(
+                col(PortfolioDeadline.project_id) == project_id, col(PortfolioDeadline.rule_id) == rule_id
             )
         )
     )
     await uow.session.execute(
         sa.update(PortfolioDeadline)
-        .where(PortfolioDeadline.project_id == project_id, PortfolioDeadline.rule_id == rule_id)
+        .where(col(PortfolioDeadline.project_id) == project_id, col(PortfolioDeadline.rule_id) == rule_id)
         .values(status="met")
     )
     for service in services:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlmodel import col
 
 from services.catalog.handlers import subscriptions
 from services.catalog.portfolio import domain
@@ -114,12 +115,12 @@ async def on_routed(uow: UnitOfWork, event: CloudEvent, payload: ApprovalRouted)
 
 async def close_expert_todos(uow: UnitOfWork, project_id: str, subjects: list[str] | None = None) -> None:
     query = sa.update(PortfolioTodo).where(
-        PortfolioTodo.project_id == project_id,
-        PortfolioTodo.status == "open",
-        PortfolioTodo.role == Role.EXPERT.value,
+        col(PortfolioTodo.project_id) == project_id,
+        col(PortfolioTodo.status) == "open",
+        col(PortfolioTodo.role) == Role.EXPERT.value,
     )
     if subjects is not None:
-        query = query.where(PortfolioTodo.ref.in_([domain.expert_ref(s) for s in subjects]))
+        query = query.where(col(PortfolioTodo.ref).in_([domain.expert_ref(s) for s in subjects]))
     await uow.session.execute(query.values(status="done", closed_at=clock.now()))
 
 
@@ -137,11 +138,11 @@ async def on_experts_drawn(uow: UnitOfWork, event: CloudEvent, payload: ExpertsD
             continue  # no account on the platform: nobody to show a to-do to
         ref = domain.expert_ref(expert.subject)
         exists = await uow.session.scalar(
-            sa.select(PortfolioTodo.id).where(
-                PortfolioTodo.project_id == row.project_id,
-                PortfolioTodo.status == "open",
-                PortfolioTodo.role == Role.EXPERT.value,
-                PortfolioTodo.ref == ref,
+            sa.select(col(PortfolioTodo.id)).where(
+                col(PortfolioTodo.project_id) == row.project_id,
+                col(PortfolioTodo.status) == "open",
+                col(PortfolioTodo.role) == Role.EXPERT.value,
+                col(PortfolioTodo.ref) == ref,
             )
         )
         if exists is None:

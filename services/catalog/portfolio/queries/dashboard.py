@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
+from sqlmodel import col
 
 from services.catalog.portfolio import domain
 from services.catalog.portfolio.domain import STAGE_LABEL_ZH, Stage
@@ -106,15 +107,15 @@ async def cockpit(
 
     amber_by = date.fromordinal(today.toordinal() + domain.LOCAL_SETTINGS["deadline_amber_days"])
     colour = sa.case(
-        (sa.or_(PortfolioDeadline.status == "overdue", PortfolioDeadline.due_on < today), "red"),
-        (PortfolioDeadline.due_on <= amber_by, "amber"),
+        (sa.or_(col(PortfolioDeadline.status) == "overdue", col(PortfolioDeadline.due_on) < today), "red"),
+        (col(PortfolioDeadline.due_on) <= amber_by, "amber"),
         else_="green",
     )
     deadline_rows = (
         await session.execute(
             sa.select(colour, sa.func.count())
-            .join(PortfolioProject, PortfolioProject.project_id == PortfolioDeadline.project_id)
-            .where(PortfolioDeadline.status.in_(LIVE_DEADLINE), *where)
+            .join(PortfolioProject, col(PortfolioProject.project_id) == col(PortfolioDeadline.project_id))
+            .where(col(PortfolioDeadline.status).in_(LIVE_DEADLINE), *where)
             .group_by(colour)
         )
     ).all()
@@ -124,16 +125,16 @@ async def cockpit(
     overdue_counts: dict[str, int] = defaultdict(int)
     for project_id, n in (
         await session.execute(
-            sa.select(PortfolioDeadline.project_id, sa.func.count())
-            .join(PortfolioProject, PortfolioProject.project_id == PortfolioDeadline.project_id)
+            sa.select(col(PortfolioDeadline.project_id), sa.func.count())
+            .join(PortfolioProject, col(PortfolioProject.project_id) == col(PortfolioDeadline.project_id))
             .where(
                 *where,
                 sa.or_(
-                    PortfolioDeadline.status == "overdue",
-                    sa.and_(PortfolioDeadline.status == "open", PortfolioDeadline.due_on < today),
+                    col(PortfolioDeadline.status) == "overdue",
+                    sa.and_(col(PortfolioDeadline.status) == "open", col(PortfolioDeadline.due_on) < today),
                 ),
             )
-            .group_by(PortfolioDeadline.project_id)
+            .group_by(col(PortfolioDeadline.project_id))
         )
     ).all():
         overdue_counts[project_id] = n
@@ -143,8 +144,8 @@ async def cockpit(
         await session.execute(
             sa.select(*RATED_COLUMNS).where(
                 *where,
-                PortfolioProject.approved_investment_fen.is_not(None),
-                PortfolioProject.stage.not_in([Stage.REJECTED.value, Stage.RETIRED.value]),
+                col(PortfolioProject.approved_investment_fen).is_not(None),
+                col(PortfolioProject.stage).not_in([Stage.REJECTED.value, Stage.RETIRED.value]),
             )
         )
     ).all()
@@ -180,35 +181,39 @@ async def cockpit(
     ]
 
     # catalog's own: systems by state and zombies, evaluations, active sanctions
-    system_where = []
+    system_where: list[sa.ColumnElement[bool]] = []
     if jurisdiction:
-        system_where.append(System.jurisdiction == jurisdiction)
+        system_where.append(col(System.jurisdiction) == jurisdiction)
     if not scope.everything:
-        system_where.append(System.unit == (scope.unit or ""))
+        system_where.append(col(System.unit) == (scope.unit or ""))
     systems = {
         state: n
         for state, n in (
-            await session.execute(sa.select(System.state, sa.func.count()).where(*system_where).group_by(System.state))
+            await session.execute(
+                sa.select(col(System.state), sa.func.count()).where(*system_where).group_by(col(System.state))
+            )
         ).all()
     }
     systems["zombie"] = (
         await session.scalar(
-            sa.select(sa.func.count()).select_from(System).where(*system_where, System.zombie_since.is_not(None))
+            sa.select(sa.func.count()).select_from(System).where(*system_where, col(System.zombie_since).is_not(None))
         )
     ) or 0
-    evaluation_where = [Evaluation.passed.is_not(None)]
-    sanction_where = [Sanction.cleared_on.is_(None)]
+    evaluation_where: list[sa.ColumnElement[bool]] = [col(Evaluation.passed).is_not(None)]
+    sanction_where: list[sa.ColumnElement[bool]] = [col(Sanction.cleared_on).is_(None)]
     if jurisdiction:
-        evaluation_where.append(Evaluation.jurisdiction == jurisdiction)
-        sanction_where.append(Sanction.jurisdiction == jurisdiction)
+        evaluation_where.append(col(Evaluation.jurisdiction) == jurisdiction)
+        sanction_where.append(col(Sanction.jurisdiction) == jurisdiction)
     if not scope.everything:
-        evaluation_where.append(Evaluation.unit == (scope.unit or ""))
-        sanction_where.append(Sanction.unit == (scope.unit or ""))
+        evaluation_where.append(col(Evaluation.unit) == (scope.unit or ""))
+        sanction_where.append(col(Sanction.unit) == (scope.unit or ""))
     evaluations = {"passed": 0, "failed": 0} | {
         ("passed" if passed else "failed"): n
         for passed, n in (
             await session.execute(
-                sa.select(Evaluation.passed, sa.func.count()).where(*evaluation_where).group_by(Evaluation.passed)
+                sa.select(col(Evaluation.passed), sa.func.count())
+                .where(*evaluation_where)
+                .group_by(col(Evaluation.passed))
             )
         ).all()
     }

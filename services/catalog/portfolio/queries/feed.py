@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlmodel import col
 
 from services.catalog.portfolio.queries.todo_list import caller_roles
 from services.catalog.portfolio.tables import (
@@ -22,10 +23,10 @@ def _addressed_to(principal: Principal):
         if role == Role.UNIT:
             if principal.unit:
                 clauses.append(
-                    sa.and_(PortfolioNotification.role == role, PortfolioNotification.unit == principal.unit)
+                    sa.and_(col(PortfolioNotification.role) == role, col(PortfolioNotification.unit) == principal.unit)
                 )
         else:
-            clauses.append(PortfolioNotification.role == role)
+            clauses.append(col(PortfolioNotification.role) == role)
     return sa.or_(*clauses) if clauses else sa.false()
 
 
@@ -39,7 +40,7 @@ async def unread(uow: UnitOfWork, principal: Principal, read_up_to: int) -> int:
         await uow.session.scalar(
             sa.select(sa.func.count())
             .select_from(PortfolioNotification)
-            .where(_addressed_to(principal), PortfolioNotification.id > read_up_to)
+            .where(_addressed_to(principal), col(PortfolioNotification.id) > read_up_to)
         )
     ) or 0
 
@@ -48,8 +49,8 @@ async def notifications(uow: UnitOfWork, principal: Principal, *, limit: int, be
     read_up_to = await marker(uow, principal)
     query = sa.select(PortfolioNotification).where(_addressed_to(principal))
     if before_id is not None:
-        query = query.where(PortfolioNotification.id < before_id)
-    rows = list(await uow.session.scalars(query.order_by(PortfolioNotification.id.desc()).limit(limit)))
+        query = query.where(col(PortfolioNotification.id) < before_id)
+    rows = list(await uow.session.scalars(query.order_by(col(PortfolioNotification.id).desc()).limit(limit)))
     return {
         "items": [
             {
@@ -59,7 +60,7 @@ async def notifications(uow: UnitOfWork, principal: Principal, *, limit: int, be
                 "text_zh": n.text_zh,
                 "due_on": n.due_on,
                 "created_at": n.created_at,
-                "read": n.id <= read_up_to,
+                "read": n.id is not None and n.id <= read_up_to,
             }
             for n in rows
         ],

@@ -7,6 +7,8 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Mapped
+from sqlmodel import col
 
 from services.catalog.portfolio import domain
 from services.catalog.portfolio.domain import STAGE_LABEL_ZH, Stage
@@ -55,21 +57,21 @@ SORTS = ("created", "amount", "due", "title")
 
 
 def project_query(scope: Scope, chosen: ProjectFilter, today: date):
-    query = sa.select(PortfolioProject).where(visible(scope), PortfolioProject.stage != Stage.DRAFT)
+    query = sa.select(PortfolioProject).where(visible(scope), col(PortfolioProject.stage) != Stage.DRAFT)
     if chosen.q:
-        query = query.where(PortfolioProject.title.ilike(f"%{_escape_like(chosen.q)}%", escape="\\"))
+        query = query.where(col(PortfolioProject.title).ilike(f"%{_escape_like(chosen.q)}%", escape="\\"))
     if chosen.jurisdiction:
-        query = query.where(PortfolioProject.jurisdiction == chosen.jurisdiction)
+        query = query.where(col(PortfolioProject.jurisdiction) == chosen.jurisdiction)
     if chosen.unit:
-        query = query.where(PortfolioProject.unit.ilike(f"%{_escape_like(chosen.unit)}%", escape="\\"))
+        query = query.where(col(PortfolioProject.unit).ilike(f"%{_escape_like(chosen.unit)}%", escape="\\"))
     if chosen.stage:
-        query = query.where(PortfolioProject.stage == chosen.stage.value)
+        query = query.where(col(PortfolioProject.stage) == chosen.stage.value)
     if chosen.year is not None:
-        query = query.where(PortfolioProject.plan_year == chosen.year)
+        query = query.where(col(PortfolioProject.plan_year) == chosen.year)
     if chosen.amount_min is not None:
-        query = query.where(PortfolioProject.total_investment_fen >= chosen.amount_min)
+        query = query.where(col(PortfolioProject.total_investment_fen) >= chosen.amount_min)
     if chosen.amount_max is not None:
-        query = query.where(PortfolioProject.total_investment_fen <= chosen.amount_max)
+        query = query.where(col(PortfolioProject.total_investment_fen) <= chosen.amount_max)
     if chosen.overdue is not None:
         query = query.where(_overdue(today) if chosen.overdue else sa.not_(_overdue(today)))
     if chosen.touches_content:
@@ -78,21 +80,21 @@ def project_query(scope: Scope, chosen: ProjectFilter, today: date):
 
 
 def _order(query, chosen: ProjectFilter):
-    column = {
-        "created": PortfolioProject.created_at,
-        "amount": PortfolioProject.total_investment_fen,
-        "due": PortfolioProject.next_due_on,
-        "title": PortfolioProject.title,
+    column: Mapped[Any] = {
+        "created": col(PortfolioProject.created_at),
+        "amount": col(PortfolioProject.total_investment_fen),
+        "due": col(PortfolioProject.next_due_on),
+        "title": col(PortfolioProject.title),
     }[chosen.sort]
     # created_at is never null: ordering it without NULLS LAST lets the (…, created_at, project_id) indexes
     # serve the order (read backwards for newest first) instead of sorting every matching row
     if chosen.sort == "created":
         if chosen.descending:
-            return query.order_by(column.desc(), PortfolioProject.project_id.desc())
-        return query.order_by(column.asc(), PortfolioProject.project_id)
+            return query.order_by(column.desc(), col(PortfolioProject.project_id).desc())
+        return query.order_by(column.asc(), col(PortfolioProject.project_id))
     if chosen.descending:
-        return query.order_by(column.desc().nulls_last(), PortfolioProject.project_id.desc())
-    return query.order_by(column.asc().nulls_last(), PortfolioProject.project_id)
+        return query.order_by(column.desc().nulls_last(), col(PortfolioProject.project_id).desc())
+    return query.order_by(column.asc().nulls_last(), col(PortfolioProject.project_id))
 
 
 def money_of(project: PortfolioProject, scope: Scope) -> dict[str, Any]:
@@ -161,7 +163,7 @@ async def project_detail(uow: UnitOfWork, principal: Principal, project_id: str)
     await project_scope.ensure(uow, principal, project_id, content=False, what="portfolio dossier")
     project = await uow.session.scalar(
         sa.select(PortfolioProject).where(
-            PortfolioProject.project_id == project_id, visible(scope), PortfolioProject.stage != Stage.DRAFT
+            col(PortfolioProject.project_id) == project_id, visible(scope), col(PortfolioProject.stage) != Stage.DRAFT
         )
     )
     if project is None:
@@ -169,20 +171,20 @@ async def project_detail(uow: UnitOfWork, principal: Principal, project_id: str)
     deadlines = list(
         await uow.session.scalars(
             sa.select(PortfolioDeadline)
-            .where(PortfolioDeadline.project_id == project_id)
-            .order_by(PortfolioDeadline.due_on, PortfolioDeadline.id)
+            .where(col(PortfolioDeadline.project_id) == project_id)
+            .order_by(col(PortfolioDeadline.due_on), col(PortfolioDeadline.id))
         )
     )
     open_todos = list(
         await uow.session.scalars(
             sa.select(PortfolioTodo)
             .where(
-                PortfolioTodo.project_id == project_id,
-                PortfolioTodo.status == "open",
+                col(PortfolioTodo.project_id) == project_id,
+                col(PortfolioTodo.status) == "open",
                 # who was drawn stays out of the unit's sight (the draw is confidential until the review)
-                sa.true() if scope.everything else PortfolioTodo.role != Role.EXPERT.value,
+                sa.true() if scope.everything else col(PortfolioTodo.role) != Role.EXPERT.value,
             )
-            .order_by(PortfolioTodo.since, PortfolioTodo.id)
+            .order_by(col(PortfolioTodo.since), col(PortfolioTodo.id))
         )
     )
     overdue_count = sum(1 for d in deadlines if d.status == "overdue" or (d.status == "open" and d.due_on < today))

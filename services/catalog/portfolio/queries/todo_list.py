@@ -6,6 +6,7 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
+from sqlmodel import col
 
 from services.catalog.portfolio import domain
 from services.catalog.portfolio.domain import STAGE_LABEL_ZH, Stage
@@ -29,9 +30,9 @@ def _mine(principal: Principal, roles: list[str]):
             continue  # each expert's to-dos are theirs alone (`_expert_mine`)
         if role == Role.UNIT:
             if principal.unit:
-                clauses.append(sa.and_(PortfolioTodo.role == role, PortfolioTodo.unit == principal.unit))
+                clauses.append(sa.and_(col(PortfolioTodo.role) == role, col(PortfolioTodo.unit) == principal.unit))
         else:
-            clauses.append(PortfolioTodo.role == role)
+            clauses.append(col(PortfolioTodo.role) == role)
     return sa.or_(*clauses) if clauses else sa.false()
 
 
@@ -40,7 +41,9 @@ def _expert_mine(principal: Principal, role: str | None):
     (experts see no project list here, only what they were drawn for; a secret one without its title)."""
     if not principal.has(Role.EXPERT) or role not in (None, Role.EXPERT.value):
         return sa.false()
-    return sa.and_(PortfolioTodo.role == Role.EXPERT.value, PortfolioTodo.ref == domain.expert_ref(principal.subject))
+    return sa.and_(
+        col(PortfolioTodo.role) == Role.EXPERT.value, col(PortfolioTodo.ref) == domain.expert_ref(principal.subject)
+    )
 
 
 def caller_roles(principal: Principal) -> list[str]:
@@ -83,31 +86,31 @@ async def todos(
 
     base = (
         sa.select(PortfolioTodo, PortfolioProject)
-        .join(PortfolioProject, PortfolioProject.project_id == PortfolioTodo.project_id)
-        .where(PortfolioTodo.status == status)
+        .join(PortfolioProject, col(PortfolioProject.project_id) == col(PortfolioTodo.project_id))
+        .where(col(PortfolioTodo.status) == status)
     )
     counts = {
         r: n
         for r, n in (
             await uow.session.execute(
-                sa.select(PortfolioTodo.role, sa.func.count())
-                .join(PortfolioProject, PortfolioProject.project_id == PortfolioTodo.project_id)
-                .where(PortfolioTodo.status == "open", addressed(caller_roles(principal), None))
-                .group_by(PortfolioTodo.role)
+                sa.select(col(PortfolioTodo.role), sa.func.count())
+                .join(PortfolioProject, col(PortfolioProject.project_id) == col(PortfolioTodo.project_id))
+                .where(col(PortfolioTodo.status) == "open", addressed(caller_roles(principal), None))
+                .group_by(col(PortfolioTodo.role))
             )
         ).all()
     }
     query = base.where(addressed([role] if role else caller_roles(principal), role))
     total = await uow.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
     ordered = (
-        query.order_by(PortfolioTodo.closed_at.desc(), PortfolioTodo.id.desc())
+        query.order_by(col(PortfolioTodo.closed_at).desc(), col(PortfolioTodo.id).desc())
         if status == "done"
         else query.order_by(
-            sa.case((PortfolioTodo.due_on < today, 0), else_=1),
-            sa.case((PortfolioTodo.due_on.is_(None), 1), else_=0),
-            PortfolioTodo.due_on,
-            PortfolioTodo.since,
-            PortfolioTodo.id,
+            sa.case((col(PortfolioTodo.due_on) < today, 0), else_=1),
+            sa.case((col(PortfolioTodo.due_on).is_(None), 1), else_=0),
+            col(PortfolioTodo.due_on),
+            col(PortfolioTodo.since),
+            col(PortfolioTodo.id),
         )
     )
     rows = (await uow.session.execute(ordered.offset(offset).limit(limit))).all()

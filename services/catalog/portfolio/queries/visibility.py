@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import sqlalchemy as sa
+from sqlmodel import col
 
 from services.catalog.portfolio.domain import Stage
 from services.catalog.portfolio.tables import PortfolioProject
@@ -32,7 +34,8 @@ class Scope:
     def nothing(self) -> bool:
         return not self.everything and not self.unit
 
-    def sees_content(self, project: PortfolioProject) -> bool:
+    def sees_content(self, project: Any) -> bool:
+        """`project`: a PortfolioProject, or a row of its columns with `secret` and `unit`."""
         return not project.secret or self.cleared or (self.unit is not None and project.unit == self.unit)
 
 
@@ -69,7 +72,7 @@ def content_visible(scope: Scope):
     """Rows whose content (amounts) the caller may filter and sort on."""
     if scope.cleared:
         return sa.true()
-    return sa.or_(PortfolioProject.secret.is_(False), PortfolioProject.unit == (scope.unit or ""))
+    return sa.or_(col(PortfolioProject.secret).is_(False), col(PortfolioProject.unit) == (scope.unit or ""))
 
 
 def _escape_like(text: str) -> str:
@@ -78,4 +81,4 @@ def _escape_like(text: str) -> str:
 
 def _overdue(today: date):
     """Overdue: a live deadline's day has passed (the earliest one is kept on the row)."""
-    return sa.and_(PortfolioProject.next_due_on.is_not(None), PortfolioProject.next_due_on < today)
+    return sa.and_(col(PortfolioProject.next_due_on).is_not(None), col(PortfolioProject.next_due_on) < today)
