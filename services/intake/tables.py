@@ -80,6 +80,7 @@ class Application(schema.Base, table=True):
     unit_priority: int | None = None  # the unit's own rank, 1 = most urgent (fengxian:第十条)
     phases: list[dict[str, Any]] = _json_list()  # phase plan of a phased project (fengxian:第十一条)
     parts: list[dict[str, Any]] = _json_list()  # departments' parts of a cross-department project
+    county_parts: list[dict[str, Any]] = _json_list()  # counties' parts of a city–county project (第二十二条)
     need_ids: list[str] = _json_list()
     original_project_id: str | None = Field(default=None, max_length=64)
     related_system_id: str | None = Field(default=None, max_length=64)
