@@ -148,6 +148,7 @@ SECURITY_BAR = "intake.security_failure_bar"
 DATA_AGGREGATION = "intake.data_aggregation"
 NEED_REVIEW = "intake.need_review_required"
 PLAN_PARTS = "intake.centralized_plan_parts"
+DESIGN_LINK = "intake.top_level_design_link"
 ONLINE_CODE = "intake.online_platform_code"
 
 #: What a sanction's `bars` vocabulary bars among construction types; an empty list bars every application.
@@ -494,6 +495,11 @@ def data_aggregation_bar(pack: Pack, data_sharing_status: str) -> Decision | Non
 def need_review(pack: Pack, approved: bool) -> Decision | None:
     """A need goes on to planning only once the bureau approved it (quzhou:三(一)3)."""
     return pack.decide(NEED_REVIEW, {"need_approved": approved}) if pack.has(NEED_REVIEW) else None
+
+
+def top_level_design(pack: Pack, linked: bool) -> Decision | None:
+    """A need is raised within the top-level design (quzhou:三(一)3): asked when the bureau approves it."""
+    return pack.decide(DESIGN_LINK, {"within_top_level_design": linked}) if pack.has(DESIGN_LINK) else None
 
 
 def plan_parts(pack: Pack, parts: Sequence[dict[str, Any]]) -> list[Decision]:

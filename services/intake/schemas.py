@@ -346,6 +346,15 @@ class EligibilityPublic(BaseModel):
     supervision: list[dict[str, Any]] = []  # open findings and their escalation step (dazhou:第五十三条)
 
 
+class TopLevelDesignLink(RequestModel):
+    """The top-level design (顶层设计方案) a need is raised within, and its task (quzhou:三(一)2–3)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    design: str = Field(min_length=1, max_length=300, description="顶层设计方案名称或文号")
+    task: str = Field(min_length=1, max_length=300, description="方案中的具体工作任务")
+
+
 class NeedCreate(RequestModel):
     model_config = ConfigDict(
         extra="forbid",
@@ -371,6 +380,9 @@ class NeedCreate(RequestModel):
     category: Category | None = None
     estimated_fen: StrictInt | None = Field(default=None, gt=0)
     plan_year: StrictInt | None = Field(default=None, ge=2000, le=2100)
+    top_level_design: TopLevelDesignLink | None = Field(
+        default=None, description="所属顶层设计方案及工作任务 (quzhou:三(一)2–3)"
+    )
 
 
 class NeedReview(RequestModel):
@@ -438,6 +450,7 @@ class NeedPublic(BaseModel):
     reviewed_at: datetime | None
     review_note: str | None
     application_ids: list[str]
+    top_level_design: dict[str, str] | None = None
 
 
 class NeedsPublic(BaseModel):

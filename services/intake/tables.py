@@ -191,3 +191,5 @@ class Need(schema.Base, table=True):
     reviewed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     review_note: str | None = Field(default=None, max_length=2000)
     application_ids: list[str] = _json_list()
+    # the top-level design and its task the need is raised within (quzhou:三(一)2–3)
+    top_level_design: dict[str, Any] | None = Field(default=None, sa_column=Column(JSONType, nullable=True))
