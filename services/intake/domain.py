@@ -142,11 +142,13 @@ NOT_ACCEPTED = "intake.not_accepted"
 ADMISSION_LISTS = (NOT_ADMITTED, NOT_ACCEPTED)
 PRIORITY = "intake.priority_key_types"
 MIXED_ROUTE = "intake.mixed_project_route"
+CITY_COUNTY = "intake.city_county_route"
 SECRET = "secret.confidential"
 SECURITY_BAR = "intake.security_failure_bar"
 DATA_AGGREGATION = "intake.data_aggregation"
 NEED_REVIEW = "intake.need_review_required"
 PLAN_PARTS = "intake.centralized_plan_parts"
+DESIGN_LINK = "intake.top_level_design_link"
 ONLINE_CODE = "intake.online_platform_code"
 
 #: What a sanction's `bars` vocabulary bars among construction types; an empty list bars every application.
@@ -381,6 +383,27 @@ def assess_submission(
         priority = pack.decide(PRIORITY, facts)
         result.decisions.append(priority)
         result.priority_flags = [hit["item"] for hit in priority.value or [] if hit.get("item")]
+    county_parts = list(getattr(application, "county_parts", None) or [])
+    if county_parts and pack.has(CITY_COUNTY):
+        route = pack.decide(CITY_COUNTY, {"city_county_shared": True})
+        result.decisions.append(route)
+        county_total = sum(int(part.get("share_fen", 0)) for part in county_parts)
+        if county_total > application.total_investment_fen:
+            # an edit may have lowered the total under the counties' shares since they were given
+            result.failed.append(
+                route.model_copy(
+                    update={
+                        "outcome": "fail",
+                        "effect": "reject",
+                        "field": "county_parts",
+                        "message_zh": f"各县承担投资合计{county_total}分，"
+                        f"超过项目总投资{application.total_investment_fen}分",
+                        "message_en": f"the counties' shares ({county_total} fen) exceed the total "
+                        f"({application.total_investment_fen} fen)",
+                    }
+                )
+            )
+        result.approval_route = route.value if isinstance(route.value, str) else None
     if application.mixed_construction and pack.has(MIXED_ROUTE):
         route = pack.decide(
             MIXED_ROUTE,
@@ -472,6 +495,11 @@ def data_aggregation_bar(pack: Pack, data_sharing_status: str) -> Decision | Non
 def need_review(pack: Pack, approved: bool) -> Decision | None:
     """A need goes on to planning only once the bureau approved it (quzhou:三(一)3)."""
     return pack.decide(NEED_REVIEW, {"need_approved": approved}) if pack.has(NEED_REVIEW) else None
+
+
+def top_level_design(pack: Pack, linked: bool) -> Decision | None:
+    """A need is raised within the top-level design (quzhou:三(一)3): asked when the bureau approves it."""
+    return pack.decide(DESIGN_LINK, {"within_top_level_design": linked}) if pack.has(DESIGN_LINK) else None
 
 
 def plan_parts(pack: Pack, parts: Sequence[dict[str, Any]]) -> list[Decision]:

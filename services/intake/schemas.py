@@ -17,6 +17,7 @@ Tag = Field(min_length=1, max_length=60, pattern=r"^[a-z][a-z0-9_]*$")
 #: 投资项目代码 from the online approval platform (投资项目在线审批监管平台): 年份-行政区划-行业-类型-流水号,
 #: e.g. 2020-330800-65-01-123456 (quzhou:三(二)2 项目代码).
 ProjectCode = Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{6}-\d{2}-\d{2}-\d{6}$")]
+COUNTY_PARTS_DOC = "市县共享协同项目中各县（市、区）的部分及其承担的投资（分）；其余由市级承担 (dazhou:第二十二条)"
 PROJECT_CODE_DOC = (
     "投资项目在线审批监管平台生成的项目代码（如 2020-330800-65-01-123456），项目的外部标识 (quzhou:三(二)2)"
 )
@@ -56,6 +57,16 @@ class Phase(RequestModel):
     year: StrictInt = Field(ge=2000, le=2100)
     amount_fen: StrictInt = Field(gt=0)
     content: Text = Field(default="", max_length=TEXT_MAX)
+
+
+class CountyPart(RequestModel):
+    """A county's part of a city–county shared project (dazhou:第二十二条 分级审批、分级建设; 分级负担)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    county: str = Field(min_length=1, max_length=120, description="县（市、区）")
+    unit: str = Field(min_length=1, max_length=120, description="县级项目建设单位")
+    share_fen: StrictInt = Field(gt=0, description="该县承担的投资, integer fen")
 
 
 class DepartmentPart(RequestModel):
@@ -148,6 +159,13 @@ class ApplicationCreate(RequestModel):
     it_estimate_fen: StrictInt | None = Field(default=None, ge=0)
     total_estimate_fen: StrictInt | None = Field(default=None, gt=0)
     project_code: ProjectCode | None = Field(default=None, description=PROJECT_CODE_DOC)
+    county_parts: list[CountyPart] = Field(default_factory=list, max_length=LIST_MAX, description=COUNTY_PARTS_DOC)
+
+    @model_validator(mode="after")
+    def _county_shares_within_total(self) -> ApplicationCreate:
+        if sum(part.share_fen for part in self.county_parts) > self.total_investment_fen:
+            raise ValueError("county_parts: the counties' shares exceed total_investment_fen (dazhou:第二十二条)")
+        return self
 
 
 class ApplicationUpdate(RequestModel):
@@ -173,6 +191,7 @@ class ApplicationUpdate(RequestModel):
     it_estimate_fen: StrictInt | None = Field(default=None, ge=0)
     total_estimate_fen: StrictInt | None = Field(default=None, gt=0)
     project_code: ProjectCode | None = Field(default=None, description=PROJECT_CODE_DOC)
+    county_parts: list[CountyPart] | None = Field(default=None, max_length=LIST_MAX, description=COUNTY_PARTS_DOC)
 
     #: Fields an application always has: they may be changed, never cleared with an explicit null.
     REQUIRED: ClassVar[tuple[str, ...]] = (
@@ -189,6 +208,7 @@ class ApplicationUpdate(RequestModel):
         "priority_tags",
         "phases",
         "parts",
+        "county_parts",
     )
 
     @model_validator(mode="after")
@@ -289,6 +309,7 @@ class ApplicationPublic(BaseModel):
     original_project_id: str | None = None
     related_system_id: str | None = None
     project_code: str | None = None  # 投资项目在线审批监管平台的项目代码 (quzhou:三(二)2)
+    county_parts: list[dict[str, Any]] | None = None  # 市县共享协同项目各县部分 (dazhou:第二十二条)
     mixed_construction: bool | None = None
     approval_route: str | None = None
     off_plan: bool | None = None
@@ -325,6 +346,15 @@ class EligibilityPublic(BaseModel):
     supervision: list[dict[str, Any]] = []  # open findings and their escalation step (dazhou:第五十三条)
 
 
+class TopLevelDesignLink(RequestModel):
+    """The top-level design (顶层设计方案) a need is raised within, and its task (quzhou:三(一)2–3)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    design: str = Field(min_length=1, max_length=300, description="顶层设计方案名称或文号")
+    task: str = Field(min_length=1, max_length=300, description="方案中的具体工作任务")
+
+
 class NeedCreate(RequestModel):
     model_config = ConfigDict(
         extra="forbid",
@@ -350,6 +380,9 @@ class NeedCreate(RequestModel):
     category: Category | None = None
     estimated_fen: StrictInt | None = Field(default=None, gt=0)
     plan_year: StrictInt | None = Field(default=None, ge=2000, le=2100)
+    top_level_design: TopLevelDesignLink | None = Field(
+        default=None, description="所属顶层设计方案及工作任务 (quzhou:三(一)2–3)"
+    )
 
 
 class NeedReview(RequestModel):
@@ -417,6 +450,7 @@ class NeedPublic(BaseModel):
     reviewed_at: datetime | None
     review_note: str | None
     application_ids: list[str]
+    top_level_design: dict[str, str] | None = None
 
 
 class NeedsPublic(BaseModel):

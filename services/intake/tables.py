@@ -85,6 +85,7 @@ class Application(Base, table=True):
     unit_priority: int | None = None  # the unit's own rank, 1 = most urgent (fengxian:第十条)
     phases: list[dict[str, Any]] = _json_list()  # phase plan of a phased project (fengxian:第十一条)
     parts: list[dict[str, Any]] = _json_list()  # departments' parts of a cross-department project
+    county_parts: list[dict[str, Any]] = _json_list()  # counties' parts of a city–county project (第二十二条)
     need_ids: list[str] = _json_list()
     original_project_id: str | None = Field(default=None, max_length=64)
     related_system_id: str | None = Field(default=None, max_length=64)
@@ -195,3 +196,5 @@ class Need(Base, table=True):
     reviewed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     review_note: str | None = Field(default=None, max_length=2000)
     application_ids: list[str] = _json_list()
+    # the top-level design and its task the need is raised within (quzhou:三(一)2–3)
+    top_level_design: dict[str, Any] | None = Field(default=None, sa_column=Column(JSONType, nullable=True))

@@ -383,9 +383,18 @@ def replacement(candidates: Sequence[str], seed: int, taken: Iterable[str]) -> s
 IMPLEMENTATION_RULES = ("review.self_build_allowed", "review.purchase_of_service")
 
 
+#: The plan each mode's project submits and its required contents (dazhou:第十一条, 第十二条).
+PLAN_RULES = ("review.self_build_plan", "review.purchase_of_service_plan")
+
+
 def implementation_checks(pack: Pack, facts: Mapping[str, Any]) -> list[Decision]:
-    """The self-build and purchase-of-service rules (each 'not applicable' for the other mode)."""
-    return [pack.decide(rule_id, facts) for rule_id in IMPLEMENTATION_RULES if pack.has(rule_id)]
+    """The self-build and purchase-of-service rules (each 'not applicable' for the other mode); where the plan's
+    contents are stated (`plan_elements`), the plan rules check them, with the materials filed at intake."""
+    decisions = [pack.decide(rule_id, facts) for rule_id in IMPLEMENTATION_RULES if pack.has(rule_id)]
+    if facts.get("plan_elements") is not None:
+        supplied = {**facts, "materials": sorted({*facts.get("materials", []), *facts["plan_elements"]})}
+        decisions += [pack.decide(rule_id, supplied) for rule_id in PLAN_RULES if pack.has(rule_id)]
+    return decisions
 
 
 # --- annual plan (年度计划, dazhou:第十三条) ---------------------------------------------------------

@@ -30,6 +30,12 @@ class ImplementationFacts(Strict):
     self_build_total_fen: StrictInt | None = Field(default=None, ge=0)
     potential_providers: StrictInt | None = Field(default=None, ge=0)
     security_secrecy_compliant: StrictBool = True
+    plan_elements: list[Identifier] | None = Field(
+        default=None,
+        max_length=50,
+        description="contents of the submitted plan (self-build technical plan dazhou:第十一条: technical_plan, "
+        "integration_sharing_chapter; purchase-of-service plan dazhou:第十二条); when given, checked against the pack",
+    )
 
 
 class ScoreSheetIn(Strict):

@@ -26,6 +26,8 @@ class ProjectSummary(BaseModel):
     # a mixed construction project's estimate parts, from which review routes its approval (dazhou:第八条)
     it_estimate_fen: int | None = None
     total_estimate_fen: int | None = None
+    # a city–county shared project's county parts: county, unit, share_fen (dazhou:第二十二条 分级负担)
+    county_parts: list[dict[str, str | int]] = []
     project_code: str | None = None  # 投资项目在线审批监管平台的项目代码, the external identifier (quzhou:三(二)2)
     priority_flags: list[str] = []  # the pack's priority items hit (quzhou 优先列入, dazhou:第十九条)
     unit_priority: int | None = None  # the unit's own rank (fengxian:第十条)

@@ -36,6 +36,7 @@ def summary(application: Application) -> ProjectSummary:
         it_estimate_fen=application.it_estimate_fen if application.mixed_construction else None,
         total_estimate_fen=application.total_estimate_fen if application.mixed_construction else None,
         project_code=None if hide else application.project_code,
+        county_parts=[] if hide else list(application.county_parts or []),
         priority_flags=[] if hide else list(application.priority_flags or []),
         unit_priority=application.unit_priority,
         implementation_mode=None if hide else application.implementation_mode,

@@ -44,11 +44,17 @@ async def review_need(uow: UnitOfWork, need_id: str, command: NeedReview, princi
     """The data bureau reviews each need before it goes on (quzhou:三(一)3)."""
     need = await queries.load_need(uow, need_id, for_update=True)
     action = NeedAction.APPROVE if command.approve else NeedAction.REJECT
+    pack = packs.get(need.jurisdiction)
+    link = domain.top_level_design(pack, bool(need.top_level_design)) if command.approve else None
+    if link is not None and link.outcome == "fail":
+        raise rule_violations([Violation.from_decision(link.model_copy(update={"field": "top_level_design"}))])
     need.status = NEED_LIFECYCLE.transition(need.status, action, subject=need_id)
+    if link is not None:
+        await uow.record_decision(link, subject=need_id, action="need.review", actor=principal)
     need.reviewed_by = principal.subject
     need.reviewed_at = clock.now()
     need.review_note = command.note
-    decision = domain.need_review(packs.get(need.jurisdiction), command.approve)
+    decision = domain.need_review(pack, command.approve)
     if decision is not None:
         await uow.record_decision(decision, subject=need_id, action="need.review", actor=principal)
     await uow.audit(subject=need_id, action=f"need.{need.status}", actor=principal, detail={"note": command.note})

@@ -127,6 +127,7 @@ async def record_scheme_review(
             **command.implementation.model_dump(),
             "total_investment_fen": case.total_investment_fen,
             "is_secret": case.secret,
+            "materials": list(case.materials or []),
         }
         implementation_decisions = domain.implementation_checks(pack, facts)
         failures.extend((d, "implementation") for d in implementation_decisions if d.outcome == "fail")

@@ -393,7 +393,14 @@ async def test_needs_merge_three_departments_into_one_project(intake):
 async def test_quzhou_need_must_be_reviewed_before_it_becomes_an_application(intake):
     need = (
         await intake.post(
-            "/api/intake/needs", {"unit": EDU, "jurisdiction": "quzhou", "title": "需求", "description": "d"}
+            "/api/intake/needs",
+            {
+                "unit": EDU,
+                "jurisdiction": "quzhou",
+                "title": "需求",
+                "description": "d",
+                "top_level_design": {"design": "衢州市政府数字化转型顶层设计", "task": "教育服务一件事"},
+            },
         )
     ).json()["id"]
     refused = await intake.post("/api/intake/applications", draft_body(jurisdiction="quzhou", need_ids=[need]))

@@ -43,6 +43,8 @@ const fieldsEn: Record<keyof typeof fieldsZh, string> = {
   "field.control_price_fen": "Control price",
   "field.count": "Count",
   "field.credit_code": "Unified social credit code",
+  "field.county_parts": "County parts and shares",
+  "field.top_level_design": "Top-level design and task",
   "field.crypto_status": "Crypto status",
   "field.data_sharing_status": "Data sharing status",
   "field.data_catalog": "Data catalog",

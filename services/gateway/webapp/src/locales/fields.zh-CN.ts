@@ -41,6 +41,8 @@ const fieldsZh = {
   "field.control_price_fen": "招标控制价",
   "field.count": "数量",
   "field.credit_code": "统一社会信用代码",
+  "field.county_parts": "市县共享协同：各县部分及承担投资",
+  "field.top_level_design": "所属顶层设计方案及工作任务",
   "field.crypto_status": "密码应用状况",
   "field.data_sharing_status": "数据共享与归集状况",
   "field.data_catalog": "数据目录",
