@@ -11,6 +11,7 @@ import uuid
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 from openpyxl import load_workbook
@@ -110,6 +111,17 @@ async def shoot(page: Page, screenshots: Path, name: str) -> None:
     await page.screenshot(path=str(screenshots / f"lists-{name}-{page.viewport_size['width']}.png"), full_page=True)
 
 
+def listed(page: Page, endpoint: str, present: list[str], absent: list[str]):
+    """Wait for the list's answer to the query the click asks for: the router renders a new address in a
+    transition, so only once the list was fetched for it are the form's fields its own again."""
+
+    def asked(response) -> bool:
+        url = unquote(response.url)
+        return endpoint in url and all(p in url for p in present) and not any(a in url for a in absent)
+
+    return page.expect_response(asked)
+
+
 def rows_of(page: Page, test_id: str):
     return page.get_by_test_id(f"{test_id}-table").locator("tr[data-id]")
 
@@ -123,50 +135,60 @@ async def test_the_system_catalog_searches_filters_sorts_and_exports(
 ):
     gateway = platform.urls["gateway"]
     await sign_in(desktop, gateway, "bureau", "数据局 项目科")
-    await desktop.get_by_role("navigation").get_by_role("menuitem", name="系统目录").click()
+    async with listed(desktop, "/api/catalog/systems?", [], []):
+        await desktop.get_by_role("navigation").get_by_role("menuitem", name="系统目录").click()
     filters = desktop.get_by_test_id("systems-filters")
     search = filters.get_by_role("button", name="查 询")
 
     # part of the name, one step; the total covers the whole query
     await filters.get_by_label("系统名称").fill(MARK)
-    await search.click()
+    async with listed(desktop, "/api/catalog/systems?", [f"q={MARK}"], []):
+        await search.click()
     await expect(desktop).to_have_url(re.compile(f"q={MARK}"))  # the catalog may hold just these four
     await expect(rows_of(desktop, "systems")).to_have_count(4)
     await expect(desktop.get_by_test_id("systems-totals")).to_have_text("共 4 个系统")
 
     # part of the unit's name, then the state
     await filters.get_by_label("建设单位").fill("教育")
-    await search.click()
+    async with listed(desktop, "/api/catalog/systems?", ["unit_name=教育"], []):
+        await search.click()
     await expect(rows_of(desktop, "systems")).to_have_count(2)
     await pick(desktop, filters, "系统状态", "已暂停")
-    await search.click()
+    async with listed(desktop, "/api/catalog/systems?", ["state=suspended"], []):
+        await search.click()
     await expect(rows_of(desktop, "systems")).to_have_count(1)
     await expect(rows_of(desktop, "systems").first).to_have_attribute("data-id", seeded[SUSPENDED])
     await expect(rows_of(desktop, "systems").first.get_by_test_id("state")).to_have_text("已暂停")
     assert "unit_name=" in desktop.url and "state=suspended" in desktop.url  # a shareable query
 
     # start again: the zombies among them, then the year it entered the catalog
-    await filters.get_by_role("button", name="重 置").click()
+    async with listed(desktop, "/api/catalog/systems?", [], ["q="]):
+        await filters.get_by_role("button", name="重 置").click()
     await expect(filters.get_by_label("系统名称")).to_have_value("")
     await filters.get_by_label("系统名称").fill(MARK)
     await choose(desktop, "僵尸系统", "是", filters)
-    await search.click()
+    async with listed(desktop, "/api/catalog/systems?", ["zombie=true"], []):
+        await search.click()
     await expect(rows_of(desktop, "systems")).to_have_count(1)
     await expect(rows_of(desktop, "systems").first).to_have_attribute("data-id", seeded[ZOMBIE])
-    await filters.get_by_role("button", name="重 置").click()
+    async with listed(desktop, "/api/catalog/systems?", [], ["q="]):
+        await filters.get_by_role("button", name="重 置").click()
     await expect(filters.get_by_label("系统名称")).to_have_value("")
     await filters.get_by_label("系统名称").fill(MARK)
     year = filters.get_by_label("入目录年度")
     await year.fill(str(clock.today().year - 1))
-    await search.click()
+    async with listed(desktop, "/api/catalog/systems?", [f"year={clock.today().year - 1}"], []):
+        await search.click()
     await expect(desktop.get_by_test_id("systems-totals")).to_have_text("共 0 个系统")
     await year.fill(str(clock.today().year))
-    await search.click()
+    async with listed(desktop, "/api/catalog/systems?", [f"year={clock.today().year}"], []):
+        await search.click()
     await expect(desktop.get_by_test_id("systems-totals")).to_have_text("共 4 个系统")
 
     # sorted by name: the page shows the API's order for the same query
     await pick(desktop, filters, "排序", "按系统名称")
-    await search.click()
+    async with listed(desktop, "/api/catalog/systems?", ["sort=name"], []):
+        await search.click()
     query = {"q": MARK, "year": clock.today().year, "sort": "name", "order": "asc"}
     expected = [s["id"] for s in ok(await api.get("bureau", "/api/catalog/systems", params=query))["items"]]
     assert expected != sorted(expected)  # the name order is not the id order, so the sort is seen
@@ -229,33 +251,39 @@ async def test_the_findings_list_searches_filters_sorts_and_exports(
 ):
     gateway = platform.urls["gateway"]
     await sign_in(desktop, gateway, "bureau", "数据局 项目科")
-    await desktop.get_by_role("navigation").get_by_role("menuitem", name="监督检查问题").click()
+    async with listed(desktop, "/api/catalog/findings?", [], []):
+        await desktop.get_by_role("navigation").get_by_role("menuitem", name="监督检查问题").click()
     filters = desktop.get_by_test_id("findings-filters")
     search = filters.get_by_role("button", name="查 询")
     rows = rows_of(desktop, "findings")
 
     await filters.get_by_label("责任单位").fill(MARK)
-    await search.click()
+    async with listed(desktop, "/api/catalog/findings?", [f"unit_name={MARK}"], []):
+        await search.click()
     await expect(desktop).to_have_url(re.compile("unit_name="))
     await expect(rows).to_have_count(3)
     await expect(desktop.get_by_test_id("findings-totals")).to_have_text("共 3 个问题")
 
     # part of the text, then the area
     await filters.get_by_label("问题描述").fill("资金")
-    await search.click()
+    async with listed(desktop, "/api/catalog/findings?", ["q=资金"], []):
+        await search.click()
     await expect(rows).to_have_count(2)
     await pick(desktop, filters, "检查事项", "资金使用")
     await filters.get_by_label("问题描述").fill("")
-    await search.click()
+    async with listed(desktop, "/api/catalog/findings?", ["area=funds"], ["q="]):
+        await search.click()
     await expect(rows).to_have_count(2)
     assert "area=funds" in desktop.url
 
     # every one of them, nearest rectification deadline first
-    await filters.get_by_role("button", name="重 置").click()
+    async with listed(desktop, "/api/catalog/findings?", [], ["unit_name="]):
+        await filters.get_by_role("button", name="重 置").click()
     await expect(filters.get_by_label("责任单位")).to_have_value("")
     await filters.get_by_label("责任单位").fill(MARK)
     await pick(desktop, filters, "排序", "整改期限最近在前")
-    await search.click()
+    async with listed(desktop, "/api/catalog/findings?", ["sort=rectify_by"], []):
+        await search.click()
     expected = [findings[1], findings[2], findings[0]]  # 10, 25, 40 days
     await expect(rows.first).to_have_attribute("data-id", expected[0])
     assert await ids_shown(desktop, "findings") == expected
