@@ -10,11 +10,17 @@ from pathlib import Path
 
 import httpx
 import pytest
+from hypothesis import settings
 
 from deploy.local.launcher import ALL_SERVICES, Platform
 from shared.settings import STAGE_SERVICES
 from tests.support import infra
 from tests.support.api import Api
+
+# Property tests assert outcomes, not speed (speed is the benchmarks' job): a first example that pays for
+# loading the policy packs on a busy 2-core machine took 4.7 s and failed Hypothesis's 200 ms deadline.
+settings.register_profile("govproj", deadline=None)
+settings.load_profile("govproj")
 
 
 @pytest.fixture(scope="session")
