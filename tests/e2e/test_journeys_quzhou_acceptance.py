@@ -158,9 +158,10 @@ async def test_a_quzhou_project_is_accepted_on_its_route_and_reaches_the_catalog
     await submit_action(page)
     assert ok(await api.get("edu", f"/api/acceptance/projects/{project}"))["stage"] == "accepted"
 
-    # --- The system is in the catalog: the project's page says so.
+    # --- The system is in the catalog: the unit's page of the project says so.
     await reached(api, "bureau", f"/api/catalog/projects/{project}", until=lambda body: bool(body["systems"]))
-    await page.reload()
+    await sign_in(page, gateway, "edu", "教育局 项目专员")
+    await page.goto(f"{gateway}/projects/{project}")
     await expect(page.get_by_test_id("current-stage")).to_contain_text("系统目录")
     await page.get_by_role("tab", name="系统目录").click()
     await expect(page.get_by_test_id("catalog-system")).to_contain_text(title)
