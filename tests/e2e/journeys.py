@@ -57,7 +57,10 @@ async def admitted_project(api: Api, jurisdiction: str, title: str, amount_fen: 
         "details": {"performance_goals": "全区学校覆盖率100%"},
         # an application after the call window is 计划外 (fengxian:第十四条): its basis documents go along; the
         # information resource catalog is what the estimate needs later (catalog.resource_catalog_required)
-        "materials": sorted({*required_materials(jurisdiction), "off_plan_basis", "information_resource_catalog"}),
+        "materials": sorted(
+            {*required_materials(jurisdiction), "information_resource_catalog"}
+            | ({"off_plan_basis"} if jurisdiction in ("fengxian", "quzhou") else set())
+        ),
         **extra,
     }
     headers = {"Idempotency-Key": str(uuid.uuid4())}

@@ -119,7 +119,7 @@ async def test_the_procurement_centre_tenders_and_the_unit_signs_from_their_todo
         await form.get_by_label("金额（万元）", exact=True).fill(amount)
         await pick_date(page, form, "提交日期", today - timedelta(days=25))
         await submit_action(page)
-    await act(page, "定标")
+    await act(page, "定 标")  # Ant Design spaces a two-character button
     form = page.get_by_test_id("action-form")
     await choose(page, "招标编号", "奉贤一网统管平台公开招标", form)
     await choose(page, "供应商编号", bidders[0], form)

@@ -482,6 +482,7 @@ const enUS: Record<MessageKey, string> = {
   "code.hazard": "Hazard",
   "code.invited_tender": "Invited tender",
   "code.major_loss": "Major loss",
+  "code.active": "Active",
   "code.merged": "Merged",
   "code.mid_year_addition": "Mid-year addition",
   "code.national": "National",

@@ -481,6 +481,7 @@ const zhCN = {
   "code.hazard": "安全隐患",
   "code.invited_tender": "邀请招标",
   "code.major_loss": "重大损失",
+  "code.active": "进行中",
   "code.merged": "合并",
   "code.mid_year_addition": "年中追加",
   "code.national": "国家级",

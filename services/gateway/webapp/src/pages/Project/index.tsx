@@ -178,7 +178,7 @@ function StateDescriptions({ state, service }: { state: Record<string, unknown>;
     <Descriptions column={{ xs: 1, md: 2 }} size="small" bordered>
       {scalars.map(([key, value]) => (
         <Descriptions.Item key={key} label={fieldLabel(label, t, key)}>
-          {key.endsWith("_fen") ? fenToWan(value) : typeof value === "boolean" ? t(value ? "common.yes" : "common.no") : key === "stage" || (key === "status" && service === "intake") ? stageText(label, service, String(value)) : label(`code.${value}`, String(value))}
+          {key.endsWith("_fen") ? fenToWan(value) : typeof value === "boolean" ? t(value ? "common.yes" : "common.no") : key === "stage" || (key === "status" && service === "intake") ? stageText(label, service, String(value)) : key === "jurisdiction" ? label(`jurisdiction.${value}`, String(value)) : label(`code.${value}`, String(value))}
         </Descriptions.Item>
       ))}
     </Descriptions>
