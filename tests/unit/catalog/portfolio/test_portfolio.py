@@ -457,3 +457,23 @@ async def test_the_cockpit_rates_with_the_thresholds_in_the_jurisdictions_pack(h
     assert {d["colour"] for d in detail["deadlines"] if d["due_on"] == (today + timedelta(days=10)).isoformat()} == {
         "green"
     }
+
+
+async def test_reminders_come_as_many_days_before_as_the_jurisdictions_pack_says(hub, pack_settings):
+    pack_settings("dazhou", notify_before_days="3")
+    project = await hub.admitted(title="提醒天数项目")
+    await approved(hub, project, title="提醒天数项目")
+    today = clock.today()
+    due = today + timedelta(days=20)
+    await contracted(hub, project, 100_0000_00, signed_on=today, due=due)
+
+    async def reminded() -> int:
+        items = (await hub.get("/notifications", Role.UNIT, unit=UNIT)).json()["items"]
+        return sum(1 for n in items if n["kind"] == "deadline_approaching" and f"{due.isoformat()} 前" in n["text_zh"])
+
+    clock.set_offset(timedelta(days=16))  # four days before: the shipped 7 days would remind, this pack's 3 not
+    await hub.sweep()
+    assert await reminded() == 0
+    clock.set_offset(timedelta(days=17))  # three days before: 以内 includes the number
+    await hub.sweep()
+    assert await reminded() == 1
