@@ -56,12 +56,21 @@ def _type(annotation: object) -> str:
     return text
 
 
+def _default(value: object) -> str:
+    """A model default reads as its value (a local setting) or as 'see below' (a section), not its repr."""
+    if isinstance(value, s.LocalSettingDef):
+        return repr(value.value)
+    if isinstance(value, BaseModel):
+        return "see below"
+    return repr(value)
+
+
 def _model_rows(model: type[BaseModel]) -> list[str]:
     rows = []
     for name, info in model.model_fields.items():
         key = info.alias or name
         required = "yes" if info.is_required() else ""
-        default = "" if info.is_required() else repr(info.get_default(call_default_factory=True))
+        default = "" if info.is_required() else _default(info.get_default(call_default_factory=True))
         rows.append(
             f"| `{key}` | {_cell(_type(info.annotation))} | {required} | {_cell(default)} | "
             f"{_cell(info.description or '')} |"
@@ -87,6 +96,8 @@ def render_schema() -> str:
         ("route case", s.RouteCase),
         ("path target (route)", s.PathTarget),
         ("`semantics` (threshold)", s.Semantics),
+        ("`settings` (pack file header: local settings)", s.LocalSettings),
+        ("one local setting", s.LocalSettingDef),
     ]
     for title, model in models:
         doc = (typing.cast(str, model.__doc__) or "").strip().splitlines()[0] if model.__doc__ else ""
@@ -147,6 +158,12 @@ def render_rules(registry: PackRegistry | None = None) -> str:
                     )
                 )
         lines.extend(row for _, _, row in sorted(rows))
+        lines.append("")
+        settings = ", ".join(
+            f"`{name}` {str(value).lower() if isinstance(value, bool) else value}"
+            for name, value in latest.settings.values().items()
+        )
+        lines.append(f"Local settings (basis local_setting, each with its `why` in the file): {settings}.")
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 

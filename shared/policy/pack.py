@@ -14,7 +14,7 @@ from shared.policy import evaluate as ev
 from shared.policy.amounts import DEFAULT_SEMANTICS, Semantics
 from shared.policy.errors import MissingFacts, PolicyError, UnknownRule
 from shared.policy.model import Decision, Rule
-from shared.policy.schema import LOCAL_SETTING_ZH, STAGES, DeadlineParams, RoleDef
+from shared.policy.schema import LOCAL_SETTING_ZH, STAGES, DeadlineParams, LocalSettings, RoleDef
 
 SEMANTICS_RULE = "thresholds.semantics"
 
@@ -39,6 +39,7 @@ class Pack:
         effective_until: date | None,
         at: Callable[[str, date], Pack] | None = None,
         file: str | None = None,
+        settings: LocalSettings | None = None,
     ) -> None:
         self.id = pack_id
         self.title_zh = title_zh
@@ -51,6 +52,8 @@ class Pack:
         self.effective_from = effective_from
         self.effective_until = effective_until
         self.file = file
+        #: local settings (本地设置): thresholds and switches the text leaves to the bureau
+        self.settings = settings or LocalSettings()
         self._at = at
         self.semantics = _semantics(self._rules.get(SEMANTICS_RULE))
         self.version = _hash(self.content())
@@ -201,6 +204,7 @@ class Pack:
             "extends": self.extends,
             "roles": {k: v.model_dump() for k, v in sorted(self.roles.items())},
             "rules": [rule.content() for rule in sorted(self._rules.values(), key=lambda r: r.id)],
+            "settings": self.settings.model_dump(mode="json"),
         }
 
     def summary(self) -> dict[str, Any]:
@@ -229,6 +233,7 @@ class Pack:
         data["roles"] = {k: v.model_dump() for k, v in self.roles.items()}
         data["semantics"] = {"以上": self.semantics.symbol("以上"), "以下": self.semantics.symbol("以下")}
         data["rules"] = [rule.public() for rule in self._rules.values()]
+        data["settings"] = self.settings.model_dump(mode="json")
         return data
 
 

@@ -422,6 +422,64 @@ class RuleDef(Strict):
         return [self.quote] if isinstance(self.quote, str) else list(self.quote)
 
 
+class LocalSettingDef(Strict):
+    """One local setting (本地设置): a number or switch the text leaves to the bureau, never an article."""
+
+    value: int | bool = Field(description="the setting: a whole number (days, per cent) or true/false")
+    basis: Literal["local_setting"] = Field(description="always local_setting: no article says this number")
+    why: str = Field(min_length=1, description="why this value was chosen (shown wherever the setting is used)")
+    title_zh: str = Field(min_length=1)
+
+
+def _setting(value: int | bool, title_zh: str, why: str) -> LocalSettingDef:
+    return LocalSettingDef(value=value, basis="local_setting", why=why, title_zh=title_zh)
+
+
+_DEFAULT_WHY = "未设置时的默认值，参照美国 IT Dashboard 的 CIO 评级"
+
+
+class LocalSettings(Strict):
+    """The pack's local settings: the cockpit's thresholds and the open-data switch (docs/cockpit.md).
+
+    Each is optional in the file and defaults as listed; a bureau changing one publishes a new pack version."""
+
+    variance_amber_pct: LocalSettingDef = Field(
+        default=_setting(10, "成本/进度偏差中风险阈值（%，以上含本数）", _DEFAULT_WHY),
+        description="a cost or schedule variance at or above this per cent rates 中风险 (amber)",
+    )
+    variance_red_pct: LocalSettingDef = Field(
+        default=_setting(30, "成本/进度偏差高风险阈值（%，以上含本数）", _DEFAULT_WHY),
+        description="a variance at or above this per cent rates 高风险 (red)",
+    )
+    deadline_amber_days: LocalSettingDef = Field(
+        default=_setting(14, "期限临近（黄色）天数", "未设置时的默认值：两周内到期显示黄色"),
+        description="a deadline due within this many days is amber (overdue is red)",
+    )
+    notify_before_days: LocalSettingDef = Field(
+        default=_setting(7, "期限临近提醒提前天数", "未设置时的默认值：到期前一周提醒"),
+        description="a deadline this close becomes a notification (临近提醒)",
+    )
+    open_data: LocalSettingDef = Field(
+        default=_setting(False, "公开数据", "默认关闭：由数据局决定是否公开本辖区非涉密项目的概要数据"),
+        description="publish the open-data feed (公开数据) for this jurisdiction; off by default",
+    )
+
+    @model_validator(mode="after")
+    def _types(self) -> LocalSettings:
+        for name in ("variance_amber_pct", "variance_red_pct", "deadline_amber_days", "notify_before_days"):
+            value = getattr(self, name).value
+            if isinstance(value, bool) or value < 0:
+                raise ValueError(f"{name}.value must be a whole number ≥ 0")
+        if not isinstance(self.open_data.value, bool):
+            raise ValueError("open_data.value must be true or false")
+        if self.variance_amber_pct.value >= self.variance_red_pct.value:
+            raise ValueError("variance_amber_pct.value must be below variance_red_pct.value")
+        return self
+
+    def values(self) -> dict[str, int | bool]:
+        return {name: getattr(self, name).value for name in type(self).model_fields}
+
+
 class RoleDef(Strict):
     zh: str
     en: str
@@ -441,6 +499,9 @@ class PackHeader(Strict):
         default_factory=list, description="parent rules taken unchanged, each with its basis here"
     )
     roles: dict[str, RoleDef] = Field(default_factory=dict, description="role id → {zh, en}; used by approval steps")
+    settings: LocalSettings = Field(
+        default_factory=LocalSettings, description="local settings (cockpit thresholds, open data), see below"
+    )
     note: str | None = None
 
 

@@ -49,6 +49,7 @@ def timeline(item: _Parsed, header: PackHeader) -> list[Pack]:
             effective_until=end,
             at=lambda pid, day: holder["registry_view"](day),
             file=item.file,
+            settings=header.settings,
         )
         if views and views[-1].version == view.version:
             # same content across a boundary (e.g. a rule re-dated without change): one period

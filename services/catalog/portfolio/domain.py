@@ -9,12 +9,13 @@ knows other services through their events and the shared policy packs."""
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
 from shared.auth import Role
-from shared.policy import Pack, PolicyError
+from shared.policy import Pack, PolicyError, packs
 
 
 class Stage(StrEnum):
@@ -303,22 +304,39 @@ def resolve(
 
 # --- the cockpit: variance and risk (docs/cockpit.md) ------------------------------------------------------
 
-#: Local settings (本地设置). The policy packs hold rules with citations and have no place for local
-#: settings yet, so the thresholds live here; a jurisdiction changing them edits this one mapping.
-LOCAL_SETTINGS = {
-    "variance_amber_pct": 10,  # a cost or schedule variance at or above this is 中风险 (amber)
-    "variance_red_pct": 30,  # at or above this 高风险 (red)
-    "deadline_amber_days": 14,  # a deadline due within this many days is amber; overdue is red
-    "notify_before_days": 7,  # a deadline this close becomes a notification (临近提醒)
-}
+#: Local settings (本地设置): the cockpit's thresholds and the open-data switch are in each jurisdiction's
+#: policy pack (`settings:`, each with `basis: local_setting` and its `why`; docs/cockpit.md). Read them from
+#: the project's jurisdiction's pack in force on the day, never from a constant here.
+THRESHOLDS = ("variance_amber_pct", "variance_red_pct", "deadline_amber_days", "notify_before_days")
+
+
+def local_settings(jurisdiction: str | None = None, day: date | None = None) -> dict[str, int | bool]:
+    """The settings of `jurisdiction`'s pack in force on `day` (default today); no or an unknown
+    jurisdiction, or a day before its pack: the default pack's."""
+    try:
+        pack = packs.get(jurisdiction, at=day) if jurisdiction else packs.get(packs.default_id, at=day)
+    except PolicyError:
+        pack = packs.default
+    return pack.settings.values()
+
+
+def thresholds(jurisdiction: str | None = None, day: date | None = None) -> dict[str, int]:
+    """The cockpit's thresholds only (the numbers, for the rating and the API's `settings`)."""
+    values = local_settings(jurisdiction, day)
+    return {name: int(values[name]) for name in THRESHOLDS}
+
 
 #: Open data (公开数据, docs/open-data.md) is a local setting per jurisdiction, off unless the bureau switches
-#: it on: the jurisdictions listed (comma-separated) in this environment variable of the catalog service.
+#: it on in its pack (`settings.open_data.value: true`). Operator override, for the demo and tests only: the
+#: jurisdictions listed (comma-separated) in this environment variable publish whatever their pack says.
 OPEN_DATA_ENV = "GOVPROJ_OPEN_DATA_JURISDICTIONS"
 
 
-def open_data_jurisdictions() -> list[str]:
-    return sorted({j.strip() for j in os.environ.get(OPEN_DATA_ENV, "").split(",") if j.strip()})
+def open_data_jurisdictions(day: date | None = None) -> list[str]:
+    """The jurisdictions whose pack (in force on `day`) switches open data on, plus the operator override."""
+    on = {pid for pid in packs.ids() if local_settings(pid, day)["open_data"] is True}
+    override = {j.strip() for j in os.environ.get(OPEN_DATA_ENV, "").split(",") if j.strip()}
+    return sorted(on | override)
 
 
 RISK_LABEL_ZH = {"low": "低风险", "medium": "中风险", "high": "高风险"}
@@ -333,13 +351,14 @@ class Variance:
     risk_label_zh: str
 
 
-def _rating(pct: float | None) -> int:
+def _rating(pct: float | None, settings: Mapping[str, int]) -> int:
+    """以上 includes the number itself: a variance equal to a threshold takes that rating."""
     if pct is None:
         return 0
     magnitude = abs(pct)
-    if magnitude >= LOCAL_SETTINGS["variance_red_pct"]:
+    if magnitude >= settings["variance_red_pct"]:
         return 2
-    return 1 if magnitude >= LOCAL_SETTINGS["variance_amber_pct"] else 0
+    return 1 if magnitude >= settings["variance_amber_pct"] else 0
 
 
 def variance(
@@ -352,11 +371,14 @@ def variance(
     finished_on: date | None,
     overdue_deadlines: int,
     today: date,
+    settings: Mapping[str, int] | None = None,
 ) -> Variance:
     """Cost variance: (forecast − baseline) / baseline, the baseline the approved investment and the forecast
     the larger of the approved estimate and the contracted sum. Schedule variance: days the completion is
     (or will be, if still open past the plan) late over the planned duration. Risk: the worse of the two
-    ratings (schedule: lateness only); an overdue deadline makes it at least medium, three or more high."""
+    ratings (schedule: lateness only); an overdue deadline makes it at least medium, three or more high.
+    `settings`: the project's jurisdiction's thresholds (`thresholds()`); None: the default pack's."""
+    settings = settings if settings is not None else thresholds(day=today)
     cost = None
     forecast = max(estimate_fen or 0, contracted_fen)
     if baseline_fen and forecast:
@@ -369,15 +391,18 @@ def variance(
         schedule = round(slip * 100 / duration, 1)
     # Finishing early is no schedule risk: only lateness rates; a cost variance rates either way (an
     # underrun that large says the baseline was wrong, as the IT Dashboard reads it).
-    level = max(_rating(cost), _rating(max(schedule, 0) if schedule is not None else None))
+    level = max(_rating(cost, settings), _rating(max(schedule, 0) if schedule is not None else None, settings))
     if overdue_deadlines:
         level = max(level, 2 if overdue_deadlines >= 3 else 1)
     risk = ("low", "medium", "high")[level]
     return Variance(cost, schedule, slip, risk, RISK_LABEL_ZH[risk])
 
 
-def deadline_colour(due_on: date, status: str, today: date) -> str:
-    """red: overdue; amber: due within the local setting's days; green: later; met deadlines are not rated."""
+def deadline_colour(due_on: date, status: str, today: date, amber_days: int | None = None) -> str:
+    """red: overdue; amber: due within the local setting's days (`amber_days`, the project's jurisdiction's
+    `deadline_amber_days`; None: the default pack's); green: later; met deadlines are not rated."""
     if status == "overdue" or due_on < today:
         return "red"
-    return "amber" if (due_on - today).days <= LOCAL_SETTINGS["deadline_amber_days"] else "green"
+    if amber_days is None:
+        amber_days = thresholds(day=today)["deadline_amber_days"]
+    return "amber" if (due_on - today).days <= amber_days else "green"

@@ -1,7 +1,8 @@
 """Open data (公开数据, docs/open-data.md): a public, unauthenticated feed of the non-secret projects' headline
 figures (stage, amounts, variance, risk rating) per jurisdiction, as JSON and as a spreadsheet, with its
 licence and its JSON Schema — in the manner of the US IT Dashboard's public portfolio. Off unless the bureau
-switched the jurisdiction on (a local setting, `domain.OPEN_DATA_ENV`). Secret (涉密) projects never appear,
+switched the jurisdiction on (the local setting `settings.open_data` in its pack; `domain.OPEN_DATA_ENV` is an
+operator override for the demo and tests). Secret (涉密) projects never appear,
 whoever asks (dazhou:第六十五条); nor do drafts, which are not projects yet."""
 
 from __future__ import annotations
@@ -78,7 +79,7 @@ class OpenJurisdictions(BaseModel):
 
 
 def _published(jurisdiction: str) -> str:
-    if jurisdiction not in domain.open_data_jurisdictions():
+    if jurisdiction not in domain.open_data_jurisdictions(clock.today()):
         raise Problem(
             404,
             "not-found",
@@ -126,11 +127,12 @@ async def _rows(runtime, jurisdiction: str, *, limit: int, offset: int) -> tuple
                 )
             ).all():
                 overdue[project_id] = n
+    settings = domain.thresholds(jurisdiction, today)
     out = []
     for p in projects:
         rated = None
         if p.approved_investment_fen is not None and p.stage not in (Stage.REJECTED, Stage.RETIRED):
-            rated = queries.rate(p, overdue[p.project_id], today)
+            rated = queries.rate(p, overdue[p.project_id], today, settings)
         out.append(
             OpenProject(
                 project_id=p.project_id,
@@ -158,7 +160,7 @@ async def _rows(runtime, jurisdiction: str, *, limit: int, offset: int) -> tuple
 
 @router.get("/jurisdictions", response_model=OpenJurisdictions, summary="公开数据的属地 Who publishes open data")
 async def jurisdictions() -> OpenJurisdictions:
-    return OpenJurisdictions(jurisdictions=domain.open_data_jurisdictions(), licence=LICENCE)
+    return OpenJurisdictions(jurisdictions=domain.open_data_jurisdictions(clock.today()), licence=LICENCE)
 
 
 @router.get("/schema.json", summary="公开数据字段说明 The JSON Schema of the open feed")

@@ -116,7 +116,10 @@ async def remind(uow: UnitOfWork, today: date) -> int:
     """Raise each deadline's notifications once: approaching (within the local setting's days), then
     overdue when its day has passed and nobody announced it."""
     raised = 0
-    horizon = today + timedelta(days=domain.LOCAL_SETTINGS["notify_before_days"])
+    # each project's jurisdiction's pack says how many days before (notify_before_days); read the widest first
+    before = {j: domain.thresholds(j, today)["notify_before_days"] for j in domain.packs.ids()}
+    default = domain.thresholds(day=today)["notify_before_days"]
+    horizon = today + timedelta(days=max([default, *before.values()]))
     due = await uow.session.scalars(
         sa.select(PortfolioDeadline).where(
             col(PortfolioDeadline.status) == "open", col(PortfolioDeadline.due_on) <= horizon
@@ -130,7 +133,11 @@ async def remind(uow: UnitOfWork, today: date) -> int:
             found.status = "overdue"
             await turned_overdue(uow, row, found)
             raised += 1
-        elif not found.reminded:
+        elif found.reminded:
+            continue
+        elif (found.due_on - today).days > before.get(row.jurisdiction, default):
+            continue  # not yet within this jurisdiction's days
+        else:
             found.reminded = True
             text = f"即将到期：{name_of(row)} {found.description}（{found.due_on.isoformat()} 前）"
             await notify(uow, row, found.role, "deadline_approaching", text, found.due_on)

@@ -54,6 +54,23 @@ RATED_COLUMNS = tuple(
 )  # units beyond the 100 largest by investment are summed as `其他`
 
 
+def _amber(today: date) -> sa.ColumnElement[bool]:
+    """Due within the project's jurisdiction's `deadline_amber_days` (a local setting in its pack)."""
+    days = {pid: domain.thresholds(pid, today)["deadline_amber_days"] for pid in domain.packs.ids()}
+    default = domain.thresholds(day=today)["deadline_amber_days"]
+
+    def by(n: int) -> date:
+        return date.fromordinal(today.toordinal() + n)
+
+    if set(days.values()) <= {default}:
+        return col(PortfolioDeadline.due_on) <= by(default)
+    due_on, jurisdiction = col(PortfolioDeadline.due_on), col(PortfolioProject.jurisdiction)
+    return sa.or_(
+        *(sa.and_(jurisdiction == pid, due_on <= by(n)) for pid, n in days.items()),
+        sa.and_(jurisdiction.not_in(list(days)), due_on <= by(default)),
+    )
+
+
 async def cockpit(
     uow: UnitOfWork, principal: Principal, *, jurisdiction: str | None, year: int | None, risk_limit: int
 ) -> dict[str, Any]:
@@ -105,10 +122,9 @@ async def cockpit(
         for (step, label, _), v in zip(FUNNEL, sums, strict=True)
     ]
 
-    amber_by = date.fromordinal(today.toordinal() + domain.LOCAL_SETTINGS["deadline_amber_days"])
     colour = sa.case(
         (sa.or_(col(PortfolioDeadline.status) == "overdue", col(PortfolioDeadline.due_on) < today), "red"),
-        (col(PortfolioDeadline.due_on) <= amber_by, "amber"),
+        (_amber(today), "amber"),
         else_="green",
     )
     deadline_rows = (
@@ -149,8 +165,11 @@ async def cockpit(
             )
         )
     ).all()
+    settings_of: dict[str, dict[str, int]] = {}  # each project is rated by its own jurisdiction's pack
     for project in baseline:
-        rated = rate(project, overdue_counts.get(project.project_id, 0), today)
+        if project.jurisdiction not in settings_of:
+            settings_of[project.jurisdiction] = domain.thresholds(project.jurisdiction, today)
+        rated = rate(project, overdue_counts.get(project.project_id, 0), today, settings_of[project.jurisdiction])
         risk[rated.risk] += 1
         if scope.sees_content(project):
             rated_rows.append((project, rated))
@@ -238,7 +257,7 @@ async def cockpit(
         "systems": systems,
         "evaluations": evaluations,
         "sanctions_active": sanctions_active,
-        "settings": dict(domain.LOCAL_SETTINGS),
+        "settings": domain.thresholds(jurisdiction, today),
     }
 
 

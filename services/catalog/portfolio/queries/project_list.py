@@ -189,6 +189,7 @@ async def project_detail(uow: UnitOfWork, principal: Principal, project_id: str)
     )
     overdue_count = sum(1 for d in deadlines if d.status == "overdue" or (d.status == "open" and d.due_on < today))
     rated = rate(project, overdue_count, today) if scope.sees_content(project) else None
+    amber_days = domain.thresholds(project.jurisdiction, today)["deadline_amber_days"]
     return {
         **project_row(project, scope, today),
         "dates": {name: getattr(project, name) for name in DATE_FIELDS},
@@ -200,7 +201,7 @@ async def project_detail(uow: UnitOfWork, principal: Principal, project_id: str)
                 "description": d.description,
                 "due_on": d.due_on,
                 "status": d.status,
-                "colour": None if d.status == "met" else domain.deadline_colour(d.due_on, d.status, today),
+                "colour": None if d.status == "met" else domain.deadline_colour(d.due_on, d.status, today, amber_days),
                 "role": d.role,
             }
             for d in deadlines
@@ -225,8 +226,9 @@ DATE_FIELDS = (
 )
 
 
-def rate(project: Any, overdue_deadlines: int, today: date) -> domain.Variance:
-    """`project`: a PortfolioProject or a row of RATED_COLUMNS."""
+def rate(project: Any, overdue_deadlines: int, today: date, settings: dict[str, int] | None = None) -> domain.Variance:
+    """`project`: a PortfolioProject or a row of RATED_COLUMNS; `settings`: its jurisdiction's thresholds
+    (looked up from its pack when not given)."""
     return domain.variance(
         baseline_fen=project.approved_investment_fen,
         estimate_fen=project.estimate_fen,
@@ -236,4 +238,5 @@ def rate(project: Any, overdue_deadlines: int, today: date) -> domain.Variance:
         finished_on=project.trial_started_on or project.accepted_on,
         overdue_deadlines=overdue_deadlines,
         today=today,
+        settings=settings if settings is not None else domain.thresholds(project.jurisdiction, today),
     )

@@ -133,3 +133,31 @@ async def hub(tmp_path) -> AsyncIterator[Hub]:
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://catalog") as client:
         yield Hub(client, runtime, settings)
     await runtime.engine.dispose()
+
+
+@pytest.fixture
+def pack_settings(tmp_path, monkeypatch):
+    """Give one pack other local settings (`settings.<name>.value`), as a bureau would by publishing a new
+    version of its pack file; the portfolio then reads that registry. Returns the registry."""
+    import re
+    import shutil
+
+    from services.catalog.portfolio import domain
+    from shared.policy.registry import PACKS_DIR, PackRegistry
+
+    def change(pack_id: str, **values: str) -> PackRegistry:
+        folder = tmp_path / "packs"
+        if not folder.exists():
+            shutil.copytree(PACKS_DIR, folder)
+        path = folder / f"{pack_id}.yaml"
+        text = path.read_text(encoding="utf-8")
+        for name, value in values.items():
+            text, n = re.subn(rf"(\n  {name}:\n    value: )\S+", rf"\g<1>{value}", text)
+            assert n == 1, f"{pack_id} has no setting {name}"
+        path.write_text(text, encoding="utf-8")
+        registry = PackRegistry(folder)
+        registry.load_all()
+        monkeypatch.setattr(domain, "packs", registry)
+        return registry
+
+    return change

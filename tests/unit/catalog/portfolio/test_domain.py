@@ -134,3 +134,77 @@ def test_deadline_colours():
     assert domain.deadline_colour(date(2027, 6, 10), "open", today) == "amber"
     assert domain.deadline_colour(date(2027, 7, 10), "open", today) == "green"
     assert domain.deadline_colour(date(2027, 7, 10), "overdue", today) == "red"
+
+
+def _cost(pct_of_1000: int, jurisdiction: str, today: date) -> domain.Variance:
+    """A project whose cost variance is exactly `pct_of_1000` / 10 per cent, rated by its pack's thresholds."""
+    return domain.variance(
+        baseline_fen=1000,
+        estimate_fen=1000 + pct_of_1000,
+        contracted_fen=0,
+        contracted_on=None,
+        planned_completion=None,
+        finished_on=None,
+        overdue_deadlines=0,
+        today=today,
+        settings=domain.thresholds(jurisdiction, today),
+    )
+
+
+def test_the_thresholds_are_each_packs_local_settings():
+    today = date(2027, 6, 1)
+    for pack_id in packs.ids():
+        settings = packs.get(pack_id, at=today).settings
+        for name in (*domain.THRESHOLDS, "open_data"):
+            setting = getattr(settings, name)
+            assert setting.basis == "local_setting" and setting.why.strip(), (pack_id, name)
+        assert settings.open_data.value is False  # open data is off unless the bureau switches it on
+    assert domain.thresholds("dazhou", today) == {
+        "variance_amber_pct": 10,
+        "variance_red_pct": 30,
+        "deadline_amber_days": 14,
+        "notify_before_days": 7,
+    }
+    # 以上 includes the number itself: exactly 10% is 中风险, exactly 30% 高风险
+    assert [_cost(n, "dazhou", today).risk for n in (99, 100, 299, 300)] == ["low", "medium", "medium", "high"]
+
+
+def test_a_threshold_changed_in_the_pack_changes_the_rating_at_its_boundary(pack_settings):
+    today = date(2027, 6, 1)
+    pack_settings("quzhou", variance_amber_pct="20", variance_red_pct="50", deadline_amber_days="3")
+    assert [_cost(n, "quzhou", today).risk for n in (100, 199, 200, 499, 500)] == [
+        "low",
+        "low",
+        "medium",
+        "medium",
+        "high",
+    ]
+    assert _cost(100, "dazhou", today).risk == "medium"  # another jurisdiction keeps its own pack's 10%
+    amber = domain.thresholds("quzhou", today)["deadline_amber_days"]
+    assert domain.deadline_colour(date(2027, 6, 4), "open", today, amber) == "amber"  # 3 days: 以内 includes
+    assert domain.deadline_colour(date(2027, 6, 5), "open", today, amber) == "green"
+    assert domain.deadline_colour(date(2027, 6, 5), "open", today) == "amber"  # the default pack's 14 days
+
+
+def test_open_data_is_switched_on_per_jurisdiction_in_its_pack(pack_settings, monkeypatch):
+    monkeypatch.delenv(domain.OPEN_DATA_ENV, raising=False)
+    assert domain.open_data_jurisdictions(date(2027, 6, 1)) == []
+    pack_settings("suqian", open_data="true")
+    assert domain.open_data_jurisdictions(date(2027, 6, 1)) == ["suqian"]
+    monkeypatch.setenv(domain.OPEN_DATA_ENV, "dazhou")  # the operator override adds, never removes
+    assert domain.open_data_jurisdictions(date(2027, 6, 1)) == ["dazhou", "suqian"]
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"variance_amber_pct": "30"}, "variance_amber_pct.value must be below variance_red_pct.value"),
+        ({"open_data": "1"}, "open_data.value must be true or false"),
+        ({"deadline_amber_days": "-1"}, "deadline_amber_days.value must be a whole number"),
+    ],
+)
+def test_a_bad_setting_is_a_load_error_naming_it(pack_settings, values, message):
+    from shared.policy import PolicyError
+
+    with pytest.raises(PolicyError, match=message):
+        pack_settings("jiyuan", **values)

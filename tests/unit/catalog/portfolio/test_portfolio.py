@@ -425,3 +425,55 @@ async def test_a_person_with_two_roles_sees_both_lists_counted_and_may_narrow_to
     ).json()
     assert {t["project_id"] for t in paged["items"] + rest["items"]} == {admitted, routed}
     assert rest["next_cursor"] is None
+
+
+async def test_the_cockpit_rates_with_the_thresholds_in_the_jurisdictions_pack(hub, pack_settings):
+    today = clock.today()
+    a = await hub.admitted(title="甲", amount_fen=100_0000_00)
+    await approved(hub, a, 100_0000_00, title="甲")
+    await contracted(hub, a, 140_0000_00, signed_on=today, due=today + timedelta(days=10))  # CV 40%
+
+    def rated(cockpit: dict) -> str:
+        return next(p["risk"] for p in cockpit["risk_projects"] if p["project_id"] == a)
+
+    shipped = (await hub.get("/cockpit", params={"jurisdiction": "dazhou"})).json()
+    assert rated(shipped) == "high" and shipped["settings"]["variance_red_pct"] == 30
+
+    # the bureau raises its thresholds in its pack: 40% is now exactly 中风险 (以上 includes the number)
+    pack_settings("dazhou", variance_amber_pct="40", variance_red_pct="41", deadline_amber_days="10")
+    at_10 = (await hub.get("/cockpit", params={"jurisdiction": "dazhou"})).json()
+    assert rated(at_10) == "medium" and at_10["settings"]["variance_amber_pct"] == 40
+    assert at_10["risk"]["high"] == 0 and at_10["risk"]["medium"] == 1
+    pack_settings("dazhou", variance_amber_pct="41", variance_red_pct="50", deadline_amber_days="9")
+    at_9 = (await hub.get("/cockpit", params={"jurisdiction": "dazhou"})).json()
+    assert rated(at_9) == "low"
+    # the contract's deadline due in 10 days: amber with 10 days (included), green with 9
+    assert at_10["deadlines"]["amber"] - at_9["deadlines"]["amber"] >= 1
+    assert (
+        at_9["deadlines"]["green"] - at_10["deadlines"]["green"]
+        == at_10["deadlines"]["amber"] - at_9["deadlines"]["amber"]
+    )
+    detail = (await hub.get(f"/projects/{a}")).json()
+    assert {d["colour"] for d in detail["deadlines"] if d["due_on"] == (today + timedelta(days=10)).isoformat()} == {
+        "green"
+    }
+
+
+async def test_reminders_come_as_many_days_before_as_the_jurisdictions_pack_says(hub, pack_settings):
+    pack_settings("dazhou", notify_before_days="3")
+    project = await hub.admitted(title="提醒天数项目")
+    await approved(hub, project, title="提醒天数项目")
+    today = clock.today()
+    due = today + timedelta(days=20)
+    await contracted(hub, project, 100_0000_00, signed_on=today, due=due)
+
+    async def reminded() -> int:
+        items = (await hub.get("/notifications", Role.UNIT, unit=UNIT)).json()["items"]
+        return sum(1 for n in items if n["kind"] == "deadline_approaching" and f"{due.isoformat()} 前" in n["text_zh"])
+
+    clock.set_offset(timedelta(days=16))  # four days before: the shipped 7 days would remind, this pack's 3 not
+    await hub.sweep()
+    assert await reminded() == 0
+    clock.set_offset(timedelta(days=17))  # three days before: 以内 includes the number
+    await hub.sweep()
+    assert await reminded() == 1

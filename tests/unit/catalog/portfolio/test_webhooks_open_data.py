@@ -201,3 +201,27 @@ async def test_open_data_is_off_by_default_and_never_shows_a_secret_project(hub,
     assert "risk" in schema["$defs"]["OpenProject"]["properties"]
     bad = await hub.client.get(f"{OPEN}/projects", params={"jurisdiction": "dazhou", "limit": 5000})
     assert bad.status_code == 422
+
+
+async def test_open_data_follows_the_jurisdictions_pack_and_never_shows_a_secret_project(
+    hub, monkeypatch, pack_settings
+):
+    monkeypatch.delenv(domain.OPEN_DATA_ENV, raising=False)
+    quzhou = "衢州市大数据中心"
+    public = await hub.admitted(jurisdiction="quzhou", unit=quzhou, title="衢州城市大脑", amount_fen=100_0000_00)
+    secret = await hub.admitted(jurisdiction="quzhou", unit=quzhou, title=None, secret=True, amount_fen=80_0000_00)
+    await hub.admitted(title="达州项目")
+    assert (await hub.client.get(f"{OPEN}/projects", params={"jurisdiction": "quzhou"})).status_code == 404
+
+    pack_settings("quzhou", open_data="true")  # the bureau of 衢州 switches it on in its own pack
+    listed = (await hub.client.get(f"{OPEN}/jurisdictions")).json()["jurisdictions"]
+    assert listed == ["quzhou"]
+    feed = await hub.client.get(f"{OPEN}/projects", params={"jurisdiction": "quzhou"})  # no token
+    assert feed.status_code == 200, feed.text
+    assert [p["project_id"] for p in feed.json()["projects"]] == [public]
+    assert secret not in feed.text and "80000000" not in feed.text
+    sheet = await hub.client.get(f"{OPEN}/projects.xlsx", params={"jurisdiction": "quzhou"})
+    rows = list(load_workbook(io.BytesIO(sheet.content))["项目"].iter_rows(values_only=True))
+    assert [r[0] for r in rows[1:]] == [public] and all(secret not in str(c) for r in rows for c in r)
+    # dazhou's pack still says off
+    assert (await hub.client.get(f"{OPEN}/projects", params={"jurisdiction": "dazhou"})).status_code == 404
