@@ -13,8 +13,6 @@ from urllib.parse import quote
 
 import sqlalchemy as sa
 from fastapi.responses import Response
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 
 from shared.uow import UnitOfWork
 
@@ -75,6 +73,9 @@ def yuan(fen: int | None) -> Decimal | None:
 def spreadsheet(title: str, columns: Sequence[Column], rows: Sequence[Any], total: int) -> bytes:
     """The rows as a .xlsx (openpyxl, write-only so rows stream): Chinese headers, then a 说明 sheet with the
     query's full count and whether the file was cut at ROW_CAP. A column titled …（元） is formatted as money."""
+    from openpyxl import Workbook  # imported on the first download: ~29 MiB (numpy with it) catalog rarely needs
+    from openpyxl.cell import WriteOnlyCell
+
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title)
     sheet.append([name for name, _ in columns])
