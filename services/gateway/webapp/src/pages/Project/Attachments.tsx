@@ -2,7 +2,7 @@
 // 下载, an upload for the owning unit while the application is a draft (the bureau at any stage), and delete
 // while it is a draft. Files are fetched with the session's token, so a link never carries it.
 import { useCallback, useEffect, useState } from "react";
-import { Button, Card, Popconfirm, Space, Table, Typography, Upload } from "antd";
+import { Button, Card, Grid, Popconfirm, Space, Table, Typography, Upload } from "antd";
 import type { UploadProps } from "antd";
 import { useI18n } from "../../locales";
 import { ApiProblem, api, optional, session, type Problem } from "../../services/api";
@@ -46,6 +46,10 @@ export function attachmentRights(
   return { upload: bureau || (ownUnit && draft), remove: draft && (bureau || ownUnit) };
 }
 
+function when(at: string): string {
+  return String(at).replace("T", " ").slice(0, 16);
+}
+
 function base(projectId: string): string {
   return `/api/intake/applications/${encodeURIComponent(projectId)}/attachments`;
 }
@@ -77,6 +81,7 @@ export default function AttachmentsCard({
   const [problem, setProblem] = useState<ExplainedProblem | null>(null);
   const [busy, setBusy] = useState(false);
   const rights = attachmentRights(user, owner, status);
+  const narrow = !Grid.useBreakpoint().md; // on a phone: the name with its size and time under it
 
   const explain = useCallback(
     (error: unknown): ExplainedProblem => {
@@ -195,15 +200,33 @@ export default function AttachmentsCard({
           locale={{ emptyText: t("attachments.empty") }}
           onRow={(row) => ({ "data-attachment": row.id }) as React.HTMLAttributes<HTMLElement>}
           columns={[
-            { title: t("attachments.name"), dataIndex: "name", key: "name", render: (name: string) => <span className="wb-cell-wrap">{name}</span> },
-            { title: t("attachments.size"), dataIndex: "size_bytes", key: "size", width: 90, render: (bytes: number) => sizeText(bytes) },
-            { title: t("attachments.uploaded_at"), dataIndex: "uploaded_at", key: "at", width: 140, render: (at: string) => String(at).replace("T", " ").slice(0, 16) },
+            {
+              title: t("attachments.name"),
+              dataIndex: "name",
+              key: "name",
+              render: (name: string, row) => (
+                <span className="wb-cell-wrap">
+                  {name}
+                  {narrow && (
+                    <Typography.Text type="secondary" style={{ display: "block", fontSize: 12 }}>
+                      {sizeText(row.size_bytes)} · {when(row.uploaded_at)}
+                    </Typography.Text>
+                  )}
+                </span>
+              ),
+            },
+            ...(narrow
+              ? []
+              : [
+                  { title: t("attachments.size"), dataIndex: "size_bytes", key: "size", width: 90, render: (bytes: number) => sizeText(bytes) },
+                  { title: t("attachments.uploaded_at"), dataIndex: "uploaded_at", key: "at", width: 140, render: (at: string) => when(at) },
+                ]),
             {
               title: t("attachments.actions"),
               key: "actions",
-              width: 170,
+              width: narrow ? 80 : 170,
               render: (_, row) => (
-                <Space size={4}>
+                <Space size={4} direction={narrow ? "vertical" : "horizontal"}>
                   {PREVIEWABLE.includes(row.content_type) && (
                     <Button size="small" type="link" onClick={() => open(row, true)} data-testid="attachment-preview">
                       {t("attachments.preview")}
