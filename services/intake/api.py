@@ -284,8 +284,9 @@ async def download_attachment(
         headers={
             "Content-Disposition": attachments.disposition(attachment.name, inline),
             "X-Content-Type-Options": "nosniff",
-            # a previewed file runs nothing and reaches nothing (a PDF's scripts, an image's links)
-            "Content-Security-Policy": "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'",
+            # a previewed file runs nothing and reaches nothing (an image's links, a document's scripts); the
+            # browser's PDF viewer refuses a sandboxed document, so a PDF gets the fetch restrictions only
+            "Content-Security-Policy": attachments.content_policy(attachment.content_type),
             "Cache-Control": "private, no-store",
         },
     )

@@ -26,6 +26,7 @@ class Upload:
 
 
 async def _open(uow: UnitOfWork, project_id: str, principal: Principal, action: str) -> Application:
+    """The application locked, after the scope check; unit staff only while it is a draft."""
     await queries.scope.ensure(uow, principal, project_id, what=action)
     application = await queries.load(uow, project_id, for_update=True)
     if not principal.has(Role.DATA_BUREAU):
@@ -36,6 +37,8 @@ async def _open(uow: UnitOfWork, project_id: str, principal: Principal, action: 
 async def upload_attachment(
     uow: UnitOfWork, project_id: str, upload: Upload, principal: Principal, *, max_bytes: int, max_count: int
 ) -> Attachment:
+    # who first (another unit: 404, as its reads), so nothing of a file is looked at for a caller refused anyway
+    await queries.scope.ensure(uow, principal, project_id, what="attachment upload")
     name = attachments.clean_name(upload.name)
     if len(upload.data) > max_bytes:
         raise attachments.refused(

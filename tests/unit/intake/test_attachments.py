@@ -72,6 +72,8 @@ async def test_upload_list_download_round_trip_with_sha256(intake):
     assert disposition.startswith("inline;")  # the browser previews a PDF
     assert f"filename*=UTF-8''{quote('可行性研究报告.pdf')}" in disposition
     assert download.headers["x-content-type-options"] == "nosniff"
+    # the PDF viewer needs an unsandboxed document; it still fetches nothing
+    assert download.headers["content-security-policy"].startswith("default-src 'none'")
 
 
 async def test_office_files_download_as_attachment(intake):
@@ -80,6 +82,7 @@ async def test_office_files_download_as_attachment(intake):
     download = await intake.get(path(project, f"/{created['id']}"), Role.UNIT)
     assert download.headers["content-disposition"].startswith("attachment;")
     assert download.headers["content-type"] == DOCX_TYPE
+    assert download.headers["content-security-policy"].startswith("sandbox;")
 
 
 async def test_wrong_type_is_refused_naming_the_field(intake):
