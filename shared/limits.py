@@ -63,11 +63,24 @@ class BodyLimitMiddleware:
         self.limit = limit
         self.overrides = dict(overrides or {})
 
+    def _limit_of(self, path: str) -> int:
+        """An override's key is a path, or a route template whose `{name}` parts match one segment each."""
+        if path in self.overrides:
+            return self.overrides[path]
+        parts = path.split("/")
+        for template, limit in self.overrides.items():
+            keys = template.split("/")
+            if "{" not in template or len(keys) != len(parts):
+                continue
+            if all(k == p or (k.startswith("{") and k.endswith("}") and p) for k, p in zip(keys, parts, strict=True)):
+                return limit
+        return self.limit
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = self.overrides.get(scope.get("path", ""), self.limit)
+        limit = self._limit_of(scope.get("path", ""))
         declared = _content_length(scope)
         if declared is not None and declared > limit:
             await problem_response(body_too_large(limit))(scope, receive, send)
@@ -111,13 +124,19 @@ def _content_length(scope: Scope) -> int | None:
 
 def install_body_limit(app: FastAPI, limit: int, overrides: Mapping[str, int] | None = None) -> None:
     """The middleware, and the handler that turns a streamed body's overflow into the same problem.
-    `overrides` gives a few named paths (a bulk import) a limit of their own."""
+    `overrides` gives a few named paths (a bulk import) or route templates (an upload, whose path holds
+    an id: "/api/intake/applications/{project_id}/attachments") a limit of their own."""
 
     async def _too_large(request: Request, exc: Exception) -> JSONResponse:
         return problem_response(body_too_large(getattr(exc, "limit", limit)), request)
 
     app.add_exception_handler(BodyTooLarge, _too_large)
     app.add_middleware(BodyLimitMiddleware, limit=limit, overrides=overrides)
+
+
+def multipart_body_limit(max_bytes: int) -> int:
+    """The body a file upload of `max_bytes` may need: the file plus the multipart framing."""
+    return max_bytes + 64 * 1024
 
 
 # --- sizes (one place: change a limit here, and every schema and test follows) ------------------------
@@ -422,6 +441,7 @@ __all__ = [
     "check_json",
     "event_too_large",
     "install_body_limit",
+    "multipart_body_limit",
     "refuse_control",
     "refuse_control_in_text",
 ]

@@ -95,6 +95,10 @@ class Settings(BaseSettings):
     # its command, since the broker (max.message.bytes, 1 MiB by default) would never take it.
     max_request_bytes: int = 1024 * 1024
     max_event_bytes: int = 900 * 1024
+    # Attachments (附件) on an application, kept in intake's database: the cap on one file (the intake
+    # and gateway body limits of the upload route follow it), how many per application, the name's length.
+    attachment_max_bytes: int = 20 * 1024 * 1024
+    attachment_max_count: int = 30
     # An outbox row the broker refuses this many times (or at once, for a record too large) is
     # marked failed and the relay moves on; an unreachable broker is not counted against a row.
     outbox_max_attempts: int = 5

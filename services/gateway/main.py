@@ -23,7 +23,7 @@ from services.gateway.webapp_serving import mount_front_ends
 from shared import logs, tracing
 from shared.auth import CurrentPrincipal, Principal, bearer_token, current_principal, issue_token
 from shared.errors import Problem, install_problem_handlers
-from shared.limits import install_body_limit
+from shared.limits import install_body_limit, multipart_body_limit
 from shared.metrics import HttpMetricsMiddleware, metrics_endpoint
 from shared.policy.api import router as policy_router
 from shared.settings import STAGE_SERVICES, Settings, load_settings
@@ -33,6 +33,8 @@ UPSTREAM_CONNECT_SECONDS = 2.0
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 #: Paths whose upstream takes a larger body than GOVPROJ_MAX_REQUEST_BYTES (catalog's stock import).
 PROXIED_BODY_LIMITS = {"/api/catalog/systems/import": 8 * 1024 * 1024}
+#: intake's attachment upload: a whole file (settings.attachment_max_bytes) in a multipart body
+ATTACHMENT_UPLOAD_PATH = "/api/intake/applications/{project_id}/attachments"
 
 
 class TokenRequest(BaseModel):
@@ -81,7 +83,8 @@ def create_app(settings: Settings | None = None, upstream: httpx.AsyncBaseTransp
     )
     install_problem_handlers(app)
     # The services refuse a body over their limit too; refusing it here keeps it out of this process's memory.
-    install_body_limit(app, settings.max_request_bytes, PROXIED_BODY_LIMITS)
+    body_limits = {**PROXIED_BODY_LIMITS, ATTACHMENT_UPLOAD_PATH: multipart_body_limit(settings.attachment_max_bytes)}
+    install_body_limit(app, settings.max_request_bytes, body_limits)
     app.add_middleware(routing.PathGuard)  # before routing: a refused path reaches no route, file or upstream
     app.add_middleware(HttpMetricsMiddleware, service="gateway")
     app.add_middleware(logs.RequestIdMiddleware)  # accepts or makes the X-Request-ID the services then see

@@ -5,11 +5,13 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlmodel import col
 
-from services.intake.api import router, scope
+from services.intake.api import ATTACHMENTS_PATH, router, scope
 from services.intake.handlers import subscriptions
 from services.intake.metrics import APPLICATIONS_BY_STATUS
 from services.intake.tables import Application, schema
+from shared.limits import multipart_body_limit
 from shared.service import ServiceRuntime, create_service_app
+from shared.settings import load_settings
 
 
 async def count_applications(runtime: ServiceRuntime) -> int:
@@ -28,6 +30,7 @@ async def count_applications(runtime: ServiceRuntime) -> int:
     return len(rows)
 
 
+settings = load_settings("intake")
 app = create_service_app(
     "intake",
     schema,
@@ -37,4 +40,7 @@ app = create_service_app(
     description="Applications (申报), the project library (项目库), the needs pool (需求库) and unit eligibility.",
     sweepers=[count_applications],
     scope=scope,
+    settings=settings,
+    # an attachment's upload carries the file (settings.attachment_max_bytes, 20 MiB by default)
+    body_limits={ATTACHMENTS_PATH: multipart_body_limit(settings.attachment_max_bytes)},
 )

@@ -17,6 +17,7 @@ from sqlmodel import col
 from services.intake import domain
 from services.intake.tables import (
     Application,
+    Attachment,
     CatalogSystem,
     Material,
     Need,
@@ -80,6 +81,35 @@ async def materials_of(uow: UnitOfWork, project_id: str) -> list[Material]:
         sa.select(Material).where(col(Material.project_id) == project_id).order_by(col(Material.attached_at))
     )
     return list(rows.all())
+
+
+#: An attachment's columns but its bytes (a list never reads the files).
+ATTACHMENT_FIELDS = ("id", "project_id", "name", "content_type", "size_bytes", "sha256", "uploaded_by", "uploaded_at")
+
+
+async def attachments_of(uow: UnitOfWork, project_id: str) -> list[sa.Row]:
+    columns = [getattr(Attachment, name) for name in ATTACHMENT_FIELDS]
+    rows = await uow.session.execute(
+        sa.select(*columns)
+        .where(col(Attachment.project_id) == project_id)
+        .order_by(col(Attachment.uploaded_at), col(Attachment.id))
+    )
+    return list(rows.all())
+
+
+async def attachment_count(uow: UnitOfWork, project_id: str) -> int:
+    count = await uow.session.scalar(
+        sa.select(sa.func.count()).select_from(Attachment).where(col(Attachment.project_id) == project_id)
+    )
+    return int(count or 0)
+
+
+async def load_attachment(uow: UnitOfWork, project_id: str, attachment_id: str) -> Attachment:
+    """The attachment with its bytes; one of another application is not found."""
+    attachment = await uow.session.get(Attachment, attachment_id)
+    if attachment is None or attachment.project_id != project_id:
+        raise not_found("attachment", attachment_id)
+    return attachment
 
 
 # --- the unit's standing (eligibility view) ---------------------------------------------------------

@@ -268,6 +268,19 @@ class MaterialPublic(BaseModel):
     attached_at: datetime
 
 
+class AttachmentPublic(BaseModel):
+    """An attachment (附件) as listed: never its bytes (GET …/attachments/{attachment_id} serves them)."""
+
+    id: str
+    project_id: str
+    name: str
+    content_type: str
+    size_bytes: int
+    sha256: str = Field(description="SHA-256 of the stored bytes, hex")
+    uploaded_by: str
+    uploaded_at: datetime
+
+
 class PriorityOrder(RequestModel):
     """The unit's ranking of its applications, most urgent first (fengxian:第十条 按轻重缓急排序)."""
 

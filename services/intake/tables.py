@@ -114,6 +114,28 @@ class Material(Base, table=True):
     attached_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 
 
+class Attachment(Base, table=True):
+    """A file attached to an application (附件), its bytes kept in this row.
+
+    Why a table and not files under the service's data dir: the bytes then share the application's
+    transaction (an upload or a delete is committed with its audit row, or not at all), its one backup
+    and its replication, and a second API process needs no shared disk. Files are capped
+    (settings.attachment_max_bytes, 20 MiB) and counted per application, so the table stays modest;
+    listing reads never select `content` (queries.attachments_of)."""
+
+    __tablename__ = "attachments"
+
+    id: str = Field(primary_key=True, max_length=40)
+    project_id: str = Field(index=True, max_length=64)
+    name: str = Field(max_length=200)
+    content_type: str = Field(max_length=120)
+    size_bytes: int
+    sha256: str = Field(max_length=64)
+    content: bytes = Field(sa_column=Column(sa.LargeBinary, nullable=False))
+    uploaded_by: str = Field(max_length=120)
+    uploaded_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
 class UnitBar(Base, table=True):
     """One bar on a unit, as another service decided it (cause, rule, citation, since, until)."""
 

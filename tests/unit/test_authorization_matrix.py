@@ -161,7 +161,13 @@ async def seed_intake(service: Service, secret: bool) -> dict[str, str]:
         "POST", "/api/intake/needs", unit_a, json={"unit": UNIT_A, "title": "数据共享需求", "description": "共享"}
     )
     assert need.status_code == 201, need.text
-    return {"project_id": created.json()["id"], "need_id": need.json()["id"], "unit": UNIT_A}
+    project = created.json()["id"]
+    pdf = ("报告.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf")
+    upload = f"/api/intake/applications/{project}/attachments"
+    attached = await service.call("POST", upload, unit_a, files={"file": pdf})
+    assert attached.status_code == 201, attached.text
+    ids = {"need_id": need.json()["id"], "attachment_id": attached.json()["id"]}
+    return {"project_id": project, **ids, "unit": UNIT_A}
 
 
 async def seed_review(service: Service, secret: bool) -> dict[str, str]:

@@ -422,3 +422,23 @@ async def test_a_body_over_the_limit_is_a_413_problem_and_never_forwarded(make_g
         assert gateway.upstream.seen == []
         fits = await gateway.client.post("/api/intake/applications", content=b"{}", headers=bearer())
         assert fits.status_code == 200 and len(gateway.upstream.seen) == 1
+
+
+async def test_an_attachment_upload_is_forwarded_as_multipart_up_to_the_file_cap(make_gateway):
+    async with make_gateway(max_request_bytes=1000, attachment_max_bytes=5000) as gateway:
+        upload = "/api/intake/applications/P2026ABC/attachments"
+        pdf = b"%PDF-1.4\n" + b"0" * 3000
+        sent = await gateway.client.post(
+            upload, files={"file": ("报告.pdf", pdf, "application/pdf")}, headers=bearer(Role.UNIT)
+        )
+        assert sent.status_code == 200
+        forwarded = gateway.upstream.seen[-1]
+        assert forwarded.headers["content-type"].startswith("multipart/form-data; boundary=")
+        assert pdf in forwarded.content
+        # over the cap and its multipart framing (64 KiB): refused here, never forwarded
+        over = await gateway.client.post(
+            upload, files={"file": ("报告.pdf", b"0" * 80_000, "application/pdf")}, headers=bearer(Role.UNIT)
+        )
+        assert over.status_code == 413 and len(gateway.upstream.seen) == 1
+        other = await gateway.client.post("/api/intake/applications", content=b"x" * 3000, headers=bearer())
+        assert other.status_code == 413  # the other routes keep the ordinary limit

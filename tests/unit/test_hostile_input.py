@@ -140,6 +140,7 @@ class Target:
     fields: list[str]
     json_body: bool
     containers: list[str] = field(default_factory=list)  # fields that take a list or an object
+    upload: bool = False  # a multipart file upload: a hostile file (name, type, bytes) instead of JSON
 
 
 def target(service: str, method: str, path: str) -> Target:
@@ -147,6 +148,8 @@ def target(service: str, method: str, path: str) -> Target:
     operation = document["paths"][path][method]
     content = operation.get("requestBody", {}).get("content", {})
     schema = content.get("application/json", {}).get("schema")
+    if "multipart/form-data" in content:
+        return Target(service, method, path, None, [], json_body=False, upload=True)
     if schema is None:
         return Target(service, method, path, None, [], json_body=bool(content))
     baseline = minimal(document, schema)
@@ -264,7 +267,16 @@ async def test_hostile_input_never_gets_a_server_error(services, service, method
     if route.json_body:
         content = render(body).encode("utf-8", "surrogatepass")
         headers["content-type"] = "application/json"
-    response = await services.clients[service].request(method.upper(), url, content=content, headers=headers)
+    files = None
+    if route.upload:
+        names = st.text(max_size=300) | st.sampled_from(["a.pdf", "../../etc/passwd.pdf", "x.ofd", ".pdf"])
+        kinds = st.sampled_from(["application/pdf", "image/png", "text/html", "", 'a/b; x="\x00"'])
+        name, kind = data.draw(names, label="name"), data.draw(kinds, label="type")
+        files = {"file": (name, data.draw(st.binary(max_size=4096), label="bytes"), kind)}
+        content = None
+    response = await services.clients[service].request(
+        method.upper(), url, content=content, files=files, headers=headers
+    )
     where = f"{method.upper()} {url[:120]} body {(content or b'')[:300]!r}"
     assert response.status_code < 500, f"{where} → {response.status_code}: {response.text[:500]}"
     if response.status_code >= 400:

@@ -11,14 +11,17 @@ from services.intake.handlers.applications import (
     submit_application,
     update_application,
 )
+from services.intake.handlers.attachments import Upload, delete_attachment, upload_attachment
 from services.intake.handlers.common import summary
 from services.intake.handlers.events import subscriptions
 from services.intake.handlers.needs import file_need, merge_needs, review_need
 
 __all__ = [
+    "Upload",
     "admit_application",
     "attach_material",
     "create_application",
+    "delete_attachment",
     "file_need",
     "merge_needs",
     "rank_applications",
@@ -28,4 +31,5 @@ __all__ = [
     "subscriptions",
     "summary",
     "update_application",
+    "upload_attachment",
 ]

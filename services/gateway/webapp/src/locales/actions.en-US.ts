@@ -65,6 +65,8 @@ const actionsEn: Record<keyof typeof actionsZh, string> = {
   "op.catalog POST /api/catalog/systems/{system_id}/state": "Change the system's state",
   "op.intake POST /api/intake/applications": "Create a draft",
   "op.intake PATCH /api/intake/applications/{project_id}": "Edit the draft",
+  "op.intake DELETE /api/intake/applications/{project_id}/attachments/{attachment_id}": "Delete an attachment",
+  "op.intake POST /api/intake/applications/{project_id}/attachments": "Upload an attachment",
   "op.intake POST /api/intake/applications/{project_id}/admit": "Admit to the library",
   "op.intake POST /api/intake/applications/{project_id}/materials": "Attach a material",
   "op.intake POST /api/intake/applications/{project_id}/refuse": "Refuse",

@@ -63,6 +63,8 @@ const actionsZh = {
   "op.catalog POST /api/catalog/systems/{system_id}/state": "变更系统状态",
   "op.intake POST /api/intake/applications": "创建申报草稿",
   "op.intake PATCH /api/intake/applications/{project_id}": "修改申报草稿",
+  "op.intake DELETE /api/intake/applications/{project_id}/attachments/{attachment_id}": "删除附件",
+  "op.intake POST /api/intake/applications/{project_id}/attachments": "上传附件",
   "op.intake POST /api/intake/applications/{project_id}/admit": "入库",
   "op.intake POST /api/intake/applications/{project_id}/materials": "上传申报材料",
   "op.intake POST /api/intake/applications/{project_id}/refuse": "不予入库",

@@ -175,6 +175,8 @@ const fieldsEn: Record<keyof typeof fieldsZh, string> = {
   "field.supplement_id": "Supplement no.",
   "field.supplier": "Supplier",
   "field.supplier_id": "Supplier no.",
+  "field.attachment_id": "Attachment no.",
+  "field.file": "File",
   "field.system_id": "System no.",
   "field.system_interfaces": "System interfaces",
   "field.system_name": "System name",

@@ -173,6 +173,8 @@ const fieldsZh = {
   "field.supplement_id": "补充合同编号",
   "field.supplier": "供应商",
   "field.supplier_id": "供应商编号",
+  "field.attachment_id": "附件编号",
+  "field.file": "文件",
   "field.system_id": "系统编号",
   "field.system_interfaces": "系统接口",
   "field.system_name": "系统名称",

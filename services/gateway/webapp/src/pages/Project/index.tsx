@@ -17,6 +17,7 @@ import { eventText, stageText } from "../../components/labels";
 import { loadPack, type Pack } from "../../services/policy";
 import { blockerFor, type Blocker } from "../../services/blockers";
 import { projectBound, stepsBeforeTrialRun } from "./placement";
+import AttachmentsCard from "./Attachments";
 import dayjs from "dayjs";
 
 interface TimelineEntry {
@@ -241,7 +242,8 @@ export default function Project() {
   }, [jurisdiction]);
 
   const ops = useMemo(
-    () => [...operationsFor(user?.roles ?? [], "project"), ...operationsFor(user?.roles ?? [], "desk").filter(projectBound)],
+    // an operation placed on one of the page's own cards ("#attachments") is offered there, not in the list
+    () => [...operationsFor(user?.roles ?? [], "project"), ...operationsFor(user?.roles ?? [], "desk").filter(projectBound)].filter((op) => !op.page?.startsWith("#")),
     [user],
   );
   const [suppliers, setSuppliers] = useState<{ id: string; name: string }[]>([]);
@@ -522,6 +524,7 @@ export default function Project() {
         </Col>
       </Row>
       {actionsCard}
+      <AttachmentsCard projectId={projectId} owner={(intake.unit as string | undefined) ?? null} status={(intake.status as string | undefined) ?? null} user={user} />
       <Card size="small">
         <Tabs items={tabs} defaultActiveKey={timeline.current?.service === "review" ? "review" : "timeline"} />
       </Card>

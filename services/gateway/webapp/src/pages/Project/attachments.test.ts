@@ -1,0 +1,37 @@
+import { describe, expect, it } from "vitest";
+import { attachmentRights, sizeText, ATTACHMENT_OPS, ACCEPT } from "./Attachments";
+import { OPERATIONS } from "../../actions/operations";
+
+const EDU = "达州市教育局";
+
+describe("附件 rights", () => {
+  it("lets the owning unit add and remove files only while the application is a draft", () => {
+    const staff = { roles: ["unit"], unit: EDU };
+    expect(attachmentRights(staff, EDU, "draft")).toEqual({ upload: true, remove: true });
+    expect(attachmentRights(staff, EDU, "submitted")).toEqual({ upload: false, remove: false });
+  });
+  it("refuses another unit and roles that only read", () => {
+    expect(attachmentRights({ roles: ["unit"], unit: "达州市卫生健康委员会" }, EDU, "draft")).toEqual({ upload: false, remove: false });
+    expect(attachmentRights({ roles: ["finance"], unit: null }, EDU, "draft")).toEqual({ upload: false, remove: false });
+    expect(attachmentRights(null, EDU, "draft")).toEqual({ upload: false, remove: false });
+  });
+  it("lets the bureau add its documents at any stage but delete only in a draft", () => {
+    const bureau = { roles: ["data_bureau"], unit: null };
+    expect(attachmentRights(bureau, EDU, "admitted")).toEqual({ upload: true, remove: false });
+    expect(attachmentRights(bureau, EDU, "draft")).toEqual({ upload: true, remove: true });
+  });
+});
+
+describe("附件 card", () => {
+  it("shows sizes in plain units", () => {
+    expect(sizeText(512)).toBe("512 B");
+    expect(sizeText(2048)).toBe("2.0 KB");
+    expect(sizeText(20 * 1024 * 1024)).toBe("20.0 MB");
+  });
+  it("offers the upload and delete operations the registry places on it, and the allowed types", () => {
+    for (const key of ATTACHMENT_OPS) {
+      expect(OPERATIONS.find((op) => op.key === key)?.page).toBe("#attachments");
+    }
+    expect(ACCEPT.split(",")).toEqual([".pdf", ".png", ".jpg", ".jpeg", ".docx", ".xlsx", ".doc", ".xls", ".ofd"]);
+  });
+});
