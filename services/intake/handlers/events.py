@@ -10,7 +10,7 @@ from sqlmodel import col
 from services.intake import domain
 from services.intake.metrics import BARS
 from services.intake.tables import Application, CatalogSystem, ProjectOutcome, SupervisionStanding, UnitBar
-from shared import supervision
+from shared import catalog_systems, supervision
 from shared.bus import Subscriptions
 from shared.contracts.acceptance import ProjectAccepted, ProjectFailed
 from shared.contracts.catalog import (
@@ -122,25 +122,13 @@ async def on_project_failed(uow: UnitOfWork, event: CloudEvent, payload: Project
 
 @subscriptions.on(SystemRegistered)
 async def on_system_registered(uow: UnitOfWork, event: CloudEvent, payload: SystemRegistered) -> None:
-    system = await uow.session.get(CatalogSystem, payload.system_id)
-    if system is None:
-        uow.session.add(
-            CatalogSystem(
-                system_id=payload.system_id,
-                project_id=payload.project_id,
-                unit=payload.unit,
-                registered_on=payload.registered_on,
-            )
-        )
-    else:
-        system.retired_on = None
+    """The register's copy, fed as budget's (shared.catalog_systems): a stale registration changes nothing."""
+    await catalog_systems.record_registration(uow, CatalogSystem, payload)
 
 
 @subscriptions.on(SystemRetired)
 async def on_system_retired(uow: UnitOfWork, event: CloudEvent, payload: SystemRetired) -> None:
-    system = await uow.session.get(CatalogSystem, payload.system_id)
-    if system is not None:
-        system.retired_on = payload.retired_on
+    await catalog_systems.record_retirement(uow, CatalogSystem, payload)
     # a retired system no longer holds its unit back by its live status (dazhou:第五十七条, 第二十四条)
     for rule_id in SYSTEM_BARS:
         await _clear(uow, payload.unit, payload.retired_on, rule_id=rule_id, subject=payload.system_id)
