@@ -8,7 +8,9 @@ budget also keeps a `state` and the jurisdiction, intake the last failed evaluat
 - a retirement always marks the row retired, creating it when the service never heard of the system (so the
   registration, should it arrive late, cannot bring the system back);
 - a registration creates the row, or un-retires it, unless it is older than the retirement the row holds
-  (a replay or an out-of-order delivery); a re-registration on the day of the retirement applies.
+  (a replay or an out-of-order delivery); a re-registration on the day of the retirement applies;
+- an evaluation older than the latest one the row holds is stale (`stale_evaluation`): what each service keeps
+  of an evaluation is its own (budget the latest result, intake the last failure), which one counts is not.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Protocol, TypeVar
 
-from shared.contracts.catalog import SystemRegistered, SystemRetired
+from shared.contracts.catalog import EvaluationCompleted, SystemRegistered, SystemRetired
 from shared.locking import locked
 from shared.uow import UnitOfWork
 
@@ -37,6 +39,11 @@ R = TypeVar("R", bound=SystemRow)
 def stale_registration(row: SystemRow, payload: SystemRegistered) -> bool:
     """A registration that must not un-retire `row`: it is older than the retirement the row holds."""
     return row.retired_on is not None and payload.registered_on < row.retired_on
+
+
+def stale_evaluation(held_on: date | None, payload: EvaluationCompleted) -> bool:
+    """An evaluation older than the latest one held (`held_on`, None when none was): it replaces nothing."""
+    return held_on is not None and payload.completed_on < held_on
 
 
 async def record_registration(uow: UnitOfWork, model: type[R], payload: SystemRegistered, **own: Any) -> tuple[R, bool]:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from shared.catalog_systems import stale_registration
-from shared.contracts.catalog import SystemRegistered
+from shared.catalog_systems import stale_evaluation, stale_registration
+from shared.contracts.catalog import EvaluationCompleted, SystemRegistered
 
 
 @dataclass
@@ -27,3 +27,15 @@ def test_a_registration_older_than_the_retirement_is_stale_one_on_or_after_it_is
     assert not stale_registration(Row(), _registered(date(2026, 9, 5)))  # re-registered the day it retired
     assert not stale_registration(Row(), _registered(date(2026, 10, 1)))
     assert not stale_registration(Row(retired_on=None), _registered(date(2025, 1, 1)))
+
+
+def test_an_evaluation_older_than_the_latest_held_is_stale():
+    def evaluated(day: date) -> EvaluationCompleted:
+        return EvaluationCompleted(
+            project_id="P-1", system_id="S-1", unit="U", kind="post_evaluation", passed=True,
+            rule_id="catalog.post_evaluation", citation="dazhou:第五十二条", completed_on=day,
+        )  # fmt: skip
+
+    assert stale_evaluation(date(2026, 3, 1), evaluated(date(2026, 2, 1)))
+    assert not stale_evaluation(date(2026, 3, 1), evaluated(date(2026, 3, 1)))  # a redelivery
+    assert not stale_evaluation(None, evaluated(date(2020, 1, 1)))

@@ -169,7 +169,7 @@ async def on_evaluation_completed(uow: UnitOfWork, event: CloudEvent, payload: E
     system = await locked(uow.session, CatalogSystem, payload.system_id)
     if system is None:
         return  # not catalogued for budget: no O&M money is arranged for it anyway (第二十一条)
-    if system.evaluation_completed_on is not None and payload.completed_on < system.evaluation_completed_on:
+    if catalog_systems.stale_evaluation(system.evaluation_completed_on, payload):
         return
     system.evaluation_kind, system.evaluation_passed = payload.kind, payload.passed
     system.evaluation_completed_on, system.evaluation_citation = payload.completed_on, payload.citation

@@ -25,6 +25,7 @@ from shared.contracts.catalog import (
     UnitSanctioned,
 )
 from shared.contracts.envelope import CloudEvent
+from shared.locking import locked
 from shared.policy import Decision, Pack, packs
 from shared.uow import UnitOfWork
 
@@ -263,10 +264,11 @@ async def on_finding_resolved(uow: UnitOfWork, event: CloudEvent, payload: Findi
 
 @subscriptions.on(EvaluationCompleted)
 async def on_evaluation_completed(uow: UnitOfWork, event: CloudEvent, payload: EvaluationCompleted) -> None:
-    """A failed evaluation blocks related upgrades until a later one passes (fengxian:第三十二条)."""
+    """A failed evaluation blocks related upgrades until a later one passes (fengxian:第三十二条); an older
+    result arriving late never replaces a newer one (shared.catalog_systems, as budget)."""
     if payload.system_id is None:
         return
-    system = await uow.session.get(CatalogSystem, payload.system_id)
+    system = await locked(uow.session, CatalogSystem, payload.system_id)
     if system is None:
         system = CatalogSystem(
             system_id=payload.system_id,
@@ -275,6 +277,9 @@ async def on_evaluation_completed(uow: UnitOfWork, event: CloudEvent, payload: E
             registered_on=payload.completed_on,
         )
         uow.session.add(system)
+    elif catalog_systems.stale_evaluation(system.evaluation_completed_on, payload):
+        return
+    system.evaluation_completed_on = payload.completed_on
     if payload.passed:
         system.evaluation_failed_on = None
     else:
