@@ -194,6 +194,7 @@ class CatalogSystem(Base, table=True):
     registered_on: date
     retired_on: date | None = None
     evaluation_failed_on: date | None = None  # last evaluation failed (fengxian:第三十二条)
+    evaluation_completed_on: date | None = None  # the latest evaluation heard of: an older one arriving late is stale
     evaluation_rule_id: str | None = Field(default=None, max_length=120)
     evaluation_citation: str | None = Field(default=None, max_length=120)
 

@@ -11,7 +11,7 @@ from services.budget.tables import (
     ContractRef,
     SupervisionFinding,
 )
-from shared import clock, supervision
+from shared import catalog_systems, clock, supervision
 from shared.bus import Subscriptions
 from shared.contracts.acceptance import ProjectAccepted, ProjectFailed
 from shared.contracts.catalog import (
@@ -101,34 +101,18 @@ async def on_project_failed(uow: UnitOfWork, event: CloudEvent, payload: Project
 
 @subscriptions.on(SystemRegistered)
 async def on_system_registered(uow: UnitOfWork, event: CloudEvent, payload: SystemRegistered) -> None:
-    system = await uow.session.get(CatalogSystem, payload.system_id)
-    if system is None:
-        uow.session.add(
-            CatalogSystem(
-                system_id=payload.system_id,
-                project_id=payload.project_id,
-                unit=payload.unit,
-                jurisdiction=payload.jurisdiction,
-                registered_on=payload.registered_on,
-            )
-        )
-    else:
-        system.state, system.retired_on = "registered", None
+    """The register's copy, fed as intake's (shared.catalog_systems): a stale registration changes nothing."""
+    system, applied = await catalog_systems.record_registration(
+        uow, CatalogSystem, payload, jurisdiction=payload.jurisdiction
+    )
+    if applied:
+        system.state = "registered"
 
 
 @subscriptions.on(SystemRetired)
 async def on_system_retired(uow: UnitOfWork, event: CloudEvent, payload: SystemRetired) -> None:
-    system = await uow.session.get(CatalogSystem, payload.system_id)
-    if system is None:
-        system = CatalogSystem(
-            system_id=payload.system_id,
-            project_id=payload.project_id,
-            unit=payload.unit,
-            jurisdiction="",
-            registered_on=payload.retired_on,
-        )
-        uow.session.add(system)
-    system.state, system.retired_on = "retired", payload.retired_on
+    system = await catalog_systems.record_retirement(uow, CatalogSystem, payload, jurisdiction="")
+    system.state = "retired"
     await stop_om_budgets(uow, system, reason="retired", stopped_on=payload.retired_on)
 
 
@@ -185,7 +169,7 @@ async def on_evaluation_completed(uow: UnitOfWork, event: CloudEvent, payload: E
     system = await locked(uow.session, CatalogSystem, payload.system_id)
     if system is None:
         return  # not catalogued for budget: no O&M money is arranged for it anyway (第二十一条)
-    if system.evaluation_completed_on is not None and payload.completed_on < system.evaluation_completed_on:
+    if catalog_systems.stale_evaluation(system.evaluation_completed_on, payload):
         return
     system.evaluation_kind, system.evaluation_passed = payload.kind, payload.passed
     system.evaluation_completed_on, system.evaluation_citation = payload.completed_on, payload.citation

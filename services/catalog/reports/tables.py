@@ -13,7 +13,8 @@ from shared.db import UTCDateTime
 
 
 class ProjectRecord(Base, table=True):
-    """One project as the events told it: where it stands and its amounts. A secret (涉密) project has no
+    """Catalog's project register, read by reports and oversight (docs/architecture.md): one project as the
+    events told it, where it stands and its amounts. A secret (涉密) project has no
     title (the events carry none, dazhou:第六十五条); reports count it and sum its money, never name it."""
 
     __tablename__ = "report_projects"

@@ -10,7 +10,7 @@ from sqlmodel import col
 from services.intake import domain
 from services.intake.metrics import BARS
 from services.intake.tables import Application, CatalogSystem, ProjectOutcome, SupervisionStanding, UnitBar
-from shared import supervision
+from shared import catalog_systems, supervision
 from shared.bus import Subscriptions
 from shared.contracts.acceptance import ProjectAccepted, ProjectFailed
 from shared.contracts.catalog import (
@@ -25,6 +25,7 @@ from shared.contracts.catalog import (
     UnitSanctioned,
 )
 from shared.contracts.envelope import CloudEvent
+from shared.locking import locked
 from shared.policy import Decision, Pack, packs
 from shared.uow import UnitOfWork
 
@@ -122,25 +123,13 @@ async def on_project_failed(uow: UnitOfWork, event: CloudEvent, payload: Project
 
 @subscriptions.on(SystemRegistered)
 async def on_system_registered(uow: UnitOfWork, event: CloudEvent, payload: SystemRegistered) -> None:
-    system = await uow.session.get(CatalogSystem, payload.system_id)
-    if system is None:
-        uow.session.add(
-            CatalogSystem(
-                system_id=payload.system_id,
-                project_id=payload.project_id,
-                unit=payload.unit,
-                registered_on=payload.registered_on,
-            )
-        )
-    else:
-        system.retired_on = None
+    """The register's copy, fed as budget's (shared.catalog_systems): a stale registration changes nothing."""
+    await catalog_systems.record_registration(uow, CatalogSystem, payload)
 
 
 @subscriptions.on(SystemRetired)
 async def on_system_retired(uow: UnitOfWork, event: CloudEvent, payload: SystemRetired) -> None:
-    system = await uow.session.get(CatalogSystem, payload.system_id)
-    if system is not None:
-        system.retired_on = payload.retired_on
+    await catalog_systems.record_retirement(uow, CatalogSystem, payload)
     # a retired system no longer holds its unit back by its live status (dazhou:第五十七条, 第二十四条)
     for rule_id in SYSTEM_BARS:
         await _clear(uow, payload.unit, payload.retired_on, rule_id=rule_id, subject=payload.system_id)
@@ -275,10 +264,11 @@ async def on_finding_resolved(uow: UnitOfWork, event: CloudEvent, payload: Findi
 
 @subscriptions.on(EvaluationCompleted)
 async def on_evaluation_completed(uow: UnitOfWork, event: CloudEvent, payload: EvaluationCompleted) -> None:
-    """A failed evaluation blocks related upgrades until a later one passes (fengxian:第三十二条)."""
+    """A failed evaluation blocks related upgrades until a later one passes (fengxian:第三十二条); an older
+    result arriving late never replaces a newer one (shared.catalog_systems, as budget)."""
     if payload.system_id is None:
         return
-    system = await uow.session.get(CatalogSystem, payload.system_id)
+    system = await locked(uow.session, CatalogSystem, payload.system_id)
     if system is None:
         system = CatalogSystem(
             system_id=payload.system_id,
@@ -287,6 +277,9 @@ async def on_evaluation_completed(uow: UnitOfWork, event: CloudEvent, payload: E
             registered_on=payload.completed_on,
         )
         uow.session.add(system)
+    elif catalog_systems.stale_evaluation(system.evaluation_completed_on, payload):
+        return
+    system.evaluation_completed_on = payload.completed_on
     if payload.passed:
         system.evaluation_failed_on = None
     else:

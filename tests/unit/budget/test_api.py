@@ -215,6 +215,24 @@ async def test_a_stale_escalation_does_not_lift_a_suspension(budget):
     assert [(f["finding_id"], f["step"]) for f in shown] == [("F-stale", "suspended")]
 
 
+async def test_a_stale_escalation_after_the_resolution_does_not_stop_releases_again(budget):
+    """A resolved finding stays resolved: an older escalation delivered after it (a replay) changes nothing."""
+    project = await budget.with_estimate(500 * WAN)
+    contract = await budget.contract(project, 500 * WAN)
+    await budget.accept(project)
+    today = clock.today()
+    suspended = FindingEscalated(
+        project_id=project, finding_id="F-replayed", unit=UNIT, area="funds", step="suspended",
+        rule_id="catalog.finding_escalation", citation="dazhou:第五十三条", escalated_on=today,
+    )  # fmt: skip
+    await budget.deliver(suspended)
+    assert (await budget.release(project, contract, 1 * WAN)).status_code == 422
+    await budget.deliver(FindingResolved(project_id=project, finding_id="F-replayed", unit=UNIT, resolved_on=today))
+    await budget.deliver(suspended.model_copy(update={"escalated_on": date.fromordinal(today.toordinal() - 2)}))
+    assert (await budget.release(project, contract, 1 * WAN)).status_code == 201
+    assert (await budget.get(f"/projects/{project}")).json()["releases_stopped_by"] == []
+
+
 async def test_a_finding_against_the_whole_unit_stops_releases_for_its_projects(budget):
     """Catalog keys a unit-level finding by the finding's own id; its 'suspended' step reaches every
     project of that unit, and no other unit's."""

@@ -171,6 +171,21 @@ async def test_a_stale_escalation_does_not_move_the_units_standing_back(intake):
     assert finding["step"] == "terminated"
 
 
+async def test_a_stale_escalation_after_the_resolution_leaves_the_finding_resolved(intake):
+    """A resolved finding stays resolved: an older escalation delivered after it (a replay) changes nothing."""
+    from shared.contracts.catalog import FindingEscalated, FindingResolved
+
+    suspended = FindingEscalated(
+        project_id="P-late", finding_id="F-3", unit=EDU, area="progress", step="suspended",
+        rule_id="supervision.escalation", citation="dazhou:第五十三条", escalated_on=date(2026, 9, 5),
+    )  # fmt: skip
+    await intake.deliver(suspended)
+    await intake.deliver(FindingResolved(project_id="P-late", finding_id="F-3", unit=EDU, resolved_on=date(2026, 9, 9)))
+    await intake.deliver(suspended.model_copy(update={"escalated_on": date(2026, 9, 1)}))
+    await intake.deliver(suspended)  # the escalation itself replayed
+    assert (await intake.get(f"/api/intake/units/{EDU}/eligibility")).json()["supervision"] == []
+
+
 async def test_catalog_sanction_bars_then_clearing_lifts(intake):
     await intake.deliver(
         UnitSanctioned(
