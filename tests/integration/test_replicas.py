@@ -220,7 +220,23 @@ async def test_two_replicas_of_every_stage_service_survive_a_kill_with_every_eff
         )
         await wait_for(lambda s=service: leader_lines(platform, s), timeout=60, message=f"{service} leads the relay")
 
-    found = {service: await effects(databases[service], projects) for service in STAGE_SERVICES}
+    def emitted_by(found: dict[str, dict[str, list]]) -> dict[str, int]:
+        totals: dict[str, int] = {}
+        for rows in found.values():
+            for row in rows["emitted"]:
+                totals[row["type"]] = totals.get(row["type"], 0) + row["n"]
+        return totals
+
+    async def caught_up() -> dict[str, dict[str, list]] | None:
+        # A drive ends when its project reaches the catalog; the last hops (the catalog's own read model among
+        # them) may still be in flight then. Wait until every subscriber has recorded as many of each type as
+        # were emitted: a lost event never gets there (the wait fails), a duplicate shows below.
+        found = {service: await effects(databases[service], projects) for service in STAGE_SERVICES}
+        totals = emitted_by(found)
+        behind = [r for rows in found.values() for r in rows["consumed"] if r["n"] < totals.get(r["type"], 0)]
+        return None if behind else found
+
+    found = await wait_for(caught_up, timeout=EVENTUALLY, message="every subscriber consumed what was emitted")
     emitted_by_type: dict[str, int] = {}
     for service, rows in found.items():
         twice = [dict(r) for kind in ("emitted", "audit", "decisions") for r in rows[kind] if r["n"] != 1]
