@@ -10,7 +10,6 @@ Screenshots: var/screenshots/journey-quzhou-*-{1440,390}.png."""
 
 from __future__ import annotations
 
-import json
 import uuid
 from datetime import date, timedelta
 from pathlib import Path
@@ -151,8 +150,14 @@ async def test_a_quzhou_project_is_accepted_on_its_route_and_reaches_the_catalog
     form = page.get_by_test_id("action-form")
     await form.get_by_label("是否通过", exact=True).click()
     await form.get_by_label("系统名称", exact=True).fill(title)
-    items = [*passed_acceptance_items("quzhou"), {"kind": "data_dictionary", "passed": True}]
-    await form.get_by_label("条目", exact=True).fill(json.dumps(items, ensure_ascii=False))
+    # The items come as rows, one per item Quzhou requires (the data dictionary among them), each named in
+    # Chinese and ticked here: no JSON to type.
+    kinds = [*passed_acceptance_items("quzhou"), {"kind": "data_dictionary", "passed": True}]
+    rows = form.get_by_test_id("row-items")
+    await expect(rows).to_have_count(len({item["kind"] for item in kinds}))
+    await expect(rows.filter(has_text="向市大数据局提交数据字典")).to_have_count(1)
+    for index in range(await rows.count()):
+        await rows.nth(index).get_by_label("该项已通过", exact=True).click()
     await form.get_by_label("报告编号", exact=True).fill("衢验〔2026〕12号")
     await shoot_both(page, screenshots, "quzhou-final")
     await submit_action(page)

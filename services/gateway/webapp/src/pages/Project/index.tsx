@@ -16,7 +16,7 @@ import { problemTitle } from "../../services/problem";
 import { eventText, stageText } from "../../components/labels";
 import { loadPack, type Pack } from "../../services/policy";
 import { blockerFor, type Blocker } from "../../services/blockers";
-import { projectBound, stepsBeforeTrialRun } from "./placement";
+import { acceptanceItems, projectBound, stepsBeforeTrialRun } from "./placement";
 import dayjs from "dayjs";
 
 interface TimelineEntry {
@@ -303,6 +303,7 @@ export default function Project() {
   const tenders = (procurement.tenders as Tender[] | undefined) ?? [];
   const systems = ((state.catalog?.systems as CatalogSystem[] | undefined) ?? []).filter((system) => system.id);
   const dimensions = scoreDimensions(pack, language === "en-US");
+  const itemKinds = acceptanceItems(pack, language === "en-US");
   const currentCode = timeline.current ? stageCode(timeline.current.service, state[timeline.current.service]) ?? timeline.current.stage : null;
 
   // Actions the services would refuse today for a reason the page can already see (a date not reached,
@@ -543,7 +544,11 @@ export default function Project() {
               system_id: systems.map((system) => ({ value: system.id, label: system.name ?? system.id })),
               scores: dimensions,
               comments: dimensions,
+              "items.kind": itemKinds.options,
             }}
+            // A deciding acceptance starts with a row per item the pack always requires, each to be marked
+            // (初验 records a module; its items are whatever the unit adds).
+            initialRows={open.service === "acceptance" && !open.path.endsWith("/preliminary-acceptance") ? { items: itemKinds.required.map((kind) => ({ kind, passed: false })) } : {}}
             onDone={() => {
               closeAction();
               load();
