@@ -66,6 +66,12 @@ async def approved_quzhou_project(api: Api, title: str) -> str:
     return project
 
 
+# Every screen-reader label on the page that is English words (none should be, in Chinese).
+ENGLISH_ARIA = """() => [...document.querySelectorAll('[aria-label]')]
+  .map((element) => element.getAttribute('aria-label'))
+  .filter((label) => /^[A-Za-z][A-Za-z ]*$/.test(label))"""
+
+
 async def sign_contract(api: Api, project: str, signed_on: date) -> None:
     """The unit registers the signed contract (procured outside the platform), by API."""
     contract = {
@@ -160,6 +166,8 @@ async def test_a_quzhou_project_is_accepted_on_its_route_and_reaches_the_catalog
         await rows.nth(index).get_by_label("该项已通过", exact=True).click()
     await form.get_by_label("报告编号", exact=True).fill("衢验〔2026〕12号")
     await shoot_both(page, screenshots, "quzhou-final")
+    # No English reaches a screen reader either (the number inputs' step buttons, the icons' names).
+    assert await page.evaluate(ENGLISH_ARIA) == []
     await submit_action(page)
     assert ok(await api.get("edu", f"/api/acceptance/projects/{project}"))["stage"] == "accepted"
 
