@@ -1,6 +1,6 @@
 // One form for any write operation, built from its OpenAPI schema: labels from the catalogue, amounts in
 // 万元, dates with a picker, choices as selects; a large amount asks for confirmation; every error at once.
-import { useMemo, useRef, useState, type ReactNode } from "react";
+import { useEffect, useMemo, useRef, useState, type ReactNode } from "react";
 import { App, Button, Card, DatePicker, Form, Input, InputNumber, Select, Space, Switch, Typography } from "antd";
 import dayjs, { type Dayjs } from "dayjs";
 import { hasMessage, useI18n } from "../locales";
@@ -187,6 +187,15 @@ export default function ActionForm({ op, context = {}, suggestions = {}, initial
     [fields, suggestions],
   );
   const labelOf = (name: string) => fieldLabel(label, t, name);
+  // Rows the page learns after the form opened (its pack arrives a moment later): filled in while the list
+  // is still untouched and empty.
+  const startingRows = JSON.stringify(initialRows);
+  useEffect(() => {
+    for (const [name, rows] of Object.entries(JSON.parse(startingRows) as Record<string, unknown[]>)) {
+      const current = form.getFieldValue(name) as unknown[] | undefined;
+      if (rows.length && !form.isFieldTouched(name) && !current?.length) form.setFieldValue(name, rows);
+    }
+  }, [form, startingRows]);
   /** A nested field's label: the catalogue's `field.<parent>.<name>` where the bare name would mislead. */
   const labelAt = (path: string[]) => {
     const name = path[path.length - 1];

@@ -298,6 +298,8 @@ const enUS: Record<MessageKey, string> = {
   "project.no_actions": "Nothing for you to do on this project now",
   "project.action_disabled.not_reached": "The project has not reached “{service}” yet",
   "project.action_disabled.stage": "The project is “{stage}”; this action is not possible",
+  "project.action_disabled.stage_when": "The project is “{stage}”; this action is taken when it is “{allowed}”",
+  "project.action_disabled.no_open_tender": "No tender is open (published and not yet awarded)",
   "project.blocked.from": "{rule}: possible from {date}",
   "project.blocked.missing": "{rule}; still missing: {missing}",
   "project.review.opinion": "Scheme-review opinion",

@@ -297,6 +297,8 @@ const zhCN = {
   "project.no_actions": "当前没有您可以办理的事项",
   "project.action_disabled.not_reached": "项目尚未进入“{service}”环节，暂不能办理",
   "project.action_disabled.stage": "项目当前为“{stage}”，此事项不能办理",
+  "project.action_disabled.stage_when": "项目当前为“{stage}”，此事项须在“{allowed}”时办理",
+  "project.action_disabled.no_open_tender": "没有正在进行的招标（已发布且未定标），暂不能办理",
   "project.blocked.from": "{rule}，{date} 起可办理",
   "project.blocked.missing": "{rule}，尚缺：{missing}",
   "project.review.opinion": "方案评审意见",
