@@ -10,6 +10,7 @@ Screenshots: var/screenshots/journey-quzhou-*-{1440,390}.png."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import date, timedelta
 from pathlib import Path
@@ -176,6 +177,14 @@ async def test_a_quzhou_project_is_accepted_on_its_route_and_reaches_the_catalog
     await sign_in(page, gateway, "edu", "教育局 项目专员")
     await page.goto(f"{gateway}/projects/{project}")
     await expect(page.get_by_test_id("current-stage")).to_contain_text("系统目录")
+    # A project in the catalog is offered no tender and no bid: shown disabled, saying why in Chinese.
+    actions = page.get_by_test_id("actions")
+    tender = actions.locator('button[data-op="procurement POST /api/procurement/projects/{project_id}/tenders"]')
+    await expect(tender).to_be_disabled()
+    await expect(tender).to_have_attribute("aria-description", re.compile("合同已登记.*须在.*招标中"))
+    bid = actions.locator('button[data-op="procurement POST /api/procurement/tenders/{tender_id}/bids"]')
+    await expect(bid).to_be_disabled()
+    await expect(bid).to_have_attribute("aria-description", re.compile("没有正在进行的招标"))
     await page.get_by_role("tab", name="系统目录").click()
     await expect(page.get_by_test_id("catalog-system")).to_contain_text(title)
     await shoot_both(page, screenshots, "quzhou-catalog")

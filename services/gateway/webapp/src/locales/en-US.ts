@@ -437,6 +437,7 @@ const enUS: Record<MessageKey, string> = {
   "stage.budget.accepted": "Accepted, payable",
   "stage.budget.closed": "Closed",
   "stage.budget.terminated": "Terminated",
+  "stage.procurement.approved": "Approved",
   "stage.procurement.estimate_approved": "Awaiting procurement",
   "stage.procurement.plan_submitted": "Plan under review",
   "stage.procurement.plan_returned": "Plan returned",

@@ -436,6 +436,7 @@ const zhCN = {
   "stage.budget.accepted": "已验收·可拨付",
   "stage.budget.closed": "已结项",
   "stage.budget.terminated": "已终止",
+  "stage.procurement.approved": "已立项",
   "stage.procurement.estimate_approved": "待采购",
   "stage.procurement.plan_submitted": "采购计划审核中",
   "stage.procurement.plan_returned": "采购计划退回",

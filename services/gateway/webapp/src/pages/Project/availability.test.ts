@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { OPERATIONS, operationsFor } from "../../actions/operations";
 import stageTable from "../../actions/stages.json";
 import { availability } from ".";
+import { hasMessage } from "../../locales";
 
 const op = (key: string) => {
   const found = OPERATIONS.find((o) => o.key === key);
@@ -66,6 +67,15 @@ describe("the project page offers an action only in the stages its service allow
     const uncovered = projectOps.filter((o) => !table[o.key]).map((o) => o.key);
     // these take no stage from the service's table (the rules decide), listed so a new one is a decision
     expect(uncovered.sort()).toEqual(KNOWN_WITHOUT_STAGE.sort());
+  });
+});
+
+describe("the stages a disabled action names", () => {
+  it("are all in the catalogue, so the reason reads in Chinese", () => {
+    const unnamed = Object.values(stageTable.operations as Record<string, { service: string; stages: string[] }>)
+      .flatMap(({ service, stages }) => stages.map((stage) => `stage.${service}.${stage}`))
+      .filter((key) => !hasMessage(key));
+    expect([...new Set(unnamed)]).toEqual([]);
   });
 });
 
