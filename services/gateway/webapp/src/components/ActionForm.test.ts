@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { OPERATIONS, nestedFields, type FieldSpec } from "../actions/operations";
 import { hasMessage } from "../locales";
-import { kindIn, kindOf, toApi } from "./ActionForm";
+import { kindIn, kindOf, rawBodyRows, toApi } from "./ActionForm";
 
 /** Free-form content: an object the service takes with any keys (an application's 申报材料 details). */
 const freeForm = (field: FieldSpec) => field.schema.type === "object" && field.schema.additionalProperties === true && !field.schema.properties;
@@ -15,7 +15,15 @@ function everyField(): { op: string; path: string[]; field: FieldSpec; kind: str
     if (kind === "rows") for (const sub of nestedFields(field.schema.items!)) walk(op, sub, [...path, sub.name]);
     if (kind === "group") for (const sub of nestedFields(field.schema)) walk(op, sub, [...path, sub.name]);
   };
-  for (const op of OPERATIONS) for (const field of op.fields ?? []) walk(op.key, field, [field.name]);
+  for (const op of OPERATIONS) {
+    for (const field of op.fields ?? []) walk(op.key, field, [field.name]);
+    // a body that is a list (a stock import) is rows too; any other raw body would be a JSON box
+    if (op.rawBody) {
+      const rows = rawBodyRows(op);
+      if (rows) walk(op.key, rows, [rows.name]);
+      else out.push({ op: op.key, path: ["body"], field: { name: "body", schema: op.rawBody, required: true, nullable: false }, kind: "json" });
+    }
+  }
   return out;
 }
 

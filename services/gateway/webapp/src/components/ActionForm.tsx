@@ -161,6 +161,13 @@ export function toApi(field: FieldSpec, kind: Kind, value: unknown, path: string
   }
 }
 
+/** A body that is a list of objects (a stock import of systems) as rows like any list field, named `body`. */
+export function rawBodyRows(op: Operation): FieldSpec | null {
+  if (!op.rawBody) return null;
+  const field: FieldSpec = { name: "body", schema: op.rawBody, required: true, nullable: false };
+  return kindOf(field) === "rows" ? field : null;
+}
+
 export interface ActionFormProps {
   op: Operation;
   /** path parameters known from the page (project_id) */
@@ -187,6 +194,7 @@ export default function ActionForm({ op, context = {}, suggestions = {}, initial
     [fields, suggestions],
   );
   const labelOf = (name: string) => fieldLabel(label, t, name);
+  const rawRows = useMemo(() => rawBodyRows(op), [op]);
   // Rows the page learns after the form opened (its pack arrives a moment later): filled in while the list
   // is still untouched and empty.
   const startingRows = JSON.stringify(initialRows);
@@ -395,6 +403,8 @@ export default function ActionForm({ op, context = {}, suggestions = {}, initial
         }
       }
       body = op.hasBody ? object : undefined;
+    } else if (rawRows) {
+      body = toApi(rawRows, "rows", values["raw:body"], [rawRows.name], suggestions) ?? [];
     } else if (op.rawBody) {
       body = JSON.parse(String(values["raw:body"] ?? "null"));
     }
@@ -461,7 +471,8 @@ export default function ActionForm({ op, context = {}, suggestions = {}, initial
         </Form.Item>
       ))}
       {fields.map((field) => item(field, kinds[field.name], [field.name], [field.name], field.required))}
-      {op.rawBody && (
+      {rawRows && item(rawRows, "rows", ["raw:body"], [rawRows.name], true)}
+      {op.rawBody && !rawRows && (
         <Form.Item name="raw:body" label={t("field.content")} rules={[{ required: true, message: t("problem.field.missing") }]}>
           <Input.TextArea autoSize={{ minRows: 4, maxRows: 16 }} placeholder={t("actions.form_json_hint")} />
         </Form.Item>

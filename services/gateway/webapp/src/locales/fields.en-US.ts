@@ -234,6 +234,10 @@ const fieldsEn: Record<keyof typeof fieldsZh, string> = {
   "field.third_party_check.reference": "Report no.",
   "field.third_party_check.confirmed_amount_fen": "Confirmed amount",
   "field.findings.description": "Description",
+  "field.deployment": "Deployment",
+  "field.external_ref": "Reporter's system id",
+  "field.mlps_level": "MLPS level",
+  "field.went_live_on": "Went live on",
 };
 
 export default fieldsEn;

@@ -232,6 +232,10 @@ const fieldsZh = {
   "field.third_party_check.reference": "评审报告编号",
   "field.third_party_check.confirmed_amount_fen": "核定金额",
   "field.findings.description": "问题描述",
+  "field.deployment": "部署方式",
+  "field.external_ref": "上报方系统编号",
+  "field.mlps_level": "等保级别",
+  "field.went_live_on": "上线日期",
 } as const;
 
 export default fieldsZh;
