@@ -10,7 +10,7 @@ Screenshots: var/screenshots/journey-quzhou-*-{1440,390}.png."""
 
 from __future__ import annotations
 
-import json
+import re
 import uuid
 from datetime import date, timedelta
 from pathlib import Path
@@ -66,6 +66,12 @@ async def approved_quzhou_project(api: Api, title: str) -> str:
         ok(await api.post("bureau", f"/api/budget/projects/{project}/estimate", {"estimate_fen": 290 * WAN}))
     await reached(api, "edu", f"/api/procurement/projects/{project}")
     return project
+
+
+# Every screen-reader label on the page that is English words (none should be, in Chinese).
+ENGLISH_ARIA = """() => [...document.querySelectorAll('[aria-label]')]
+  .map((element) => element.getAttribute('aria-label'))
+  .filter((label) => /^[A-Za-z][A-Za-z ]*$/.test(label))"""
 
 
 async def sign_contract(api: Api, project: str, signed_on: date) -> None:
@@ -152,10 +158,18 @@ async def test_a_quzhou_project_is_accepted_on_its_route_and_reaches_the_catalog
     form = page.get_by_test_id("action-form")
     await form.get_by_label("是否通过", exact=True).click()
     await form.get_by_label("系统名称", exact=True).fill(title)
-    items = [*passed_acceptance_items("quzhou"), {"kind": "data_dictionary", "passed": True}]
-    await form.get_by_label("条目", exact=True).fill(json.dumps(items, ensure_ascii=False))
+    # The items come as rows, one per item Quzhou requires (the data dictionary among them), each named in
+    # Chinese and ticked here: no JSON to type.
+    kinds = [*passed_acceptance_items("quzhou"), {"kind": "data_dictionary", "passed": True}]
+    rows = form.get_by_test_id("row-items")
+    await expect(rows).to_have_count(len({item["kind"] for item in kinds}))
+    await expect(rows.filter(has_text="向市大数据局提交数据字典")).to_have_count(1)
+    for index in range(await rows.count()):
+        await rows.nth(index).get_by_label("该项已通过", exact=True).click()
     await form.get_by_label("报告编号", exact=True).fill("衢验〔2026〕12号")
     await shoot_both(page, screenshots, "quzhou-final")
+    # No English reaches a screen reader either (the number inputs' step buttons, the icons' names).
+    assert await page.evaluate(ENGLISH_ARIA) == []
     await submit_action(page)
     assert ok(await api.get("edu", f"/api/acceptance/projects/{project}"))["stage"] == "accepted"
 
@@ -164,6 +178,14 @@ async def test_a_quzhou_project_is_accepted_on_its_route_and_reaches_the_catalog
     await sign_in(page, gateway, "edu", "教育局 项目专员")
     await page.goto(f"{gateway}/projects/{project}")
     await expect(page.get_by_test_id("current-stage")).to_contain_text("系统目录")
+    # A project in the catalog is offered no tender and no bid: shown disabled, saying why in Chinese.
+    actions = page.get_by_test_id("actions")
+    tender = actions.locator('button[data-op="procurement POST /api/procurement/projects/{project_id}/tenders"]')
+    await expect(tender).to_be_disabled()
+    await expect(tender).to_have_attribute("aria-description", re.compile("合同已登记.*须在.*招标中"))
+    bid = actions.locator('button[data-op="procurement POST /api/procurement/tenders/{tender_id}/bids"]')
+    await expect(bid).to_be_disabled()
+    await expect(bid).to_have_attribute("aria-description", re.compile("没有正在进行的招标"))
     await page.get_by_role("tab", name="系统目录").click()
     await expect(page.get_by_test_id("catalog-system")).to_contain_text(title)
     await shoot_both(page, screenshots, "quzhou-catalog")

@@ -1,5 +1,5 @@
 // Entry point: language and Ant Design locale, the signed-in user, and the routes.
-import { StrictMode } from "react";
+import { StrictMode, useEffect } from "react";
 import { createRoot } from "react-dom/client";
 import { BrowserRouter } from "react-router-dom";
 import { App as AntApp, ConfigProvider } from "antd";
@@ -9,12 +9,15 @@ import dayjs from "dayjs";
 import "dayjs/locale/zh-cn";
 import { I18nProvider, useI18n } from "./locales";
 import { AuthProvider } from "./components/auth";
+import { watchAria } from "./components/ariaLabels";
 import App from "./App";
 import "./global.css";
 
 function Themed() {
-  const { language } = useI18n();
+  const { language, t } = useI18n();
   dayjs.locale(language === "zh-CN" ? "zh-cn" : "en");
+  // The library's own English screen-reader labels (the number inputs' step buttons) in the chosen language.
+  useEffect(() => watchAria(t), [t]);
   return (
     <ConfigProvider
       locale={language === "zh-CN" ? zhCN : enUS}

@@ -106,13 +106,31 @@ export function unwrapNullable(spec: OpenApi, schema: JsonSchema): { schema: Jso
   return { schema: resolved, nullable: false };
 }
 
+/** A schema with every `$ref` below it replaced by what it names (nested rows and groups read it offline). */
+function deref(spec: OpenApi, schema: JsonSchema, depth = 0): JsonSchema {
+  const resolved = resolve(spec, schema);
+  if (depth > 8) return resolved;
+  const out: JsonSchema = { ...resolved };
+  if (resolved.properties) out.properties = Object.fromEntries(Object.entries(resolved.properties).map(([k, v]) => [k, deref(spec, v, depth + 1)]));
+  if (resolved.items) out.items = deref(spec, resolved.items, depth + 1);
+  if (typeof resolved.additionalProperties === "object") out.additionalProperties = deref(spec, resolved.additionalProperties, depth + 1);
+  if (resolved.anyOf) out.anyOf = resolved.anyOf.map((option) => deref(spec, option, depth + 1));
+  if (resolved.oneOf) out.oneOf = resolved.oneOf.map((option) => deref(spec, option, depth + 1));
+  return out;
+}
+
 function fieldsOf(spec: OpenApi, schema: JsonSchema): FieldSpec[] {
   const required = new Set(schema.required ?? []);
   return Object.entries(schema.properties ?? {}).map(([name, property]) => {
-    const { schema: inner, nullable } = unwrapNullable(spec, property);
+    const { schema: inner, nullable } = unwrapNullable(spec, deref(spec, property));
     const items = inner.items ? unwrapNullable(spec, inner.items).schema : undefined;
     return { name, schema: items ? { ...inner, items } : inner, required: required.has(name), nullable };
   });
+}
+
+/** The fields of a nested object (a row of a list, a group): its properties, nullability folded in. */
+export function nestedFields(schema: JsonSchema): FieldSpec[] {
+  return fieldsOf({ paths: {} }, schema);
 }
 
 const WRITE_METHODS = ["post", "put", "patch", "delete"];

@@ -1,17 +1,24 @@
 // One form for any write operation, built from its OpenAPI schema: labels from the catalogue, amounts in
 // 万元, dates with a picker, choices as selects; a large amount asks for confirmation; every error at once.
-import { useMemo, useRef, useState } from "react";
-import { App, Button, DatePicker, Form, Input, InputNumber, Select, Switch, Typography } from "antd";
+import { useEffect, useMemo, useRef, useState, type ReactNode } from "react";
+import { App, Button, Card, DatePicker, Form, Input, InputNumber, Select, Space, Switch, Typography } from "antd";
 import dayjs, { type Dayjs } from "dayjs";
-import { useI18n } from "../locales";
+import { hasMessage, useI18n } from "../locales";
 import { ApiProblem, newIdempotencyKey, request } from "../services/api";
 import { fenToWan, fenToYuan, needsConfirmation, wanToFen } from "../services/money";
 import { apiFieldOf, explainProblem, type ExplainedProblem } from "../services/problem";
-import { choicesOf, operationUrl, type FieldSpec, type Operation } from "../actions/operations";
+import { choicesOf, nestedFields, operationUrl, type FieldSpec, type Operation } from "../actions/operations";
 import ProblemAlert, { fieldLabel } from "./ProblemAlert";
 import { MoneyInput, moneyRule } from "./MoneyInput";
 
-type Kind = "money" | "boolean" | "maybe" | "choice" | "choices" | "date" | "datetime" | "text" | "longtext" | "integer" | "number" | "list" | "sheet" | "json";
+type Kind =
+  | "money" | "boolean" | "maybe" | "choice" | "choices" | "date" | "datetime" | "text" | "longtext" | "integer" | "number" | "list"
+  // a map with keys the page knows (score sheet), a map of free keys, a list of objects, one object
+  | "sheet" | "map" | "rows" | "group"
+  // free-form content whose schema the service does not fix (an application's 申报材料 details)
+  | "json";
+
+type Suggestions = Record<string, { value: string; label: string }[]>;
 
 /** A map of whole numbers or texts (a score sheet: dimension → score, or → comment), filled one labelled
  * row per known key. */
@@ -74,21 +81,69 @@ export function kindOf(field: FieldSpec): Kind {
   if (schema.type === "array" && schema.items && ["string", "integer"].includes(schema.items.type ?? "")) {
     return schema.items.type === "string" && choicesOf(schema.items) ? "choices" : "list";
   }
+  // Lists of objects are rows of labelled inputs, objects are groups of them, as long as every field inside
+  // has an input of its own (no JSON box one level down either).
+  if (schema.type === "array" && schema.items?.properties && nestedFields(schema.items).every((sub) => kindOf(sub) !== "json")) return "rows";
+  if (schema.properties && schema.additionalProperties !== true && nestedFields(schema).every((sub) => kindOf(sub) !== "json")) return "group";
+  if (isSheet(field) && !schema.properties) return "map";
   return "json";
+}
+
+/** The kind a field takes on a page: a map whose keys the page knows (the pack's dimensions) is a sheet. The
+ * suggestions are looked up by the field's dotted path (`items.kind`); a sheet also by its bare name. */
+export function kindIn(field: FieldSpec, path: string[], suggestions: Suggestions): Kind {
+  const known = suggestions[path.join(".")] ?? suggestions[field.name];
+  return isSheet(field) && known?.length ? "sheet" : kindOf(field);
+}
+
+/** A new row's values: each yes/no starts at no, a field with a default starts there. */
+function rowDefaults(subs: FieldSpec[]): Record<string, unknown> {
+  return Object.fromEntries(
+    subs
+      .map((sub) => [sub.name, sub.schema.type === "boolean" && !sub.nullable ? (sub.schema.default ?? false) : undefined] as const)
+      .filter(([, value]) => value !== undefined),
+  );
 }
 
 function initialValue(field: FieldSpec, kind: Kind): unknown {
   const fallback = field.schema.default;
   if (fallback === undefined || fallback === null) return kind === "boolean" ? false : undefined;
   if (kind === "json") return JSON.stringify(fallback, null, 1);
+  if (kind === "map") return Object.entries(fallback as Record<string, unknown>).map(([key, value]) => ({ key, value }));
   if (kind === "money") return undefined;
   if (kind === "date" && typeof fallback === "string") return dayjs(fallback);
   return fallback;
 }
 
-function toApi(field: FieldSpec, kind: Kind, value: unknown): unknown {
+/** A nested object's form values → the API's object (only what was filled in). */
+function objectToApi(subs: FieldSpec[], path: string[], suggestions: Suggestions, value: unknown): Record<string, unknown> {
+  const object: Record<string, unknown> = {};
+  for (const sub of subs) {
+    const converted = toApi(sub, kindIn(sub, [...path, sub.name], suggestions), (value as Record<string, unknown> | undefined)?.[sub.name], [...path, sub.name], suggestions);
+    if (converted !== undefined) object[sub.name] = converted;
+  }
+  return object;
+}
+
+export function toApi(field: FieldSpec, kind: Kind, value: unknown, path: string[] = [field.name], suggestions: Suggestions = {}): unknown {
   if (value === undefined || value === null || value === "") return undefined;
   switch (kind) {
+    case "rows": {
+      const subs = nestedFields(field.schema.items!);
+      const rows = (value as unknown[]).map((row) => objectToApi(subs, path, suggestions, row)).filter((row) => Object.keys(row).length);
+      return rows.length ? rows : undefined;
+    }
+    case "group": {
+      const object = objectToApi(nestedFields(field.schema), path, suggestions, value);
+      return Object.keys(object).length ? object : undefined;
+    }
+    case "map": {
+      const numeric = typeof field.schema.additionalProperties === "object" && field.schema.additionalProperties.type !== "string";
+      const entries = (value as { key?: string; value?: unknown }[]).filter(
+        (entry) => entry?.key?.trim() && entry.value !== undefined && entry.value !== null && entry.value !== "",
+      );
+      return entries.length ? Object.fromEntries(entries.map((entry) => [entry.key!.trim(), numeric ? Number(entry.value) : String(entry.value)])) : undefined;
+    }
     case "money":
       return wanToFen(String(value));
     case "date":
@@ -106,16 +161,26 @@ function toApi(field: FieldSpec, kind: Kind, value: unknown): unknown {
   }
 }
 
+/** A body that is a list of objects (a stock import of systems) as rows like any list field, named `body`. */
+export function rawBodyRows(op: Operation): FieldSpec | null {
+  if (!op.rawBody) return null;
+  const field: FieldSpec = { name: "body", schema: op.rawBody, required: true, nullable: false };
+  return kindOf(field) === "rows" ? field : null;
+}
+
 export interface ActionFormProps {
   op: Operation;
   /** path parameters known from the page (project_id) */
   context?: Record<string, string>;
-  /** choices the page knows for a free-text field (the project's contracts for contract_id) */
-  suggestions?: Record<string, { value: string; label: string }[]>;
+  /** choices the page knows for a free-text field (the project's contracts for contract_id; a nested
+   * field by its dotted path, `items.kind`) and the keys of a map (the pack's score dimensions) */
+  suggestions?: Suggestions;
+  /** the rows a list of objects starts with (the acceptance items the pack requires) */
+  initialRows?: Record<string, Record<string, unknown>[]>;
   onDone?: (result: unknown) => void;
 }
 
-export default function ActionForm({ op, context = {}, suggestions = {}, onDone }: ActionFormProps) {
+export default function ActionForm({ op, context = {}, suggestions = {}, initialRows = {}, onDone }: ActionFormProps) {
   const { t, label } = useI18n();
   const { modal, message } = App.useApp();
   const [form] = Form.useForm();
@@ -125,13 +190,29 @@ export default function ActionForm({ op, context = {}, suggestions = {}, onDone 
   const openParams = op.pathParams.filter((name) => !context[name]);
   const fields = useMemo(() => (op.fields ?? []).filter((field) => !(field.name in context)), [op, context]);
   const kinds = useMemo(
-    () => Object.fromEntries(fields.map((field) => [field.name, isSheet(field) && suggestions[field.name]?.length ? "sheet" : kindOf(field)])) as Record<string, Kind>,
+    () => Object.fromEntries(fields.map((field) => [field.name, kindIn(field, [field.name], suggestions)])) as Record<string, Kind>,
     [fields, suggestions],
   );
   const labelOf = (name: string) => fieldLabel(label, t, name);
+  const rawRows = useMemo(() => rawBodyRows(op), [op]);
+  // Rows the page learns after the form opened (its pack arrives a moment later): filled in while the list
+  // is still untouched and empty.
+  const startingRows = JSON.stringify(initialRows);
+  useEffect(() => {
+    for (const [name, rows] of Object.entries(JSON.parse(startingRows) as Record<string, unknown[]>)) {
+      const current = form.getFieldValue(name) as unknown[] | undefined;
+      if (rows.length && !form.isFieldTouched(name) && !current?.length) form.setFieldValue(name, rows);
+    }
+  }, [form, startingRows]);
+  /** A nested field's label: the catalogue's `field.<parent>.<name>` where the bare name would mislead. */
+  const labelAt = (path: string[]) => {
+    const name = path[path.length - 1];
+    const specific = `field.${path[path.length - 2]}.${name}`;
+    return path.length > 1 && hasMessage(specific) ? `${t(specific)}${name.endsWith("_fen") ? `（${t("common.wan")}）` : ""}` : labelOf(name);
+  };
 
-  const control = (field: FieldSpec, kind: Kind) => {
-    const known = suggestions[field.name];
+  const control = (field: FieldSpec, kind: Kind, path: string[] = [field.name]) => {
+    const known = suggestions[path.join(".")];
     if (known?.length && (kind === "text" || kind === "longtext")) {
       return <Select showSearch allowClear={!field.required} options={known} optionFilterProp="label" />;
     }
@@ -175,13 +256,13 @@ export default function ActionForm({ op, context = {}, suggestions = {}, onDone 
         return <Input.TextArea autoSize={{ minRows: 2, maxRows: 8 }} />;
       case "integer":
       case "number":
-        return <InputNumber style={{ width: "100%" }} min={field.schema.minimum} max={field.schema.maximum} />;
+        return <InputNumber style={{ width: "100%" }} min={field.schema.minimum} max={field.schema.maximum} precision={kind === "integer" ? 0 : undefined} />;
       case "list":
         return <Select mode="tags" tokenSeparators={[",", "，", "\n"]} open={false} suffixIcon={null} />;
       case "sheet":
         return (
           <ScoreSheet
-            rows={known!}
+            rows={(suggestions[path.join(".")] ?? suggestions[field.name])!}
             testId={`sheet-${field.name}`}
             text={typeof field.schema.additionalProperties === "object" && field.schema.additionalProperties.type === "string"}
           />
@@ -191,6 +272,116 @@ export default function ActionForm({ op, context = {}, suggestions = {}, onDone 
       default:
         return <Input />;
     }
+  };
+
+  const rulesOf = (kind: Kind, required: boolean) => {
+    const rules: object[] = [];
+    if (kind === "money") rules.push(moneyRule(t, required));
+    else if (required && kind !== "boolean") rules.push({ required: true, message: t("problem.field.missing") });
+    if (kind === "json")
+      rules.push({
+        validator: async (_: unknown, value: string | undefined) => {
+          if (value && value.trim()) JSON.parse(value);
+        },
+        message: t("problem.field.json"),
+      });
+    return rules;
+  };
+
+  /** One field as a form item: a plain input, or rows / a group / key–value pairs of them, each labelled.
+   * `name` is the form path (relative inside a list), `path` the field's dotted place for labels and suggestions. */
+  const item = (field: FieldSpec, kind: Kind, name: (string | number)[], path: string[], required: boolean): ReactNode => {
+    const text = labelAt(path);
+    const key = name.join(".");
+    if (kind === "rows") {
+      const subs = nestedFields(field.schema.items!);
+      const min = (field.schema as { minItems?: number }).minItems ?? (required ? 1 : 0);
+      return (
+        <Form.Item key={key} label={text} required={min > 0}>
+          <Form.List
+            name={name}
+            rules={min > 0 ? [{ validator: async (_: unknown, rows: unknown[] | undefined) => { if ((rows?.length ?? 0) < min) throw new Error(t("actions.rows_min", { count: min })); } }] : undefined}
+          >
+            {(rows, { add, remove }, { errors }) => (
+              <div data-testid={`rows-${path.join(".")}`}>
+                {rows.map((row, index) => (
+                  <Card
+                    key={row.key}
+                    size="small"
+                    style={{ marginBottom: 8 }}
+                    data-testid={`row-${path.join(".")}`}
+                    title={t("actions.row_title", { what: text, n: index + 1 })}
+                    extra={
+                      <Button type="link" size="small" danger onClick={() => remove(row.name)} aria-label={t("actions.row_remove_aria", { what: text, n: index + 1 })}>
+                        {t("actions.row_remove")}
+                      </Button>
+                    }
+                  >
+                    {subs.map((sub) => item(sub, kindIn(sub, [...path, sub.name], suggestions), [row.name, sub.name], [...path, sub.name], sub.required))}
+                  </Card>
+                ))}
+                <Button type="dashed" block onClick={() => add(rowDefaults(subs))}>
+                  {t("actions.row_add", { what: text })}
+                </Button>
+                <Form.ErrorList errors={errors} />
+              </div>
+            )}
+          </Form.List>
+        </Form.Item>
+      );
+    }
+    if (kind === "group") {
+      return (
+        <Form.Item key={key} label={text} required={required}>
+          <div style={{ paddingLeft: 12, borderLeft: "2px solid rgba(5, 5, 5, 0.06)" }} data-testid={`group-${path.join(".")}`}>
+            {/* An optional group's inner fields are asked for only when the group is. */}
+            {nestedFields(field.schema).map((sub) => item(sub, kindIn(sub, [...path, sub.name], suggestions), [...name, sub.name], [...path, sub.name], required && sub.required))}
+          </div>
+        </Form.Item>
+      );
+    }
+    if (kind === "map") {
+      const numeric = typeof field.schema.additionalProperties === "object" && field.schema.additionalProperties.type !== "string";
+      return (
+        <Form.Item key={key} label={text} required={required}>
+          <Form.List name={name}>
+            {(entries, { add, remove }) => (
+              <div data-testid={`map-${path.join(".")}`}>
+                {entries.map((entry, index) => (
+                  <Space key={entry.key} align="start" wrap style={{ display: "flex" }}>
+                    <Form.Item name={[entry.name, "key"]} label={t("actions.map_key")} rules={[{ required: true, message: t("problem.field.missing") }]}>
+                      <Input />
+                    </Form.Item>
+                    <Form.Item name={[entry.name, "value"]} label={t("actions.map_value")} rules={[{ required: true, message: t("problem.field.missing") }]}>
+                      {numeric ? <InputNumber precision={0} /> : <Input />}
+                    </Form.Item>
+                    <Button type="link" danger onClick={() => remove(entry.name)} aria-label={t("actions.row_remove_aria", { what: text, n: index + 1 })} style={{ marginTop: 30 }}>
+                      {t("actions.row_remove")}
+                    </Button>
+                  </Space>
+                ))}
+                <Button type="dashed" block onClick={() => add()}>
+                  {t("actions.row_add", { what: text })}
+                </Button>
+              </div>
+            )}
+          </Form.List>
+        </Form.Item>
+      );
+    }
+    return (
+      <Form.Item
+        key={key}
+        name={name}
+        label={text}
+        valuePropName={kind === "boolean" ? "checked" : "value"}
+        required={required && kind !== "boolean"}
+        rules={rulesOf(kind, required)}
+        extra={kind === "list" ? t("actions.list_hint") : undefined}
+      >
+        {control(field, kind, path)}
+      </Form.Item>
+    );
   };
 
   const send = async (values: Record<string, unknown>) => {
@@ -207,11 +398,13 @@ export default function ActionForm({ op, context = {}, suggestions = {}, onDone 
       for (const field of op.fields) {
         if (field.name in context) object[field.name] = context[field.name];
         else {
-          const value = toApi(field, kinds[field.name], values[field.name]);
+          const value = toApi(field, kinds[field.name], values[field.name], [field.name], suggestions);
           if (value !== undefined) object[field.name] = value;
         }
       }
       body = op.hasBody ? object : undefined;
+    } else if (rawRows) {
+      body = toApi(rawRows, "rows", values["raw:body"], [rawRows.name], suggestions) ?? [];
     } else if (op.rawBody) {
       body = JSON.parse(String(values["raw:body"] ?? "null"));
     }
@@ -259,7 +452,7 @@ export default function ActionForm({ op, context = {}, suggestions = {}, onDone 
     });
   };
 
-  const initial = Object.fromEntries(fields.map((field) => [field.name, initialValue(field, kinds[field.name])]));
+  const initial = Object.fromEntries(fields.map((field) => [field.name, initialRows[field.name] ?? initialValue(field, kinds[field.name])]));
   return (
     <Form form={form} layout="vertical" onFinish={onFinish} initialValues={initial} data-testid="action-form" data-op={op.key} scrollToFirstError>
       {problem && (
@@ -277,34 +470,9 @@ export default function ActionForm({ op, context = {}, suggestions = {}, onDone 
           <Input />
         </Form.Item>
       ))}
-      {fields.map((field) => {
-        const kind = kinds[field.name];
-        const rules: object[] = [];
-        const markRequired = field.required && kind !== "boolean";
-        if (kind === "money") rules.push(moneyRule(t, field.required));
-        else if (field.required && kind !== "boolean") rules.push({ required: true, message: t("problem.field.missing") });
-        if (kind === "json")
-          rules.push({
-            validator: async (_: unknown, value: string | undefined) => {
-              if (value && value.trim()) JSON.parse(value);
-            },
-            message: t("problem.field.json"),
-          });
-        return (
-          <Form.Item
-            key={field.name}
-            name={field.name}
-            label={labelOf(field.name)}
-            valuePropName={kind === "boolean" ? "checked" : "value"}
-            required={markRequired}
-            rules={rules}
-            extra={kind === "list" ? t("actions.list_hint") : undefined}
-          >
-            {control(field, kind)}
-          </Form.Item>
-        );
-      })}
-      {op.rawBody && (
+      {fields.map((field) => item(field, kinds[field.name], [field.name], [field.name], field.required))}
+      {rawRows && item(rawRows, "rows", ["raw:body"], [rawRows.name], true)}
+      {op.rawBody && !rawRows && (
         <Form.Item name="raw:body" label={t("field.content")} rules={[{ required: true, message: t("problem.field.missing") }]}>
           <Input.TextArea autoSize={{ minRows: 4, maxRows: 16 }} placeholder={t("actions.form_json_hint")} />
         </Form.Item>

@@ -16,7 +16,8 @@ import { problemTitle } from "../../services/problem";
 import { eventText, stageText } from "../../components/labels";
 import { loadPack, type Pack } from "../../services/policy";
 import { blockerFor, type Blocker } from "../../services/blockers";
-import { projectBound, stepsBeforeTrialRun } from "./placement";
+import stageTable from "../../actions/stages.json";
+import { acceptanceItems, projectBound, stepsBeforeTrialRun } from "./placement";
 import AttachmentsCard from "./Attachments";
 import dayjs from "dayjs";
 
@@ -72,37 +73,42 @@ export function matchOperation(ops: Operation[], action: string | null, service?
   return mine.find((op) => op.path.endsWith(`/${tail}`)) ?? mine.find((op) => op.path.includes(`/${tail}`));
 }
 
-/** Stage codes an action needs, where the step is fixed whatever the jurisdiction (others: the service decides). */
-const NEEDS: Record<string, { service: string; field: "status" | "stage"; codes: string[] }> = {
-  "intake PATCH /api/intake/applications/{project_id}": { service: "intake", field: "status", codes: ["draft"] },
-  "intake POST /api/intake/applications/{project_id}/submit": { service: "intake", field: "status", codes: ["draft"] },
-  "intake POST /api/intake/applications/{project_id}/materials": { service: "intake", field: "status", codes: ["draft", "submitted"] },
-  "intake POST /api/intake/applications/{project_id}/admit": { service: "intake", field: "status", codes: ["submitted"] },
-  "intake POST /api/intake/applications/{project_id}/refuse": { service: "intake", field: "status", codes: ["submitted"] },
-  "review POST /api/review/projects/{project_id}/approval": { service: "review", field: "stage", codes: ["awaiting_approval"] },
-  "acceptance POST /api/acceptance/projects/{project_id}/trial-run": { service: "acceptance", field: "stage", codes: ["contracted"] },
-};
+/** The stages from which each service lets a project action through, read from the services' own tables
+ * (scripts/dump_stage_table.py writes it from each `domain.TRANSITIONS`). */
+const STAGES = stageTable.operations as Record<string, { service: string; stages: string[] }>;
 
-/** Whether an action can succeed now; if not, why (the project has not reached its stage, or is past it). */
-export function availability(
-  op: Operation,
-  state: Record<string, Record<string, unknown> | null>,
-  beforeTrial: string[] = [],
-): { ok: true } | { ok: false; reason: "not_reached" | "stage"; code?: string; service: string } {
+/** The stage code a service's state is in (intake's `status` is the one its table reads). */
+function stageOf(service: string, state: Record<string, Record<string, unknown> | null>): string {
+  const own = state[service];
+  return String((service === "intake" ? (own?.status ?? own?.stage) : (own?.stage ?? own?.status)) ?? "");
+}
+
+export type Availability =
+  | { ok: true }
+  | { ok: false; reason: "not_reached" | "stage" | "no_open_tender"; code?: string; service: string; allowed?: string[] };
+
+/** Whether an action can succeed now; if not, why (the project has not reached its stage, or is past it:
+ * then the stages in which it can be taken). */
+export function availability(op: Operation, state: Record<string, Record<string, unknown> | null>, beforeTrial: string[] = []): Availability {
   if (op.service !== "intake" && op.service !== "catalog" && !state[op.service]) return { ok: false, reason: "not_reached", service: op.service };
   // A system is retired once it is in the catalog.
   if (op.pathParams.includes("system_id") && !((state.catalog?.systems as unknown[] | undefined) ?? []).length) {
     return { ok: false, reason: "not_reached", service: "catalog" };
   }
+  // A bid or an award is on a tender still open (published, not yet awarded).
+  if (op.pathParams.includes("tender_id")) {
+    const tenders = (state.procurement?.tenders as { award?: unknown; status?: string }[] | undefined) ?? [];
+    if (!tenders.some((tender) => !tender.award && (tender.status ?? "open") === "open")) return { ok: false, reason: "no_open_tender", service: "procurement" };
+  }
   // Acceptance routes start with the trial run, except the steps a route holds before it (Quzhou's 初验).
   const early = beforeTrial.some((step) => op.path.endsWith(`/${step.replace(/_/g, "-")}`));
   if (op.service === "acceptance" && !op.path.endsWith("/trial-run") && !early && state.acceptance?.stage === "contracted") {
-    return { ok: false, reason: "stage", code: "contracted", service: "acceptance" };
+    return { ok: false, reason: "stage", code: "contracted", service: "acceptance", allowed: STAGES[op.key]?.stages };
   }
-  const need = NEEDS[op.key];
-  if (need) {
-    const code = String(state[need.service]?.[need.field] ?? "");
-    if (!need.codes.includes(code)) return { ok: false, reason: "stage", code, service: need.service };
+  const need = STAGES[op.key];
+  if (need && (need.service === "intake" || state[need.service])) {
+    const code = stageOf(need.service, state);
+    if (!need.stages.includes(code)) return { ok: false, reason: "stage", code, service: need.service, allowed: need.stages };
   }
   return { ok: true };
 }
@@ -305,6 +311,7 @@ export default function Project() {
   const tenders = (procurement.tenders as Tender[] | undefined) ?? [];
   const systems = ((state.catalog?.systems as CatalogSystem[] | undefined) ?? []).filter((system) => system.id);
   const dimensions = scoreDimensions(pack, language === "en-US");
+  const itemKinds = acceptanceItems(pack, language === "en-US");
   const currentCode = timeline.current ? stageCode(timeline.current.service, state[timeline.current.service]) ?? timeline.current.stage : null;
 
   // Actions the services would refuse today for a reason the page can already see (a date not reached,
@@ -339,7 +346,14 @@ export default function Project() {
                       ? undefined
                       : can.reason === "not_reached"
                         ? t("project.action_disabled.not_reached", { service: t(`service.${can.service}`) })
-                        : t("project.action_disabled.stage", { stage: stageText(label, can.service, can.code) });
+                        : can.reason === "no_open_tender"
+                          ? t("project.action_disabled.no_open_tender")
+                          : can.allowed?.length
+                            ? t("project.action_disabled.stage_when", {
+                                stage: stageText(label, can.service, can.code),
+                                allowed: can.allowed.map((code) => stageText(label, can.service, code)).join("、"),
+                              })
+                            : t("project.action_disabled.stage", { stage: stageText(label, can.service, can.code) });
                   const current = can.ok && !blocker && group.service === timeline.current?.service;
                   return (
                     <Tooltip key={op.key} title={reason}>
@@ -546,7 +560,11 @@ export default function Project() {
               system_id: systems.map((system) => ({ value: system.id, label: system.name ?? system.id })),
               scores: dimensions,
               comments: dimensions,
+              "items.kind": itemKinds.options,
             }}
+            // A deciding acceptance starts with a row per item the pack always requires, each to be marked
+            // (初验 records a module; its items are whatever the unit adds).
+            initialRows={open.service === "acceptance" && !open.path.endsWith("/preliminary-acceptance") ? { items: itemKinds.required.map((kind) => ({ kind, passed: false })) } : {}}
             onDone={() => {
               closeAction();
               load();

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { OPERATIONS } from "../../actions/operations";
 import type { Pack } from "../../services/policy";
-import { projectBound, stepsBeforeTrialRun } from "./placement";
+import { acceptanceItems, projectBound, stepsBeforeTrialRun } from "./placement";
 
 const bound = (key: string) => projectBound(OPERATIONS.find((op) => op.key === key)!);
 
@@ -30,5 +30,33 @@ describe("acceptance steps before the trial run", () => {
     expect(stepsBeforeTrialRun(pack(["trial_run", "pre_acceptance_approval", "performance_acceptance"]))).toEqual([]);
     expect(stepsBeforeTrialRun(pack(["performance_acceptance"]))).toEqual([]);
     expect(stepsBeforeTrialRun(null)).toEqual([]);
+  });
+});
+
+describe("acceptance items from the pack", () => {
+  const rule = (id: string, required: string[], labels: Record<string, { zh: string; en: string }>, cases: { require: string[] }[] = []) => ({
+    id,
+    stage: "acceptance",
+    citation: "x",
+    params: { supplied_fact: "acceptance_items", required, labels, cases },
+  });
+  const pack: Pack = {
+    id: "quzhou",
+    rules: [
+      rule("acceptance.items", ["mlps_test"], { mlps_test: { zh: "信息安全等级保护测评", en: "MLPS test" }, hardware_energy_efficiency: { zh: "硬件设备能源利用效率", en: "hardware" } }, [{ require: ["hardware_energy_efficiency"] }]),
+      rule("acceptance.data_dictionary", ["data_dictionary"], { data_dictionary: { zh: "向市大数据局提交数据字典", en: "data dictionary" } }),
+      { id: "acceptance.path", stage: "acceptance", citation: "x", params: { default: { steps: ["trial_run"] } } },
+    ],
+  };
+  it("starts a form with the always-required items and names every item in the pack's words", () => {
+    const { options, required } = acceptanceItems(pack);
+    expect(required).toEqual(["mlps_test", "data_dictionary"]);
+    expect(options).toEqual([
+      { value: "mlps_test", label: "信息安全等级保护测评" },
+      { value: "hardware_energy_efficiency", label: "硬件设备能源利用效率" },
+      { value: "data_dictionary", label: "向市大数据局提交数据字典" },
+    ]);
+    expect(acceptanceItems(pack, true).options[0].label).toBe("MLPS test");
+    expect(acceptanceItems(null)).toEqual({ options: [], required: [] });
   });
 });

@@ -21,3 +21,18 @@ export function stepsBeforeTrialRun(pack: Pack | null): string[] {
   const trial = steps.indexOf("trial_run");
   return trial > 0 ? steps.slice(0, trial) : [];
 }
+
+/** The acceptance items a jurisdiction names (its rules reading the `acceptance_items` fact): the choices of an
+ * item's 检查项 in the pack's words, and the rows an acceptance form starts with (those always required). */
+export function acceptanceItems(pack: Pack | null, english = false): { options: { value: string; label: string }[]; required: string[] } {
+  const labels = new Map<string, string>();
+  const required: string[] = [];
+  for (const rule of pack?.rules ?? []) {
+    if (rule.params?.supplied_fact !== "acceptance_items") continue;
+    for (const kind of rule.params.required ?? []) if (!required.includes(kind)) required.push(kind);
+    for (const [kind, text] of Object.entries(rule.params.labels ?? {})) labels.set(kind, (english ? text.en : text.zh) ?? text.zh ?? kind);
+    for (const kind of (rule.params.cases ?? []).flatMap((c) => c.require ?? [])) if (!labels.has(kind)) labels.set(kind, kind);
+  }
+  for (const kind of required) if (!labels.has(kind)) labels.set(kind, kind);
+  return { options: [...labels].map(([value, label]) => ({ value, label })), required };
+}
