@@ -70,5 +70,9 @@ def passed_acceptance_items(jurisdiction: str = "dazhou") -> list[dict]:
     """Every acceptance item the pack requires (dazhou:第五十六条,第五十九条), all passed."""
     from shared.policy import packs
 
-    required = packs.get(jurisdiction).rule("acceptance.items").params.required
+    pack = packs.get(jurisdiction)
+    required = list(pack.rule("acceptance.items").params.required)
+    for rule_id in ("acceptance.mlps_filing", "acceptance.secure_reliable_review"):  # fengxian:第五条
+        if pack.has(rule_id):
+            required += pack.rule(rule_id).params.required
     return [{"kind": kind, "passed": True} for kind in required]
