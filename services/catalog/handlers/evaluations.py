@@ -98,8 +98,8 @@ async def _next_period(uow: UnitOfWork, system: System, kind: str, passed: bool,
     today = clock.today()
     field = rules.STATUS_FIELD[kind]
     status = "passed" if passed else "failed"
-    if getattr(system, field) != status and not (passed and getattr(system, field) == "hazard"):
-        # a passing assessment does not clear a major hazard: that is the bureau's finding to lift
+    if getattr(system, field) not in (status, "hazard"):
+        # a standing major hazard stays until the bureau lifts it (it bars whatever the assessment says)
         setattr(system, field, status)
         system.updated_at = clock.now()
         await emit_security_changed(uow, system)

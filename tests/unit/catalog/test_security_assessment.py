@@ -111,3 +111,20 @@ async def test_a_retired_system_owes_no_more_assessments(catalog):
     assert retired.status_code == 200, retired.text
     deadlines = _by_rule(await catalog.deadlines(project))
     assert {deadlines[rule].status for rule in RULES} == {"cancelled"}
+
+
+async def test_an_assessment_leaves_a_standing_major_hazard_in_place(catalog):
+    system_id = await catalog.accept()
+    patched = await catalog.client.patch(
+        f"/api/catalog/systems/{system_id}/security",
+        json={"security_status": "hazard"},
+        headers=catalog.headers(Role.POLICE),
+    )
+    assert patched.status_code == 200, patched.text
+    clock.advance(timedelta(days=10))
+    assert (await _file(catalog, system_id, "security_assessment", True)).status_code == 201
+    assert (await _file(catalog, system_id, "security_assessment", False)).status_code == 201
+    system = (await catalog.get(f"/api/catalog/systems/{system_id}")).json()
+    assert system["security_status"] == "hazard"
+    [changed] = await catalog.events("catalog.system.security_changed.v1")  # only the bureau's own change
+    assert changed["security_status"] == "hazard"
