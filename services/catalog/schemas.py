@@ -94,7 +94,9 @@ class SanctionPublic(BaseModel):
 class EvaluationCreate(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
-    kind: Literal["self_evaluation", "post_evaluation", "operation_evaluation"]
+    kind: Literal[
+        "self_evaluation", "post_evaluation", "operation_evaluation", "security_assessment", "crypto_assessment"
+    ] = Field(description="security_assessment / crypto_assessment: the periodic testing of dazhou:第五十五条")
     passed: StrictBool
     score: StrictInt | None = Field(default=None, ge=0, le=100)
     report_ref: str | None = Field(default=None, max_length=300)

@@ -124,6 +124,7 @@ SCOPE_RULES = ("scope.min_investment", "scope.out_of_scope_items")
 WINDOW = "intake.window"
 SUBMISSION_RULES = (
     "intake.required_materials",
+    "intake.secure_products_statement",
     "intake.upgrade_materials",
     "intake.om_materials",
     "intake.phase_plan",

@@ -112,6 +112,7 @@ APPLICATION_EXAMPLE: dict[str, Any] = {
         "investment_amount",
         "om_funding",
         "funding_channels",
+        "secure_products_statement",
     ],
     "scope_items": ["business_system"],
     "priority_tags": ["internet_plus_services"],

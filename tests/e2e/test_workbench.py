@@ -180,6 +180,10 @@ async def test_a_project_goes_from_application_to_approved_estimate_role_by_role
     await expect(materials).to_contain_text("第九条")
     await materials.get_by_role("button", name="全部勾选").click()
     await expect(materials.get_by_role("checkbox", name="密码应用方案")).to_be_checked()
+    # the secure-products statement is its own group, under dazhou:第五十六条
+    statement = form.locator("fieldset.materials-group").filter(has_text="第五十六条")
+    await statement.get_by_role("button", name="全部勾选").click()
+    await expect(statement.get_by_role("checkbox", name="软硬件产品安全可靠情况说明")).to_be_checked()
     await expect(page.locator('[data-testid="precheck"] li[data-rule="intake.required_materials"]')).to_have_count(0)
 
     await amount.fill("3500000")

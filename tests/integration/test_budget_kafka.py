@@ -39,7 +39,10 @@ async def approved_project(api: Api, title: str, investment_fen: int) -> str:
                 "plan_year": clock.today().year + 1,
                 "details": {"performance_goals": "全市覆盖"},
                 # every material the pack requires (dazhou:第九条), so intake lets it through
-                "materials": list(packs.get("dazhou").rule("intake.required_materials").params.required),
+                "materials": [
+                    *packs.get("dazhou").rule("intake.required_materials").params.required,
+                    *packs.get("dazhou").rule("intake.secure_products_statement").params.required,
+                ],
             },
             headers={"Idempotency-Key": str(uuid.uuid4())},
         ),

@@ -25,6 +25,7 @@ MATERIALS = [
     "basic_info", "necessity_basis", "construction_content", "performance_goals", "implementation_mode",
     "application_plan", "information_resource_catalog", "gov_cloud_plan", "security_protection_plan",
     "crypto_plan", "investment_amount", "om_funding", "funding_channels",
+    "secure_products_statement",
 ]  # fmt: skip
 
 

@@ -46,7 +46,7 @@ from shared.service import ServiceRuntime, create_service_app
 from shared.settings import Settings
 from tests.support.api import Api, required_materials
 from tests.support.concurrency import fire_concurrently
-from tests.unit.acceptance.conftest import ALL_ITEMS, SECRET, FakeExpertPool, Harness
+from tests.unit.acceptance.conftest import ALL_ITEMS, FENGXIAN_ITEMS, SECRET, FakeExpertPool, Harness
 from tests.unit.budget.conftest import Budget
 from tests.unit.intake.conftest import Intake, draft_body
 from tests.unit.procurement.conftest import WAN, Procurement
@@ -249,7 +249,7 @@ ORGANISE = {
     ],
     "experts": {"count": 3, "fields": ["教育信息化"]},
 }
-PASSED = {"passed": True, "system_name": "奉贤教育云", "items": ALL_ITEMS, "report_no": "奉验〔2026〕3号"}
+PASSED = {"passed": True, "system_name": "奉贤教育云", "items": FENGXIAN_ITEMS, "report_no": "奉验〔2026〕3号"}
 ASSETS = {
     "documents": ["asset_registration_summary"],
     "assets": [{"name": "服务器", "category": "hardware", "quantity": 4, "value_fen": 80_000_00}],

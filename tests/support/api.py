@@ -55,15 +55,24 @@ def ok(response: httpx.Response, status: int = 200) -> Any:
 
 
 def required_materials(jurisdiction: str = "dazhou") -> list[str]:
-    """Every material kind the pack requires at submission (dazhou:第九条), for complete applications."""
+    """Every material kind the pack requires at submission (dazhou:第九条; the secure-products statement of
+    第五十六条 where the pack has it), for complete applications."""
     from shared.policy import packs
 
-    return list(packs.get(jurisdiction).rule("intake.required_materials").params.required)
+    pack = packs.get(jurisdiction)
+    kinds = list(pack.rule("intake.required_materials").params.required)
+    if pack.has("intake.secure_products_statement"):
+        kinds += pack.rule("intake.secure_products_statement").params.required
+    return kinds
 
 
 def passed_acceptance_items(jurisdiction: str = "dazhou") -> list[dict]:
     """Every acceptance item the pack requires (dazhou:第五十六条,第五十九条), all passed."""
     from shared.policy import packs
 
-    required = packs.get(jurisdiction).rule("acceptance.items").params.required
+    pack = packs.get(jurisdiction)
+    required = list(pack.rule("acceptance.items").params.required)
+    for rule_id in ("acceptance.mlps_filing", "acceptance.secure_reliable_review"):  # fengxian:第五条
+        if pack.has(rule_id):
+            required += pack.rule(rule_id).params.required
     return [{"kind": kind, "passed": True} for kind in required]

@@ -3,7 +3,9 @@
 - construction monitoring report by each year end during construction (dazhou:第五十一条);
 - self-evaluation 12–24 months after going live (dazhou:第五十二条), then the bureau's post-evaluation;
 - Quzhou: an evaluation by experts or a third party 1 year after final acceptance (quzhou:三(四));
-- a failed evaluation blocks related upgrades until rectified (fengxian:第三十二条).
+- a failed evaluation blocks related upgrades until rectified (fengxian:第三十二条);
+- network-security and cryptography testing and assessment recur while the system runs (dazhou:第五十五条):
+  each filed assessment opens the next period's deadline; a failure sets the system's live status.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ SELF_EVALUATION = "catalog.self_evaluation"
 POST_EVALUATION = "catalog.post_evaluation"
 OPERATION_EVALUATION = "catalog.operation_evaluation"
 FAILURE_BAR = "catalog.evaluation_failure_bar"
+SECURITY_ASSESSMENT = "catalog.security_assessment"
+CRYPTO_ASSESSMENT = "catalog.crypto_assessment"
 
 #: evaluation kind → (rule, fact naming the day it happened)
 KINDS: dict[str, tuple[str, str | None]] = {
@@ -25,9 +29,18 @@ KINDS: dict[str, tuple[str, str | None]] = {
     "self_evaluation": (SELF_EVALUATION, "self_evaluation_submitted_on"),
     "operation_evaluation": (OPERATION_EVALUATION, "evaluated_on"),
     "post_evaluation": (POST_EVALUATION, None),
+    "security_assessment": (SECURITY_ASSESSMENT, "assessed_on"),
+    "crypto_assessment": (CRYPTO_ASSESSMENT, "assessed_on"),
 }
-#: who files which kind: the unit evaluates itself; the bureau (with finance) organises the rest.
-FILED_BY_UNIT = {"construction_monitoring", "self_evaluation"}
+#: who files which kind: the unit evaluates itself and has its system tested (dazhou:第五十五条 puts the
+#: periodic testing on the unit); the bureau (with finance) organises the rest.
+FILED_BY_UNIT = {"construction_monitoring", "self_evaluation", "security_assessment", "crypto_assessment"}
+#: the assessments that recur while the system runs (dazhou:第五十五条): kind → rule
+PERIODIC: dict[str, str] = {"security_assessment": SECURITY_ASSESSMENT, "crypto_assessment": CRYPTO_ASSESSMENT}
+#: the fact of the periodic rules holding the day the current period started
+PERIOD_START = "period_start_on"
+#: a periodic kind → the live status it sets on the system (catalog.system.security_changed.v1)
+STATUS_FIELD: dict[str, str] = {"security_assessment": "security_status", "crypto_assessment": "crypto_status"}
 
 
 @dataclass(frozen=True)
@@ -52,6 +65,22 @@ def after_going_live(pack: Pack, went_live_on: date, today: date) -> list[Due]:
             continue
         owed.append(Due(kind, decision, earliest, last))
     return owed
+
+
+def first_period_start(went_live_on: date, registered_on: date, from_stock: bool) -> date:
+    """The first period of the periodic assessments counts from going live; a stock system's from the day it
+    entered the catalog, which knows of no assessment before (its go-live may be years back)."""
+    return registered_on if from_stock else went_live_on
+
+
+def periodic_due(pack: Pack, kind: str, period_start_on: date) -> Due | None:
+    """The next security or crypto assessment a running system owes (dazhou:第五十五条), None without the rule."""
+    rule_id = PERIODIC[kind]
+    if not pack.has(rule_id):
+        return None
+    decision = pack.decide(rule_id, {PERIOD_START: period_start_on})
+    _, due = pack.window(rule_id, period_start_on)
+    return Due(kind, decision, None, due)
 
 
 def construction_report_due(pack: Pack, report_year: int) -> Due | None:

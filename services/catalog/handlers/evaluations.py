@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import sqlalchemy as sa
 from sqlmodel import col
 
 from services.catalog import domain
 from services.catalog.domain import evaluations as rules
-from services.catalog.handlers.common import load
+from services.catalog.handlers.common import load, subject
+from services.catalog.handlers.systems import emit_security_changed
 from services.catalog.metrics import EVALUATIONS_COMPLETED
 from services.catalog.tables import Evaluation, System
 from shared import clock
@@ -64,12 +67,61 @@ async def complete(
     pack = packs.get(system.jurisdiction)
     today = clock.today()
     went_live = system.went_live_on or system.registered_on
-    timing = rules.timeliness(pack, kind, {"went_live_on": went_live}, today)
+    facts: dict = {"went_live_on": went_live}
+    if kind in rules.PERIODIC:
+        facts[rules.PERIOD_START] = await _period_start(uow, system, kind)
+    timing = rules.timeliness(pack, kind, facts, today)
     if rules.too_early(timing):
         raise rule_violations([Violation.from_decision(timing)])
     done = await _finish(uow, system, evaluation, pack, timing, passed, score, report_ref, principal)
     await uow.session.flush()  # the answer carries the row as stored
     return done
+
+
+async def _period_start(uow: UnitOfWork, system: System, kind: str) -> date:
+    """The day the current period of a recurring assessment started: the last one filed, else the first period's
+    start (dazhou:第五十五条)."""
+    last = await uow.session.scalar(
+        sa.select(sa.func.max(col(Evaluation.completed_on))).where(
+            col(Evaluation.system_id) == system.id, col(Evaluation.kind) == kind, col(Evaluation.status) == "completed"
+        )
+    )
+    if last is not None:
+        return last
+    went_live = system.went_live_on or system.registered_on
+    return rules.first_period_start(went_live, system.registered_on, system.origin == "stock_import")
+
+
+async def _next_period(uow: UnitOfWork, system: System, kind: str, passed: bool, principal: Principal) -> None:
+    """A filed security or crypto assessment sets the system's live status and opens the next period's
+    deadline (dazhou:第五十五条); a failure reaches intake and budget as a live security failure (第五十七条)."""
+    today = clock.today()
+    field = rules.STATUS_FIELD[kind]
+    status = "passed" if passed else "failed"
+    if getattr(system, field) not in (status, "hazard"):
+        # a standing major hazard stays until the bureau lifts it (it bars whatever the assessment says)
+        setattr(system, field, status)
+        system.updated_at = clock.now()
+        await emit_security_changed(uow, system)
+    owed = rules.periodic_due(packs.get(system.jurisdiction), kind, today)
+    if owed is None or owed.due_on is None:
+        return
+    uow.session.add(
+        Evaluation(
+            system_id=system.id,
+            subject=subject(system),
+            unit=system.unit,
+            jurisdiction=system.jurisdiction,
+            kind=kind,
+            rule_id=owed.decision.rule_id,
+            citation=owed.decision.citation,
+            due_on=owed.due_on,
+        )
+    )
+    await uow.open_deadline(
+        subject=subject(system), decision=owed.decision, due_on=owed.due_on, description=f"{kind} of {system.id}"
+    )
+    await uow.record_decision(owed.decision, subject=subject(system), action=f"{kind}.scheduled", actor=principal)
 
 
 async def _finish(uow, system, evaluation, pack, timing, passed, score, report_ref, principal) -> Evaluation:
@@ -92,6 +144,8 @@ async def _finish(uow, system, evaluation, pack, timing, passed, score, report_r
                 system.evaluation_failed_since = today
             elif bar.passed:
                 system.evaluation_failed_since = None  # rectified: a passing evaluation lifts the bar
+        if evaluation.kind in rules.PERIODIC:
+            await _next_period(uow, system, evaluation.kind, passed, principal)
         if evaluation.kind == "self_evaluation":
             follow = rules.post_evaluation_due(pack)
             if follow is not None:

@@ -49,7 +49,14 @@ async def schedule_evaluations(uow: UnitOfWork, system: System, *, bulk: list[di
     pack = packs.get(system.jurisdiction)
     went_live = system.went_live_on or system.registered_on
     rows = []
-    for owed in evaluation_rules.after_going_live(pack, went_live, clock.today()):
+    dues = evaluation_rules.after_going_live(pack, went_live, clock.today())
+    # network-security and crypto assessments recur while the system runs (dazhou:第五十五条)
+    start = evaluation_rules.first_period_start(went_live, system.registered_on, system.origin == "stock_import")
+    for kind in evaluation_rules.PERIODIC:
+        periodic = evaluation_rules.periodic_due(pack, kind, start)
+        if periodic is not None:
+            dues.append(periodic)
+    for owed in dues:
         uow.session.add(
             Evaluation(
                 system_id=system.id,
@@ -276,7 +283,13 @@ async def update_security(
         actor=principal,
         detail={"system_id": system.id, "crypto_status": crypto_status, "security_status": security_status},
     )
-    # issue 19 §4.4 (law branch): budget stops O&M money on a live security failure (dazhou:第五十七条)
+    await emit_security_changed(uow, system)
+    return system
+
+
+async def emit_security_changed(uow: UnitOfWork, system: System) -> None:
+    """The live crypto/security status, to intake and budget (dazhou:第五十七条: a failure stops O&M money
+    and new projects of the unit)."""
     await uow.emit(
         SystemSecurityChanged(
             project_id=subject(system),
@@ -287,7 +300,6 @@ async def update_security(
             changed_on=clock.today(),
         )
     )
-    return system
 
 
 #: Data-sharing statuses under which a system's data aggregation is not complete (dazhou:第二十四条).

@@ -158,3 +158,9 @@ ALL_ITEMS = [
     {"kind": "crypto_review", "passed": True},
     {"kind": "secure_reliable_products", "passed": True},
 ]
+#: fengxian adds the police's MLPS grading and filing and the crypto administration's review (fengxian:第五条)
+FENGXIAN_ITEMS = [
+    *ALL_ITEMS,
+    {"kind": "mlps_filing", "passed": True},
+    {"kind": "secure_reliable_review", "passed": True},
+]

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from services.acceptance.api import expert_pool
 from services.acceptance.experts import ReviewExpertPool
 from shared.service import sweep_deadlines
-from tests.unit.acceptance.conftest import ALL_ITEMS, citations, ok, problem, rule_ids
+from tests.unit.acceptance.conftest import FENGXIAN_ITEMS, citations, ok, problem, rule_ids
 
 P = "P-FX-1"
 FORM = {"documents": ["acceptance_application_form"]}
@@ -23,7 +23,7 @@ PANEL = [
     {"role": "procurement_center", "name": "区政府采购中心 刘主任"},
 ]
 ORGANISE = {"panel": PANEL, "experts": {"count": 3, "fields": ["教育信息化"]}}
-PASSED = {"passed": True, "system_name": "奉贤教育云", "items": ALL_ITEMS, "report_no": "奉验〔2026〕3号"}
+PASSED = {"passed": True, "system_name": "奉贤教育云", "items": FENGXIAN_ITEMS, "report_no": "奉验〔2026〕3号"}
 
 
 async def applied(service, project=P, *, secret=False):

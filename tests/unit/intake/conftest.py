@@ -38,6 +38,7 @@ DAZHOU_MATERIALS = [
     "investment_amount",
     "om_funding",
     "funding_channels",
+    "secure_products_statement",  # dazhou:第五十六条
 ]
 
 

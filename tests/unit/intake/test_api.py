@@ -36,7 +36,11 @@ async def test_refusal_lists_every_rule_and_writes_nothing(intake):
     assert response.status_code == 422
     body = response.json()
     assert body["type"].endswith("/rule-violation")
-    assert [v["rule_id"] for v in body["violations"]] == ["intake.required_materials", "intake.not_accepted"]
+    assert [v["rule_id"] for v in body["violations"]] == [
+        "intake.required_materials",
+        "intake.secure_products_statement",
+        "intake.not_accepted",
+    ]
     assert all(v["message_zh"] and v["message_en"] and v["field"] for v in body["violations"])
     assert (await intake.get(f"/api/intake/applications/{project}")).json()["status"] == "draft"
     assert await intake.events() == []

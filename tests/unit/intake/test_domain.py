@@ -130,9 +130,14 @@ def test_every_violation_is_listed_not_only_the_first():
         project_tags=["new_machine_room", "big_data_platform"],
         standing=domain.Standing(bars=(bar,)),
     )
-    assert failed_ids(result) == ["intake.required_materials", "intake.not_accepted", "catalog.zombie_system"]
-    assert "dazhou:第二十条(一)" in result.violations[1].message_zh
-    assert "dazhou:第二十条(四)" in result.violations[1].message_zh
+    assert failed_ids(result) == [
+        "intake.required_materials",
+        "intake.secure_products_statement",
+        "intake.not_accepted",
+        "catalog.zombie_system",
+    ]
+    assert "dazhou:第二十条(一)" in result.violations[2].message_zh
+    assert "dazhou:第二十条(四)" in result.violations[2].message_zh
 
 
 def test_quzhou_not_accepted_list_cites_its_item():

@@ -523,6 +523,8 @@ const enUS: Record<MessageKey, string> = {
   "code.om": "O&M",
   "code.open_tender": "Open tender",
   "code.operation_evaluation": "Operation evaluation",
+  "code.crypto_assessment": "Cryptography assessment",
+  "code.security_assessment": "Network-security assessment",
   "code.optimisation": "Optimisation",
   "code.other": "Other",
   "code.passed": "Passed",

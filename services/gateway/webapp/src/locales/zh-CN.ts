@@ -522,6 +522,8 @@ const zhCN = {
   "code.om": "运维",
   "code.open_tender": "公开招标",
   "code.operation_evaluation": "运行评价",
+  "code.crypto_assessment": "密码应用安全性评估",
+  "code.security_assessment": "网络安全检测评估",
   "code.optimisation": "优化",
   "code.other": "其他",
   "code.passed": "通过",

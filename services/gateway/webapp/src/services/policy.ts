@@ -83,6 +83,7 @@ export const SUBMISSION_PRECHECK = [
   "scope.out_of_scope_items",
   "intake.window",
   "intake.required_materials",
+  "intake.secure_products_statement",
   "intake.upgrade_materials",
   "intake.om_materials",
 ];
