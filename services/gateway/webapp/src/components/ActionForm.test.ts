@@ -15,7 +15,8 @@ function everyField(): { op: string; path: string[]; field: FieldSpec; kind: str
     if (kind === "rows") for (const sub of nestedFields(field.schema.items!)) walk(op, sub, [...path, sub.name]);
     if (kind === "group") for (const sub of nestedFields(field.schema)) walk(op, sub, [...path, sub.name]);
   };
-  for (const op of OPERATIONS) {
+  // an operation with a card of its own ('#attachments': a file upload) never opens this generic form
+  for (const op of OPERATIONS.filter((o) => !o.page?.startsWith("#"))) {
     for (const field of op.fields ?? []) walk(op.key, field, [field.name]);
     // a body that is a list (a stock import) is rows too; any other raw body would be a JSON box
     if (op.rawBody) {
