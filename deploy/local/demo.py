@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 
 from shared import clock
-from shared.policy import packs
+from shared.policy import Pack, packs
 
 PASSWORD = "govproj"
 WAN = 1_000_000
@@ -90,7 +90,7 @@ class Demo:
                 "total_investment_fen": wan * WAN,
                 "plan_year": today.year + 1,
                 "details": {"performance_goals": f"{title}建成后覆盖全市相关单位", "basis": "数字达州建设规划"},
-                "materials": list(pack.rule("intake.required_materials").params.required),
+                "materials": complete_materials(pack),
             },
             headers={"Idempotency-Key": str(uuid.uuid4())},
         )
@@ -160,6 +160,15 @@ class Demo:
             headers={"content-type": "text/csv", "Idempotency-Key": "demo-stock-census"},
         )
 
+
+
+def complete_materials(pack: Pack) -> list[str]:
+    """Every material the pack requires at submission: the list of dazhou:第九条 and, where the pack has it, the
+    secure-and-reliable products statement of dazhou:第五十六条."""
+    kinds = list(pack.rule("intake.required_materials").params.required)
+    if pack.has("intake.secure_products_statement"):
+        kinds += pack.rule("intake.secure_products_statement").params.required
+    return kinds
 
 def load(gateway: str) -> dict[str, Any]:
     demo = Demo(gateway)
