@@ -58,7 +58,7 @@ async def test_unit_applies_and_bureau_admits(page: Page, platform: Platform, ap
     await expect(materials.get_by_role("checkbox", name="密码应用方案")).to_be_checked()
     # the secure-products statement is its own group, under dazhou:第五十六条
     statement = form.locator("fieldset.materials-group").filter(has_text="第五十六条")
-    await statement.get_by_role("button", name="全部勾选").click()
+    await statement.get_by_role("button", name="勾选本组").click()  # a later group's button ticks that group
     await expect(statement.get_by_role("checkbox", name="软硬件产品安全可靠情况说明")).to_be_checked()
 
     # An amount of 0 is refused by the service; the problem names the field and the input is marked.
