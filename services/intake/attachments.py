@@ -85,7 +85,7 @@ def refused(field: str, rule: str, zh: str, en: str, *, status: int = 422, **ext
         "invalid-attachment",
         "附件不符合要求 / The attachment is not accepted",
         f"{zh} / {en}",
-        errors=[{"field": field, "rule": rule, "message": zh, "message_en": en}],
+        errors=[{"field": field, "type": rule, "rule": rule, "message": zh, "message_en": en}],
         basis="local_setting",
         **extensions,
     )

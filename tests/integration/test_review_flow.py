@@ -59,10 +59,10 @@ async def admitted(kafka_bootstrap: str, jurisdiction: str, unit: str, amount_fe
 
 
 async def expert_user(api: Api) -> str:
-    """The seeded sign-in `expert` linked to one software expert of the pool (registered once per platform; the
-    browser journeys link the same sign-in to experts of their own fields, which a software draw must not count)."""
+    """The seeded sign-in `expert` linked to one expert of the pool (a sign-in links to one expert only; whoever
+    registers it first — here or the browser's experts journey — gives it the software field the draws use)."""
     pool = ok(await api.get("bureau", "/api/review/experts", params={"limit": 200}))["items"]
-    mine = next((e for e in pool if e["user_subject"] == "expert" and "software" in e["fields"]), None)
+    mine = next((e for e in pool if e["user_subject"] == "expert"), None)
     if mine is not None:
         return mine["id"]
     body = {"name": "评审专家 张工", "employer": "四川某大学", "fields": ["software"], "user_subject": "expert"}

@@ -97,6 +97,7 @@ async def test_wrong_type_is_refused_naming_the_field(intake):
     assert fake.status_code == 422
     assert fake.json()["errors"][0] == {
         "field": "file",
+        "type": "attachment.content",  # every problem's error item has a type (the documented Problem shape)
         "rule": "attachment.content",
         "message": "文件内容不是有效的 .pdf 文件",
         "message_en": "the file's content is not a .pdf file",
