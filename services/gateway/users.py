@@ -39,6 +39,9 @@ DEV_USERS: dict[str, DevUser] = {
         DevUser("office", "领导小组办公室", (Role.LEADING_OFFICE,)),
         DevUser("secrecy", "保密办", (Role.CONFIDENTIALITY_OFFICE,)),
         DevUser("expert", "评审专家 张工", (Role.EXPERT,)),
+        # a second expert: a sign-in links to one expert of the pool, and an expert drawn for a unit's project
+        # cools off from that unit (review.expert_cooling_off) — two panels for one unit need two people
+        DevUser("expert2", "评审专家 李工", (Role.EXPERT,)),
         DevUser("vm_unit", "分管副市长", (Role.VICE_MAYOR_UNIT,)),
         DevUser("vm_digital", "分管数字经济副市长", (Role.VICE_MAYOR_DIGITAL,)),
         DevUser("vm_finance", "分管财政副市长", (Role.VICE_MAYOR_FINANCE,)),
