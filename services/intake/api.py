@@ -133,7 +133,9 @@ async def create_application(
 
 
 @router.get("/applications/{project_id}", response_model=ApplicationPublic, summary="申报详情 One application")
-async def get_application(project_id: str, runtime: Runtime, principal: Annotated[Principal, Readers]):
+async def get_application(
+    project_id: str, runtime: Runtime, principal: Annotated[Principal, Readers]
+) -> ApplicationPublic:
     async with runtime.reading() as uow:
         await scope.ensure(uow, principal, project_id, content=False, what="application")
         return public(await queries.load(uow, project_id), principal)
@@ -145,7 +147,9 @@ async def get_application(project_id: str, runtime: Runtime, principal: Annotate
     summary="The project's intake stage",
     description=WATCH_DESCRIPTION,
 )
-async def get_project(project_id: str, request: Request, runtime: Runtime, principal: Annotated[Principal, Readers]):
+async def get_project(
+    project_id: str, request: Request, runtime: Runtime, principal: Annotated[Principal, Readers]
+) -> Response:
     return await watched(request, runtime.arrivals, project_id, lambda: get_application(project_id, runtime, principal))
 
 
@@ -161,7 +165,7 @@ async def update_application(
     runtime: Runtime,
     principal: Annotated[Principal, UnitStaff],
     idempotency_key: IdempotencyKey = None,
-):
+) -> JSONResponse:
     async def action(uow: UnitOfWork) -> dict:
         application = await handlers.update_application(uow, project_id, command, principal)
         return public(application, principal).model_dump(mode="json")
@@ -193,7 +197,9 @@ async def attach_material(
 
 
 @router.get("/applications/{project_id}/materials", response_model=list[MaterialPublic], summary="申报材料 Materials")
-async def list_materials(project_id: str, runtime: Runtime, principal: Annotated[Principal, Readers]):
+async def list_materials(
+    project_id: str, runtime: Runtime, principal: Annotated[Principal, Readers]
+) -> list[MaterialPublic]:
     async with runtime.reading() as uow:
         await scope.ensure(uow, principal, project_id, what="materials")
         await queries.load(uow, project_id)  # a need's id has no materials
@@ -247,7 +253,9 @@ async def upload_attachment(
 @router.get(
     "/applications/{project_id}/attachments", response_model=list[AttachmentPublic], summary="附件列表 Attachments"
 )
-async def list_attachments(project_id: str, runtime: Runtime, principal: Annotated[Principal, Readers]):
+async def list_attachments(
+    project_id: str, runtime: Runtime, principal: Annotated[Principal, Readers]
+) -> list[AttachmentPublic]:
     async with runtime.reading() as uow:
         await scope.ensure(uow, principal, project_id, what="attachments")
         await queries.load(uow, project_id)  # a need's id has no attachments
@@ -318,7 +326,7 @@ async def submit_application(
     runtime: Runtime,
     principal: Annotated[Principal, UnitStaff],
     idempotency_key: IdempotencyKey = None,
-):
+) -> JSONResponse:
     async def action(uow: UnitOfWork) -> dict:
         application = await handlers.submit_application(uow, project_id, principal)
         return public(application, principal).model_dump(mode="json")
@@ -390,7 +398,7 @@ async def rank_applications(
 
 
 @router.get("/units/{unit}/eligibility", response_model=EligibilityPublic, summary="单位申报资格 Unit standing")
-async def unit_eligibility(unit: str, runtime: Runtime, principal: Annotated[Principal, Readers]):
+async def unit_eligibility(unit: str, runtime: Runtime, principal: Annotated[Principal, Readers]) -> EligibilityPublic:
     ensure_unit_access(principal, unit)
     today = clock.today()
     async with runtime.reading() as uow:
@@ -459,7 +467,7 @@ async def list_applications(
     sort: str = Query(default="created", pattern="^(created|priority)$", description="created | priority"),
     limit: int = Query(default=50, ge=1, le=500),
     cursor: OpaqueCursor = None,
-):
+) -> ApplicationsPublic:
     where = queries.LibraryFilter(
         jurisdiction=jurisdiction,
         unit=unit,
@@ -500,7 +508,7 @@ async def file_need(
 
 
 @router.get("/needs/{need_id}", response_model=NeedPublic, summary="需求详情 One need")
-async def get_need(need_id: str, runtime: Runtime, principal: Annotated[Principal, Readers]):
+async def get_need(need_id: str, runtime: Runtime, principal: Annotated[Principal, Readers]) -> NeedPublic:
     async with runtime.reading() as uow:
         await scope.ensure(uow, principal, need_id, what="need")
         return need_public(await queries.load_need(uow, need_id))
@@ -552,7 +560,7 @@ async def list_needs(
     q: str | None = Query(default=None, max_length=100, description="需求标题或描述关键字"),
     limit: int = Query(default=50, ge=1, le=500),
     cursor: OpaqueCursor = None,
-):
+) -> NeedsPublic:
     where = queries.NeedFilter(
         unit=unit, jurisdiction=jurisdiction, status=status, plan_year=plan_year, category=category, q=q
     )

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import col
@@ -30,7 +31,7 @@ from shared.contracts.catalog import (
 from shared.errors import Problem, Violation, bad_request, forbidden, not_found, rule_violations, wrong_stage
 from shared.ids import new_id
 from shared.locking import locked
-from shared.policy import Pack, UnknownPack, packs
+from shared.policy import Decision, Pack, UnknownPack, packs
 from shared.service import ServiceRuntime
 from shared.uow import UnitOfWork, actor_of
 
@@ -67,7 +68,16 @@ async def load(uow: UnitOfWork, finding_id: str, *, for_update: bool = False) ->
     return finding
 
 
-async def _step(uow: UnitOfWork, finding: Finding, action: str, actor, *, reason="", decision=None, **detail):
+async def _step(
+    uow: UnitOfWork,
+    finding: Finding,
+    action: str,
+    actor: Principal | str,
+    *,
+    reason: str = "",
+    decision: Decision | None = None,
+    **detail: Any,
+) -> None:
     detail = {k: v.isoformat() if isinstance(v, date) else v for k, v in detail.items()}
     uow.session.add(
         FindingStep(
@@ -220,7 +230,7 @@ async def review_rectification(
     return finding
 
 
-async def escalate(uow: UnitOfWork, finding: Finding, pack: Pack, actor, *, reason: str) -> bool:
+async def escalate(uow: UnitOfWork, finding: Finding, pack: Pack, actor: Principal | str, *, reason: str) -> bool:
     """Apply the ladder's next step: an event the owning services act on; a new period unless it was the last."""
     step = domain.next_step(pack, finding.step)
     if step is None:
