@@ -15,7 +15,7 @@ from shared.decisions import refusing
 from shared.errors import Violation
 from shared.lifecycle import Lifecycle, Transition
 from shared.policy import Decision, Pack
-from shared.policy.schema import AuthorityParams, ThresholdParams
+from shared.policy.params import AuthorityParams, ThresholdParams
 
 # --- the lifecycle: an application's stages and a need's, each one table of transitions ----------------
 

@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse, Response
 
 from services.catalog import listing
 from services.catalog.api.common import PREFIX, idempotent
-from services.catalog.oversight import handlers, queries
+from services.catalog.oversight import accountability, handlers, queries
 from services.catalog.oversight.schemas import (
     AccountabilitiesPublic,
     AccountabilityCreate,
@@ -327,7 +327,7 @@ async def record_accountability(
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     async def action(uow: UnitOfWork) -> dict[str, Any]:
-        case = await handlers.record_accountability(uow, principal, **command.model_dump())
+        case = await accountability.record_accountability(uow, principal, **command.model_dump())
         return case_public(case, principal).model_dump(mode="json")
 
     return await idempotent(runtime, idempotency_key, principal, command.model_dump(mode="json"), 201, action)
