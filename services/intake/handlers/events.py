@@ -19,7 +19,14 @@ from services.intake.standing import (
     security_bar,
     types_barred,
 )
-from services.intake.tables import Application, CatalogSystem, ProjectOutcome, SupervisionStanding, UnitBar
+from services.intake.tables import (
+    Application,
+    CatalogSystem,
+    ProjectOutcome,
+    SupervisionStanding,
+    SystemStatus,
+    UnitBar,
+)
 from shared import catalog_systems, supervision
 from shared.bus import Subscriptions
 from shared.contracts.acceptance import ProjectAccepted, ProjectFailed
@@ -211,12 +218,34 @@ async def _pack_of(uow: UnitOfWork, project_id: str, unit: str) -> Pack:
         return packs.default
 
 
+async def _latest_status(uow: UnitOfWork, event: CloudEvent, *, system_id: str, kind: str, changed_on: date) -> bool:
+    """Whether this status event is the newest intake has seen of the system's `kind` (then it is held as the
+    latest); an older one arriving late is recorded (audited) and replaces nothing (shared.catalog_systems)."""
+    held = await locked(uow.session, SystemStatus, (system_id, kind))
+    if held is not None and catalog_systems.stale_status((held.changed_on, held.event_at), changed_on, event.time):
+        await uow.audit(
+            subject=system_id,
+            action=f"system.{kind}_changed.stale",
+            actor="catalog",
+            detail={"changed_on": changed_on.isoformat(), "event": event.id},
+        )
+        return False
+    if held is None:
+        uow.session.add(SystemStatus(system_id=system_id, kind=kind, changed_on=changed_on, event_at=event.time))
+    else:
+        held.changed_on, held.event_at = changed_on, event.time
+    return True
+
+
 @subscriptions.on(SystemSecurityChanged)
 async def on_system_security_changed(uow: UnitOfWork, event: CloudEvent, payload: SystemSecurityChanged) -> None:
     """dazhou:第五十七条 after acceptance: while a catalogued system's live crypto / network-security status
     fails (or shows a major hazard) its unit may not apply for new, rebuilt or extended projects; the bar lifts
     when the status passes again. The event carries the whole current status, so a redelivery or a later
-    change simply replaces what the view holds (one open bar per system)."""
+    change simply replaces what the view holds (one open bar per system); an older one arriving late does not."""
+    kind, system_id, changed_on = "security", payload.system_id, payload.changed_on
+    if not await _latest_status(uow, event, system_id=system_id, kind=kind, changed_on=changed_on):
+        return
     pack = await _pack_of(uow, payload.project_id, payload.unit)
     decision = live_security_bar(pack, payload.crypto_status, payload.security_status)
     crypto = LIVE_STATUS_ZH.get(payload.crypto_status, payload.crypto_status)
@@ -239,7 +268,10 @@ async def on_system_security_changed(uow: UnitOfWork, event: CloudEvent, payload
 async def on_system_data_sharing_changed(uow: UnitOfWork, event: CloudEvent, payload: SystemDataSharingChanged) -> None:
     """dazhou:第二十四条: a unit that has not completed data aggregation may not apply for new projects. The
     catalog's data-sharing record of each of the unit's systems feeds it; the bar lifts when the system's data
-    is shared again (or the system retires)."""
+    is shared again (or the system retires). An older status arriving late replaces nothing."""
+    kind, system_id, changed_on = "data_sharing", payload.system_id, payload.changed_on
+    if not await _latest_status(uow, event, system_id=system_id, kind=kind, changed_on=changed_on):
+        return
     try:
         pack = packs.get(payload.jurisdiction)
     except LookupError:
