@@ -4,7 +4,7 @@
     .venv/bin/python scripts/gen_policy_docs.py --check  # exit 1 when the committed file is stale
 
 Two blocks are generated, each between its BEGIN/END markers: the field reference of every rule
-kind (from the pydantic models in shared/policy/schema.py) and the table of all rules of all packs.
+kind (from the pydantic models in shared/policy/schema.py and params.py) and the table of all rules of all packs.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ if str(ROOT) not in sys.path:
 from pydantic import BaseModel  # noqa: E402
 
 from shared.policy import PackRegistry  # noqa: E402
+from shared.policy import params as p  # noqa: E402
 from shared.policy import schema as s  # noqa: E402
 
 DOC = ROOT / "docs" / "policy.md"
@@ -34,10 +35,10 @@ def _cell(text: object) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
-_NAMED = [(str(s.FactName), "fact"), (str(s.Amount), "amount"), (str(s.Ratio), "ratio")]
+_NAMED = [(str(p.FactName), "fact"), (str(p.Amount), "amount"), (str(p.Ratio), "ratio")]
 _SIMPLIFY = [
     (re.compile(r"<class '([\w.]+)'>"), r"\1"),
-    (re.compile(r"\b(typing|shared\.policy\.schema|datetime)\."), ""),
+    (re.compile(r"\b(typing|shared\.policy\.schema|shared\.policy\.params|datetime)\."), ""),
 ]
 _OPTIONAL = re.compile(r"Optional\[([^\[\]]*(?:\[[^\[\]]*\])?[^\[\]]*)\]")
 _UNION = re.compile(r"Union\[([^\[\]]*(?:\[[^\[\]]*\])?[^\[\]]*)\]")
@@ -83,19 +84,19 @@ def render_schema() -> str:
     models: list[tuple[str, type[BaseModel]]] = [
         ("pack file header", s.PackHeader),
         ("rule", s.RuleDef),
-        ("condition (`Comparison`, used by threshold, requirement cases, sanction, route, applies_when)", s.Comparison),
+        ("condition (`Comparison`, used by threshold, requirement cases, sanction, route, applies_when)", p.Comparison),
     ]
-    models += [(f"kind `{kind}` params", model) for kind, model in s.PARAMS_BY_KIND.items()]
+    models += [(f"kind `{kind}` params", model) for kind, model in p.PARAMS_BY_KIND.items()]
     models += [
-        ("`annual` (deadline)", s.AnnualDate),
-        ("list item", s.ListItem),
-        ("authority band", s.AuthorityBand),
-        ("`collective` (authority table)", s.CollectiveReview),
-        ("requirement case", s.RequirementCase),
-        ("`duration` (sanction)", s.Duration),
-        ("route case", s.RouteCase),
-        ("path target (route)", s.PathTarget),
-        ("`semantics` (threshold)", s.Semantics),
+        ("`annual` (deadline)", p.AnnualDate),
+        ("list item", p.ListItem),
+        ("authority band", p.AuthorityBand),
+        ("`collective` (authority table)", p.CollectiveReview),
+        ("requirement case", p.RequirementCase),
+        ("`duration` (sanction)", p.Duration),
+        ("route case", p.RouteCase),
+        ("path target (route)", p.PathTarget),
+        ("`semantics` (threshold)", p.Semantics),
         ("`settings` (pack file header: local settings)", s.LocalSettings),
         ("one local setting", s.LocalSettingDef),
     ]

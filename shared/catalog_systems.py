@@ -10,12 +10,15 @@ budget also keeps a `state` and the jurisdiction, intake the last failed evaluat
 - a registration creates the row, or un-retires it, unless it is older than the retirement the row holds
   (a replay or an out-of-order delivery); a re-registration on the day of the retirement applies;
 - an evaluation older than the latest one the row holds is stale (`stale_evaluation`): what each service keeps
-  of an evaluation is its own (budget the latest result, intake the last failure), which one counts is not.
+  of an evaluation is its own (budget the latest result, intake the last failure), which one counts is not;
+- a status event (`SystemSecurityChanged`, `SystemDataSharingChanged`) carries the whole status as of its day and
+  time; one older than the status the service last applied is stale (`stale_status`): recorded (the inbox, an
+  audit row), it overwrites nothing, so the newest status wins whatever order the events arrive in.
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Protocol, TypeVar
 
 from shared.contracts.catalog import EvaluationCompleted, SystemRegistered, SystemRetired
@@ -44,6 +47,12 @@ def stale_registration(row: SystemRow, payload: SystemRegistered) -> bool:
 def stale_evaluation(held_on: date | None, payload: EvaluationCompleted) -> bool:
     """An evaluation older than the latest one held (`held_on`, None when none was): it replaces nothing."""
     return held_on is not None and payload.completed_on < held_on
+
+
+def stale_status(held: tuple[date, datetime] | None, changed_on: date, event_time: datetime) -> bool:
+    """A status event older than the one applied last (`held`: its `changed_on` and event time; None when none
+    was): by the day catalog reports, then by the event's time within a day. An equal one is not stale."""
+    return held is not None and (changed_on, event_time) < held
 
 
 async def record_registration(uow: UnitOfWork, model: type[R], payload: SystemRegistered, **own: Any) -> tuple[R, bool]:

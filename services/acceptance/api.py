@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi import APIRouter, Depends, Header, Query, Request, params
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel
 
 from services.acceptance import handlers, queries
 from services.acceptance.domain import STEPS
@@ -32,7 +34,7 @@ from shared.idempotency import replay, run_once
 from shared.limits import Identifier
 from shared.pagination import OpaqueCursor, Position, decode_cursor, encode_cursor
 from shared.scope import ProjectScope
-from shared.service import Runtime
+from shared.service import Runtime, ServiceRuntime
 from shared.uow import UnitOfWork
 from shared.watch import WATCH_DESCRIPTION, watched
 
@@ -57,7 +59,7 @@ IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_lengt
 scope = ProjectScope.of("acceptance", queries.project_owner, readers=READER_ROLES)
 
 
-def acting(step: str):
+def acting(step: str) -> params.Depends:
     """Only the roles that take `step` (e.g. the bureau organises, the unit applies)."""
     return require(*STEPS[step].roles)
 
@@ -78,7 +80,7 @@ async def present(uow: UnitOfWork, project: AcceptanceProject, principal: Princi
 
 
 async def _step(
-    runtime,
+    runtime: ServiceRuntime,
     request: Request,
     project_id: str,
     principal: Principal,
@@ -97,7 +99,7 @@ async def _step(
     return await run_once(runtime, key, principal, fingerprint, action, status=200)
 
 
-def _dump(body) -> Any:
+def _dump(body: BaseModel | None) -> Any:
     return body.model_dump(mode="json") if body is not None else {}
 
 
@@ -116,7 +118,7 @@ async def list_projects(
     jurisdiction: str | None = Query(default=None, max_length=40),
     cursor: OpaqueCursor = None,
     limit: int = Query(default=50, ge=1, le=200),
-):
+) -> AcceptanceProjectsPublic:
     after = decode_cursor(cursor, _AfterProject)
     async with runtime.reading() as uow:
         rows = await queries.projects_page(
@@ -140,7 +142,9 @@ async def list_projects(
     summary="The project's acceptance",
     description=WATCH_DESCRIPTION,
 )
-async def get_project(project_id: str, request: Request, runtime: Runtime, principal: Annotated[Principal, Readers]):
+async def get_project(
+    project_id: str, request: Request, runtime: Runtime, principal: Annotated[Principal, Readers]
+) -> Response:
     async def read() -> AcceptanceProjectPublic:
         async with runtime.reading() as uow:
             await scope.ensure(uow, principal, project_id, content=False)
@@ -160,7 +164,7 @@ async def start_trial_run(
     request: Request,
     principal: Annotated[Principal, acting("trial_run")],
     key: IdempotencyKey = None,
-):
+) -> AcceptanceProjectPublic:
     return await _step(
         runtime, request, project_id, principal, key, _dump(body),
         lambda uow: handlers.start_trial_run(uow, project_id, body.started_on, principal),
@@ -174,7 +178,7 @@ async def pre_acceptance(
     request: Request,
     principal: Annotated[Principal, acting("pre_acceptance_approval")],
     key: IdempotencyKey = None,
-):
+) -> AcceptanceProjectPublic:
     return await _step(
         runtime, request, project_id, principal, key, {},
         lambda uow: handlers.approve_pre_acceptance(uow, project_id, principal),
@@ -189,7 +193,7 @@ async def performance_acceptance(
     request: Request,
     principal: Annotated[Principal, acting("performance_acceptance")],
     key: IdempotencyKey = None,
-):
+) -> AcceptanceProjectPublic:
     return await _step(
         runtime, request, project_id, principal, key, _dump(body),
         lambda uow: handlers.record_result(
@@ -208,7 +212,7 @@ async def preliminary_acceptance(
     request: Request,
     principal: Annotated[Principal, acting("preliminary_acceptance")],
     key: IdempotencyKey = None,
-):
+) -> AcceptanceProjectPublic:
     return await _step(
         runtime, request, project_id, principal, key, _dump(body),
         lambda uow: handlers.record_preliminary(uow, project_id, body, principal),
@@ -225,7 +229,7 @@ async def final_application(
     principal: Annotated[Principal, acting("final_acceptance_application")],
     body: FinalApplication | None = None,
     key: IdempotencyKey = None,
-):
+) -> AcceptanceProjectPublic:
     return await _step(
         runtime, request, project_id, principal, key, _dump(body),
         lambda uow: handlers.apply_for_final(uow, project_id, principal),
@@ -242,7 +246,7 @@ async def final_acceptance(
     request: Request,
     principal: Annotated[Principal, acting("final_acceptance")],
     key: IdempotencyKey = None,
-):
+) -> AcceptanceProjectPublic:
     return await _step(
         runtime, request, project_id, principal, key, _dump(body),
         lambda uow: handlers.record_result(uow, project_id, "final_acceptance", body, principal, "final acceptance"),
@@ -261,7 +265,7 @@ async def higher_level_filing(
     request: Request,
     principal: Annotated[Principal, require(Role.UNIT, Role.LEADING_OFFICE)],
     key: IdempotencyKey = None,
-):
+) -> AcceptanceProjectPublic:
     return await _step(
         runtime, request, project_id, principal, key, _dump(body),
         lambda uow: handlers.file_higher_level(uow, project_id, body, principal),
@@ -276,7 +280,7 @@ async def acceptance_application(
     request: Request,
     principal: Annotated[Principal, acting("acceptance_application")],
     key: IdempotencyKey = None,
-):
+) -> AcceptanceProjectPublic:
     return await _step(
         runtime, request, project_id, principal, key, _dump(body),
         lambda uow: handlers.apply_for_acceptance(uow, project_id, body, principal),
@@ -301,7 +305,7 @@ async def organise(
     principal: Annotated[Principal, acting("acceptance_organised")],
     pool: Annotated[ExpertPool, Depends(expert_pool)],
     key: IdempotencyKey = None,
-):
+) -> JSONResponse:
     fingerprint = {"path": request.url.path, "body": _dump(body)}
     # 1. order and panel checked before any expert is drawn; 2. the draw (HTTP, outside a transaction);
     # 3. the step written, checked again under the row lock.
@@ -330,7 +334,7 @@ async def completion_acceptance(
     request: Request,
     principal: Annotated[Principal, acting("completion_acceptance")],
     key: IdempotencyKey = None,
-):
+) -> AcceptanceProjectPublic:
     return await _step(
         runtime, request, project_id, principal, key, _dump(body),
         lambda uow: handlers.record_result(
@@ -349,7 +353,7 @@ async def secrecy_approval(
     request: Request,
     principal: Annotated[Principal, acting("secrecy_approval")],
     key: IdempotencyKey = None,
-):
+) -> AcceptanceProjectPublic:
     return await _step(
         runtime, request, project_id, principal, key, _dump(body),
         lambda uow: handlers.approve_secrecy(uow, project_id, body, principal),
@@ -369,7 +373,7 @@ async def asset_registration(
     request: Request,
     principal: Annotated[Principal, require(Role.UNIT, Role.DATA_BUREAU)],
     key: IdempotencyKey = None,
-):
+) -> JSONResponse:
     async def action(uow: UnitOfWork) -> dict:
         registration = await handlers.register_assets(uow, project_id, body, principal)
         return AssetRegistrationPublic(**registration.model_dump()).model_dump(mode="json")
@@ -379,7 +383,9 @@ async def asset_registration(
 
 
 @router.get("/projects/{project_id}/asset-registration", response_model=AssetRegistrationPublic, summary="国有资产登记")
-async def get_asset_registration(project_id: str, runtime: Runtime, principal: Annotated[Principal, Readers]):
+async def get_asset_registration(
+    project_id: str, runtime: Runtime, principal: Annotated[Principal, Readers]
+) -> AssetRegistrationPublic:
     async with runtime.reading() as uow:
         await scope.ensure(uow, principal, project_id, content=False, what="asset registration")
         registration = await queries.asset_registration(uow, project_id)

@@ -46,7 +46,7 @@ def unavailable(detail: str) -> Problem:
 class ReviewExpertPool:
     """`POST {review}/api/review/expert-draws` with the caller's bearer token."""
 
-    def __init__(self, base_url: str, authorization: str, *, transport: httpx.AsyncBaseTransport | None = None):
+    def __init__(self, base_url: str, authorization: str, *, transport: httpx.AsyncBaseTransport | None = None) -> None:
         self.base_url = base_url.rstrip("/")
         self.authorization = authorization
         self.transport = transport

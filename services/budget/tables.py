@@ -187,6 +187,9 @@ class CatalogSystem(Base, table=True):
     security_failures: list[str] = Field(
         default_factory=list, sa_column=Column(sa.JSON, nullable=False, server_default="[]")
     )
+    # the day and event time of the security status applied last: an older status arriving late is stale
+    security_changed_on: date | None = None
+    security_event_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     # the latest performance evaluation catalog reported (catalog.evaluation.completed.v1): a failed one limits
     # next year's O&M money until a later one passes (budget.om_evaluation_result, e.g. dazhou:第五十二条)
     evaluation_kind: str | None = Field(default=None, max_length=40)

@@ -49,7 +49,14 @@ class Kind:
     inline: bool  # the browser previews it (served inline)
 
 
-def _kind(exts: tuple[str, ...], content_type: str, sniff: Callable[[bytes], bool], *, also=(), inline=False) -> Kind:
+def _kind(
+    exts: tuple[str, ...],
+    content_type: str,
+    sniff: Callable[[bytes], bool],
+    *,
+    also: tuple[str, ...] = (),
+    inline: bool = False,
+) -> Kind:
     return Kind(exts, content_type, frozenset({content_type, OCTET, *also}), sniff, inline)
 
 

@@ -15,6 +15,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col
 
 from services.intake import domain
+from services.intake.standing import Bar, Standing, SystemStanding
 from services.intake.tables import (
     Application,
     Attachment,
@@ -120,8 +121,8 @@ async def unit_bars(uow: UnitOfWork, unit: str) -> list[UnitBar]:
     return list(rows.all())
 
 
-def as_bar(row: UnitBar) -> domain.Bar:
-    return domain.Bar(
+def as_bar(row: UnitBar) -> Bar:
+    return Bar(
         rule_id=row.rule_id,
         citation=row.citation,
         cause=row.cause,
@@ -151,14 +152,14 @@ async def open_findings(uow: UnitOfWork, unit: str) -> list[SupervisionStanding]
     return list(rows.all())
 
 
-async def standing_of(uow: UnitOfWork, application: Application) -> domain.Standing:
+async def standing_of(uow: UnitOfWork, application: Application) -> Standing:
     bars = tuple(as_bar(row) for row in await unit_bars(uow, application.unit) if row.cleared_on is None)
     system = None
     system_row = (
         await uow.session.get(CatalogSystem, application.related_system_id) if application.related_system_id else None
     )
     if system_row is not None:
-        system = domain.SystemStanding(
+        system = SystemStanding(
             registered=True,
             retired=system_row.retired_on is not None,
             evaluation_failed=system_row.evaluation_failed_on is not None,
@@ -169,7 +170,7 @@ async def standing_of(uow: UnitOfWork, application: Application) -> domain.Stand
         accepted = outcome is not None and outcome.accepted_on is not None
     elif system_row is not None:
         accepted = True  # the catalog registers a system only after its project was accepted
-    return domain.Standing(bars=bars, original_project_accepted=accepted, related_system=system)
+    return Standing(bars=bars, original_project_accepted=accepted, related_system=system)
 
 
 async def siblings_of(uow: UnitOfWork, application: Application) -> list[domain.Sibling]:

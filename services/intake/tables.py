@@ -199,6 +199,18 @@ class CatalogSystem(Base, table=True):
     evaluation_citation: str | None = Field(default=None, max_length=120)
 
 
+class SystemStatus(Base, table=True):
+    """The day and event time of the catalog status (kind: security | data_sharing) intake applied last per
+    system: a status event older than it arrives late and replaces nothing (shared.catalog_systems)."""
+
+    __tablename__ = "system_statuses"
+
+    system_id: str = Field(primary_key=True, max_length=64)
+    kind: str = Field(primary_key=True, max_length=20)
+    changed_on: date
+    event_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
 class Need(Base, table=True):
     """A department's need in the needs pool (需求库, quzhou:三(一)1–3), before it becomes an application."""
 

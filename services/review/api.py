@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from services.review import handlers, queries
 from services.review.schemas import (
@@ -103,7 +103,9 @@ async def public(uow: UnitOfWork, case: ReviewCase, principal: Principal | None 
     summary="The project's review stage",
     description=WATCH_DESCRIPTION,
 )
-async def get_case(project_id: str, request: Request, runtime: Runtime, principal: Annotated[Principal, Readers]):
+async def get_case(
+    project_id: str, request: Request, runtime: Runtime, principal: Annotated[Principal, Readers]
+) -> Response:
     async def read() -> ReviewCasePublic:
         async with runtime.reading() as uow:
             await scope.ensure(uow, principal, project_id, content=False)
@@ -113,13 +115,17 @@ async def get_case(project_id: str, request: Request, runtime: Runtime, principa
 
 
 @router.post("/projects/{project_id}/prescreen", response_model=ReviewCasePublic, summary="前置初审 Pre-screening")
-async def prescreen(project_id: str, body: PrescreenCommand, runtime: Runtime, principal: Annotated[Principal, Bureau]):
+async def prescreen(
+    project_id: str, body: PrescreenCommand, runtime: Runtime, principal: Annotated[Principal, Bureau]
+) -> ReviewCasePublic:
     async with runtime.unit_of_work() as uow:
         return await public(uow, await handlers.prescreen(uow, project_id, body, principal), principal)
 
 
 @router.post("/projects/{project_id}/scores", response_model=ReviewCasePublic, summary="评审打分 My score sheet")
-async def submit_scores(project_id: str, body: MyScores, runtime: Runtime, principal: Annotated[Principal, Scorers]):
+async def submit_scores(
+    project_id: str, body: MyScores, runtime: Runtime, principal: Annotated[Principal, Scorers]
+) -> ReviewCasePublic:
     async with runtime.unit_of_work() as uow:
         return await public(uow, await handlers.submit_own_scores(uow, project_id, body, principal), principal)
 
@@ -127,7 +133,7 @@ async def submit_scores(project_id: str, body: MyScores, runtime: Runtime, princ
 @router.post("/projects/{project_id}/scheme-review", response_model=ReviewCasePublic, summary="方案评审结果")
 async def scheme_review(
     project_id: str, body: SchemeReviewResult, runtime: Runtime, principal: Annotated[Principal, Bureau]
-):
+) -> ReviewCasePublic:
     async with runtime.unit_of_work() as uow:
         case = await handlers.record_scheme_review(uow, project_id, body, principal)
         return await public(uow, case, principal)
@@ -136,7 +142,7 @@ async def scheme_review(
 @router.post("/projects/{project_id}/joint-review/opinions", response_model=ReviewCasePublic, summary="并联审核 意见")
 async def joint_opinion(
     project_id: str, body: JointOpinionIn, runtime: Runtime, principal: Annotated[Principal, JointParties]
-):
+) -> ReviewCasePublic:
     async with runtime.unit_of_work() as uow:
         return await public(uow, await handlers.joint_opinion(uow, project_id, body, principal), principal)
 
@@ -144,7 +150,7 @@ async def joint_opinion(
 @router.post("/projects/{project_id}/joint-review", response_model=ReviewCasePublic, summary="决策咨询意见 Conclude")
 async def conclude_joint_review(
     project_id: str, body: JointReviewConclusion, runtime: Runtime, principal: Annotated[Principal, LeadingOffice]
-):
+) -> ReviewCasePublic:
     async with runtime.unit_of_work() as uow:
         case = await handlers.conclude_joint_review(uow, project_id, body, principal)
         return await public(uow, case, principal)
@@ -153,7 +159,7 @@ async def conclude_joint_review(
 @router.post("/projects/{project_id}/steps/{step}", response_model=ReviewCasePublic, summary="审核步骤 Path step")
 async def path_step(
     project_id: str, step: str, body: PathStepResult, runtime: Runtime, principal: Annotated[Principal, StepActors]
-):
+) -> ReviewCasePublic:
     async with runtime.unit_of_work() as uow:
         case = await handlers.path_step(uow, project_id, step, body.passed, body.comment, principal)
         return await public(uow, case, principal)
@@ -162,7 +168,7 @@ async def path_step(
 @router.post("/projects/{project_id}/approval", response_model=ReviewCasePublic, summary="审批 (按权限顺序)")
 async def approval_step(
     project_id: str, body: StepDecision, runtime: Runtime, principal: Annotated[Principal, Approvers]
-):
+) -> ReviewCasePublic:
     async with runtime.unit_of_work() as uow:
         case = await handlers.decide_step(uow, project_id, body.approve, body.comment, principal)
         return await public(uow, case, principal)
@@ -195,7 +201,7 @@ async def list_experts(
     field: Filter = None,
     cursor: IdCursor = None,
     limit: int = Query(default=50, ge=1, le=200),
-):
+) -> ExpertsPublic:
     async with runtime.reading() as uow:
         rows = await queries.experts_page(uow, field=field, cursor=cursor, limit=limit)
     next_cursor = rows[limit - 1].id if len(rows) > limit else None
@@ -244,7 +250,7 @@ async def create_draw(
 
 
 @router.get("/expert-draws/{draw_id}", response_model=DrawPublic, summary="抽取记录 A draw")
-async def get_draw(draw_id: str, runtime: Runtime, principal: Annotated[Principal, DrawReaders]):
+async def get_draw(draw_id: str, runtime: Runtime, principal: Annotated[Principal, DrawReaders]) -> DrawPublic:
     async with runtime.reading() as uow:
         draw = await queries.load_draw(uow, draw_id)
         await scope.ensure(uow, principal, draw.project_id, content=False, what="draw")
@@ -252,7 +258,7 @@ async def get_draw(draw_id: str, runtime: Runtime, principal: Annotated[Principa
 
 
 @router.get("/expert-draws/{draw_id}/replay", response_model=ReplayPublic, summary="复核抽取 Replay a draw")
-async def replay_draw(draw_id: str, runtime: Runtime, principal: Annotated[Principal, DrawReaders]):
+async def replay_draw(draw_id: str, runtime: Runtime, principal: Annotated[Principal, DrawReaders]) -> ReplayPublic:
     async with runtime.reading() as uow:
         draw = await queries.load_draw(uow, draw_id)
         await scope.ensure(uow, principal, draw.project_id, content=False, what="draw replay")
@@ -266,7 +272,7 @@ async def decline(
     body: DeclineCommand,
     runtime: Runtime,
     principal: Annotated[Principal, require(Role.DATA_BUREAU, Role.PLATFORM, Role.EXPERT)],
-):
+) -> DrawPublic:
     async with runtime.unit_of_work() as uow:
         draw = await handlers.decline(uow, draw_id, body.expert_id, body.reason, principal)
         return await draw_public(uow, draw)
@@ -289,7 +295,7 @@ async def get_plan(
     status: Filter = None,
     cursor: IntCursor = None,
     limit: int = Query(default=100, ge=1, le=500),
-):
+) -> PlanPublic:
     async with runtime.reading() as uow:
         rows, secret = await queries.plan_page(
             uow, year, jurisdiction=jurisdiction, status=status, cursor=cursor, limit=limit

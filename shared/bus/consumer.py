@@ -1,10 +1,10 @@
 """Consuming events: one handler per event type, in a unit of work that also writes the inbox row (so a
 redelivered event takes effect once); a fetched partition batch is claimed and handled in ONE unit of
-work, and if that fails its events are handled one by one, so a poisoned event is dead-lettered alone;
-offsets are committed only after the DB commit; an event that keeps failing goes to the service's
-dead-letter topic with its error. A supervisor
-restarts the consumer whenever it stops, and an unreachable database pauses it instead of
-dead-lettering (the dead-letter row needs the database too)."""
+work (batch.py), and if that fails its events are handled one by one, so a poisoned event is
+dead-lettered alone; offsets are committed only after the DB commit; an event that keeps failing goes
+to the service's dead-letter topic with its error. A supervisor restarts the consumer whenever it
+stops, and an unreachable database pauses it instead of dead-lettering (the dead-letter row needs the
+database too)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ import asyncio
 import contextlib
 import traceback
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
 import sqlalchemy as sa
@@ -23,6 +22,8 @@ from pydantic import ValidationError
 from sqlalchemy.dialects import postgresql, sqlite
 
 from shared import clock, tracing
+from shared.bus import batch
+from shared.bus.batch import Handler, claim_many
 from shared.contracts.base import EVENT_TYPES, EventPayload
 from shared.contracts.envelope import EVENT_TYPE_HEADER, LEGACY_EVENT_TYPE_HEADER, CloudEvent
 from shared.db import is_database_unavailable
@@ -41,13 +42,8 @@ if TYPE_CHECKING:
 
 log = structlog.get_logger()
 
-Handler = Callable[["UnitOfWork", CloudEvent, Any], Awaitable[None]]
-
 #: Seconds between offset commits while records keep coming (an idle consumer commits at once).
 COMMIT_INTERVAL = 0.5
-#: Most events of a fetched partition batch handled in one transaction (a catch-up fetches hundreds):
-#: bounds how long one transaction holds its row locks and how much a failure sends one by one.
-BATCH_MAX_EVENTS = 100
 #: Back-off bounds (seconds) of the supervisor's restarts and of waiting for the database.
 RESTART_BACKOFF = (0.5, 30.0)
 DATABASE_BACKOFF = (0.2, 5.0)
@@ -93,16 +89,6 @@ def _in_order(handlers: list[Handler]) -> Handler:
 
 class PoisonEvent(Exception):
     """An event that can never be handled (unparseable); dead-lettered at once."""
-
-
-@dataclass(frozen=True)
-class _Ready:
-    """A record of a batch, parsed and validated: what its unit of work needs."""
-
-    record: ConsumerRecord
-    event: CloudEvent
-    handler: Handler
-    payload: Any
 
 
 class EventConsumer:
@@ -259,7 +245,7 @@ class EventConsumer:
             if self._ignored(record):
                 continue
             pending.append(record)
-            if len(pending) == BATCH_MAX_EVENTS:
+            if len(pending) == batch.BATCH_MAX_EVENTS:
                 await self.process_batch(pending)
                 pending = []
         if pending:
@@ -272,10 +258,10 @@ class EventConsumer:
         database) nothing of the batch is kept and each record goes through `process` on its own: its
         retries, its dead-lettering, its wait for the database. So a poisoned event is dead-lettered
         alone and every other one takes effect once. Returns each record's outcome."""
-        ready = self._prepare(records) if len(records) > 1 else None
+        ready = batch.prepare(records, self._handlers) if len(records) > 1 else None
         if ready is not None:
             try:
-                outcomes = await self._handle_batch(ready)
+                outcomes = await batch.handle(self.runtime, self.group_id, ready)
             except Exception as exc:  # the one-by-one pass retries, dead-letters or waits for the database
                 log.info(
                     "batch failed; handling its events one by one",
@@ -303,57 +289,6 @@ class EventConsumer:
             EVENTS_CONSUMED.labels(self.service, declared, "ignored").inc()
             return True
         return False
-
-    def _prepare(self, records: list[ConsumerRecord]) -> list[_Ready | str] | None:
-        """Each record parsed for the batch (or, not for this service, its event type); None if any one
-        cannot be parsed, which leaves the whole batch to the one-by-one pass (it dead-letters that one)."""
-        ready: list[_Ready | str] = []
-        for record in records:
-            try:
-                event = CloudEvent.from_json(record.value)
-            except ValidationError:
-                return None
-            handler = self._handlers.get(event.type)
-            if handler is None:
-                ready.append(event.type)
-                continue
-            try:
-                payload = EVENT_TYPES[event.type].model_validate(event.data)
-            except ValidationError:
-                return None
-            ready.append(_Ready(record, event, handler, payload))
-        return ready
-
-    async def _handle_batch(self, ready: list[_Ready | str]) -> list[str]:
-        items = [item for item in ready if isinstance(item, _Ready)]
-        async with self.runtime.unit_of_work() as uow:
-            claimed = await claim_many(uow, [item.event for item in items])
-            taken: set[str] = set()
-            for item in items:
-                if item.event.id not in claimed or item.event.id in taken:
-                    continue  # handled before (redelivered), or twice in this batch
-                taken.add(item.event.id)
-                with (
-                    tracing.consuming(item.record, item.event, self.group_id),
-                    structlog.contextvars.bound_contextvars(event_id=item.event.id),
-                ):
-                    await item.handler(uow, item.event, item.payload)
-        outcomes: list[str] = []
-        handled_at = clock.now()
-        for maybe in ready:
-            if isinstance(maybe, str):
-                EVENTS_CONSUMED.labels(self.service, maybe, "ignored").inc()
-                outcomes.append("ignored")
-                continue
-            event = maybe.event
-            outcome = "handled" if event.id in taken else "duplicate"
-            taken.discard(event.id)  # a second copy in the batch is a duplicate
-            if outcome == "handled":
-                self.runtime.arrivals.notify(event.subject)
-                EVENT_HOP_LATENCY.labels(self.service, event.type).observe((handled_at - event.time).total_seconds())
-            EVENTS_CONSUMED.labels(self.service, event.type, outcome).inc()
-            outcomes.append(outcome)
-        return outcomes
 
     async def process(self, record: ConsumerRecord) -> str:
         """Handle one record; returns the outcome. Retries in place (keeping the partition's
@@ -503,35 +438,6 @@ async def claim(uow: UnitOfWork, event: CloudEvent) -> bool:
     )
     # An INSERT answers with a CursorResult (the one that has rowcount); execute() is typed for any statement.
     return cast(sa.CursorResult[Any], result).rowcount == 1
-
-
-async def claim_many(uow: UnitOfWork, events: list[CloudEvent]) -> set[str]:
-    """Insert the inbox rows of a batch with one statement in this transaction; the ids of the events
-    not taken before (an id twice in the batch is inserted once)."""
-    if not events:
-        return set()
-    inbox = uow.schema.inbox
-    handled_at = clock.now()
-    rows: dict[str, dict[str, Any]] = {}
-    for event in events:
-        rows.setdefault(
-            event.id,
-            {
-                "event_id": event.id,
-                "type": event.type,
-                "source": event.source,
-                "event_time": event.time,
-                "handled_at": handled_at,
-            },
-        )
-    insert = (postgresql.insert if uow.dialect == "postgresql" else sqlite.insert)(inbox)
-    result = await uow.session.execute(
-        insert
-        .values(list(rows.values()))
-        .on_conflict_do_nothing(index_elements=["event_id"])
-        .returning(inbox.c.event_id)
-    )
-    return set(result.scalars())
 
 
 __all__ = ["EventConsumer", "PoisonEvent", "Subscriptions", "claim", "claim_many"]

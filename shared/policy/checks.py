@@ -10,7 +10,8 @@ from shared.policy.amounts import Band, check_bands
 from shared.policy.errors import PolicyError
 from shared.policy.model import Rule
 from shared.policy.pack import _semantics
-from shared.policy.schema import AuthorityParams, ListParams, RoleDef, RouteParams
+from shared.policy.params import AuthorityParams, ListParams, RouteParams
+from shared.policy.schema import RoleDef
 from shared.policy.sources import CitationError, SourceLibrary
 
 

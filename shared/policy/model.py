@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
-from shared.policy.schema import Comparison, Strict
+from shared.policy.params import Comparison, Strict
 
 Outcome = Literal["pass", "fail", "info"]
 
@@ -114,7 +114,7 @@ def _comparison_facts(comparisons: list[Comparison]) -> list[str]:
 
 def _referenced(kind: str, params: Strict) -> tuple[list[str], list[str]]:
     """Facts named by a rule's params, and which of them the engine treats as optional by design."""
-    from shared.policy import schema as s
+    from shared.policy import params as s
 
     if isinstance(params, s.ThresholdParams):
         return _comparison_facts(params.checks), []

@@ -14,7 +14,8 @@ from shared.policy import evaluate as ev
 from shared.policy.amounts import DEFAULT_SEMANTICS, Semantics
 from shared.policy.errors import MissingFacts, PolicyError, UnknownRule
 from shared.policy.model import Decision, Rule
-from shared.policy.schema import LOCAL_SETTING_ZH, STAGES, DeadlineParams, LocalSettings, RoleDef
+from shared.policy.params import DeadlineParams
+from shared.policy.schema import LOCAL_SETTING_ZH, STAGES, LocalSettings, RoleDef
 
 SEMANTICS_RULE = "thresholds.semantics"
 

@@ -16,10 +16,10 @@ from shared.policy.checks import RuleChecks, check_overlaps, uses_yishang_yixia
 from shared.policy.errors import PolicyError, UnknownPack
 from shared.policy.model import Rule
 from shared.policy.pack import SEMANTICS_RULE, Pack, PackDiff, diff
+from shared.policy.params import PARAMS_BY_KIND
 from shared.policy.schema import (
     LOCAL_SETTING_ZH,
     PACK_KEYS,
-    PARAMS_BY_KIND,
     PackHeader,
     RoleDef,
     RuleDef,

@@ -13,6 +13,7 @@ from prometheus_client import REGISTRY
 from sqlmodel import Field
 
 from shared.bus import Subscriptions
+from shared.bus import batch as batch_module
 from shared.bus import consumer as consumer_module
 from shared.contracts.catalog import SystemRetired, UnitCleared
 from shared.db import ServiceSchema
@@ -158,7 +159,7 @@ async def test_garbage_in_a_batch_is_dead_lettered_and_the_others_handled(runtim
 
 
 async def test_a_fetched_partition_goes_in_bounded_batches_skipping_other_services_events(runtime, monkeypatch):
-    monkeypatch.setattr(consumer_module, "BATCH_MAX_EVENTS", 2)
+    monkeypatch.setattr(batch_module, "BATCH_MAX_EVENTS", 2)
     other = SimpleNamespace(
         value=b"not even json", headers=[("ce_type", b"intake.something.happened.v1")], topic="t", partition=0, offset=9
     )
@@ -178,13 +179,13 @@ async def test_a_fetched_partition_goes_in_bounded_batches_skipping_other_servic
 
 async def test_a_database_failure_in_the_batch_falls_back_and_dead_letters_nothing(runtime, monkeypatch):
     """The batch's statement fails as if the database went away; the one-by-one pass handles them."""
-    real_claim_many = consumer_module.claim_many
+    real_claim_many = batch_module.claim_many
 
     async def claim_many_once_broken(uow, events):
-        monkeypatch.setattr(consumer_module, "claim_many", real_claim_many)
+        monkeypatch.setattr(batch_module, "claim_many", real_claim_many)
         raise sa.exc.OperationalError("INSERT", {}, ConnectionError("connection lost"))
 
-    monkeypatch.setattr(consumer_module, "claim_many", claim_many_once_broken)
+    monkeypatch.setattr(batch_module, "claim_many", claim_many_once_broken)
     batch = records(cleared("A"), cleared("B"))
     assert await runtime.consumer.process_batch(batch) == ["handled", "handled"]
     assert await counts(runtime) == {"A": 1, "B": 1}

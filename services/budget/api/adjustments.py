@@ -72,7 +72,9 @@ async def request_adjustment(
 @router.get(
     "/projects/{project_id}/adjustments", response_model=list[AdjustmentPublic], summary="A project's adjustments"
 )
-async def list_adjustments(project_id: str, runtime: Runtime, principal: Annotated[Principal, Readers]):
+async def list_adjustments(
+    project_id: str, runtime: Runtime, principal: Annotated[Principal, Readers]
+) -> list[AdjustmentPublic]:
     async with runtime.reading() as uow:
         await scope.ensure(uow, principal, project_id, content=False, what="adjustments")
         return [adjustment_public(a) for a in await queries.adjustments_of(uow, project_id)]
@@ -89,7 +91,7 @@ async def decide_adjustment(
     body: AdjustmentDecision,
     runtime: Runtime,
     principal: Annotated[Principal, Bureau],
-):
+) -> AdjustmentPublic:
     async with runtime.unit_of_work() as uow:
         adjustment = await handlers.decide_adjustment(uow, project_id, adjustment_id, body.approve, principal)
         return adjustment_public(adjustment)

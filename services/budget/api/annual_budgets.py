@@ -59,7 +59,7 @@ async def list_budget_lines(
     unit: Filter = None,
     cursor: IdCursor = None,
     limit: Limit = 50,
-):
+) -> BudgetLinesPublic:
     if not principal.can_see_unit("") and principal.unit:
         unit = principal.unit
     async with runtime.reading() as uow:
@@ -114,7 +114,9 @@ async def request_om_budget(
     summary="运维经费审核 The next reviewer on the pack's route approves an O&M budget: finance (dazhou:第三十三条), "
     "or the data bureau first and finance after (fengxian:第二十九条; jiyuan:职责,运行维护)",
 )
-async def approve_om_budget(om_budget_id: str, runtime: Runtime, principal: Annotated[Principal, OmReviewers]):
+async def approve_om_budget(
+    om_budget_id: str, runtime: Runtime, principal: Annotated[Principal, OmReviewers]
+) -> OmBudgetPublic:
     async with runtime.unit_of_work() as uow:
         return om_public(await handlers.approve_om_budget(uow, om_budget_id, principal))
 
@@ -127,7 +129,7 @@ async def list_om_budgets(
     status: Filter = None,
     cursor: IdCursor = None,
     limit: Limit = 50,
-):
+) -> OmBudgetsPublic:
     unit = principal.unit if not principal.can_see_unit("") and principal.unit else None
     async with runtime.reading() as uow:
         rows = await queries.om_budget_page(

@@ -71,7 +71,7 @@ async def get_data_operation_payment(
     principal: Annotated[
         Principal, require(Role.DATA_BUREAU, Role.FINANCE, Role.PLATFORM, Role.AUDIT, Role.DATA_OPERATOR)
     ],
-):
+) -> DataOperationPaymentPublic:
     async with runtime.reading() as uow:
         payment = await queries.data_operation_payment(uow, task_id)
         if principal.roles == {Role.DATA_OPERATOR} and principal.unit != payment.operator_id:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Request
+from fastapi.responses import Response
 
 from services.budget import handlers, queries
 from services.budget.api.common import Bureau, Finance, Limit, Readers, Unit, public, router, scope
@@ -35,7 +36,7 @@ async def list_projects(
     stage: Filter = None,
     cursor: IdCursor = None,
     limit: Limit = 50,
-):
+) -> BudgetProjectsPublic:
     unit = principal.unit if not principal.can_see_unit("") and principal.unit else None
     async with runtime.reading() as uow:
         rows = await queries.project_page(
@@ -51,7 +52,9 @@ async def list_projects(
     summary="The project's budget stage",
     description=WATCH_DESCRIPTION,
 )
-async def get_project(project_id: str, request: Request, runtime: Runtime, principal: Annotated[Principal, Readers]):
+async def get_project(
+    project_id: str, request: Request, runtime: Runtime, principal: Annotated[Principal, Readers]
+) -> Response:
     async def read() -> BudgetProjectPublic:
         async with runtime.reading() as uow:
             await scope.ensure(uow, principal, project_id, content=False)
@@ -67,7 +70,7 @@ async def get_project(project_id: str, request: Request, runtime: Runtime, princ
 )
 async def publish_consultation(
     project_id: str, body: ConsultationPublish, runtime: Runtime, principal: Annotated[Principal, Unit]
-):
+) -> BudgetProjectPublic:
     async with runtime.unit_of_work() as uow:
         project = await handlers.publish_consultation(uow, project_id, body.published_on, body.ends_on, principal)
         return await public(uow, project)
@@ -78,7 +81,9 @@ async def publish_consultation(
     response_model=BudgetProjectPublic,
     summary="报送技术方案 The unit delivers the technical plan (dazhou:第三十六条)",
 )
-async def submit_technical_plan(project_id: str, runtime: Runtime, principal: Annotated[Principal, Unit]):
+async def submit_technical_plan(
+    project_id: str, runtime: Runtime, principal: Annotated[Principal, Unit]
+) -> BudgetProjectPublic:
     async with runtime.unit_of_work() as uow:
         project = await handlers.submit_technical_plan(uow, project_id, principal)
         return await public(uow, project)
@@ -91,7 +96,7 @@ async def submit_technical_plan(project_id: str, runtime: Runtime, principal: An
 )
 async def review_technical_plan(
     project_id: str, body: TechnicalReview, runtime: Runtime, principal: Annotated[Principal, Bureau]
-):
+) -> BudgetProjectPublic:
     async with runtime.unit_of_work() as uow:
         project = await handlers.review_technical_plan(
             uow, project_id, body.passed, body.estimate_fen, body.opinion, principal
@@ -106,7 +111,7 @@ async def review_technical_plan(
 )
 async def approve_estimate(
     project_id: str, body: EstimateApproval, runtime: Runtime, principal: Annotated[Principal, Bureau]
-):
+) -> BudgetProjectPublic:
     async with runtime.unit_of_work() as uow:
         project = await handlers.approve_estimate(uow, project_id, body.estimate_fen, principal)
         return await public(uow, project)
@@ -119,7 +124,7 @@ async def approve_estimate(
 )
 async def submit_control_price(
     project_id: str, body: ControlPriceSubmission, runtime: Runtime, principal: Annotated[Principal, Unit]
-):
+) -> BudgetProjectPublic:
     async with runtime.unit_of_work() as uow:
         project = await handlers.submit_control_price(uow, project_id, body.control_price_fen, principal)
         return await public(uow, project)
@@ -132,7 +137,7 @@ async def submit_control_price(
 )
 async def approve_control_price(
     project_id: str, body: ControlPriceApproval, runtime: Runtime, principal: Annotated[Principal, Finance]
-):
+) -> BudgetProjectPublic:
     async with runtime.unit_of_work() as uow:
         project = await handlers.approve_control_price(uow, project_id, body.control_price_fen, principal)
         return await public(uow, project)

@@ -66,7 +66,7 @@ async def release_funds(
 )
 async def return_surplus(
     project_id: str, body: SurplusRequest, runtime: Runtime, principal: Annotated[Principal, Finance]
-):
+) -> SurplusPublic:
     async with runtime.unit_of_work() as uow:
         decision = await handlers.return_surplus(uow, project_id, body.goals_unchanged, principal)
         project = await queries.load(uow, project_id)
@@ -85,7 +85,9 @@ async def return_surplus(
     response_model=BudgetProjectPublic,
     summary="市县分级负担 Split a jointly built project's estimate by level (quzhou:三(二)3)",
 )
-async def set_shares(project_id: str, body: SharesRequest, runtime: Runtime, principal: Annotated[Principal, Finance]):
+async def set_shares(
+    project_id: str, body: SharesRequest, runtime: Runtime, principal: Annotated[Principal, Finance]
+) -> BudgetProjectPublic:
     async with runtime.unit_of_work() as uow:
         await handlers.set_shares(uow, project_id, [s.model_dump() for s in body.shares], principal)
         project = await queries.load(uow, project_id)

@@ -17,6 +17,15 @@ from services.budget.metrics import (
     DATA_OPERATION_PAID_YUAN,
     OM_APPROVED_YUAN,
 )
+from services.budget.om import (
+    OmFacts,
+    om_decisions,
+    om_next_step,
+    om_review_steps,
+    om_stop,
+    om_timing_missing,
+    om_unified_tender,
+)
 from services.budget.queries import (
     load,
 )
@@ -117,7 +126,7 @@ async def _om_facts(
     reassessed: bool,
     ends_on: date | None,
     amount_fen: int,
-) -> domain.OmFacts:
+) -> OmFacts:
     project = await uow.session.get(BudgetProject, system.project_id) if system is not None else None
     previous = 0
     if system is not None:
@@ -131,7 +140,7 @@ async def _om_facts(
             )
             or 0
         )
-    return domain.OmFacts(
+    return OmFacts(
         funding_year=funding_year,
         submitted_on=clock.today(),
         om_type=om_type,
@@ -172,11 +181,11 @@ async def request_om_budget(
         ensure_unit_access(principal, system.unit)
         jurisdiction = system.jurisdiction or jurisdiction
     pack = pack_of(jurisdiction)
-    missing = domain.om_timing_missing(pack, free_maintenance_ends_on)
+    missing = om_timing_missing(pack, free_maintenance_ends_on)
     if missing:
         raise bad_request(f"{pack.id}'s O&M rule needs {', '.join(missing)}", field=missing[0])
     facts = await _om_facts(uow, system, funding_year, om_type, reassessed, free_maintenance_ends_on, amount_fen)
-    decisions = domain.om_decisions(pack, facts)
+    decisions = om_decisions(pack, facts)
     if domain.failed(decisions):
         raise refuse(domain.failed(decisions))
     if system is None:  # the catalog rule passed only if the system is known; kept for the type checker
@@ -214,8 +223,8 @@ async def approve_om_budget(uow: UnitOfWork, om_budget_id: str, principal: Princ
     if budget is None:
         raise not_found("O&M budget request", om_budget_id)
     pack = pack_of(budget.jurisdiction)
-    route, steps = domain.om_review_steps(pack)
-    step = domain.om_next_step(steps, budget.status)
+    route, steps = om_review_steps(pack)
+    step = om_next_step(steps, budget.status)
     if step is None:
         raise wrong_stage(om_budget_id, budget.status, "requested", "approve the O&M budget")
     if not principal.has(Role(step)):
@@ -229,7 +238,7 @@ async def approve_om_budget(uow: UnitOfWork, om_budget_id: str, principal: Princ
     facts = await _om_facts(
         uow, system, budget.funding_year, budget.om_type, budget.reassessed, None, budget.amount_fen
     )
-    decisions = domain.om_decisions(pack, facts, at_request=False)
+    decisions = om_decisions(pack, facts, at_request=False)
     if domain.failed(decisions):
         raise refuse(domain.failed(decisions))
     if route is not None:
@@ -237,7 +246,7 @@ async def approve_om_budget(uow: UnitOfWork, om_budget_id: str, principal: Princ
     last = step == steps[-1]
     action = "om_budget.approved" if last else "om_budget.reviewed"
     if step == "data_bureau":
-        tender = domain.om_unified_tender(pack)
+        tender = om_unified_tender(pack)
         if tender is not None:  # the bureau takes the reviewed request into the year's unified tender
             decisions.append(tender)
             budget.unified_tender = True
@@ -284,7 +293,7 @@ async def stop_om_budgets(uow: UnitOfWork, system: CatalogSystem, *, reason: str
     budget of the stop's year and later, requested or arranged, is stopped. Packs without the rule keep them."""
     if not system.jurisdiction:
         return
-    decision = domain.om_stop(pack_of(system.jurisdiction))
+    decision = om_stop(pack_of(system.jurisdiction))
     if decision is None:
         return
     rows = await uow.session.scalars(

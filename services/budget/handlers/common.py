@@ -24,7 +24,9 @@ def refuse(decisions: list[Decision], detail: str | None = None) -> Problem:
     return rule_violations([Violation.from_decision(d) for d in decisions], detail)
 
 
-async def record_all(uow: UnitOfWork, decisions: list[Decision], *, subject: str, action: str, actor) -> None:
+async def record_all(
+    uow: UnitOfWork, decisions: list[Decision], *, subject: str, action: str, actor: Principal | str
+) -> None:
     for decision in decisions:
         await uow.record_decision(decision, subject=subject, action=action, actor=actor)
 

@@ -137,10 +137,25 @@ SECURITY_FAILURES = {
 @subscriptions.on(SystemSecurityChanged)
 async def on_system_security_changed(uow: UnitOfWork, event: CloudEvent, payload: SystemSecurityChanged) -> None:
     """A security problem found after acceptance stops O&M money like one found at it (dazhou:第五十七条); the
-    status carries the whole current state, so a redelivery or a later 'passed' simply replaces it."""
+    status carries the whole current state, so a redelivery or a later 'passed' simply replaces it. An older
+    status arriving late is recorded (audited) but replaces nothing."""
     system = await locked(uow.session, CatalogSystem, payload.system_id)
     if system is None:
         return  # not catalogued for budget (yet): O&M money needs the catalog entry anyway (第二十一条)
+    held = (
+        (system.security_changed_on, system.security_event_at)
+        if system.security_changed_on is not None and system.security_event_at is not None
+        else None
+    )
+    if catalog_systems.stale_status(held, payload.changed_on, event.time):
+        await uow.audit(
+            subject=payload.project_id,
+            action="system.security_changed.stale",
+            actor="system",
+            detail={"system_id": payload.system_id, "changed_on": payload.changed_on.isoformat(), "event": event.id},
+        )
+        return
+    system.security_changed_on, system.security_event_at = payload.changed_on, event.time
     failures = [
         item
         for (kind, status), item in SECURITY_FAILURES.items()

@@ -12,9 +12,10 @@ from services.budget.metrics import (
 from services.budget.tables import (
     BudgetProject,
 )
+from shared.service import ServiceRuntime
 
 
-async def refresh_gauges(runtime) -> int:
+async def refresh_gauges(runtime: ServiceRuntime) -> int:
     """Amounts by jurisdiction and budget stage, and overdue deadlines by rule (after the shared sweep)."""
     deadlines = runtime.schema.deadlines
     async with runtime.unit_of_work() as uow:
@@ -36,9 +37,10 @@ async def refresh_gauges(runtime) -> int:
             )
         ).all()
     PROJECT_AMOUNTS_YUAN.clear()
+    # `or 0` for the checker only: coalesce already turned an empty sum into 0
     for jurisdiction, stage, estimate, released in amounts:
-        PROJECT_AMOUNTS_YUAN.labels(jurisdiction, stage, "estimate").set(int(estimate) / 100)
-        PROJECT_AMOUNTS_YUAN.labels(jurisdiction, stage, "released").set(int(released) / 100)
+        PROJECT_AMOUNTS_YUAN.labels(jurisdiction, stage, "estimate").set(int(estimate or 0) / 100)
+        PROJECT_AMOUNTS_YUAN.labels(jurisdiction, stage, "released").set(int(released or 0) / 100)
     DEADLINES_OVERDUE.clear()
     for rule_id, count in overdue:
         DEADLINES_OVERDUE.labels(rule_id).set(count)

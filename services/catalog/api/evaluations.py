@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query
+from fastapi.responses import JSONResponse
 
 from services.catalog import queries
 from services.catalog.api.common import PREFIX, TAGS, Evaluators, Readers, UnitOrBureau, idempotent, read_system
@@ -15,6 +16,7 @@ from shared.auth import Principal
 from shared.limits import FILTER_MAX, Filter
 from shared.pagination import IntCursor
 from shared.service import Runtime
+from shared.uow import UnitOfWork
 
 router = APIRouter(prefix=PREFIX, tags=TAGS)
 
@@ -24,7 +26,9 @@ def public(evaluation: Evaluation) -> EvaluationPublic:
 
 
 @router.get("/systems/{system_id}/evaluations", response_model=list[EvaluationPublic])
-async def list_evaluations(system_id: str, runtime: Runtime, principal: Annotated[Principal, Readers]):
+async def list_evaluations(
+    system_id: str, runtime: Runtime, principal: Annotated[Principal, Readers]
+) -> list[EvaluationPublic]:
     async with runtime.reading() as uow:
         await read_system(uow, principal, system_id)
         return [public(e) for e in await handlers.list_for(uow, system_id)]
@@ -42,8 +46,8 @@ async def file_evaluation(
     runtime: Runtime,
     principal: Annotated[Principal, Evaluators],
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
-):
-    async def action(uow):
+) -> JSONResponse:
+    async def action(uow: UnitOfWork) -> dict[str, Any]:
         evaluation = await handlers.complete(uow, system_id, principal=principal, **command.model_dump())
         return public(evaluation).model_dump(mode="json")
 
@@ -63,8 +67,8 @@ async def file_monitoring_report(
     runtime: Runtime,
     principal: Annotated[Principal, UnitOrBureau],
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
-):
-    async def action(uow):
+) -> JSONResponse:
+    async def action(uow: UnitOfWork) -> dict[str, Any]:
         evaluation = await handlers.file_construction_report(
             uow, project_id, command.report_year, command.report_ref, principal
         )
@@ -82,7 +86,7 @@ async def evaluations_due(
     kind: Filter = None,
     limit: int = Query(default=100, ge=1, le=500),
     cursor: IntCursor = None,
-):
+) -> list[EvaluationPublic]:
     unit = None if principal.can_see_unit("") else principal.unit
     async with runtime.reading() as uow:
         rows = await queries.evaluations_page(uow, status=status, kind=kind, unit=unit, limit=limit, cursor=cursor)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query
+from fastapi.responses import JSONResponse
 
 from services.catalog import queries
 from services.catalog.api.common import PREFIX, TAGS, MonitoringPlatforms, Readers, idempotent, read_system
@@ -20,6 +21,7 @@ from shared.auth import Principal
 from shared.limits import FILTER_MAX, Filter
 from shared.pagination import IntCursor
 from shared.service import Runtime
+from shared.uow import UnitOfWork
 
 router = APIRouter(prefix=PREFIX, tags=TAGS)
 
@@ -35,8 +37,8 @@ async def push_figures(
     runtime: Runtime,
     principal: Annotated[Principal, MonitoringPlatforms],
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
-):
-    async def action(uow):
+) -> JSONResponse:
+    async def action(uow: UnitOfWork) -> dict[str, Any]:
         return await handlers.ingest(uow, batch.figures, principal)
 
     return await idempotent(runtime, idempotency_key, principal, batch.model_dump(mode="json"), 200, action)
@@ -72,7 +74,7 @@ async def list_sanctions(
     status: str | None = Query(default="active", max_length=FILTER_MAX, description="active, cleared, or all"),
     limit: int = Query(default=100, ge=1, le=500),
     cursor: IntCursor = None,
-):
+) -> list[SanctionPublic]:
     if not principal.can_see_unit(unit or ""):
         unit = principal.unit
     async with runtime.reading() as uow:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Header
+from fastapi.responses import JSONResponse
 
 from services.catalog.api.common import PREFIX, TAGS, Readers, UnitOrBureau, idempotent, read_system
 from services.catalog.handlers import operations as handlers
@@ -19,6 +20,7 @@ from services.catalog.schemas import (
 )
 from shared.auth import Principal, Role, require
 from shared.service import Runtime
+from shared.uow import UnitOfWork
 
 router = APIRouter(prefix=PREFIX, tags=TAGS)
 OmAcceptors = require(Role.DATA_BUREAU, Role.FINANCE)
@@ -36,8 +38,8 @@ async def file_om_plan(
     runtime: Runtime,
     principal: Annotated[Principal, UnitOrBureau],
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
-):
-    async def action(uow):
+) -> JSONResponse:
+    async def action(uow: UnitOfWork) -> dict[str, Any]:
         plan = await handlers.file_om_plan(uow, system_id, command, principal)
         return OmPlanPublic.model_validate(plan, from_attributes=True).model_dump(mode="json")
 
@@ -57,8 +59,8 @@ async def file_om_report(
     runtime: Runtime,
     principal: Annotated[Principal, UnitOrBureau],
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
-):
-    async def action(uow):
+) -> JSONResponse:
+    async def action(uow: UnitOfWork) -> dict[str, Any]:
         report = await handlers.file_om_report(uow, system_id, command, principal)
         return OmReportPublic.model_validate(report, from_attributes=True).model_dump(mode="json")
 
@@ -78,8 +80,8 @@ async def record_om_acceptance(
     runtime: Runtime,
     principal: Annotated[Principal, OmAcceptors],
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
-):
-    async def action(uow):
+) -> JSONResponse:
+    async def action(uow: UnitOfWork) -> dict[str, Any]:
         parts = await handlers.record_om_acceptance(uow, system_id, command, principal)
         steps = [OmAcceptancePart.model_validate(part, from_attributes=True) for part in parts]
         return OmAcceptancePublic(system_id=system_id, year=command.year, parts=steps).model_dump(mode="json")

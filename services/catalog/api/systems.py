@@ -3,10 +3,10 @@ information resources, and budget's funding question."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Request
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 
 from services.catalog import listing, queries
 from services.catalog.api.common import (
@@ -47,6 +47,7 @@ from shared.errors import Problem, not_found
 from shared.limits import FILTER_MAX, Filter
 from shared.pagination import IdCursor
 from shared.service import Runtime
+from shared.uow import UnitOfWork
 from shared.watch import WATCH_DESCRIPTION, watched
 
 router = APIRouter(prefix=PREFIX, tags=TAGS)
@@ -58,7 +59,9 @@ router = APIRouter(prefix=PREFIX, tags=TAGS)
     summary="The project's systems in the catalog",
     description=WATCH_DESCRIPTION,
 )
-async def get_project(project_id: str, request: Request, runtime: Runtime, principal: Annotated[Principal, Readers]):
+async def get_project(
+    project_id: str, request: Request, runtime: Runtime, principal: Annotated[Principal, Readers]
+) -> Response:
     async def read() -> CatalogProjectPublic:
         async with runtime.reading() as uow:
             await scope.ensure(uow, principal, project_id, content=False)
@@ -74,7 +77,7 @@ async def get_project(project_id: str, request: Request, runtime: Runtime, princ
 
 
 @router.get("/systems/{system_id}", response_model=SystemPublic)
-async def get_system(system_id: str, runtime: Runtime, principal: Annotated[Principal, Readers]):
+async def get_system(system_id: str, runtime: Runtime, principal: Annotated[Principal, Readers]) -> SystemPublic:
     async with runtime.reading() as uow:
         system = await read_system(uow, principal, system_id)
     return public(system, principal)
@@ -123,7 +126,7 @@ async def list_systems(
     limit: int = Query(default=50, ge=1, le=500),
     cursor: IdCursor = None,
     offset: Annotated[int, Query(ge=0, le=listing.MAX_OFFSET, description="rows to skip (any order)")] = 0,
-):
+) -> SystemsPublic:
     """Search by part of the name or the unit's name, filter, sort; `total` counts the whole query. Pages go
     by `offset` in any order, or by `next_cursor` (the last id) in the default id order."""
     async with runtime.reading() as uow:
@@ -214,7 +217,7 @@ async def import_systems(
     runtime: Runtime,
     principal: Annotated[Principal, Importers],
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
-):
+) -> JSONResponse:
     content = await request.body()
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     try:
@@ -225,7 +228,7 @@ async def import_systems(
             status, "malformed-import", "导入文件无法读取 / The import file cannot be read", str(exc)
         ) from None
 
-    async def action(uow):
+    async def action(uow: UnitOfWork) -> dict[str, Any]:
         batch, already = await handlers.import_stock(uow, content, media_type, principal)
         return ImportReport(
             id=batch.id,
@@ -240,7 +243,7 @@ async def import_systems(
 
 
 @router.get("/imports/{batch_id}", response_model=ImportReport, summary="The report of an import")
-async def get_import(batch_id: str, runtime: Runtime, principal: Annotated[Principal, Importers]):
+async def get_import(batch_id: str, runtime: Runtime, principal: Annotated[Principal, Importers]) -> ImportReport:
     async with runtime.reading() as uow:
         batch = await queries.import_batch(uow, batch_id)
     if batch is None or (batch.imported_by != principal.subject and not principal.can_see_unit("")):
@@ -259,7 +262,7 @@ async def get_import(batch_id: str, runtime: Runtime, principal: Annotated[Princ
 @router.patch("/systems/{system_id}/security", response_model=SystemPublic, summary="密码应用与网络安全状况")
 async def update_security(
     system_id: str, command: SecurityUpdate, runtime: Runtime, principal: Annotated[Principal, SecurityAuthorities]
-):
+) -> SystemPublic:
     async with runtime.unit_of_work() as uow:
         system = await handlers.update_security(
             uow, system_id, command.crypto_status, command.security_status, principal
@@ -272,7 +275,7 @@ async def update_security(
 )
 async def update_data_sharing(
     system_id: str, command: DataSharingUpdate, runtime: Runtime, principal: Annotated[Principal, Bureau]
-):
+) -> SystemPublic:
     """The bureau's finding on whether the system's data is shared and aggregated; a unit whose aggregation is
     not complete (partly / not_shared) may not apply for new projects (dazhou:第二十四条)."""
     async with runtime.unit_of_work() as uow:
@@ -283,7 +286,9 @@ async def update_data_sharing(
 @router.post(
     "/systems/{system_id}/state", response_model=SystemPublic, summary="系统状态 Trial run, running, suspended"
 )
-async def change_state(system_id: str, command: StateChange, runtime: Runtime, principal: Annotated[Principal, Bureau]):
+async def change_state(
+    system_id: str, command: StateChange, runtime: Runtime, principal: Annotated[Principal, Bureau]
+) -> SystemPublic:
     async with runtime.unit_of_work() as uow:
         system = await handlers.change_state(uow, system_id, command.state, command.reason, principal)
         return public(system, principal)
@@ -292,7 +297,7 @@ async def change_state(system_id: str, command: StateChange, runtime: Runtime, p
 @router.post("/systems/{system_id}/retirement", response_model=SystemPublic, summary="系统停用退出 Retire a system")
 async def retire_system(
     system_id: str, command: RetirementCreate, runtime: Runtime, principal: Annotated[Principal, UnitOrBureau]
-):
+) -> SystemPublic:
     async with runtime.unit_of_work() as uow:
         system = await handlers.retire(
             uow,
@@ -315,7 +320,7 @@ async def funding_eligibility(
     principal: Annotated[Principal, FundingAskers],
     system_id: Filter = None,
     project_id: Filter = None,
-):
+) -> dict[str, Any]:
     if system_id is None and project_id is None:
         raise Problem(400, "bad-request", "请求无效 / Invalid request", "give system_id or project_id")
     async with runtime.reading() as uow:
@@ -334,8 +339,8 @@ async def add_resource(
     runtime: Runtime,
     principal: Annotated[Principal, UnitOrBureau],
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
-):
-    async def action(uow):
+) -> JSONResponse:
+    async def action(uow: UnitOfWork) -> dict[str, Any]:
         resource = await operation_handlers.add_resource(uow, system_id, command, principal)
         return ResourcePublic(**resource.model_dump()).model_dump(mode="json")
 
@@ -345,7 +350,9 @@ async def add_resource(
 
 
 @router.get("/systems/{system_id}/resources", response_model=list[ResourcePublic])
-async def list_resources(system_id: str, runtime: Runtime, principal: Annotated[Principal, Readers]):
+async def list_resources(
+    system_id: str, runtime: Runtime, principal: Annotated[Principal, Readers]
+) -> list[ResourcePublic]:
     async with runtime.reading() as uow:
         await read_system(uow, principal, system_id)
         return [ResourcePublic(**r.model_dump()) for r in await operation_handlers.resources_of(uow, system_id)]

@@ -1,10 +1,11 @@
 """Routes of public data-operation services (公共数据运营服务): catalog, indicators, operators, tasks."""
 
 # no `from __future__ import annotations`: the route factories below annotate with local names
-from typing import Annotated, Literal
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Header, Query, Request
-from fastapi.responses import Response
+from fastapi import APIRouter, Depends, Header, Query, Request, params
+from fastapi.responses import JSONResponse, Response
 
 from services.catalog import listing
 from services.catalog.api.common import PREFIX, idempotent
@@ -37,7 +38,7 @@ from shared.auth import Principal, Role, outbound_authorization, require
 from shared.errors import bad_request, conflict, forbidden
 from shared.limits import FILTER_MAX, Filter
 from shared.pagination import IdCursor
-from shared.service import Runtime
+from shared.service import Runtime, ServiceRuntime
 from shared.uow import UnitOfWork
 
 router = APIRouter(prefix=f"{PREFIX}/data-operations", tags=["data operations 公共数据运营"])
@@ -68,8 +69,8 @@ async def draft_service(
     runtime: Runtime,
     principal: Annotated[Principal, Bureau],
     idempotency_key: IdempotencyKey = None,
-):
-    async def action(uow):
+) -> JSONResponse:
+    async def action(uow: UnitOfWork) -> dict[str, Any]:
         item = await handlers.draft_service(uow, principal, **command.model_dump())
         return item.model_dump(mode="json")
 
@@ -87,17 +88,21 @@ async def draft_indicator(
     runtime: Runtime,
     principal: Annotated[Principal, Bureau],
     idempotency_key: IdempotencyKey = None,
-):
-    async def action(uow):
+) -> JSONResponse:
+    async def action(uow: UnitOfWork) -> dict[str, Any]:
         item = await handlers.draft_indicator(uow, principal, **command.model_dump())
         return item.model_dump(mode="json")
 
     return await idempotent(runtime, idempotency_key, principal, command.model_dump(mode="json"), 201, action)
 
 
-def _step(path: str, kind: str, verb: str, who, run):
-    @router.post(path, summary=f"{verb.capitalize()} a {kind}", name=f"{verb}_{kind}")
-    async def step(item_id: str, runtime: Runtime, principal: Annotated[Principal, who]):
+StepRun = Callable[[UnitOfWork, str, Principal], Awaitable[DataService | PerformanceIndicator]]
+
+
+def _step(path: str, kind: str, verb: str, who: params.Depends, run: StepRun) -> Callable[..., Awaitable[Any]]:
+    # response_model=None: the annotation is for the checker; the document keeps these answers untyped as before
+    @router.post(path, summary=f"{verb.capitalize()} a {kind}", name=f"{verb}_{kind}", response_model=None)
+    async def step(item_id: str, runtime: Runtime, principal: Annotated[Principal, who]) -> dict[str, Any]:
         async with runtime.unit_of_work() as uow:
             item = await run(uow, item_id, principal)
             return item.model_dump(mode="json")
@@ -170,8 +175,8 @@ async def register_operator(
     runtime: Runtime,
     principal: Annotated[Principal, Bureau],
     idempotency_key: IdempotencyKey = None,
-):
-    async def action(uow):
+) -> JSONResponse:
+    async def action(uow: UnitOfWork) -> dict[str, Any]:
         operator = await handlers.register_operator(uow, principal, **command.model_dump())
         data = operator.model_dump(include=set(OperatorPublic.model_fields) - {"ratings"})
         return OperatorPublic(**data, ratings=RatingSummary(count=0, mean=None, last=None)).model_dump(mode="json")
@@ -186,7 +191,7 @@ async def list_operators(
     jurisdiction: Filter = None,
     limit: int = Query(default=100, ge=1, le=500),
     cursor: IdCursor = None,
-):
+) -> list[OperatorPublic]:
     async with runtime.reading() as uow:
         operators = await queries.operators_page(uow, jurisdiction=jurisdiction, limit=limit, cursor=cursor)
         ratings = await handlers.ratings_of(uow, [o.id for o in operators])
@@ -210,8 +215,8 @@ async def dispatch(
     runtime: Runtime,
     principal: Annotated[Principal, Bureau],
     idempotency_key: IdempotencyKey = None,
-):
-    async def action(uow):
+) -> JSONResponse:
+    async def action(uow: UnitOfWork) -> dict[str, Any]:
         task = await handlers.dispatch(uow, principal, **command.model_dump())
         ratings = await handlers.ratings_of(uow, [task.operator_id])
         return task_public(task, ratings[task.operator_id])
@@ -318,7 +323,7 @@ async def export_tasks(
 
 
 @router.get("/tasks/{task_id}", response_model=TaskPublic, summary="A task and its operator's ratings")
-async def get_task(task_id: str, runtime: Runtime, principal: Annotated[Principal, Readers]):
+async def get_task(task_id: str, runtime: Runtime, principal: Annotated[Principal, Readers]) -> dict[str, Any]:
     async with runtime.reading() as uow:
         task = await handlers.load_task(uow, task_id)
         if principal.roles == {Role.DATA_OPERATOR} and principal.unit != task.operator_id:
@@ -327,7 +332,9 @@ async def get_task(task_id: str, runtime: Runtime, principal: Annotated[Principa
         return task_public(task, ratings[task.operator_id])
 
 
-async def _task_step(runtime, run) -> dict:
+async def _task_step(
+    runtime: ServiceRuntime, run: Callable[[UnitOfWork], Awaitable[DataOperationTask]]
+) -> dict[str, Any]:
     async with runtime.unit_of_work() as uow:
         task = await run(uow)
         return task_public(task)
@@ -336,21 +343,23 @@ async def _task_step(runtime, run) -> dict:
 @router.post("/tasks/{task_id}/progress", response_model=TaskPublic, summary="Report progress (100% = delivered)")
 async def report_progress(
     task_id: str, command: ProgressCreate, runtime: Runtime, principal: Annotated[Principal, Progress]
-):
+) -> dict[str, Any]:
     return await _task_step(
         runtime, lambda uow: handlers.report_progress(uow, task_id, principal, **command.model_dump())
     )
 
 
 @router.post("/tasks/{task_id}/quality-check", response_model=TaskPublic, summary="The bureau checks quality")
-async def check_quality(task_id: str, command: QualityCheck, runtime: Runtime, principal: Annotated[Principal, Bureau]):
+async def check_quality(
+    task_id: str, command: QualityCheck, runtime: Runtime, principal: Annotated[Principal, Bureau]
+) -> dict[str, Any]:
     return await _task_step(
         runtime, lambda uow: handlers.check_quality(uow, task_id, principal, **command.model_dump())
     )
 
 
 @router.post("/tasks/{task_id}/accept", response_model=TaskPublic, summary="验收审核 Accept a delivered task")
-async def accept(task_id: str, runtime: Runtime, principal: Annotated[Principal, Bureau]):
+async def accept(task_id: str, runtime: Runtime, principal: Annotated[Principal, Bureau]) -> dict[str, Any]:
     return await _task_step(runtime, lambda uow: handlers.accept(uow, task_id, principal))
 
 
@@ -361,7 +370,7 @@ async def accept(task_id: str, runtime: Runtime, principal: Annotated[Principal,
 )
 async def third_party_check(
     task_id: str, command: ThirdPartyCheckCreate, runtime: Runtime, principal: Annotated[Principal, Checkers]
-):
+) -> dict[str, Any]:
     return await _task_step(runtime, lambda uow: handlers.record_check(uow, task_id, principal, **command.model_dump()))
 
 
@@ -383,7 +392,7 @@ async def pay(
     runtime: Runtime,
     principal: Annotated[Principal, Payers],
     idempotency_key: IdempotencyKey = None,
-):
+) -> JSONResponse:
     if not idempotency_key:
         raise bad_request("paying needs an Idempotency-Key header so a retry never pays twice", field="Idempotency-Key")
     body = {"task": task_id, **command.model_dump(mode="json")}
@@ -440,8 +449,8 @@ async def rate(
     runtime: Runtime,
     principal: Annotated[Principal, Bureau],
     idempotency_key: IdempotencyKey = None,
-):
-    async def action(uow):
+) -> JSONResponse:
+    async def action(uow: UnitOfWork) -> dict[str, Any]:
         rating = await handlers.rate(uow, task_id, principal, **command.model_dump())
         return rating.model_dump(mode="json")
 

@@ -5,9 +5,10 @@ budget and rated (fengxian:第三十四条–第三十七条; dazhou:第六十�
 from __future__ import annotations
 
 from datetime import date
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from sqlmodel import col
+from sqlmodel import SQLModel, col
 
 from services.catalog.data_operations import domain
 from services.catalog.data_operations.metrics import OPERATOR_RATINGS, TASK_STEPS, TASKS
@@ -25,9 +26,11 @@ from shared.contracts.catalog import DataOperationTaskAccepted
 from shared.errors import Problem, Violation, bad_request, conflict, forbidden, not_found, rule_violations, wrong_stage
 from shared.ids import new_id
 from shared.locking import locked
-from shared.policy import Pack, UnknownPack, packs
+from shared.policy import Decision, Pack, UnknownPack, packs
 from shared.service import ServiceRuntime
 from shared.uow import UnitOfWork
+
+Entry = TypeVar("Entry", bound=SQLModel)
 
 
 def _id(prefix: str) -> str:
@@ -49,7 +52,9 @@ def pack_of(jurisdiction: str) -> Pack:
     return pack
 
 
-async def _refuse_or_record(uow: UnitOfWork, decisions, *, subject: str, action: str, actor) -> None:
+async def _refuse_or_record(
+    uow: UnitOfWork, decisions: list[Decision], *, subject: str, action: str, actor: Principal
+) -> None:
     refused = domain.failed(decisions)
     if refused:
         raise rule_violations([Violation.from_decision(d) for d in refused])
@@ -57,7 +62,7 @@ async def _refuse_or_record(uow: UnitOfWork, decisions, *, subject: str, action:
         await uow.record_decision(decision, subject=subject, action=action, actor=actor)
 
 
-async def _get(uow: UnitOfWork, model, key: str, what: str, *, for_update: bool = False):
+async def _get(uow: UnitOfWork, model: type[Entry], key: str, what: str, *, for_update: bool = False) -> Entry:
     if for_update:
         row = await locked(uow.session, model, key)
     else:
@@ -70,7 +75,9 @@ async def _get(uow: UnitOfWork, model, key: str, what: str, *, for_update: bool 
 # --- the service catalog and the indicators ----------------------------------------------------------------
 
 
-async def draft_service(uow: UnitOfWork, principal: Principal, *, jurisdiction, name, description, measure):
+async def draft_service(
+    uow: UnitOfWork, principal: Principal, *, jurisdiction: str, name: str, description: str, measure: str
+) -> DataService:
     pack_of(jurisdiction)
     service = DataService(
         id=_id("DS"),
@@ -87,7 +94,9 @@ async def draft_service(uow: UnitOfWork, principal: Principal, *, jurisdiction, 
     return service
 
 
-async def draft_indicator(uow: UnitOfWork, principal: Principal, *, jurisdiction, year, name, target):
+async def draft_indicator(
+    uow: UnitOfWork, principal: Principal, *, jurisdiction: str, year: int, name: str, target: str
+) -> PerformanceIndicator:
     pack_of(jurisdiction)
     indicator = PerformanceIndicator(
         id=_id("DI"),
@@ -104,13 +113,15 @@ async def draft_indicator(uow: UnitOfWork, principal: Principal, *, jurisdiction
     return indicator
 
 
-def _model_for(kind: str):
-    return {"service": (DataService, "data service"), "indicator": (PerformanceIndicator, "performance indicator")}[
-        kind
-    ]
+def _model_for(kind: str) -> tuple[type[DataService | PerformanceIndicator], str]:
+    models: dict[str, tuple[type[DataService | PerformanceIndicator], str]] = {
+        "service": (DataService, "data service"),
+        "indicator": (PerformanceIndicator, "performance indicator"),
+    }
+    return models[kind]
 
 
-async def approve(uow: UnitOfWork, kind: str, item_id: str, principal: Principal):
+async def approve(uow: UnitOfWork, kind: str, item_id: str, principal: Principal) -> DataService | PerformanceIndicator:
     """经审核: someone other than the drafter approves the draft."""
     model, what = _model_for(kind)
     item = await _get(uow, model, item_id, what, for_update=True)
@@ -135,7 +146,7 @@ async def review_target(uow: UnitOfWork, indicator_id: str, principal: Principal
     return indicator
 
 
-async def publish(uow: UnitOfWork, kind: str, item_id: str, principal: Principal):
+async def publish(uow: UnitOfWork, kind: str, item_id: str, principal: Principal) -> DataService | PerformanceIndicator:
     """Published only after approval (经审核后发布, fengxian:第三十六条); an indicator also after finance's
     review of its target (fengxian:第三十七条)."""
     model, what = _model_for(kind)
@@ -143,7 +154,7 @@ async def publish(uow: UnitOfWork, kind: str, item_id: str, principal: Principal
     if item.status == "published":
         raise wrong_stage(item.id, item.status, ["draft", "approved"], f"publish the {what}")
     pack = pack_of(item.jurisdiction)
-    reviewed = (item.target_reviewed_on is not None) if kind == "indicator" else None
+    reviewed = (item.target_reviewed_on is not None) if isinstance(item, PerformanceIndicator) else None
     decisions = domain.publication(pack, approved=item.status == "approved", target_reviewed=reviewed)
     await _refuse_or_record(uow, decisions, subject=item.id, action=f"{kind}.published", actor=principal)
     item.status, item.published_on = "published", clock.today()
@@ -155,7 +166,9 @@ async def publish(uow: UnitOfWork, kind: str, item_id: str, principal: Principal
 # --- operators ---------------------------------------------------------------------------------------------
 
 
-async def register_operator(uow: UnitOfWork, principal: Principal, *, jurisdiction: str, name: str, **facts):
+async def register_operator(
+    uow: UnitOfWork, principal: Principal, *, jurisdiction: str, name: str, **facts: Any
+) -> DataOperator:
     """Register an operator recruited openly with the required qualifications (fengxian:第三十六条), or
     authorised by the government (dazhou:第六十一条; suqian:(三))."""
     pack = pack_of(jurisdiction)
@@ -261,7 +274,9 @@ def _operator_or_bureau(principal: Principal, task: DataOperationTask) -> None:
     raise forbidden("only the task's operator or the bureau reports its progress")
 
 
-async def report_progress(uow: UnitOfWork, task_id: str, principal: Principal, *, progress_pct: int, note: str):
+async def report_progress(
+    uow: UnitOfWork, task_id: str, principal: Principal, *, progress_pct: int, note: str
+) -> DataOperationTask:
     task = await load_task(uow, task_id, for_update=True)
     _operator_or_bureau(principal, task)
     if task.status not in ("dispatched", "delivered"):
@@ -287,7 +302,9 @@ async def report_progress(uow: UnitOfWork, task_id: str, principal: Principal, *
     return task
 
 
-async def check_quality(uow: UnitOfWork, task_id: str, principal: Principal, *, passed: bool, note: str):
+async def check_quality(
+    uow: UnitOfWork, task_id: str, principal: Principal, *, passed: bool, note: str
+) -> DataOperationTask:
     task = await load_task(uow, task_id, for_update=True)
     if task.status not in ("dispatched", "delivered"):
         raise wrong_stage(task.id, task.status, ["dispatched", "delivered"], "check quality")
@@ -393,7 +410,9 @@ def payment_request(pack: Pack, task: DataOperationTask, amount_fen: int) -> dic
     }
 
 
-async def mark_paid(uow: UnitOfWork, task_id: str, *, payment_id: str, amount_fen: int, paid_on: date, actor) -> bool:
+async def mark_paid(
+    uow: UnitOfWork, task_id: str, *, payment_id: str, amount_fen: int, paid_on: date, actor: Principal | str
+) -> bool:
     """Record budget's payment once (from its answer or from `budget.data_operation.paid.v1`)."""
     task = await locked(uow.session, DataOperationTask, task_id)
     if task is None or task.status == "paid":

@@ -7,7 +7,7 @@ Which of these a jurisdiction has is the pack's business: a rule absent from the
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -50,7 +50,7 @@ class Figure:
     availability_bp: int
 
 
-def streak(figures: Sequence[Figure], holds) -> int:
+def streak(figures: Sequence[Figure], holds: Callable[[Figure], bool]) -> int:
     """Consecutive reported months, newest first, for which `holds(figure)`; a gap ends the streak
     (a month nobody reported is no evidence either way)."""
     ordered = sorted(figures, key=lambda f: f.month, reverse=True)

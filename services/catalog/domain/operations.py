@@ -8,6 +8,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from shared.decisions import refusing
 from shared.policy import Decision, Pack
 
@@ -41,7 +43,7 @@ def om_funding_decisions(pack: Pack, crypto_status: str, security_status: str) -
     return _present(pack, [OM_SECURITY_BAR], security_facts(crypto_status, security_status))
 
 
-def stock_report_decision(pack: Pack, year: int, submitted_on) -> Decision | None:
+def stock_report_decision(pack: Pack, year: int, submitted_on: date | None) -> Decision | None:
     if not pack.has(STOCK_OM_REPORT):
         return None
     return pack.decide(STOCK_OM_REPORT, {"report_year": year, "report_submitted_on": submitted_on})

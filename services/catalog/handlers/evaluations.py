@@ -17,7 +17,7 @@ from shared import clock
 from shared.auth import Principal, Role, ensure_unit_access
 from shared.contracts.catalog import EvaluationCompleted
 from shared.errors import Violation, forbidden, not_found, rule_violations, wrong_stage
-from shared.policy import packs
+from shared.policy import Decision, Pack, packs
 from shared.uow import UnitOfWork
 
 
@@ -124,7 +124,17 @@ async def _next_period(uow: UnitOfWork, system: System, kind: str, passed: bool,
     await uow.record_decision(owed.decision, subject=subject(system), action=f"{kind}.scheduled", actor=principal)
 
 
-async def _finish(uow, system, evaluation, pack, timing, passed, score, report_ref, principal) -> Evaluation:
+async def _finish(
+    uow: UnitOfWork,
+    system: System | None,
+    evaluation: Evaluation,
+    pack: Pack,
+    timing: Decision | None,
+    passed: bool,
+    score: int | None,
+    report_ref: str | None,
+    principal: Principal,
+) -> Evaluation:
     today = clock.today()
     subject_id = evaluation.subject
     if timing is not None:

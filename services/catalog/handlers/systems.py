@@ -26,7 +26,7 @@ from shared.contracts.catalog import (
 )
 from shared.errors import Violation, conflict, rule_violations
 from shared.ids import new_id
-from shared.policy import packs
+from shared.policy import Decision, packs
 from shared.uow import UnitOfWork
 
 MAX_IMPORT_ROWS = 10_000  # one request; larger censuses are split into several files
@@ -378,7 +378,7 @@ async def retire(
     filed_with_finance: bool,
     filed_with_bureau: bool,
     principal: Principal | str,
-    decision_override=None,
+    decision_override: Decision | None = None,
 ) -> System:
     """Permanent retirement (永久停用): filed with finance and the bureau where the pack says so
     (fengxian:第三十三条); a redundant system stops (dazhou:第二十条). `decision_override` is the

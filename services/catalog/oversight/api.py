@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Query
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 
 from services.catalog import listing
 from services.catalog.api.common import PREFIX, idempotent
-from services.catalog.oversight import handlers, queries
+from services.catalog.oversight import accountability, handlers, queries
 from services.catalog.oversight.schemas import (
     AccountabilitiesPublic,
     AccountabilityCreate,
@@ -30,6 +30,7 @@ from shared.errors import not_found
 from shared.limits import FILTER_MAX, Filter
 from shared.pagination import IdCursor, IntCursor
 from shared.service import Runtime
+from shared.uow import UnitOfWork
 
 router = APIRouter(prefix=PREFIX, tags=["oversight 监督检查"])
 
@@ -80,8 +81,8 @@ async def record_finding(
     runtime: Runtime,
     principal: Annotated[Principal, Supervisors],
     idempotency_key: IdempotencyKey = None,
-):
-    async def action(uow):
+) -> JSONResponse:
+    async def action(uow: UnitOfWork) -> dict[str, Any]:
         finding = await handlers.record_finding(uow, principal, **command.model_dump())
         return public(finding, principal, await queries.history(uow, finding.id)).model_dump(mode="json")
 
@@ -131,7 +132,7 @@ async def list_findings(
     limit: int = Query(default=50, ge=1, le=500),
     cursor: IdCursor = None,
     offset: Annotated[int, Query(ge=0, le=listing.MAX_OFFSET, description="rows to skip (any order)")] = 0,
-):
+) -> FindingsPublic:
     """`total` counts the whole query. Pages go by `offset` in any order, or by `next_cursor` (the last id)
     in the default id order."""
     async with runtime.reading() as uow:
@@ -194,7 +195,9 @@ async def export_findings(
 
 
 @router.get("/findings/{finding_id}", response_model=FindingPublic, summary="A finding with every step it went through")
-async def get_finding(finding_id: str, runtime: Runtime, principal: Annotated[Principal, OversightReaders]):
+async def get_finding(
+    finding_id: str, runtime: Runtime, principal: Annotated[Principal, OversightReaders]
+) -> FindingPublic:
     async with runtime.reading() as uow:
         finding = await handlers.load(uow, finding_id)
         if not principal.can_see_unit(finding.unit):
@@ -214,8 +217,8 @@ async def submit_rectification(
     runtime: Runtime,
     principal: Annotated[Principal, Units],
     idempotency_key: IdempotencyKey = None,
-):
-    async def action(uow):
+) -> JSONResponse:
+    async def action(uow: UnitOfWork) -> dict[str, Any]:
         finding = await handlers.submit_rectification(uow, finding_id, principal, command.report)
         return public(finding, principal, await queries.history(uow, finding.id)).model_dump(mode="json")
 
@@ -235,8 +238,8 @@ async def review_rectification(
     runtime: Runtime,
     principal: Annotated[Principal, Supervisors],
     idempotency_key: IdempotencyKey = None,
-):
-    async def action(uow):
+) -> JSONResponse:
+    async def action(uow: UnitOfWork) -> dict[str, Any]:
         finding = await handlers.review_rectification(
             uow, finding_id, principal, accepted=command.accepted, reason=command.reason
         )
@@ -264,7 +267,7 @@ async def list_rounds(
     project_id: Filter = None,
     limit: int = Query(default=100, ge=1, le=500),
     cursor: IntCursor = None,
-):
+) -> list[RoundPublic]:
     own_unit = None if principal.can_see_unit("") else principal.unit
     async with runtime.reading() as uow:
         rows = await queries.rounds_page(
@@ -285,8 +288,8 @@ async def hold_round(
     runtime: Runtime,
     principal: Annotated[Principal, Supervisors],
     idempotency_key: IdempotencyKey = None,
-):
-    async def action(uow):
+) -> JSONResponse:
+    async def action(uow: UnitOfWork) -> dict[str, Any]:
         round_, findings = await handlers.hold_round(
             uow,
             round_id,
@@ -322,9 +325,9 @@ async def record_accountability(
     runtime: Runtime,
     principal: Annotated[Principal, Supervisors],
     idempotency_key: IdempotencyKey = None,
-):
-    async def action(uow):
-        case = await handlers.record_accountability(uow, principal, **command.model_dump())
+) -> JSONResponse:
+    async def action(uow: UnitOfWork) -> dict[str, Any]:
+        case = await accountability.record_accountability(uow, principal, **command.model_dump())
         return case_public(case, principal).model_dump(mode="json")
 
     return await idempotent(runtime, idempotency_key, principal, command.model_dump(mode="json"), 201, action)
@@ -342,7 +345,7 @@ async def list_accountability(
     kind: Filter = None,
     limit: int = Query(default=50, ge=1, le=500),
     cursor: IdCursor = None,
-):
+) -> AccountabilitiesPublic:
     own_unit = None if principal.can_see_unit("") else principal.unit
     async with runtime.reading() as uow:
         rows = await queries.accountability_page(uow, unit=own_unit or unit, kind=kind, limit=limit, cursor=cursor)

@@ -4,7 +4,7 @@ before the project's approval is recorded as building before approval (未批先
 from __future__ import annotations
 
 from services.catalog.handlers import subscriptions
-from services.catalog.oversight import handlers
+from services.catalog.oversight import accountability, handlers
 from shared.contracts.envelope import CloudEvent
 from shared.contracts.procurement import ContractSigned
 from shared.uow import UnitOfWork
@@ -20,6 +20,6 @@ async def schedule_supervision(uow: UnitOfWork, event: CloudEvent, payload: Cont
         signed_on=payload.signed_on,
         planned_completion=payload.planned_completion,
     )
-    await handlers.detect_built_before_approval(
+    await accountability.detect_built_before_approval(
         uow, project_id=payload.project_id, jurisdiction=payload.jurisdiction, signed_on=payload.signed_on
     )

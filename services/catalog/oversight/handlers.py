@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import col
@@ -16,21 +17,20 @@ from services.catalog.oversight.metrics import (
     OPEN_FINDINGS,
     OVERDUE_RECTIFICATIONS,
 )
-from services.catalog.oversight.tables import AccountabilityCase, Finding, FindingStep, SupervisionRound
+from services.catalog.oversight.tables import Finding, FindingStep, SupervisionRound
 from services.catalog.reports.tables import ProjectRecord
 from shared import clock
 from shared.auth import Principal, Role
 from shared.contracts.catalog import (
-    AccountabilityRecorded,
     FindingEscalated,
     FindingRecorded,
     FindingResolved,
     SupervisionRoundHeld,
 )
-from shared.errors import Problem, Violation, bad_request, forbidden, not_found, rule_violations, wrong_stage
+from shared.errors import Violation, bad_request, forbidden, not_found, rule_violations, wrong_stage
 from shared.ids import new_id
 from shared.locking import locked
-from shared.policy import Pack, UnknownPack, packs
+from shared.policy import Decision, Pack, UnknownPack, packs
 from shared.service import ServiceRuntime
 from shared.uow import UnitOfWork, actor_of
 
@@ -45,7 +45,8 @@ def pack_of(jurisdiction: str) -> Pack:
         raise bad_request(f"unknown jurisdiction {jurisdiction!r}", field="jurisdiction") from None
 
 
-def _supervisor(pack: Pack, principal: Principal) -> tuple[str, object]:
+def supervisor(pack: Pack, principal: Principal) -> tuple[str, object]:
+    """The supervising role the caller acts in, with the decision naming it; a 403 citing the rule otherwise."""
     decision, role = domain.supervising_role(pack, [str(r) for r in principal.roles])
     if role is None:
         raise forbidden(
@@ -67,7 +68,16 @@ async def load(uow: UnitOfWork, finding_id: str, *, for_update: bool = False) ->
     return finding
 
 
-async def _step(uow: UnitOfWork, finding: Finding, action: str, actor, *, reason="", decision=None, **detail):
+async def _step(
+    uow: UnitOfWork,
+    finding: Finding,
+    action: str,
+    actor: Principal | str,
+    *,
+    reason: str = "",
+    decision: Decision | None = None,
+    **detail: Any,
+) -> None:
     detail = {k: v.isoformat() if isinstance(v, date) else v for k, v in detail.items()}
     uow.session.add(
         FindingStep(
@@ -116,7 +126,7 @@ async def record_finding(
     if not unit or not jurisdiction:
         raise bad_request("a finding against a unit names the unit and its jurisdiction", field="unit")
     pack = pack_of(jurisdiction)
-    role, who = _supervisor(pack, principal)
+    role, who = supervisor(pack, principal)
     area_check = domain.area_decision(pack, area)
     if not area_check.passed:
         raise rule_violations([Violation.from_decision(area_check)])
@@ -202,7 +212,7 @@ async def review_rectification(
     failing after rectification escalates at once (整改后仍不符合要求, dazhou:第五十三条)."""
     finding = await load(uow, finding_id, for_update=True)
     pack = pack_of(finding.jurisdiction)
-    _supervisor(pack, principal)
+    supervisor(pack, principal)
     if finding.status != "rectification_submitted":
         raise wrong_stage(finding.id, finding.status, "rectification_submitted", "review the rectification")
     today = clock.today()
@@ -220,7 +230,7 @@ async def review_rectification(
     return finding
 
 
-async def escalate(uow: UnitOfWork, finding: Finding, pack: Pack, actor, *, reason: str) -> bool:
+async def escalate(uow: UnitOfWork, finding: Finding, pack: Pack, actor: Principal | str, *, reason: str) -> bool:
     """Apply the ladder's next step: an event the owning services act on; a new period unless it was the last."""
     step = domain.next_step(pack, finding.step)
     if step is None:
@@ -355,7 +365,7 @@ async def hold_round(
         raise not_found("supervision round", round_id)
     if round_.status != "scheduled":
         raise wrong_stage(str(round_id), round_.status, "scheduled", "hold the supervision round")
-    _supervisor(pack_of(round_.jurisdiction), principal)
+    supervisor(pack_of(round_.jurisdiction), principal)
     recorded = []
     for item in findings:
         recorded.append(
@@ -396,119 +406,3 @@ async def hold_round(
     )
     await uow.session.flush()  # the answer reads the rows as stored
     return round_, recorded
-
-
-# --- accountability (追责) -----------------------------------------------------------------------------------
-
-
-async def record_accountability(
-    uow: UnitOfWork,
-    actor: Principal | str,
-    *,
-    project_id: str | None,
-    unit: str | None,
-    jurisdiction: str | None,
-    kind: str,
-    description: str = "",
-    detected: bool = False,
-) -> AccountabilityCase:
-    """Record a case against the unit under the pack's accountability rules, with their citations
-    (dazhou:第五十四条; quzhou:五(三)). A jurisdiction whose text has no such rule gets a 422 naming that."""
-    secret = False
-    if project_id is not None:
-        project = await uow.session.get(ProjectRecord, project_id)
-        if project is None:
-            raise not_found("project", project_id)
-        unit, jurisdiction, secret = project.unit, project.jurisdiction, project.secret
-    if not unit or not jurisdiction:
-        raise bad_request("a case against a unit names the unit and its jurisdiction", field="unit")
-    pack = pack_of(jurisdiction)
-    if isinstance(actor, Principal):
-        _supervisor(pack, actor)
-    decisions = domain.accountability_decisions(pack, kind)
-    triggered = [d for d in decisions if d.outcome == "fail"]
-    if not triggered:
-        raise Problem(
-            422,
-            "not-applicable",
-            "本辖区条文对此无追责规定 / No accountability rule for this in the jurisdiction's text",
-            f"pack {pack.id} has no rule that {kind} triggers (rules: {[d.rule_id for d in decisions]})",
-            field="kind",
-        )
-    case_id = new_id("AC", length=12)
-    today = clock.today()
-    consequences = list(dict.fromkeys(bar for d in triggered for bar in d.value.get("bars", [])))
-    case = AccountabilityCase(
-        id=case_id,
-        project_id=project_id,
-        subject=project_id or case_id,
-        unit=unit,
-        jurisdiction=jurisdiction,
-        secret=secret,
-        kind=kind,
-        detected=detected,
-        description=description,
-        consequences=consequences,
-        rule_ids=[d.rule_id for d in triggered],
-        citations=[d.citation for d in triggered],
-        recorded_by=actor_of(actor),
-        recorded_on=today,
-        created_at=clock.now(),
-    )
-    uow.session.add(case)
-    for decision in decisions:
-        await uow.record_decision(decision, subject=case.subject, action="accountability.recorded", actor=actor)
-    await uow.audit(
-        subject=case.subject,
-        action="accountability.recorded",
-        actor=actor,
-        detail={"case_id": case_id, "kind": kind, "detected": detected, "consequences": consequences},
-    )
-    await uow.emit(
-        AccountabilityRecorded(
-            project_id=case.subject,
-            case_id=case_id,
-            unit=unit,
-            jurisdiction=jurisdiction,
-            kind=kind,
-            detected=detected,
-            consequences=consequences,
-            recorded_on=today,
-            rule_id=triggered[0].rule_id,
-            citation=triggered[0].citation,
-        )
-    )
-    await uow.session.flush()
-    return case
-
-
-async def detect_built_before_approval(
-    uow: UnitOfWork, *, project_id: str, jurisdiction: str, signed_on: date
-) -> AccountabilityCase | None:
-    """A contract signed for a project catalog heard of but saw approved only later, or not at all, is building
-    before approval (未批先建, quzhou:五(三); dazhou:第五十四条 未履行立项): recorded once per project where the
-    jurisdiction's text has the rule."""
-    project = await uow.session.get(ProjectRecord, project_id)
-    if project is None or not domain.built_before_approval(project.approved_on, signed_on):
-        return None  # never heard of (no history to judge by), or approved in time
-    pack = pack_of(project.jurisdiction or jurisdiction)  # the project as catalog knows it decides
-    if not any(d.outcome == "fail" for d in domain.accountability_decisions(pack, "built_before_approval")):
-        return None
-    already = await uow.session.scalar(
-        sa.select(col(AccountabilityCase.id)).where(
-            col(AccountabilityCase.project_id) == project_id, col(AccountabilityCase.kind) == "built_before_approval"
-        )
-    )
-    if already is not None:
-        return None  # a supplementary contract of the same project
-    return await record_accountability(
-        uow,
-        "system",
-        project_id=project_id,
-        unit=None,
-        jurisdiction=None,
-        kind="built_before_approval",
-        description=f"contract signed {signed_on.isoformat()}, approval "
-        f"{project.approved_on.isoformat() if project.approved_on else 'not recorded'}",
-        detected=True,
-    )

@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Header, Path, Query
@@ -38,6 +38,7 @@ from shared.auth import CurrentPrincipal, Principal, Role, require
 from shared.errors import bad_request, forbidden, not_found
 from shared.policy import packs
 from shared.service import Runtime
+from shared.uow import UnitOfWork
 
 router = APIRouter(prefix=f"{PREFIX}/portfolio", tags=["portfolio 工作台读模型"])
 
@@ -263,7 +264,7 @@ async def create_webhook(
     if body.role in queries.BLIND_ROLES:
         raise bad_request(f"role '{body.role.value}' receives no notifications", field="role")
 
-    async def action(uow) -> dict:
+    async def action(uow: UnitOfWork) -> dict[str, Any]:
         newest = await uow.session.scalar(sa.select(sa.func.max(PortfolioNotification.id))) or 0
         row = PortfolioWebhook(
             name=body.name,

@@ -25,7 +25,7 @@ from services.catalog.portfolio.domain import STAGE_LABEL_ZH, Stage
 from services.catalog.portfolio.tables import PortfolioDeadline, PortfolioProject
 from shared import clock
 from shared.errors import Problem
-from shared.service import Runtime
+from shared.service import Runtime, ServiceRuntime
 
 router = APIRouter(prefix=f"{PREFIX}/open-data", tags=["open data 公开数据 (no sign-in)"])
 
@@ -93,7 +93,7 @@ def _published(jurisdiction: str) -> str:
 Jurisdiction = Annotated[str, Query(min_length=2, max_length=40, pattern=r"^[a-z_]+$")]
 
 
-def _query(jurisdiction: str):
+def _query(jurisdiction: str) -> sa.Select[Any]:
     return sa.select(PortfolioProject).where(
         col(PortfolioProject.jurisdiction) == jurisdiction,
         col(PortfolioProject.secret).is_(False),
@@ -101,14 +101,18 @@ def _query(jurisdiction: str):
     )
 
 
-async def _rows(runtime, jurisdiction: str, *, limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
+async def _rows(
+    runtime: ServiceRuntime, jurisdiction: str, *, limit: int, offset: int
+) -> tuple[list[dict[str, Any]], int]:
     today = clock.today()
     async with runtime.reading() as uow:
         query = _query(jurisdiction)
         total = await uow.session.scalar(query.with_only_columns(sa.func.count(), maintain_column_froms=True)) or 0
         projects = list(
             await uow.session.scalars(
-                query.order_by(PortfolioProject.created_at, PortfolioProject.project_id).offset(offset).limit(limit)
+                query.order_by(col(PortfolioProject.created_at), col(PortfolioProject.project_id))
+                .offset(offset)
+                .limit(limit)
             )
         )
         overdue: dict[str, int] = defaultdict(int)

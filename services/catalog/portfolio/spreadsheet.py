@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from decimal import Decimal
 from io import BytesIO
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 #: Rows a download holds at most; a larger query is cut there and the note sheet says so.
 ROW_CAP = 10_000
+
+if TYPE_CHECKING:
+    from openpyxl.worksheet.worksheet import Worksheet
 
 COLUMNS = (
     ("项目编号", lambda r: r["project_id"]),
@@ -55,7 +58,7 @@ def render(rows: list[dict[str, Any]], total: int) -> bytes:
     return out.getvalue()
 
 
-def _cell(sheet, index: int, value: Any) -> Any:
+def _cell(sheet: Worksheet, index: int, value: Any) -> Any:
     if index not in AMOUNT_COLUMNS or value is None:
         return value
     from openpyxl.cell import WriteOnlyCell

@@ -29,6 +29,7 @@ from services.catalog.portfolio.tables import (
     PortfolioWebhookDelivery,
 )
 from shared import clock
+from shared.service import ServiceRuntime
 from shared.uow import UnitOfWork
 
 ALLOWED_URLS_ENV = "GOVPROJ_WEBHOOK_ALLOWED_URLS"
@@ -76,7 +77,7 @@ def backoff(attempts: int) -> timedelta:
     return RETRY_BASE * (2 ** max(attempts - 1, 0))
 
 
-def _addressed(hook: PortfolioWebhook):
+def _addressed(hook: PortfolioWebhook) -> sa.ColumnElement[bool]:
     clauses = [col(PortfolioNotification.role) == hook.role]
     if hook.unit:
         clauses.append(col(PortfolioNotification.unit) == hook.unit)
@@ -204,7 +205,7 @@ async def record(uow: UnitOfWork, delivery_id: int, status: int | None, error: s
         delivery.next_attempt_at = now + backoff(delivery.attempts)
 
 
-async def deliver(runtime) -> int:
+async def deliver(runtime: ServiceRuntime) -> int:
     """The sweeper: queue new notifications, then send what is due (outside any transaction) and log it."""
     async with runtime.unit_of_work() as uow:
         await queue(uow)

@@ -14,7 +14,7 @@ from shared.auth import Principal, Role, require
 from shared.errors import bad_request
 from shared.limits import FILTER_MAX, Filter
 from shared.policy import packs
-from shared.service import Runtime
+from shared.service import Runtime, ServiceRuntime
 
 router = APIRouter(prefix=PREFIX, tags=["reports 定期报告"])
 
@@ -35,7 +35,7 @@ def _period(period: str | None, kind: str) -> domain.Period:
         raise bad_request(str(error), field="period") from None
 
 
-async def _report(runtime, period: domain.Period, jurisdiction: str | None) -> dict[str, Any]:
+async def _report(runtime: ServiceRuntime, period: domain.Period, jurisdiction: str | None) -> dict[str, Any]:
     if jurisdiction is not None:
         packs.get(jurisdiction)  # an unknown jurisdiction is a 422 problem naming the field
     # on the read pool: a report (a year of a province) must never take the connections writes need

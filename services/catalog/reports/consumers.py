@@ -10,9 +10,10 @@ from sqlmodel import col
 from services.catalog.handlers import subscriptions
 from services.catalog.reports.tables import MoneyEntry, OverdueNotice, ProjectRecord
 from shared import clock
+from shared.bus.consumer import Handler
 from shared.contracts.acceptance import ProjectAccepted
 from shared.contracts.budget import EstimateApproved, FundsReleased
-from shared.contracts.common import DEADLINE_OVERDUE
+from shared.contracts.common import DEADLINE_OVERDUE, DeadlineOverdueBase
 from shared.contracts.envelope import CloudEvent
 from shared.contracts.intake import ApplicationAdmitted, ApplicationRejected, ApplicationSubmitted, ProjectSummary
 from shared.contracts.procurement import ContractSigned, SupplementApproved
@@ -140,8 +141,8 @@ async def on_accepted(uow: UnitOfWork, event: CloudEvent, payload: ProjectAccept
     advance(row, "accepted")
 
 
-def _overdue_consumer(service: str):
-    async def on_overdue(uow: UnitOfWork, event: CloudEvent, payload) -> None:
+def _overdue_consumer(service: str) -> Handler:
+    async def on_overdue(uow: UnitOfWork, event: CloudEvent, payload: DeadlineOverdueBase) -> None:
         if await uow.session.get(OverdueNotice, event.id) is not None:
             return
         uow.session.add(

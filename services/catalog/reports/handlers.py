@@ -5,7 +5,7 @@ summed, never named (dazhou:第六十五条)."""
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlmodel import col
@@ -17,18 +17,21 @@ from services.catalog.tables import Evaluation, Sanction, System
 from shared import clock
 from shared.uow import UnitOfWork
 
+#: Any select, whatever its columns: `scoped` hands back the query it was given, narrowed
+AnySelect = TypeVar("AnySelect", bound="sa.Select[*tuple[Any, ...]]")
+
 PROJECT_MILESTONES = ("submitted", "admitted", "rejected", "approved", "contracted", "accepted")
 
 
-def _in(column, period: Period):
+def _in(column: sa.SQLColumnExpression[Any], period: Period) -> sa.ColumnElement[bool]:
     return sa.and_(column >= period.start, column < period.end)
 
 
-def _count(condition) -> sa.ColumnElement[int]:
+def _count(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
     return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
 
 
-def _total(condition, amount) -> sa.ColumnElement[int]:
+def _total(condition: sa.ColumnElement[bool], amount: sa.SQLColumnExpression[Any]) -> sa.ColumnElement[int]:
     return sa.func.coalesce(sa.func.sum(sa.case((condition, amount), else_=0)), 0)
 
 
@@ -37,7 +40,7 @@ async def build(uow: UnitOfWork, period: Period, jurisdiction: str | None) -> di
     every row of it in Python (only the period's approved projects, which the report lists, are rows)."""
     session = uow.session
 
-    def scoped(query, column):
+    def scoped(query: AnySelect, column: sa.SQLColumnExpression[Any]) -> AnySelect:
         return query.where(column == jurisdiction) if jurisdiction else query
 
     # projects: who reached which milestone in the period
@@ -89,7 +92,7 @@ async def build(uow: UnitOfWork, period: Period, jurisdiction: str | None) -> di
 
     # money: estimates (the last revision approved in the period per project), contracts, releases; only
     # entries of projects the report knows (in the jurisdiction)
-    def entries(*where):
+    def entries(*where: sa.ColumnElement[bool]) -> sa.Select[str, str, str, int, bool]:
         return scoped(
             sa.select(
                 col(MoneyEntry.project_id),
@@ -104,7 +107,7 @@ async def build(uow: UnitOfWork, period: Period, jurisdiction: str | None) -> di
         )
 
     # an estimate's ref is its revision number (a contract's or release's is an id, never cast)
-    revisions = entries(MoneyEntry.kind == "estimate").subquery()
+    revisions = entries(col(MoneyEntry.kind) == "estimate").subquery()
     newest = sa.select(
         revisions.c.amount_fen,
         sa.func.row_number()

@@ -13,6 +13,7 @@ from services.intake.handlers.common import new_project_id, observe_lead_time, r
 from services.intake.handlers.needs import link_needs
 from services.intake.metrics import APPLICATIONS, OUT_OF_SCOPE, REFUSALS
 from services.intake.schemas import ApplicationCreate, ApplicationUpdate, MaterialCreate
+from services.intake.standing import Standing
 from services.intake.tables import Application, Material
 from shared import clock
 from shared.auth import Principal, ensure_unit_access
@@ -196,7 +197,7 @@ async def refuse_application(
     decisions: list[Decision] = []
     _check_findings(pack, findings or [])
     if findings:
-        decisions, _ = domain.assess_admission(pack, application, domain.Standing(), clock.today(), findings)
+        decisions, _ = domain.assess_admission(pack, application, Standing(), clock.today(), findings)
         for decision in decisions:
             await uow.record_decision(decision, subject=project_id, action="refuse", actor=principal)
     application.status = next_stage

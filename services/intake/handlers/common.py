@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from services.intake import domain
 from services.intake.metrics import ADMISSION_LEAD_TIME
+from services.intake.standing import Bar
 from services.intake.tables import Application
 from shared import clock
 from shared.contracts.intake import ProjectSummary
@@ -44,7 +44,7 @@ def summary(application: Application) -> ProjectSummary:
     )
 
 
-def refusal(violations: list[Violation], *, out_of_scope: bool = False, bars: Sequence[domain.Bar] = ()) -> Problem:
+def refusal(violations: list[Violation], *, out_of_scope: bool = False, bars: Sequence[Bar] = ()) -> Problem:
     if out_of_scope:
         problem = Problem(
             422,

@@ -7,9 +7,26 @@ from datetime import date
 import sqlalchemy as sa
 from sqlmodel import col
 
-from services.intake import domain
 from services.intake.metrics import BARS
-from services.intake.tables import Application, CatalogSystem, ProjectOutcome, SupervisionStanding, UnitBar
+from services.intake.standing import (
+    DATA_AGGREGATION,
+    LIVE_STATUS_ZH,
+    SECURITY_BAR,
+    SECURITY_ITEMS,
+    SHARING_ZH,
+    data_aggregation_bar,
+    live_security_bar,
+    security_bar,
+    types_barred,
+)
+from services.intake.tables import (
+    Application,
+    CatalogSystem,
+    ProjectOutcome,
+    SupervisionStanding,
+    SystemStatus,
+    UnitBar,
+)
 from shared import catalog_systems, supervision
 from shared.bus import Subscriptions
 from shared.contracts.acceptance import ProjectAccepted, ProjectFailed
@@ -31,7 +48,7 @@ from shared.uow import UnitOfWork
 
 subscriptions = Subscriptions()
 #: Bars kept per catalogued system from its live status (one open bar per system and rule).
-SYSTEM_BARS = (domain.SECURITY_BAR, domain.DATA_AGGREGATION)
+SYSTEM_BARS = (SECURITY_BAR, DATA_AGGREGATION)
 
 
 @subscriptions.on(UnitSanctioned)
@@ -86,7 +103,7 @@ async def on_project_accepted(uow: UnitOfWork, event: CloudEvent, payload: Proje
     outcome = await _outcome(uow, payload.project_id, payload.unit)
     outcome.accepted_on = payload.accepted_on
     # Passing acceptance (security items included) lifts a security bar this project caused.
-    await _clear(uow, payload.unit, payload.accepted_on, rule_id=domain.SECURITY_BAR, subject=payload.project_id)
+    await _clear(uow, payload.unit, payload.accepted_on, rule_id=SECURITY_BAR, subject=payload.project_id)
 
 
 @subscriptions.on(ProjectFailed)
@@ -99,11 +116,11 @@ async def on_project_failed(uow: UnitOfWork, event: CloudEvent, payload: Project
     except LookupError:
         pack = packs.default
     failed_items = [item.kind for item in payload.items if not item.passed]
-    decision = domain.security_bar(pack, failed_items)
+    decision = security_bar(pack, failed_items)
     if decision is None:
         return
     await uow.record_decision(decision, subject=payload.project_id, action="unit.bar", actor="acceptance")
-    security_items = "、".join(kind for kind in failed_items if kind in domain.SECURITY_ITEMS)
+    security_items = "、".join(kind for kind in failed_items if kind in SECURITY_ITEMS)
     uow.session.add(
         UnitBar(
             unit=payload.unit,
@@ -112,7 +129,7 @@ async def on_project_failed(uow: UnitOfWork, event: CloudEvent, payload: Project
             cause=f"项目{payload.project_id}验收未通过安全/密码检查：{security_items}",
             since=payload.failed_on,
             until=None,
-            bars=list(domain.types_barred(decision.value.get("bars", []))),
+            bars=list(types_barred(decision.value.get("bars", []))),
             subject=payload.project_id,
             source_event=event.type,
             event_id=event.id,
@@ -174,7 +191,7 @@ async def _system_bar(
             cause=cause,
             since=since,
             until=None,
-            bars=list(domain.types_barred(decision.value.get("bars", []))),
+            bars=list(types_barred(decision.value.get("bars", []))),
             subject=system_id,
             source_event=event.type,
             event_id=event.id,
@@ -201,16 +218,38 @@ async def _pack_of(uow: UnitOfWork, project_id: str, unit: str) -> Pack:
         return packs.default
 
 
+async def _latest_status(uow: UnitOfWork, event: CloudEvent, *, system_id: str, kind: str, changed_on: date) -> bool:
+    """Whether this status event is the newest intake has seen of the system's `kind` (then it is held as the
+    latest); an older one arriving late is recorded (audited) and replaces nothing (shared.catalog_systems)."""
+    held = await locked(uow.session, SystemStatus, (system_id, kind))
+    if held is not None and catalog_systems.stale_status((held.changed_on, held.event_at), changed_on, event.time):
+        await uow.audit(
+            subject=system_id,
+            action=f"system.{kind}_changed.stale",
+            actor="catalog",
+            detail={"changed_on": changed_on.isoformat(), "event": event.id},
+        )
+        return False
+    if held is None:
+        uow.session.add(SystemStatus(system_id=system_id, kind=kind, changed_on=changed_on, event_at=event.time))
+    else:
+        held.changed_on, held.event_at = changed_on, event.time
+    return True
+
+
 @subscriptions.on(SystemSecurityChanged)
 async def on_system_security_changed(uow: UnitOfWork, event: CloudEvent, payload: SystemSecurityChanged) -> None:
     """dazhou:第五十七条 after acceptance: while a catalogued system's live crypto / network-security status
     fails (or shows a major hazard) its unit may not apply for new, rebuilt or extended projects; the bar lifts
     when the status passes again. The event carries the whole current status, so a redelivery or a later
-    change simply replaces what the view holds (one open bar per system)."""
+    change simply replaces what the view holds (one open bar per system); an older one arriving late does not."""
+    kind, system_id, changed_on = "security", payload.system_id, payload.changed_on
+    if not await _latest_status(uow, event, system_id=system_id, kind=kind, changed_on=changed_on):
+        return
     pack = await _pack_of(uow, payload.project_id, payload.unit)
-    decision = domain.live_security_bar(pack, payload.crypto_status, payload.security_status)
-    crypto = domain.LIVE_STATUS_ZH.get(payload.crypto_status, payload.crypto_status)
-    security = domain.LIVE_STATUS_ZH.get(payload.security_status, payload.security_status)
+    decision = live_security_bar(pack, payload.crypto_status, payload.security_status)
+    crypto = LIVE_STATUS_ZH.get(payload.crypto_status, payload.crypto_status)
+    security = LIVE_STATUS_ZH.get(payload.security_status, payload.security_status)
     await _system_bar(
         uow,
         event,
@@ -218,7 +257,7 @@ async def on_system_security_changed(uow: UnitOfWork, event: CloudEvent, payload
         system_id=payload.system_id,
         project_id=payload.project_id,
         since=payload.changed_on,
-        rule_id=domain.SECURITY_BAR,
+        rule_id=SECURITY_BAR,
         decision=decision,
         cause=f"系统{payload.system_id}验收后运行中：密码应用{crypto}，网络安全{security}",
         actor="catalog",
@@ -229,13 +268,16 @@ async def on_system_security_changed(uow: UnitOfWork, event: CloudEvent, payload
 async def on_system_data_sharing_changed(uow: UnitOfWork, event: CloudEvent, payload: SystemDataSharingChanged) -> None:
     """dazhou:第二十四条: a unit that has not completed data aggregation may not apply for new projects. The
     catalog's data-sharing record of each of the unit's systems feeds it; the bar lifts when the system's data
-    is shared again (or the system retires)."""
+    is shared again (or the system retires). An older status arriving late replaces nothing."""
+    kind, system_id, changed_on = "data_sharing", payload.system_id, payload.changed_on
+    if not await _latest_status(uow, event, system_id=system_id, kind=kind, changed_on=changed_on):
+        return
     try:
         pack = packs.get(payload.jurisdiction)
     except LookupError:
         pack = packs.default
-    decision = domain.data_aggregation_bar(pack, payload.data_sharing_status)
-    status = domain.SHARING_ZH.get(payload.data_sharing_status, payload.data_sharing_status)
+    decision = data_aggregation_bar(pack, payload.data_sharing_status)
+    status = SHARING_ZH.get(payload.data_sharing_status, payload.data_sharing_status)
     await _system_bar(
         uow,
         event,
@@ -243,7 +285,7 @@ async def on_system_data_sharing_changed(uow: UnitOfWork, event: CloudEvent, pay
         system_id=payload.system_id,
         project_id=payload.project_id,
         since=payload.changed_on,
-        rule_id=domain.DATA_AGGREGATION,
+        rule_id=DATA_AGGREGATION,
         decision=decision,
         cause=f"系统{payload.system_id}数据未完成归集（数据共享状况：{status}；"
         f"信息资源{payload.resources}项，其中共享{payload.resources_shared}项）",

@@ -3,7 +3,7 @@ rows to API models."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from fractions import Fraction
 from typing import Annotated, Any
 
@@ -23,11 +23,20 @@ from services.procurement.schemas import (
     SupplementPublic,
     TenderPublic,
 )
-from services.procurement.tables import ProcurementProject
+from services.procurement.tables import (
+    Award,
+    Contract,
+    ProcurementPlan,
+    ProcurementProject,
+    Supplement,
+    SupplementStep,
+    Tender,
+)
 from shared import idempotency
 from shared.auth import Principal, Role, require
 from shared.errors import not_found
 from shared.scope import ProjectScope
+from shared.service import ServiceRuntime
 from shared.uow import UnitOfWork
 
 router = APIRouter(prefix="/api/procurement", tags=["procurement 采购与合同"])
@@ -72,7 +81,7 @@ scope = ProjectScope.of("procurement", queries.project_owner, readers=READER_ROL
 # --- mapping -------------------------------------------------------------------------------------
 
 
-def plan_public(plan) -> PlanPublic:
+def plan_public(plan: ProcurementPlan) -> PlanPublic:
     return PlanPublic(
         **plan.model_dump(include=set(PlanPublic.model_fields) - {"reviews_pending", "organiser"}),
         reviews_pending=handlers.pending_reviews(plan),
@@ -80,7 +89,7 @@ def plan_public(plan) -> PlanPublic:
     )
 
 
-def contract_public(contract, supplements_fen: int = 0, warnings: list[str] | None = None) -> ContractPublic:
+def contract_public(contract: Contract, supplements_fen: int = 0, warnings: list[str] | None = None) -> ContractPublic:
     fields = set(ContractPublic.model_fields) - {"supplements_fen", "warnings"}
     return ContractPublic(
         **contract.model_dump(include=fields), supplements_fen=supplements_fen, warnings=warnings or []
@@ -92,7 +101,7 @@ def ratio_text(cumulative: int, original: int) -> str:
     return f"{percent.numerator / percent.denominator:.4f}%"
 
 
-def supplement_public(supplement, steps) -> SupplementPublic:
+def supplement_public(supplement: Supplement, steps: Sequence[SupplementStep]) -> SupplementPublic:
     pending = domain.next_pending(steps) if supplement.status == "pending_approval" else None
     return SupplementPublic(
         **supplement.model_dump(include=set(SupplementPublic.model_fields) - {"ratio", "steps", "next_step"}),
@@ -110,12 +119,12 @@ async def supplier_name(uow: UnitOfWork, supplier_id: str) -> str:
     return supplier.name
 
 
-async def award_public(uow: UnitOfWork, award) -> AwardPublic:
+async def award_public(uow: UnitOfWork, award: Award) -> AwardPublic:
     name = await supplier_name(uow, award.supplier_id)
     return AwardPublic(**award.model_dump(include=set(AwardPublic.model_fields) - {"supplier"}), supplier=name)
 
 
-async def tender_public(uow: UnitOfWork, tender, *, detail: bool = True) -> TenderPublic:
+async def tender_public(uow: UnitOfWork, tender: Tender, *, detail: bool = True) -> TenderPublic:
     base = TenderPublic(**tender.model_dump(include=set(TenderPublic.model_fields) - {"bids", "award"}))
     if not detail:
         return base
@@ -172,7 +181,7 @@ async def project_public(
 
 
 async def created(
-    runtime,
+    runtime: ServiceRuntime,
     principal: Principal,
     key: str | None,
     request: dict[str, Any],

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi.responses import JSONResponse
 
@@ -36,7 +36,7 @@ async def report_incident(
     principal: Annotated[Principal, Reporters],
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
-    async def work(uow: UnitOfWork):
+    async def work(uow: UnitOfWork) -> tuple[int, dict[str, Any]]:
         project = await queries.load(uow, project_id)
         ensure_unit_access(principal, project.unit)
         incident = await handlers.report_incident(uow, project_id, body, principal)
@@ -60,14 +60,18 @@ async def order_rectification(
 
 
 @router.post("/projects/{project_id}/suspension", response_model=ProcurementProjectPublic, summary="暂停项目建设")
-async def suspend(project_id: str, body: SuspensionOrder, runtime: Runtime, principal: Annotated[Principal, Bureau]):
+async def suspend(
+    project_id: str, body: SuspensionOrder, runtime: Runtime, principal: Annotated[Principal, Bureau]
+) -> ProcurementProjectPublic:
     async with runtime.unit_of_work() as uow:
         project = await handlers.suspend(uow, project_id, body.reason, principal)
         return await project_public(uow, project, principal)
 
 
 @router.post("/projects/{project_id}/resumption", response_model=ProcurementProjectPublic, summary="恢复建设")
-async def resume(project_id: str, runtime: Runtime, principal: Annotated[Principal, Bureau]):
+async def resume(
+    project_id: str, runtime: Runtime, principal: Annotated[Principal, Bureau]
+) -> ProcurementProjectPublic:
     async with runtime.unit_of_work() as uow:
         project = await handlers.resume(uow, project_id, principal)
         return await project_public(uow, project, principal)
@@ -80,7 +84,7 @@ async def resume(project_id: str, runtime: Runtime, principal: Annotated[Princip
 )
 async def terminate(
     project_id: str, body: TerminationApproval, runtime: Runtime, principal: Annotated[Principal, Bureau]
-):
+) -> ProcurementProjectPublic:
     async with runtime.unit_of_work() as uow:
         project = await handlers.approve_termination(uow, project_id, body, principal)
         return await project_public(uow, project, principal)

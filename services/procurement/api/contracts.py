@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Request
 from fastapi.responses import JSONResponse
@@ -46,7 +46,7 @@ async def register_contract(
     principal: Annotated[Principal, Buyers],
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
-    async def work(uow: UnitOfWork):
+    async def work(uow: UnitOfWork) -> tuple[int, dict[str, Any]]:
         project = await queries.load(uow, project_id)
         ensure_unit_access(principal, project.unit)
         registered = await handlers.register_contract(uow, project_id, body, principal)
@@ -70,7 +70,7 @@ async def request_supplement(
     principal: Annotated[Principal, Buyers],
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
-    async def work(uow: UnitOfWork):
+    async def work(uow: UnitOfWork) -> tuple[int, dict[str, Any]]:
         contract = await queries.contract(uow, contract_id)
         if contract is not None:
             ensure_unit_access(principal, (await queries.load(uow, contract.project_id)).unit)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from services.procurement import handlers, queries
 from services.procurement.api.common import (
@@ -86,7 +86,9 @@ async def list_projects(
     summary="The project's procurement",
     description=WATCH_DESCRIPTION,
 )
-async def get_project(project_id: str, request: Request, runtime: Runtime, principal: Annotated[Principal, Readers]):
+async def get_project(
+    project_id: str, request: Request, runtime: Runtime, principal: Annotated[Principal, Readers]
+) -> Response:
     async def read() -> ProcurementProjectPublic:
         async with runtime.reading() as uow:
             await scope.ensure(uow, principal, project_id, content=False)
@@ -105,7 +107,7 @@ async def file_plan(
     principal: Annotated[Principal, Buyers],
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
-    async def work(uow: UnitOfWork):
+    async def work(uow: UnitOfWork) -> tuple[int, dict[str, Any]]:
         project = await queries.load(uow, project_id)
         ensure_unit_access(principal, project.unit)
         plan = await handlers.file_plan(uow, project_id, body, principal)
@@ -136,7 +138,7 @@ async def publish_tender(
     principal: Annotated[Principal, Organisers],
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
-    async def work(uow: UnitOfWork):
+    async def work(uow: UnitOfWork) -> tuple[int, dict[str, Any]]:
         project = await queries.load(uow, project_id)
         ensure_unit_access(principal, project.unit)
         tender = await handlers.publish_tender(uow, project_id, body, principal)
@@ -162,7 +164,7 @@ async def record_bid(
     principal: Annotated[Principal, Organisers],
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
-    async def work(uow: UnitOfWork):
+    async def work(uow: UnitOfWork) -> tuple[int, dict[str, Any]]:
         bid = await handlers.record_bid(uow, tender_id, body, principal)
         name = await supplier_name(uow, bid.supplier_id)
         public = BidPublic(**bid.model_dump(include=set(BidPublic.model_fields) - {"supplier"}), supplier=name)
@@ -180,7 +182,7 @@ async def award_tender(
     principal: Annotated[Principal, Organisers],
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
-    async def work(uow: UnitOfWork):
+    async def work(uow: UnitOfWork) -> tuple[int, dict[str, Any]]:
         award = await handlers.award_tender(uow, tender_id, body, principal)
         return 201, (await award_public(uow, award)).model_dump(mode="json")
 
@@ -207,7 +209,7 @@ async def register_supplier(
     principal: Annotated[Principal, Organisers],
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
-    async def work(uow: UnitOfWork):
+    async def work(uow: UnitOfWork) -> tuple[int, dict[str, Any]]:
         row = await handlers.register_supplier(uow, body, principal)
         return 201, SupplierPublic(**row.model_dump(include=set(SupplierPublic.model_fields))).model_dump(mode="json")
 

@@ -20,7 +20,7 @@ def pack_of(project: ProcurementProject) -> Pack:
     return packs.get(project.jurisdiction)
 
 
-async def record(uow: UnitOfWork, decisions: list[Decision], subject: str, action: str, actor) -> None:
+async def record(uow: UnitOfWork, decisions: list[Decision], subject: str, action: str, actor: Principal | str) -> None:
     for decision in decisions:
         await uow.record_decision(decision, subject=subject, action=action, actor=actor)
 

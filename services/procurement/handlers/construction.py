@@ -205,7 +205,7 @@ async def terminate(
     cause: str,
     rule_id: str,
     citation: str,
-    actor,
+    actor: Principal | str,
     finding_id: str | None = None,
     approval_ref: str | None = None,
 ) -> None:

@@ -12,9 +12,10 @@ from services.procurement.metrics import (
 from services.procurement.tables import (
     ProcurementProject,
 )
+from shared.service import ServiceRuntime
 
 
-async def sweep_construction_deadlines(runtime) -> int:
+async def sweep_construction_deadlines(runtime: ServiceRuntime) -> int:
     """Moves the gauge of projects past their construction period (the shared sweeper marks them overdue)."""
     deadlines = runtime.schema.deadlines
     async with runtime.unit_of_work() as uow:

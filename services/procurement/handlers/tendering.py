@@ -159,7 +159,9 @@ async def review_plan(
     return plan
 
 
-async def organiser_guard(uow: UnitOfWork, project: ProcurementProject, plan: ProcurementPlan, principal, what: str):
+async def organiser_guard(
+    uow: UnitOfWork, project: ProcurementProject, plan: ProcurementPlan, principal: Principal, what: str
+) -> None:
     citation = pack_of(project).rule(domain.ORGANISER_RULE).citation
     pending = pending_reviews(plan)
     if pending:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any
 
-from shared.policy import schema as s
+from shared.policy import params as s
 from shared.policy.amounts import Semantics, format_fen, format_ratio
 from shared.policy.evaluate.facts import _ABSENT, OP_EN, OP_ZH, Facts
 

@@ -11,7 +11,7 @@ from typing import Any
 from dateutil.relativedelta import relativedelta
 
 from shared import calendar as work_calendar
-from shared.policy import schema as s
+from shared.policy import params as s
 from shared.policy.amounts import Band, Semantics, format_fen
 from shared.policy.errors import MissingFacts
 from shared.policy.evaluate.conditions import Undecided, _settle, all_of, any_of, compare

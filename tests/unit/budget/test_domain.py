@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 
 from services.budget import domain
+from services.budget.om import OM_ACCEPTANCE, OM_REASSESSMENT, OmFacts, om_decisions, om_timing_missing
 from shared.policy import packs
 
 WAN = 1_000_000
@@ -171,33 +172,33 @@ def _om(**kw):
         failed_acceptance_items=(),
         project_accepted=True,
     )
-    return domain.OmFacts(**{**base, **kw})
+    return OmFacts(**{**base, **kw})
 
 
 def test_om_budget_conditions(dazhou):
-    assert domain.failed(domain.om_decisions(dazhou, _om())) == []
-    late = domain.failed(domain.om_decisions(dazhou, _om(submitted_on=date(2027, 1, 5))))
+    assert domain.failed(om_decisions(dazhou, _om())) == []
+    late = domain.failed(om_decisions(dazhou, _om(submitted_on=date(2027, 1, 5))))
     assert [d.citation for d in late] == ["dazhou:第三十二条,第三十三条"]
-    outside = domain.failed(domain.om_decisions(dazhou, _om(in_system_catalog=False)))
+    outside = domain.failed(om_decisions(dazhou, _om(in_system_catalog=False)))
     assert [d.citation for d in outside] == ["dazhou:第二十一条"]
     insecure = domain.failed(
-        domain.om_decisions(dazhou, _om(failed_acceptance_items=("crypto_review", "data_dictionary")))
+        om_decisions(dazhou, _om(failed_acceptance_items=("crypto_review", "data_dictionary")))
     )
     assert [d.citation for d in insecure] == ["dazhou:第五十七条"]
-    assert domain.failed(domain.om_decisions(dazhou, _om(failed_acceptance_items=("data_dictionary",)))) == []
-    unassessed = domain.failed(domain.om_decisions(dazhou, _om(om_type="continued")))
-    assert [d.rule_id for d in unassessed] == [domain.OM_REASSESSMENT]
+    assert domain.failed(om_decisions(dazhou, _om(failed_acceptance_items=("data_dictionary",)))) == []
+    unassessed = domain.failed(om_decisions(dazhou, _om(om_type="continued")))
+    assert [d.rule_id for d in unassessed] == [OM_REASSESSMENT]
 
 
 def test_jiyuan_requests_om_after_the_free_period_and_fengxian_needs_acceptance():
     jiyuan = packs.get("jiyuan")
-    assert domain.om_timing_missing(jiyuan, None) == ["free_maintenance_ends_on"]
-    early = domain.failed(domain.om_decisions(jiyuan, _om(free_maintenance_ends_on=date(2026, 9, 2))))
+    assert om_timing_missing(jiyuan, None) == ["free_maintenance_ends_on"]
+    early = domain.failed(om_decisions(jiyuan, _om(free_maintenance_ends_on=date(2026, 9, 2))))
     assert [d.citation for d in early] == ["jiyuan:运行维护"]
-    assert domain.failed(domain.om_decisions(jiyuan, _om(free_maintenance_ends_on=date(2026, 9, 1)))) == []
+    assert domain.failed(om_decisions(jiyuan, _om(free_maintenance_ends_on=date(2026, 9, 1)))) == []
     fengxian = packs.get("fengxian")
-    unaccepted = domain.failed(domain.om_decisions(fengxian, _om(project_accepted=False)))
-    assert [d.rule_id for d in unaccepted] == [domain.OM_ACCEPTANCE]
+    unaccepted = domain.failed(om_decisions(fengxian, _om(project_accepted=False)))
+    assert [d.rule_id for d in unaccepted] == [OM_ACCEPTANCE]
 
 
 def test_data_operation_payment_after_acceptance_and_check_for_at_most_the_confirmed_amount():

@@ -54,3 +54,29 @@ async def test_a_security_problem_found_after_acceptance_stops_om_money(budget):
     approved = await budget.post(f"/om-budgets/{requested.json()['id']}/approval", None, Role.FINANCE)
     assert approved.status_code == 200 and approved.json()["status"] == "approved"
 
+
+
+async def test_an_older_security_status_arriving_late_replaces_nothing(budget):
+    """By catalog's day: a late 'passed' from before a hazard does not arrange the money the hazard stopped."""
+    travel(date(2026, 9, 1))
+    project = await budget.with_estimate(300 * WAN)
+    await budget.accept(project, items=[("crypto_review", True), ("mlps_test", True)])
+    await budget.deliver(
+        SystemRegistered(
+            project_id=project, system_id=f"S-{project}", unit=UNIT, jurisdiction="dazhou", registered_on=clock.today()
+        )
+    )
+    body = {"system_id": f"S-{project}", "funding_year": 2027, "om_type": "new", "amount_fen": 30 * WAN}
+    requested = await budget.unit_post("/om-budgets", body)
+    assert requested.status_code == 201, requested.text
+
+    hazard = _status(project, "passed", "hazard")
+    await budget.deliver(hazard.model_copy(update={"changed_on": date(2026, 9, 20)}))
+    await budget.deliver(_status(project, "passed", "passed"))  # of 9-01, delivered late
+    refused = await budget.post(f"/om-budgets/{requested.json()['id']}/approval", None, Role.FINANCE)
+    assert refused.status_code == 422 and _citations(refused) == ["dazhou:第五十七条"]
+
+    # a newer pass lifts it
+    await budget.deliver(_status(project, "passed", "passed").model_copy(update={"changed_on": date(2026, 9, 21)}))
+    approved = await budget.post(f"/om-budgets/{requested.json()['id']}/approval", None, Role.FINANCE)
+    assert approved.status_code == 200 and approved.json()["status"] == "approved"

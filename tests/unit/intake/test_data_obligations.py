@@ -71,3 +71,18 @@ async def test_suqian_bar_is_marked_as_a_local_setting(intake):
     await intake.deliver(_sharing("not_shared", jurisdiction="suqian"))
     [bar] = (await intake.get(f"/api/intake/units/{EDU}/eligibility")).json()["bars"]
     assert bar["rule_id"] == "intake.data_aggregation" and bar["citation"] == "suqian:本地设置（非条文规定）"
+
+
+async def test_an_older_sharing_status_arriving_late_replaces_nothing(intake):
+    """By catalog's day: a late 'partly' from before the data was shared opens no bar, a late 'shared' from
+    before it stopped being shared lifts none."""
+    await intake.deliver(_sharing("shared", day=date(2026, 10, 1)))
+    await intake.deliver(_sharing("partly", day=date(2026, 9, 1)))  # older, delivered late
+    assert (await intake.get(f"/api/intake/units/{EDU}/eligibility")).json()["eligible"]
+
+    await intake.deliver(_sharing("not_shared", day=date(2026, 11, 1)))
+    await intake.deliver(_sharing("shared", day=date(2026, 10, 20)))  # older, delivered late
+    standing = (await intake.get(f"/api/intake/units/{EDU}/eligibility")).json()
+    assert not standing["eligible"]
+    [bar] = standing["bars"]
+    assert bar["since"] == "2026-11-01" and bar["cleared_on"] is None and "未共享" in bar["cause"]

@@ -9,6 +9,7 @@ from types import SimpleNamespace
 import pytest
 
 from services.intake import domain
+from services.intake.standing import Bar, Standing, SystemStanding, security_bar, types_barred
 from shared.policy import packs
 from tests.unit.intake.conftest import DAZHOU_MATERIALS, WAN
 
@@ -43,7 +44,7 @@ def app(**overrides):
     return SimpleNamespace(**values)
 
 
-def assess(pack_id="dazhou", today=ON_TIME, standing=domain.Standing(), siblings=(), **overrides):
+def assess(pack_id="dazhou", today=ON_TIME, standing=Standing(), siblings=(), **overrides):
     return domain.assess_submission(packs.get(pack_id, at=today), app(**overrides), standing, today, siblings)
 
 
@@ -124,11 +125,11 @@ def test_missing_materials_are_named():
 
 
 def test_every_violation_is_listed_not_only_the_first():
-    bar = domain.Bar("catalog.zombie_system", "quzhou:二(二)不予受理.9", "僵尸系统", date(2026, 1, 1), date(2028, 1, 1))
+    bar = Bar("catalog.zombie_system", "quzhou:二(二)不予受理.9", "僵尸系统", date(2026, 1, 1), date(2028, 1, 1))
     result = assess(
         materials=["basic_info"],
         project_tags=["new_machine_room", "big_data_platform"],
-        standing=domain.Standing(bars=(bar,)),
+        standing=Standing(bars=(bar,)),
     )
     assert failed_ids(result) == [
         "intake.required_materials",
@@ -147,25 +148,25 @@ def test_quzhou_not_accepted_list_cites_its_item():
 
 
 def test_upgrade_of_a_project_not_yet_accepted_is_refused():
-    system = domain.SystemStanding(registered=True, retired=False, evaluation_failed=False)
-    refused = assess(construction_type="upgrade", standing=domain.Standing(related_system=system))
+    system = SystemStanding(registered=True, retired=False, evaluation_failed=False)
+    refused = assess(construction_type="upgrade", standing=Standing(related_system=system))
     assert failed_ids(refused) == ["intake.upgrade_not_accepted_project"]
     ok = assess(
-        construction_type="upgrade", standing=domain.Standing(original_project_accepted=True, related_system=system)
+        construction_type="upgrade", standing=Standing(original_project_accepted=True, related_system=system)
     )
     assert not ok.refused
 
 
 def test_upgrade_of_a_system_outside_the_catalog_gets_no_money():
-    result = assess(construction_type="om", standing=domain.Standing(original_project_accepted=True))
+    result = assess(construction_type="om", standing=Standing(original_project_accepted=True))
     assert failed_ids(result) == ["intake.system_catalog_required"]
     assert result.violations[0].citation == "dazhou:第二十一条"
 
 
 def test_fengxian_upgrade_and_om_materials():
     base = {"materials": _fengxian_materials(), "unit_priority": 1}
-    system = domain.SystemStanding(registered=True, retired=False, evaluation_failed=False)
-    standing = domain.Standing(original_project_accepted=True, related_system=system)
+    system = SystemStanding(registered=True, retired=False, evaluation_failed=False)
+    standing = Standing(original_project_accepted=True, related_system=system)
     upgrade = assess("fengxian", construction_type="upgrade", standing=standing, **base)
     assert failed_ids(upgrade) == ["intake.upgrade_materials"]
     assert "测评报告" in upgrade.violations[0].message_zh
@@ -184,8 +185,8 @@ def test_fengxian_failed_evaluation_blocks_related_upgrade_only():
         ],
         "unit_priority": 1,
     }
-    failing = domain.SystemStanding(registered=True, retired=False, evaluation_failed=True)
-    standing = domain.Standing(original_project_accepted=True, related_system=failing)
+    failing = SystemStanding(registered=True, retired=False, evaluation_failed=True)
+    standing = Standing(original_project_accepted=True, related_system=failing)
     result = assess("fengxian", construction_type="upgrade", standing=standing, **base)
     assert failed_ids(result) == ["intake.evaluation_failure_bar"]
     assert result.violations[0].citation == "fengxian:第三十二条"
@@ -227,34 +228,34 @@ def test_split_detector_ignores_dissimilar_titles():
 
 
 def test_bars_apply_by_type_and_time():
-    security = domain.Bar(
+    security = Bar(
         "intake.security_failure_bar",
         "dazhou:第五十七条",
         "等保测评未通过",
         date(2026, 5, 1),
         None,
-        bars=domain.types_barred(["om_funding", "new_project", "rebuild_project", "extend_project"]),
+        bars=types_barred(["om_funding", "new_project", "rebuild_project", "extend_project"]),
     )
     assert security.bars == ("om", "new", "rebuild", "extend")
-    assert failed_ids(assess(standing=domain.Standing(bars=(security,)))) == ["intake.security_failure_bar"]
-    system = domain.SystemStanding(registered=True, retired=False, evaluation_failed=False)
+    assert failed_ids(assess(standing=Standing(bars=(security,)))) == ["intake.security_failure_bar"]
+    system = SystemStanding(registered=True, retired=False, evaluation_failed=False)
     upgrade = assess(
         construction_type="upgrade",
-        standing=domain.Standing(bars=(security,), original_project_accepted=True, related_system=system),
+        standing=Standing(bars=(security,), original_project_accepted=True, related_system=system),
     )
     assert not upgrade.refused  # 第五十七条 bars new/rebuild/extend projects and O&M money, not upgrades
-    expired = domain.Bar(
+    expired = Bar(
         "catalog.zombie_system", "quzhou:二(二)不予受理.9", "僵尸系统", date(2024, 1, 1), date(2026, 1, 1)
     )
-    assert not assess(standing=domain.Standing(bars=(expired,))).refused
+    assert not assess(standing=Standing(bars=(expired,))).refused
     assert expired.active_on(date(2025, 12, 31)) and not expired.active_on(date(2026, 1, 1))
 
 
 def test_security_bar_decided_from_failed_items():
     pack = packs.get("dazhou")
-    decision = domain.security_bar(pack, ["mlps_test"])
+    decision = security_bar(pack, ["mlps_test"])
     assert decision is not None and decision.citation == "dazhou:第五十七条"
-    assert domain.security_bar(pack, ["data_dictionary"]) is None
+    assert security_bar(pack, ["data_dictionary"]) is None
 
 
 @pytest.mark.parametrize(("it", "route"), [(50 * WAN + 1, "data_bureau"), (50 * WAN, "drc")])

@@ -4,10 +4,11 @@ event, tests/unit/budget/test_live_security.py)."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
 
+from services.intake import handlers
 from services.intake.tables import schema
 from shared.contracts.catalog import SystemSecurityChanged
 from tests.unit.intake.conftest import EDU, HEALTH
@@ -71,3 +72,44 @@ async def test_a_major_hazard_bars_once_however_often_the_status_is_repeated(int
 async def test_an_unknown_status_does_not_bar(intake):
     await intake.deliver(_status("unknown", "unknown"))
     assert (await intake.get(f"/api/intake/units/{EDU}/eligibility")).json()["eligible"]
+
+
+async def _deliver_at(intake, payload: SystemSecurityChanged, time: datetime) -> None:
+    """Deliver with the event time catalog stamped on it (two statuses of one day are ordered by it)."""
+    handler = handlers.subscriptions.handlers[payload.event_type]
+    async with intake.runtime.unit_of_work() as uow:
+        await handler(uow, payload.envelope().model_copy(update={"time": time}), payload)
+
+
+async def _bars(intake) -> list[dict]:
+    return (await intake.get(f"/api/intake/units/{EDU}/eligibility")).json()["bars"]
+
+
+async def test_an_older_status_arriving_late_replaces_nothing(intake):
+    """The statuses count by catalog's day: a late failure from before the pass opens no bar, a late pass from
+    before a failure lifts none; each late one is recorded in the audit trail."""
+    await intake.deliver(_status("passed", "passed", day=date(2026, 10, 1)))
+    await intake.deliver(_status("failed", "passed", day=date(2026, 9, 1)))  # older, delivered late
+    assert await _bars(intake) == []
+    project = await intake.draft()
+    assert (await _submit(intake, project)).status_code == 200
+
+    await intake.deliver(_status("passed", "hazard", day=date(2026, 11, 1)))
+    await intake.deliver(_status("passed", "passed", day=date(2026, 10, 15)))  # older pass, delivered late
+    [bar] = await _bars(intake)
+    assert bar["since"] == "2026-11-01" and bar["cleared_on"] is None and "重大安全隐患" in bar["cause"]
+    async with intake.runtime.engine.connect() as conn:
+        stale = (
+            await conn.execute(sa.select(schema.audit.c.action).where(schema.audit.c.subject == "S-running"))
+        ).all()
+    assert [row.action for row in stale] == ["system.security_changed.stale"] * 2
+
+
+async def test_two_statuses_of_one_day_count_by_their_event_time(intake):
+    morning = datetime(2026, 9, 1, 9, 0, tzinfo=UTC)
+    await _deliver_at(intake, _status("passed", "passed"), morning.replace(hour=15))
+    await _deliver_at(intake, _status("failed", "passed"), morning)  # the morning's failure, delivered late
+    assert await _bars(intake) == []
+    await _deliver_at(intake, _status("failed", "passed"), morning.replace(hour=16))
+    [bar] = await _bars(intake)
+    assert bar["cleared_on"] is None and bar["since"] == "2026-09-01"

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from shared.policy import packs
+from shared.policy.params import AuthorityParams, ListParams, RouteParams
 from shared.policy.registry import SOURCES_DIR
-from shared.policy.schema import LOCAL_SETTING_ZH, AuthorityParams, ListParams, RouteParams
+from shared.policy.schema import LOCAL_SETTING_ZH
 from shared.policy.sources import SourceLibrary
 
 LIBRARY = SourceLibrary(SOURCES_DIR)

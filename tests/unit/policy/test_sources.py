@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from shared.policy import PackRegistry
+from shared.policy.params import AuthorityParams, ListParams, RouteParams
 from shared.policy.registry import PACKS_DIR, SOURCES_DIR
-from shared.policy.schema import AuthorityParams, ListParams, RouteParams
 from shared.policy.sources import CitationError, SourceLibrary, normalise, resolve, split_citation, strip_readings
 
 SEEDS = Path("/work/shared/seeds")

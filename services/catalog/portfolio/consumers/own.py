@@ -27,8 +27,9 @@ from services.catalog.portfolio.tables import (
     PortfolioProject,
 )
 from shared.auth import Role
+from shared.bus.consumer import Handler
 from shared.contracts.catalog import FindingRecorded, FindingResolved, SystemRegistered, SystemRetired
-from shared.contracts.common import DEADLINE_OVERDUE
+from shared.contracts.common import DEADLINE_OVERDUE, DeadlineOverdueBase
 from shared.contracts.envelope import CloudEvent
 from shared.uow import UnitOfWork
 
@@ -82,8 +83,8 @@ async def on_finding_resolved(uow: UnitOfWork, event: CloudEvent, payload: Findi
 # --- deadlines the other services announced overdue ------------------------------------------------------
 
 
-def _overdue_consumer(service: str):
-    async def on_overdue(uow: UnitOfWork, event: CloudEvent, payload) -> None:
+def _overdue_consumer(service: str) -> Handler:
+    async def on_overdue(uow: UnitOfWork, event: CloudEvent, payload: DeadlineOverdueBase) -> None:
         if await uow.session.get(PortfolioProject, payload.project_id) is None:
             return  # a deadline of something that is not a project (a system, a task)
         row = await project(uow, event, payload.project_id)

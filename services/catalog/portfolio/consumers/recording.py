@@ -66,7 +66,9 @@ def summarise(row: PortfolioProject, summary: ProjectSummary) -> None:
     row.plan_year, row.total_investment_fen = summary.plan_year, summary.total_investment_fen
 
 
-async def notify(uow: UnitOfWork, row: PortfolioProject, role: str, kind: str, text: str, due_on=None) -> None:
+async def notify(
+    uow: UnitOfWork, row: PortfolioProject, role: str, kind: str, text: str, due_on: date | None = None
+) -> None:
     uow.session.add(
         PortfolioNotification(
             project_id=row.project_id,
@@ -92,7 +94,7 @@ async def open_todo(
     since: datetime,
     *,
     ref: str = "",
-    due_on=None,
+    due_on: date | None = None,
     announce: bool = True,
 ) -> None:
     uow.session.add(
@@ -112,7 +114,7 @@ async def open_todo(
         await notify(uow, row, action.role, "todo", f"新待办：{name_of(row)} {action.action_label_zh}", due_on)
 
 
-async def close_todos(uow: UnitOfWork, project_id: str, **where) -> None:
+async def close_todos(uow: UnitOfWork, project_id: str, **where: str) -> None:
     query = sa.update(PortfolioTodo).where(
         col(PortfolioTodo.project_id) == project_id, col(PortfolioTodo.status) == "open"
     )

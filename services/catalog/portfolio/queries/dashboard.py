@@ -76,15 +76,17 @@ async def cockpit(
 ) -> dict[str, Any]:
     scope = scope_of(principal)
     today = clock.today()
-    where = [visible(scope), PortfolioProject.stage != Stage.DRAFT]
+    where = [visible(scope), col(PortfolioProject.stage) != Stage.DRAFT]
     if jurisdiction:
-        where.append(PortfolioProject.jurisdiction == jurisdiction)
+        where.append(col(PortfolioProject.jurisdiction) == jurisdiction)
     if year is not None:
-        where.append(PortfolioProject.plan_year == year)
+        where.append(col(PortfolioProject.plan_year) == year)
     session = uow.session
     amount = sa.func.coalesce(sa.func.sum(PortfolioProject.total_investment_fen), 0)
 
-    async def buckets(column, labels=None) -> list[dict[str, Any]]:
+    async def buckets(
+        column: sa.SQLColumnExpression[Any], labels: dict[str, str] | None = None
+    ) -> list[dict[str, Any]]:
         rows = (
             await session.execute(
                 sa.select(column, sa.func.count(), amount).where(*where).group_by(column).order_by(amount.desc())
@@ -95,8 +97,8 @@ async def cockpit(
             for key, n, s in rows
         ]
 
-    by_stage = await buckets(PortfolioProject.stage, {s.value: label for s, label in STAGE_LABEL_ZH.items()})
-    by_unit = await buckets(PortfolioProject.unit)
+    by_stage = await buckets(col(PortfolioProject.stage), {s.value: label for s, label in STAGE_LABEL_ZH.items()})
+    by_unit = await buckets(col(PortfolioProject.unit))
     if len(by_unit) > BY_UNIT_CAP:
         rest = by_unit[BY_UNIT_CAP:]
         by_unit = [
@@ -108,8 +110,8 @@ async def cockpit(
                 "investment_fen": sum(b["investment_fen"] for b in rest),
             },
         ]
-    by_jurisdiction = await buckets(PortfolioProject.jurisdiction)
-    by_year = sorted(await buckets(PortfolioProject.plan_year), key=lambda b: b["key"])
+    by_jurisdiction = await buckets(col(PortfolioProject.jurisdiction))
+    by_year = sorted(await buckets(col(PortfolioProject.plan_year)), key=lambda b: b["key"])
     sums = (
         await session.execute(
             sa.select(*[sa.func.coalesce(sa.func.sum(getattr(PortfolioProject, c)), 0) for _, _, c in FUNNEL]).where(

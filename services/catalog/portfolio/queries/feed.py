@@ -17,7 +17,7 @@ from shared.uow import UnitOfWork
 # --- notifications ----------------------------------------------------------------------------------------
 
 
-def _addressed_to(principal: Principal):
+def _addressed_to(principal: Principal) -> sa.ColumnElement[bool]:
     clauses = []
     for role in caller_roles(principal):
         if role == Role.UNIT:

@@ -56,7 +56,7 @@ class ProjectFilter:
 SORTS = ("created", "amount", "due", "title")
 
 
-def project_query(scope: Scope, chosen: ProjectFilter, today: date):
+def project_query(scope: Scope, chosen: ProjectFilter, today: date) -> sa.Select[Any]:
     query = sa.select(PortfolioProject).where(visible(scope), col(PortfolioProject.stage) != Stage.DRAFT)
     if chosen.q:
         query = query.where(col(PortfolioProject.title).ilike(f"%{_escape_like(chosen.q)}%", escape="\\"))
@@ -79,7 +79,7 @@ def project_query(scope: Scope, chosen: ProjectFilter, today: date):
     return query
 
 
-def _order(query, chosen: ProjectFilter):
+def _order(query: sa.Select[Any], chosen: ProjectFilter) -> sa.Select[Any]:
     column: Mapped[Any] = {
         "created": col(PortfolioProject.created_at),
         "amount": col(PortfolioProject.total_investment_fen),
@@ -143,7 +143,7 @@ async def projects(
     return [project_row(p, scope, today) for p in rows], total, invested
 
 
-async def totals(uow: UnitOfWork, scope: Scope, query) -> tuple[int, int]:
+async def totals(uow: UnitOfWork, scope: Scope, query: sa.Select[Any]) -> tuple[int, int]:
     """Rows of the whole query and their total investment (fen), in one pass over the same filter. A secret
     project's amount is summed only for a reader who may see it (the count includes it either way)."""
     amount = sa.case((content_visible(scope), PortfolioProject.total_investment_fen), else_=None)

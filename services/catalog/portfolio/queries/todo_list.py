@@ -22,7 +22,7 @@ from shared.uow import UnitOfWork
 # --- to-dos -------------------------------------------------------------------------------------------------
 
 
-def _mine(principal: Principal, roles: list[str]):
+def _mine(principal: Principal, roles: list[str]) -> sa.ColumnElement[bool]:
     """Open to-dos for any of `roles`; the unit role's only for the caller's unit."""
     clauses = []
     for role in roles:
@@ -36,7 +36,7 @@ def _mine(principal: Principal, roles: list[str]):
     return sa.or_(*clauses) if clauses else sa.false()
 
 
-def _expert_mine(principal: Principal, role: str | None):
+def _expert_mine(principal: Principal, role: str | None) -> sa.ColumnElement[bool]:
     """A drawn expert's own to-dos, addressed by sign-in: the projects they review, whatever the scope
     (experts see no project list here, only what they were drawn for; a secret one without its title)."""
     if not principal.has(Role.EXPERT) or role not in (None, Role.EXPERT.value):
@@ -81,7 +81,7 @@ async def todos(
     if principal.has(Role.EXPERT):
         roles = sorted({*roles, Role.EXPERT.value})
 
-    def addressed(wanted: list[str], expert_role: str | None):
+    def addressed(wanted: list[str], expert_role: str | None) -> sa.ColumnElement[bool]:
         return sa.or_(sa.and_(visible(scope), _mine(principal, wanted)), _expert_mine(principal, expert_role))
 
     base = (

@@ -60,15 +60,15 @@ def scope_of(principal: Principal) -> Scope:
     return Scope(False, None, False)
 
 
-def visible(scope: Scope):
+def visible(scope: Scope) -> sa.ColumnElement[bool]:
     if scope.everything:
         return sa.true()
     if scope.unit:
-        return PortfolioProject.unit == scope.unit
+        return col(PortfolioProject.unit) == scope.unit
     return sa.false()
 
 
-def content_visible(scope: Scope):
+def content_visible(scope: Scope) -> sa.ColumnElement[bool]:
     """Rows whose content (amounts) the caller may filter and sort on."""
     if scope.cleared:
         return sa.true()
@@ -79,6 +79,6 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _overdue(today: date):
+def _overdue(today: date) -> sa.ColumnElement[bool]:
     """Overdue: a live deadline's day has passed (the earliest one is kept on the row)."""
     return sa.and_(col(PortfolioProject.next_due_on).is_not(None), col(PortfolioProject.next_due_on) < today)
