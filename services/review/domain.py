@@ -387,10 +387,44 @@ IMPLEMENTATION_RULES = ("review.self_build_allowed", "review.purchase_of_service
 PLAN_RULES = ("review.self_build_plan", "review.purchase_of_service_plan")
 
 
+CENTRALIZED_BUILD = "review.centralized_build"  # dazhou:第十六条: 集中建设 / 整合到城市大脑
+CENTRALIZED_FACTS = ("city_governance_platform", "cross_department", "integrable_into_city_project")
+#: the route's targets that make centralised construction a condition of the approval
+CENTRALIZED_TARGETS = ("city_brain", "centralized_build")
+
+
+def centralized_build_decision(pack: Pack, facts: Mapping[str, Any]) -> Decision | None:
+    """Where the project must be built: into the city brain, centrally, or by the unit (dazhou:第十六条)."""
+    if not pack.has(CENTRALIZED_BUILD):
+        return None
+    return pack.decide(CENTRALIZED_BUILD, {name: bool(facts.get(name, False)) for name in CENTRALIZED_FACTS})
+
+
+def centralized_condition(decision: Decision | None, implementation_mode: str) -> dict[str, Any] | None:
+    """The condition the approval carries when the route asks for centralised construction (or the city brain)
+    and the plan states another mode: the target, the rule and its citation. None when nothing is owed."""
+    if decision is None or decision.value not in CENTRALIZED_TARGETS:
+        return None
+    if decision.value == "centralized_build" and implementation_mode == "centralized_build":
+        return None  # a centrally built plan meets it; the city brain is owed whatever the mode
+    return {
+        "required_mode": decision.value,
+        "stated_mode": implementation_mode,
+        "rule_id": decision.rule_id,
+        "citation": decision.citation,
+        "message_zh": f"须{'整合到城市大脑建设' if decision.value == 'city_brain' else '采用集中建设模式'}"
+        f"（{decision.citation}），方案所述建设模式为{implementation_mode}",
+    }
+
+
 def implementation_checks(pack: Pack, facts: Mapping[str, Any]) -> list[Decision]:
-    """The self-build and purchase-of-service rules (each 'not applicable' for the other mode); where the plan's
-    contents are stated (`plan_elements`), the plan rules check them, with the materials filed at intake."""
+    """The self-build and purchase-of-service rules (each 'not applicable' for the other mode) and where the
+    project must be built (dazhou:第十六条); where the plan's contents are stated (`plan_elements`), the plan
+    rules check them, with the materials filed at intake."""
     decisions = [pack.decide(rule_id, facts) for rule_id in IMPLEMENTATION_RULES if pack.has(rule_id)]
+    centralized = centralized_build_decision(pack, facts)
+    if centralized is not None:
+        decisions.append(centralized)
     if facts.get("plan_elements") is not None:
         supplied = {**facts, "materials": sorted({*facts.get("materials", []), *facts["plan_elements"]})}
         decisions += [pack.decide(rule_id, supplied) for rule_id in PLAN_RULES if pack.has(rule_id)]

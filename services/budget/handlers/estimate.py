@@ -174,13 +174,19 @@ async def approve_estimate(
             if sequence.outcome == "fail":
                 raise refuse([sequence], "the estimate follows the price consultation and the technical plan")
             await uow.record_decision(sequence, subject=project_id, action="estimate.sequence", actor=principal)
-    precondition = domain.resource_catalog_decision(pack_of(project.jurisdiction), project.materials)
-    if precondition is not None:
-        if precondition.outcome == "fail":
-            raise rule_violations([Violation.from_decision(precondition)])
-        await uow.record_decision(
-            precondition, subject=project_id, action="technical_review.precondition", actor=principal
+    pack = pack_of(project.jurisdiction)
+    preconditions = [
+        d
+        for d in (
+            domain.approval_letter_decision(pack, project.approval_letter_no),
+            domain.resource_catalog_decision(pack, project.materials),
         )
+        if d is not None
+    ]
+    refused = domain.failed(preconditions)
+    if refused:
+        raise rule_violations([Violation.from_decision(d) for d in refused])
+    await record_all(uow, preconditions, subject=project_id, action="technical_review.precondition", actor=principal)
     await _close_technical_review(uow, project, principal, status="met")
     # steps the bureau's approval makes moot (the plan was handled off the platform)
     await uow.close_deadline(subject=project_id, rule_id=domain.TECHNICAL_PLAN_DUE, status="superseded")
