@@ -211,6 +211,16 @@ def technical_plan_decisions(
     return decisions
 
 
+TECHNICAL_PLAN_CONTENTS = "budget.technical_plan_contents"  # dazhou:第三十六条 方案应包含…
+
+
+def technical_plan_contents_decision(pack: Pack, contents: Iterable[str]) -> Decision | None:
+    """The delivered plan carries every item the pack lists (dazhou:第三十六条); None where the pack lists none."""
+    if not pack.has(TECHNICAL_PLAN_CONTENTS):
+        return None
+    return pack.decide(TECHNICAL_PLAN_CONTENTS, {"technical_plan_contents": sorted(set(contents))})
+
+
 RESOURCE_CATALOG_REQUIRED = "catalog.resource_catalog_required"
 APPROVAL_LETTER_REQUIRED = "budget.approval_letter_required"  # dazhou:第十条: 立项批复 is the basis of both
 

@@ -33,6 +33,7 @@ from shared.contracts.budget import (
     EstimateFiled,
 )
 from shared.errors import Violation, bad_request, rule_violations
+from shared.policy import Decision
 from shared.uow import UnitOfWork
 
 
@@ -64,20 +65,29 @@ async def publish_consultation(
     return project
 
 
-async def submit_technical_plan(uow: UnitOfWork, project_id: str, principal: Principal) -> BudgetProject:
-    """The unit delivers the technical plan; the bureau's review is due in the pack's working days (第三十七条)."""
+async def submit_technical_plan(
+    uow: UnitOfWork, project_id: str, principal: Principal, *, contents: list[str] | None = None
+) -> BudgetProject:
+    """The unit delivers the technical plan with the contents the pack lists (第三十六条); the bureau's review is
+    due in the pack's working days (第三十七条)."""
     project = await load(uow, project_id, for_update=True)
     check_unit(principal, project)
     pack = pack_of(project.jurisdiction)
     next_stage = domain.transition(project.stage, Action.SUBMIT_PLAN, subject=project_id, pack=pack)
     today = clock.today()
+    plan_contents = domain.technical_plan_contents_decision(pack, contents or [])
+    refusals = [plan_contents] if plan_contents is not None and plan_contents.outcome == "fail" else []
+    decisions: list[Decision] = []
     if project.stage == Stage.CONSULTATION:
         ended_on = domain.consultation_end(project.consultation_published_on, project.consultation_ends_on, today)
         decisions = domain.technical_plan_decisions(pack, project.consultation_published_on, ended_on, today)
         # a consultation cut short is a refusal; a late plan is still received, the lateness recorded
-        short = [d for d in domain.failed(decisions) if d.rule_id == domain.PRICE_CONSULTATION]
-        if short:
-            raise refuse(short, "the price consultation has not run its minimum period yet")
+        refusals += [d for d in domain.failed(decisions) if d.rule_id == domain.PRICE_CONSULTATION]
+    if refusals:
+        raise refuse(refusals)
+    if plan_contents is not None:
+        await uow.record_decision(plan_contents, subject=project_id, action="technical_plan.submitted", actor=principal)
+    if project.stage == Stage.CONSULTATION:
         await record_all(uow, decisions, subject=project_id, action="technical_plan.submitted", actor=principal)
         late = any(d.outcome == "fail" for d in decisions)
         await uow.close_deadline(
