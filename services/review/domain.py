@@ -186,6 +186,30 @@ def mixed_route(pack: Pack, estimate: Mapping[str, int]) -> Decision | None:
     return pack.decide(MIXED_ROUTE, dict(estimate))
 
 
+CITY_COUNTY = "intake.city_county_route"
+
+
+def city_county_route(pack: Pack, county_parts: Sequence[Any]) -> Decision | None:
+    """A city project shared with counties is technically reviewed and approved by the bureau
+    (dazhou:第二十二条 由市数字经济局进行技术性审核立项), in place of the amount bands of 第十条. None for a
+    project without county parts or a pack without the rule."""
+    if not county_parts or not pack.has(CITY_COUNTY):
+        return None
+    return pack.decide(CITY_COUNTY, {"city_county_shared": True})
+
+
+def special_route(pack: Pack, mixed_estimate: Mapping[str, int], county_parts: Sequence[Any]) -> Decision | None:
+    """The route a text gives instead of the amount bands, if any: the DRC for a mostly-construction mixed
+    project (dazhou:第八条), else the bureau for a city–county shared project (第二十二条). Its value is a role."""
+    mixed = mixed_route(pack, mixed_estimate)
+    if mixed is not None and mixed.value == "drc":
+        return mixed
+    city_county = city_county_route(pack, county_parts)
+    if city_county is not None and isinstance(city_county.value, str):
+        return city_county
+    return None
+
+
 def next_pending(steps: list) -> Any | None:
     """Steps act strictly in order: the first one still pending is the only one that may act."""
     for step in sorted(steps, key=lambda s: s.position):
