@@ -201,7 +201,28 @@ def technical_plan_decisions(
     return decisions
 
 
+TECHNICAL_PLAN_CONTENTS = "budget.technical_plan_contents"  # dazhou:第三十六条 方案应包含…
+
+
+def technical_plan_contents_decision(pack: Pack, contents: Iterable[str]) -> Decision | None:
+    """The delivered plan carries every item the pack lists (dazhou:第三十六条); None where the pack lists none."""
+    if not pack.has(TECHNICAL_PLAN_CONTENTS):
+        return None
+    return pack.decide(TECHNICAL_PLAN_CONTENTS, {"technical_plan_contents": sorted(set(contents))})
+
+
 RESOURCE_CATALOG_REQUIRED = "catalog.resource_catalog_required"
+APPROVAL_LETTER_REQUIRED = "budget.approval_letter_required"  # dazhou:第十条: 立项批复 is the basis of both
+
+
+def approval_letter_decision(pack: Pack, approval_letter_no: str | None) -> Decision | None:
+    """The approval letter (立项批复) is the basis of the technical review and of funding (dazhou:第十条): an
+    estimate approval or a release of a project without its letter number is refused, where the pack has the rule."""
+    if not pack.has(APPROVAL_LETTER_REQUIRED):
+        return None
+    required = pack.needs(APPROVAL_LETTER_REQUIRED)["required"]
+    present = bool((approval_letter_no or "").strip())
+    return pack.decide(APPROVAL_LETTER_REQUIRED, {item: present for item in required})
 
 
 def resource_catalog_decision(pack: Pack, materials: list[str]) -> Decision | None:
@@ -244,6 +265,7 @@ class ReleaseFacts:
     estimate_fen: int
     accepted: bool
     acceptance_documents: tuple[str, ...]
+    approval_letter_no: str | None  # 立项批复文号, dazhou:第十条 (None or blank: the project has none)
     supervision_steps: tuple[str, ...] = ()
     payer_share_fen: int | None = None  # set for a jointly built project
     payer_released_fen: int = 0
@@ -273,6 +295,9 @@ def release_decisions(pack: Pack, facts: ReleaseFacts) -> list[Decision]:
             },
         ),
     ]
+    letter = approval_letter_decision(pack, facts.approval_letter_no)
+    if letter is not None:
+        decisions.insert(0, letter)
     if pack.has(RELEASE_STOPPED):
         decisions.append(pack.decide(RELEASE_STOPPED, {"supervision_steps": list(facts.supervision_steps)}))
     if pack.has(PAYMENT_BY_PROGRESS) and facts.progress_percent is not None:

@@ -20,6 +20,28 @@ class EstimateApproval(Body):
     estimate_fen: Fen = Field(gt=0, description="approved estimate 概算, integer fen")
 
 
+#: The contents dazhou:第三十六条 lists for the technical plan (the pack's budget.technical_plan_contents labels them).
+TechnicalPlanItem = Literal[
+    "existing_it_status",
+    "gov_cloud_and_data_sharing",
+    "construction_basis",
+    "construction_goals",
+    "construction_content",
+    "sharing_and_opening",
+    "estimate_and_calculation_basis",
+    "construction_mode",
+    "operation_and_maintenance",
+    "security_system",
+]
+
+
+class TechnicalPlanDelivery(Body):
+    """报送技术方案: what the plan contains; where the pack lists required contents (dazhou:第三十六条) a plan
+    lacking any of them is refused, naming each."""
+
+    contents: list[TechnicalPlanItem] = Field(default_factory=list, max_length=20)
+
+
 class ConsultationPublish(Body):
     """功能清单公示 (dazhou:第三十五条): the announced period must be at least the pack's minimum."""
 

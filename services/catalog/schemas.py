@@ -26,6 +26,9 @@ class SystemPublic(BaseModel):
     crypto_status: str = "unknown"
     security_status: str = "unknown"
     data_sharing_status: str = "unknown"
+    # who manages the government data the system produces, and the article (dazhou:第六十条; quzhou:三(三)4)
+    data_managed_by: str | None = None
+    data_managed_by_citation: str | None = None
     went_live_on: date | None = None
     abnormal_since: date | None = None
     zombie_since: date | None = None

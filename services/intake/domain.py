@@ -121,7 +121,7 @@ NEED_LIFECYCLE = Lifecycle(
 )
 
 # Rules asked at submission, each only when the application's pack has it (packs differ, RULES.md §1–2).
-SCOPE_RULES = ("scope.min_investment", "scope.out_of_scope_items")
+SCOPE_RULES = ("scope.min_investment", "scope.out_of_scope_items", "scope.funding_source")  # quzhou:二(一)(1)
 WINDOW = "intake.window"
 SUBMISSION_RULES = (
     "intake.required_materials",
@@ -363,6 +363,21 @@ def assess_admission(
     decisions += _ask(pack, (NOT_ACCEPTED,), {"project_tags": by_list[NOT_ACCEPTED]})
     bars = [bar for bar in standing.bars if bar.active_on(today) and bar.applies_to(application.construction_type)]
     return decisions, bars
+
+
+NON_SHAREABLE = "intake.non_shareable_approval"  # dazhou:第二十四条 不能共享…需报市数字经济局核准
+NOT_SHAREABLE_TAG = "not_shareable"
+
+
+def non_shareable_decision(pack: Pack, project_tags: Sequence[str], approval: str | None) -> Decision | None:
+    """A project the unit declares not shareable is admitted only with the bureau's 核准 on record
+    (dazhou:第二十四条); None where the pack has no such rule."""
+    if not pack.has(NON_SHAREABLE):
+        return None
+    return pack.decide(
+        NON_SHAREABLE,
+        {"not_shareable": NOT_SHAREABLE_TAG in project_tags, "non_sharing_approved": bool((approval or "").strip())},
+    )
 
 
 def need_review(pack: Pack, approved: bool) -> Decision | None:

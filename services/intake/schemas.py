@@ -244,6 +244,13 @@ class AdmissionRequest(RequestModel):
         description="items of the lists the bureau applies itself (dazhou:第九条 not admitted, dazhou:第二十条 / "
         "quzhou:二(二) not accepted): an item id or tag; a hit refuses admission, citing the item",
     )
+    non_sharing_approval: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=120,
+        description="市数字经济局对不予共享项目的核准（文号或记录）: required to admit an application tagged "
+        "not_shareable (dazhou:第二十四条)",
+    )
 
 
 class MaterialCreate(RequestModel):

@@ -90,6 +90,7 @@ async def public(uow: UnitOfWork, case: ReviewCase, principal: Principal | None 
     may_read = not case.secret or (principal is not None and (principal.unit == case.unit or principal.cleared))
     data = case.model_dump(exclude={"created_at", "updated_at", "pack_version", "implementation"})
     data["title"] = case.title if may_read else None
+    data["centralized_build_condition"] = (case.implementation or {}).get("centralized_build_condition")
     return ReviewCasePublic(
         **data,
         steps=[ApprovalStepPublic(**s.model_dump(include=set(ApprovalStepPublic.model_fields))) for s in steps],

@@ -186,6 +186,30 @@ def mixed_route(pack: Pack, estimate: Mapping[str, int]) -> Decision | None:
     return pack.decide(MIXED_ROUTE, dict(estimate))
 
 
+CITY_COUNTY = "intake.city_county_route"
+
+
+def city_county_route(pack: Pack, county_parts: Sequence[Any]) -> Decision | None:
+    """A city project shared with counties is technically reviewed and approved by the bureau
+    (dazhou:第二十二条 由市数字经济局进行技术性审核立项), in place of the amount bands of 第十条. None for a
+    project without county parts or a pack without the rule."""
+    if not county_parts or not pack.has(CITY_COUNTY):
+        return None
+    return pack.decide(CITY_COUNTY, {"city_county_shared": True})
+
+
+def special_route(pack: Pack, mixed_estimate: Mapping[str, int], county_parts: Sequence[Any]) -> Decision | None:
+    """The route a text gives instead of the amount bands, if any: the DRC for a mostly-construction mixed
+    project (dazhou:第八条), else the bureau for a city–county shared project (第二十二条). Its value is a role."""
+    mixed = mixed_route(pack, mixed_estimate)
+    if mixed is not None and mixed.value == "drc":
+        return mixed
+    city_county = city_county_route(pack, county_parts)
+    if city_county is not None and isinstance(city_county.value, str):
+        return city_county
+    return None
+
+
 def next_pending(steps: list) -> Any | None:
     """Steps act strictly in order: the first one still pending is the only one that may act."""
     for step in sorted(steps, key=lambda s: s.position):
@@ -387,10 +411,44 @@ IMPLEMENTATION_RULES = ("review.self_build_allowed", "review.purchase_of_service
 PLAN_RULES = ("review.self_build_plan", "review.purchase_of_service_plan")
 
 
+CENTRALIZED_BUILD = "review.centralized_build"  # dazhou:第十六条: 集中建设 / 整合到城市大脑
+CENTRALIZED_FACTS = ("city_governance_platform", "cross_department", "integrable_into_city_project")
+#: the route's targets that make centralised construction a condition of the approval
+CENTRALIZED_TARGETS = ("city_brain", "centralized_build")
+
+
+def centralized_build_decision(pack: Pack, facts: Mapping[str, Any]) -> Decision | None:
+    """Where the project must be built: into the city brain, centrally, or by the unit (dazhou:第十六条)."""
+    if not pack.has(CENTRALIZED_BUILD):
+        return None
+    return pack.decide(CENTRALIZED_BUILD, {name: bool(facts.get(name, False)) for name in CENTRALIZED_FACTS})
+
+
+def centralized_condition(decision: Decision | None, implementation_mode: str) -> dict[str, Any] | None:
+    """The condition the approval carries when the route asks for centralised construction (or the city brain)
+    and the plan states another mode: the target, the rule and its citation. None when nothing is owed."""
+    if decision is None or decision.value not in CENTRALIZED_TARGETS:
+        return None
+    if decision.value == "centralized_build" and implementation_mode == "centralized_build":
+        return None  # a centrally built plan meets it; the city brain is owed whatever the mode
+    return {
+        "required_mode": decision.value,
+        "stated_mode": implementation_mode,
+        "rule_id": decision.rule_id,
+        "citation": decision.citation,
+        "message_zh": f"须{'整合到城市大脑建设' if decision.value == 'city_brain' else '采用集中建设模式'}"
+        f"（{decision.citation}），方案所述建设模式为{implementation_mode}",
+    }
+
+
 def implementation_checks(pack: Pack, facts: Mapping[str, Any]) -> list[Decision]:
-    """The self-build and purchase-of-service rules (each 'not applicable' for the other mode); where the plan's
-    contents are stated (`plan_elements`), the plan rules check them, with the materials filed at intake."""
+    """The self-build and purchase-of-service rules (each 'not applicable' for the other mode) and where the
+    project must be built (dazhou:第十六条); where the plan's contents are stated (`plan_elements`), the plan
+    rules check them, with the materials filed at intake."""
     decisions = [pack.decide(rule_id, facts) for rule_id in IMPLEMENTATION_RULES if pack.has(rule_id)]
+    centralized = centralized_build_decision(pack, facts)
+    if centralized is not None:
+        decisions.append(centralized)
     if facts.get("plan_elements") is not None:
         supplied = {**facts, "materials": sorted({*facts.get("materials", []), *facts["plan_elements"]})}
         decisions += [pack.decide(rule_id, supplied) for rule_id in PLAN_RULES if pack.has(rule_id)]

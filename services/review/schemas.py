@@ -30,6 +30,14 @@ class ImplementationFacts(Strict):
     self_build_total_fen: StrictInt | None = Field(default=None, ge=0)
     potential_providers: StrictInt | None = Field(default=None, ge=0)
     security_secrecy_compliant: StrictBool = True
+    # the reviewer's findings for dazhou:第十六条 (集中建设 / 整合到城市大脑); recorded as a condition of the approval
+    city_governance_platform: StrictBool = Field(
+        default=False, description="城市数字化治理综合平台（应急指挥调度、城市治理、综合展示等）"
+    )
+    cross_department: StrictBool = Field(default=False, description="市级跨部门（单位）共建共享")
+    integrable_into_city_project: StrictBool = Field(
+        default=False, description="能够整合到全市综合性、基础性信息化项目"
+    )
     plan_elements: list[Identifier] | None = Field(
         default=None,
         max_length=50,
@@ -146,6 +154,9 @@ class ReviewCasePublic(BaseModel):
     plan_deferred: bool = False
     approval_letter_no: str | None
     approved_on: date | None
+    # dazhou:第十六条: the approval's condition to build centrally / into the city brain (required_mode,
+    # stated_mode, rule_id, citation, message_zh), when the scheme review found one
+    centralized_build_condition: dict | None = None
     steps: list[ApprovalStepPublic]
     history: list[StepRecordPublic] = []
 

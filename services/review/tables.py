@@ -45,6 +45,8 @@ class ReviewCase(Base, table=True):
     collective_review: bool = False
     # a mixed construction project's estimate parts from intake: who approves the whole (dazhou:第八条)
     mixed_estimate: dict = _json(dict)
+    # a city–county shared project's county parts from intake: the bureau approves it (dazhou:第二十二条)
+    county_parts: list = _json(list)
     routed_to: str | None = Field(default=None, max_length=60)
     implementation: dict = _json(dict)  # implementation-mode facts (dazhou:第十一条,第十二条)
     fixed_estimate_fen: int | None = Field(default=None, sa_column=Column(sa.BigInteger, nullable=True))

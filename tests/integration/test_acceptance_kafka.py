@@ -25,6 +25,9 @@ ITEMS = [
     {"kind": "mlps_test", "passed": True},
     {"kind": "crypto_review", "passed": True},
     {"kind": "secure_reliable_products", "passed": True},
+    {"kind": "public_platform_connected", "passed": True},  # dazhou:第二十三条
+    {"kind": "no_exclusive_data_opening", "passed": True},
+    {"kind": "sharing_and_security_status", "passed": True},  # dazhou:第二十六条
 ]
 
 

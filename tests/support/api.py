@@ -72,7 +72,13 @@ def passed_acceptance_items(jurisdiction: str = "dazhou") -> list[dict]:
 
     pack = packs.get(jurisdiction)
     required = list(pack.rule("acceptance.items").params.required)
-    for rule_id in ("acceptance.mlps_filing", "acceptance.secure_reliable_review"):  # fengxian:第五条
+    # fengxian:第五条; dazhou:第二十三条,第二十六条
+    for rule_id in (
+        "acceptance.mlps_filing",
+        "acceptance.secure_reliable_review",
+        "acceptance.information_sharing",
+        "acceptance.sharing_security_basis",
+    ):
         if pack.has(rule_id):
             required += pack.rule(rule_id).params.required
     return [{"kind": kind, "passed": True} for kind in required]

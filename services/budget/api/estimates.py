@@ -17,6 +17,7 @@ from services.budget.schemas import (
     ControlPriceApproval,
     ControlPriceSubmission,
     EstimateApproval,
+    TechnicalPlanDelivery,
     TechnicalReview,
 )
 from shared.auth import Principal
@@ -82,10 +83,14 @@ async def publish_consultation(
     summary="报送技术方案 The unit delivers the technical plan (dazhou:第三十六条)",
 )
 async def submit_technical_plan(
-    project_id: str, runtime: Runtime, principal: Annotated[Principal, Unit]
+    project_id: str,
+    runtime: Runtime,
+    principal: Annotated[Principal, Unit],
+    body: TechnicalPlanDelivery | None = None,
 ) -> BudgetProjectPublic:
     async with runtime.unit_of_work() as uow:
-        project = await handlers.submit_technical_plan(uow, project_id, principal)
+        contents: list[str] = list(body.contents) if body is not None else []
+        project = await handlers.submit_technical_plan(uow, project_id, principal, contents=contents)
         return await public(uow, project)
 
 

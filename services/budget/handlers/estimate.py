@@ -33,6 +33,7 @@ from shared.contracts.budget import (
     EstimateFiled,
 )
 from shared.errors import Violation, bad_request, rule_violations
+from shared.policy import Decision
 from shared.uow import UnitOfWork
 
 
@@ -64,20 +65,29 @@ async def publish_consultation(
     return project
 
 
-async def submit_technical_plan(uow: UnitOfWork, project_id: str, principal: Principal) -> BudgetProject:
-    """The unit delivers the technical plan; the bureau's review is due in the pack's working days (第三十七条)."""
+async def submit_technical_plan(
+    uow: UnitOfWork, project_id: str, principal: Principal, *, contents: list[str] | None = None
+) -> BudgetProject:
+    """The unit delivers the technical plan with the contents the pack lists (第三十六条); the bureau's review is
+    due in the pack's working days (第三十七条)."""
     project = await load(uow, project_id, for_update=True)
     check_unit(principal, project)
     pack = pack_of(project.jurisdiction)
     next_stage = domain.transition(project.stage, Action.SUBMIT_PLAN, subject=project_id, pack=pack)
     today = clock.today()
+    plan_contents = domain.technical_plan_contents_decision(pack, contents or [])
+    refusals = [plan_contents] if plan_contents is not None and plan_contents.outcome == "fail" else []
+    decisions: list[Decision] = []
     if project.stage == Stage.CONSULTATION:
         ended_on = domain.consultation_end(project.consultation_published_on, project.consultation_ends_on, today)
         decisions = domain.technical_plan_decisions(pack, project.consultation_published_on, ended_on, today)
         # a consultation cut short is a refusal; a late plan is still received, the lateness recorded
-        short = [d for d in domain.failed(decisions) if d.rule_id == domain.PRICE_CONSULTATION]
-        if short:
-            raise refuse(short, "the price consultation has not run its minimum period yet")
+        refusals += [d for d in domain.failed(decisions) if d.rule_id == domain.PRICE_CONSULTATION]
+    if refusals:
+        raise refuse(refusals)
+    if plan_contents is not None:
+        await uow.record_decision(plan_contents, subject=project_id, action="technical_plan.submitted", actor=principal)
+    if project.stage == Stage.CONSULTATION:
         await record_all(uow, decisions, subject=project_id, action="technical_plan.submitted", actor=principal)
         late = any(d.outcome == "fail" for d in decisions)
         await uow.close_deadline(
@@ -174,13 +184,19 @@ async def approve_estimate(
             if sequence.outcome == "fail":
                 raise refuse([sequence], "the estimate follows the price consultation and the technical plan")
             await uow.record_decision(sequence, subject=project_id, action="estimate.sequence", actor=principal)
-    precondition = domain.resource_catalog_decision(pack_of(project.jurisdiction), project.materials)
-    if precondition is not None:
-        if precondition.outcome == "fail":
-            raise rule_violations([Violation.from_decision(precondition)])
-        await uow.record_decision(
-            precondition, subject=project_id, action="technical_review.precondition", actor=principal
+    pack = pack_of(project.jurisdiction)
+    preconditions = [
+        d
+        for d in (
+            domain.approval_letter_decision(pack, project.approval_letter_no),
+            domain.resource_catalog_decision(pack, project.materials),
         )
+        if d is not None
+    ]
+    refused = domain.failed(preconditions)
+    if refused:
+        raise rule_violations([Violation.from_decision(d) for d in refused])
+    await record_all(uow, preconditions, subject=project_id, action="technical_review.precondition", actor=principal)
     await _close_technical_review(uow, project, principal, status="met")
     # steps the bureau's approval makes moot (the plan was handled off the platform)
     await uow.close_deadline(subject=project_id, rule_id=domain.TECHNICAL_PLAN_DUE, status="superseded")

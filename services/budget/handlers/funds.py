@@ -97,6 +97,7 @@ async def release_funds(
         estimate_fen=project.estimate_fen or 0,
         accepted=project.accepted,
         acceptance_documents=tuple(project.acceptance_documents),
+        approval_letter_no=project.approval_letter_no,
         supervision_steps=tuple(f.step for f in findings),
         payer_share_fen=share_fen,
         payer_released_fen=payer_released,

@@ -9,11 +9,13 @@ from typing import Any
 from fastapi.responses import JSONResponse
 
 from services.catalog import queries
+from services.catalog.domain import operations
 from services.catalog.handlers.common import load
 from services.catalog.schemas import SystemPublic
 from services.catalog.tables import System
 from shared import idempotency
 from shared.auth import Principal, Role, require
+from shared.policy import packs
 from shared.scope import ProjectScope
 from shared.service import ServiceRuntime
 from shared.uow import UnitOfWork
@@ -47,6 +49,10 @@ def public(system: System, principal: Principal | None = None) -> SystemPublic:
     data = system.model_dump(include=set(SystemPublic.model_fields))
     if system.secret and not (principal is not None and (principal.cleared or principal.unit == system.unit)):
         data["name"] = None
+    if system.jurisdiction in packs.ids():
+        ownership = operations.data_ownership_decision(packs.get(system.jurisdiction))
+        if ownership is not None:
+            data["data_managed_by"], data["data_managed_by_citation"] = ownership.value, ownership.citation
     return SystemPublic(**data)
 
 

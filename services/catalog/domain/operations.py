@@ -21,6 +21,13 @@ RETIREMENT_FILING = "catalog.retirement_filing"
 REDUNDANT_STOP = "catalog.redundant_system_stop"
 SYSTEM_CATALOG = "catalog.system_catalog"
 RESOURCE_SHARING = "catalog.resource_sharing"
+DATA_OWNERSHIP = "catalog.data_ownership"  # dazhou:第六十条; quzhou:三(三)4: the bureau manages the data
+
+
+def data_ownership_decision(pack: Pack) -> Decision | None:
+    """Who manages the government data a system produces (the bureau, dazhou:第六十条; quzhou:三(三)4), where
+    the pack says; recorded when the system enters the catalog and with the bureau's data-sharing findings."""
+    return pack.decide(DATA_OWNERSHIP, {}) if pack.has(DATA_OWNERSHIP) else None
 
 
 def _present(pack: Pack, rule_ids: list[str], facts: dict) -> list[Decision]:

@@ -148,6 +148,9 @@ async def register_accepted(
     if pack.has(operations.SYSTEM_CATALOG):
         decision = pack.decide(operations.SYSTEM_CATALOG, {})
         await uow.record_decision(decision, subject=project_id, action="system.registered", actor="system")
+    ownership = operations.data_ownership_decision(pack)
+    if ownership is not None:
+        await uow.record_decision(ownership, subject=project_id, action="system.registered", actor="system")
     await uow.audit(
         subject=project_id,
         action="system.registered",
@@ -254,6 +257,9 @@ async def import_stock(
         if pack.has(operations.SYSTEM_CATALOG):
             decision = pack.decide(operations.SYSTEM_CATALOG, {})
             await uow.record_decision(decision, subject=batch_id, action="systems.imported", actor=principal)
+        ownership = operations.data_ownership_decision(pack)
+        if ownership is not None:
+            await uow.record_decision(ownership, subject=batch_id, action="systems.imported", actor=principal)
     await uow.audit(
         subject=batch_id,
         action="systems.imported",
@@ -331,6 +337,12 @@ async def update_data_sharing(uow: UnitOfWork, system_id: str, status: str, prin
     previous = system.data_sharing_status
     system.data_sharing_status = status
     system.updated_at = clock.now()
+    ownership = operations.data_ownership_decision(packs.get(system.jurisdiction))
+    if ownership is not None:
+        # the bureau's finding is made as the manager of the system's data (dazhou:第六十条; quzhou:三(三)4)
+        await uow.record_decision(
+            ownership, subject=subject(system), action="system.data_sharing_updated", actor=principal
+        )
     await uow.audit(
         subject=subject(system),
         action="system.data_sharing_updated",

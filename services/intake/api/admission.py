@@ -57,12 +57,15 @@ async def admit_application(
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     findings = command.findings if command else []
+    approval = command.non_sharing_approval if command else None
 
     async def action(uow: UnitOfWork) -> dict:
-        application = await handlers.admit_application(uow, project_id, principal, findings)
+        application = await handlers.admit_application(
+            uow, project_id, principal, findings, non_sharing_approval=approval
+        )
         return public(application, principal).model_dump(mode="json")
 
-    body = {"project_id": project_id, "action": "admit", "findings": findings}
+    body = {"project_id": project_id, "action": "admit", "findings": findings, "non_sharing_approval": approval}
     return await idempotency.run_once(runtime, idempotency_key, principal, body, action, status=200)
 
 

@@ -160,7 +160,12 @@ def _check_findings(pack: Pack, findings: list[str]) -> None:
 
 
 async def admit_application(
-    uow: UnitOfWork, project_id: str, principal: Principal, findings: list[str] | None = None
+    uow: UnitOfWork,
+    project_id: str,
+    principal: Principal,
+    findings: list[str] | None = None,
+    *,
+    non_sharing_approval: str | None = None,
 ) -> Application:
     application = await queries.load(uow, project_id, for_update=True)
     pack = packs.get(application.jurisdiction)
@@ -168,6 +173,9 @@ async def admit_application(
     _check_findings(pack, findings or [])
     standing = await queries.standing_of(uow, application)
     decisions, bars = domain.assess_admission(pack, application, standing, clock.today(), findings or [])
+    sharing = domain.non_shareable_decision(pack, application.project_tags or [], non_sharing_approval)
+    if sharing is not None:
+        decisions.append(sharing)
     failed = domain.failures(decisions)
     if failed or bars:
         violations = [Violation.from_decision(d) for d in failed] + [bar.violation() for bar in bars]
@@ -178,7 +186,8 @@ async def admit_application(
         await uow.record_decision(decision, subject=project_id, action="admit", actor=principal)
     application.status = next_stage
     application.decided_at = application.updated_at = clock.now()
-    await uow.audit(subject=project_id, action="application.admitted", actor=principal)
+    detail = {"non_sharing_approval": non_sharing_approval} if non_sharing_approval else None
+    await uow.audit(subject=project_id, action="application.admitted", actor=principal, detail=detail)
     await uow.emit(
         ApplicationAdmitted(project_id=project_id, project=summary(application), admitted_by=principal.subject)
     )

@@ -69,9 +69,10 @@ async def issue_approval_letter(
     uow: UnitOfWork, case: ReviewCase, steps: list[ApprovalStep], principal: Principal
 ) -> None:
     pack = pack_of(case.jurisdiction)
-    mixed = domain.mixed_route(pack, case.mixed_estimate or {})
-    # the DRC approving a whole mixed project does so under dazhou:第八条, not the bureau's bands
-    rule = pack.rule(domain.MIXED_ROUTE if mixed is not None and mixed.value == "drc" else domain.APPROVAL_RULE)
+    special = domain.special_route(pack, case.mixed_estimate or {}, case.county_parts or [])
+    # the DRC approving a whole mixed project does so under dazhou:第八条, the bureau approving a city–county
+    # shared project under 第二十二条, not the amount bands
+    rule = pack.rule(special.rule_id if special is not None else domain.APPROVAL_RULE)
     today = clock.today()
     case.stage = domain.transition(case.stage, Action.ISSUE_LETTER, subject=case.project_id, pack=pack)
     case.step = None

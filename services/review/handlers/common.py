@@ -73,9 +73,13 @@ async def open_approval(uow: UnitOfWork, case: ReviewCase, principal: Principal)
     mixed = domain.mixed_route(pack, case.mixed_estimate or {})
     if mixed is not None:
         await uow.record_decision(mixed, subject=case.project_id, action="approval.route", actor=principal)
-    if mixed is not None and mixed.value == "drc":
-        # 由市发改委对整个项目予以立项: the DRC approves the whole project under its own procedure
-        route = mixed.model_copy(update={"value": ["drc"]})
+    special = domain.special_route(pack, case.mixed_estimate or {}, case.county_parts or [])
+    if special is not None and special.rule_id == domain.CITY_COUNTY:
+        await uow.record_decision(special, subject=case.project_id, action="approval.route", actor=principal)
+    if special is not None:
+        # 由市发改委对整个项目予以立项 (第八条) / 由市数字经济局进行技术性审核立项 (第二十二条): that one
+        # authority approves the whole project, not the amount bands of 第十条
+        route = special.model_copy(update={"value": [special.value]})
     else:
         route = domain.approval_route(pack, case.total_investment_fen, case.collective_review)
         await uow.record_decision(route, subject=case.project_id, action="approval.route", actor=principal)

@@ -38,6 +38,7 @@ async def on_application_admitted(uow: UnitOfWork, event: CloudEvent, payload: A
             plan_year=payload.project.plan_year,
             materials=list(payload.project.materials),
             mixed_estimate=domain.mixed_estimate(payload.project.it_estimate_fen, payload.project.total_estimate_fen),
+            county_parts=list(payload.project.county_parts),
             stage=domain.INITIAL,
             path=path.value["path"],
             path_steps=list(path.value["steps"]),

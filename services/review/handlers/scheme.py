@@ -152,6 +152,12 @@ async def record_scheme_review(
         await uow.record_decision(decision, subject=project_id, action="implementation.checked", actor=principal)
     if command.implementation is not None:
         case.implementation = command.implementation.model_dump()
+        centralized = next((d for d in implementation_decisions if d.rule_id == domain.CENTRALIZED_BUILD), None)
+        condition = domain.centralized_condition(centralized, command.implementation.implementation_mode)
+        if condition is not None:
+            # not a refusal: the text says 原则上; the approval carries it as a condition the bureau follows up
+            case.implementation = {**case.implementation, "centralized_build_condition": condition}
+            await uow.audit(subject=project_id, action="centralized_build.condition", actor=principal, detail=condition)
     case.collective_review = command.collective_review
     passed = result.passed if result is not None else bool(command.passed)
     if result is not None:

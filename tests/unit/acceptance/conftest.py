@@ -157,6 +157,10 @@ ALL_ITEMS = [
     {"kind": "mlps_test", "passed": True},
     {"kind": "crypto_review", "passed": True},
     {"kind": "secure_reliable_products", "passed": True},
+    # dazhou:第二十三条 (platform connection, no exclusive opening) and 第二十六条 (sharing and security status)
+    {"kind": "public_platform_connected", "passed": True},
+    {"kind": "no_exclusive_data_opening", "passed": True},
+    {"kind": "sharing_and_security_status", "passed": True},
 ]
 #: fengxian adds the police's MLPS grading and filing and the crypto administration's review (fengxian:第五条)
 FENGXIAN_ITEMS = [

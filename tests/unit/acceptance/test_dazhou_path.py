@@ -45,14 +45,15 @@ async def test_missing_or_failed_required_items_are_refused_with_every_citation(
     await open_trial(service)
     service.travel(date(2026, 3, 10))
     ok(await service.post("bureau", f"/projects/{P}/pre-acceptance"))
-    only_mlps = {"passed": True, "system_name": "智慧教育平台", "items": [{"kind": "mlps_test", "passed": True}]}
+    # every item but the 第五十六条/第五十九条 ones after the MLPS test (the 第二十三条/第二十六条 items are there)
+    only_mlps = {"passed": True, "system_name": "智慧教育平台", "items": [ALL_ITEMS[0], *ALL_ITEMS[3:]]}
     refused = problem(await service.post("unit", f"/projects/{P}/acceptance", only_mlps), 422)
     assert citations(refused) == {"dazhou:第五十六条,第五十九条"}
     assert (
         "crypto_review" in refused["violations"][0]["message_en"]
         or "cryptography" in refused["violations"][0]["message_en"]
     )
-    failed_crypto = {**only_mlps, "items": [*ALL_ITEMS[:1], {"kind": "crypto_review", "passed": False}, ALL_ITEMS[2]]}
+    failed_crypto = {**only_mlps, "items": [*ALL_ITEMS[:1], {"kind": "crypto_review", "passed": False}, *ALL_ITEMS[2:]]}
     assert problem(await service.post("unit", f"/projects/{P}/acceptance", failed_crypto), 422)
     # a new data centre adds the energy-efficiency item (dazhou:第五十六条)
     new_dc = {**only_mlps, "items": ALL_ITEMS, "new_data_center": True}
@@ -74,7 +75,7 @@ async def test_accepted_with_both_documents_for_payment_and_the_catalog(service)
     [event] = await service.events("acceptance.project.accepted.v1")
     assert event.data["documents"] == ["pre_acceptance_approval_letter", "acceptance_report"]
     assert event.data["path"] == "dazhou_acceptance" and event.data["system_name"] == "智慧教育平台"
-    assert {i["kind"] for i in event.data["items"]} == {"mlps_test", "crypto_review", "secure_reliable_products"}
+    assert {i["kind"] for i in event.data["items"]} == {item["kind"] for item in ALL_ITEMS}
     decided = {row.rule_id for row in await service.decisions(P)}
     assert {"acceptance.path", "acceptance.trial_run", "acceptance.items"} <= decided
     # nothing more to do: a second acceptance is out of order

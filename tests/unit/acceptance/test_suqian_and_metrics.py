@@ -64,13 +64,19 @@ def test_every_pack_names_a_path_of_known_steps(jurisdiction, secret, path, step
 def test_required_items_per_pack():
     dazhou, quzhou = packs.get("dazhou"), packs.get("quzhou")
     everything = {"mlps_test": True, "crypto_review": True, "secure_reliable_products": True}
-    assert all(d.passed for d in domain.item_decisions(dazhou, everything))
+    # dazhou also asks for its 第二十三条 and 第二十六条 items (quzhou does not inherit them)
+    sharing = {
+        "public_platform_connected": True,
+        "no_exclusive_data_opening": True,
+        "sharing_and_security_status": True,
+    }
+    assert all(d.passed for d in domain.item_decisions(dazhou, {**everything, **sharing}))
     missing = [d for d in domain.item_decisions(quzhou, everything) if not d.passed]
     assert [d.citation for d in missing] == ["quzhou:三(三)4"]
-    failed_one = {**everything, "crypto_review": False}
+    failed_one = {**everything, **sharing, "crypto_review": False}
     [refusal] = domain.refusals(domain.item_decisions(dazhou, failed_one))
     assert refusal.value["missing"] == ["crypto_review"]
-    hardware = domain.item_decisions(dazhou, everything, includes_hardware=True)
+    hardware = domain.item_decisions(dazhou, {**everything, **sharing}, includes_hardware=True)
     assert domain.refusals(hardware)[0].value["missing"] == ["hardware_energy_efficiency"]
 
 

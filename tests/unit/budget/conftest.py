@@ -31,6 +31,21 @@ from shared.settings import Settings
 WAN = 1_000_000  # fen per 万元
 UNIT = "达州市教育局"
 DOCUMENTS = ["pre_acceptance_approval_letter", "acceptance_report"]
+#: Everything dazhou:第三十六条 asks the technical plan to contain (budget.technical_plan_contents).
+PLAN = {
+    "contents": [
+        "existing_it_status",
+        "gov_cloud_and_data_sharing",
+        "construction_basis",
+        "construction_goals",
+        "construction_content",
+        "sharing_and_opening",
+        "estimate_and_calculation_basis",
+        "construction_mode",
+        "operation_and_maintenance",
+        "security_system",
+    ]
+}
 
 
 @dataclass

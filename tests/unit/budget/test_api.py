@@ -12,7 +12,7 @@ from shared import clock
 from shared.auth import Role
 from shared.contracts.acceptance import ProjectFailed
 from shared.contracts.catalog import FindingEscalated, FindingResolved, SystemRegistered, SystemRetired
-from tests.unit.budget.conftest import UNIT, WAN, travel
+from tests.unit.budget.conftest import PLAN, UNIT, WAN, travel
 
 
 def citations(response) -> list[str]:
@@ -35,11 +35,11 @@ async def test_timeline_opens_and_closes_deadline_rows_and_emits_the_control_pri
 
     # The plan cannot come before the consultation ran its 7 days.
     travel(date(2026, 9, 15))
-    early = await budget.unit_post(f"/projects/{project}/technical-plan")
+    early = await budget.unit_post(f"/projects/{project}/technical-plan", PLAN)
     assert early.status_code == 422 and citations(early) == ["dazhou:第三十五条"]
 
     travel(date(2026, 9, 28))
-    plan = await budget.unit_post(f"/projects/{project}/technical-plan")
+    plan = await budget.unit_post(f"/projects/{project}/technical-plan", PLAN)
     assert plan.status_code == 200, plan.text
     rows = await budget.deadlines(project)
     assert rows["budget.technical_plan_due"].status == "met"
@@ -79,7 +79,7 @@ async def test_timeline_opens_and_closes_deadline_rows_and_emits_the_control_pri
 
 async def test_out_of_order_steps_are_409_naming_the_stage(budget):
     project = await budget.approved_project()
-    plan = await budget.unit_post(f"/projects/{project}/technical-plan")
+    plan = await budget.unit_post(f"/projects/{project}/technical-plan", PLAN)
     assert plan.status_code == 409 and plan.json()["stage"] == "approved"
     review = await budget.post(f"/projects/{project}/technical-review", {"passed": False}, Role.DATA_BUREAU)
     assert review.status_code == 409
@@ -92,11 +92,11 @@ async def test_a_failed_review_returns_the_plan_and_a_new_plan_reopens_the_revie
     project = await budget.approved_project()
     await budget.unit_post(f"/projects/{project}/consultation", {"published_on": "2026-09-01", "ends_on": "2026-09-08"})
     travel(date(2026, 9, 9))
-    await budget.unit_post(f"/projects/{project}/technical-plan")
+    await budget.unit_post(f"/projects/{project}/technical-plan", PLAN)
     returned = await budget.post(f"/projects/{project}/technical-review", {"passed": False}, Role.DATA_BUREAU)
     assert returned.json()["stage"] == "plan_returned"
     assert (await budget.deadlines(project))["budget.technical_review_due"].status == "returned"
-    again = await budget.unit_post(f"/projects/{project}/technical-plan")
+    again = await budget.unit_post(f"/projects/{project}/technical-plan", PLAN)
     assert again.json()["stage"] == "plan_submitted"
     assert (await budget.deadlines(project))["budget.technical_review_due"].status == "open"
 

@@ -93,6 +93,7 @@ def _facts(**kw):
         estimate_fen=1000 * WAN,
         accepted=True,
         acceptance_documents=("pre_acceptance_approval_letter", "acceptance_report"),
+        approval_letter_no="达市数字立项〔2027〕1号",
     )
     return domain.ReleaseFacts(**{**base, **kw})
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from shared.auth import Role
-from tests.unit.budget.conftest import travel
+from tests.unit.budget.conftest import PLAN, travel
 
 
 def _citations(response) -> list[str]:
@@ -35,7 +35,7 @@ async def test_the_estimate_waits_for_the_consultation_and_the_plan(budget):
     assert no_plan.status_code == 422
     assert "技术方案" in no_plan.json()["violations"][0]["message_zh"]
     assert "价格咨询" not in no_plan.json()["violations"][0]["message_zh"].split("缺少")[-1]
-    assert (await budget.unit_post(f"/projects/{project}/technical-plan")).status_code == 200
+    assert (await budget.unit_post(f"/projects/{project}/technical-plan", PLAN)).status_code == 200
     approved = await _estimate(budget, project)
     assert approved.status_code == 200 and approved.json()["stage"] == "estimate_approved"
 
@@ -45,14 +45,14 @@ async def test_a_returned_plan_must_come_again_before_the_estimate(budget):
     project = await budget.approved_project()
     await budget.unit_post(f"/projects/{project}/consultation", {"published_on": "2026-09-10", "ends_on": "2026-09-17"})
     travel(date(2026, 9, 20))
-    assert (await budget.unit_post(f"/projects/{project}/technical-plan")).status_code == 200
+    assert (await budget.unit_post(f"/projects/{project}/technical-plan", PLAN)).status_code == 200
     returned = await budget.post(
         f"/projects/{project}/technical-review", {"passed": False, "opinion": "补充测算依据"}, Role.DATA_BUREAU
     )
     assert returned.status_code == 200 and returned.json()["stage"] == "plan_returned"
     refused = await _estimate(budget, project)
     assert refused.status_code == 422 and _citations(refused) == ["dazhou:第三十五条,第三十六条"]
-    assert (await budget.unit_post(f"/projects/{project}/technical-plan")).status_code == 200
+    assert (await budget.unit_post(f"/projects/{project}/technical-plan", PLAN)).status_code == 200
     assert (await _estimate(budget, project)).status_code == 200
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 from shared.auth import Role
-from tests.unit.budget.conftest import UNIT, WAN, travel
+from tests.unit.budget.conftest import PLAN, UNIT, WAN, travel
 
 
 async def test_the_filed_estimate_and_the_submitted_control_price_are_published_with_their_due_dates(budget):
@@ -15,7 +15,7 @@ async def test_the_filed_estimate_and_the_submitted_control_price_are_published_
     await budget.unit_post(f"/projects/{project}/consultation", {"published_on": "2026-09-10", "ends_on": "2026-09-17"})
     travel(date(2026, 9, 28))
     assert await budget.events("budget.estimate.filed.v1") == []
-    plan = await budget.unit_post(f"/projects/{project}/technical-plan")
+    plan = await budget.unit_post(f"/projects/{project}/technical-plan", PLAN)
     assert plan.status_code == 200, plan.text
     (filed,) = await budget.events("budget.estimate.filed.v1")
     assert filed["project_id"] == project and filed["unit"] == UNIT

@@ -61,6 +61,7 @@ async def test_admission_records_that_the_bureau_found_no_list_item(intake):
     assert admit_rows == [
         ("admit", "intake.not_admitted", "dazhou:第九条", "pass"),
         ("admit", "intake.not_accepted", "dazhou:第二十条", "pass"),
+        ("admit", "intake.non_shareable_approval", "dazhou:第二十四条", "pass"),  # nothing declared not shareable
     ]
 
 

@@ -140,7 +140,13 @@ def test_evaluate_stage_with_dates_as_strings(client: TestClient) -> None:
     )
     assert response.status_code == 200
     outcomes = {d["rule_id"]: d["outcome"] for d in response.json()["decisions"]}
-    assert outcomes == {"acceptance.trial_run": "fail", "acceptance.path": "info", "acceptance.items": "fail"}
+    assert outcomes == {
+        "acceptance.trial_run": "fail",
+        "acceptance.path": "info",
+        "acceptance.items": "fail",
+        "acceptance.information_sharing": "fail",  # dazhou:第二十三条
+        "acceptance.sharing_security_basis": "fail",  # dazhou:第二十六条
+    }
 
 
 def test_missing_facts_are_a_422_listing_what_each_rule_needs(client: TestClient) -> None:

@@ -161,7 +161,6 @@ NOT_OWN_TEXT: dict[str, set[str]] = {
         "budget.technical_review_due",
         "catalog.construction_monitoring_report",
         "catalog.data_operation.authorised_operator",
-        "catalog.data_ownership",
         "catalog.om_funding_security_bar",
         "catalog.redundant_system_stop",
         "catalog.resource_catalog_required",

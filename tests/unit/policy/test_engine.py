@@ -297,10 +297,23 @@ def test_evaluate_a_stage(dazhou: Pack) -> None:
     facts = {
         "trial_run_started_on": "2026-01-01",
         "trial_run_ended_on": "2026-02-01",
-        "acceptance_items": ["mlps_test", "crypto_review", "secure_reliable_products"],
+        "acceptance_items": [
+            "mlps_test",
+            "crypto_review",
+            "secure_reliable_products",
+            "public_platform_connected",
+            "no_exclusive_data_opening",
+            "sharing_and_security_status",
+        ],
     }
     decisions = dazhou.evaluate("acceptance", facts)
-    assert [d.rule_id for d in decisions] == ["acceptance.trial_run", "acceptance.path", "acceptance.items"]
+    assert [d.rule_id for d in decisions] == [
+        "acceptance.trial_run",
+        "acceptance.path",
+        "acceptance.items",
+        "acceptance.information_sharing",
+        "acceptance.sharing_security_basis",
+    ]
     assert all(d.outcome != "fail" for d in decisions)
 
 

@@ -145,7 +145,7 @@ BASE = {
 @pytest.mark.parametrize(("amount", "outcome"), [(1000 * WAN, "pass"), (1000 * WAN + 1, "fail")])
 def test_self_build_only_up_to_ten_million_without_a_mandate(amount, outcome):
     facts = {**BASE, "implementation_mode": "self_build", "total_investment_fen": amount}
-    self_build, purchase = domain.implementation_checks(packs.get("dazhou"), facts)
+    self_build, purchase, *_rest = domain.implementation_checks(packs.get("dazhou"), facts)
     assert self_build.outcome == outcome and purchase.value == {"applicable": False}
     mandated = domain.implementation_checks(packs.get("dazhou"), {**facts, "mandated_by_higher_level": True})
     assert mandated[0].outcome == "pass"

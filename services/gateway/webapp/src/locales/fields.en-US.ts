@@ -41,6 +41,8 @@ const fieldsEn: Record<keyof typeof fieldsZh, string> = {
   "field.content": "Content",
   "field.contract_id": "Contract no.",
   "field.control_price_fen": "Control price",
+  "field.contents": "What the technical plan contains (Art. 36)",
+  "field.non_sharing_approval": "Bureau's approval of a non-shareable project (Art. 24)",
   "field.count": "Count",
   "field.credit_code": "Unified social credit code",
   "field.county_parts": "County parts and shares",

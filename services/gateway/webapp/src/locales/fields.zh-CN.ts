@@ -39,6 +39,8 @@ const fieldsZh = {
   "field.content": "内容",
   "field.contract_id": "合同编号",
   "field.control_price_fen": "招标控制价",
+  "field.contents": "技术方案包含的内容（第三十六条）",
+  "field.non_sharing_approval": "不予共享项目的核准文号（第二十四条）",
   "field.count": "数量",
   "field.credit_code": "统一社会信用代码",
   "field.county_parts": "市县共享协同：各县部分及承担投资",
