@@ -120,11 +120,12 @@ NEED_LIFECYCLE = Lifecycle(
 )
 
 # Rules asked at submission, each only when the application's pack has it (packs differ, RULES.md §1–2).
-SCOPE_RULES = ("scope.min_investment", "scope.out_of_scope_items")
+SCOPE_RULES = ("scope.min_investment", "scope.out_of_scope_items", "scope.included_categories")
 WINDOW = "intake.window"
 SUBMISSION_RULES = (
     "intake.required_materials",
     "intake.secure_products_statement",
+    "intake.sharing_interface_plan",
     "intake.upgrade_materials",
     "intake.om_materials",
     "intake.phase_plan",

@@ -72,7 +72,12 @@ def passed_acceptance_items(jurisdiction: str = "dazhou") -> list[dict]:
 
     pack = packs.get(jurisdiction)
     required = list(pack.rule("acceptance.items").params.required)
-    for rule_id in ("acceptance.mlps_filing", "acceptance.secure_reliable_review"):  # fengxian:第五条
+    # fengxian:第五条; jiyuan:原则(四)
+    for rule_id in (
+        "acceptance.mlps_filing",
+        "acceptance.secure_reliable_review",
+        "acceptance.sharing_interface_connection",
+    ):
         if pack.has(rule_id):
             required += pack.rule(rule_id).params.required
     return [{"kind": kind, "passed": True} for kind in required]

@@ -111,9 +111,10 @@ def test_fengxian_late_application_needs_basis_documents():
 
 
 def test_jiyuan_window_is_january_of_the_year_before():
-    assert not assess("jiyuan", today=date(2026, 1, 31)).refused
-    assert assess("jiyuan", today=date(2026, 2, 1)).off_plan
-    early = assess("jiyuan", today=date(2025, 12, 31))
+    materials = [*DAZHOU_MATERIALS, "sharing_interface_plan"]  # jiyuan:原则(四)
+    assert not assess("jiyuan", today=date(2026, 1, 31), materials=materials).refused
+    assert assess("jiyuan", today=date(2026, 2, 1), materials=materials).off_plan
+    early = assess("jiyuan", today=date(2025, 12, 31), materials=materials)
     assert failed_ids(early) == ["intake.window"] and early.violations[0].citation == "jiyuan:项目申报"
 
 
