@@ -61,8 +61,9 @@ def required_materials(jurisdiction: str = "dazhou") -> list[str]:
 
     pack = packs.get(jurisdiction)
     kinds = list(pack.rule("intake.required_materials").params.required)
-    if pack.has("intake.secure_products_statement"):
-        kinds += pack.rule("intake.secure_products_statement").params.required
+    for rule_id in ("intake.secure_products_statement", "intake.sharing_interface_plan"):  # jiyuan:原则(四)
+        if pack.has(rule_id):
+            kinds += pack.rule(rule_id).params.required
     return kinds
 
 

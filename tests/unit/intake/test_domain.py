@@ -38,6 +38,7 @@ def app(**overrides):
         mixed_construction=False,
         it_estimate_fen=None,
         total_estimate_fen=None,
+        details={"responsible_leader": "教育局副局长 张某"},  # fengxian:第四条 (other packs do not read it)
     )
     values.update(overrides)
     return SimpleNamespace(**values)

@@ -5,6 +5,7 @@ const actionsEn: Record<keyof typeof actionsZh, string> = {
   "op.acceptance POST /api/acceptance/projects/{project_id}/acceptance": "Performance acceptance",
   "op.acceptance POST /api/acceptance/projects/{project_id}/application": "Apply for acceptance",
   "op.acceptance POST /api/acceptance/projects/{project_id}/asset-registration": "Register state assets",
+  "op.acceptance POST /api/acceptance/projects/{project_id}/document-filing": "File the acceptance documents",
   "op.acceptance POST /api/acceptance/projects/{project_id}/completion-acceptance": "Completion acceptance",
   "op.acceptance POST /api/acceptance/projects/{project_id}/final-acceptance": "Final acceptance (report)",
   "op.acceptance POST /api/acceptance/projects/{project_id}/final-acceptance/application": "Apply for final acceptance",

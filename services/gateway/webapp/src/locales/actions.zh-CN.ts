@@ -3,6 +3,7 @@ const actionsZh = {
   "op.acceptance POST /api/acceptance/projects/{project_id}/acceptance": "履约验收",
   "op.acceptance POST /api/acceptance/projects/{project_id}/application": "验收申请",
   "op.acceptance POST /api/acceptance/projects/{project_id}/asset-registration": "国有资产登记",
+  "op.acceptance POST /api/acceptance/projects/{project_id}/document-filing": "验收后资料备案",
   "op.acceptance POST /api/acceptance/projects/{project_id}/completion-acceptance": "竣工验收",
   "op.acceptance POST /api/acceptance/projects/{project_id}/final-acceptance": "终验（出具验收报告）",
   "op.acceptance POST /api/acceptance/projects/{project_id}/final-acceptance/application": "终验申请",
