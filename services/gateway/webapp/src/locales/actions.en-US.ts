@@ -56,6 +56,7 @@ const actionsEn: Record<keyof typeof actionsZh, string> = {
   "op.catalog POST /api/catalog/supervision-rounds/{round_id}/hold": "Hold a supervision round",
   "op.catalog POST /api/catalog/systems/import": "Import stock systems",
   "op.catalog POST /api/catalog/systems/{system_id}/evaluations": "File an evaluation",
+  "op.catalog POST /api/catalog/systems/{system_id}/key-project": "Name a key project (third-party special evaluation)",
   "op.catalog POST /api/catalog/systems/{system_id}/om-acceptances": "O&M acceptance",
   "op.catalog POST /api/catalog/systems/{system_id}/om-plans": "File O&M plans",
   "op.catalog POST /api/catalog/systems/{system_id}/om-reports": "Yearly O&M report",

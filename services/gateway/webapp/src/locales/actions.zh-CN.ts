@@ -54,6 +54,7 @@ const actionsZh = {
   "op.catalog POST /api/catalog/supervision-rounds/{round_id}/hold": "开展监督检查",
   "op.catalog POST /api/catalog/systems/import": "存量系统导入",
   "op.catalog POST /api/catalog/systems/{system_id}/evaluations": "报送评价结果",
+  "op.catalog POST /api/catalog/systems/{system_id}/key-project": "列为重点信息化项目（第三方专项绩效评估）",
   "op.catalog POST /api/catalog/systems/{system_id}/om-acceptances": "运维验收和评估",
   "op.catalog POST /api/catalog/systems/{system_id}/om-plans": "报送运维方案",
   "op.catalog POST /api/catalog/systems/{system_id}/om-reports": "运维服务情况报表",
