@@ -35,6 +35,8 @@ const actionsEn: Record<keyof typeof actionsZh, string> = {
   "op.catalog POST /api/catalog/data-operations/indicators/{item_id}/publish": "Publish an indicator",
   "op.catalog POST /api/catalog/data-operations/indicators/{item_id}/target-review": "Review an indicator's target",
   "op.catalog POST /api/catalog/data-operations/operators": "Register a data operator",
+  "op.catalog POST /api/catalog/data-operations/operators/{operator_id}/supervision": "Supervise an operator's staff and premises",
+  "op.catalog POST /api/catalog/data-operations/performance-evaluations": "Evaluate data-operation performance",
   "op.catalog POST /api/catalog/data-operations/services": "Draft a catalog service",
   "op.catalog POST /api/catalog/data-operations/services/{item_id}/approve": "Approve a service",
   "op.catalog POST /api/catalog/data-operations/services/{item_id}/publish": "Publish a service",

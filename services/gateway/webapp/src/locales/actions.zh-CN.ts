@@ -33,6 +33,8 @@ const actionsZh = {
   "op.catalog POST /api/catalog/data-operations/indicators/{item_id}/publish": "发布绩效指标",
   "op.catalog POST /api/catalog/data-operations/indicators/{item_id}/target-review": "审核指标目标值",
   "op.catalog POST /api/catalog/data-operations/operators": "登记数据运营商",
+  "op.catalog POST /api/catalog/data-operations/operators/{operator_id}/supervision": "监督数据运营商人员和场地管理",
+  "op.catalog POST /api/catalog/data-operations/performance-evaluations": "公共数据运营绩效评估",
   "op.catalog POST /api/catalog/data-operations/services": "起草服务目录条目",
   "op.catalog POST /api/catalog/data-operations/services/{item_id}/approve": "批准服务目录条目",
   "op.catalog POST /api/catalog/data-operations/services/{item_id}/publish": "发布服务目录条目",
