@@ -50,6 +50,9 @@ class PlanCreate(Strict):
 class PlanReview(Strict):
     approve: bool
     comment: Text = Field(default="", max_length=1000)
+    method: Method | None = Field(
+        default=None, description="采购方式: decided by finance in its review where the pack says so (fengxian:第五条)"
+    )
 
 
 class PlanPublic(BaseModel):
