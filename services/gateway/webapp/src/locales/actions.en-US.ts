@@ -80,6 +80,7 @@ const actionsEn: Record<keyof typeof actionsZh, string> = {
   "op.intake POST /api/intake/needs/{need_id}/review": "Review a need",
   "op.intake POST /api/intake/units/{unit}/priorities": "Rank my unit's applications",
   "op.procurement POST /api/procurement/contracts/{contract_id}/supplements": "Supplementary contract",
+  "op.procurement POST /api/procurement/om-tenders": "Unified annual O&M tender",
   "op.procurement POST /api/procurement/projects/{project_id}/contracts": "Register a contract",
   "op.procurement POST /api/procurement/projects/{project_id}/incidents": "Report a serious delay or loss",
   "op.procurement POST /api/procurement/projects/{project_id}/plan": "File the procurement plan",

@@ -78,6 +78,7 @@ const actionsZh = {
   "op.intake POST /api/intake/needs/{need_id}/review": "审核需求",
   "op.intake POST /api/intake/units/{unit}/priorities": "本单位申报排序",
   "op.procurement POST /api/procurement/contracts/{contract_id}/supplements": "补充合同",
+  "op.procurement POST /api/procurement/om-tenders": "统一运维招投标",
   "op.procurement POST /api/procurement/projects/{project_id}/contracts": "登记合同",
   "op.procurement POST /api/procurement/projects/{project_id}/incidents": "报告严重逾期或重大损失",
   "op.procurement POST /api/procurement/projects/{project_id}/plan": "采购计划备案",
