@@ -59,6 +59,7 @@ OPERATION_ACTIONS: dict[str, tuple[str, str]] = {
     f"{_ACCEPTANCE}/completion-acceptance": ("acceptance", "ACCEPT_COMPLETION"),
     f"{_ACCEPTANCE}/secrecy-approval": ("acceptance", "APPROVE_SECRECY"),
     f"{_ACCEPTANCE}/asset-registration": ("acceptance", "REGISTER_ASSETS"),
+    f"{_ACCEPTANCE}/document-filing": ("acceptance", "FILE_DOCUMENTS"),
 }
 
 

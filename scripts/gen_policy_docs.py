@@ -128,6 +128,12 @@ def render_rules(registry: PackRegistry | None = None) -> str:
             f"Status {latest.status}{extends}; {len(views)} version(s); latest from {latest.effective_from}: "
             f"{counts['rules']} rules ({counts['own_rules']} own, {counts['inherited_rules']} inherited; "
             f"{counts['local_settings']} local settings, {counts['higher_document_rules']} from a higher document)."
+            + (
+                f" The text sets its own validity: until {latest.expires_on} (exclusive, {latest.expiry_citation}); "
+                "decisions after it say it has expired."
+                if latest.expires_on
+                else ""
+            )
         )
         lines.append("")
         lines.append("| id | citation | stage | kind | basis | in force | title |")

@@ -19,6 +19,8 @@ from services.acceptance.schemas import (
     AssetRegistrationIn,
     AssetRegistrationPublic,
     CompletionAcceptance,
+    DocumentFilingIn,
+    DocumentFilingPublic,
     FinalAcceptance,
     FinalApplication,
     HigherLevelFiling,
@@ -30,6 +32,7 @@ from services.acceptance.schemas import (
 )
 from services.acceptance.tables import AcceptanceProject
 from shared.auth import Principal, Role, outbound_authorization, require
+from shared.errors import not_found
 from shared.idempotency import replay, run_once
 from shared.limits import Identifier
 from shared.pagination import OpaqueCursor, Position, decode_cursor, encode_cursor
@@ -380,6 +383,49 @@ async def asset_registration(
 
     fingerprint = {"path": request.url.path, "body": _dump(body)}
     return await run_once(runtime, key, principal, fingerprint, action)
+
+
+def _filing_public(record) -> DocumentFilingPublic:
+    return DocumentFilingPublic(
+        project_id=record.project_id,
+        filed_on=record.taken_on,
+        documents=list(record.detail.get("documents", [])),
+        filed_by=record.actor,
+        rule_id=record.detail.get("rule_id", ""),
+        citation=record.detail.get("citation", ""),
+    )
+
+
+@router.post(
+    "/projects/{project_id}/document-filing",
+    response_model=DocumentFilingPublic,
+    status_code=201,
+    summary="验收后资料备案 (suqian:(七))",
+)
+async def document_filing(
+    project_id: str,
+    body: DocumentFilingIn,
+    runtime: Runtime,
+    request: Request,
+    principal: Annotated[Principal, require(Role.UNIT, Role.DATA_BUREAU)],
+    key: IdempotencyKey = None,
+):
+    async def action(uow: UnitOfWork) -> dict:
+        record = await handlers.file_documents(uow, project_id, body, principal)
+        return _filing_public(record).model_dump(mode="json")
+
+    fingerprint = {"path": request.url.path, "body": _dump(body)}
+    return await run_once(runtime, key, principal, fingerprint, action)
+
+
+@router.get("/projects/{project_id}/document-filing", response_model=DocumentFilingPublic, summary="验收后资料备案")
+async def get_document_filing(project_id: str, runtime: Runtime, principal: Annotated[Principal, Readers]):
+    async with runtime.reading() as uow:
+        await scope.ensure(uow, principal, project_id, content=False, what="document filing")
+        record = await queries.document_filing(uow, project_id)
+        if record is None:
+            raise not_found("document filing", project_id)
+        return _filing_public(record)
 
 
 @router.get("/projects/{project_id}/asset-registration", response_model=AssetRegistrationPublic, summary="国有资产登记")

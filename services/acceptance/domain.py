@@ -24,12 +24,14 @@ TRIAL_RUN_RULE = "acceptance.trial_run"
 REAPPLY_RULE = "acceptance.rectify_and_reapply"
 FILING_RULE = "acceptance.higher_level_final_acceptance"
 ASSET_RULE = "acceptance.asset_registration"
+DOCUMENT_FILING_RULE = "acceptance.document_filing"
 
 #: Facts the steps supply to the pack's rules (the fact names the packs' acceptance rules read).
 ITEMS_FACT = "acceptance_items"
 PANEL_FACT = "panel_roles"
 APPLICATION_DOCUMENTS_FACT = "application_documents"
 ASSET_DOCUMENTS_FACT = "asset_documents"
+FILED_DOCUMENTS_FACT = "filed_documents"
 TRIAL_RUN_STARTED = "trial_run_started_on"
 TRIAL_RUN_ENDED = "trial_run_ended_on"
 
@@ -112,6 +114,8 @@ class Action(StrEnum):
     #: a failed acceptance the pack sends back to rectify and re-apply (fengxian:第二十六条)
     RECTIFY = "return the acceptance for rectification"
     REGISTER_ASSETS = "state asset registration"
+    #: the documents filed after acceptance (suqian:(七) 验收后资料备案)
+    FILE_DOCUMENTS = "post-acceptance document filing"
 
 
 #: Stages in which a path's decisive (accepting) step may be taken — performance after the pre-acceptance
@@ -142,6 +146,7 @@ TRANSITIONS: Mapping[Action, Transition[Stage]] = {
     Action.FAIL: Transition(_DECIDING, Stage.FAILED, PATH_RULE),
     Action.RECTIFY: Transition(_DECIDING, Stage.RECTIFYING, REAPPLY_RULE),
     Action.REGISTER_ASSETS: Transition((Stage.ACCEPTED,), None, ASSET_RULE),
+    Action.FILE_DOCUMENTS: Transition((Stage.ACCEPTED,), None, DOCUMENT_FILING_RULE),
 }
 
 LIFECYCLE = Lifecycle(Stage, TRANSITIONS, initial=INITIAL, terminal=TERMINAL, labels_zh=STAGE_ZH)

@@ -8,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import col
 
-from services.acceptance.tables import AcceptanceProject, AssetRegistration
+from services.acceptance.tables import AcceptanceProject, AssetRegistration, StepRecord
 from shared.auth import Principal
 from shared.errors import not_found
 from shared.locking import locked
@@ -47,6 +47,18 @@ async def asset_registration(uow: UnitOfWork, project_id: str) -> AssetRegistrat
     if registration is None:
         raise not_found("asset registration", project_id)
     return registration
+
+
+#: The step name of the post-acceptance document filing in the project's step records (suqian:(七)).
+DOCUMENT_FILING_STEP = "document_filing"
+
+
+async def document_filing(uow: UnitOfWork, project_id: str) -> StepRecord | None:
+    return await uow.session.scalar(
+        sa.select(StepRecord)
+        .where(col(StepRecord.project_id) == project_id, col(StepRecord.step) == DOCUMENT_FILING_STEP)
+        .limit(1)
+    )
 
 
 async def has_asset_registration(uow: UnitOfWork, project_id: str) -> bool:

@@ -123,6 +123,21 @@ class AssetRegistrationIn(Body):
     assets: list[AssetLine] = Field(min_length=1, max_length=1000)
 
 
+class DocumentFilingIn(Body):
+    """验收后资料备案 (suqian:(七)): the documents filed after acceptance."""
+
+    documents: list[Identifier] = Field(min_length=1, max_length=50, description="e.g. acceptance_documents")
+
+
+class DocumentFilingPublic(BaseModel):
+    project_id: str
+    filed_on: date
+    documents: list[str]
+    filed_by: str
+    rule_id: str
+    citation: str
+
+
 class AssetRegistrationPublic(BaseModel):
     project_id: str
     registered_on: date

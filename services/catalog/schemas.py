@@ -98,11 +98,22 @@ class EvaluationCreate(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     kind: Literal[
-        "self_evaluation", "post_evaluation", "operation_evaluation", "security_assessment", "crypto_assessment"
-    ] = Field(description="security_assessment / crypto_assessment: the periodic testing of dazhou:第五十五条")
+        "self_evaluation",
+        "post_evaluation",
+        "operation_evaluation",
+        "security_assessment",
+        "crypto_assessment",
+        "special_evaluation",
+    ] = Field(
+        description="security_assessment / crypto_assessment: the periodic testing of dazhou:第五十五条; "
+        "special_evaluation: a key project's evaluation by a third party the bureau commissioned (suqian:(八))"
+    )
     passed: StrictBool
     score: StrictInt | None = Field(default=None, ge=0, le=100)
     report_ref: str | None = Field(default=None, max_length=300)
+    third_party: str | None = Field(
+        default=None, max_length=200, description="第三方机构名称: who carried out a special evaluation (suqian:(八))"
+    )
 
 
 class MonitoringReportCreate(RequestModel):

@@ -121,11 +121,21 @@ NEED_LIFECYCLE = Lifecycle(
 )
 
 # Rules asked at submission, each only when the application's pack has it (packs differ, RULES.md §1–2).
-SCOPE_RULES = ("scope.min_investment", "scope.out_of_scope_items", "scope.funding_source")  # quzhou:二(一)(1)
+SCOPE_RULES = (
+    "scope.min_investment",
+    "scope.out_of_scope_items",
+    "scope.funding_source",  # quzhou:二(一)(1)
+    "scope.included_categories",
+)
 WINDOW = "intake.window"
 SUBMISSION_RULES = (
     "intake.required_materials",
     "intake.secure_products_statement",
+    "intake.sharing_interface_plan",
+    "intake.category",
+    "intake.om_kind",
+    "intake.responsible_leader",
+    "intake.tiered_management",
     "intake.upgrade_materials",
     "intake.om_materials",
     "intake.phase_plan",
@@ -151,6 +161,13 @@ PLAN_PARTS = "intake.centralized_plan_parts"
 DESIGN_LINK = "intake.top_level_design_link"
 ONLINE_CODE = "intake.online_platform_code"
 
+#: Rules whose facts the unit gives in `details`: a refusal names that field (fengxian:第二条(四),第四条).
+DETAIL_FIELDS: Mapping[str, str] = {
+    "intake.responsible_leader": "details.responsible_leader",
+    "intake.om_kind": "details.om_kind",
+}
+#: The two O&M projects of fengxian:第二条(四): 首次运维 and 历史运维.
+OM_KINDS = ("first", "historical")
 #: Construction types that work on an existing system, which must then be in the system catalog.
 ON_EXISTING_SYSTEM = ("upgrade", "om")
 #: Titles at least this similar (difflib ratio) count as "the same project" for the split detector.
@@ -227,10 +244,20 @@ def likely_split(pack: Pack, title: str, amount_fen: int, siblings: Sequence[Sib
 
 def application_facts(application: Any, standing: Standing, today: date, split_count: int) -> dict[str, Any]:
     system = standing.related_system
+    details = getattr(application, "details", None) or {}
+    om_kind = details.get("om_kind") if details.get("om_kind") in OM_KINDS else ""
+    leader = details.get("responsible_leader")
     return {
         "total_investment_fen": application.total_investment_fen,
         "construction_type": application.construction_type,
         "category": application.category,
+        "categories": [application.category] if application.category else [],
+        "om_kind": om_kind,
+        "om_kind_stated": bool(om_kind),
+        "service_content_changed": details.get("service_content_changed") is True,
+        "responsible_leader_named": isinstance(leader, str) and bool(leader.strip()),
+        "unit_kind": details.get("unit_kind") if isinstance(details.get("unit_kind"), str) else "",
+        "cross_department": bool(getattr(application, "parts", None)) or details.get("cross_department") is True,
         "scope_items": list(application.scope_items or []),
         "project_tags": list(application.project_tags or []),
         "priority_tags": list(application.priority_tags or []),
@@ -279,7 +306,12 @@ def assess_submission(
     if application.construction_type not in ON_EXISTING_SYSTEM:
         # a new system is not yet in the catalog: dazhou:第二十一条 speaks of existing systems
         facts["in_system_catalog"] = True
-    checks = _ask(pack, SUBMISSION_RULES, facts)
+    checks = [
+        decision.model_copy(update={"field": DETAIL_FIELDS[decision.rule_id]})
+        if decision.outcome == "fail" and decision.rule_id in DETAIL_FIELDS
+        else decision
+        for decision in _ask(pack, SUBMISSION_RULES, facts)
+    ]
     result.decisions.extend(checks)
     result.failed.extend(failures(checks))
     result.bars = [

@@ -21,6 +21,10 @@ INPUTS_RULE = "procurement.inputs_required"  # dazhou:第三十九条
 PLAN_RULE = "procurement.plan_filing"  # dazhou:第四十条
 ORGANISER_RULE = "procurement.organiser"  # dazhou:第四十一条; jiyuan:项目建设; fengxian:第二十一条
 SUPERVISION_RULE = "procurement.supervision"  # jiyuan:项目建设; quzhou:三(三)2
+METHOD_RULE = "procurement.method_decision"  # fengxian:第五条 区财政局确定采购方式
+TENDER_DOCUMENTS_RULE = "procurement.tender_document_review"  # fengxian:第五条 区数据局审核招标文件
+#: Reviews of a filed plan before the organiser's steps, in this order, where the pack has them.
+PLAN_REVIEW_RULES = (METHOD_RULE, TENDER_DOCUMENTS_RULE)
 PERIOD_RULE = "procurement.construction_period"  # dazhou:第四十二条
 CAP_RULE = "procurement.supplement_cap"  # dazhou:第四十三条; fengxian:第二十二条
 AUTHORITY_RULE = "procurement.supplement_authority"
@@ -148,6 +152,20 @@ def organiser(pack: Pack, *, unit_is_soe: bool, above_procurement_limit: bool, i
             "in_annual_plan": in_annual_plan,
         },
     )
+
+
+def plan_reviews(pack: Pack) -> list[Decision]:
+    """The reviews a filed plan takes before the organiser (fengxian:第五条: finance decides the method, the
+    bureau reviews the tender documents); each decision's value names its steps."""
+    return [pack.decide(rule_id, {}) for rule_id in PLAN_REVIEW_RULES if pack.has(rule_id)]
+
+
+def review_rule(pack: Pack, role: str) -> str:
+    """The rule under which `role` reviews a plan: a plan-review rule naming it, else the organiser route."""
+    for rule_id in PLAN_REVIEW_RULES:
+        if pack.has(rule_id) and role in pack.decide(rule_id, {}).value["steps"]:
+            return rule_id
+    return ORGANISER_RULE
 
 
 def plan_decisions(

@@ -50,6 +50,9 @@ class PlanCreate(Strict):
 class PlanReview(Strict):
     approve: bool
     comment: Text = Field(default="", max_length=1000)
+    method: Method | None = Field(
+        default=None, description="采购方式: decided by finance in its review where the pack says so (fengxian:第五条)"
+    )
 
 
 class PlanPublic(BaseModel):
@@ -281,3 +284,41 @@ class ProjectListItem(BaseModel):
 class ProjectsPublic(BaseModel):
     items: list[ProjectListItem]
     next_cursor: str | None
+
+
+class OmTenderCreate(Strict):
+    """政务服务和大数据管理局每年统一进行运维招投标 (jiyuan:运行维护): the year's one O&M tender for all units."""
+
+    jurisdiction: str = Field(min_length=1, max_length=40)
+    funding_year: StrictInt = Field(ge=2000, le=2100)
+    title: str = Field(min_length=1, max_length=300)
+    published_on: date
+
+
+class OmTenderLinePublic(BaseModel):
+    om_budget_id: str
+    system_id: str
+    unit: str
+    amount_fen: int
+    tender_id: str | None
+
+
+class OmUnifiedTenderPublic(BaseModel):
+    id: str
+    jurisdiction: str
+    funding_year: int
+    title: str
+    ceiling_fen: int
+    line_count: int
+    published_on: date
+    published_by: str
+    rule_id: str
+    citation: str
+
+
+class OmTenderYearPublic(BaseModel):
+    jurisdiction: str
+    funding_year: int
+    lines: list[OmTenderLinePublic]
+    total_fen: int
+    tender: OmUnifiedTenderPublic | None

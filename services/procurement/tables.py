@@ -225,3 +225,38 @@ class Incident(Base, table=True):
     reported_on: date
     reported_by: str = Field(max_length=120)
     rectification_due: date | None = None
+
+
+class OmTenderLine(Base, table=True):
+    """An approved O&M budget the bureau tenders with the year's others (jiyuan:运行维护 统一运维招投标), as
+    budget.om_budget.approved.v1 carries it; `tender_id` once it went into the year's unified tender."""
+
+    __tablename__ = "om_tender_lines"
+
+    om_budget_id: str = Field(primary_key=True, max_length=64)
+    system_id: str = Field(max_length=200)
+    unit: str = Field(max_length=120)
+    jurisdiction: str = Field(index=True, max_length=40)
+    funding_year: int = Field(index=True)
+    amount_fen: int = Field(sa_column=_money())
+    tender_id: str | None = Field(default=None, index=True, max_length=64)
+    received_at: datetime = Field(sa_column=_moment())
+
+
+class OmUnifiedTender(Base, table=True):
+    """The bureau's one O&M tender of a year for all units (政务服务和大数据管理局每年统一进行运维招投标)."""
+
+    __tablename__ = "om_unified_tenders"
+    __table_args__ = (sa.UniqueConstraint("jurisdiction", "funding_year", name="uq_om_unified_tender_year"),)
+
+    id: str = Field(primary_key=True, max_length=64)
+    jurisdiction: str = Field(max_length=40)
+    funding_year: int
+    title: str = Field(max_length=300)
+    ceiling_fen: int = Field(sa_column=_money())
+    line_count: int
+    published_on: date
+    published_by: str = Field(max_length=120)
+    rule_id: str = Field(max_length=120)
+    citation: str = Field(max_length=120)
+    created_at: datetime = Field(sa_column=_moment())

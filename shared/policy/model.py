@@ -99,6 +99,9 @@ class Decision(BaseModel):
     # consumer grouping by article keeps working. `item_quote` is the item's verbatim words.
     article: str | None = None
     item_quote: str | None = None
+    # additive: set when the regulation's own validity had ended (e.g. fengxian:第三十八条 有效期5年) on the day the
+    # decision was made; the message says so too
+    pack_expired_on: str | None = None
 
     @property
     def passed(self) -> bool:

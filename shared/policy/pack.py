@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 from collections.abc import Callable, Iterable, Mapping
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -41,6 +42,8 @@ class Pack:
         at: Callable[[str, date], Pack] | None = None,
         file: str | None = None,
         settings: LocalSettings | None = None,
+        expires_on: date | None = None,
+        expiry_citation: str | None = None,
     ) -> None:
         self.id = pack_id
         self.title_zh = title_zh
@@ -52,6 +55,11 @@ class Pack:
         self._rules: dict[str, Rule] = {rule.id: rule for rule in rules}
         self.effective_from = effective_from
         self.effective_until = effective_until
+        #: the regulation's own end of validity (fengxian:第三十八条 有效期5年); `expired` marks a view asked for a
+        #: day on or after it: its decisions still apply the last rules and say the regulation has expired
+        self.expires_on = expires_on
+        self.expiry_citation = expiry_citation
+        self.expired = False
         self.file = file
         #: local settings (本地设置): thresholds and switches the text leaves to the bureau
         self.settings = settings or LocalSettings()
@@ -98,6 +106,16 @@ class Pack:
 
     def in_force(self, day: date) -> bool:
         return self.effective_from <= day and (self.effective_until is None or day < self.effective_until)
+
+    def expired_on(self, day: date) -> bool:
+        """The regulation's own validity has ended by `day` (its last rules still apply until a new version)."""
+        return self.expires_on is not None and day >= self.expires_on
+
+    def as_expired(self) -> Pack:
+        """This view, marked expired: same rules and version; every decision says the regulation has expired."""
+        clone = copy.copy(self)
+        clone.expired = True
+        return clone
 
     # --- deciding --------------------------------------------------------------------------------
 
@@ -170,6 +188,19 @@ class Pack:
         # an item's own citation only where the rule is the jurisdiction's own text: a local setting or a borrowed
         # rule is never shown under another text's item (issue 19 §1), though the item's words stay visible
         item_citation = result.item_citation if rule.basis == "own_text" and not rule.inherited else None
+        expiry_zh = expiry_en = ""
+        if self.expired and self.expires_on:
+            last_day = (self.expires_on - timedelta(days=1)).isoformat()
+            expiry_zh = (
+                f"（注意：{self.title_zh}有效期至{last_day}，已届满（{self.expiry_citation}）；"
+                "本决定仍按其最后版本作出，待发布新版本）"
+            )
+            expiry_en = (
+                f" (note: the regulation was valid until {last_day} ({self.expiry_citation}) and has expired; "
+                "decided by its last version)"
+            )
+        message_zh = f"{head_zh}（{result.detail_zh}）" if result.detail_zh else head_zh
+        message_en = f"{head_en} ({result.detail_en})" if result.detail_en else head_en
         return Decision(
             rule_id=rule.id,
             citation=item_citation or rule.citation,
@@ -182,8 +213,8 @@ class Pack:
             pack_version=self.version,
             outcome=result.outcome,
             value=result.value,
-            message_zh=f"{head_zh}（{result.detail_zh}）" if result.detail_zh else head_zh,
-            message_en=f"{head_en} ({result.detail_en})" if result.detail_en else head_en,
+            message_zh=message_zh + expiry_zh,
+            message_en=message_en + expiry_en,
             field=result.field,
             facts=dict(used),
             effect=rule.effect if result.outcome == "fail" else None,
@@ -191,6 +222,7 @@ class Pack:
             basis=rule.basis,
             basis_zh=BASIS_ZH[rule.basis],
             basis_why=rule.basis_why,
+            pack_expired_on=self.expires_on.isoformat() if self.expired and self.expires_on else None,
         )
 
     # --- describing ------------------------------------------------------------------------------
@@ -220,6 +252,9 @@ class Pack:
             "version": self.version,
             "effective_from": self.effective_from.isoformat(),
             "effective_until": self.effective_until.isoformat() if self.effective_until else None,
+            "expires_on": self.expires_on.isoformat() if self.expires_on else None,
+            "expiry_citation": self.expiry_citation,
+            "expired": self.expired,
             "extends": self.extends,
             "source": self.source,
             "rules": len(self._rules),

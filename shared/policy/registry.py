@@ -24,7 +24,7 @@ from shared.policy.schema import (
     RoleDef,
     RuleDef,
 )
-from shared.policy.sources import SourceLibrary
+from shared.policy.sources import CitationError, SourceLibrary
 from shared.policy.timeline import load_order, timeline
 
 HERE = Path(__file__).parent
@@ -81,6 +81,7 @@ class PackRegistry:
         self.verify_sources = verify_sources
         self._lock = threading.RLock()
         self._parsed: dict[str, _Parsed] | None = None
+        self._expired: dict[int, Pack] = {}
 
     # --- public ----------------------------------------------------------------------------------
 
@@ -88,6 +89,7 @@ class PackRegistry:
         """(Re)load and validate every pack; raise PolicyError naming file, rule and field. Call at start-up."""
         with self._lock:
             self._parsed = self._load()
+            self._expired = {}
             today = clock.today()
             loaded = {}
             for pack_id, item in self._parsed.items():
@@ -106,7 +108,8 @@ class PackRegistry:
         parsed = self._loaded()
         if pack_id not in parsed:
             raise UnknownPack(pack_id, sorted(parsed))
-        return self._view(pack_id, at or clock.today())
+        day = at or clock.today()
+        return self._dated(self._view(pack_id, day), day)
 
     @property
     def default(self) -> Pack:
@@ -139,7 +142,7 @@ class PackRegistry:
     def by_version(self, pack_id: str, version: str) -> Pack:
         for view in self._views(pack_id):
             if view.version == version:
-                return view
+                return self._dated(view, clock.today())
         raise PolicyError(f"pack {pack_id} has no version {version}")
 
     # --- internals -------------------------------------------------------------------------------
@@ -156,6 +159,13 @@ class PackRegistry:
         if pack_id not in parsed:
             raise UnknownPack(pack_id, sorted(parsed))
         return parsed[pack_id].views
+
+    def _dated(self, view: Pack, day: date) -> Pack:
+        """The view as asked on `day`: past the regulation's own validity it is marked expired (one copy each)."""
+        if not view.expired_on(day):
+            return view
+        with self._lock:
+            return self._expired.setdefault(id(view), view.as_expired())
 
     def _view(self, pack_id: str, day: date) -> Pack:
         views = self._views(pack_id)
@@ -343,6 +353,11 @@ class PackRegistry:
         checks = RuleChecks(self.sources, self.verify_sources)
         for rule in item.own:
             checks.rule(file, rule, roles, semantics_rules, own=Path(header.source).stem)
+        if self.verify_sources and header.effective_until_citation and header.effective_until_quote:
+            try:
+                self.sources.check_quote(header.effective_until_citation, header.effective_until_quote)
+            except CitationError as exc:
+                raise PolicyError(str(exc), file=file, field="effective_until_quote") from None
         if self.verify_sources:
             for entry in header.inherits:
                 if entry.basis == "higher_document":

@@ -192,6 +192,13 @@ class PackHeader(Strict):
     title_en: str | None = None
     source: str = Field(pattern=r"^[a-z][a-z0-9_]*\.txt$", description="the regulation text in sources/")
     effective_from: date = Field(description="when the regulation took effect (default for its rules)")
+    effective_until: date | None = Field(
+        default=None,
+        description="the end of validity the regulation itself sets (e.g. 有效期5年), exclusive; decisions made on "
+        "or after it still use the last version and say the regulation has expired",
+    )
+    effective_until_citation: str | None = Field(default=None, pattern=CITATION.pattern)
+    effective_until_quote: str | None = Field(default=None, description="the validity clause, verbatim")
     status: Literal["in_force", "draft", "interpretation"] = "in_force"
     extends: str | None = Field(default=None, description="parent pack id (normally dazhou)")
     inherits: list[InheritDef] = Field(
@@ -202,6 +209,21 @@ class PackHeader(Strict):
         default_factory=LocalSettings, description="local settings (cockpit thresholds, open data), see below"
     )
     note: str | None = None
+
+    @model_validator(mode="after")
+    def _validity(self) -> PackHeader:
+        given = [self.effective_until_citation, self.effective_until_quote]
+        if self.effective_until is None:
+            if any(given):
+                raise ValueError("effective_until_citation/quote need effective_until")
+            return self
+        if not all(given):
+            raise ValueError("effective_until needs the clause that sets it: effective_until_citation and _quote")
+        if self.effective_until <= self.effective_from:
+            raise ValueError("effective_until must be after effective_from")
+        if not str(self.effective_until_citation).startswith(f"{self.pack}:"):
+            raise ValueError("effective_until_citation must cite the pack's own text")
+        return self
 
 
 PACK_KEYS = set(PackHeader.model_fields) | {"rules", "history"}

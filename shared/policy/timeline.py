@@ -50,6 +50,8 @@ def timeline(item: _Parsed, header: PackHeader) -> list[Pack]:
             at=lambda pid, day: holder["registry_view"](day),
             file=item.file,
             settings=header.settings,
+            expires_on=header.effective_until,
+            expiry_citation=header.effective_until_citation,
         )
         if views and views[-1].version == view.version:
             # same content across a boundary (e.g. a rule re-dated without change): one period

@@ -54,7 +54,8 @@ async def admitted_project(api: Api, jurisdiction: str, title: str, amount_fen: 
         "construction_type": "new",
         "total_investment_fen": amount_fen,
         "plan_year": clock.today().year + 1,
-        "details": {"performance_goals": "全区学校覆盖率100%"},
+        # the leader the unit designates (fengxian:第四条); other packs do not read it
+        "details": {"performance_goals": "全区学校覆盖率100%", "responsible_leader": "区教育局副局长 张某"},
         # an application after the call window is 计划外 (fengxian:第十四条): its basis documents go along; the
         # information resource catalog is what the estimate needs later (catalog.resource_catalog_required)
         "materials": sorted(

@@ -80,6 +80,11 @@ async def test_the_procurement_centre_tenders_and_the_unit_signs_from_their_todo
     plan = ok(await api.get("edu", f"/api/procurement/projects/{project}"))["plan"]
     assert plan and plan["organiser"] == "procurement_center", plan
 
+    # --- Finance decides the method, then the bureau reviews the tender documents (fengxian:第五条).
+    review = f"/api/procurement/projects/{project}/plan/review"
+    ok(await api.post("finance", review, {"approve": True, "method": "open_tender"}))
+    ok(await api.post("bureau", review, {"approve": True, "comment": "招标文件审核通过"}))
+
     # --- The procurement centre registers two bidders from 业务办理.
     await sign_in(page, gateway, "procurement", "采购中心")
     bidders = (f"上海甲数字科技有限公司 {uuid.uuid4().hex[:4]}", f"上海乙信息技术有限公司 {uuid.uuid4().hex[:4]}")

@@ -61,8 +61,9 @@ def required_materials(jurisdiction: str = "dazhou") -> list[str]:
 
     pack = packs.get(jurisdiction)
     kinds = list(pack.rule("intake.required_materials").params.required)
-    if pack.has("intake.secure_products_statement"):
-        kinds += pack.rule("intake.secure_products_statement").params.required
+    for rule_id in ("intake.secure_products_statement", "intake.sharing_interface_plan"):  # jiyuan:原则(四)
+        if pack.has(rule_id):
+            kinds += pack.rule(rule_id).params.required
     return kinds
 
 
@@ -72,12 +73,13 @@ def passed_acceptance_items(jurisdiction: str = "dazhou") -> list[dict]:
 
     pack = packs.get(jurisdiction)
     required = list(pack.rule("acceptance.items").params.required)
-    # fengxian:第五条; dazhou:第二十三条,第二十六条
+    # fengxian:第五条; dazhou:第二十三条,第二十六条; jiyuan:原则(四)
     for rule_id in (
         "acceptance.mlps_filing",
         "acceptance.secure_reliable_review",
         "acceptance.information_sharing",
         "acceptance.sharing_security_basis",
+        "acceptance.sharing_interface_connection",
     ):
         if pack.has(rule_id):
             required += pack.rule(rule_id).params.required

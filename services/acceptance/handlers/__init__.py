@@ -3,7 +3,7 @@
 Which step is next is the project's path's (`domain.choose_path`); the stage each step needs and
 leaves is `domain.TRANSITIONS`'; reads are `queries`."""
 
-from services.acceptance.handlers.assets import register_assets
+from services.acceptance.handlers.assets import file_documents, register_assets
 from services.acceptance.handlers.common import next_step_of
 from services.acceptance.handlers.events import on_application_admitted, on_contract_signed, subscriptions
 from services.acceptance.handlers.results import file_higher_level, record_result
@@ -28,6 +28,7 @@ __all__ = [
     "check_organisation",
     "draw_experts",
     "draw_request",
+    "file_documents",
     "file_higher_level",
     "next_step_of",
     "on_application_admitted",

@@ -8,7 +8,16 @@ from fastapi import APIRouter, Header, Query
 from fastapi.responses import JSONResponse
 
 from services.catalog import queries
-from services.catalog.api.common import PREFIX, TAGS, Evaluators, Readers, UnitOrBureau, idempotent, read_system
+from services.catalog.api.common import (
+    PREFIX,
+    TAGS,
+    Bureau,
+    Evaluators,
+    Readers,
+    UnitOrBureau,
+    idempotent,
+    read_system,
+)
 from services.catalog.handlers import evaluations as handlers
 from services.catalog.schemas import EvaluationCreate, EvaluationPublic, MonitoringReportCreate
 from services.catalog.tables import Evaluation
@@ -53,6 +62,25 @@ async def file_evaluation(
 
     body = {"system": system_id, **command.model_dump(mode="json")}
     return await idempotent(runtime, idempotency_key, principal, body, 201, action)
+
+
+@router.post(
+    "/systems/{system_id}/key-project",
+    status_code=201,
+    response_model=EvaluationPublic,
+    summary="重点信息化项目: the bureau names a key project, which owes a third-party special evaluation (suqian:(八))",
+)
+async def designate_key_project(
+    system_id: str,
+    runtime: Runtime,
+    principal: Annotated[Principal, Bureau],
+    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+):
+    async def action(uow):
+        evaluation = await handlers.designate_key_project(uow, system_id, principal)
+        return public(evaluation).model_dump(mode="json")
+
+    return await idempotent(runtime, idempotency_key, principal, {"key_project": system_id}, 201, action)
 
 
 @router.post(

@@ -13,6 +13,8 @@ AUTHORISED = "catalog.data_operation.authorised_operator"
 DISPATCH = "catalog.data_operation.task_dispatch"
 ACCEPTANCE = "catalog.data_operation.task_acceptance"
 RATING = "catalog.data_operation.operator_rating"
+SUPERVISION = "catalog.data_operation.operator_supervision"
+EVALUATION = "catalog.data_operation.performance_evaluation"
 PAYMENT = "budget.data_operation_payment"  # budget's rule; catalog checks it before calling budget
 
 OPERATOR_RULES = (RECRUITMENT, AUTHORISED)
@@ -89,3 +91,18 @@ def rating_summary(scores: list[int]) -> dict:
     if not scores:
         return {"count": 0, "mean": None, "last": None}
     return {"count": len(scores), "mean": round(sum(scores) / len(scores), 1), "last": scores[-1]}
+
+
+def supervision(pack: Pack, *, staff_finding: str, premises_finding: str) -> Decision | None:
+    """fengxian:第三十六条: a supervision of an operator covers its staff and its premises. None without the rule."""
+    if not pack.has(SUPERVISION):
+        return None
+    facts = {"staff_supervised": bool(staff_finding.strip()), "premises_supervised": bool(premises_finding.strip())}
+    return pack.decide(SUPERVISION, facts)
+
+
+def performance_evaluation(pack: Pack, *, indicators_published: int) -> Decision | None:
+    """fengxian:第三十七条: finance evaluates against published indicators. None without the rule."""
+    if not pack.has(EVALUATION):
+        return None
+    return pack.decide(EVALUATION, {"indicators_published": indicators_published > 0})

@@ -170,3 +170,37 @@ class RatingPublic(BaseModel):
     comment: str
     rated_by: str
     rated_on: date
+
+
+class SupervisionCreate(Body):
+    """区数据局指导监督数据运营商的服务人员和场地管理 (fengxian:第三十六条): a finding on each."""
+
+    staff_finding: Text = Field(default="", max_length=2000, description="服务人员管理的监督意见")
+    premises_finding: Text = Field(default="", max_length=2000, description="服务场地管理的监督意见")
+    conforming: StrictBool = Field(description="the operator's staff and premises management conform")
+
+
+class PerformanceEvaluationCreate(Body):
+    """区财政局开展公共数据运营绩效评估 (fengxian:第三十七条), once a year per jurisdiction."""
+
+    jurisdiction: str = Field(min_length=1, max_length=40)
+    year: StrictInt = Field(ge=2000, le=2100)
+    passed: StrictBool
+    score: StrictInt | None = Field(default=None, ge=0, le=100)
+    report_ref: str | None = Field(default=None, max_length=300)
+
+
+class OversightPublic(BaseModel):
+    id: str
+    jurisdiction: str
+    kind: str
+    operator_id: str | None
+    year: int | None
+    passed: bool
+    score: int | None
+    findings: dict
+    report_ref: str | None
+    rule_id: str
+    citation: str
+    recorded_by: str
+    recorded_on: date

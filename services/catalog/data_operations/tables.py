@@ -135,3 +135,24 @@ class OperatorRating(Base, table=True):
     comment: str = ""
     rated_by: str = Field(max_length=120)
     rated_on: date
+
+
+class DataOperationOversight(Base, table=True):
+    """The bureau's supervision of an operator's staff and premises (fengxian:第三十六条) and finance's yearly
+    performance evaluation of public data operation (fengxian:第三十七条), with the rule that required it."""
+
+    __tablename__ = "data_operation_oversight"
+
+    id: str = Field(primary_key=True, max_length=64)
+    jurisdiction: str = Field(index=True, max_length=40)
+    kind: str = Field(index=True, max_length=40)  # operator_supervision | performance_evaluation
+    operator_id: str | None = Field(default=None, index=True, max_length=64)
+    year: int | None = None
+    passed: bool
+    score: int | None = None
+    findings: dict = Field(default_factory=dict, sa_column=Column(JSONType, nullable=False))
+    report_ref: str | None = Field(default=None, max_length=300)
+    rule_id: str = Field(max_length=120)
+    citation: str = Field(max_length=120)
+    recorded_by: str = Field(max_length=120)
+    recorded_on: date

@@ -4,6 +4,8 @@
 - self-evaluation 12–24 months after going live (dazhou:第五十二条), then the bureau's post-evaluation;
 - Quzhou: an evaluation by experts or a third party 1 year after final acceptance (quzhou:三(四));
 - a failed evaluation blocks related upgrades until rectified (fengxian:第三十二条);
+- Suqian: a special performance evaluation of each key project, commissioned by the bureau from a third party
+  (suqian:(八)); the bureau designates the key projects;
 - network-security and cryptography testing and assessment recur while the system runs (dazhou:第五十五条):
   each filed assessment opens the next period's deadline; a failure sets the system's live status.
 """
@@ -22,6 +24,9 @@ OPERATION_EVALUATION = "catalog.operation_evaluation"
 FAILURE_BAR = "catalog.evaluation_failure_bar"
 SECURITY_ASSESSMENT = "catalog.security_assessment"
 CRYPTO_ASSESSMENT = "catalog.crypto_assessment"
+KEY_PROJECT_EVALUATION = "catalog.key_project_evaluation"
+#: the evaluation a key project owes (suqian:(八) 专项绩效评估)
+SPECIAL_EVALUATION = "special_evaluation"
 
 #: evaluation kind → (rule, fact naming the day it happened)
 KINDS: dict[str, tuple[str, str | None]] = {
@@ -31,6 +36,7 @@ KINDS: dict[str, tuple[str, str | None]] = {
     "post_evaluation": (POST_EVALUATION, None),
     "security_assessment": (SECURITY_ASSESSMENT, "assessed_on"),
     "crypto_assessment": (CRYPTO_ASSESSMENT, "assessed_on"),
+    SPECIAL_EVALUATION: (KEY_PROJECT_EVALUATION, None),
 }
 #: who files which kind: the unit evaluates itself and has its system tested (dazhou:第五十五条 puts the
 #: periodic testing on the unit); the bureau (with finance) organises the rest.
@@ -120,3 +126,12 @@ def failure_bar(pack: Pack, passed: bool) -> Decision | None:
     if not pack.has(FAILURE_BAR):
         return None
     return pack.decide(FAILURE_BAR, {"evaluation_passed": passed})
+
+
+def key_project_evaluation(pack: Pack, *, by_bureau: bool, third_party: str | None) -> Decision | None:
+    """suqian:(八): a key project's special evaluation is commissioned by the bureau and done by a named third
+    party; None where the pack has no such rule."""
+    if not pack.has(KEY_PROJECT_EVALUATION):
+        return None
+    facts = {"commissioned_by_bureau": by_bureau, "third_party_evaluator": bool(third_party and third_party.strip())}
+    return pack.decide(KEY_PROJECT_EVALUATION, facts)

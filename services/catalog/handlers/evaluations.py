@@ -16,7 +16,7 @@ from services.catalog.tables import Evaluation, System
 from shared import clock
 from shared.auth import Principal, Role, ensure_unit_access
 from shared.contracts.catalog import EvaluationCompleted
-from shared.errors import Violation, forbidden, not_found, rule_violations, wrong_stage
+from shared.errors import Problem, Violation, conflict, forbidden, not_found, rule_violations, wrong_stage
 from shared.policy import Decision, Pack, packs
 from shared.uow import UnitOfWork
 
@@ -55,9 +55,11 @@ async def complete(
     score: int | None,
     report_ref: str | None,
     principal: Principal,
+    third_party: str | None = None,
 ) -> Evaluation:
     """File an evaluation's result: refused before its window opens, recorded as late after it closes;
-    a failure bars related upgrades where the pack says so (fengxian:第三十二条)."""
+    a failure bars related upgrades where the pack says so (fengxian:第三十二条). A key project's special
+    evaluation is the bureau's, by a named third party (suqian:(八))."""
     system = await load(uow, system_id, for_update=True)
     _may_file(principal, kind, system.unit)
     evaluation = await _due(uow, system.id, kind)
@@ -65,6 +67,16 @@ async def complete(
         owed = [e.kind for e in await list_for(uow, system.id) if e.status == "due"]
         raise wrong_stage(system.id, ", ".join(owed) or "no evaluation due", owed or ["an evaluation due"], kind)
     pack = packs.get(system.jurisdiction)
+    if kind == rules.SPECIAL_EVALUATION:
+        commissioned = rules.key_project_evaluation(
+            pack, by_bureau=principal.has(Role.DATA_BUREAU), third_party=third_party
+        )
+        if commissioned is not None:
+            if not commissioned.passed:
+                missing = commissioned.value["missing"]
+                field = "third_party" if "third_party_evaluator" in missing else "principal"
+                raise rule_violations([Violation.from_decision(commissioned.model_copy(update={"field": field}))])
+            await uow.record_decision(commissioned, subject=evaluation.subject, action=f"{kind}.filed", actor=principal)
     today = clock.today()
     went_live = system.went_live_on or system.registered_on
     facts: dict = {"went_live_on": went_live}
@@ -278,3 +290,38 @@ async def construction_report_open(uow: UnitOfWork, project_id: str) -> bool:
         .limit(1)
     )
     return found is not None
+
+
+async def designate_key_project(uow: UnitOfWork, system_id: str, principal: Principal) -> Evaluation:
+    """The bureau names a system a key project (重点信息化项目, suqian:(八)): it then owes a special performance
+    evaluation by a third party the bureau commissions. Only where the pack has the rule; once while one is owed."""
+    system = await load(uow, system_id, for_update=True)
+    pack = packs.get(system.jurisdiction)
+    if not pack.has(rules.KEY_PROJECT_EVALUATION):
+        raise Problem(
+            409,
+            "not-on-path",
+            "本地区规定未要求重点项目第三方专项绩效评估 / The jurisdiction has no key-project evaluation",
+            f"pack {pack.id} has no rule {rules.KEY_PROJECT_EVALUATION}",
+        )
+    if await _due(uow, system.id, rules.SPECIAL_EVALUATION) is not None:
+        raise conflict(f"system {system.id} already owes a special evaluation as a key project")
+    rule = pack.rule(rules.KEY_PROJECT_EVALUATION)
+    evaluation = Evaluation(
+        system_id=system.id,
+        subject=subject(system),
+        unit=system.unit,
+        jurisdiction=system.jurisdiction,
+        kind=rules.SPECIAL_EVALUATION,
+        rule_id=rule.id,
+        citation=rule.citation,
+    )
+    uow.session.add(evaluation)
+    await uow.audit(
+        subject=subject(system),
+        action="key_project.designated",
+        actor=principal,
+        detail={"system_id": system.id, "rule_id": rule.id, "citation": rule.citation},
+    )
+    await uow.session.flush()
+    return evaluation

@@ -11,6 +11,7 @@ from services.procurement.api import tendering  # noqa: F401
 from services.procurement.api import contracts  # noqa: F401
 from services.procurement.api import construction  # noqa: F401
 from services.procurement.api import open_contracting  # noqa: F401
+from services.procurement.api import om_tenders  # noqa: F401
 # isort: on
 
 __all__ = ["router", "scope"]

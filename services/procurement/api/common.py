@@ -44,6 +44,8 @@ router = APIRouter(prefix="/api/procurement", tags=["procurement 采购与合同
 Buyers = require(Role.UNIT, Role.PROCUREMENT_CENTER)
 #: Plan reviewers and tender organisers are named by the pack (procurement.organiser); the handler checks.
 Organisers = require(Role.UNIT, Role.PROCUREMENT_CENTER, Role.LEADING_OFFICE)
+#: who may take a plan review step (the handler checks the step's own role): fengxian:第五条 adds finance and the bureau
+PlanReviewers = require(Role.UNIT, Role.PROCUREMENT_CENTER, Role.LEADING_OFFICE, Role.FINANCE, Role.DATA_BUREAU)
 Bureau = require(Role.DATA_BUREAU)
 Leaders = require(
     Role.VICE_MAYOR_UNIT,

@@ -12,6 +12,7 @@ from services.procurement.api.common import (
     Buyers,
     IdempotencyKey,
     Organisers,
+    PlanReviewers,
     Readers,
     award_public,
     created,
@@ -121,10 +122,10 @@ async def file_plan(
     "/projects/{project_id}/plan/review", summary="Review the plan (a step the pack names, e.g. jiyuan's office)"
 )
 async def review_plan(
-    project_id: str, body: PlanReview, runtime: Runtime, principal: Annotated[Principal, Organisers]
+    project_id: str, body: PlanReview, runtime: Runtime, principal: Annotated[Principal, PlanReviewers]
 ) -> dict[str, Any]:
     async with runtime.unit_of_work() as uow:
-        plan = await handlers.review_plan(uow, project_id, body.approve, body.comment, principal)
+        plan = await handlers.review_plan(uow, project_id, body.approve, body.comment, principal, body.method)
         return {"plan": plan_public(plan).model_dump(mode="json") if plan else None, "returned": plan is None}
 
 

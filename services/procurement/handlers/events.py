@@ -7,6 +7,7 @@ from sqlmodel import col
 
 from services.procurement import domain
 from services.procurement.domain import Action, Stage
+from services.procurement.handlers import om_tenders
 from services.procurement.handlers.construction import terminate
 from services.procurement.metrics import (
     PROJECT_EVENTS,
@@ -21,7 +22,7 @@ from services.procurement.tables import (
 from shared import clock
 from shared.bus import Subscriptions
 from shared.contracts.acceptance import TrialStarted
-from shared.contracts.budget import ControlPriceApproved, EstimateApproved
+from shared.contracts.budget import ControlPriceApproved, EstimateApproved, OmBudgetApproved
 from shared.contracts.catalog import FindingEscalated, FindingResolved
 from shared.contracts.envelope import CloudEvent
 from shared.contracts.procurement import (
@@ -83,6 +84,22 @@ async def on_estimate_approved(uow: UnitOfWork, event: CloudEvent, payload: Esti
         project.stage = domain.transition(project.stage, Action.APPROVE_ESTIMATE)
     project.estimate_revision = payload.revision
     project.updated_at = now
+
+
+@subscriptions.on(OmBudgetApproved)
+async def on_om_budget_approved(uow: UnitOfWork, event: CloudEvent, payload: OmBudgetApproved) -> None:
+    """An O&M budget the bureau tenders with the year's others (jiyuan:运行维护) joins that year's unified tender."""
+    if not payload.unified_tender:
+        return
+    await om_tenders.collect(
+        uow,
+        om_budget_id=payload.om_budget_id,
+        system_id=payload.system_id,
+        unit=payload.unit,
+        jurisdiction=payload.jurisdiction,
+        year=payload.funding_year,
+        amount_fen=payload.amount_fen,
+    )
 
 
 @subscriptions.on(ControlPriceApproved)

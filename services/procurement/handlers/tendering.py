@@ -47,7 +47,7 @@ from shared.contracts.procurement import (
     PlanFiled,
     TenderAwarded,
 )
-from shared.errors import Problem, conflict, not_found
+from shared.errors import Problem, Violation, conflict, not_found, rule_violations
 from shared.ids import new_id
 from shared.locking import locked
 from shared.uow import UnitOfWork
@@ -78,6 +78,8 @@ async def file_plan(uow: UnitOfWork, project_id: str, command: PlanCreate, princ
         in_annual_plan=command.in_annual_plan,
     )
     decisions.append(route)
+    reviews = domain.plan_reviews(pack)
+    decisions += reviews
     method = command.method
     if route.value["path"] == "central_volume_procurement":
         method = Method.CENTRAL_VOLUME
@@ -92,7 +94,7 @@ async def file_plan(uow: UnitOfWork, project_id: str, command: PlanCreate, princ
         budget_fen=budget,
         control_price_fen=control,
         route=route.value["path"],
-        steps=list(route.value["steps"]),
+        steps=[step for review in reviews for step in review.value["steps"]] + list(route.value["steps"]),
         unit_is_soe=command.unit_is_soe,
         above_procurement_limit=command.above_procurement_limit,
         in_annual_plan=command.in_annual_plan,
@@ -131,9 +133,16 @@ def pending_reviews(plan: ProcurementPlan) -> list[str]:
 
 
 async def review_plan(
-    uow: UnitOfWork, project_id: str, approve: bool, comment: str, principal: Principal
+    uow: UnitOfWork,
+    project_id: str,
+    approve: bool,
+    comment: str,
+    principal: Principal,
+    method: Method | None = None,
 ) -> ProcurementPlan | None:
-    """A review step of the plan before the tender (jiyuan: the leading-group office reviews the bundle)."""
+    """A review step of the plan before the tender (jiyuan: the leading-group office reviews the bundle;
+    fengxian:第五条: finance decides the method, then the bureau reviews the tender documents). The acting role
+    is checked against the step and the step's own rule; each review is recorded with that rule."""
     project = await load(uow, project_id, for_update=True)
     plan = await plan_of(uow, project)
     if plan is None:
@@ -141,13 +150,31 @@ async def review_plan(
     pending = pending_reviews(plan)
     if not pending:
         raise conflict(f"the plan of project {project_id} needs no (further) review")
-    citation = pack_of(project).rule(domain.ORGANISER_RULE).citation
+    pack = pack_of(project)
+    rule_id = domain.review_rule(pack, pending[0])
+    citation = pack.rule(rule_id).citation
     ensure_role(principal, pending[0], citation, "the next plan review")
+    if rule_id == domain.METHOD_RULE and approve:
+        if method is None:
+            raise rule_violations(
+                [
+                    Violation(
+                        rule_id=rule_id,
+                        citation=citation,
+                        message_zh="区财政局审核采购计划时须确定采购方式",
+                        message_en="finance decides the procurement method when it reviews the plan",
+                        field="method",
+                    )
+                ]
+            )
+        plan.method = method.value
+    if rule_id != domain.ORGANISER_RULE:
+        await record(uow, [pack.decide(rule_id, {})], project_id, "plan.review", principal)
     await uow.audit(
         subject=project_id,
         action=f"plan.review.{pending[0]}.{'approved' if approve else 'returned'}",
         actor=principal,
-        detail={"comment": comment},
+        detail={"comment": comment, "method": plan.method, "rule_id": rule_id},
     )
     if not approve:
         # returned for revision: the unit files the plan again
@@ -187,6 +214,18 @@ async def publish_tender(uow: UnitOfWork, project_id: str, command: TenderCreate
         refuse(decisions)
     assert plan is not None  # the plan-filing rule refused otherwise
     await organiser_guard(uow, project, plan, principal, "publishing the tender")
+    if pack.has(domain.METHOD_RULE) and command.method is not None and command.method.value != plan.method:
+        raise rule_violations(
+            [
+                Violation(
+                    rule_id=domain.METHOD_RULE,
+                    citation=pack.rule(domain.METHOD_RULE).citation,
+                    message_zh=f"招标方式须为区财政局确定的采购方式（{plan.method}）",
+                    message_en=f"the tender uses the method finance decided ({plan.method})",
+                    field="method",
+                )
+            ]
+        )
     tender = Tender(
         id=new_id("T"),
         project_id=project_id,

@@ -168,3 +168,10 @@ FENGXIAN_ITEMS = [
     {"kind": "mlps_filing", "passed": True},
     {"kind": "secure_reliable_review", "passed": True},
 ]
+#: jiyuan adds the connection to the exchange platform and the command centre, with real-time data (jiyuan:原则(四))
+JIYUAN_ITEMS = [
+    *ALL_ITEMS,
+    {"kind": "exchange_platform_connection", "passed": True},
+    {"kind": "command_center_connection", "passed": True},
+    {"kind": "real_time_data", "passed": True},
+]

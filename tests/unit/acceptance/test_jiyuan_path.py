@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from tests.unit.acceptance.conftest import ALL_ITEMS, citations, ok, problem, rule_ids
+from tests.unit.acceptance.conftest import ALL_ITEMS, JIYUAN_ITEMS, citations, ok, problem, rule_ids
 
 P = "P-JY-1"
 PANEL = [{"role": "data_bureau", "name": "大数据管理局 王科长"}, {"role": "drc", "name": "发改和统计局 李科长"}]
@@ -42,7 +42,7 @@ async def test_completion_acceptance_by_the_bureau_is_what_accepts(service):
     [draw] = service.pool.requests
     assert draw.vendors == ["某信息技术有限公司"] and draw.count == 3
     assert await service.events("acceptance.project.accepted.v1") == []  # 初验 alone is not acceptance
-    result = {"passed": True, "system_name": "智慧济源", "items": ALL_ITEMS}
+    result = {"passed": True, "system_name": "智慧济源", "items": JIYUAN_ITEMS}
     assert problem(await service.post("unit", f"/projects/{P}/completion-acceptance", result), 403)
     body = ok(await service.post("bureau", f"/projects/{P}/completion-acceptance", result))
     assert body["stage"] == "accepted"
@@ -60,3 +60,19 @@ async def test_the_trial_run_is_checked_when_the_bureau_organises(service):
         await service.post("bureau", f"/projects/{P}/organise", {"panel": PANEL, "experts": {"count": 1}}), 422
     )
     assert rule_ids(refused) == {"acceptance.trial_run"}
+
+
+async def test_completion_acceptance_needs_the_connections_the_application_declared(service):
+    # jiyuan:原则(四) "确保顺利与示范区共享交换平台和智慧城市指挥中心等系统进行对接并实时提供数据"
+    await ready_to_organise(service)
+    ok(await service.post("bureau", f"/projects/{P}/organise", {"panel": PANEL, "experts": {"count": 3}}))
+    not_connected = [*ALL_ITEMS, {"kind": "exchange_platform_connection", "passed": True}]
+    result = {"passed": True, "system_name": "智慧济源", "items": not_connected}
+    refused = problem(await service.post("bureau", f"/projects/{P}/completion-acceptance", result), 422)
+    assert rule_ids(refused) == {"acceptance.sharing_interface_connection"}
+    assert citations(refused) == {"jiyuan:原则(四)"}
+    [violation] = refused["violations"]
+    assert "智慧城市指挥中心" in violation["message_zh"] and "实时提供数据" in violation["message_zh"]
+    assert await service.events("acceptance.project.accepted.v1") == []
+    body = ok(await service.post("bureau", f"/projects/{P}/completion-acceptance", {**result, "items": JIYUAN_ITEMS}))
+    assert body["stage"] == "accepted"

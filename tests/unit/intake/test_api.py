@@ -277,6 +277,7 @@ async def test_upgrade_checks_the_catalog_and_evaluation_views(intake):
         jurisdiction="fengxian",
         construction_type="upgrade",
         related_system_id="S-1",
+        details={"responsible_leader": "区教育局副局长 张某"},  # fengxian:第四条
         materials=materials,
         unit_priority=1,
     )

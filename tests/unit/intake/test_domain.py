@@ -39,6 +39,7 @@ def app(**overrides):
         mixed_construction=False,
         it_estimate_fen=None,
         total_estimate_fen=None,
+        details={"responsible_leader": "教育局副局长 张某"},  # fengxian:第四条 (other packs do not read it)
     )
     values.update(overrides)
     return SimpleNamespace(**values)
@@ -112,9 +113,10 @@ def test_fengxian_late_application_needs_basis_documents():
 
 
 def test_jiyuan_window_is_january_of_the_year_before():
-    assert not assess("jiyuan", today=date(2026, 1, 31)).refused
-    assert assess("jiyuan", today=date(2026, 2, 1)).off_plan
-    early = assess("jiyuan", today=date(2025, 12, 31))
+    materials = [*DAZHOU_MATERIALS, "sharing_interface_plan"]  # jiyuan:原则(四)
+    assert not assess("jiyuan", today=date(2026, 1, 31), materials=materials).refused
+    assert assess("jiyuan", today=date(2026, 2, 1), materials=materials).off_plan
+    early = assess("jiyuan", today=date(2025, 12, 31), materials=materials)
     assert failed_ids(early) == ["intake.window"] and early.violations[0].citation == "jiyuan:项目申报"
 
 

@@ -237,6 +237,7 @@ const enUS: Record<MessageKey, string> = {
   "apply.detail.performance_goals": "Performance goals",
   "apply.detail.implementation_reason": "Why this implementation mode",
   "apply.detail.funding_channels": "Funding and O&M money",
+  "apply.detail.responsible_leader": "Responsible leader (designated by the unit)",
 
   "approvals.title": "Approvals",
   "approvals.empty": "Nothing waits for your approval",

@@ -236,6 +236,7 @@ const zhCN = {
   "apply.detail.performance_goals": "绩效目标",
   "apply.detail.implementation_reason": "实施方式理由",
   "apply.detail.funding_channels": "资金来源与运维经费",
+  "apply.detail.responsible_leader": "项目负责领导（建设单位指定）",
 
   "approvals.title": "领导审批",
   "approvals.empty": "暂无需要您审批的项目",

@@ -84,6 +84,7 @@ export const SUBMISSION_PRECHECK = [
   "intake.window",
   "intake.required_materials",
   "intake.secure_products_statement",
+  "intake.sharing_interface_plan",
   "intake.upgrade_materials",
   "intake.om_materials",
 ];

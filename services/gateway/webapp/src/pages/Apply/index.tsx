@@ -18,7 +18,8 @@ const CATEGORIES = ["digital_infrastructure", "data_resource", "application", "o
 const CONSTRUCTION_TYPES = ["new", "rebuild", "extend", "upgrade", "om"];
 const MODES = ["self_build", "purchase_of_service"];
 const JURISDICTIONS = ["dazhou", "quzhou", "jiyuan", "fengxian", "suqian"];
-const DETAILS = ["basis", "content", "performance_goals", "implementation_reason", "funding_channels"] as const;
+// responsible_leader: the leader the unit designates for the project (fengxian:第四条; other packs do not ask)
+const DETAILS = ["basis", "content", "performance_goals", "implementation_reason", "funding_channels", "responsible_leader"] as const;
 
 interface Values {
   unit: string;
