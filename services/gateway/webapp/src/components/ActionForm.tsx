@@ -1,7 +1,7 @@
 // One form for any write operation, built from its OpenAPI schema: labels from the catalogue, amounts in
 // 万元, dates with a picker, choices as selects; a large amount asks for confirmation; every error at once.
 import { useEffect, useMemo, useRef, useState, type ReactNode } from "react";
-import { App, Button, Card, DatePicker, Form, Input, InputNumber, Select, Space, Switch, Typography } from "antd";
+import { App, Button, Card, Checkbox, DatePicker, Form, Input, InputNumber, Select, Space, Switch, Typography } from "antd";
 import dayjs, { type Dayjs } from "dayjs";
 import { hasMessage, useI18n } from "../locales";
 import { ApiProblem, newIdempotencyKey, request } from "../services/api";
@@ -286,6 +286,11 @@ export default function ActionForm({ op, context = {}, suggestions = {}, initial
     if (known?.length && (kind === "text" || kind === "longtext")) {
       return <Select showSearch allowClear={!field.required} options={known} optionFilterProp="label" />;
     }
+    // A list whose items the page knows (the pre-screening panel's members, its findings): a checklist of
+    // labelled boxes, not codes typed one per line.
+    if (known?.length && kind === "list") {
+      return <Checkbox.Group options={known} data-testid={`checklist-${path.join(".")}`} style={{ display: "flex", flexDirection: "column", gap: 4 }} />;
+    }
     switch (kind) {
       case "money":
         return <MoneyInput />;
@@ -448,7 +453,7 @@ export default function ActionForm({ op, context = {}, suggestions = {}, initial
         valuePropName={kind === "boolean" ? "checked" : "value"}
         required={required && kind !== "boolean"}
         rules={rulesOf(kind, required)}
-        extra={kind === "list" ? t("actions.list_hint") : undefined}
+        extra={kind === "list" && !suggestions[path.join(".")]?.length ? t("actions.list_hint") : undefined}
       >
         {control(field, kind, path)}
       </Form.Item>

@@ -17,7 +17,7 @@ import { eventText, stageText } from "../../components/labels";
 import { loadPack, type Pack } from "../../services/policy";
 import { blockerFor, type Blocker } from "../../services/blockers";
 import stageTable from "../../actions/stages.json";
-import { acceptanceItems, projectBound, stepsBeforeTrialRun } from "./placement";
+import { acceptanceItems, prescreenChoices, projectBound, stepsBeforeTrialRun } from "./placement";
 import AttachmentsCard from "./Attachments";
 import dayjs from "dayjs";
 
@@ -312,6 +312,7 @@ export default function Project() {
   const systems = ((state.catalog?.systems as CatalogSystem[] | undefined) ?? []).filter((system) => system.id);
   const dimensions = scoreDimensions(pack, language === "en-US");
   const itemKinds = acceptanceItems(pack, language === "en-US");
+  const prescreen = prescreenChoices(pack, language === "en-US", t("actions.required_mark"));
   const currentCode = timeline.current ? stageCode(timeline.current.service, state[timeline.current.service]) ?? timeline.current.stage : null;
 
   // Actions the services would refuse today for a reason the page can already see (a date not reached,
@@ -561,6 +562,8 @@ export default function Project() {
               scores: dimensions,
               comments: dimensions,
               "items.kind": itemKinds.options,
+              // 前置初审's panel and findings: boxes to tick (an organised acceptance's panel is rows, untouched)
+              ...(open.path.endsWith("/prescreen") ? { panel: prescreen.panel, findings: prescreen.findings } : {}),
             }}
             // A deciding acceptance starts with a row per item the pack always requires, each to be marked
             // (初验 records a module; its items are whatever the unit adds).
