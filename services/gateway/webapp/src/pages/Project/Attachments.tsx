@@ -70,11 +70,14 @@ export default function AttachmentsCard({
   owner,
   status,
   user,
+  onChange,
 }: {
   projectId: string;
   owner: string | null;
   status: string | null;
   user: { roles: string[]; unit: string | null } | null;
+  /** a file was added or removed: the dossier re-reads its timeline and money */
+  onChange?: () => void;
 }) {
   const { t, language } = useI18n();
   const [items, setItems] = useState<Attachment[] | null>(null);
@@ -123,6 +126,7 @@ export default function AttachmentsCard({
       if (!response.ok) throw new ApiProblem({ ...data, status: response.status });
       options.onSuccess?.(data);
       load();
+      onChange?.();
     } catch (error) {
       setProblem(explain(error));
       options.onError?.(error as Error);
@@ -163,6 +167,7 @@ export default function AttachmentsCard({
       });
       if (!response.ok) throw new ApiProblem({ ...((await response.json().catch(() => ({}))) as Problem), status: response.status });
       load();
+      onChange?.();
     } catch (error) {
       setProblem(explain(error));
     }
