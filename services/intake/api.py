@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, File, Header, Query, Request, UploadFile
@@ -227,11 +228,13 @@ async def upload_attachment(
     runtime: Runtime,
     principal: Annotated[Principal, Attachers],
     file: Annotated[UploadFile, File(description="the file (附件)")],
+    idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     settings = runtime.settings
     data = await file.read(settings.attachment_max_bytes + 1)
     upload = handlers.Upload(file.filename, file.content_type, data)
-    async with runtime.unit_of_work() as uow:
+
+    async def action(uow: UnitOfWork) -> dict:
         attachment = await handlers.upload_attachment(
             uow,
             project_id,
@@ -240,8 +243,18 @@ async def upload_attachment(
             max_bytes=settings.attachment_max_bytes,
             max_count=settings.attachment_max_count,
         )
-        body = AttachmentPublic.model_validate(attachment, from_attributes=True).model_dump(mode="json")
-    return JSONResponse(body, status_code=201)
+        return AttachmentPublic.model_validate(attachment, from_attributes=True).model_dump(mode="json")
+
+    # A retried upload (the same key) replays the first answer instead of storing the file twice; the
+    # file stands in the key's request by its name, declared type and digest, not its bytes.
+    request = {
+        "project_id": project_id,
+        "name": file.filename,
+        "content_type": file.content_type,
+        "size": len(data),
+        "sha256": hashlib.sha256(data).hexdigest(),
+    }
+    return await idempotency.run_once(runtime, idempotency_key, principal, request, action)
 
 
 @router.get(
