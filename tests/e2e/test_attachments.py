@@ -61,7 +61,9 @@ async def test_the_unit_uploads_lists_and_previews_a_pdf(
 
     pdf = tmp_path / "可行性研究报告.pdf"
     pdf.write_bytes(PDF)
-    await card.locator("input[type=file]").set_input_files(str(pdf))
+    async with page.expect_request(lambda r: r.method == "POST" and r.url.endswith("/attachments")) as sent:
+        await card.locator("input[type=file]").set_input_files(str(pdf))
+    assert (await sent.value).headers.get("idempotency-key")  # a retry of this file is stored once
     row = card.locator("tr[data-attachment]")
     await expect(row).to_have_count(1)
     await expect(row).to_contain_text("可行性研究报告.pdf")
