@@ -50,6 +50,7 @@ async def test_the_unit_uploads_lists_and_previews_a_pdf(
     await page.goto(f"{gateway}/projects/{project}")
     card = page.get_by_test_id("attachments")
     await expect(card).to_contain_text("暂无附件")
+    await expect(page.get_by_test_id("timeline")).not_to_contain_text("上传附件")
 
     # a refused type: named in plain Chinese, nothing stored
     wrong = tmp_path / "说明.txt"
@@ -60,12 +61,16 @@ async def test_the_unit_uploads_lists_and_previews_a_pdf(
 
     pdf = tmp_path / "可行性研究报告.pdf"
     pdf.write_bytes(PDF)
-    await card.locator("input[type=file]").set_input_files(str(pdf))
+    async with page.expect_request(lambda r: r.method == "POST" and r.url.endswith("/attachments")) as sent:
+        await card.locator("input[type=file]").set_input_files(str(pdf))
+    assert (await sent.value).headers.get("idempotency-key")  # a retry of this file is stored once
     row = card.locator("tr[data-attachment]")
     await expect(row).to_have_count(1)
     await expect(row).to_contain_text("可行性研究报告.pdf")
     await expect(row).to_contain_text(f"{len(PDF)} B")
     await expect(card.get_by_role("alert")).to_have_count(0)
+    # the dossier's timeline shows the upload without a reload (the page re-reads after a change)
+    await expect(page.get_by_test_id("timeline")).to_contain_text("上传附件")
 
     # 预览 opens the file in a new tab, fetched with the session (the PDF itself, served inline)
     async with page.context.expect_page() as opened:

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Annotated, Any
 
 from fastapi import File, UploadFile
 from fastapi.responses import JSONResponse, Response
 
 from services.intake import attachments, handlers, queries
-from services.intake.api.common import Attachers, Readers, router
+from services.intake.api.common import Attachers, IdempotencyKey, Readers, router
 from services.intake.queries import scope
 from services.intake.schemas import AttachmentPublic
+from shared import idempotency
 from shared.auth import Principal
 from shared.service import Runtime
+from shared.uow import UnitOfWork
 
 #: The upload route, as the body limits name it (main.py, the gateway): its body may carry a whole file.
 ATTACHMENTS_PATH = "/api/intake/applications/{project_id}/attachments"
@@ -38,11 +41,13 @@ async def upload_attachment(
     runtime: Runtime,
     principal: Annotated[Principal, Attachers],
     file: Annotated[UploadFile, File(description="the file (附件)")],
+    idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     settings = runtime.settings
     data = await file.read(settings.attachment_max_bytes + 1)
     upload = handlers.Upload(file.filename, file.content_type, data)
-    async with runtime.unit_of_work() as uow:
+
+    async def action(uow: UnitOfWork) -> dict:
         attachment = await handlers.upload_attachment(
             uow,
             project_id,
@@ -51,8 +56,18 @@ async def upload_attachment(
             max_bytes=settings.attachment_max_bytes,
             max_count=settings.attachment_max_count,
         )
-        body = AttachmentPublic.model_validate(attachment, from_attributes=True).model_dump(mode="json")
-    return JSONResponse(body, status_code=201)
+        return AttachmentPublic.model_validate(attachment, from_attributes=True).model_dump(mode="json")
+
+    # A retried upload (the same key) replays the first answer instead of storing the file twice; the
+    # file stands in the key's request by its name, declared type and digest, not its bytes.
+    request = {
+        "project_id": project_id,
+        "name": file.filename,
+        "content_type": file.content_type,
+        "size": len(data),
+        "sha256": hashlib.sha256(data).hexdigest(),
+    }
+    return await idempotency.run_once(runtime, idempotency_key, principal, request, action)
 
 
 @router.get(

@@ -197,6 +197,31 @@ async def test_delete_only_while_draft_and_every_step_audited(intake):
     assert rows[3][1] == f"{Role.DATA_BUREAU}-" and rows[0][2]["sha256"] == first["sha256"]
 
 
+async def test_a_retried_upload_with_one_key_stores_one_attachment(intake):
+    project = await intake.draft()
+    key = {"idempotency-key": "upload-7f3a"}
+
+    async def send(name="可行性研究报告.pdf", data=PDF):
+        return await intake.client.post(
+            path(project), files={"file": (name, data, PDF_TYPE)}, headers={**intake.headers(), **key}
+        )
+
+    first = await send()
+    again = await send()
+    assert first.status_code == 201 and again.status_code == 201, again.text
+    assert again.json() == first.json()
+    assert again.headers.get("idempotency-replayed") == "true"
+    assert [a["id"] for a in (await intake.get(path(project), Role.UNIT)).json()] == [first.json()["id"]]
+    assert [action for action, _, _ in await audit_rows(intake, project)] == ["attachment.uploaded"]
+
+    # the same key with another file is a different request, refused by name
+    other = await send("另一个.pdf", PDF + b"%more\n")
+    assert other.status_code == 422 and other.json()["type"].endswith("idempotency-key-reused")
+    # no key: each upload is its own
+    assert (await upload(intake, project)).status_code == 201
+    assert len((await intake.get(path(project), Role.UNIT)).json()) == 2
+
+
 def test_the_body_limit_lets_the_upload_route_take_a_file_and_nothing_else():
     middleware = BodyLimitMiddleware(
         None,  # type: ignore[arg-type]

@@ -138,9 +138,13 @@ async def move(
     event behind the project's stage (or older than the one that set it) changes nothing here."""
     pending = domain.PENDING[key]
     same = domain.Stage(row.stage) == pending.stage
+    # A late event (a later stage's event, or a newer one of this stage, was heard first) puts nothing back:
+    # the to-dos it would open were taken and replaced since. What its own step met still counts.
     if not backwards and not domain.moves(row.stage, pending.stage):
+        await late_step_taken(uow, row, event)
         return
     if same and event.time < row.stage_at:
+        await late_step_taken(uow, row, event)
         return
     advanced = domain.rank(pending.stage) > domain.rank(row.stage)
     row.stage, row.stage_at = pending.stage.value, event.time
@@ -192,6 +196,29 @@ async def move(
             )
             .values(status="met")
         )
+        await refresh_due(uow, row.project_id)
+
+
+async def late_step_taken(uow: UnitOfWork, row: PortfolioProject, event: CloudEvent) -> None:
+    """A step its service took before the project moved on here (its event arrived after a later one, each
+    service's topic in its own order): the deadlines that service had announced overdue and that were due by
+    the step's day were met late, and nobody chases them any more. A deadline due after the step's day is
+    another step's, still live."""
+    overdue = list(
+        await uow.session.scalars(
+            sa.select(PortfolioDeadline).where(
+                col(PortfolioDeadline.project_id) == row.project_id,
+                col(PortfolioDeadline.service) == event.service,
+                col(PortfolioDeadline.status) == "overdue",
+                col(PortfolioDeadline.due_on) <= day_of(event),
+            )
+        )
+    )
+    for found in overdue:
+        found.status = "met"
+        ref = f"{found.service}:{found.rule_id}"
+        await close_todos(uow, row.project_id, action=domain.CHASE_OVERDUE.action, ref=ref)
+    if overdue:
         await refresh_due(uow, row.project_id)
 
 

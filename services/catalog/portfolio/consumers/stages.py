@@ -226,6 +226,8 @@ async def on_contract(uow: UnitOfWork, event: CloudEvent, payload: ContractSigne
     row.contracted_on = row.contracted_on or payload.signed_on
     row.planned_completion = payload.planned_completion
     if payload.construction_due is not None:
+        # heard after the trial run started (acceptance's topic ran ahead): built already, nothing to chase
+        built = row.trial_started_on is not None or row.accepted_on is not None
         await deadline(
             uow,
             row,
@@ -234,6 +236,7 @@ async def on_contract(uow: UnitOfWork, event: CloudEvent, payload: ContractSigne
             due_on=payload.construction_due,
             role=Role.UNIT.value,
             description="建设工期届满，完成建设并开始试运行",
+            status="met" if built else "open",
         )
     await sync_own_deadlines(uow, row)  # catalog opened the performance monitoring report in this unit of work
     await move(uow, row, event, domain.key_of(payload.event_type), due_on=payload.construction_due)

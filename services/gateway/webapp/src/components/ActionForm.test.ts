@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { OPERATIONS, nestedFields, type FieldSpec } from "../actions/operations";
 import { hasMessage } from "../locales";
-import { kindIn, kindOf, rawBodyRows, toApi } from "./ActionForm";
+import { formPathOf, kindIn, kindOf, rawBodyRows, toApi } from "./ActionForm";
 
 /** Free-form content: an object the service takes with any keys (an application's 申报材料 details). */
 const freeForm = (field: FieldSpec) => field.schema.type === "object" && field.schema.additionalProperties === true && !field.schema.properties;
@@ -94,5 +94,45 @@ describe("action forms without JSON boxes", () => {
     const dims = { scores: [{ value: "tech", label: "技术" }] };
     expect(kindIn(scores, ["scores", "scores"], dims)).toBe("sheet");
     expect(kindIn(scores, ["scores", "scores"], {})).toBe("map");
+  });
+});
+
+describe("a service's error under the row it names", () => {
+  const final = OPERATIONS.find((o) => o.key === "acceptance POST /api/acceptance/projects/{project_id}/final-acceptance")!;
+  const fields = final.fields!;
+  const values = { items: [{ kind: "mlps_test", passed: true }, { kind: "data_dictionary", passed: false }, { kind: "source_code", passed: true }] };
+
+  it("maps pydantic's dotted path, a rule's bracketed path and a JSON pointer to the row's input", () => {
+    for (const spelling of ["items.2.kind", "body.items.2.kind", "items[2].kind", "/items/2/kind"]) {
+      expect(formPathOf(fields, spelling, values)).toEqual(["items", 2, "kind"]);
+    }
+  });
+
+  it("counts only the rows that were sent: an empty row in the form is not the service's row", () => {
+    const withBlank = { items: [{ kind: "mlps_test", passed: true }, {}, { kind: "source_code", passed: true }] };
+    // toApi leaves the blank row out, so the service's row 1 is the form's row 2
+    expect(toApi(fields.find((f) => f.name === "items")!, "rows", withBlank.items)).toHaveLength(2);
+    expect(formPathOf(fields, "items.1.kind", withBlank)).toEqual(["items", 2, "kind"]);
+  });
+
+  it("puts an error about the list or a whole row on the list, and keeps what the form lacks at the top", () => {
+    expect(formPathOf(fields, "items", values)).toEqual(["items"]);
+    expect(formPathOf(fields, "items.1", values)).toEqual(["items"]);
+    expect(formPathOf(fields, "items.7.kind", values)).toBeNull(); // no such row on the form
+    expect(formPathOf(fields, "items.x.kind", values)).toBeNull();
+    expect(formPathOf(fields, "nonexistent", values)).toBeNull();
+    expect(formPathOf(fields, "", values)).toBeNull();
+  });
+
+  it("maps into groups and top-level fields, and a stock import's rows to the raw body", () => {
+    const payment = OPERATIONS.find((o) => o.key === "budget POST /api/budget/data-operation-payments")!;
+    expect(formPathOf(payment.fields!, "/third_party_check/confirmed_amount_fen", {})).toEqual(["third_party_check", "confirmed_amount_fen"]);
+    expect(formPathOf(payment.fields!, "third_party_check", {})).toBeNull();
+    const top = payment.fields![0].name;
+    expect(formPathOf(payment.fields!, top, {})).toEqual([top]);
+    const stock = OPERATIONS.find((o) => rawBodyRows(o))!;
+    const rows = rawBodyRows(stock)!;
+    const sub = nestedFields(rows.schema.items!)[0].name;
+    expect(formPathOf([], `1.${sub}`, { "raw:body": [{ [sub]: "a" }, { [sub]: "b" }] }, {}, rows)).toEqual(["raw:body", 1, sub]);
   });
 });

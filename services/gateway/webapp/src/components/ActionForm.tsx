@@ -1,12 +1,12 @@
 // One form for any write operation, built from its OpenAPI schema: labels from the catalogue, amounts in
 // 万元, dates with a picker, choices as selects; a large amount asks for confirmation; every error at once.
 import { useEffect, useMemo, useRef, useState, type ReactNode } from "react";
-import { App, Button, Card, DatePicker, Form, Input, InputNumber, Select, Space, Switch, Typography } from "antd";
+import { App, Button, Card, Checkbox, DatePicker, Form, Input, InputNumber, Select, Space, Switch, Typography } from "antd";
 import dayjs, { type Dayjs } from "dayjs";
 import { hasMessage, useI18n } from "../locales";
 import { ApiProblem, newIdempotencyKey, request } from "../services/api";
 import { fenToWan, fenToYuan, needsConfirmation, wanToFen } from "../services/money";
-import { apiFieldOf, explainProblem, type ExplainedProblem } from "../services/problem";
+import { explainProblem, fieldPath, type ExplainedProblem } from "../services/problem";
 import { choicesOf, nestedFields, operationUrl, type FieldSpec, type Operation } from "../actions/operations";
 import ProblemAlert, { fieldLabel } from "./ProblemAlert";
 import { MoneyInput, moneyRule } from "./MoneyInput";
@@ -161,6 +161,60 @@ export function toApi(field: FieldSpec, kind: Kind, value: unknown, path: string
   }
 }
 
+export type NamePath = (string | number)[];
+
+/**
+ * Where an API field's error shows in the form: the name path of the input it belongs to — inside rows,
+ * the row's own input (`items.2.amount`, `items[2].amount` or `/items/2/amount` → `["items", 2, "amount"]`),
+ * counting only the rows that were sent (empty rows are left out of the body, so the service's row 2 may
+ * be the form's row 3); the list itself for an error about the list or a whole row; null when the form has
+ * no input for it, so the message stays at the top of the form.
+ */
+export function formPathOf(
+  fields: FieldSpec[],
+  apiField: string,
+  values: Record<string, unknown> = {},
+  suggestions: Suggestions = {},
+  rawRows: FieldSpec | null = null,
+): NamePath | null {
+  const parts = fieldPath(apiField);
+  if (!parts.length) return null;
+  // A body that is itself a list (a stock import) answers `0.name`; its rows are the form's `raw:body`.
+  const top = typeof parts[0] === "number" && rawRows ? rawRows : fields.find((field) => field.name === parts[0]);
+  if (!top) return null;
+  const rest = top === rawRows ? parts : parts.slice(1);
+  const formName = top === rawRows ? "raw:body" : top.name;
+  const kind = top === rawRows ? "rows" : kindIn(top, [top.name], suggestions);
+  return walkPath(top, kind, [formName], [top.name], rest, values[formName], suggestions);
+}
+
+function walkPath(field: FieldSpec, kind: Kind, name: NamePath, path: string[], rest: NamePath, value: unknown, suggestions: Suggestions): NamePath | null {
+  if (kind === "rows") {
+    const [index, sub, ...deeper] = rest;
+    if (index === undefined) return name;
+    if (typeof index !== "number") return null;
+    const subs = nestedFields(field.schema.items!);
+    const rows = Array.isArray(value) ? (value as unknown[]) : [];
+    const sent = rows.map((row, at) => ({ row, at })).filter(({ row }) => Object.keys(objectToApi(subs, path, suggestions, row)).length);
+    const row = sent[index];
+    if (!row) return null;
+    if (sub === undefined) return name; // the row as a whole: the list's own error line
+    const inner = subs.find((candidate) => candidate.name === sub);
+    if (!inner) return name;
+    const innerPath = [...path, inner.name];
+    return walkPath(inner, kindIn(inner, innerPath, suggestions), [...name, row.at, inner.name], innerPath, deeper, (row.row as Record<string, unknown> | undefined)?.[inner.name], suggestions);
+  }
+  if (kind === "group") {
+    const [sub, ...deeper] = rest;
+    const inner = nestedFields(field.schema).find((candidate) => candidate.name === sub);
+    if (!inner) return null; // a group has no error line of its own
+    const innerPath = [...path, inner.name];
+    return walkPath(inner, kindIn(inner, innerPath, suggestions), [...name, inner.name], innerPath, deeper, (value as Record<string, unknown> | undefined)?.[inner.name], suggestions);
+  }
+  // A plain input, a key–value list or a sheet: one error line, whatever entry inside it was wrong.
+  return name;
+}
+
 /** A body that is a list of objects (a stock import of systems) as rows like any list field, named `body`. */
 export function rawBodyRows(op: Operation): FieldSpec | null {
   if (!op.rawBody) return null;
@@ -186,6 +240,8 @@ export default function ActionForm({ op, context = {}, suggestions = {}, initial
   const [form] = Form.useForm();
   const [busy, setBusy] = useState(false);
   const [problem, setProblem] = useState<ExplainedProblem | null>(null);
+  // the labels of nested fields a problem names, as the form shows them (「验收事项 第 3 项 · 金额」)
+  const [labels, setLabels] = useState<Record<string, string>>({});
   const idempotencyKey = useRef(newIdempotencyKey());
   const openParams = op.pathParams.filter((name) => !context[name]);
   const fields = useMemo(() => (op.fields ?? []).filter((field) => !(field.name in context)), [op, context]);
@@ -211,10 +267,29 @@ export default function ActionForm({ op, context = {}, suggestions = {}, initial
     return path.length > 1 && hasMessage(specific) ? `${t(specific)}${name.endsWith("_fen") ? `（${t("common.wan")}）` : ""}` : labelOf(name);
   };
 
+  /** A form name path as the form labels it: each row by its title, each field by its label. */
+  const pathLabel = (name: NamePath) => {
+    const path: string[] = [];
+    const words: string[] = [];
+    for (const part of name) {
+      if (typeof part === "number") words[words.length - 1] = t("actions.row_title", { what: words[words.length - 1], n: part + 1 });
+      else {
+        path.push(part === "raw:body" ? "body" : part);
+        words.push(labelAt(path));
+      }
+    }
+    return words.join(" · ");
+  };
+
   const control = (field: FieldSpec, kind: Kind, path: string[] = [field.name]) => {
     const known = suggestions[path.join(".")];
     if (known?.length && (kind === "text" || kind === "longtext")) {
       return <Select showSearch allowClear={!field.required} options={known} optionFilterProp="label" />;
+    }
+    // A list whose items the page knows (the pre-screening panel's members, its findings): a checklist of
+    // labelled boxes, not codes typed one per line.
+    if (known?.length && kind === "list") {
+      return <Checkbox.Group options={known} data-testid={`checklist-${path.join(".")}`} style={{ display: "flex", flexDirection: "column", gap: 4 }} />;
     }
     switch (kind) {
       case "money":
@@ -345,7 +420,7 @@ export default function ActionForm({ op, context = {}, suggestions = {}, initial
       return (
         <Form.Item key={key} label={text} required={required}>
           <Form.List name={name}>
-            {(entries, { add, remove }) => (
+            {(entries, { add, remove }, { errors }) => (
               <div data-testid={`map-${path.join(".")}`}>
                 {entries.map((entry, index) => (
                   <Space key={entry.key} align="start" wrap style={{ display: "flex" }}>
@@ -363,6 +438,7 @@ export default function ActionForm({ op, context = {}, suggestions = {}, initial
                 <Button type="dashed" block onClick={() => add()}>
                   {t("actions.row_add", { what: text })}
                 </Button>
+                <Form.ErrorList errors={errors} />
               </div>
             )}
           </Form.List>
@@ -377,7 +453,7 @@ export default function ActionForm({ op, context = {}, suggestions = {}, initial
         valuePropName={kind === "boolean" ? "checked" : "value"}
         required={required && kind !== "boolean"}
         rules={rulesOf(kind, required)}
-        extra={kind === "list" ? t("actions.list_hint") : undefined}
+        extra={kind === "list" && !suggestions[path.join(".")]?.length ? t("actions.list_hint") : undefined}
       >
         {control(field, kind, path)}
       </Form.Item>
@@ -417,21 +493,21 @@ export default function ActionForm({ op, context = {}, suggestions = {}, initial
       onDone?.(result);
     } catch (error) {
       if (!(error instanceof ApiProblem)) throw error;
-      const known = new Set([...fields.map((f) => f.name), ...openParams.map((p) => `path:${p}`)]);
       const explained = explainProblem(error.problem, t, (apiField) => {
-        const top = apiFieldOf(apiField).split(".")[0];
-        if (known.has(top)) return top;
-        if (known.has(`path:${top}`)) return `path:${top}`;
-        return null;
+        const [top] = fieldPath(apiField);
+        if (openParams.includes(String(top))) return `path:${top}`;
+        return formPathOf(fields, apiField, values, suggestions, rawRows);
       });
-      form.setFields(
-        Object.entries(
-          explained.fields.reduce<Record<string, string[]>>((byField, item) => {
-            if (item.formField) (byField[item.formField] ??= []).push(item.message);
-            return byField;
-          }, {}),
-        ).map(([name, errors]) => ({ name, errors })),
-      );
+      const byField = new Map<string, { name: NamePath; errors: string[] }>();
+      for (const entry of explained.fields) {
+        if (!entry.formField) continue;
+        const name = entry.formPath ?? [entry.formField];
+        const key = JSON.stringify(name);
+        if (!byField.has(key)) byField.set(key, { name, errors: [] });
+        byField.get(key)!.errors.push(entry.message);
+      }
+      form.setFields([...byField.values()]);
+      setLabels(Object.fromEntries(explained.fields.filter((entry) => entry.formPath && entry.formPath.length > 1).map((entry) => [entry.formField, pathLabel(entry.formPath!)])));
       setProblem(explained);
     } finally {
       setBusy(false);
@@ -457,7 +533,7 @@ export default function ActionForm({ op, context = {}, suggestions = {}, initial
     <Form form={form} layout="vertical" onFinish={onFinish} initialValues={initial} data-testid="action-form" data-op={op.key} scrollToFirstError>
       {problem && (
         <div style={{ marginBottom: 16 }}>
-          <ProblemAlert explained={problem} />
+          <ProblemAlert explained={problem} formLabels={labels} />
         </div>
       )}
       {openParams.map((name) => (

@@ -334,6 +334,7 @@ const enUS: Record<MessageKey, string> = {
   "actions.open": "Handle",
   "actions.done": "Done",
   "actions.form_json_hint": "Structured content, as JSON",
+  "actions.required_mark": " (required)",
   "actions.list_hint": "One item per line",
   "a11y.increase": "Increase value",
   "a11y.decrease": "Decrease value",

@@ -333,6 +333,7 @@ const zhCN = {
   "actions.open": "办理",
   "actions.done": "已办理",
   "actions.form_json_hint": "结构化内容，按 JSON 填写",
+  "actions.required_mark": "（必须）",
   "actions.list_hint": "每行一项",
   "a11y.increase": "增加数值",
   "a11y.decrease": "减少数值",

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { translate } from "../locales";
-import { explainProblem, problemTitle, splitCitation, wanFormField } from "./problem";
+import { apiFieldOf, explainProblem, fieldPath, problemTitle, splitCitation, wanFormField } from "./problem";
 
 const zh = (key: string, vars?: Record<string, string | number>) => translate("zh-CN", key, vars);
 const en = (key: string, vars?: Record<string, string | number>) => translate("en-US", key, vars);
@@ -58,4 +58,27 @@ describe("RFC 9457 problems in plain words", () => {
   it("speaks English when English is chosen", () => {
     expect(explainProblem(validation, en, wanFormField).fields[1].message).toBe("Required");
   });
+
+  it("reads a nested field in every spelling and hands the form a name path when it maps to one", () => {
+    expect(fieldPath("body.items.2.amount_fen")).toEqual(["items", 2, "amount_fen"]);
+    expect(fieldPath("items[2].amount_fen")).toEqual(["items", 2, "amount_fen"]);
+    expect(fieldPath("/items/2/amount_fen")).toEqual(["items", 2, "amount_fen"]);
+    expect(fieldPath("/a~1b/0")).toEqual(["a/b", 0]);
+    expect(apiFieldOf("/items/2/amount_fen")).toBe("items.2.amount_fen");
+    const explained = explainProblem(
+      {
+        status: 422,
+        errors: [{ field: "items.2.amount_fen", type: "greater_than", message: "Input should be greater than 0" }],
+        violations: [{ rule_id: "x", citation: "dazhou:第一条", message_zh: "不合格", message_en: "no", field: "/items/0/passed" }, { rule_id: "y", citation: "dazhou:第二条", message_zh: "另一条", message_en: "other", field: "elsewhere" }],
+      },
+      zh,
+      (field) => (field.startsWith("items.") ? fieldPath(field) : null),
+    );
+    expect(explained.fields.map((f) => [f.apiField, f.formField, f.formPath])).toEqual([
+      ["items.2.amount_fen", "items.2.amount_fen", ["items", 2, "amount_fen"]],
+      ["items.0.passed", "items.0.passed", ["items", 0, "passed"]],
+      ["elsewhere", "", undefined],
+    ]);
+  });
 });
+

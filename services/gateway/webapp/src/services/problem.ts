@@ -7,8 +7,11 @@ export type Translate = (key: string, vars?: Record<string, string | number>) =>
 export interface FieldMessage {
   /** the API's field path, e.g. "total_investment_fen" or "details.performance_goals" */
   apiField: string;
-  /** the form's field name it maps to (the same unless the form renames it, e.g. 万元 inputs) */
+  /** the form's field name it maps to (the same unless the form renames it, e.g. 万元 inputs); a nested
+   * one dotted (`items.2.amount`) */
   formField: string;
+  /** the form's name path when the field sits inside rows or a group (`["items", 2, "amount"]`) */
+  formPath?: (string | number)[];
   message: string;
 }
 
@@ -61,44 +64,53 @@ export function validationMessage(type: string | undefined, message: string | un
   }
 }
 
-/** The API's field path without the "body." / "query." prefix pydantic adds. */
+/** An API field path in any spelling the services use — pydantic's dotted `items.2.amount`, a rule's
+ * `items[2].amount`, a JSON pointer `/items/2/amount` — as its parts, a row index as a number, without the
+ * "body" / "query" / "path" prefix pydantic adds. */
+export function fieldPath(raw: string | undefined | null): (string | number)[] {
+  const text = String(raw ?? "").trim();
+  const parts = text.startsWith("/")
+    ? text.slice(1).split("/").map((part) => part.replace(/~1/g, "/").replace(/~0/g, "~"))
+    : text.replace(/\[(\d+)\]/g, ".$1").split(".");
+  return parts
+    .filter((part, index) => part !== "" && !(index === 0 && (part === "body" || part === "query" || part === "path")))
+    .map((part) => (/^\d+$/.test(part) ? Number(part) : part));
+}
+
+/** The API's field path, dotted (`items.2.amount`) whatever spelling the service used. */
 export function apiFieldOf(raw: string | undefined | null): string {
-  return String(raw ?? "")
-    .split(".")
-    .filter((part) => part !== "body" && part !== "query" && part !== "path")
-    .join(".");
+  return fieldPath(raw).join(".");
 }
 
 /**
- * Explain a problem for a form. `toFormField` maps an API field to the form's own name (a 万元 input
- * for a `_fen` field); fields the form does not have stay listed in `fields` with formField "".
+ * Explain a problem for a form. `toFormField` maps an API field (dotted) to the form's own name (a 万元
+ * input for a `_fen` field) or name path (a row's input: `["items", 2, "amount"]`); fields the form does
+ * not have stay listed in `fields` with formField "", for the top of the form.
  */
 export function explainProblem(
   problem: Problem,
   t: Translate,
-  toFormField: (apiField: string) => string | null = (f) => f,
+  toFormField: (apiField: string) => string | (string | number)[] | null = (f) => f,
 ): ExplainedProblem {
   const fields: FieldMessage[] = [];
   const general: string[] = [];
+  const entry = (apiField: string, message: string): FieldMessage => {
+    const mapped = apiField ? toFormField(apiField) : null;
+    if (Array.isArray(mapped)) return { apiField, formField: mapped.join("."), formPath: mapped, message };
+    return { apiField, formField: mapped ?? "", message };
+  };
   for (const error of problem.errors ?? []) {
     const apiField = apiFieldOf(error.field ?? error.loc?.join("."));
-    const message = validationMessage(error.type, error.message ?? error.msg, t);
-    fields.push({ apiField, formField: (apiField && toFormField(apiField)) || "", message });
+    fields.push(entry(apiField, validationMessage(error.type, error.message ?? error.msg, t)));
   }
   const violations = problem.violations ?? [];
   for (const violation of violations) {
     if (violation.field) {
-      const apiField = apiFieldOf(violation.field);
-      fields.push({
-        apiField,
-        formField: toFormField(apiField) ?? "",
-        message: t("problem.rule_message", { message: violation.message_zh, en: violation.message_en }),
-      });
+      fields.push(entry(apiFieldOf(violation.field), t("problem.rule_message", { message: violation.message_zh, en: violation.message_en })));
     }
   }
   if (typeof problem.field === "string" && !problem.errors?.length && !violations.length) {
-    const apiField = apiFieldOf(problem.field);
-    fields.push({ apiField, formField: toFormField(apiField) ?? "", message: t("problem.field.invalid") });
+    fields.push(entry(apiFieldOf(problem.field), t("problem.field.invalid")));
   }
   const title = problemTitle(problem, t);
   if (problem.status === 409 && problem.stage) general.push(t("problem.wrong_stage", { stage: String(problem.stage) }));

@@ -1,11 +1,11 @@
 // 附件: the application's files, kept by intake — the list with 预览 (PDF and images open in a new tab) and
 // 下载, an upload for the owning unit while the application is a draft (the bureau at any stage), and delete
 // while it is a draft. Files are fetched with the session's token, so a link never carries it.
-import { useCallback, useEffect, useState } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
 import { Button, Card, Grid, Popconfirm, Space, Table, Typography, Upload } from "antd";
 import type { UploadProps } from "antd";
 import { useI18n } from "../../locales";
-import { ApiProblem, api, optional, session, type Problem } from "../../services/api";
+import { ApiProblem, api, newIdempotencyKey, optional, session, type Problem } from "../../services/api";
 import { problemTitle, type ExplainedProblem } from "../../services/problem";
 import ProblemAlert from "../../components/ProblemAlert";
 
@@ -46,6 +46,34 @@ export function attachmentRights(
   return { upload: bureau || (ownUnit && draft), remove: draft && (bureau || ownUnit) };
 }
 
+/** One Idempotency-Key per chosen file: a retry of the same file (the request failed on the way, or the
+ * person chooses it again after a failure) re-sends its key, so intake stores it once and answers as the
+ * first time; once stored, the file is forgotten and choosing it again is a new upload. */
+export class UploadKeys {
+  private readonly keys = new Map<string, string>();
+  constructor(private readonly fresh: () => string = newIdempotencyKey) {}
+
+  private static id(file: { name: string; size: number; lastModified?: number }): string {
+    return JSON.stringify([file.name, file.size, file.lastModified ?? null]);
+  }
+
+  keyFor(file: { name: string; size: number; lastModified?: number }): string {
+    const id = UploadKeys.id(file);
+    if (!this.keys.has(id)) this.keys.set(id, this.fresh());
+    return this.keys.get(id)!;
+  }
+
+  stored(file: { name: string; size: number; lastModified?: number }): void {
+    this.keys.delete(UploadKeys.id(file));
+  }
+}
+
+/** Answers worth one more try with the same key: the connection failed, or a gateway could not reach intake. */
+export function worthRetrying(error: unknown): boolean {
+  if (error instanceof ApiProblem) return [502, 503, 504].includes(error.status);
+  return error instanceof TypeError; // fetch's network failure
+}
+
 function when(at: string): string {
   return String(at).replace("T", " ").slice(0, 16);
 }
@@ -70,11 +98,14 @@ export default function AttachmentsCard({
   owner,
   status,
   user,
+  onChange,
 }: {
   projectId: string;
   owner: string | null;
   status: string | null;
   user: { roles: string[]; unit: string | null } | null;
+  /** a file was added or removed: the dossier re-reads its timeline and money */
+  onChange?: () => void;
 }) {
   const { t, language } = useI18n();
   const [items, setItems] = useState<Attachment[] | null>(null);
@@ -108,21 +139,34 @@ export default function AttachmentsCard({
   }, [projectId]);
   useEffect(load, [load]);
 
+  const keys = useRef(new UploadKeys());
   const upload: UploadProps["customRequest"] = async (options) => {
     setBusy(true);
     setProblem(null);
-    const form = new FormData();
-    form.append("file", options.file as Blob, (options.file as File).name);
-    try {
+    const file = options.file as File;
+    const key = keys.current.keyFor(file);
+    const send = async () => {
+      const form = new FormData();
+      form.append("file", file as Blob, file.name);
       const response = await fetch(base(projectId), {
         method: "POST",
         body: form,
-        headers: { authorization: `Bearer ${session.get()?.token ?? ""}`, accept: "application/json, application/problem+json" },
+        headers: { authorization: `Bearer ${session.get()?.token ?? ""}`, accept: "application/json, application/problem+json", "idempotency-key": key },
       });
       const data = await response.json().catch(() => ({}));
       if (!response.ok) throw new ApiProblem({ ...data, status: response.status });
+      return data;
+    };
+    try {
+      // once more with the same key when the answer was lost on the way: stored once either way
+      const data = await send().catch((error: unknown) => {
+        if (worthRetrying(error)) return send();
+        throw error;
+      });
+      keys.current.stored(file);
       options.onSuccess?.(data);
       load();
+      onChange?.();
     } catch (error) {
       setProblem(explain(error));
       options.onError?.(error as Error);
@@ -163,6 +207,7 @@ export default function AttachmentsCard({
       });
       if (!response.ok) throw new ApiProblem({ ...((await response.json().catch(() => ({}))) as Problem), status: response.status });
       load();
+      onChange?.();
     } catch (error) {
       setProblem(explain(error));
     }

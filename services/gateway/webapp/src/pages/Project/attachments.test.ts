@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { attachmentRights, sizeText, ATTACHMENT_OPS, ACCEPT } from "./Attachments";
+import { attachmentRights, sizeText, ATTACHMENT_OPS, ACCEPT, UploadKeys, worthRetrying } from "./Attachments";
+import { ApiProblem } from "../../services/api";
 import { OPERATIONS } from "../../actions/operations";
 
 const EDU = "达州市教育局";
@@ -33,5 +34,27 @@ describe("附件 card", () => {
       expect(OPERATIONS.find((op) => op.key === key)?.page).toBe("#attachments");
     }
     expect(ACCEPT.split(",")).toEqual([".pdf", ".png", ".jpg", ".jpeg", ".docx", ".xlsx", ".doc", ".xls", ".ofd"]);
+  });
+});
+
+describe("an upload's Idempotency-Key", () => {
+  it("is fresh for each chosen file, the same when that file is retried, and fresh again once stored", () => {
+    let n = 0;
+    const keys = new UploadKeys(() => `k${++n}`);
+    const report = { name: "可行性研究报告.pdf", size: 120, lastModified: 1 };
+    const plan = { name: "方案.docx", size: 300, lastModified: 2 };
+    expect(keys.keyFor(report)).toBe("k1");
+    expect(keys.keyFor(plan)).toBe("k2");
+    expect(keys.keyFor({ ...report })).toBe("k1"); // chosen again after a failure: the same key
+    expect(keys.keyFor({ ...report, lastModified: 3 })).toBe("k3"); // edited since: another file
+    keys.stored(report);
+    expect(keys.keyFor(report)).toBe("k4"); // uploaded again on purpose: a new upload
+  });
+
+  it("is re-sent once when the answer was lost, not after a refusal", () => {
+    expect(worthRetrying(new TypeError("Failed to fetch"))).toBe(true);
+    expect(worthRetrying(new ApiProblem({ status: 503 }))).toBe(true);
+    expect(worthRetrying(new ApiProblem({ status: 422 }))).toBe(false);
+    expect(worthRetrying(new ApiProblem({ status: 409 }))).toBe(false);
   });
 });

@@ -1,6 +1,6 @@
 // 项目档案: the project across its six stages — application, review (opinion, scores, approval chain),
 // money, procurement, acceptance, catalog — its history with citations, and the actions my roles may take.
-import { useCallback, useEffect, useMemo, useState } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { useParams, useSearchParams } from "react-router-dom";
 import { Alert, Button, Card, Col, Descriptions, Drawer, Empty, Grid, Result, Row, Space, Spin, Statistic, Steps, Table, Tabs, Tag, Tooltip, Typography } from "antd";
 import { useAuth } from "../../components/auth";
@@ -8,6 +8,7 @@ import { hasMessage, useI18n } from "../../locales";
 import { api, ApiProblem, optional } from "../../services/api";
 import { fenToWan, isAmount } from "../../services/money";
 import { loadDossier, type PortfolioDossier } from "../../services/portfolio";
+import { follow } from "../../services/refresh";
 import { operationsFor, SERVICE_ORDER, type Operation } from "../../actions/operations";
 import ActionForm from "../../components/ActionForm";
 import ReviewPanel, { type ReviewCase } from "../../components/ReviewPanel";
@@ -17,7 +18,7 @@ import { eventText, stageText } from "../../components/labels";
 import { loadPack, type Pack } from "../../services/policy";
 import { blockerFor, type Blocker } from "../../services/blockers";
 import stageTable from "../../actions/stages.json";
-import { acceptanceItems, projectBound, stepsBeforeTrialRun } from "./placement";
+import { acceptanceItems, prescreenChoices, projectBound, stepsBeforeTrialRun } from "./placement";
 import AttachmentsCard from "./Attachments";
 import dayjs from "dayjs";
 
@@ -239,6 +240,22 @@ export default function Project() {
     optional(api.get<unknown[]>(`/api/intake/applications/${encodeURIComponent(projectId)}/materials`)).then(setMaterials).catch(() => setMaterials(null));
   }, [projectId, t]);
   useEffect(load, [load]);
+
+  // After an action or an upload: re-read now, then follow what other services and the read model make of
+  // it (money, deadlines, a stage moved on an event) for a few seconds, so the page is current without a reload.
+  const seen = useRef<{ timeline: Timeline | null; dossier: PortfolioDossier | null }>({ timeline: null, dossier: null });
+  seen.current = { timeline, dossier };
+  const stopFollowing = useRef<(() => void) | null>(null);
+  useEffect(() => () => stopFollowing.current?.(), [projectId]);
+  const refresh = useCallback(() => {
+    load();
+    stopFollowing.current?.();
+    const stops = [
+      follow(() => api.get<Timeline>(`/api/projects/${encodeURIComponent(projectId)}/timeline`), seen.current.timeline, setTimeline),
+      follow(() => loadDossier(projectId), seen.current.dossier, setDossier),
+    ];
+    stopFollowing.current = () => stops.forEach((stop) => stop());
+  }, [load, projectId]);
   const jurisdiction =
     (timeline?.stages.find((s) => s.service === "intake")?.state?.jurisdiction as string | undefined) ??
     (timeline?.stages.find((s) => s.state?.jurisdiction)?.state?.jurisdiction as string | undefined) ??
@@ -312,6 +329,7 @@ export default function Project() {
   const systems = ((state.catalog?.systems as CatalogSystem[] | undefined) ?? []).filter((system) => system.id);
   const dimensions = scoreDimensions(pack, language === "en-US");
   const itemKinds = acceptanceItems(pack, language === "en-US");
+  const prescreen = prescreenChoices(pack, language === "en-US", t("actions.required_mark"));
   const currentCode = timeline.current ? stageCode(timeline.current.service, state[timeline.current.service]) ?? timeline.current.stage : null;
 
   // Actions the services would refuse today for a reason the page can already see (a date not reached,
@@ -538,7 +556,7 @@ export default function Project() {
         </Col>
       </Row>
       {actionsCard}
-      <AttachmentsCard projectId={projectId} owner={(intake.unit as string | undefined) ?? null} status={(intake.status as string | undefined) ?? null} user={user} />
+      <AttachmentsCard projectId={projectId} owner={(intake.unit as string | undefined) ?? null} status={(intake.status as string | undefined) ?? null} user={user} onChange={refresh} />
       <Card size="small">
         <Tabs items={tabs} defaultActiveKey={timeline.current?.service === "review" ? "review" : "timeline"} />
       </Card>
@@ -561,13 +579,15 @@ export default function Project() {
               scores: dimensions,
               comments: dimensions,
               "items.kind": itemKinds.options,
+              // 前置初审's panel and findings: boxes to tick (an organised acceptance's panel is rows, untouched)
+              ...(open.path.endsWith("/prescreen") ? { panel: prescreen.panel, findings: prescreen.findings } : {}),
             }}
             // A deciding acceptance starts with a row per item the pack always requires, each to be marked
             // (初验 records a module; its items are whatever the unit adds).
             initialRows={open.service === "acceptance" && !open.path.endsWith("/preliminary-acceptance") ? { items: itemKinds.required.map((kind) => ({ kind, passed: false })) } : {}}
             onDone={() => {
               closeAction();
-              load();
+              refresh();
             }}
           />
         )}

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { OPERATIONS } from "../../actions/operations";
 import type { Pack } from "../../services/policy";
-import { acceptanceItems, projectBound, stepsBeforeTrialRun } from "./placement";
+import { acceptanceItems, prescreenChoices, projectBound, stepsBeforeTrialRun } from "./placement";
 
 const bound = (key: string) => projectBound(OPERATIONS.find((op) => op.key === key)!);
 
@@ -58,5 +58,40 @@ describe("acceptance items from the pack", () => {
     ]);
     expect(acceptanceItems(pack, true).options[0].label).toBe("MLPS test");
     expect(acceptanceItems(null)).toEqual({ options: [], required: [] });
+  });
+});
+
+describe("the pre-screening checklist", () => {
+  const pack: Pack = {
+    id: "fengxian",
+    rules: [
+      {
+        id: "review.prescreening_panel",
+        stage: "review",
+        citation: "fengxian:第十六条",
+        params: { supplied_fact: "prescreening_panel", required: ["data_bureau", "finance"], labels: { data_bureau: { zh: "区数据局", en: "data bureau" }, finance: { zh: "区财政局", en: "finance bureau" }, audit: { zh: "区审计局" } } },
+      },
+      {
+        id: "review.prescreening_not_reviewed",
+        stage: "review",
+        citation: "fengxian:第十五条",
+        params: { items: [{ id: "immature_scheme", zh: "项建方案不成熟", en: "the scheme is immature" }, { zh: "no id" }] },
+      },
+    ],
+  };
+  it("lists the panel's members, the required first and marked, and the findings, in the pack's words", () => {
+    expect(prescreenChoices(pack, false, "（必须）")).toEqual({
+      panel: [
+        { value: "data_bureau", label: "区数据局（必须）" },
+        { value: "finance", label: "区财政局（必须）" },
+        { value: "audit", label: "区审计局" },
+      ],
+      findings: [{ value: "immature_scheme", label: "项建方案不成熟" }],
+    });
+    expect(prescreenChoices(pack, true).findings[0].label).toBe("the scheme is immature");
+    expect(prescreenChoices(pack, true).panel[2].label).toBe("区审计局"); // no English: the Chinese rather than a code
+  });
+  it("is empty where the pack has no pre-screening", () => {
+    expect(prescreenChoices(null)).toEqual({ panel: [], findings: [] });
   });
 });

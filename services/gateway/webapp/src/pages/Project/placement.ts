@@ -36,3 +36,21 @@ export function acceptanceItems(pack: Pack | null, english = false): { options: 
   for (const kind of required) if (!labels.has(kind)) labels.set(kind, kind);
   return { options: [...labels].map(([value, label]) => ({ value, label })), required };
 }
+
+/** The pre-screening panel's checklist (前置初审, fengxian:第十五条–第十六条) in the pack's words: the members the
+ * panel must have (each a box to tick, the required ones marked) and the findings that put a project on the
+ * "not reviewed" list (each a box to tick). Empty where the pack has no pre-screening. */
+export function prescreenChoices(pack: Pack | null, english = false, requiredMark = ""): { panel: { value: string; label: string }[]; findings: { value: string; label: string }[] } {
+  const rule = (id: string) => pack?.rules.find((candidate) => candidate.id === id);
+  const panelRule = rule("review.prescreening_panel");
+  const required = panelRule?.params?.required ?? [];
+  const labels = panelRule?.params?.labels ?? {};
+  const members = [...required, ...Object.keys(labels).filter((member) => !required.includes(member))];
+  const panel = members.map((member) => {
+    const text = (english ? labels[member]?.en : labels[member]?.zh) ?? labels[member]?.zh ?? member;
+    return { value: member, label: required.includes(member) && requiredMark ? `${text}${requiredMark}` : text };
+  });
+  const listed = (rule("review.prescreening_not_reviewed")?.params?.items ?? []) as { id?: string; zh?: string; en?: string }[];
+  const findings = listed.filter((item) => item.id).map((item) => ({ value: item.id!, label: (english ? item.en : item.zh) ?? item.zh ?? item.id! }));
+  return { panel, findings };
+}
