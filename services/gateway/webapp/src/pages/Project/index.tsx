@@ -59,6 +59,7 @@ const ACTION_PATHS: Record<string, string> = {
   final_acceptance_application: "final-acceptance/application",
   contract: "contracts",
   tender: "tenders",
+  control_price_review: "control-price/approval",
   // A drawn expert's to-do opens the score sheet (the jurisdictions that score a scheme review).
   expert_review: "scores",
   retire: "retirement",
