@@ -261,7 +261,7 @@ def expert_ref(subject: str) -> str:
 #: a system the bureau stopped (停用), which its unit retires (停用退出, filed with finance and the bureau) or
 #: the bureau puts back to work.
 RECTIFY = _a("catalog", "rectify_finding", Role.UNIT, "按期整改督查问题")
-RETIRE_SUSPENDED = _a("catalog", "retirement", Role.UNIT, "系统已停用：办理停用退出并报财政局、数据局备案")
+RETIRE_SUSPENDED = _a("catalog", "retirement", Role.UNIT, "系统已暂停运行：办理停用退出并报财政局、数据局备案")
 CHASE_OVERDUE = _a("catalog", "chase_overdue", Role.DATA_BUREAU, "督办逾期事项")
 
 
