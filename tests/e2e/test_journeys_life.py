@@ -172,6 +172,11 @@ async def sign_contract(page: Page, gateway: str, project: str, supplier: str, a
     await submit_action(page)
 
 
+async def dropdowns_closed(page: Page) -> None:
+    """One select's list is gone before the next opens (a fading list took the next one's click once)."""
+    await expect(page.locator(".ant-select-dropdown:not(.ant-select-dropdown-hidden)")).to_have_count(0)
+
+
 async def stop_and_retire(page: Page, gateway: str, api: Api, album: Album, project: str, title: str, unit: tuple):
     """The system is in the catalog; the bureau stops it (可由统建通用系统替代, dazhou:第二十条); the unit finds the
     retirement in its 待办 and retires the system, filed with finance and the bureau; the page says 已下线."""
@@ -184,6 +189,7 @@ async def stop_and_retire(page: Page, gateway: str, api: Api, album: Album, proj
     await act(page, "变更系统状态")
     form = page.get_by_test_id("action-form")
     await choose(page, "系统编号", title, form)
+    await dropdowns_closed(page)
     await choose(page, "状态", "已暂停", form)
     await form.get_by_label("原因", exact=True).fill("可由统建通用系统替代，应终止运行")
     await submit_action(page)
@@ -195,6 +201,7 @@ async def stop_and_retire(page: Page, gateway: str, api: Api, album: Album, proj
     await from_todo(page, gateway, project, "retirement", "/retirement")
     form = page.get_by_test_id("action-form")
     await choose(page, "系统编号", title, form)
+    await dropdowns_closed(page)
     await choose(page, "原因", "永久停用", form)
     await form.get_by_label("已报财政局备案", exact=True).click()
     await form.get_by_label("已报数据局备案", exact=True).click()
@@ -204,6 +211,10 @@ async def stop_and_retire(page: Page, gateway: str, api: Api, album: Album, proj
     assert retired["state"] == "retired" and retired["retirement_reason"] == "permanent_stop", retired
     await page.get_by_role("tab", name="系统目录").click()
     await expect(page.get_by_test_id("catalog-system").get_by_test_id("system-state")).to_have_text("已下线")
+    # the project's life is over: its page says so, and offers nothing more on the system
+    await expect(page.get_by_test_id("current-stage")).to_contain_text("已下线")
+    retire = page.get_by_test_id("actions").get_by_role("button", name="系统停用退出", exact=True)
+    await expect(retire).to_be_disabled()
     await album.shoot(page, "retired")
     # nothing of the project waits on anybody any more: the unit's 待办 no longer lists it
     await page.goto(f"{gateway}/workbench")

@@ -92,9 +92,13 @@ export type Availability =
  * then the stages in which it can be taken). */
 export function availability(op: Operation, state: Record<string, Record<string, unknown> | null>, beforeTrial: string[] = []): Availability {
   if (op.service !== "intake" && op.service !== "catalog" && !state[op.service]) return { ok: false, reason: "not_reached", service: op.service };
-  // A system is retired once it is in the catalog.
-  if (op.pathParams.includes("system_id") && !((state.catalog?.systems as unknown[] | undefined) ?? []).length) {
+  // A system is retired once it is in the catalog; once every one is retired (下线), nothing more is done on one.
+  const systems = (state.catalog?.systems as { state?: string }[] | undefined) ?? [];
+  if (op.pathParams.includes("system_id") && !systems.length) {
     return { ok: false, reason: "not_reached", service: "catalog" };
+  }
+  if (op.pathParams.includes("system_id") && systems.every((system) => system.state === "retired")) {
+    return { ok: false, reason: "stage", code: "retired", service: "catalog", allowed: ["in_catalog"] };
   }
   // A bid or an award is on a tender still open (published, not yet awarded).
   if (op.pathParams.includes("tender_id")) {
