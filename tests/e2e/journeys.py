@@ -111,6 +111,16 @@ async def todo_item(page: Page, project: str, action: str):
     return item
 
 
+# The dossier composes six services' states: on the shared 2-core test machine under load (a load average of
+# 20 was seen) its first paint took longer than the default 15 s wait.
+DOSSIER_WAIT = 45_000
+
+
+async def dossier_loaded(page: Page) -> None:
+    await expect(page.get_by_test_id("dossier")).to_be_visible(timeout=DOSSIER_WAIT)
+    await expect(page.get_by_test_id("current-stage")).to_be_visible(timeout=DOSSIER_WAIT)
+
+
 async def from_todo(page: Page, gateway: str, project: str, action: str, op: str | None = None) -> None:
     """Open the project at its action from my 待办 (on the 工作台); with `op`, the action's form must be the
     one that opens (its data-op ends with `op`)."""
@@ -118,10 +128,10 @@ async def from_todo(page: Page, gateway: str, project: str, action: str, op: str
         await page.goto(f"{gateway}/workbench")
     item = await todo_item(page, project, action)
     await item.get_by_role("link").first.click()
-    await expect(page.get_by_test_id("dossier")).to_be_visible()
+    await dossier_loaded(page)
     if op is not None:
         form = page.get_by_test_id("action-form")
-        await expect(form).to_be_visible()
+        await expect(form).to_be_visible(timeout=DOSSIER_WAIT)
         assert (await form.get_attribute("data-op") or "").endswith(op), await form.get_attribute("data-op")
 
 

@@ -30,7 +30,7 @@ from playwright.async_api import Page, expect
 
 from deploy.local.launcher import Platform
 from tests.e2e import test_workbench
-from tests.e2e.journeys import WAN, Album, apply_in_browser, from_todo, reached, todo_item
+from tests.e2e.journeys import WAN, Album, apply_in_browser, dossier_loaded, from_todo, reached, todo_item
 from tests.e2e.test_workbench import act, choose, no_sideways_scroll, pick_date, sign_in, submit_action
 from tests.support.api import Api, ok
 
@@ -142,6 +142,7 @@ async def procure(
     # the project's page afresh, without the to-do's ?action: the bid needs the tender on the page (seen once
     # the refreshed page still held the tender's drawer and no tender: a race of the refresh and the to-do link)
     await page.goto(f"{gateway}/projects/{project}")
+    await dossier_loaded(page)
     await expect(page.get_by_test_id("actions").get_by_role("button", name="登记投标", exact=True)).to_be_enabled()
     await act(page, "登记投标")
     form = page.get_by_test_id("action-form")
@@ -185,6 +186,7 @@ async def stop_and_retire(page: Page, gateway: str, api: Api, album: Album, proj
     assert system["state"] == "running", system
     await sign_in(page, gateway, "bureau", "数据局 项目科")
     await page.goto(f"{gateway}/projects/{project}")
+    await dossier_loaded(page)
     await expect(page.get_by_test_id("current-stage")).to_contain_text("系统目录")
     await act(page, "变更系统状态")
     form = page.get_by_test_id("action-form")
@@ -272,6 +274,7 @@ async def test_a_dazhou_project_from_application_to_retirement_every_role_from_i
     await expect(page.get_by_test_id("money")).to_contain_text("560.00")
     await reached(api, "edu", f"/api/acceptance/projects/{project}")
     await page.reload()
+    await dossier_loaded(page)
     await expect(page.get_by_test_id("current-stage")).to_contain_text("待试运行")
     await album.shoot(page, "contracted")
 
