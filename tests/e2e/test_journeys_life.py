@@ -211,6 +211,8 @@ async def stop_and_retire(page: Page, gateway: str, api: Api, album: Album, proj
     await submit_action(page)
     retired = ok(await api.get("bureau", f"/api/catalog/projects/{project}"))["systems"][0]
     assert retired["state"] == "retired" and retired["retirement_reason"] == "permanent_stop", retired
+    await page.goto(f"{gateway}/projects/{project}")
+    await dossier_loaded(page)
     await page.get_by_role("tab", name="系统目录").click()
     await expect(page.get_by_test_id("catalog-system").get_by_test_id("system-state")).to_have_text("已下线")
     # the project's life is over: its page says so, and offers nothing more on the system

@@ -1,6 +1,6 @@
 // 项目档案: the project across its six stages — application, review (opinion, scores, approval chain),
 // money, procurement, acceptance, catalog — its history with citations, and the actions my roles may take.
-import { useCallback, useEffect, useMemo, useState } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { useParams, useSearchParams } from "react-router-dom";
 import { Alert, Button, Card, Col, Descriptions, Drawer, Empty, Grid, Result, Row, Space, Spin, Statistic, Steps, Table, Tabs, Tag, Tooltip, Typography } from "antd";
 import { useAuth } from "../../components/auth";
@@ -276,10 +276,17 @@ export default function Project() {
   }, [systemIds]);
   const wanted = params.get("action");
   const wantedService = params.get("service");
+  // Once per to-do link: the page refreshed after the action is done must not open it again, even if the
+  // refreshed timeline arrives before the cleared address does (the life journeys saw the drawer come back).
+  const openedFor = useRef<string | null>(null);
   useEffect(() => {
     const match = matchOperation(ops, wanted, wantedService);
-    if (match && timeline) setOpen(match);
-  }, [wanted, wantedService, ops, timeline]);
+    const link = `${projectId}:${wanted}:${wantedService}`;
+    if (match && timeline && openedFor.current !== link) {
+      openedFor.current = link;
+      setOpen(match);
+    }
+  }, [wanted, wantedService, ops, timeline]); // eslint-disable-line react-hooks/exhaustive-deps
 
   // The to-do's action opens once; closed or done, a reload must not open it again.
   const closeAction = () => {
