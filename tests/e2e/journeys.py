@@ -10,6 +10,7 @@ from pathlib import Path
 from playwright.async_api import Page, expect
 
 from shared import clock
+from tests.e2e.test_workbench import choose
 from tests.support.api import Api, ok, required_materials
 from tests.support.infra import wait_for
 
@@ -72,3 +73,94 @@ async def admitted_project(api: Api, jurisdiction: str, title: str, amount_fen: 
     ok(await api.post("bureau", f"/api/intake/applications/{project}/admit"))
     await reached(api, "bureau", f"/api/review/projects/{project}")
     return project
+
+
+# --- the life journeys (test_journeys_life.py): every step from the acting role's 待办 -----------------------
+
+
+class Album:
+    """Screenshots of one life journey, numbered in the order taken: var/screenshots/life-<name>-NN-<step>.png
+    at 1440 px (and -390.png for a phone page)."""
+
+    def __init__(self, screenshots: Path, name: str) -> None:
+        self.screenshots, self.name, self.count = screenshots, name, 0
+
+    async def shoot(self, page: Page, step: str) -> None:
+        self.count += 1
+        await expect(page.locator(".ant-spin-spinning")).to_have_count(0)  # lists and cards loaded
+        await page.mouse.move(0, 0)
+        await page.evaluate("window.scrollTo(0, 0)")
+        width = page.viewport_size["width"]
+        suffix = "" if width == 1440 else f"-{width}"
+        path = self.screenshots / f"life-{self.name}-{self.count:02d}-{step}{suffix}.png"
+        await page.screenshot(path=str(path), full_page=True)
+
+
+async def todo_item(page: Page, project: str, action: str):
+    """My 待办's item for the project at this action, once the read model has it (it follows the events a
+    moment later: the page is reloaded until it shows)."""
+    item = page.get_by_test_id("todo-list").locator(f'[data-project="{project}"][data-action="{action}"]').first
+
+    async def listed():
+        if await item.count():
+            return True
+        await page.reload()
+        await expect(page.get_by_test_id("todo-list")).to_be_visible()
+        return bool(await item.count())
+
+    await wait_for(listed, timeout=30, message=f"the 待办 lists {action} for {project}")
+    return item
+
+
+# The dossier composes six services' states: on the shared 2-core test machine under load (a load average of
+# 20 was seen) its first paint took longer than the default 15 s wait.
+DOSSIER_WAIT = 45_000
+
+
+async def dossier_loaded(page: Page) -> None:
+    await expect(page.get_by_test_id("dossier")).to_be_visible(timeout=DOSSIER_WAIT)
+    await expect(page.get_by_test_id("current-stage")).to_be_visible(timeout=DOSSIER_WAIT)
+
+
+async def from_todo(page: Page, gateway: str, project: str, action: str, op: str | None = None) -> None:
+    """Open the project at its action from my 待办 (on the 工作台); with `op`, the action's form must be the
+    one that opens (its data-op ends with `op`)."""
+    if not await page.get_by_test_id("todo-list").count():  # the 工作台 is where a sign-in lands
+        await page.goto(f"{gateway}/workbench")
+    item = await todo_item(page, project, action)
+    await item.get_by_role("link").first.click()
+    await dossier_loaded(page)
+    if op is not None:
+        form = page.get_by_test_id("action-form")
+        await expect(form).to_be_visible(timeout=DOSSIER_WAIT)
+        assert (await form.get_attribute("data-op") or "").endswith(op), await form.get_attribute("data-op")
+
+
+async def apply_in_browser(page: Page, jurisdiction_zh: str, title: str, amount_wan: str) -> str:
+    """The signed-in unit fills 新建申报 (every material group ticked) and submits; returns the project id."""
+    await page.get_by_role("navigation").get_by_role("menuitem", name="新建申报").click()
+    form = page.get_by_test_id("apply-form")
+    # the 属地 select comes filled (达州市): its shown value covers the input, so the select itself is clicked
+    jurisdiction = form.get_by_label("属地", exact=True).locator(
+        "xpath=ancestor::div[contains(@class, 'ant-select ')][1]"
+    )
+    if (await jurisdiction.inner_text()).strip() != jurisdiction_zh:
+        await jurisdiction.click()
+        await page.locator(
+            ".ant-select-dropdown:not(.ant-select-dropdown-hidden) .ant-select-item-option", has_text=jurisdiction_zh
+        ).first.click()
+    await expect(jurisdiction).to_contain_text(jurisdiction_zh)
+    await form.get_by_label("项目名称").fill(title)
+    await choose(page, "项目类别", "信息应用系统", form)
+    await choose(page, "建设性质", "新建", form)
+    await form.get_by_role("textbox", name="绩效目标").fill("覆盖全部服务对象，平台使用率达到 90%")
+    await form.get_by_label("总投资（万元）").fill(amount_wan)
+    groups = form.locator("fieldset.materials-group")
+    await expect(groups.first).to_be_visible()
+    for index in range(await groups.count()):
+        await groups.nth(index).get_by_role("button", name="全部勾选").click()
+    await expect(page.locator('[data-testid="precheck"] li[data-rule="intake.required_materials"]')).to_have_count(0)
+    await form.get_by_role("button", name="保存并提交").click()
+    await expect(page.get_by_test_id("project-status")).to_have_text("已提交")
+    await expect(page.get_by_test_id("project-title")).to_have_text(title)
+    return page.url.rsplit("/projects/", 1)[1].split("?")[0]

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import JSONResponse, Response
 
-from services.catalog import listing, queries
+from services.catalog import domain, listing, queries
 from services.catalog.api.common import (
     PREFIX,
     TAGS,
@@ -69,9 +69,9 @@ async def get_project(
         visible = [s for s in systems if principal.can_see_unit(s.unit)]
         if not visible:
             raise not_found("catalogued project", project_id)
-        return CatalogProjectPublic(
-            project_id=project_id, stage="in_catalog", systems=[public(s, principal) for s in visible]
-        )
+        # every system of the project retired (下线): the project's life is over, as its page says
+        stage = "in_catalog" if any(domain.live(s.state) for s in visible) else "retired"
+        return CatalogProjectPublic(project_id=project_id, stage=stage, systems=[public(s, principal) for s in visible])
 
     return await watched(request, runtime.arrivals, project_id, read)
 

@@ -138,8 +138,10 @@ PENDING: dict[str, Pending] = {
     "budget.control_price.approved": Pending(
         Stage.PROCUREMENT, (_a("procurement", "plan", Role.UNIT, "政府采购计划备案"),)
     ),
+    # who tenders is the plan's route (pack rule `procurement.organiser`): the unit itself in Dazhou, the
+    # district procurement centre above Fengxian's limit; the event names the route
     "procurement.plan.filed": Pending(
-        Stage.PROCUREMENT, (_a("procurement", "tender", Role.PROCUREMENT_CENTER, "组织招标采购"),)
+        Stage.PROCUREMENT, (_a("procurement", "{organiser}", Role.PROCUREMENT_CENTER, ""),)
     ),
     "procurement.tender.awarded": Pending(
         Stage.PROCUREMENT, (_a("procurement", "contract", Role.UNIT, "签订并登记合同"),)
@@ -168,7 +170,7 @@ PENDING: dict[str, Pending] = {
 REVIEW_STEPS: dict[str, tuple[Role, str]] = {
     "prescreening": (Role.DATA_BUREAU, "组织前置初审"),
     "scheme_review": (Role.DATA_BUREAU, "组织项建方案评审（专家论证）"),
-    "joint_review": (Role.DATA_BUREAU, "组织并联审核，出具决策咨询意见"),
+    "joint_review": (Role.DATA_BUREAU, "组织并联审核：抽取专家并出具本部门意见"),
     "registration": (Role.DATA_BUREAU, "入库登记"),
     "budget_check": (Role.DATA_BUREAU, "预算审核"),
     "list_management": (Role.DATA_BUREAU, "清单管理"),
@@ -206,21 +208,60 @@ EXPERT_LABEL_ZH: dict[str, str] = {
     "acceptance": "参加验收评审",
 }
 EXPERT_DEFAULT_LABEL = "参加专家评审"
+#: The joint review (并联审核): each party of the pack's panel gives its opinion, in any order; the leading
+#: office concludes with the decision-consulting opinion (services/review/api.py `JointParties`,
+#: `LeadingOffice`). The bureau organises (its label in REVIEW_STEPS); experts come by draw.
+JOINT_OPINION_LABEL = "出具并联审核意见"
+JOINT_CONCLUSION = (Role.LEADING_OFFICE, "汇总并联审核意见，出具决策咨询意见")
+JOINT_PANEL_RULE = "review.joint_review_panel"
+ORGANISER_RULE = "procurement.organiser"
+TENDER_LABEL = "组织招标采购"
 
 
-def expert_action(purpose: str, stage: Stage | str) -> Action:
-    """Acceptance draws through review's pool with review's default purpose: past contract it is acceptance."""
+def expert_action(purpose: str, stage: Stage | str, review_path: list[str] | None = None) -> Action:
+    """Acceptance draws through review's pool with review's default purpose: past contract it is acceptance.
+    A draw with the default purpose for a path that has a joint review and no scheme review is for the joint
+    review: the expert gives an opinion there (the same action as the other parties), not a score sheet."""
     if rank(stage) >= rank(Stage.CONTRACTED) and Stage(stage) != Stage.REJECTED:
         purpose = "acceptance"
-    return Action("review", "expert_review", Role.EXPERT.value, EXPERT_LABEL_ZH.get(purpose, EXPERT_DEFAULT_LABEL))
+    elif purpose == "scheme_review" and review_path and "joint_review" in review_path:
+        purpose = "scheme_review" if "scheme_review" in review_path else "joint_review"
+    action = "joint_review" if purpose == "joint_review" else "expert_review"
+    return Action("review", action, Role.EXPERT.value, EXPERT_LABEL_ZH.get(purpose, EXPERT_DEFAULT_LABEL))
+
+
+def joint_review_actions(pack: Pack) -> list[Action]:
+    """The bureau organises; every other party of the panel (pack rule) gives its opinion; the leading office
+    concludes. Experts are drawn, and addressed one by one (`expert_action`)."""
+    role, label = REVIEW_STEPS["joint_review"]
+    out = [Action("review", "joint_review", role.value, label)]
+    if pack.has(JOINT_PANEL_RULE):
+        for party in pack.rule(JOINT_PANEL_RULE).params.required:
+            if party not in (role.value, Role.EXPERT.value):
+                out.append(Action("review", "joint_review", party, JOINT_OPINION_LABEL))
+    out.append(Action("review", "joint_review", JOINT_CONCLUSION[0].value, JOINT_CONCLUSION[1]))
+    return out
+
+
+def tender_organiser(pack: Pack, route: str | None) -> str:
+    """The role that publishes and awards the tender on the plan's route (the route's last step)."""
+    if route and pack.has(ORGANISER_RULE):
+        params = pack.rule(ORGANISER_RULE).params
+        for target in [case.target for case in params.cases] + [params.default]:
+            if getattr(target, "path", None) == route and target.steps:
+                return str(target.steps[-1])
+    return Role.PROCUREMENT_CENTER.value
 
 
 def expert_ref(subject: str) -> str:
     return f"expert:{subject}"[:80]
 
 
-#: To-dos that do not come from a stage: a finding to rectify, a deadline another service announced overdue.
+#: To-dos that do not come from a stage: a finding to rectify, a deadline another service announced overdue,
+#: a system the bureau stopped (停用), which its unit retires (停用退出, filed with finance and the bureau) or
+#: the bureau puts back to work.
 RECTIFY = _a("catalog", "rectify_finding", Role.UNIT, "按期整改督查问题")
+RETIRE_SUSPENDED = _a("catalog", "retirement", Role.UNIT, "系统已暂停运行：办理停用退出并报财政局、数据局备案")
 CHASE_OVERDUE = _a("catalog", "chase_overdue", Role.DATA_BUREAU, "督办逾期事项")
 
 
@@ -289,8 +330,13 @@ def resolve(
                 if chain:
                     out.append(leader_action(chain[0]))
                 continue
+            if step == "joint_review":
+                out.extend(joint_review_actions(pack))
+                continue
             role, label = REVIEW_STEPS.get(step, (Role.DATA_BUREAU, f"评审步骤：{step}"))
             out.append(Action("review", step, role.value, label))
+        elif action.action == "{organiser}":
+            out.append(Action("procurement", "tender", tender_organiser(pack, next_step), TENDER_LABEL))
         elif action.action == "{acceptance_step}":
             step = next_step or _after(acceptance_steps(pack, secret=secret), step_done)
             if step is None:

@@ -26,6 +26,7 @@ class TodoPublic(BaseModel):
     overdue: bool
     since: datetime
     closed_at: datetime | None = None  # 已办: when the action was taken
+    total_investment_fen: int | None = None  # None for a secret project (the 待办's 总投资 column)
 
 
 class TodosPublic(BaseModel):

@@ -437,6 +437,8 @@ async def test_fengxian_om_plans_and_retirement_follow_the_pack(catalog):
     assert (
         await catalog.post(f"/api/catalog/systems/{system_id}/om-plans", plan, Role.UNIT, **unit)
     ).status_code == 201
+    project = (await catalog.get(f"/api/catalog/systems/{system_id}")).json()["project_id"]
+    assert (await catalog.get(f"/api/catalog/projects/{project}")).json()["stage"] == "in_catalog"
     retire = {"reason": "permanent_stop", "filed_with_finance": True}
     refused = await catalog.post(f"/api/catalog/systems/{system_id}/retirement", retire, Role.UNIT, **unit)
     assert refused.status_code == 422 and refused.json()["violations"][0]["citation"] == "fengxian:第三十三条"
@@ -446,6 +448,8 @@ async def test_fengxian_om_plans_and_retirement_follow_the_pack(catalog):
     assert retired.status_code == 200 and retired.json()["state"] == "retired"
     [event] = await catalog.events("catalog.system.retired.v1")
     assert event["reason"] == "permanent_stop" and event["citation"] == "fengxian:第三十三条"
+    # its only system retired, the project's life is over (the dossier's stage reads 已下线)
+    assert (await catalog.get(f"/api/catalog/projects/{project}")).json()["stage"] == "retired"
     twice = await catalog.post(f"/api/catalog/systems/{system_id}/retirement", retire, Role.UNIT, **unit)
     assert twice.status_code == 409 and twice.json()["stage"] == "retired"
     eligibility = (await catalog.get("/api/catalog/funding-eligibility", params={"system_id": system_id})).json()

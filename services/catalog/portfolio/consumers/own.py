@@ -28,7 +28,13 @@ from services.catalog.portfolio.tables import (
 )
 from shared.auth import Role
 from shared.bus.consumer import Handler
-from shared.contracts.catalog import FindingRecorded, FindingResolved, SystemRegistered, SystemRetired
+from shared.contracts.catalog import (
+    FindingRecorded,
+    FindingResolved,
+    SystemRegistered,
+    SystemRetired,
+    SystemStateChanged,
+)
 from shared.contracts.common import DEADLINE_OVERDUE, DeadlineOverdueBase
 from shared.contracts.envelope import CloudEvent
 from shared.uow import UnitOfWork
@@ -51,7 +57,24 @@ async def on_retired(uow: UnitOfWork, event: CloudEvent, payload: SystemRetired)
         return
     row = await project(uow, event, payload.project_id)
     row.retired_on = payload.retired_on
+    await close_todos(uow, row.project_id, ref=system_ref(payload.system_id))
     await move(uow, row, event, domain.key_of(payload.event_type))
+
+
+def system_ref(system_id: str) -> str:
+    return f"system:{system_id}"[:80]
+
+
+@subscriptions.on(SystemStateChanged)
+async def on_state_changed(uow: UnitOfWork, event: CloudEvent, payload: SystemStateChanged) -> None:
+    """A stopped system waits on its unit to retire it; put back to work, nothing waits any more."""
+    if await uow.session.get(PortfolioProject, payload.project_id) is None:
+        return  # a stock system with no project behind it
+    row = await project(uow, event, payload.project_id)
+    ref = system_ref(payload.system_id)
+    await close_todos(uow, row.project_id, ref=ref)
+    if payload.state == "suspended" and row.stage != domain.Stage.RETIRED:  # a late event after retirement
+        await open_todo(uow, row, domain.RETIRE_SUSPENDED, event.time, ref=ref)
 
 
 @subscriptions.on(FindingRecorded)

@@ -15,6 +15,7 @@ from services.catalog.portfolio.consumers.recording import (
     money,
     move,
     open_todo,
+    pack_for,
     project,
     summarise,
     sync_own_deadlines,
@@ -132,7 +133,10 @@ async def on_experts_drawn(uow: UnitOfWork, event: CloudEvent, payload: ExpertsD
     gone = [e.subject for e in payload.declined if e.subject]
     if gone:
         await close_expert_todos(uow, row.project_id, gone)
-    action = domain.expert_action(payload.purpose, row.stage)
+    pack = pack_for(row.jurisdiction)
+    action = domain.expert_action(
+        payload.purpose, row.stage, domain.review_steps(pack) if pack and pack.has("review.path") else None
+    )
     for expert in payload.experts:
         if not expert.subject:
             continue  # no account on the platform: nobody to show a to-do to
@@ -209,7 +213,7 @@ async def on_released(uow: UnitOfWork, event: CloudEvent, payload: FundsReleased
 @subscriptions.on(PlanFiled)
 async def on_plan(uow: UnitOfWork, event: CloudEvent, payload: PlanFiled) -> None:
     row = await project(uow, event, payload.project_id, unit=payload.unit, jurisdiction=payload.jurisdiction)
-    await move(uow, row, event, domain.key_of(payload.event_type))
+    await move(uow, row, event, domain.key_of(payload.event_type), next_step=payload.route)
 
 
 @subscriptions.on(TenderAwarded)

@@ -67,6 +67,7 @@ def _todo_row(todo: PortfolioTodo, project: PortfolioProject, today: date) -> di
         "overdue": todo.due_on is not None and todo.due_on < today,
         "since": todo.since,
         "closed_at": todo.closed_at,
+        "total_investment_fen": None if project.secret else project.total_investment_fen,
     }
 
 

@@ -17,12 +17,17 @@ def loaded():
     packs.load_all()
 
 
-def actions(key: str, jurisdiction: str, amount_fen: int = 150_0000_00, step_done=None, secret=False):
+def actions(key: str, jurisdiction: str, amount_fen: int = 150_0000_00, step_done=None, secret=False, next_step=None):
     pending = PENDING[key]
     return [
         (a.service, a.action, a.role)
         for a in domain.resolve(
-            pending, packs.get(jurisdiction), amount_fen=amount_fen, secret=secret, step_done=step_done
+            pending,
+            packs.get(jurisdiction),
+            amount_fen=amount_fen,
+            secret=secret,
+            step_done=step_done,
+            next_step=next_step,
         )
     ]
 
@@ -40,10 +45,44 @@ def test_every_action_names_a_real_role_and_a_chinese_label():
 
 @pytest.mark.parametrize(
     ("jurisdiction", "first"),
-    [("dazhou", "scheme_review"), ("fengxian", "prescreening"), ("quzhou", "joint_review"), ("suqian", "registration")],
+    [("dazhou", "scheme_review"), ("fengxian", "prescreening"), ("suqian", "registration")],
 )
 def test_admitted_waits_for_the_bureau_to_start_the_packs_review_path(jurisdiction, first):
     assert actions("intake.application.admitted", jurisdiction) == [("review", first, "data_bureau")]
+
+
+def test_quzhou_joint_review_waits_on_every_party_of_the_panel_and_the_leading_office_concludes():
+    """quzhou:三(二)1: the panel's parties give opinions in parallel (each from its own 待办); the experts come
+    by draw, one to-do each; the leading office concludes with the decision-consulting opinion."""
+    got = actions("intake.application.admitted", "quzhou")
+    assert got == [
+        ("review", "joint_review", "data_bureau"),
+        ("review", "joint_review", "unit"),
+        ("review", "joint_review", "cyberspace"),
+        ("review", "joint_review", "drc"),
+        ("review", "joint_review", "finance"),
+        ("review", "joint_review", "leading_office"),
+    ]
+    path = domain.review_steps(packs.get("quzhou"))
+    drawn = domain.expert_action("scheme_review", Stage.ADMITTED, path)
+    assert (drawn.action, drawn.action_label_zh) == ("joint_review", "参加并联审核并出具意见")
+    scoring = domain.expert_action("scheme_review", Stage.ADMITTED, domain.review_steps(packs.get("fengxian")))
+    assert scoring.action == "expert_review"
+    assert domain.expert_action("scheme_review", Stage.CONTRACTED, path).action_label_zh == "参加验收评审"
+
+
+@pytest.mark.parametrize(
+    ("jurisdiction", "route", "organiser"),
+    [
+        ("dazhou", "government_procurement", "unit"),  # dazhou:第三十九条: the unit procures itself
+        ("fengxian", "district_procurement_centre", "procurement_center"),  # above the limit, fengxian:第二十一条
+        ("fengxian", "government_procurement", "unit"),
+        ("quzhou", "government_procurement", "unit"),
+        ("dazhou", "a route no pack knows", "procurement_center"),
+    ],
+)
+def test_the_tender_waits_on_the_organiser_of_the_plans_route(jurisdiction, route, organiser):
+    assert actions("procurement.plan.filed", jurisdiction, next_step=route) == [("procurement", "tender", organiser)]
 
 
 @pytest.mark.parametrize(

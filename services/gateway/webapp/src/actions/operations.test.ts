@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { hasMessage } from "../locales";
 import { OPERATIONS, choicesOf, operationUrl, operationsFor } from "./operations";
 import { availability, matchOperation } from "../pages/Project";
+import { projectBound } from "../pages/Project/placement";
 import { eventText } from "../components/labels";
 import { translate } from "../locales";
 
@@ -52,6 +53,15 @@ describe("the action registry over the services' OpenAPI", () => {
     expect(matchOperation(unit, "contract", "procurement")?.key).toBe("procurement POST /api/procurement/projects/{project_id}/contracts");
     expect(matchOperation(unit, "technical_plan", "budget")?.key).toBe("budget POST /api/budget/projects/{project_id}/technical-plan");
     expect(matchOperation(unit, "performance_acceptance", "acceptance")?.key).toBe("acceptance POST /api/acceptance/projects/{project_id}/acceptance");
+    // the life journeys' to-dos: finance's control-price review, the unit's retirement of a stopped system,
+    // the joint review (each party's opinion; the leading office concludes)
+    expect(matchOperation(operationsFor(["finance"], "project"), "control_price_review", "budget")?.key).toBe("budget POST /api/budget/projects/{project_id}/control-price/approval");
+    const unitPage = [...unit, ...operationsFor(["unit"], "desk").filter(projectBound)]; // as the project page offers
+    expect(matchOperation(unitPage, "retirement", "catalog")?.key).toBe("catalog POST /api/catalog/systems/{system_id}/retirement");
+    expect(matchOperation(unit, "tender", "procurement")?.key).toBe("procurement POST /api/procurement/projects/{project_id}/tenders");
+    expect(matchOperation(operationsFor(["drc"], "project"), "joint_review", "review")?.key).toBe("review POST /api/review/projects/{project_id}/joint-review/opinions");
+    expect(matchOperation(operationsFor(["expert"], "project"), "joint_review", "review")?.key).toBe("review POST /api/review/projects/{project_id}/joint-review/opinions");
+    expect(matchOperation(operationsFor(["leading_office"], "project"), "joint_review", "review")?.key).toBe("review POST /api/review/projects/{project_id}/joint-review");
     const admit = matchOperation(ops, "admit")!;
     expect(availability(admit, { intake: { status: "submitted" } })).toEqual({ ok: true });
     expect(availability(admit, { intake: { status: "draft" } })).toMatchObject({ ok: false, reason: "stage", code: "draft" });

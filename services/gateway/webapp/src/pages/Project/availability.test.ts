@@ -38,6 +38,13 @@ describe("the project page offers an action only in the stages its service allow
     expect(availability(op(CONTRACT), inCatalog)).toEqual({ ok: true });
   });
 
+  it("offers nothing more on a system once every system of the project is retired", () => {
+    const RETIRE = "catalog POST /api/catalog/systems/{system_id}/retirement";
+    expect(availability(op(RETIRE), inCatalog)).toEqual({ ok: true });
+    const retired = { ...inCatalog, catalog: { stage: "retired", systems: [{ id: "S-1", state: "retired" }] } };
+    expect(availability(op(RETIRE), retired)).toMatchObject({ ok: false, reason: "stage", code: "retired", allowed: ["in_catalog"] });
+  });
+
   it("offers bids and the award while a tender is open", () => {
     const tendering = { ...inCatalog, procurement: { stage: "tendering", tenders: [{ id: "T-2", status: "open", award: null }] } };
     expect(availability(op(BIDS), tendering)).toEqual({ ok: true });

@@ -60,6 +60,7 @@ const ACTION_PATHS: Record<string, string> = {
   final_acceptance_application: "final-acceptance/application",
   contract: "contracts",
   tender: "tenders",
+  control_price_review: "control-price/approval",
   // A drawn expert's to-do opens the score sheet (the jurisdictions that score a scheme review).
   expert_review: "scores",
   retire: "retirement",
@@ -92,9 +93,13 @@ export type Availability =
  * then the stages in which it can be taken). */
 export function availability(op: Operation, state: Record<string, Record<string, unknown> | null>, beforeTrial: string[] = []): Availability {
   if (op.service !== "intake" && op.service !== "catalog" && !state[op.service]) return { ok: false, reason: "not_reached", service: op.service };
-  // A system is retired once it is in the catalog.
-  if (op.pathParams.includes("system_id") && !((state.catalog?.systems as unknown[] | undefined) ?? []).length) {
+  // A system is retired once it is in the catalog; once every one is retired (下线), nothing more is done on one.
+  const systems = (state.catalog?.systems as { state?: string }[] | undefined) ?? [];
+  if (op.pathParams.includes("system_id") && !systems.length) {
     return { ok: false, reason: "not_reached", service: "catalog" };
+  }
+  if (op.pathParams.includes("system_id") && systems.every((system) => system.state === "retired")) {
+    return { ok: false, reason: "stage", code: "retired", service: "catalog", allowed: ["in_catalog"] };
   }
   // A bid or an award is on a tender still open (published, not yet awarded).
   if (op.pathParams.includes("tender_id")) {
@@ -288,10 +293,17 @@ export default function Project() {
   }, [systemIds]);
   const wanted = params.get("action");
   const wantedService = params.get("service");
+  // Once per to-do link: the page refreshed after the action is done must not open it again, even if the
+  // refreshed timeline arrives before the cleared address does (the life journeys saw the drawer come back).
+  const openedFor = useRef<string | null>(null);
   useEffect(() => {
     const match = matchOperation(ops, wanted, wantedService);
-    if (match && timeline) setOpen(match);
-  }, [wanted, wantedService, ops, timeline]);
+    const link = `${projectId}:${wanted}:${wantedService}`;
+    if (match && timeline && openedFor.current !== link) {
+      openedFor.current = link;
+      setOpen(match);
+    }
+  }, [wanted, wantedService, ops, timeline]); // eslint-disable-line react-hooks/exhaustive-deps
 
   // The to-do's action opens once; closed or done, a reload must not open it again.
   const closeAction = () => {
