@@ -12,7 +12,7 @@ from sqlmodel import col
 from services.catalog.portfolio import domain
 from services.catalog.portfolio.domain import STAGE_LABEL_ZH, Stage
 from services.catalog.portfolio.queries import risk as risk_sql
-from services.catalog.portfolio.queries.visibility import LIVE_DEADLINE, scope_of, visible
+from services.catalog.portfolio.queries.visibility import LIVE_DEADLINE, Scope, scope_of, visible
 from services.catalog.portfolio.tables import (
     PortfolioDeadline,
     PortfolioProject,
@@ -68,6 +68,53 @@ def _amber(today: date) -> sa.ColumnElement[bool]:
         *(sa.and_(jurisdiction == pid, due_on <= by(n)) for pid, n in days.items()),
         sa.and_(jurisdiction.not_in(list(days)), due_on <= by(default)),
     )
+
+
+async def risk_figures(
+    session: Any, scope: Scope, where: list[Any], today: date, risk_limit: int
+) -> tuple[dict[str, int], list[dict[str, Any]]]:
+    """The projects with an approved baseline (under `where`) counted by risk, and the `risk_limit` riskiest
+    whose content the caller may see. Rated in the database (queries/risk.py): the counts by risk and the
+    riskiest few come back, not the rows."""
+    ratings = risk_sql.rated(
+        [*where, col(PortfolioProject.stage).not_in([Stage.REJECTED.value, Stage.RETIRED.value])],
+        today,
+        session.get_bind().dialect.name,
+    )
+    risk = {"low": 0, "medium": 0, "high": 0} | {
+        domain.RISK_LEVELS[level]: n
+        for level, n in (
+            await session.execute(sa.select(ratings.c.level, sa.func.count()).group_by(ratings.c.level))
+        ).all()
+    }
+    content = [sa.true()] if scope.cleared else [sa.not_(ratings.c.secret)]
+    if not scope.cleared and scope.unit is not None:
+        content = [sa.or_(sa.not_(ratings.c.secret), ratings.c.unit == scope.unit)]
+    riskiest = (
+        await session.execute(
+            sa.select(ratings).where(*content).order_by(*risk_sql.riskiest_order(ratings)).limit(risk_limit)
+        )
+    ).all()
+    risk_projects = []
+    for p in riskiest:
+        r = risk_sql.variance_of(p)
+        risk_projects.append(
+            {
+                "project_id": p.project_id,
+                "title": None if p.secret else p.title,
+                "unit": p.unit,
+                "jurisdiction": p.jurisdiction,
+                "stage": p.stage,
+                "approved_investment_fen": p.approved_investment_fen,
+                "cost_variance_pct": r.cost_variance_pct,
+                "schedule_variance_pct": r.schedule_variance_pct,
+                "schedule_slip_days": r.schedule_slip_days,
+                "overdue_deadlines": p.overdue,
+                "risk": r.risk,
+                "risk_label_zh": r.risk_label_zh,
+            }
+        )
+    return risk, risk_projects
 
 
 async def cockpit(
@@ -136,46 +183,7 @@ async def cockpit(
     ).all()
     deadlines = {"red": 0, "amber": 0, "green": 0} | {c: n for c, n in deadline_rows}
 
-    # variance and risk for every project with an approved baseline, rated in the database (queries/risk.py):
-    # the counts by risk and the riskiest few come back, not the rows
-    ratings = risk_sql.rated(
-        [*where, col(PortfolioProject.stage).not_in([Stage.REJECTED.value, Stage.RETIRED.value])],
-        today,
-        session.get_bind().dialect.name,
-    )
-    risk = {"low": 0, "medium": 0, "high": 0} | {
-        domain.RISK_LEVELS[level]: n
-        for level, n in (
-            await session.execute(sa.select(ratings.c.level, sa.func.count()).group_by(ratings.c.level))
-        ).all()
-    }
-    content = [sa.true()] if scope.cleared else [sa.not_(ratings.c.secret)]
-    if not scope.cleared and scope.unit is not None:
-        content = [sa.or_(sa.not_(ratings.c.secret), ratings.c.unit == scope.unit)]
-    riskiest = (
-        await session.execute(
-            sa.select(ratings).where(*content).order_by(*risk_sql.riskiest_order(ratings)).limit(risk_limit)
-        )
-    ).all()
-    risk_projects = []
-    for p in riskiest:
-        r = risk_sql.variance_of(p)
-        risk_projects.append(
-            {
-                "project_id": p.project_id,
-                "title": None if p.secret else p.title,
-                "unit": p.unit,
-                "jurisdiction": p.jurisdiction,
-                "stage": p.stage,
-                "approved_investment_fen": p.approved_investment_fen,
-                "cost_variance_pct": r.cost_variance_pct,
-                "schedule_variance_pct": r.schedule_variance_pct,
-                "schedule_slip_days": r.schedule_slip_days,
-                "overdue_deadlines": p.overdue,
-                "risk": r.risk,
-                "risk_label_zh": r.risk_label_zh,
-            }
-        )
+    risk, risk_projects = await risk_figures(session, scope, where, today, risk_limit)
 
     # catalog's own: systems by state and zombies, evaluations, active sanctions
     system_where: list[sa.ColumnElement[bool]] = []
