@@ -90,11 +90,7 @@ async def risk_figures(
     content = [sa.true()] if scope.cleared else [sa.not_(ratings.c.secret)]
     if not scope.cleared and scope.unit is not None:
         content = [sa.or_(sa.not_(ratings.c.secret), ratings.c.unit == scope.unit)]
-    riskiest = (
-        await session.execute(
-            sa.select(ratings).where(*content).order_by(*risk_sql.riskiest_order(ratings)).limit(risk_limit)
-        )
-    ).all()
+    riskiest = (await session.execute(risk_sql.riskiest(ratings, content, risk_limit))).all()
     risk_projects = []
     for p in riskiest:
         r = risk_sql.variance_of(p)

@@ -69,17 +69,20 @@ def overdue_counts(today: date) -> sa.Subquery:
     )
 
 
+def _stage(query: sa.Select, name: str) -> sa.CTE:
+    """A step of the rating computed once per row: the planner must not fold it into the next step, where
+    each of its columns is used several times (folded, the expressions nest and the work grows with each
+    step). MATERIALIZED is PostgreSQL's and SQLite's (3.35+) word for that."""
+    return query.cte(name).prefix_with("MATERIALIZED")
+
+
 def rated(where: list[Any], today: date, dialect: str) -> sa.Subquery:
     """One row per project with an approved baseline (filtered by `where`) and what `domain.variance` says of
-    it: `cost_tenths`, `schedule_tenths`, `slip_days`, `overdue` and `level` (0 low, 1 medium, 2 high)."""
+    it: `cost_tenths`, `schedule_tenths`, `slip_days`, `overdue` and `level` (0 low, 1 medium, 2 high); with
+    `project_id`, `secret` and `unit`."""
     today_ = sa.literal(today, sa.Date)
     overdue = overdue_counts(today)
     estimate = sa.func.coalesce(col(P.estimate_fen), 0)
-    forecast = _greater(estimate, col(P.contracted_fen))
-    baseline = col(P.approved_investment_fen)
-    cost = sa.case(
-        (sa.and_(baseline != 0, forecast != 0), _tenths((forecast - baseline) * 100, baseline)), else_=sa.null()
-    )
     planned, contracted = col(P.planned_completion), col(P.contracted_on)
     finished = sa.func.coalesce(col(P.trial_started_on), col(P.accepted_on))
     scheduled = sa.and_(planned.is_not(None), contracted.is_not(None))
@@ -90,45 +93,49 @@ def rated(where: list[Any], today: date, dialect: str) -> sa.Subquery:
         (planned >= today_, 0),
         else_=_days(today_, planned, dialect),
     )
-    duration = _greater(_days(planned, contracted, dialect), 1)
-    inner = (
+    facts = _stage(
         sa.select(
+            # only what the rating and the caller's view of content need: the steps are kept in memory, and
+            # the riskiest page's titles are read afterwards by key (`riskiest`)
             col(P.project_id),
-            col(P.title),
             col(P.secret),
             col(P.unit),
-            col(P.jurisdiction),
-            col(P.stage),
             col(P.approved_investment_fen),
-            cost.label("cost_tenths"),
+            _greater(estimate, col(P.contracted_fen)).label("forecast_fen"),
             slip.label("slip_days"),
-            duration.label("duration_days"),
+            _greater(_days(planned, contracted, dialect), 1).label("duration_days"),
             sa.func.coalesce(overdue.c.overdue, 0).label("overdue"),
             _threshold("variance_amber_pct", today).label("amber"),
             _threshold("variance_red_pct", today).label("red"),
         )
         .select_from(P)
         .outerjoin(overdue, overdue.c.project_id == col(P.project_id))
-        .where(*where, baseline.is_not(None))
-        .subquery("baselined")
+        .where(*where, col(P.approved_investment_fen).is_not(None)),
+        "rating_facts",
     )
-    schedule = sa.case(
-        (inner.c.slip_days.is_(None), sa.null()), else_=_tenths(inner.c.slip_days * 100, inner.c.duration_days)
+    baseline, forecast = facts.c.approved_investment_fen, facts.c.forecast_fen
+    variances = _stage(
+        sa.select(
+            *(c for c in facts.c if c.name not in ("forecast_fen", "duration_days")),
+            sa.case(
+                (sa.and_(baseline != 0, forecast != 0), _tenths((forecast - baseline) * 100, baseline)),
+                else_=sa.null(),
+            ).label("cost_tenths"),
+            sa.case(
+                (facts.c.slip_days.is_(None), sa.null()),
+                else_=_tenths(facts.c.slip_days * 100, facts.c.duration_days),
+            ).label("schedule_tenths"),
+        ),
+        "rating_variances",
     )
-    scored = sa.select(
-        *(c for c in inner.c if c.name not in ("duration_days", "amber", "red")),
-        schedule.label("schedule_tenths"),
-        _rating(inner.c.cost_tenths, inner.c.amber, inner.c.red).label("cost_rating"),
-        # finishing early is no schedule risk: only lateness rates
-        _rating(
-            sa.case((schedule.is_(None), sa.null()), else_=_greater(schedule, 0)), inner.c.amber, inner.c.red
-        ).label("schedule_rating"),
-    ).subquery("scored")
-    chased = sa.case((scored.c.overdue >= 3, 2), (scored.c.overdue >= 1, 1), else_=0)
-    level = _greater(_greater(scored.c.cost_rating, scored.c.schedule_rating), chased)
-    return sa.select(
-        *(c for c in scored.c if c.name not in ("cost_rating", "schedule_rating")), level.label("level")
-    ).subquery("rated")
+    v = variances.c
+    cost_rating = _rating(v.cost_tenths, v.amber, v.red)
+    # finishing early is no schedule risk: only lateness rates
+    lateness = sa.case((v.schedule_tenths.is_(None), sa.null()), (v.schedule_tenths > 0, v.schedule_tenths), else_=0)
+    schedule_rating = _rating(lateness, v.amber, v.red)
+    chased = sa.case((v.overdue >= 3, 2), (v.overdue >= 1, 1), else_=0)
+    level = _greater(_greater(cost_rating, schedule_rating), chased)
+    return sa.select(*(c for c in v if c.name not in ("amber", "red")), level.label("level")).subquery("rated")
 
 
 def riskiest_order(ratings: sa.Subquery) -> list[Any]:
@@ -136,6 +143,17 @@ def riskiest_order(ratings: sa.Subquery) -> list[Any]:
     cost = sa.func.abs(sa.func.coalesce(ratings.c.cost_tenths, 0), type_=sa.BigInteger)
     schedule = sa.func.abs(sa.func.coalesce(ratings.c.schedule_tenths, 0), type_=sa.BigInteger)
     return [ratings.c.level.desc(), _greater(cost, schedule).desc(), ratings.c.project_id]
+
+
+def riskiest(ratings: sa.Subquery, content: list[Any], limit: int) -> sa.Select:
+    """The `limit` riskiest projects whose content the caller may see, with what the cockpit lists of each:
+    the page is cut from the ratings first, then joined to its projects by key."""
+    page = sa.select(ratings).where(*content).order_by(*riskiest_order(ratings)).limit(limit).subquery("riskiest")
+    return (
+        sa.select(page, col(P.title), col(P.jurisdiction), col(P.stage))
+        .join(P, col(P.project_id) == page.c.project_id)
+        .order_by(*riskiest_order(page))
+    )
 
 
 def variance_of(row: Any) -> domain.Variance:
