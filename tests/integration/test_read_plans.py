@@ -154,7 +154,7 @@ async def plans_of(
     service.statements.clear()
     response = await service.client.get(path, params=params, headers=headers)
     assert response.status_code == 200, response.text
-    selects = [(s, p) for s, p in service.statements if s.lstrip().upper().startswith("SELECT")]
+    selects = [(s, p) for s, p in service.statements if s.lstrip().upper().startswith(("SELECT", "WITH"))]
     assert selects, f"{path} ran no SELECT"
     conn = await asyncpg.connect(province.dsn(service.url))
     try:
