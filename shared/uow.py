@@ -66,6 +66,7 @@ class UnitOfWork:
         # publishes them at once (OutboxRelay.committed).
         self._on_outbox_committed = on_outbox_committed
         self._written_outbox: list[dict[str, Any]] = []
+        self._left_to_relay = False  # write_staged: the outbox rows are the relay's to publish
 
     async def __aenter__(self) -> UnitOfWork:
         self.session = self._sessions()
@@ -81,8 +82,9 @@ class UnitOfWork:
             if exc_type is None:
                 await self.flush_records()
                 await self.session.commit()
-                if self._written_outbox and self._on_outbox_committed is not None:
-                    self._on_outbox_committed(self._written_outbox)
+                if (self._written_outbox or self._left_to_relay) and self._on_outbox_committed is not None:
+                    # rows left to the relay go out in seq order, and so must whatever was handed over after them
+                    self._on_outbox_committed([] if self._left_to_relay else self._written_outbox)
             else:
                 await self.session.rollback()
         finally:
@@ -180,6 +182,16 @@ class UnitOfWork:
             written = [outbox_row(event, topic, payload) for event, topic, payload in staged]
             await self.session.execute(self.schema.outbox.insert(), written)
             self._written_outbox += written
+
+    async def write_staged(self) -> None:
+        """Write the decision, audit and outbox rows staged so far and keep no copy of them for after the
+        commit: for a unit of work that stages thousands of rows a chunk at a time (a stock import), so the
+        process holds one chunk. Its events are then the relay's to publish, in seq order (told at the commit;
+        the process's later commits queue behind them), and no watcher is woken for their subjects."""
+        await self.flush_records()
+        self.events.clear()
+        self._written_outbox.clear()
+        self._left_to_relay = True
 
     async def open_deadline(
         self,

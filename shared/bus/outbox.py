@@ -152,7 +152,9 @@ class OutboxRelay:
         order, from this process (called synchronously right after the commit). When this process
         is not the publisher, the broker is away or older rows may still wait, the relay takes them
         in seq order instead, so a project's events never overtake its earlier ones."""
-        if not rows:
+        if not rows:  # rows committed but left to the relay (UnitOfWork.write_staged): later commits queue behind
+            self._backlog = True
+            self.wake()
             return
         if not self._may_publish_inline():
             self.wake()

@@ -74,3 +74,17 @@ def test_the_province_read_benchmark_runs_end_to_end():
         assert line is not None and '"ok": ' in line, out
     assert '"projects_in_read_benchmark": 300' in out and '"service_rss_mib_max"' in out, out
     assert "'imported': 50" in out, out
+
+
+def test_the_import_memory_benchmark_prints_its_figures():
+    out = run("bench/import_memory.py", "--rows", "120", "--sqlite")
+    figures = json.loads(out.strip().splitlines()[-1])
+    assert figures["imported"] == 120 and figures["peak_mib"] >= figures["rss_before_mib"] > 0, out
+
+
+def test_the_cockpit_benchmark_compares_both_ratings():
+    out = run("bench/cockpit.py", "--scale", "300", "--runs", "1")
+    figures = json.loads(out.strip().splitlines()[-1])
+    for scope in ("province", "one_jurisdiction"):
+        assert figures[scope]["rated_projects"] > 0, out
+        assert {"risk_in_sql", "risk_in_python", "whole_cockpit"} <= set(figures[scope]), out

@@ -154,7 +154,7 @@ async def plans_of(
     service.statements.clear()
     response = await service.client.get(path, params=params, headers=headers)
     assert response.status_code == 200, response.text
-    selects = [(s, p) for s, p in service.statements if s.lstrip().upper().startswith("SELECT")]
+    selects = [(s, p) for s, p in service.statements if s.lstrip().upper().startswith(("SELECT", "WITH"))]
     assert selects, f"{path} ran no SELECT"
     conn = await asyncpg.connect(province.dsn(service.url))
     try:
@@ -305,11 +305,17 @@ async def test_the_todo_lists_read_no_table_whole(services):
         assert seq_scans(plans) == []
 
 
-async def test_the_cockpit_of_a_jurisdiction_and_year_reads_by_index(services):
-    plans = await plans_of(
-        services["catalog"], "/api/catalog/portfolio/cockpit", BUREAU, {"jurisdiction": "dazhou", "year": 2021}
-    )
+@pytest.mark.parametrize("params", [{"jurisdiction": "dazhou", "year": 2021}, {"jurisdiction": "quzhou"}])
+async def test_the_cockpit_of_a_jurisdiction_reads_by_index(services, params):
+    """Its risk figures too: the projects are rated in the query (queries/risk.py), which counts them by
+    risk and returns the riskiest few, and reads the projects and the overdue deadlines by index."""
+    plans = await plans_of(services["catalog"], "/api/catalog/portfolio/cockpit", BUREAU, params)
     assert seq_scans(plans) == []
+    rating = [p for p in plans if "cost_tenths" in p["sql"]]
+    assert len(rating) == 2, [p["sql"][:120] for p in plans]  # the counts by risk, the riskiest page
+    used = {n.get("Index Name") for p in rating for n in _nodes(p["plan"])}
+    assert any(name and name.startswith("ix_portfolio_deadlines") for name in used), used
+    assert any(name and name.startswith("ix_portfolio_projects") for name in used), used
 
 
 async def test_a_read_past_its_statement_timeout_is_cancelled_and_answers_unavailable(plan_urls):

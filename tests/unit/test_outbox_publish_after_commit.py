@@ -98,3 +98,22 @@ async def test_a_failed_publish_leaves_its_rows_and_the_later_ones_to_the_relay_
     assert [row.key for row in rows if row.published_at is not None] == ["P-a", "P-b", "P-c"]
     assert producer.sent.count("P-a") == 1 and producer.sent.count("P-c") == 1
     assert runtime.relay.published_by_sweep >= 2
+
+
+async def test_rows_written_early_are_left_to_the_relay_and_later_commits_queue_behind_them(runtime):
+    """A bulk unit of work (UnitOfWork.write_staged, a stock import a chunk at a time) keeps no copy of its
+    rows for the hand-off: the relay publishes them, and a commit right after does not overtake them."""
+    producer = Producer()
+    await started(runtime, producer)
+    async with runtime.unit_of_work() as uow:
+        for key in ("B-1", "B-2"):
+            await uow.emit(cleared(key))
+        await uow.write_staged()
+        assert uow.events == [] and uow._written_outbox == []  # nothing held for after the commit
+        await uow.emit(cleared("B-3"))
+        await uow.write_staged()
+    assert runtime.relay._backlog  # told at the commit: rows wait for the relay
+    await commit(runtime, "P-after")
+    await wait_for(lambda: len(producer.sent) == 4, timeout=15, message="the bulk rows and the later commit published")
+    assert producer.sent == ["B-1", "B-2", "B-3", "P-after"]
+    assert runtime.relay.published_by_sweep >= 3

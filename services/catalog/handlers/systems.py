@@ -3,7 +3,7 @@ and the answer to budget's question "is this system in the catalog, may it get m
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -12,7 +12,7 @@ from sqlmodel import col
 from services.catalog import domain
 from services.catalog.domain import evaluations as evaluation_rules
 from services.catalog.domain import operations, stock
-from services.catalog.handlers.common import load, subject, systems_by_id
+from services.catalog.handlers.common import load, subject
 from services.catalog.metrics import IMPORT_ROWS, SYSTEMS_REGISTERED, SYSTEMS_RETIRED
 from services.catalog.tables import Evaluation, ImportBatch, InformationResource, System
 from shared import clock
@@ -30,6 +30,8 @@ from shared.policy import Decision, packs
 from shared.uow import UnitOfWork
 
 MAX_IMPORT_ROWS = 10_000  # one request; larger censuses are split into several files
+#: systems written (and let go of) at a time by an import, inside its one transaction
+IMPORT_CHUNK = 500
 
 
 def registered_event(system: System) -> SystemRegistered:
@@ -182,44 +184,104 @@ async def import_stock(
             else:
                 kept.append((index, row))
         checked.good = kept
-    existing = await systems_by_id(uow, (row.system_id for _, row in checked.good))
+    already = await _ids_in_catalog(uow, [row.system_id for _, row in checked.good])
+    fresh = [row for _, row in checked.good if row.system_id not in already]
     now = clock.now()
     batch_id = new_id(f"IMP-{now:%Y%m%d}", length=8)
-    new_systems: list[System] = []
-    for _, row in checked.good:
-        if row.system_id in existing:
-            continue
-        new_systems.append(
-            System(
-                id=row.system_id,
-                project_id=None,
-                unit=row.unit,
-                jurisdiction=row.jurisdiction,
-                name=row.name,
-                secret=row.secret,
-                state=row.state,
-                registered_on=today,
-                went_live_on=row.went_live_on,
-                origin="stock_import",
-                external_ref=row.external_ref,
-                category=row.category,
-                deployment=row.deployment,
-                mlps_level=row.mlps_level,
-                crypto_status=row.crypto_status,
-                security_status=row.security_status,
-                data_sharing_status=row.data_sharing_status,
-                created_at=now,
-                updated_at=now,
+    jurisdictions: set[str] = set()
+    # Every row was checked above, so a bad row has written nothing; the good ones are written a chunk at a
+    # time inside this one transaction (a failure still rolls the whole import back), and each chunk's
+    # systems, evaluations, events and audit rows are written and let go before the next: the process holds
+    # one chunk, not the census.
+    for start in range(0, len(fresh), IMPORT_CHUNK):
+        systems = [_stock_system(row, today, now) for row in fresh[start : start + IMPORT_CHUNK]]
+        await _write_stock_chunk(uow, systems, batch_id, principal, today)
+        jurisdictions.update(system.jurisdiction for system in systems)
+        for system in systems:
+            SYSTEMS_REGISTERED.labels(system.jurisdiction, "stock_import").inc()
+        del systems
+    imported = len(fresh)
+    errors = [error.as_dict() for error in sorted(checked.bad, key=lambda e: e.row)]
+    batch = ImportBatch(
+        id=batch_id,
+        format="json" if "json" in media_type else "csv",
+        rows=len(rows),
+        imported=imported,
+        rejected=len(errors),
+        errors=errors,
+        imported_by=principal.subject,
+        imported_at=now,
+    )
+    uow.session.add(batch)
+    # One decision for the batch: why these systems are in the catalog at all.
+    for jurisdiction in sorted(jurisdictions):
+        pack = packs.get(jurisdiction)
+        if pack.has(operations.SYSTEM_CATALOG):
+            decision = pack.decide(operations.SYSTEM_CATALOG, {})
+            await uow.record_decision(decision, subject=batch_id, action="systems.imported", actor=principal)
+        ownership = operations.data_ownership_decision(pack)
+        if ownership is not None:
+            await uow.record_decision(ownership, subject=batch_id, action="systems.imported", actor=principal)
+    await uow.audit(
+        subject=batch_id,
+        action="systems.imported",
+        actor=principal,
+        detail={"rows": len(rows), "imported": imported, "rejected": len(errors)},
+    )
+    IMPORT_ROWS.labels("imported").inc(imported)
+    IMPORT_ROWS.labels("rejected").inc(len(errors))
+    IMPORT_ROWS.labels("already_in_catalog").inc(len(checked.good) - imported)
+    return batch, len(checked.good) - imported
+
+
+async def _ids_in_catalog(uow: UnitOfWork, ids: list[str]) -> set[str]:
+    """Which of these system ids the catalog holds already (ids only: a re-import loads no systems)."""
+    found: set[str] = set()
+    for start in range(0, len(ids), IMPORT_CHUNK):
+        found.update(
+            await uow.session.scalars(
+                sa.select(col(System.id)).where(col(System.id).in_(ids[start : start + IMPORT_CHUNK]))
             )
         )
-    uow.session.add_all(new_systems)
+    return found
+
+
+def _stock_system(row: stock.StockSystemRow, today: date, now: datetime) -> System:
+    return System(
+        id=row.system_id,
+        project_id=None,
+        unit=row.unit,
+        jurisdiction=row.jurisdiction,
+        name=row.name,
+        secret=row.secret,
+        state=row.state,
+        registered_on=today,
+        went_live_on=row.went_live_on,
+        origin="stock_import",
+        external_ref=row.external_ref,
+        category=row.category,
+        deployment=row.deployment,
+        mlps_level=row.mlps_level,
+        crypto_status=row.crypto_status,
+        security_status=row.security_status,
+        data_sharing_status=row.data_sharing_status,
+        created_at=now,
+        updated_at=now,
+    )
+
+
+async def _write_stock_chunk(
+    uow: UnitOfWork, systems: list[System], batch_id: str, principal: Principal, today: date
+) -> None:
+    """One chunk of an import: the systems, the evaluations and deadlines they owe, their events and audit
+    rows, written now (not at the commit) and then let go of by the session and the unit of work."""
+    uow.session.add_all(systems)
     deadline_rows: list[dict] = []
-    for system in new_systems:
+    for system in systems:
         await schedule_evaluations(uow, system, bulk=deadline_rows)
     if deadline_rows:
         await uow.session.execute(uow.schema.deadlines.insert(), deadline_rows)
-    # The unit of work writes all these outbox and audit rows in one statement per table at commit.
-    for system in new_systems:
+    for system in systems:
         await uow.emit(registered_event(system))
         if system.data_sharing_status in INCOMPLETE_SHARING:
             # only what bars matters to intake's view; a new system has no resources yet (dazhou:第二十四条)
@@ -239,39 +301,10 @@ async def import_stock(
             actor=principal,
             detail={"batch": batch_id, "external_ref": system.external_ref},
         )
-    errors = [error.as_dict() for error in sorted(checked.bad, key=lambda e: e.row)]
-    batch = ImportBatch(
-        id=batch_id,
-        format="json" if "json" in media_type else "csv",
-        rows=len(rows),
-        imported=len(new_systems),
-        rejected=len(errors),
-        errors=errors,
-        imported_by=principal.subject,
-        imported_at=now,
-    )
-    uow.session.add(batch)
-    # One decision for the batch: why these systems are in the catalog at all.
-    for jurisdiction in sorted({system.jurisdiction for system in new_systems}):
-        pack = packs.get(jurisdiction)
-        if pack.has(operations.SYSTEM_CATALOG):
-            decision = pack.decide(operations.SYSTEM_CATALOG, {})
-            await uow.record_decision(decision, subject=batch_id, action="systems.imported", actor=principal)
-        ownership = operations.data_ownership_decision(pack)
-        if ownership is not None:
-            await uow.record_decision(ownership, subject=batch_id, action="systems.imported", actor=principal)
-    await uow.audit(
-        subject=batch_id,
-        action="systems.imported",
-        actor=principal,
-        detail={"rows": len(rows), "imported": len(new_systems), "rejected": len(errors)},
-    )
-    for system in new_systems:
-        SYSTEMS_REGISTERED.labels(system.jurisdiction, "stock_import").inc()
-    IMPORT_ROWS.labels("imported").inc(len(new_systems))
-    IMPORT_ROWS.labels("rejected").inc(len(errors))
-    IMPORT_ROWS.labels("already_in_catalog").inc(len(checked.good) - len(new_systems))
-    return batch, len(checked.good) - len(new_systems)
+    await uow.session.flush()
+    await uow.write_staged()
+    for written in [o for o in uow.session if isinstance(o, System | Evaluation)]:
+        uow.session.expunge(written)
 
 
 async def update_security(

@@ -386,6 +386,8 @@ def open_data_jurisdictions(day: date | None = None) -> list[str]:
 
 
 RISK_LABEL_ZH = {"low": "低风险", "medium": "中风险", "high": "高风险"}
+#: a rating level (0, 1, 2) as the API names it
+RISK_LEVELS = ("low", "medium", "high")
 
 
 @dataclass(frozen=True)
@@ -397,14 +399,23 @@ class Variance:
     risk_label_zh: str
 
 
-def _rating(pct: float | None, settings: Mapping[str, int]) -> int:
-    """以上 includes the number itself: a variance equal to a threshold takes that rating."""
-    if pct is None:
+def tenths(numerator: int, denominator: int) -> int:
+    """`numerator / denominator` in tenths, rounded half away from zero, in integers: exact, and the same in
+    SQL (queries/risk.py computes the cockpit's rating with it). A float's `round` would send a ratio of
+    exactly x.x5 either way, as its binary value falls."""
+    magnitude = (20 * abs(numerator) + abs(denominator)) // (2 * abs(denominator))
+    return -magnitude if (numerator < 0) != (denominator < 0) else magnitude
+
+
+def rating(pct_tenths: int | None, settings: Mapping[str, int]) -> int:
+    """0, 1 or 2 for a variance in tenths of a per cent, as shown (one decimal). 以上 includes the number
+    itself: a variance equal to a threshold takes that rating."""
+    if pct_tenths is None:
         return 0
-    magnitude = abs(pct)
-    if magnitude >= settings["variance_red_pct"]:
+    magnitude = abs(pct_tenths)
+    if magnitude >= settings["variance_red_pct"] * 10:
         return 2
-    return 1 if magnitude >= settings["variance_amber_pct"] else 0
+    return 1 if magnitude >= settings["variance_amber_pct"] * 10 else 0
 
 
 def variance(
@@ -425,23 +436,28 @@ def variance(
     ratings (schedule: lateness only); an overdue deadline makes it at least medium, three or more high.
     `settings`: the project's jurisdiction's thresholds (`thresholds()`); None: the default pack's."""
     settings = settings if settings is not None else thresholds(day=today)
-    cost = None
+    cost = schedule = slip = None  # in tenths of a per cent
     forecast = max(estimate_fen or 0, contracted_fen)
     if baseline_fen and forecast:
-        cost = round((forecast - baseline_fen) * 100 / baseline_fen, 1)
-    schedule = slip = None
+        cost = tenths((forecast - baseline_fen) * 100, baseline_fen)
     if planned_completion is not None and contracted_on is not None:
         actual = finished_on if finished_on is not None else max(today, planned_completion)
         slip = (actual - planned_completion).days
         duration = max((planned_completion - contracted_on).days, 1)
-        schedule = round(slip * 100 / duration, 1)
+        schedule = tenths(slip * 100, duration)
     # Finishing early is no schedule risk: only lateness rates; a cost variance rates either way (an
     # underrun that large says the baseline was wrong, as the IT Dashboard reads it).
-    level = max(_rating(cost, settings), _rating(max(schedule, 0) if schedule is not None else None, settings))
+    level = max(rating(cost, settings), rating(max(schedule, 0) if schedule is not None else None, settings))
     if overdue_deadlines:
         level = max(level, 2 if overdue_deadlines >= 3 else 1)
-    risk = ("low", "medium", "high")[level]
-    return Variance(cost, schedule, slip, risk, RISK_LABEL_ZH[risk])
+    risk = RISK_LEVELS[level]
+    return Variance(
+        None if cost is None else cost / 10,
+        None if schedule is None else schedule / 10,
+        slip,
+        risk,
+        RISK_LABEL_ZH[risk],
+    )
 
 
 def deadline_colour(due_on: date, status: str, today: date, amber_days: int | None = None) -> str:

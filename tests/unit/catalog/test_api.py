@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from dateutil.relativedelta import relativedelta
 from prometheus_client import REGISTRY
 
-from services.catalog.tables import ImportBatch, System
+from services.catalog.tables import ImportBatch, System, schema
 from shared import clock
 from shared.auth import Role
 from shared.contracts.procurement import ContractSigned
@@ -131,6 +131,42 @@ async def test_5000_stock_systems_with_a_few_bad_rows_keep_the_good_ones_and_rep
     assert stored["rejected"] == 4
     again = (await catalog.upload(stock_csv(5000, bad), "text/csv")).json()
     assert (again["imported"], again["already_in_catalog"], again["rejected"]) == (0, 4996, 4)
+
+
+async def test_an_import_written_in_chunks_still_writes_all_or_nothing(catalog, monkeypatch):
+    """The import writes its systems a chunk at a time inside one transaction: each chunk owes its
+    evaluations and its events; a failure in a later chunk leaves none of the earlier ones behind."""
+    import pytest
+
+    from services.catalog.handlers import systems as handlers
+
+    monkeypatch.setattr(handlers, "IMPORT_CHUNK", 40)
+    write_chunk, chunks = handlers._write_stock_chunk, []
+
+    async def failing_third(uow, systems, *args):
+        chunks.append(len(systems))
+        if len(chunks) == 3:
+            raise RuntimeError("the database went away")
+        await write_chunk(uow, systems, *args)
+
+    monkeypatch.setattr(handlers, "_write_stock_chunk", failing_third)
+    with pytest.raises(RuntimeError):
+        response = await catalog.upload(stock_csv(130, {}), "text/csv")
+        assert response.status_code == 500
+    assert chunks == [40, 40, 40]
+    assert await catalog.events() == []
+    async with catalog.runtime.unit_of_work() as uow:
+        for table in (System, ImportBatch, schema.deadlines, schema.audit):
+            assert await uow.session.scalar(sa.select(sa.func.count()).select_from(table)) == 0, table
+
+    monkeypatch.setattr(handlers, "_write_stock_chunk", write_chunk)
+    chunks.clear()
+    report = (await catalog.upload(stock_csv(130, {}), "text/csv")).json()
+    assert report["imported"] == 130
+    assert len(await catalog.events("catalog.system.registered.v1")) == 130
+    async with catalog.runtime.unit_of_work() as uow:
+        owed = await uow.session.scalars(sa.select(sa.func.count(sa.distinct(schema.deadlines.c.subject))))
+        assert owed.one() == 130  # every chunk's systems owe their evaluations
 
 
 async def test_a_malformed_import_is_a_problem_and_writes_nothing(catalog):

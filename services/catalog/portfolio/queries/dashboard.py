@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections import defaultdict
 from datetime import date
 from typing import Any
 
@@ -12,8 +11,8 @@ from sqlmodel import col
 
 from services.catalog.portfolio import domain
 from services.catalog.portfolio.domain import STAGE_LABEL_ZH, Stage
-from services.catalog.portfolio.queries.project_list import rate
-from services.catalog.portfolio.queries.visibility import LIVE_DEADLINE, scope_of, visible
+from services.catalog.portfolio.queries import risk as risk_sql
+from services.catalog.portfolio.queries.visibility import LIVE_DEADLINE, Scope, scope_of, visible
 from services.catalog.portfolio.tables import (
     PortfolioDeadline,
     PortfolioProject,
@@ -33,7 +32,7 @@ FUNNEL = (
     ("paid", "已支付", "released_fen"),  # see money_of: no separate payment event
 )
 BY_UNIT_CAP = 100
-#: What rating a project needs (rows, not entities: the cockpit rates every project with a baseline).
+#: What rating one project in Python needs (`rate`): rows, not entities (the cockpit itself rates in SQL).
 RATED_COLUMNS = tuple(
     getattr(PortfolioProject, name)
     for name in (
@@ -69,6 +68,49 @@ def _amber(today: date) -> sa.ColumnElement[bool]:
         *(sa.and_(jurisdiction == pid, due_on <= by(n)) for pid, n in days.items()),
         sa.and_(jurisdiction.not_in(list(days)), due_on <= by(default)),
     )
+
+
+async def risk_figures(
+    session: Any, scope: Scope, where: list[Any], today: date, risk_limit: int
+) -> tuple[dict[str, int], list[dict[str, Any]]]:
+    """The projects with an approved baseline (under `where`) counted by risk, and the `risk_limit` riskiest
+    whose content the caller may see. Rated in the database (queries/risk.py): the counts by risk and the
+    riskiest few come back, not the rows."""
+    ratings = risk_sql.rated(
+        [*where, col(PortfolioProject.stage).not_in([Stage.REJECTED.value, Stage.RETIRED.value])],
+        today,
+        session.get_bind().dialect.name,
+    )
+    risk = {"low": 0, "medium": 0, "high": 0} | {
+        domain.RISK_LEVELS[level]: n
+        for level, n in (
+            await session.execute(sa.select(ratings.c.level, sa.func.count()).group_by(ratings.c.level))
+        ).all()
+    }
+    content = [sa.true()] if scope.cleared else [sa.not_(ratings.c.secret)]
+    if not scope.cleared and scope.unit is not None:
+        content = [sa.or_(sa.not_(ratings.c.secret), ratings.c.unit == scope.unit)]
+    riskiest = (await session.execute(risk_sql.riskiest(ratings, content, risk_limit))).all()
+    risk_projects = []
+    for p in riskiest:
+        r = risk_sql.variance_of(p)
+        risk_projects.append(
+            {
+                "project_id": p.project_id,
+                "title": None if p.secret else p.title,
+                "unit": p.unit,
+                "jurisdiction": p.jurisdiction,
+                "stage": p.stage,
+                "approved_investment_fen": p.approved_investment_fen,
+                "cost_variance_pct": r.cost_variance_pct,
+                "schedule_variance_pct": r.schedule_variance_pct,
+                "schedule_slip_days": r.schedule_slip_days,
+                "overdue_deadlines": p.overdue,
+                "risk": r.risk,
+                "risk_label_zh": r.risk_label_zh,
+            }
+        )
+    return risk, risk_projects
 
 
 async def cockpit(
@@ -139,67 +181,7 @@ async def cockpit(
     ).all()
     deadlines = {"red": 0, "amber": 0, "green": 0} | {c: n for c, n in deadline_rows}
 
-    # variance and risk for every project with an approved baseline
-    overdue_counts: dict[str, int] = defaultdict(int)
-    for project_id, n in (
-        await session.execute(
-            sa.select(col(PortfolioDeadline.project_id), sa.func.count())
-            .join(PortfolioProject, col(PortfolioProject.project_id) == col(PortfolioDeadline.project_id))
-            .where(
-                *where,
-                sa.or_(
-                    col(PortfolioDeadline.status) == "overdue",
-                    sa.and_(col(PortfolioDeadline.status) == "open", col(PortfolioDeadline.due_on) < today),
-                ),
-            )
-            .group_by(col(PortfolioDeadline.project_id))
-        )
-    ).all():
-        overdue_counts[project_id] = n
-    risk = {"low": 0, "medium": 0, "high": 0}
-    rated_rows = []
-    baseline = (
-        await session.execute(
-            sa.select(*RATED_COLUMNS).where(
-                *where,
-                col(PortfolioProject.approved_investment_fen).is_not(None),
-                col(PortfolioProject.stage).not_in([Stage.REJECTED.value, Stage.RETIRED.value]),
-            )
-        )
-    ).all()
-    settings_of: dict[str, dict[str, int]] = {}  # each project is rated by its own jurisdiction's pack
-    for project in baseline:
-        if project.jurisdiction not in settings_of:
-            settings_of[project.jurisdiction] = domain.thresholds(project.jurisdiction, today)
-        rated = rate(project, overdue_counts.get(project.project_id, 0), today, settings_of[project.jurisdiction])
-        risk[rated.risk] += 1
-        if scope.sees_content(project):
-            rated_rows.append((project, rated))
-    order = {"high": 0, "medium": 1, "low": 2}
-    rated_rows.sort(
-        key=lambda pr: (
-            order[pr[1].risk],
-            -max(abs(pr[1].cost_variance_pct or 0), abs(pr[1].schedule_variance_pct or 0)),
-            pr[0].project_id,
-        )
-    )
-    risk_projects = [
-        {
-            "project_id": p.project_id,
-            "title": None if p.secret else p.title,
-            "unit": p.unit,
-            "jurisdiction": p.jurisdiction,
-            "stage": p.stage,
-            "approved_investment_fen": p.approved_investment_fen,
-            "cost_variance_pct": r.cost_variance_pct,
-            "schedule_variance_pct": r.schedule_variance_pct,
-            "schedule_slip_days": r.schedule_slip_days,
-            "overdue_deadlines": overdue_counts.get(p.project_id, 0),
-            "risk": r.risk,
-            "risk_label_zh": r.risk_label_zh,
-        }
-        for p, r in rated_rows[:risk_limit]
-    ]
+    risk, risk_projects = await risk_figures(session, scope, where, today, risk_limit)
 
     # catalog's own: systems by state and zombies, evaluations, active sanctions
     system_where: list[sa.ColumnElement[bool]] = []
