@@ -42,6 +42,9 @@ if TYPE_CHECKING:
 log = structlog.get_logger()
 
 Handler = Callable[["UnitOfWork", CloudEvent, Any], Awaitable[None]]
+#: Runs once per batch unit of work, after the inbox claim and before the claimed events' handlers, with
+#: (event, payload) of each: locks and loads in one statement the rows the handlers will lock one by one.
+Prefetch = Callable[["UnitOfWork", list[tuple[CloudEvent, Any]]], Awaitable[None]]
 
 #: Seconds between offset commits while records keep coming (an idle consumer commits at once).
 COMMIT_INTERVAL = 0.5
@@ -63,6 +66,7 @@ class Subscriptions:
 
     def __init__(self) -> None:
         self._handlers: dict[str, list[Handler]] = {}
+        self.prefetches: list[Prefetch] = []
 
     def on(self, payload_type: type[EventPayload]) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
@@ -70,6 +74,12 @@ class Subscriptions:
             return handler
 
         return register
+
+    def prefetch(self, prefetch: Prefetch) -> Prefetch:
+        """Register a batch prefetch (see `Prefetch`); only the batch path runs it, an event handled on
+        its own locks its rows as its handlers go."""
+        self.prefetches.append(prefetch)
+        return prefetch
 
     @property
     def handlers(self) -> dict[str, Handler]:
@@ -328,6 +338,10 @@ class EventConsumer:
         items = [item for item in ready if isinstance(item, _Ready)]
         async with self.runtime.unit_of_work() as uow:
             claimed = await claim_many(uow, [item.event for item in items])
+            if self.subscriptions.prefetches and claimed:
+                fresh = [(item.event, item.payload) for item in items if item.event.id in claimed]
+                for prefetch in self.subscriptions.prefetches:
+                    await prefetch(uow, fresh)
             taken: set[str] = set()
             for item in items:
                 if item.event.id not in claimed or item.event.id in taken:
