@@ -4,7 +4,7 @@ falls back to handling the records one by one (consumer.py), so a poisoned event
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +23,9 @@ if TYPE_CHECKING:
     from shared.uow import UnitOfWork
 
 Handler = Callable[["UnitOfWork", CloudEvent, Any], Awaitable[None]]
+#: Runs once per batch unit of work, after the inbox claim and before the claimed events' handlers, with
+#: (event, payload) of each: locks and loads in one statement the rows the handlers will lock one by one.
+Prefetch = Callable[["UnitOfWork", list[tuple[CloudEvent, Any]]], Awaitable[None]]
 
 #: Most events of a fetched partition batch handled in one transaction (a catch-up fetches hundreds):
 #: bounds how long one transaction holds its row locks and how much a failure sends one by one.
@@ -60,13 +63,19 @@ def prepare(records: list[ConsumerRecord], handlers: dict[str, Handler]) -> list
     return ready
 
 
-async def handle(runtime: ServiceRuntime, group_id: str, ready: list[Ready | str]) -> list[str]:
+async def handle(
+    runtime: ServiceRuntime, group_id: str, ready: list[Ready | str], prefetches: Sequence[Prefetch] = ()
+) -> list[str]:
     """One unit of work: one inbox insert claims the batch's events, the handlers of the claimed ones run,
     one commit; then each record's outcome (handled, duplicate, ignored) is counted and returned."""
     service = runtime.settings.service
     items = [item for item in ready if isinstance(item, Ready)]
     async with runtime.unit_of_work() as uow:
         claimed = await claim_many(uow, [item.event for item in items])
+        if prefetches and claimed:
+            fresh = [(item.event, item.payload) for item in items if item.event.id in claimed]
+            for prefetch in prefetches:
+                await prefetch(uow, fresh)
         taken: set[str] = set()
         for item in items:
             if item.event.id not in claimed or item.event.id in taken:

@@ -23,7 +23,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from shared import clock, tracing
 from shared.bus import batch
-from shared.bus.batch import Handler, claim_many
+from shared.bus.batch import Handler, Prefetch, claim_many
 from shared.contracts.base import EVENT_TYPES, EventPayload
 from shared.contracts.envelope import EVENT_TYPE_HEADER, LEGACY_EVENT_TYPE_HEADER, CloudEvent
 from shared.db import is_database_unavailable
@@ -59,6 +59,7 @@ class Subscriptions:
 
     def __init__(self) -> None:
         self._handlers: dict[str, list[Handler]] = {}
+        self.prefetches: list[Prefetch] = []
 
     def on(self, payload_type: type[EventPayload]) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
@@ -66,6 +67,12 @@ class Subscriptions:
             return handler
 
         return register
+
+    def prefetch(self, prefetch: Prefetch) -> Prefetch:
+        """Register a batch prefetch (see `Prefetch`); only the batch path runs it, an event handled on
+        its own locks its rows as its handlers go."""
+        self.prefetches.append(prefetch)
+        return prefetch
 
     @property
     def handlers(self) -> dict[str, Handler]:
@@ -261,7 +268,7 @@ class EventConsumer:
         ready = batch.prepare(records, self._handlers) if len(records) > 1 else None
         if ready is not None:
             try:
-                outcomes = await batch.handle(self.runtime, self.group_id, ready)
+                outcomes = await batch.handle(self.runtime, self.group_id, ready, self.subscriptions.prefetches)
             except Exception as exc:  # the one-by-one pass retries, dead-letters or waits for the database
                 log.info(
                     "batch failed; handling its events one by one",

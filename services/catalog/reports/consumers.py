@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import col
@@ -18,7 +19,7 @@ from shared.contracts.envelope import CloudEvent
 from shared.contracts.intake import ApplicationAdmitted, ApplicationRejected, ApplicationSubmitted, ProjectSummary
 from shared.contracts.procurement import ContractSigned, SupplementApproved
 from shared.contracts.review import ProjectApproved
-from shared.locking import locked
+from shared.locking import hold_inserted, lock_many, locked
 from shared.uow import UnitOfWork
 
 #: how far a project has come; a late (redelivered or reordered) event never moves it back
@@ -38,12 +39,23 @@ async def record(
             project_id=project_id, unit=unit or "", jurisdiction=jurisdiction or "", updated_at=clock.now()
         )
         uow.session.add(row)
+        hold_inserted(uow.session, ProjectRecord, project_id, row)
     if unit and not row.unit:
         row.unit = unit
     if jurisdiction and not row.jurisdiction:
         row.jurisdiction = jurisdiction
     row.updated_at = clock.now()
     return row
+
+
+@subscriptions.prefetch
+async def lock_records(uow: UnitOfWork, events: list[tuple[CloudEvent, Any]]) -> None:
+    """A batch's project records, locked and loaded in one statement (`record` then needs none)."""
+    await lock_many(uow.session, ProjectRecord, project_ids(events))
+
+
+def project_ids(events: list[tuple[CloudEvent, Any]]) -> set[str]:
+    return {pid for _, payload in events if isinstance(pid := getattr(payload, "project_id", None), str)}
 
 
 def advance(row: ProjectRecord, status: str) -> None:

@@ -4,10 +4,12 @@ notifications."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import col
 
+from services.catalog.handlers import subscriptions
 from services.catalog.portfolio import domain
 from services.catalog.portfolio.domain import Action, Stage
 from services.catalog.portfolio.tables import (
@@ -21,6 +23,7 @@ from shared import clock
 from shared.auth import Role
 from shared.contracts.envelope import CloudEvent
 from shared.contracts.intake import ProjectSummary
+from shared.locking import hold_inserted, lock_many, locked, transaction_cache
 from shared.policy import Pack, PolicyError, packs
 from shared.uow import UnitOfWork
 
@@ -41,7 +44,7 @@ def pack_for(jurisdiction: str) -> Pack | None:
 async def project(
     uow: UnitOfWork, event: CloudEvent, project_id: str, *, unit: str | None = None, jurisdiction: str | None = None
 ) -> PortfolioProject:
-    row = await uow.session.get(PortfolioProject, project_id, with_for_update=True)
+    row = await locked(uow.session, PortfolioProject, project_id)
     if row is None:
         # a project first heard of past submission (events reordered, or stock from before the read model)
         row = PortfolioProject(
@@ -54,10 +57,56 @@ async def project(
             updated_at=event.time,
         )
         uow.session.add(row)
+        hold_inserted(uow.session, PortfolioProject, project_id, row)
     row.unit = row.unit or unit or ""
     row.jurisdiction = row.jurisdiction or jurisdiction or ""
     row.updated_at = clock.now()
     return row
+
+
+#: transaction_cache name: {project_id: [PortfolioTodo]}, every to-do of a prefetched project that was
+#: open when the prefetch locked it or was opened since (`open_todo`); a status changed since is on the
+#: object (by the ORM, or synchronised by the ORM-enabled UPDATEs of close_todos/close_expert_todos).
+OPEN_TODOS = "catalog.portfolio.open_todos"
+
+
+@subscriptions.prefetch
+async def lock_projects(uow: UnitOfWork, events: list[tuple[CloudEvent, Any]]) -> None:
+    """A batch's portfolio projects and their open to-dos, locked and loaded in two statements, so the
+    consumers' `project` and `move` need none (a catch-up handles hundreds of events per transaction)."""
+    ids = sorted({pid for _, payload in events if isinstance(pid := getattr(payload, "project_id", None), str)})
+    if not ids:
+        return
+    await lock_many(uow.session, PortfolioProject, ids)
+    todos = await uow.session.scalars(
+        sa
+        .select(PortfolioTodo)
+        .where(col(PortfolioTodo.project_id).in_(ids), col(PortfolioTodo.status) == "open")
+        .order_by(col(PortfolioTodo.id))
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    cache = transaction_cache(uow.session, OPEN_TODOS)
+    for project_id in ids:
+        cache[project_id] = []
+    for todo in todos:
+        cache[todo.project_id].append(todo)
+
+
+async def open_stage_todos(uow: UnitOfWork, project_id: str) -> list[PortfolioTodo]:
+    """The project's open to-dos of its stage (not the ones with a ref: a deadline's, an expert's)."""
+    cached = transaction_cache(uow.session, OPEN_TODOS).get(project_id)
+    if cached is not None:
+        return [todo for todo in cached if todo.status == "open" and todo.ref == ""]
+    return list(
+        await uow.session.scalars(
+            sa.select(PortfolioTodo).where(
+                col(PortfolioTodo.project_id) == project_id,
+                col(PortfolioTodo.status) == "open",
+                col(PortfolioTodo.ref) == "",
+            )
+        )
+    )
 
 
 def summarise(row: PortfolioProject, summary: ProjectSummary) -> None:
@@ -97,19 +146,21 @@ async def open_todo(
     due_on: date | None = None,
     announce: bool = True,
 ) -> None:
-    uow.session.add(
-        PortfolioTodo(
-            project_id=row.project_id,
-            service=action.service,
-            action=action.action,
-            action_label_zh=action.action_label_zh,
-            role=action.role,
-            unit=row.unit if action.role == Role.UNIT else None,
-            ref=ref,
-            due_on=due_on,
-            since=since,
-        )
+    todo = PortfolioTodo(
+        project_id=row.project_id,
+        service=action.service,
+        action=action.action,
+        action_label_zh=action.action_label_zh,
+        role=action.role,
+        unit=row.unit if action.role == Role.UNIT else None,
+        ref=ref,
+        due_on=due_on,
+        since=since,
     )
+    uow.session.add(todo)
+    cached = transaction_cache(uow.session, OPEN_TODOS).get(row.project_id)
+    if cached is not None:
+        cached.append(todo)
     if announce:
         await notify(uow, row, action.role, "todo", f"新待办：{name_of(row)} {action.action_label_zh}", due_on)
 
@@ -164,15 +215,7 @@ async def move(
     else:  # an unknown jurisdiction: only the actions that need no pack
         actions = tuple(a for a in pending.actions if not a.action.startswith("{"))
     wanted = {(a.service, a.action, a.role) for a in actions}
-    current = list(
-        await uow.session.scalars(
-            sa.select(PortfolioTodo).where(
-                col(PortfolioTodo.project_id) == row.project_id,
-                col(PortfolioTodo.status) == "open",
-                col(PortfolioTodo.ref) == "",
-            )
-        )
-    )
+    current = await open_stage_todos(uow, row.project_id)
     kept = set()
     for todo in current:
         if (todo.service, todo.action, todo.role) in wanted:
