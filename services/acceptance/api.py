@@ -30,7 +30,7 @@ from services.acceptance.schemas import (
     SecrecyApproval,
     TrialRunStart,
 )
-from services.acceptance.tables import AcceptanceProject
+from services.acceptance.tables import AcceptanceProject, StepRecord
 from shared.auth import Principal, Role, outbound_authorization, require
 from shared.errors import not_found
 from shared.idempotency import replay, run_once
@@ -385,7 +385,7 @@ async def asset_registration(
     return await run_once(runtime, key, principal, fingerprint, action)
 
 
-def _filing_public(record) -> DocumentFilingPublic:
+def _filing_public(record: StepRecord) -> DocumentFilingPublic:
     return DocumentFilingPublic(
         project_id=record.project_id,
         filed_on=record.taken_on,
@@ -409,7 +409,7 @@ async def document_filing(
     request: Request,
     principal: Annotated[Principal, require(Role.UNIT, Role.DATA_BUREAU)],
     key: IdempotencyKey = None,
-):
+) -> JSONResponse:
     async def action(uow: UnitOfWork) -> dict:
         record = await handlers.file_documents(uow, project_id, body, principal)
         return _filing_public(record).model_dump(mode="json")
@@ -419,7 +419,9 @@ async def document_filing(
 
 
 @router.get("/projects/{project_id}/document-filing", response_model=DocumentFilingPublic, summary="验收后资料备案")
-async def get_document_filing(project_id: str, runtime: Runtime, principal: Annotated[Principal, Readers]):
+async def get_document_filing(
+    project_id: str, runtime: Runtime, principal: Annotated[Principal, Readers]
+) -> DocumentFilingPublic:
     async with runtime.reading() as uow:
         await scope.ensure(uow, principal, project_id, content=False, what="document filing")
         record = await queries.document_filing(uow, project_id)

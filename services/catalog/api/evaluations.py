@@ -75,8 +75,8 @@ async def designate_key_project(
     runtime: Runtime,
     principal: Annotated[Principal, Bureau],
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
-):
-    async def action(uow):
+) -> JSONResponse:
+    async def action(uow: UnitOfWork) -> dict:
         evaluation = await handlers.designate_key_project(uow, system_id, principal)
         return public(evaluation).model_dump(mode="json")
 

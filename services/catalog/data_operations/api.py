@@ -473,8 +473,8 @@ async def supervise_operator(
     runtime: Runtime,
     principal: Annotated[Principal, Bureau],
     idempotency_key: IdempotencyKey = None,
-):
-    async def action(uow):
+) -> JSONResponse:
+    async def action(uow: UnitOfWork) -> dict:
         row = await handlers.supervise_operator(uow, operator_id, principal, **command.model_dump())
         return OversightPublic(**row.model_dump()).model_dump(mode="json")
 
@@ -493,8 +493,8 @@ async def evaluate_performance(
     runtime: Runtime,
     principal: Annotated[Principal, Finance],
     idempotency_key: IdempotencyKey = None,
-):
-    async def action(uow):
+) -> JSONResponse:
+    async def action(uow: UnitOfWork) -> dict:
         row = await handlers.evaluate_performance(uow, principal, **command.model_dump())
         return OversightPublic(**row.model_dump()).model_dump(mode="json")
 
@@ -511,7 +511,7 @@ async def list_oversight(
     principal: Annotated[Principal, Readers],
     jurisdiction: Filter = None,
     kind: Literal["operator_supervision", "performance_evaluation"] | None = None,
-):
+) -> list[OversightPublic]:
     async with runtime.reading() as uow:
         rows = await handlers.oversight(uow, jurisdiction=jurisdiction, kind=kind)
         return [OversightPublic(**row.model_dump()) for row in rows]

@@ -58,7 +58,7 @@ async def publish_om_tender(
     principal: Annotated[Principal, Publishers],
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
-    async def work(uow: UnitOfWork):
+    async def work(uow: UnitOfWork) -> tuple[int, dict]:
         tender = await handlers.publish(
             uow,
             principal,
