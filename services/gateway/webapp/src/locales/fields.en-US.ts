@@ -242,6 +242,14 @@ const fieldsEn: Record<keyof typeof fieldsZh, string> = {
   "field.external_ref": "Reporter's system id",
   "field.mlps_level": "MLPS level",
   "field.went_live_on": "Went live on",
+  "field.conforming": "Staff and premises conform",
+  "field.premises_finding": "Finding on premises",
+  "field.staff_finding": "Finding on staff",
+  "field.third_party": "Third party",
+  "field.implementation.city_governance_platform": "City governance platform",
+  "field.implementation.cross_department": "Built and shared across departments",
+  "field.implementation.integrable_into_city_project": "Can be integrated into a city-wide project",
+  "code.special_evaluation": "Special evaluation (third party)",
 };
 
 export default fieldsEn;

@@ -240,6 +240,14 @@ const fieldsZh = {
   "field.external_ref": "上报方系统编号",
   "field.mlps_level": "等保级别",
   "field.went_live_on": "上线日期",
+  "field.conforming": "服务人员和场地管理符合要求",
+  "field.premises_finding": "服务场地管理监督意见",
+  "field.staff_finding": "服务人员管理监督意见",
+  "field.third_party": "第三方机构名称",
+  "field.implementation.city_governance_platform": "城市数字化治理综合平台",
+  "field.implementation.cross_department": "市级跨部门（单位）共建共享",
+  "field.implementation.integrable_into_city_project": "能够整合到全市综合性、基础性信息化项目",
+  "code.special_evaluation": "专项评估（第三方）",
 } as const;
 
 export default fieldsZh;
