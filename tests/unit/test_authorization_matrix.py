@@ -44,6 +44,7 @@ EXEMPT = {
 #: Routes an insider may find empty (404) on the seed, with why: the matrix still calls them as outsiders.
 INSIDER_MAY_404 = {
     "/api/acceptance/projects/{project_id}/asset-registration": "assets are registered only after acceptance",
+    "/api/acceptance/projects/{project_id}/document-filing": "documents are filed only after acceptance (suqian:(七))",
     "/api/procurement/ocds/records/{project_id}": "an OCDS record exists once a tender or contract is published",
 }
 
