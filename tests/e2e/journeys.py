@@ -7,7 +7,7 @@ from __future__ import annotations
 import uuid
 from pathlib import Path
 
-from playwright.async_api import Page, expect
+from playwright.async_api import Locator, Page, expect
 
 from shared import clock
 from tests.e2e.test_workbench import choose
@@ -164,3 +164,17 @@ async def apply_in_browser(page: Page, jurisdiction_zh: str, title: str, amount_
     await expect(page.get_by_test_id("project-status")).to_have_text("已提交")
     await expect(page.get_by_test_id("project-title")).to_have_text(title)
     return page.url.rsplit("/projects/", 1)[1].split("?")[0]
+
+
+async def choose_every(page: Page, label: str, scope: Locator, count: int) -> None:
+    """Tick every option of an Ant Design multiple select by keyboard (its list is virtual: only the options
+    in view exist in the page, so clicking them one by one would miss the rest)."""
+    field = scope.get_by_label(label, exact=True)
+    await field.click()
+    for _ in range(count):
+        await page.keyboard.press("Enter")
+        await page.keyboard.press("ArrowDown")
+    await page.keyboard.press("Escape")
+    select = field.locator("xpath=ancestor::div[contains(@class, 'ant-select ')][1]")
+    tags = select.locator(".ant-select-selection-item")
+    await expect(tags).to_have_count(count)

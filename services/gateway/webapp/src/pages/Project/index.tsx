@@ -251,7 +251,11 @@ export default function Project() {
   const seen = useRef<{ timeline: Timeline | null; dossier: PortfolioDossier | null }>({ timeline: null, dossier: null });
   seen.current = { timeline, dossier };
   const stopFollowing = useRef<(() => void) | null>(null);
-  useEffect(() => () => stopFollowing.current?.(), [projectId]);
+  useEffect(() => () => stopFollowing.current?.(), [projectId, user]);
+  // Someone filling in the next action's form is not interrupted by the re-reads of the last one.
+  useEffect(() => {
+    if (open) stopFollowing.current?.();
+  }, [open]);
   const refresh = useCallback(() => {
     load();
     stopFollowing.current?.();
