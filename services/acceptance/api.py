@@ -32,7 +32,7 @@ from services.acceptance.schemas import (
 )
 from services.acceptance.tables import AcceptanceProject, StepRecord
 from shared.auth import Principal, Role, outbound_authorization, require
-from shared.errors import not_found
+from shared.errors import Problem, not_found
 from shared.idempotency import replay, run_once
 from shared.limits import Identifier
 from shared.pagination import OpaqueCursor, Position, decode_cursor, encode_cursor
@@ -314,12 +314,21 @@ async def organise(
     # 3. the step written, checked again under the row lock.
     # A racing twin draws too (review's draw is idempotent on draw_key) and then waits on the key in
     # step 3, where it gets the first answer.
-    async with runtime.unit_of_work() as uow:
-        if (stored := await replay(uow, key, principal.subject, fingerprint)) is not None:
-            return stored
-        project = await handlers.check_organisation(uow, project_id, body, principal)
-        draw_key = f"acceptance-{project_id}-{project.attempts or 0}"
-        draw_request = handlers.draw_request(project, body, draw_key)
+    try:
+        async with runtime.unit_of_work() as uow:
+            if (stored := await replay(uow, key, principal.subject, fingerprint)) is not None:
+                return stored
+            project = await handlers.check_organisation(uow, project_id, body, principal)
+            draw_key = f"acceptance-{project_id}-{project.attempts or 0}"
+            draw_request = handlers.draw_request(project, body, draw_key)
+    except Problem:
+        # A twin with the same key may have finished between the replay check and the stage check (its
+        # answer and the stage it moved to commit together): it is that answer the caller is owed.
+        if key is not None:
+            async with runtime.unit_of_work() as uow:
+                if (stored := await replay(uow, key, principal.subject, fingerprint)) is not None:
+                    return stored
+        raise
     draw = await handlers.draw_experts(pool, draw_request)
 
     async def action(uow: UnitOfWork) -> dict:
