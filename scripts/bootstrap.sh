@@ -71,6 +71,9 @@ if [ $want_test = 1 ]; then
   command -v chromium >/dev/null || apt_install chromium
   [ -d /usr/share/fonts/opentype/noto ] || apt_install fonts-noto-cjk  # Chinese glyphs in screenshots
   command -v prometheus >/dev/null || apt_install prometheus
+  # The Redis several gateway replicas share their rate-limit windows in (tests/integration/test_rate_limit_shared.py);
+  # the tests start their own server on a free port, so the package's system service is not needed.
+  command -v redis-server >/dev/null || apt_install redis-server
   # Keycloak (the OIDC provider of tests/integration/test_oidc_keycloak.py) from Maven Central, pre-built
   # once into deploy/local/keycloak/dist; it needs a JDK 21+ (keycloak.sh finds one under /usr/lib/jvm).
   command -v unzip >/dev/null || apt_install unzip

@@ -127,6 +127,9 @@ class Settings(BaseSettings):
     failed_sign_in_per_address: str = "30/minute"
     failed_sign_in_per_user: str = "5/minute"
     writes_per_principal: str = "600/minute"
+    # Where the gateway's rate-limit windows live: this process (memory://) or a Redis every gateway
+    # replica shares (redis://host:6379/0), so N replicas do not allow N times the limit.
+    rate_limit_storage: str = Field(default="memory://", pattern=r"^(memory://|(async\+)?(redis|rediss|valkey|valkeys)://\S+)$")
     # The gateway's seeded-user sign-in (services/gateway/users.py). Unset: on in dev and test, off in
     # prod; set on in prod it refuses to start.
     dev_sign_in: bool | None = None

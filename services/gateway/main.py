@@ -79,7 +79,10 @@ def create_app(settings: Settings | None = None, upstream: httpx.AsyncBaseTransp
     app.state.timelines = Bulkhead("timeline", settings.timeline_concurrency)
     app.state.waiting = Bulkhead("waiting", settings.waiting_concurrency)
     app.state.rate_limits = RateLimits(
-        settings.failed_sign_in_per_address, settings.failed_sign_in_per_user, settings.writes_per_principal
+        settings.failed_sign_in_per_address,
+        settings.failed_sign_in_per_user,
+        settings.writes_per_principal,
+        settings.rate_limit_storage,
     )
     install_problem_handlers(app)
     # The services refuse a body over their limit too; refusing it here keeps it out of this process's memory.

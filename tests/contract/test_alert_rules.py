@@ -10,6 +10,7 @@ from pathlib import Path
 
 import yaml
 
+from services.gateway import admission
 from shared import metrics
 
 RULES_DIR = Path(__file__).resolve().parents[2] / "deploy" / "prometheus" / "rules"
@@ -43,7 +44,7 @@ def test_promtool_unit_tests_of_the_alerts_pass() -> None:
 def test_every_alert_uses_exported_metrics_and_has_a_runbook_section() -> None:
     exported = {
         name
-        for collector in vars(metrics).values()
+        for collector in [*vars(metrics).values(), *vars(admission).values()]
         if hasattr(collector, "_name") and hasattr(collector, "_type")
         for name in (collector._name, f"{collector._name}_total")
     }

@@ -149,8 +149,10 @@ def test_each_stage_service_runs_an_api_and_a_worker_and_the_gateway_one(rendere
     _, _, docs = rendered
     deployments = _deployments(docs)
     expected = {"govproj-gateway"} | {f"govproj-{s}{w}" for s in STAGE_SERVICES for w in ("", "-worker")}
-    assert set(deployments) == expected
+    assert set(deployments) == expected | {"govproj-ratelimit"}  # the gateway replicas' shared rate limits
     for name, deployment in deployments.items():
+        if name == "govproj-ratelimit":
+            continue
         env = {e["name"]: e.get("value") for e in deployment["spec"]["template"]["spec"]["containers"][0]["env"]}
         service = deployment["metadata"]["labels"]["app.kubernetes.io/name"]
         assert env["GOVPROJ_SERVICE"] == service
@@ -163,10 +165,15 @@ def test_every_container_has_probes_resources_and_a_grace_period_longer_than_the
     _, _, docs = rendered
     for deployment in _of(docs, "Deployment"):
         pod = deployment["spec"]["template"]["spec"]
-        assert pod["terminationGracePeriodSeconds"] > 40  # uvicorn's --timeout-graceful-shutdown
+        if deployment["metadata"]["name"] != "govproj-ratelimit":  # Redis, not uvicorn
+            assert pod["terminationGracePeriodSeconds"] > 40  # uvicorn's --timeout-graceful-shutdown
         for container in pod["containers"]:
-            assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
-            assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
+            if container["name"] == "redis":  # the gateway's rate-limit store answers PING, not HTTP
+                assert container["readinessProbe"]["exec"]["command"] == ["redis-cli", "ping"]
+                assert container["livenessProbe"]["tcpSocket"]["port"] == "redis"
+            else:
+                assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
+                assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
             assert container["resources"]["requests"]["cpu"] and container["resources"]["requests"]["memory"]
             assert container["resources"]["limits"]["memory"]
 
@@ -179,7 +186,7 @@ def test_one_pdb_and_one_network_policy_per_deployment_and_an_hpa_per_api(render
     assert sorted(map(str, pdbs)) == sorted(map(str, selectors.values()))
     assert sorted(map(str, policies)) == sorted(map(str, selectors.values()))
     hpas = {h["spec"]["scaleTargetRef"]["name"] for h in _of(docs, "HorizontalPodAutoscaler")}
-    assert hpas == {name for name in selectors if not name.endswith("-worker")}
+    assert hpas == {name for name in selectors if not name.endswith(("-worker", "-ratelimit"))}
 
 
 def test_only_the_gateway_is_reachable_from_the_ingress_and_services_reach_only_what_they_need(rendered) -> None:
@@ -214,7 +221,10 @@ def test_only_the_gateway_is_reachable_from_the_ingress_and_services_reach_only_
             assert {"cnpg.io/cluster": "govproj-pg"} in targets
             assert {"strimzi.io/cluster": "govproj-kafka", "strimzi.io/kind": "Kafka"} in targets
         assert peers(policies[f"govproj-{service}-worker"], "ingress", "app.kubernetes.io/name") == set()
-    assert peers(policies["govproj-gateway"], "egress", "app.kubernetes.io/name") == set(STAGE_SERVICES)
+    assert peers(policies["govproj-gateway"], "egress", "app.kubernetes.io/name") == {*STAGE_SERVICES, "ratelimit"}
+    # The rate-limit store is reached by the gateway alone and reaches nobody.
+    assert peers(policies["govproj-ratelimit"], "ingress", "app.kubernetes.io/name") == {"gateway"}
+    assert policies["govproj-ratelimit"]["egress"] == []
 
 
 def test_one_database_per_service_on_three_instances_with_backups(rendered) -> None:
@@ -341,6 +351,9 @@ def test_tracing_is_off_by_default_and_an_otlp_endpoint_turns_it_on_with_a_way_o
     assert config["data"]["OTEL_TRACES_SAMPLER"] == "parentbased_traceidratio"
     assert config["data"]["GOVPROJ_LOG_LEVEL"] == "INFO"
     for policy in _of(on, "NetworkPolicy"):
+        if policy["metadata"]["name"] == "govproj-ratelimit":
+            assert policy["spec"]["egress"] == [], "the rate-limit store sends no traces, nor anything else"
+            continue
         collector = [
             rule
             for rule in policy["spec"]["egress"]
@@ -351,3 +364,47 @@ def test_tracing_is_off_by_default_and_an_otlp_endpoint_turns_it_on_with_a_way_o
         assert [rule["ports"] for rule in collector] == [[{"port": 4318, "protocol": "TCP"}]], policy["metadata"]
     code, summary = _kubeconform(on_text)
     assert code == 0, summary
+
+
+def _gateway_env(docs: list[dict]) -> dict[str, str | None]:
+    container = _deployments(docs)["govproj-gateway"]["spec"]["template"]["spec"]["containers"][0]
+    return {e["name"]: e.get("value") for e in container["env"]}
+
+
+def test_gateway_replicas_share_their_rate_limits_in_one_redis_and_a_single_gateway_needs_none(rendered) -> None:
+    _, _, docs = rendered
+    assert _gateway_env(docs)["GOVPROJ_RATE_LIMIT_STORAGE"] == "redis://govproj-ratelimit:6379/0"
+    (service,) = [s for s in _of(docs, "Service") if s["metadata"]["name"] == "govproj-ratelimit"]
+    assert service["spec"]["ports"][0]["port"] == 6379
+    redis = _deployments(docs)["govproj-ratelimit"]["spec"]["template"]["spec"]["containers"][0]
+    assert redis["args"][:4] == ["--save", "", "--appendonly", "no"], "windows of a minute need no persistence"
+
+    single = [
+        doc
+        for doc in yaml.safe_load_all(
+            _template("pilot", *TEST_SECRETS, "--set=gateway.replicas=1", "--set=gateway.autoscaling=null")
+        )
+        if doc
+    ]
+    assert "govproj-ratelimit" not in _deployments(single)
+    assert "GOVPROJ_RATE_LIMIT_STORAGE" not in _gateway_env(single), "one gateway counts in its own memory"
+
+    own = [
+        doc
+        for doc in yaml.safe_load_all(
+            _template(
+                "province",
+                *TEST_SECRETS,
+                "--set=gateway.rateLimit.storage=rediss://redis.corp.example:6380/2",
+                "--set=gateway.rateLimit.egress.cidr=10.20.0.0/16",
+                "--set=gateway.rateLimit.egress.port=6380",
+            )
+        )
+        if doc
+    ]
+    assert "govproj-ratelimit" not in _deployments(own), "the operator's Redis, not the chart's"
+    assert _gateway_env(own)["GOVPROJ_RATE_LIMIT_STORAGE"] == "rediss://redis.corp.example:6380/2"
+    (policy,) = [p for p in _of(own, "NetworkPolicy") if p["metadata"]["name"] == "govproj-gateway"]
+    assert {"to": [{"ipBlock": {"cidr": "10.20.0.0/16"}}], "ports": [{"port": 6380, "protocol": "TCP"}]} in policy[
+        "spec"
+    ]["egress"]

@@ -51,3 +51,23 @@ app.kubernetes.io/component: {{ .role }}
 {{ required "postgres.host is required when postgres.create is false" .Values.postgres.host }}
 {{- end -}}
 {{- end -}}
+
+{{/* Where the gateway replicas count their rate limits together (GOVPROJ_RATE_LIMIT_STORAGE): the operator's
+     own Redis (gateway.rateLimit.storage), else the chart's when more than one gateway may run, else "" (one
+     replica counts in its own memory). */}}
+{{- define "govproj.gatewayMayScale" -}}
+{{- $g := .Values.gateway -}}
+{{- if or (gt (int $g.replicas) 1) (and $g.autoscaling (gt (int $g.autoscaling.maxReplicas) 1)) -}}true{{- end -}}
+{{- end -}}
+
+{{- define "govproj.rateLimitRedis" -}}
+{{- if and (not .Values.gateway.rateLimit.storage) (include "govproj.gatewayMayScale" .) -}}true{{- end -}}
+{{- end -}}
+
+{{- define "govproj.rateLimitStorage" -}}
+{{- if .Values.gateway.rateLimit.storage -}}
+{{ .Values.gateway.rateLimit.storage }}
+{{- else if include "govproj.rateLimitRedis" . -}}
+redis://{{ .Release.Name }}-ratelimit:6379/0
+{{- end -}}
+{{- end -}}
