@@ -125,6 +125,7 @@ async def main() -> None:
     platform = Platform(
         database_urls=database_urls,
         kafka_bootstrap=bootstrap,
+        runtime_only=True,  # only what the image installs (bench/runtime_only/sitecustomize.py)
         log_dir=Path(tempfile.mkdtemp(prefix="govproj-bench-logs-")),
         ports={name: infra.free_port() for name in ALL_SERVICES},
         extra_env=extra_env,

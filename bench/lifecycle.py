@@ -421,6 +421,7 @@ async def main() -> None:
     platform = Platform(
         database_urls=database_urls,
         kafka_bootstrap=bootstrap,
+        runtime_only=True,  # only what the image installs (bench/runtime_only/sitecustomize.py)
         log_dir=Path(tempfile.mkdtemp(prefix="govproj-bench-logs-")),
         ports={name: infra.free_port() for name in (*ALL_SERVICES, *(s + WORKER_SUFFIX for s in STAGE_SERVICES))},
         extra_env={"GOVPROJ_ENV": "test", "GOVPROJ_SWEEP_SECONDS": "3600"},

@@ -258,6 +258,7 @@ async def run_scale(scale: int, args: argparse.Namespace) -> dict[str, Any]:
     platform = Platform(
         database_urls=database_urls,
         kafka_bootstrap=bootstrap,
+        runtime_only=True,  # only what the image installs (bench/runtime_only/sitecustomize.py)
         log_dir=Path(tempfile.mkdtemp(prefix="govproj-read-logs-")),
         ports={name: infra.free_port() for name in ALL_SERVICES},
         extra_env={
@@ -273,6 +274,9 @@ async def run_scale(scale: int, args: argparse.Namespace) -> dict[str, Any]:
         projects = province.make_projects(scale, args.seed, today)
         platform.start(ALL_SERVICES)
         platform.wait_ready(timeout=300)
+        catalog_pid = platform.processes["catalog"].pid
+        # catalog's RSS after each phase: which read, the report or the import leaves it above the target
+        catalog_rss: dict[str, float] = {"ready": rss_mib(catalog_pid)}
         auth = tokens()
         conn = await asyncpg.connect(province.dsn(database_urls["intake"]))
         try:
@@ -301,6 +305,7 @@ async def run_scale(scale: int, args: argparse.Namespace) -> dict[str, Any]:
             figures = {}
             for name, make in reads.items():
                 figures[name] = await drive(session, gateway, auth, make, args.clients, args.seconds)
+                catalog_rss[f"after {name}"] = rss_mib(catalog_pid)
                 print(f"  {name}: {json.dumps(figures[name], ensure_ascii=False)}")
             # the report alone, once the catalog has finished what the load left it (an abandoned cockpit
             # goes on computing after its client left): wait until a cheap read answers quickly again
@@ -325,6 +330,7 @@ async def run_scale(scale: int, args: argparse.Namespace) -> dict[str, Any]:
                     failures["client_timeout_60s"] += 1
                     continue
                 report.append(time.perf_counter() - started)
+            catalog_rss["after the report"] = rss_mib(catalog_pid)
             figures["yearly_report_xlsx"] = {
                 "seconds_max": round(max(report), 2) if report else None,
                 "seconds": [round(s, 2) for s in report],
@@ -349,8 +355,11 @@ async def run_scale(scale: int, args: argparse.Namespace) -> dict[str, Any]:
                 "imported": imported.get("imported"),
                 "seconds": round(time.perf_counter() - started, 2),
             }
+            catalog_rss["after the import"] = rss_mib(catalog_pid)
             print(f"  report: {figures['yearly_report_xlsx']}; import: {figures['stock_import']}")
         result["reads"] = figures
+        result["catalog_rss_mib_by_phase"] = catalog_rss
+        print(f"  catalog RSS MiB by phase: {catalog_rss}")
         result["load_average"] = {
             "before": [round(x, 1) for x in load_before],
             "after": [round(x, 1) for x in os.getloadavg()],

@@ -45,6 +45,9 @@ class Platform:
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
     #: uvicorn's logging options (the tests of the JSON logs turn the access log on).
     log_args: tuple[str, ...] = ("--no-access-log", "--log-level", "warning")
+    #: The processes may import only what the production image installs (requirements/runtime.lock), not
+    #: the virtualenv's test tools: the benchmarks measure memory as deployed (bench/runtime_only).
+    runtime_only: bool = False
 
     @property
     def urls(self) -> dict[str, str]:
@@ -54,7 +57,9 @@ class Platform:
         service = service_of(name)
         env = {
             **os.environ,
-            "PYTHONPATH": str(REPO_ROOT),
+            "PYTHONPATH": os.pathsep.join(
+                [str(REPO_ROOT / "bench" / "runtime_only"), str(REPO_ROOT)] if self.runtime_only else [str(REPO_ROOT)]
+            ),
             "GOVPROJ_KAFKA_BOOTSTRAP": self.kafka_bootstrap,
             "GOVPROJ_SERVICE_URLS": json.dumps(self.urls),
             **self.extra_env,
