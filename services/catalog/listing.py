@@ -14,6 +14,7 @@ from urllib.parse import quote
 import sqlalchemy as sa
 from fastapi.responses import Response
 
+from shared import memory
 from shared.uow import UnitOfWork
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -102,8 +103,9 @@ def spreadsheet(title: str, columns: Sequence[Column], rows: Sequence[Any], tota
 
 
 def xlsx_response(content: bytes, filename: str, filename_zh: str, total: int) -> Response:
-    """The file with its names (an ASCII one, and the Chinese one as RFC 6266 filename*) and the counts."""
-    return Response(
+    """The file with its names (an ASCII one, and the Chinese one as RFC 6266 filename*) and the counts; the
+    memory the spreadsheet took is given back once it is sent."""
+    response = Response(
         content,
         media_type=XLSX,
         headers={
@@ -112,3 +114,4 @@ def xlsx_response(content: bytes, filename: str, filename_zh: str, total: int) -
             "x-row-cap": str(ROW_CAP),
         },
     )
+    return memory.after(response)

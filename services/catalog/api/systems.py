@@ -42,6 +42,7 @@ from services.catalog.schemas import (
     SystemPublic,
     SystemsPublic,
 )
+from shared import memory
 from shared.auth import Principal
 from shared.errors import Problem, not_found
 from shared.limits import FILTER_MAX, Filter
@@ -221,7 +222,7 @@ async def import_systems(
     content = await request.body()
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     try:
-        stock.read_file(content, media_type, handlers.MAX_IMPORT_ROWS)
+        stock.StockFile(content, media_type, handlers.MAX_IMPORT_ROWS)  # readable as a whole, or refused here
     except stock.UnreadableFile as exc:
         status = 415 if "send text/csv" in str(exc) else 400
         raise Problem(
@@ -239,7 +240,7 @@ async def import_systems(
             errors=batch.errors,
         ).model_dump(mode="json")
 
-    return await idempotent(runtime, idempotency_key, principal, body_hash(content), 201, action)
+    return memory.after(await idempotent(runtime, idempotency_key, principal, body_hash(content), 201, action))
 
 
 @router.get("/imports/{batch_id}", response_model=ImportReport, summary="The report of an import")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -85,64 +86,140 @@ class CheckedRows:
     bad: list[RowError] = field(default_factory=list)
 
 
-def read_file(content: bytes, media_type: str, max_rows: int) -> list[dict[str, Any]]:
-    """The rows of a CSV (UTF-8, with a header) or JSON (a list of objects, or {"systems": [...]}) file."""
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise UnreadableFile(f"the file is not UTF-8 text: {exc}") from None
-    if not text.strip():
-        raise UnreadableFile("the file is empty")
-    if "json" in media_type:
+class StockFile:
+    """A CSV (UTF-8, with a header) or JSON (a list of objects, or {"systems": [...]}) import file, checked as
+    a whole when opened; `rows()` reads its rows afresh each time. A CSV is never held as a list of rows: a
+    10,000-row census parsed into dicts and models at once took catalog ~30 MiB at its peak, and the process
+    kept most of it as fragmented heap after the import (docs/benchmarks.md); read twice, one row at a time,
+    it costs a few milliseconds more and one chunk of memory."""
+
+    def __init__(self, content: bytes, media_type: str, max_rows: int) -> None:
         try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise UnreadableFile(f"not valid JSON: {exc}") from None
-        except RecursionError:  # nested thousands deep: no census row looks like that
-            raise UnreadableFile("the JSON is nested too deep; a row is one flat object") from None
-        if isinstance(data, dict):
-            data = data.get("systems")
-        if not isinstance(data, list):
-            raise UnreadableFile('JSON must be a list of systems or {"systems": [...]}')
-        rows = data
-    elif "csv" in media_type or media_type.startswith("text/plain"):
-        reader = csv.DictReader(io.StringIO(text))
-        header = [name.strip() for name in (reader.fieldnames or [])]
-        missing = [name for name in REQUIRED_COLUMNS if name not in header]
-        unknown = [name for name in header if name not in COLUMNS]
-        if missing or unknown:
-            raise UnreadableFile(
-                "the CSV header must name the columns "
-                + ", ".join(COLUMNS)
-                + (f"; missing: {', '.join(missing)}" if missing else "")
-                + (f"; unknown: {', '.join(unknown)}" if unknown else "")
-            )
-        reader.fieldnames = header
+            self._text = content.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise UnreadableFile(f"the file is not UTF-8 text: {exc}") from None
+        if not self._text.strip():
+            raise UnreadableFile("the file is empty")
+        self._items: list[Any] | None = None
+        self._header: list[str] = []
+        if "json" in media_type:
+            try:
+                data = json.loads(self._text)
+            except json.JSONDecodeError as exc:
+                raise UnreadableFile(f"not valid JSON: {exc}") from None
+            except RecursionError:  # nested thousands deep: no census row looks like that
+                raise UnreadableFile("the JSON is nested too deep; a row is one flat object") from None
+            if isinstance(data, dict):
+                data = data.get("systems")
+            if not isinstance(data, list):
+                raise UnreadableFile('JSON must be a list of systems or {"systems": [...]}')
+            self._items = data
+            self.count = len(data)
+        elif "csv" in media_type or media_type.startswith("text/plain"):
+            reader = csv.DictReader(io.StringIO(self._text))
+            self._header = [name.strip() for name in (reader.fieldnames or [])]
+            missing = [name for name in REQUIRED_COLUMNS if name not in self._header]
+            unknown = [name for name in self._header if name not in COLUMNS]
+            if missing or unknown:
+                raise UnreadableFile(
+                    "the CSV header must name the columns "
+                    + ", ".join(COLUMNS)
+                    + (f"; missing: {', '.join(missing)}" if missing else "")
+                    + (f"; unknown: {', '.join(unknown)}" if unknown else "")
+                )
+            self.count = sum(1 for _ in self.rows())
+        else:
+            raise UnreadableFile(f"send text/csv or application/json, not {media_type or 'no content type'}")
+        if not self.count:
+            raise UnreadableFile("the file has no rows")
+        if self.count > max_rows:
+            raise UnreadableFile(f"at most {max_rows} rows per import (got {self.count}); split the file")
+
+    def rows(self) -> Iterator[Any]:
+        """The rows in file order: a CSV's as dicts of its header's columns, a JSON file's as they are."""
+        if self._items is not None:
+            yield from self._items
+            return
+        reader = csv.DictReader(io.StringIO(self._text))
+        if reader.fieldnames is None:
+            return
+        reader.fieldnames = self._header
         try:
-            rows = [dict(row) for row in reader]
+            for row in reader:
+                yield dict(row)
         except csv.Error as exc:
             raise UnreadableFile(f"not valid CSV: {exc}") from None
-    else:
-        raise UnreadableFile(f"send text/csv or application/json, not {media_type or 'no content type'}")
-    if not rows:
-        raise UnreadableFile("the file has no rows")
-    if len(rows) > max_rows:
-        raise UnreadableFile(f"at most {max_rows} rows per import (got {len(rows)}); split the file")
-    return rows
+
+
+def read_file(content: bytes, media_type: str, max_rows: int) -> list[dict[str, Any]]:
+    """The rows of a CSV or JSON file as one list (small files and tests; the import streams `StockFile`)."""
+    return list(StockFile(content, media_type, max_rows).rows())
 
 
 def check_rows(rows: list[Any], known_jurisdictions: set[str], today: date) -> CheckedRows:
     """Each row valid on its own, no reference twice in the file, a jurisdiction that has a pack,
     a go-live date that has happened."""
     checked = CheckedRows()
+    for index, row, error in _checked(rows, known_jurisdictions, today):
+        if error is not None:
+            checked.bad.append(error)
+        elif row is not None:
+            checked.good.append((index, row))
+    return checked
+
+
+@dataclass(frozen=True)
+class GoodRow:
+    """What the import keeps of a good row between its two reads: where it is and whose system it is."""
+
+    index: int
+    external_ref: str
+    system_id: str
+    unit: str
+
+
+@dataclass
+class Verdict:
+    good: list[GoodRow] = field(default_factory=list)
+    bad: list[RowError] = field(default_factory=list)
+
+
+def verdict(rows: Iterator[Any], known_jurisdictions: set[str], today: date) -> Verdict:
+    """`check_rows` for a file read one row at a time: the good rows' places and ids, not their models."""
+    found = Verdict()
+    for index, row, error in _checked(rows, known_jurisdictions, today):
+        if error is not None:
+            found.bad.append(error)
+        elif row is not None:
+            found.good.append(GoodRow(index, row.external_ref, row.system_id, row.unit))
+    return found
+
+
+def good_rows(rows: Iterator[Any], wanted: set[int], chunk: int) -> Iterator[list[StockSystemRow]]:
+    """The rows at `wanted` places (checked good before), validated again a chunk at a time, in file order."""
+    batch: list[StockSystemRow] = []
+    for index, raw in enumerate(rows, start=1):
+        if index not in wanted:
+            continue
+        batch.append(StockSystemRow.model_validate(raw))
+        if len(batch) == chunk:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _checked(
+    rows: Iterator[Any] | list[Any], known_jurisdictions: set[str], today: date
+) -> Iterator[tuple[int, StockSystemRow | None, RowError | None]]:
     seen: dict[str, int] = {}
     for index, raw in enumerate(rows, start=1):
         ref = raw.get("external_ref") if isinstance(raw, dict) else None
         if not isinstance(raw, dict):
-            checked.bad.append(RowError(index, None, [{"field": None, "message": "a row must be an object"}]))
+            yield index, None, RowError(index, None, [{"field": None, "message": "a row must be an object"}])
             continue
         if None in raw:  # csv.DictReader puts surplus cells under the key None
-            checked.bad.append(RowError(index, ref, [{"field": None, "message": "more cells than columns"}]))
+            yield index, None, RowError(index, ref, [{"field": None, "message": "more cells than columns"}])
             continue
         try:
             row = StockSystemRow.model_validate(raw)
@@ -150,7 +227,7 @@ def check_rows(rows: list[Any], known_jurisdictions: set[str], today: date) -> C
             errors = [
                 {"field": ".".join(str(p) for p in err["loc"]) or None, "message": err["msg"]} for err in exc.errors()
             ]
-            checked.bad.append(RowError(index, ref, errors))
+            yield index, None, RowError(index, ref, errors)
             continue
         problems = []
         if row.jurisdiction not in known_jurisdictions:
@@ -161,8 +238,7 @@ def check_rows(rows: list[Any], known_jurisdictions: set[str], today: date) -> C
         if key in seen:
             problems.append({"field": "external_ref", "message": f"same system as row {seen[key]} of this file"})
         if problems:
-            checked.bad.append(RowError(index, row.external_ref, problems))
+            yield index, None, RowError(index, row.external_ref, problems)
             continue
         seen[key] = index
-        checked.good.append((index, row))
-    return checked
+        yield index, row, None

@@ -171,21 +171,25 @@ async def import_stock(
     """Stock systems (存量系统, suqian:(一)) from a CSV or JSON file: every good row enters the catalog,
     every bad row is in the report; a row already in the catalog is left as it is (a re-import is harmless).
     Raises `stock.UnreadableFile` for a file that cannot be read at all, before anything is written."""
-    rows = stock.read_file(content, media_type, MAX_IMPORT_ROWS)
+    source = stock.StockFile(content, media_type, MAX_IMPORT_ROWS)
     today = clock.today()
-    checked = stock.check_rows(rows, set(packs.ids()), today)
+    # Read twice, a row at a time: first checked (what is kept: each good row's place and ids), then the
+    # rows to write validated again a chunk at a time (stock.StockFile says why).
+    checked = stock.verdict(source.rows(), set(packs.ids()), today)
     if not principal.has(Role.DATA_BUREAU, Role.PLATFORM):
         # unit staff may report only their own unit's systems
         kept = []
-        for index, row in checked.good:
-            if row.unit != principal.unit:
+        for good in checked.good:
+            if good.unit != principal.unit:
                 message = f"unit staff may import only their own unit's systems ({principal.unit})"
-                checked.bad.append(stock.RowError(index, row.external_ref, [{"field": "unit", "message": message}]))
+                checked.bad.append(
+                    stock.RowError(good.index, good.external_ref, [{"field": "unit", "message": message}])
+                )
             else:
-                kept.append((index, row))
+                kept.append(good)
         checked.good = kept
-    already = await _ids_in_catalog(uow, [row.system_id for _, row in checked.good])
-    fresh = [row for _, row in checked.good if row.system_id not in already]
+    already = await _ids_in_catalog(uow, [good.system_id for good in checked.good])
+    fresh = {good.index for good in checked.good if good.system_id not in already}
     now = clock.now()
     batch_id = new_id(f"IMP-{now:%Y%m%d}", length=8)
     jurisdictions: set[str] = set()
@@ -193,19 +197,19 @@ async def import_stock(
     # time inside this one transaction (a failure still rolls the whole import back), and each chunk's
     # systems, evaluations, events and audit rows are written and let go before the next: the process holds
     # one chunk, not the census.
-    for start in range(0, len(fresh), IMPORT_CHUNK):
-        systems = [_stock_system(row, today, now) for row in fresh[start : start + IMPORT_CHUNK]]
+    for rows in stock.good_rows(source.rows(), fresh, IMPORT_CHUNK):
+        systems = [_stock_system(row, today, now) for row in rows]
         await _write_stock_chunk(uow, systems, batch_id, principal, today)
         jurisdictions.update(system.jurisdiction for system in systems)
         for system in systems:
             SYSTEMS_REGISTERED.labels(system.jurisdiction, "stock_import").inc()
-        del systems
+        del systems, rows
     imported = len(fresh)
     errors = [error.as_dict() for error in sorted(checked.bad, key=lambda e: e.row)]
     batch = ImportBatch(
         id=batch_id,
         format="json" if "json" in media_type else "csv",
-        rows=len(rows),
+        rows=source.count,
         imported=imported,
         rejected=len(errors),
         errors=errors,
@@ -226,7 +230,7 @@ async def import_stock(
         subject=batch_id,
         action="systems.imported",
         actor=principal,
-        detail={"rows": len(rows), "imported": imported, "rejected": len(errors)},
+        detail={"rows": source.count, "imported": imported, "rejected": len(errors)},
     )
     IMPORT_ROWS.labels("imported").inc(imported)
     IMPORT_ROWS.labels("rejected").inc(len(errors))

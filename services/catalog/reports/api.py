@@ -9,7 +9,7 @@ from fastapi.responses import Response
 
 from services.catalog.api.common import PREFIX
 from services.catalog.reports import domain, handlers, spreadsheet
-from shared import clock
+from shared import clock, memory
 from shared.auth import Principal, Role, require
 from shared.errors import bad_request
 from shared.limits import FILTER_MAX, Filter
@@ -67,4 +67,6 @@ async def report_xlsx(
     chosen = _period(period, kind)
     content = spreadsheet.render(await _report(runtime, chosen, jurisdiction))
     name = f"govproj-report-{chosen.label}-{jurisdiction or 'all'}.xlsx"
-    return Response(content, media_type=XLSX, headers={"content-disposition": f'attachment; filename="{name}"'})
+    return memory.after(
+        Response(content, media_type=XLSX, headers={"content-disposition": f'attachment; filename="{name}"'})
+    )

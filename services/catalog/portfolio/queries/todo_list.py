@@ -90,19 +90,24 @@ async def todos(
         .join(PortfolioProject, col(PortfolioProject.project_id) == col(PortfolioTodo.project_id))
         .where(col(PortfolioTodo.status) == status)
     )
+    counting = sa.select(col(PortfolioTodo.role), sa.func.count())
+    if not scope.everything:  # the scope filters on the project's unit; a bureau-wide caller needs no join
+        counting = counting.join(PortfolioProject, col(PortfolioProject.project_id) == col(PortfolioTodo.project_id))
     counts = {
         r: n
         for r, n in (
             await uow.session.execute(
-                sa.select(col(PortfolioTodo.role), sa.func.count())
-                .join(PortfolioProject, col(PortfolioProject.project_id) == col(PortfolioTodo.project_id))
-                .where(col(PortfolioTodo.status) == "open", addressed(caller_roles(principal), None))
-                .group_by(col(PortfolioTodo.role))
+                counting.where(col(PortfolioTodo.status) == "open", addressed(caller_roles(principal), None)).group_by(
+                    col(PortfolioTodo.role)
+                )
             )
         ).all()
     }
     query = base.where(addressed([role] if role else caller_roles(principal), role))
-    total = await uow.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+    if role is None and status == "open":
+        total: int | None = sum(counts.values())  # the same rows the badges counted: no second count
+    else:
+        total = await uow.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
     ordered = (
         query.order_by(col(PortfolioTodo.closed_at).desc(), col(PortfolioTodo.id).desc())
         if status == "done"
