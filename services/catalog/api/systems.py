@@ -26,6 +26,7 @@ from services.catalog.api.common import (
 )
 from services.catalog.domain import stock
 from services.catalog.handlers import operations as operation_handlers
+from services.catalog.handlers import stock_import
 from services.catalog.handlers import systems as handlers
 from services.catalog.handlers.common import load, subject
 from services.catalog.schemas import (
@@ -205,7 +206,7 @@ async def system_history(
                 "application/json": {
                     "schema": {
                         "type": "array",
-                        "maxItems": handlers.MAX_IMPORT_ROWS,
+                        "maxItems": stock_import.MAX_IMPORT_ROWS,
                         "items": stock.StockSystemRow.model_json_schema(),
                     }
                 },
@@ -222,7 +223,7 @@ async def import_systems(
     content = await request.body()
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     try:
-        stock.StockFile(content, media_type, handlers.MAX_IMPORT_ROWS)  # readable as a whole, or refused here
+        stock.StockFile(content, media_type, stock_import.MAX_IMPORT_ROWS)  # readable as a whole, or refused here
     except stock.UnreadableFile as exc:
         status = 415 if "send text/csv" in str(exc) else 400
         raise Problem(
@@ -230,7 +231,7 @@ async def import_systems(
         ) from None
 
     async def action(uow: UnitOfWork) -> dict[str, Any]:
-        batch, already = await handlers.import_stock(uow, content, media_type, principal)
+        batch, already = await stock_import.import_stock(uow, content, media_type, principal)
         return ImportReport(
             id=batch.id,
             rows=batch.rows,

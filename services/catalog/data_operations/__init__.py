@@ -5,7 +5,8 @@ from services.catalog.data_operations import (
     api,
     consumers,  # noqa: F401  (registers the consumers)
     handlers,
+    oversight_api,
 )
 
-ROUTERS = [api.router]
+ROUTERS = [api.router, oversight_api.router]
 SWEEPERS = [handlers.refresh_gauges]

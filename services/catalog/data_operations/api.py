@@ -16,16 +16,13 @@ from services.catalog.data_operations.schemas import (
     IndicatorPublic,
     OperatorCreate,
     OperatorPublic,
-    OversightPublic,
     PaymentCreate,
-    PerformanceEvaluationCreate,
     ProgressCreate,
     QualityCheck,
     RatingCreate,
     RatingPublic,
     RatingSummary,
     ServiceCreate,
-    SupervisionCreate,
     TaskCreate,
     TaskPublic,
     TasksPublic,
@@ -459,59 +456,3 @@ async def rate(
 
     body = {"task": task_id, **command.model_dump(mode="json")}
     return await idempotent(runtime, idempotency_key, principal, body, 201, action)
-
-
-@router.post(
-    "/operators/{operator_id}/supervision",
-    status_code=201,
-    response_model=OversightPublic,
-    summary="指导监督数据运营商的服务人员和场地管理 (fengxian:第三十六条)",
-)
-async def supervise_operator(
-    operator_id: str,
-    command: SupervisionCreate,
-    runtime: Runtime,
-    principal: Annotated[Principal, Bureau],
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
-    async def action(uow: UnitOfWork) -> dict:
-        row = await handlers.supervise_operator(uow, operator_id, principal, **command.model_dump())
-        return OversightPublic(**row.model_dump()).model_dump(mode="json")
-
-    body = {"operator": operator_id, **command.model_dump(mode="json")}
-    return await idempotent(runtime, idempotency_key, principal, body, 201, action)
-
-
-@router.post(
-    "/performance-evaluations",
-    status_code=201,
-    response_model=OversightPublic,
-    summary="区财政局开展公共数据运营绩效评估 (fengxian:第三十七条)",
-)
-async def evaluate_performance(
-    command: PerformanceEvaluationCreate,
-    runtime: Runtime,
-    principal: Annotated[Principal, Finance],
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
-    async def action(uow: UnitOfWork) -> dict:
-        row = await handlers.evaluate_performance(uow, principal, **command.model_dump())
-        return OversightPublic(**row.model_dump()).model_dump(mode="json")
-
-    return await idempotent(runtime, idempotency_key, principal, command.model_dump(mode="json"), 201, action)
-
-
-@router.get(
-    "/oversight",
-    response_model=list[OversightPublic],
-    summary="Supervisions of operators and performance evaluations (fengxian:第三十六条,第三十七条)",
-)
-async def list_oversight(
-    runtime: Runtime,
-    principal: Annotated[Principal, Readers],
-    jurisdiction: Filter = None,
-    kind: Literal["operator_supervision", "performance_evaluation"] | None = None,
-) -> list[OversightPublic]:
-    async with runtime.reading() as uow:
-        rows = await handlers.oversight(uow, jurisdiction=jurisdiction, kind=kind)
-        return [OversightPublic(**row.model_dump()) for row in rows]

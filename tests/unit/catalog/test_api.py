@@ -138,7 +138,7 @@ async def test_an_import_written_in_chunks_still_writes_all_or_nothing(catalog, 
     evaluations and its events; a failure in a later chunk leaves none of the earlier ones behind."""
     import pytest
 
-    from services.catalog.handlers import systems as handlers
+    from services.catalog.handlers import stock_import as handlers
 
     monkeypatch.setattr(handlers, "IMPORT_CHUNK", 40)
     write_chunk, chunks = handlers._write_stock_chunk, []
