@@ -305,6 +305,17 @@ async def test_the_todo_lists_read_no_table_whole(services):
         assert seq_scans(plans) == []
 
 
+async def test_the_bureaus_first_todo_page_is_read_in_index_order_not_sorted(services):
+    """Overdue first, then by due date, undated last is the order of ix_portfolio_todos_open_role: a role's
+    first page stops after its rows instead of sorting every open to-do of the province."""
+    plans = await plans_of(services["catalog"], "/api/catalog/portfolio/todos", BUREAU, {"limit": 50})
+    (page,) = [p for p in plans if "LIMIT" in p["sql"].upper()]
+    nodes = list(_nodes(page["plan"]))
+    # an Incremental Sort only orders the ties of (due date, since) by id, and stops with the page
+    assert not [n for n in nodes if n["Node Type"] == "Sort"], page["plan"]
+    assert "ix_portfolio_todos_open_role" in {n.get("Index Name") for n in nodes}
+
+
 @pytest.mark.parametrize("params", [{"jurisdiction": "dazhou", "year": 2021}, {"jurisdiction": "quzhou"}])
 async def test_the_cockpit_of_a_jurisdiction_reads_by_index(services, params):
     """Its risk figures too: the projects are rated in the query (queries/risk.py), which counts them by

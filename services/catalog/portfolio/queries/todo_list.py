@@ -111,10 +111,11 @@ async def todos(
     ordered = (
         query.order_by(col(PortfolioTodo.closed_at).desc(), col(PortfolioTodo.id).desc())
         if status == "done"
+        # Overdue first, then by due date, undated last: since every overdue date is before every other,
+        # that is the due date ascending with NULLs last, the order of ix_portfolio_todos_open_role, so a
+        # role's first page is read off the index instead of sorting all its open to-dos.
         else query.order_by(
-            sa.case((col(PortfolioTodo.due_on) < today, 0), else_=1),
-            sa.case((col(PortfolioTodo.due_on).is_(None), 1), else_=0),
-            col(PortfolioTodo.due_on),
+            col(PortfolioTodo.due_on).asc().nulls_last(),
             col(PortfolioTodo.since),
             col(PortfolioTodo.id),
         )
