@@ -34,6 +34,27 @@ async def subject_owner(uow: UnitOfWork, subject: str) -> Owner | None:
     return Owner(rows[0].unit, any(row.secret for row in rows))
 
 
+async def project_systems_and_owner(uow: UnitOfWork, project_id: str) -> tuple[list[System], Owner | None]:
+    """A project's systems (id order) and the owner `subject_owner` finds for the same id, with ONE statement
+    instead of its two and `systems_of_project`'s one: the project's page is re-read at every arrival of
+    the benchmark's and the platforms' waiting reads (`Prefer: wait`)."""
+    rows = list(
+        await uow.session.scalars(
+            sa
+            .select(System)
+            .where(sa.or_(col(System.project_id) == project_id, col(System.id) == project_id))
+            .order_by(col(System.id))
+        )
+    )
+    systems = [system for system in rows if system.project_id == project_id]
+    itself = next((system for system in rows if system.id == project_id), None)
+    if itself is not None:  # a system id comes first, as in subject_owner
+        return systems, Owner(itself.unit, itself.secret)
+    if not systems:
+        return systems, None
+    return systems, Owner(systems[0].unit, any(system.secret for system in systems))
+
+
 async def systems_of_project(uow: UnitOfWork, project_id: str) -> list[System]:
     rows = await uow.session.scalars(
         sa.select(System).where(col(System.project_id) == project_id).order_by(col(System.id))

@@ -23,6 +23,7 @@ from services.catalog.api.common import (
     public,
     read_system,
     scope,
+    scope_knowing,
 )
 from services.catalog.domain import stock
 from services.catalog.handlers import operations as operation_handlers
@@ -66,8 +67,8 @@ async def get_project(
 ) -> Response:
     async def read() -> CatalogProjectPublic:
         async with runtime.reading() as uow:
-            await scope.ensure(uow, principal, project_id, content=False)
-            systems = await queries.systems_of_project(uow, project_id)
+            systems, owner = await queries.project_systems_and_owner(uow, project_id)
+            await scope_knowing(owner).ensure(uow, principal, project_id, content=False)
         visible = [s for s in systems if principal.can_see_unit(s.unit)]
         if not visible:
             raise not_found("catalogued project", project_id)

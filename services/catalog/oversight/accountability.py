@@ -9,6 +9,7 @@ from datetime import date
 import sqlalchemy as sa
 from sqlmodel import col
 
+from services.catalog.handlers.common import get_or_pending
 from services.catalog.oversight import domain
 from services.catalog.oversight.handlers import pack_of, supervisor
 from services.catalog.oversight.tables import AccountabilityCase
@@ -108,7 +109,7 @@ async def detect_built_before_approval(
     """A contract signed for a project catalog heard of but saw approved only later, or not at all, is building
     before approval (未批先建, quzhou:五(三); dazhou:第五十四条 未履行立项): recorded once per project where the
     jurisdiction's text has the rule."""
-    project = await uow.session.get(ProjectRecord, project_id)
+    project = await get_or_pending(uow, ProjectRecord, project_id)
     if project is None or not domain.built_before_approval(project.approved_on, signed_on):
         return None  # never heard of (no history to judge by), or approved in time
     pack = pack_of(project.jurisdiction or jurisdiction)  # the project as catalog knows it decides

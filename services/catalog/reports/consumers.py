@@ -5,10 +5,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-import sqlalchemy as sa
-from sqlmodel import col
-
 from services.catalog.handlers import subscriptions
+from services.catalog.handlers.common import insert_once
 from services.catalog.reports.tables import MoneyEntry, OverdueNotice, ProjectRecord
 from shared import clock
 from shared.bus.consumer import Handler
@@ -71,15 +69,9 @@ def summarise(row: ProjectRecord, project: ProjectSummary) -> None:
 
 async def money(uow: UnitOfWork, project_id: str, kind: str, ref: str, amount_fen: int, on: date) -> bool:
     """One entry per (project, kind, ref); False when it was already there (a redelivery)."""
-    exists = await uow.session.scalar(
-        sa.select(col(MoneyEntry.id)).where(
-            col(MoneyEntry.project_id) == project_id, col(MoneyEntry.kind) == kind, col(MoneyEntry.ref) == ref
-        )
+    return await insert_once(
+        uow, MoneyEntry, {"project_id": project_id, "kind": kind, "ref": ref, "amount_fen": amount_fen, "on": on}
     )
-    if exists is not None:
-        return False
-    uow.session.add(MoneyEntry(project_id=project_id, kind=kind, ref=ref, amount_fen=amount_fen, on=on))
-    return True
 
 
 @subscriptions.on(ApplicationSubmitted)

@@ -13,11 +13,11 @@ from services.catalog.portfolio.consumers.recording import (
     close_deadlines,
     close_todos,
     deadline,
+    known_project,
     move,
     name_of,
     notify,
     open_todo,
-    project,
     rule_title,
     sync_own_deadlines,
     turned_overdue,
@@ -44,18 +44,18 @@ from shared.uow import UnitOfWork
 
 @subscriptions.on(SystemRegistered)
 async def on_registered(uow: UnitOfWork, event: CloudEvent, payload: SystemRegistered) -> None:
-    if await uow.session.get(PortfolioProject, payload.project_id) is None:
+    row = await known_project(uow, payload.project_id)
+    if row is None:
         return  # a stock system with no project behind it
-    row = await project(uow, event, payload.project_id)
     row.registered_on = payload.registered_on
     await move(uow, row, event, domain.key_of(payload.event_type))
 
 
 @subscriptions.on(SystemRetired)
 async def on_retired(uow: UnitOfWork, event: CloudEvent, payload: SystemRetired) -> None:
-    if await uow.session.get(PortfolioProject, payload.project_id) is None:
+    row = await known_project(uow, payload.project_id)
+    if row is None:
         return
-    row = await project(uow, event, payload.project_id)
     row.retired_on = payload.retired_on
     await close_todos(uow, row.project_id, ref=system_ref(payload.system_id))
     await move(uow, row, event, domain.key_of(payload.event_type))
@@ -68,9 +68,9 @@ def system_ref(system_id: str) -> str:
 @subscriptions.on(SystemStateChanged)
 async def on_state_changed(uow: UnitOfWork, event: CloudEvent, payload: SystemStateChanged) -> None:
     """A stopped system waits on its unit to retire it; put back to work, nothing waits any more."""
-    if await uow.session.get(PortfolioProject, payload.project_id) is None:
+    row = await known_project(uow, payload.project_id)
+    if row is None:
         return  # a stock system with no project behind it
-    row = await project(uow, event, payload.project_id)
     ref = system_ref(payload.system_id)
     await close_todos(uow, row.project_id, ref=ref)
     if payload.state == "suspended" and row.stage != domain.Stage.RETIRED:  # a late event after retirement
@@ -79,9 +79,9 @@ async def on_state_changed(uow: UnitOfWork, event: CloudEvent, payload: SystemSt
 
 @subscriptions.on(FindingRecorded)
 async def on_finding(uow: UnitOfWork, event: CloudEvent, payload: FindingRecorded) -> None:
-    if await uow.session.get(PortfolioProject, payload.project_id) is None:
+    row = await known_project(uow, payload.project_id)
+    if row is None:
         return  # a finding against a unit, not a project
-    row = await project(uow, event, payload.project_id)
     ref = f"finding:{payload.finding_id}"
     await deadline(
         uow,
@@ -108,9 +108,9 @@ async def on_finding_resolved(uow: UnitOfWork, event: CloudEvent, payload: Findi
 
 def _overdue_consumer(service: str) -> Handler:
     async def on_overdue(uow: UnitOfWork, event: CloudEvent, payload: DeadlineOverdueBase) -> None:
-        if await uow.session.get(PortfolioProject, payload.project_id) is None:
+        row = await known_project(uow, payload.project_id)
+        if row is None:
             return  # a deadline of something that is not a project (a system, a task)
-        row = await project(uow, event, payload.project_id)
         found, previous = await deadline(
             uow,
             row,

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlmodel import col
 
 from services.catalog.handlers import subscriptions
+from services.catalog.handlers.common import get_or_pending, insert_once
 from services.catalog.portfolio import domain
 from services.catalog.portfolio.domain import Action, Stage
 from services.catalog.portfolio.tables import (
@@ -58,16 +59,34 @@ async def project(
         )
         uow.session.add(row)
         hold_inserted(uow.session, PortfolioProject, project_id, row)
+        # nothing of it was recorded before: no to-do or deadline to read back in this transaction
+        transaction_cache(uow.session, OPEN_TODOS)[project_id] = []
+        transaction_cache(uow.session, DEADLINES)[project_id] = []
+    return touched(row, unit, jurisdiction)
+
+
+async def known_project(uow: UnitOfWork, project_id: str) -> PortfolioProject | None:
+    """The project's row, locked, as `project` gives it; None (and nothing recorded) when the portfolio never
+    heard of the project (a stock system's, a unit's finding)."""
+    row = await locked(uow.session, PortfolioProject, project_id)
+    return None if row is None else touched(row)
+
+
+def touched(row: PortfolioProject, unit: str | None = None, jurisdiction: str | None = None) -> PortfolioProject:
     row.unit = row.unit or unit or ""
     row.jurisdiction = row.jurisdiction or jurisdiction or ""
     row.updated_at = clock.now()
     return row
 
 
-#: transaction_cache name: {project_id: [PortfolioTodo]}, every to-do of a prefetched project that was
-#: open when the prefetch locked it or was opened since (`open_todo`); a status changed since is on the
-#: object (by the ORM, or synchronised by the ORM-enabled UPDATEs of close_todos/close_expert_todos).
+#: transaction_cache name: {project_id: [PortfolioTodo]}, every to-do of the project that was open when this
+#: transaction first read them (the batch prefetch, or `open_todos`) or was opened since (`open_todo`); a
+#: status changed since is on the object (the to-dos are closed on the objects, never by a bulk UPDATE).
 OPEN_TODOS = "catalog.portfolio.open_todos"
+#: transaction_cache name: {project_id: [PortfolioDeadline]}, every deadline of the project (any status), as
+#: this transaction first read them (`deadlines_of`) or added since (`deadline`); changes are on the objects.
+#: One read per project and transaction, instead of a statement (and a flush) per step that looks at them.
+DEADLINES = "catalog.portfolio.deadlines"
 
 
 @subscriptions.prefetch
@@ -93,20 +112,30 @@ async def lock_projects(uow: UnitOfWork, events: list[tuple[CloudEvent, Any]]) -
         cache[todo.project_id].append(todo)
 
 
+async def open_todos(uow: UnitOfWork, project_id: str) -> list[PortfolioTodo]:
+    """Every open to-do of the project, read once per transaction (the prefetch may have read it)."""
+    cache = transaction_cache(uow.session, OPEN_TODOS)
+    cached = cache.get(project_id)
+    if cached is None:
+        # Read without flushing first (a flush here would write the project row now and again at the commit):
+        # a to-do added and not yet flushed is taken from the session, one closed since is closed on its object.
+        with uow.session.no_autoflush:
+            cached = list(
+                await uow.session.scalars(
+                    sa
+                    .select(PortfolioTodo)
+                    .where(col(PortfolioTodo.project_id) == project_id, col(PortfolioTodo.status) == "open")
+                    .order_by(col(PortfolioTodo.id))
+                )
+            )
+        cached += [o for o in uow.session.new if isinstance(o, PortfolioTodo) and o.project_id == project_id]
+        cache[project_id] = cached
+    return [todo for todo in cached if todo.status == "open"]
+
+
 async def open_stage_todos(uow: UnitOfWork, project_id: str) -> list[PortfolioTodo]:
     """The project's open to-dos of its stage (not the ones with a ref: a deadline's, an expert's)."""
-    cached = transaction_cache(uow.session, OPEN_TODOS).get(project_id)
-    if cached is not None:
-        return [todo for todo in cached if todo.status == "open" and todo.ref == ""]
-    return list(
-        await uow.session.scalars(
-            sa.select(PortfolioTodo).where(
-                col(PortfolioTodo.project_id) == project_id,
-                col(PortfolioTodo.status) == "open",
-                col(PortfolioTodo.ref) == "",
-            )
-        )
-    )
+    return [todo for todo in await open_todos(uow, project_id) if todo.ref == ""]
 
 
 def summarise(row: PortfolioProject, summary: ProjectSummary) -> None:
@@ -166,12 +195,12 @@ async def open_todo(
 
 
 async def close_todos(uow: UnitOfWork, project_id: str, **where: str) -> None:
-    query = sa.update(PortfolioTodo).where(
-        col(PortfolioTodo.project_id) == project_id, col(PortfolioTodo.status) == "open"
-    )
-    for column, value in where.items():
-        query = query.where(getattr(PortfolioTodo, column) == value)
-    await uow.session.execute(query.values(status="done", closed_at=clock.now()))
+    """Close the project's open to-dos whose columns have these values (on the objects: most calls find none,
+    and then cost no statement)."""
+    now = clock.now()
+    for todo in await open_todos(uow, project_id):
+        if all(getattr(todo, column) == value for column, value in where.items()):
+            todo.status, todo.closed_at = "done", now
 
 
 async def move(
@@ -230,15 +259,9 @@ async def move(
     # row, and a chase to-do opens only with an overdue deadline): most moves skip three statements.
     if advanced and row.next_due_on is not None:
         await close_todos(uow, row.project_id, action=domain.CHASE_OVERDUE.action, service=event.service)
-        await uow.session.execute(
-            sa.update(PortfolioDeadline)
-            .where(
-                col(PortfolioDeadline.project_id) == row.project_id,
-                col(PortfolioDeadline.service) == event.service,
-                col(PortfolioDeadline.status) == "overdue",
-            )
-            .values(status="met")
-        )
+        for found in await deadlines_of(uow, row.project_id):
+            if found.service == event.service and found.status == "overdue":
+                found.status = "met"
         await refresh_due(uow, row.project_id)
 
 
@@ -247,16 +270,12 @@ async def late_step_taken(uow: UnitOfWork, row: PortfolioProject, event: CloudEv
     service's topic in its own order): the deadlines that service had announced overdue and that were due by
     the step's day were met late, and nobody chases them any more. A deadline due after the step's day is
     another step's, still live."""
-    overdue = list(
-        await uow.session.scalars(
-            sa.select(PortfolioDeadline).where(
-                col(PortfolioDeadline.project_id) == row.project_id,
-                col(PortfolioDeadline.service) == event.service,
-                col(PortfolioDeadline.status) == "overdue",
-                col(PortfolioDeadline.due_on) <= day_of(event),
-            )
-        )
-    )
+    day = day_of(event)
+    overdue = [
+        found
+        for found in await deadlines_of(uow, row.project_id)
+        if found.service == event.service and found.status == "overdue" and found.due_on <= day
+    ]
     for found in overdue:
         found.status = "met"
         ref = f"{found.service}:{found.rule_id}"
@@ -267,17 +286,9 @@ async def late_step_taken(uow: UnitOfWork, row: PortfolioProject, event: CloudEv
 
 async def money(uow: UnitOfWork, project_id: str, kind: str, ref: str, amount_fen: int) -> bool:
     """False when this (kind, ref) was already counted (the same amount announced twice)."""
-    exists = await uow.session.scalar(
-        sa.select(col(PortfolioMoney.id)).where(
-            col(PortfolioMoney.project_id) == project_id,
-            col(PortfolioMoney.kind) == kind,
-            col(PortfolioMoney.ref) == ref,
-        )
+    return await insert_once(
+        uow, PortfolioMoney, {"project_id": project_id, "kind": kind, "ref": ref, "amount_fen": amount_fen}
     )
-    if exists is not None:
-        return False
-    uow.session.add(PortfolioMoney(project_id=project_id, kind=kind, ref=ref, amount_fen=amount_fen))
-    return True
 
 
 async def deadline(
@@ -293,13 +304,8 @@ async def deadline(
     status: str = "open",
 ) -> tuple[PortfolioDeadline, str | None]:
     """Insert or update one deadline; returns it and its previous status (None when new)."""
-    found = await uow.session.scalar(
-        sa.select(PortfolioDeadline).where(
-            col(PortfolioDeadline.project_id) == row.project_id,
-            col(PortfolioDeadline.service) == service,
-            col(PortfolioDeadline.rule_id) == rule_id,
-        )
-    )
+    deadlines = await deadlines_of(uow, row.project_id)
+    found = next((d for d in deadlines if d.service == service and d.rule_id == rule_id), None)
     if found is None:
         found = PortfolioDeadline(
             project_id=row.project_id,
@@ -312,6 +318,7 @@ async def deadline(
             role=role,
         )
         uow.session.add(found)
+        deadlines.append(found)
         await refresh_due(uow, row.project_id)
         return found, None
     previous = found.status
@@ -322,33 +329,47 @@ async def deadline(
     return found, previous
 
 
+async def deadlines_of(uow: UnitOfWork, project_id: str) -> list[PortfolioDeadline]:
+    """Every deadline of the project (any status), read once per transaction; the list itself, so a
+    deadline added is appended to it."""
+    cache = transaction_cache(uow.session, DEADLINES)
+    found = cache.get(project_id)
+    if found is None:
+        with uow.session.no_autoflush:  # as open_todos: one added and not yet flushed is taken from the session
+            found = list(
+                await uow.session.scalars(
+                    sa
+                    .select(PortfolioDeadline)
+                    .where(col(PortfolioDeadline.project_id) == project_id)
+                    .order_by(col(PortfolioDeadline.id))
+                )
+            )
+        found += [o for o in uow.session.new if isinstance(o, PortfolioDeadline) and o.project_id == project_id]
+        cache[project_id] = found
+    return found
+
+
 async def refresh_due(uow: UnitOfWork, project_id: str) -> None:
     """Keep the project's earliest live deadline on its row (the list sorts and filters on it)."""
-    row = await uow.session.get(PortfolioProject, project_id)
+    row = await get_or_pending(uow, PortfolioProject, project_id)
     if row is None:
         return
-    await uow.session.flush()
-    row.next_due_on = await uow.session.scalar(
-        sa.select(sa.func.min(col(PortfolioDeadline.due_on))).where(
-            col(PortfolioDeadline.project_id) == project_id, col(PortfolioDeadline.status).in_(("open", "overdue"))
-        )
-    )
+    live = [
+        found.due_on
+        for found in await deadlines_of(uow, project_id)
+        if found.status in ("open", "overdue") and found.due_on is not None
+    ]
+    row.next_due_on = min(live, default=None)
 
 
 async def close_deadlines(uow: UnitOfWork, project_id: str, rule_id: str) -> None:
     """The deadline was met (or its step taken late): no longer live, nobody chases it."""
-    services = list(
-        await uow.session.scalars(
-            sa.select(col(PortfolioDeadline.service)).where(
-                col(PortfolioDeadline.project_id) == project_id, col(PortfolioDeadline.rule_id) == rule_id
-            )
-        )
-    )
-    await uow.session.execute(
-        sa.update(PortfolioDeadline)
-        .where(col(PortfolioDeadline.project_id) == project_id, col(PortfolioDeadline.rule_id) == rule_id)
-        .values(status="met")
-    )
+    services: list[str] = []
+    for found in await deadlines_of(uow, project_id):
+        if found.rule_id == rule_id:
+            found.status = "met"
+            if found.service not in services:
+                services.append(found.service)
     for service in services:
         await close_todos(uow, project_id, action=domain.CHASE_OVERDUE.action, ref=f"{service}:{rule_id}")
     await refresh_due(uow, project_id)
@@ -376,7 +397,9 @@ async def sync_own_deadlines(uow: UnitOfWork, row: PortfolioProject) -> None:
     """Catalog's own deadlines of the project (e.g. the yearly performance monitoring report, dazhou:第五十一条)
     are in this service's `deadlines` table; the portfolio keeps a copy so one query serves every list."""
     table = uow.schema.deadlines
-    for own in (await uow.session.execute(sa.select(table).where(table.c.subject == row.project_id))).all():
+    with uow.session.no_autoflush:  # written by statements, not by the session: nothing to flush first
+        owns = (await uow.session.execute(sa.select(table).where(table.c.subject == row.project_id))).all()
+    for own in owns:
         status = {"open": "open", "overdue": "overdue"}.get(own.status, "met")  # late = done late
         found, previous = await deadline(
             uow,
