@@ -22,6 +22,7 @@ export interface ReviewCase {
   approved_on?: string | null;
   total_investment_fen?: number | null;
   joint_opinions?: JointOpinion[];
+  path_steps?: string[];
 }
 
 /** `panel`: the joint review's parties in the pack's words, where the page has the pack (the dossier), to name
@@ -34,6 +35,9 @@ export default function ReviewPanel({ review, panel = [] }: { review: ReviewCase
   const steps = [...(review.steps ?? [])].sort((a, b) => a.position - b.position);
   const current = steps.findIndex((step) => step.status === "pending");
   const joint = jointOpinionRows(review.joint_opinions, t, label);
+  // a path without a scheme review (Quzhou's joint review) has no expert scores to wait for: no empty box
+  const scoresExpected = !review.path_steps?.length || review.path_steps.includes("scheme_review");
+  const hasScores = result.mean_total_score != null || Boolean(option);
   // who still owes an opinion, while the joint review is under way (admitted / in review at that step)
   const reviewing = review.step === "joint_review" && (review.stage === "admitted" || review.stage === "in_review");
   const waiting = reviewing ? waitingParties(panel, review.joint_opinions) : [];
@@ -83,20 +87,22 @@ export default function ReviewPanel({ review, panel = [] }: { review: ReviewCase
           <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t("approvals.no_opinion")} />
         )}
       </div>
-      <div data-testid="review-scores">
-        <Typography.Title level={5}>{t("approvals.scores")}</Typography.Title>
-        {result.mean_total_score != null || option ? (
-          <>
-            <Space wrap>
-              {result.mean_total_score != null && <Tag color="red">{t("approvals.average", { score: Math.round(result.mean_total_score * 100) / 100 })}</Tag>}
-              {result.passed != null && <Tag color={result.passed ? "green" : "red"}>{label(`outcome.${result.passed ? "pass" : "fail"}`)}</Tag>}
-            </Space>
-            {option && <ReactEChartsCore echarts={echarts} option={option} style={{ height: 40 + 32 * Object.keys(result.dimension_means ?? {}).length, width: "100%" }} />}
-          </>
-        ) : (
-          <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t("approvals.no_scores")} />
-        )}
-      </div>
+      {(scoresExpected || hasScores) && (
+        <div data-testid="review-scores">
+          <Typography.Title level={5}>{t("approvals.scores")}</Typography.Title>
+          {hasScores ? (
+            <>
+              <Space wrap>
+                {result.mean_total_score != null && <Tag color="red">{t("approvals.average", { score: Math.round(result.mean_total_score * 100) / 100 })}</Tag>}
+                {result.passed != null && <Tag color={result.passed ? "green" : "red"}>{label(`outcome.${result.passed ? "pass" : "fail"}`)}</Tag>}
+              </Space>
+              {option && <ReactEChartsCore echarts={echarts} option={option} style={{ height: 40 + 32 * Object.keys(result.dimension_means ?? {}).length, width: "100%" }} />}
+            </>
+          ) : (
+            <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t("approvals.no_scores")} />
+          )}
+        </div>
+      )}
       {steps.length > 0 && (
         <div data-testid="approval-chain">
           <Typography.Title level={5}>{t("approvals.chain")}</Typography.Title>
