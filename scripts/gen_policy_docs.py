@@ -93,6 +93,7 @@ def render_schema() -> str:
         ("authority band", p.AuthorityBand),
         ("`collective` (authority table)", p.CollectiveReview),
         ("requirement case", p.RequirementCase),
+        ("requirement choice (`choices`)", p.Choice),
         ("`duration` (sanction)", p.Duration),
         ("route case", p.RouteCase),
         ("path target (route)", p.PathTarget),

@@ -19,6 +19,7 @@ from services.review.schemas import (
     ExpertPublic,
     ExpertsPublic,
     JointOpinionIn,
+    JointOpinionPublic,
     JointReviewConclusion,
     MyScores,
     PathStepResult,
@@ -95,7 +96,32 @@ async def public(uow: UnitOfWork, case: ReviewCase, principal: Principal | None 
         **data,
         steps=[ApprovalStepPublic(**s.model_dump(include=set(ApprovalStepPublic.model_fields))) for s in steps],
         history=[StepRecordPublic(**r.model_dump(include=set(StepRecordPublic.model_fields))) for r in records],
+        joint_opinions=await joint_opinions(uow, case, may_read),
     )
+
+
+async def joint_opinions(uow: UnitOfWork, case: ReviewCase, may_read: bool) -> list[JointOpinionPublic]:
+    """The joint review's opinions so far, oldest first; an expert by name (quzhou:三(二)1)."""
+    opinions = sorted(await queries.opinions_of(uow, case.project_id), key=lambda o: (o.at, o.party))
+    if not opinions:
+        return []
+    expert_ids = [o.party.split(":", 1)[1] for o in opinions if o.party.startswith(f"{Role.EXPERT.value}:")]
+    experts = await queries.experts_by_id(uow, expert_ids) if expert_ids else {}
+    out = []
+    for opinion in opinions:
+        kind, _, expert_id = opinion.party.partition(":")
+        expert = experts.get(expert_id) if expert_id else None
+        out.append(
+            JointOpinionPublic(
+                party=kind,
+                expert_id=expert_id or None,
+                expert_name=expert.name if expert is not None else None,
+                agrees=opinion.agrees,
+                comment=opinion.comment if may_read else "",
+                at=opinion.at,
+            )
+        )
+    return out
 
 
 @router.get(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Literal
 
 from pydantic import BaseModel, Field, StrictBool, StrictInt
@@ -134,6 +134,18 @@ class StepRecordPublic(BaseModel):
     detail: dict
 
 
+class JointOpinionPublic(BaseModel):
+    """One party's opinion in the joint review as the leading office reads it before concluding
+    (quzhou:三(二)1): who, agrees or not, the text (not a secret project's, to the uncleared), when."""
+
+    party: str  # a role of the panel (pack rule review.joint_review_panel), or `expert`
+    expert_id: str | None = None
+    expert_name: str | None = None
+    agrees: bool
+    comment: str
+    at: datetime
+
+
 class ReviewCasePublic(BaseModel):
     project_id: str
     unit: str
@@ -159,6 +171,7 @@ class ReviewCasePublic(BaseModel):
     centralized_build_condition: dict | None = None
     steps: list[ApprovalStepPublic]
     history: list[StepRecordPublic] = []
+    joint_opinions: list[JointOpinionPublic] = []
 
 
 # --- experts ------------------------------------------------------------------------------------------

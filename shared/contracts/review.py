@@ -115,3 +115,18 @@ class ExpertsDrawn(EventPayload, event_type="review.experts.drawn.v1"):
     experts: list[DrawnExpert]
     declined: list[DrawnExpert] = []
     drawn_on: date
+
+
+class JointOpinionRecorded(EventPayload, event_type="review.joint_opinion.recorded.v1"):
+    """One party gave (or revised) its opinion in Quzhou's parallel joint review (并联审核, quzhou:三(二)1):
+    that party's own part is done, whatever the others still owe. `party` is the panel's name for it (a role,
+    or `expert` with `expert_id` and the expert's sign-in `expert_subject`). Never the opinion's text; whether the
+    party agrees is left out for a secret project (dazhou:第六十五条)."""
+
+    unit: str
+    jurisdiction: str
+    party: str
+    expert_id: str | None = None
+    expert_subject: str | None = None
+    agrees: bool | None = None
+    recorded_on: date

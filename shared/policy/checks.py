@@ -10,7 +10,7 @@ from shared.policy.amounts import Band, check_bands
 from shared.policy.errors import PolicyError
 from shared.policy.model import Rule
 from shared.policy.pack import _semantics
-from shared.policy.params import AuthorityParams, ListParams, RouteParams
+from shared.policy.params import AuthorityParams, ListParams, RequirementParams, RouteParams
 from shared.policy.schema import RoleDef
 from shared.policy.sources import CitationError, SourceLibrary
 
@@ -78,6 +78,11 @@ class RuleChecks:
                 citation = list_item.citation or cited
                 if list_item.citation or list_item.quote:
                     checks.append((f"{at}.citation", f"{at}.quote", citation, list_item.quote))
+        if isinstance(params, RequirementParams):
+            for fact, options in (params.choices or {}).items():
+                for index, choice in enumerate(options):
+                    if choice.quote:
+                        checks.append(("citation", f"params.choices.{fact}[{index}].quote", cited, choice.quote))
         if isinstance(params, AuthorityParams):
             for index, band in enumerate(params.bands):
                 if band.citation:

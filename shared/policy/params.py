@@ -218,6 +218,15 @@ class ItemLabel(Strict):
     en: str
 
 
+class Choice(Strict):
+    """One value the text names for a stated fact, in its words (a form offers it as a choice)."""
+
+    id: FactName
+    zh: str
+    en: str
+    quote: str | None = Field(default=None, description="its words in the text, verbatim (inside the rule's citation)")
+
+
 class RequirementParams(Strict):
     """Required items. With `supplied_fact` they must appear in that list fact; without, each is a boolean fact."""
 
@@ -225,6 +234,11 @@ class RequirementParams(Strict):
     required: list[str] = Field(default_factory=list, description="always required")
     cases: list[RequirementCase] = Field(default_factory=list, description="required when a condition holds")
     labels: dict[str, ItemLabel] = Field(default_factory=dict, description="item → {zh, en} for messages")
+    # None rather than {} when absent, so a rule without choices keeps its content (and its pack its version)
+    choices: dict[FactName, list[Choice]] | None = Field(
+        default=None,
+        description="fact → the values the text names for it (e.g. fengxian's 首次运维 / 历史运维): a form's choices",
+    )
 
     @model_validator(mode="after")
     def _some(self) -> RequirementParams:
@@ -234,6 +248,17 @@ class RequirementParams(Strict):
             for item in self.required + [i for case in self.cases for i in case.require]:
                 if not NAME.match(item):
                     raise ValueError(f"{item!r} must be a fact name (lower_snake) when there is no supplied_fact")
+        for fact, options in (self.choices or {}).items():
+            ids = [choice.id for choice in options]
+            if not ids or len(ids) != len(set(ids)):
+                raise ValueError(f"the choices of {fact!r} must be a non-empty list of unique ids")
+            for case in self.cases:
+                if fact not in case.when.facts or case.when.value is None:
+                    continue
+                named = case.when.value if isinstance(case.when.value, list) else [case.when.value]
+                unknown = sorted(set(named) - set(ids))
+                if unknown:
+                    raise ValueError(f"a case tests {fact!r} for {unknown}, not among its choices")
         return self
 
 

@@ -112,6 +112,20 @@ async def todo_item(page: Page, project: str, action: str):
     return item
 
 
+async def todo_gone(page: Page, project: str, action: str) -> None:
+    """My 待办 no longer lists the project at this action (the read model closes it a moment after the step)."""
+    item = page.get_by_test_id("todo-list").locator(f'[data-project="{project}"][data-action="{action}"]')
+
+    async def gone():
+        await page.reload()
+        await expect(page.get_by_test_id("todo-list")).to_be_visible()
+        # loaded, not loading: an empty table while the list is fetched would read as gone
+        await expect(page.get_by_test_id("todo-list").locator(".ant-spin-spinning")).to_have_count(0)
+        return not await item.count()
+
+    await wait_for(gone, timeout=30, message=f"the 待办 drops {action} for {project}")
+
+
 # The dossier composes six services' states: on the shared 2-core test machine under load (a load average of
 # 20 was seen) its first paint took longer than the default 15 s wait.
 DOSSIER_WAIT = 45_000

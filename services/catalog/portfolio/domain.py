@@ -212,6 +212,9 @@ EXPERT_DEFAULT_LABEL = "参加专家评审"
 #: office concludes with the decision-consulting opinion (services/review/api.py `JointParties`,
 #: `LeadingOffice`). The bureau organises (its label in REVIEW_STEPS); experts come by draw.
 JOINT_OPINION_LABEL = "出具并联审核意见"
+#: The joint review's to-dos share this action name; a party's own closes when its opinion is recorded
+#: (`review.joint_opinion.recorded`), the leading office's when the conclusion moves the project on.
+JOINT_REVIEW = "joint_review"
 JOINT_CONCLUSION = (Role.LEADING_OFFICE, "汇总并联审核意见，出具决策咨询意见")
 JOINT_PANEL_RULE = "review.joint_review_panel"
 ORGANISER_RULE = "procurement.organiser"
@@ -233,14 +236,25 @@ def expert_action(purpose: str, stage: Stage | str, review_path: list[str] | Non
 def joint_review_actions(pack: Pack) -> list[Action]:
     """The bureau organises; every other party of the panel (pack rule) gives its opinion; the leading office
     concludes. Experts are drawn, and addressed one by one (`expert_action`)."""
-    role, label = REVIEW_STEPS["joint_review"]
-    out = [Action("review", "joint_review", role.value, label)]
+    role, label = REVIEW_STEPS[JOINT_REVIEW]
+    out = [Action("review", JOINT_REVIEW, role.value, label)]
     if pack.has(JOINT_PANEL_RULE):
         for party in pack.rule(JOINT_PANEL_RULE).params.required:
             if party not in (role.value, Role.EXPERT.value):
-                out.append(Action("review", "joint_review", party, JOINT_OPINION_LABEL))
-    out.append(Action("review", "joint_review", JOINT_CONCLUSION[0].value, JOINT_CONCLUSION[1]))
+                out.append(Action("review", JOINT_REVIEW, party, JOINT_OPINION_LABEL))
+    out.append(Action("review", JOINT_REVIEW, JOINT_CONCLUSION[0].value, JOINT_CONCLUSION[1]))
     return out
+
+
+def heard_in_joint_review(action: Action, heard: set[str]) -> bool:
+    """A party's joint-review to-do that its recorded opinion already settled (the opinion was heard before
+    the to-do would open: each service's topic keeps its own order). The leading office's never is."""
+    return (
+        action.service == "review"
+        and action.action == JOINT_REVIEW
+        and action.role != JOINT_CONCLUSION[0].value
+        and action.role in heard
+    )
 
 
 def tender_organiser(pack: Pack, route: str | None) -> str:

@@ -11,9 +11,10 @@ from services.review.handlers.common import advance, ensure_step, pack_of, recor
 from services.review.metrics import REVIEWS
 from services.review.queries import drawn_member, expert_of, load, opinion_of, opinions_of
 from services.review.schemas import JointReviewConclusion
-from services.review.tables import JointOpinion, ReviewCase
+from services.review.tables import Expert, JointOpinion, ReviewCase
 from shared import clock
 from shared.auth import Principal, Role
+from shared.contracts.review import JointOpinionRecorded
 from shared.errors import forbidden
 from shared.policy import Pack
 from shared.uow import UnitOfWork
@@ -32,6 +33,7 @@ async def joint_opinion(uow: UnitOfWork, project_id: str, command: Any, principa
     party = next((p for p in parties if p != Role.EXPERT.value and principal.has(Role(p))), None)
     if party == Role.UNIT.value and principal.unit != case.unit:
         raise forbidden(f"unit staff may act only for their own unit ({principal.unit})")
+    expert: Expert | None = None
     if party is None and principal.has(Role.EXPERT):
         expert = await expert_of(uow, principal)
         if expert is None or await drawn_member(uow, project_id, expert.id) is None:
@@ -56,6 +58,19 @@ async def joint_opinion(uow: UnitOfWork, project_id: str, command: Any, principa
         action="joint_review.opinion",
         actor=principal,
         detail={"party": party, "agrees": command.agrees},
+    )
+    # The party's part is done at once: its 待办 closes now, not when the leading office concludes.
+    await uow.emit(
+        JointOpinionRecorded(
+            project_id=project_id,
+            unit=case.unit,
+            jurisdiction=case.jurisdiction,
+            party=Role.EXPERT.value if expert is not None else party,
+            expert_id=expert.id if expert is not None else None,
+            expert_subject=principal.subject if expert is not None else None,
+            agrees=None if case.secret else command.agrees,
+            recorded_on=clock.today(),
+        )
     )
     return case
 

@@ -243,6 +243,9 @@ async def move(
         )
     else:  # an unknown jurisdiction: only the actions that need no pack
         actions = tuple(a for a in pending.actions if not a.action.startswith("{"))
+    if any(a.action == domain.JOINT_REVIEW and a.service == "review" for a in actions):
+        heard = await joint_review_heard(uow, row.project_id)
+        actions = tuple(a for a in actions if not domain.heard_in_joint_review(a, heard))
     wanted = {(a.service, a.action, a.role) for a in actions}
     current = await open_stage_todos(uow, row.project_id)
     kept = set()
@@ -263,6 +266,21 @@ async def move(
             if found.service == event.service and found.status == "overdue":
                 found.status = "met"
         await refresh_due(uow, row.project_id)
+
+
+async def joint_review_heard(uow: UnitOfWork, project_id: str) -> set[str]:
+    """The roles whose joint-review opinion is recorded: their to-do is done (`on_joint_opinion`)."""
+    return set(
+        await uow.session.scalars(
+            sa.select(col(PortfolioTodo.role)).where(
+                col(PortfolioTodo.project_id) == project_id,
+                col(PortfolioTodo.service) == "review",
+                col(PortfolioTodo.action) == domain.JOINT_REVIEW,
+                col(PortfolioTodo.status) == "done",
+                col(PortfolioTodo.ref) == "",
+            )
+        )
+    )
 
 
 async def late_step_taken(uow: UnitOfWork, row: PortfolioProject, event: CloudEvent) -> None:

@@ -7,6 +7,7 @@ from services.catalog.portfolio import domain
 from services.catalog.portfolio.consumers.recording import (
     CONSTRUCTION_DUE,
     close_deadlines,
+    close_todos,
     day_of,
     deadline,
     money,
@@ -42,6 +43,7 @@ from shared.contracts.procurement import (
 from shared.contracts.review import (
     ApprovalRouted,
     ExpertsDrawn,
+    JointOpinionRecorded,
     ProjectApproved,
     ProjectPrescreened,
     ProjectRejected,
@@ -142,6 +144,46 @@ async def on_experts_drawn(uow: UnitOfWork, event: CloudEvent, payload: ExpertsD
         )
         if not exists:
             await open_todo(uow, row, action, event.time, ref=ref, announce=False)
+
+
+@subscriptions.on(JointOpinionRecorded)
+async def on_joint_opinion(uow: UnitOfWork, event: CloudEvent, payload: JointOpinionRecorded) -> None:
+    """A party of the joint review gave its opinion (quzhou:三(二)1): its own to-do is done at once; the other
+    parties' and the leading office's wait on. Heard before its to-do opened (the admission arrives later on
+    intake's topic), it is kept done so the admission does not open it (`move`)."""
+    row = await project(uow, event, payload.project_id, unit=payload.unit, jurisdiction=payload.jurisdiction)
+    if payload.party == Role.EXPERT.value:
+        if payload.expert_subject:  # an expert's to-do is addressed to their sign-in (`on_experts_drawn`)
+            await close_expert_todos(uow, row.project_id, [payload.expert_subject])
+        return
+    await close_todos(uow, row.project_id, service="review", action=domain.JOINT_REVIEW, role=payload.party, ref="")
+    known = await uow.session.scalar(
+        sa
+        .select(col(PortfolioTodo.id))
+        .where(
+            col(PortfolioTodo.project_id) == row.project_id,
+            col(PortfolioTodo.service) == "review",
+            col(PortfolioTodo.action) == domain.JOINT_REVIEW,
+            col(PortfolioTodo.role) == payload.party,
+            col(PortfolioTodo.ref) == "",
+        )
+        .limit(1)
+    )
+    if known is None:
+        organiser, organising = domain.REVIEW_STEPS[domain.JOINT_REVIEW]
+        uow.session.add(
+            PortfolioTodo(
+                project_id=row.project_id,
+                service="review",
+                action=domain.JOINT_REVIEW,
+                action_label_zh=organising if payload.party == organiser.value else domain.JOINT_OPINION_LABEL,
+                role=payload.party,
+                unit=row.unit if payload.party == Role.UNIT.value else None,
+                since=event.time,
+                status="done",
+                closed_at=clock.now(),
+            )
+        )
 
 
 @subscriptions.on(ProjectApproved)

@@ -238,6 +238,7 @@ const enUS: Record<MessageKey, string> = {
   "apply.detail.implementation_reason": "Why this implementation mode",
   "apply.detail.funding_channels": "Funding and O&M money",
   "apply.detail.responsible_leader": "Responsible leader (designated by the unit)",
+  "apply.detail.om_kind": "Kind of O&M project",
 
   "approvals.title": "Approvals",
   "approvals.empty": "Nothing waits for your approval",
@@ -254,6 +255,13 @@ const enUS: Record<MessageKey, string> = {
   "approvals.average": "Average {score}",
   "approvals.expert": "Expert",
   "approvals.score": "Score",
+  "approvals.joint": "Joint review opinions",
+  "approvals.joint_none": "No party has given its opinion yet",
+  "approvals.joint_agree": "Agrees",
+  "approvals.joint_disagree": "Disagrees",
+  "approvals.joint_at": "given {at}",
+  "approvals.joint_expert": "Expert {name}",
+  "approvals.joint_waiting": "Still to give their opinion: {parties}",
 
   "project.title": "Project dossier",
   "project.not_found": "No such project, or you may not see it",

@@ -237,6 +237,7 @@ const zhCN = {
   "apply.detail.implementation_reason": "实施方式理由",
   "apply.detail.funding_channels": "资金来源与运维经费",
   "apply.detail.responsible_leader": "项目负责领导（建设单位指定）",
+  "apply.detail.om_kind": "运维项目类型",
 
   "approvals.title": "领导审批",
   "approvals.empty": "暂无需要您审批的项目",
@@ -253,6 +254,13 @@ const zhCN = {
   "approvals.average": "平均分 {score}",
   "approvals.expert": "专家",
   "approvals.score": "得分",
+  "approvals.joint": "并联审核意见",
+  "approvals.joint_none": "各方尚未出具意见",
+  "approvals.joint_agree": "同意",
+  "approvals.joint_disagree": "不同意",
+  "approvals.joint_at": "{at} 出具",
+  "approvals.joint_expert": "评审专家 {name}",
+  "approvals.joint_waiting": "尚未出具意见：{parties}",
 
   "project.title": "项目档案",
   "project.not_found": "没有找到该项目，或您无权查看",

@@ -9,11 +9,15 @@ export interface PackRule {
   title_zh?: string;
   title_en?: string;
   quote?: string;
+  /** the facts that make the rule apply (e.g. fengxian's intake.om_kind: category equals om) */
+  applies_when?: { fact: string | string[]; op: string; value?: unknown }[];
   params?: Record<string, unknown> & {
     supplied_fact?: string;
     required?: string[];
     labels?: Record<string, { zh?: string; en?: string }>;
     cases?: { when?: { fact: string; op: string; value?: unknown }; require?: string[] }[];
+    /** fact → the values the text names for it, in its words (a form's choices) */
+    choices?: Record<string, { id: string; zh: string; en?: string; quote?: string }[]>;
   };
 }
 
@@ -59,6 +63,43 @@ export function materialGroups(pack: Pack | null): MaterialGroup[] {
     }
   }
   return groups;
+}
+
+/** A fact of an application the unit states by picking one of the values its pack's text names (fengxian:第二条(四):
+ * 首次运维项目 or 历史运维项目 for an O&M project), and the boxes to tick the text asks for once a value is picked. */
+export interface StatedChoice {
+  ruleId: string;
+  citation: string;
+  fact: string;
+  options: { value: string; label: string }[];
+  /** the category the rule applies to (its `applies_when` on `category`), or null when it applies to any */
+  category: string | null;
+  /** boolean facts required once `when` is picked (历史运维项目: the service content has changed) */
+  confirmations: { when: string; fact: string; label: string }[];
+}
+
+export function statedChoices(pack: Pack | null, english = false): StatedChoice[] {
+  const out: StatedChoice[] = [];
+  for (const rule of pack?.rules ?? []) {
+    if (rule.stage !== "intake" || !rule.params?.choices) continue;
+    const labels = rule.params.labels ?? {};
+    const words = (item: { zh?: string; en?: string } | undefined, fallback: string) => (english ? item?.en : item?.zh) ?? item?.zh ?? fallback;
+    const category = rule.applies_when?.find((c) => c.fact === "category" && c.op === "equals");
+    for (const [fact, choices] of Object.entries(rule.params.choices)) {
+      const confirmations = (rule.params.cases ?? [])
+        .filter((c) => c.when?.fact === fact && c.when.op === "equals")
+        .flatMap((c) => (c.require ?? []).map((item) => ({ when: String(c.when!.value), fact: item, label: words(labels[item], item) })));
+      out.push({
+        ruleId: rule.id,
+        citation: rule.citation,
+        fact,
+        options: choices.map((choice) => ({ value: choice.id, label: words(choice, choice.id) })),
+        category: category ? String(category.value) : null,
+        confirmations,
+      });
+    }
+  }
+  return out;
 }
 
 export function loadRule(pack: string, ruleId: string): Promise<PackRule & Record<string, unknown>> {

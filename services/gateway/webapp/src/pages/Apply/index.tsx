@@ -9,10 +9,11 @@ import { useI18n } from "../../locales";
 import { api, ApiProblem, newIdempotencyKey, request } from "../../services/api";
 import { fenToWan, fenToWanInput, fenToYuan, needsConfirmation, wanToFen } from "../../services/money";
 import { explainProblem, wanFormField, type ExplainedProblem } from "../../services/problem";
-import { loadPack, materialGroups, precheck, SUBMISSION_PRECHECK, type Decision, type Pack } from "../../services/policy";
+import { loadPack, materialGroups, precheck, statedChoices, SUBMISSION_PRECHECK, type Decision, type Pack } from "../../services/policy";
 import ProblemAlert, { CitationLink } from "../../components/ProblemAlert";
 import { MoneyInput, moneyRule } from "../../components/MoneyInput";
 import type { Application } from "../../services/portfolio";
+import { choiceShown, detailsToSend, type Details } from "./details";
 
 const CATEGORIES = ["digital_infrastructure", "data_resource", "application", "om", "other"];
 const CONSTRUCTION_TYPES = ["new", "rebuild", "extend", "upgrade", "om"];
@@ -32,13 +33,14 @@ interface Values {
   total_investment_wan: string;
   secret: boolean;
   materials: string[];
-  details: Partial<Record<(typeof DETAILS)[number], string>>;
+  // the free-text details above, and the facts stated by a choice of the pack (fengxian's details.om_kind)
+  details: Partial<Record<(typeof DETAILS)[number], string>> & Details;
 }
 
 export default function Apply() {
   const { projectId } = useParams();
   const { user } = useAuth();
-  const { t, language } = useI18n();
+  const { t, label, language } = useI18n();
   const { modal, message } = App.useApp();
   const navigate = useNavigate();
   const [form] = Form.useForm<Values>();
@@ -73,6 +75,7 @@ export default function Apply() {
   }, [projectId, form]);
 
   const groups = useMemo(() => materialGroups(pack), [pack]);
+  const stated = useMemo(() => statedChoices(pack, language === "en-US"), [pack, language]);
 
   // Known rules checked while the unit types (a dry run of the pack): late → 计划外, below the scope floor,
   // missing materials; warnings with citations, the submission itself is judged by the service.
@@ -114,6 +117,9 @@ export default function Apply() {
     secret: t("field.secret"),
     materials: t("field.materials"),
     ...Object.fromEntries(DETAILS.map((d) => [`details.${d}`, t(`apply.detail.${d}`)])),
+    ...Object.fromEntries(
+      stated.flatMap((choice) => [[`details.${choice.fact}`, label(`apply.detail.${choice.fact}`, choice.fact)], ...choice.confirmations.map((c) => [`details.${c.fact}`, c.label])]),
+    ),
   };
 
   const save = async (values: Values, andSubmit: boolean) => {
@@ -128,7 +134,7 @@ export default function Apply() {
       total_investment_fen: wanToFen(values.total_investment_wan),
       secret: Boolean(values.secret),
       materials: values.materials ?? [],
-      details: Object.fromEntries(Object.entries(values.details ?? {}).filter(([, v]) => v)),
+      details: detailsToSend(values.details, stated, values.category),
     };
     setBusy(true);
     setProblem(null);
@@ -264,6 +270,28 @@ export default function Apply() {
                 <Switch checkedChildren={t("common.yes")} unCheckedChildren={t("common.no")} disabled={Boolean(projectId)} />
               </Form.Item>
             </Col>
+            {stated
+              .filter((choice) => choiceShown(choice, watched?.category))
+              .map((choice) => (
+                <Col xs={24} key={choice.fact}>
+                  <Row gutter={16}>
+                    <Col xs={24} md={12}>
+                      <Form.Item name={["details", choice.fact]} label={labels[`details.${choice.fact}`]} rules={required} extra={<CitationLink citation={choice.citation} ruleId={choice.ruleId} />}>
+                        <Select options={choice.options} data-testid={`detail-${choice.fact}`} />
+                      </Form.Item>
+                    </Col>
+                    {choice.confirmations
+                      .filter((confirmation) => watched?.details?.[choice.fact] === confirmation.when)
+                      .map((confirmation) => (
+                        <Col xs={24} md={12} key={confirmation.fact}>
+                          <Form.Item name={["details", confirmation.fact]} valuePropName="checked">
+                            <Checkbox>{confirmation.label}</Checkbox>
+                          </Form.Item>
+                        </Col>
+                      ))}
+                  </Row>
+                </Col>
+              ))}
             {DETAILS.map((detail) => (
               <Col xs={24} key={detail}>
                 <Form.Item name={["details", detail]} label={labels[`details.${detail}`]} rules={detail === "performance_goals" ? required : undefined}>

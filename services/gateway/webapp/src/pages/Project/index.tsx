@@ -12,6 +12,7 @@ import { follow } from "../../services/refresh";
 import { operationsFor, SERVICE_ORDER, type Operation } from "../../actions/operations";
 import ActionForm from "../../components/ActionForm";
 import ReviewPanel, { type ReviewCase } from "../../components/ReviewPanel";
+import { jointPanel } from "../../components/jointOpinions";
 import { CitationLink, fieldLabel } from "../../components/ProblemAlert";
 import { problemTitle } from "../../services/problem";
 import { eventText, stageText } from "../../components/labels";
@@ -444,7 +445,7 @@ export default function Project() {
         </Space>
       ),
     },
-    { key: "review", label: t("project.section.review"), children: state.review ? <ReviewPanel review={state.review as unknown as ReviewCase} /> : <Empty description={t("project.stage.not_reached")} /> },
+    { key: "review", label: t("project.section.review"), children: state.review ? <ReviewPanel review={state.review as unknown as ReviewCase} panel={jointPanel(pack, language === "en-US")} /> : <Empty description={t("project.stage.not_reached")} /> },
     ...(["budget", "procurement", "acceptance"] as const).map((service) => ({
       key: service,
       label: t(`service.${service}`),
