@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
+from sqlmodel import col
+
 from services.catalog.handlers import subscriptions
 from services.catalog.portfolio import domain
 from services.catalog.portfolio.consumers.recording import (
@@ -19,6 +22,7 @@ from services.catalog.portfolio.consumers.recording import (
     summarise,
     sync_own_deadlines,
 )
+from services.catalog.portfolio.tables import PortfolioTodo
 from shared import clock
 from shared.auth import Role
 from shared.contracts.acceptance import ProjectAccepted, ProjectFailed, StepCompleted, TrialStarted
