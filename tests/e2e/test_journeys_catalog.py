@@ -15,6 +15,7 @@ import pytest
 from playwright.async_api import Page, expect
 
 from deploy.local.launcher import Platform
+from shared.clock import today as china_today  # the services count days in China (UTC+8), not UTC
 from tests.e2e import test_workbench
 from tests.e2e.journeys import WAN, admitted_project, reached, shoot_both
 from tests.e2e.test_workbench import act, choose, sign_in, submit_action
@@ -45,7 +46,7 @@ async def system_in_catalog(api: Api, platform: Platform, title: str) -> tuple[s
     await reached(api, "finance", f"/api/budget/projects/{project}")
     ok(await api.post("bureau", f"/api/budget/projects/{project}/estimate", {"estimate_fen": 140 * WAN}))
     await reached(api, "edu", f"/api/procurement/projects/{project}")
-    signed_on = date.today() - timedelta(days=300)
+    signed_on = china_today() - timedelta(days=300)
     contract = {
         "supplier": "四川某信息技术有限公司",
         "amount_fen": 140 * WAN,
@@ -58,7 +59,7 @@ async def system_in_catalog(api: Api, platform: Platform, title: str) -> tuple[s
     clock = f"{platform.urls['acceptance']}/_admin/clock"
     ok(await api.client.post(clock, json={"advance_days": -BACK}))
     try:  # accepted BACK days ago, the system went live then (the catalog takes figures from that month on)
-        started = (date.today() - timedelta(days=250)).isoformat()
+        started = (china_today() - timedelta(days=250)).isoformat()
         ok(await api.post("edu", f"/api/acceptance/projects/{project}/trial-run", {"started_on": started}))
         ok(await api.post("bureau", f"/api/acceptance/projects/{project}/pre-acceptance"))
         result = {"passed": True, "system_name": title, "items": passed_acceptance_items()}
@@ -85,7 +86,7 @@ async def test_the_unit_sees_its_systems_monthly_monitoring_files_the_report_and
     title = f"达州智慧校园一卡通 {uuid.uuid4().hex[:6]}"
     page = desktop
     project, system = await system_in_catalog(api, platform, title)
-    months = ended_months(date.today(), 3)
+    months = ended_months(china_today(), 3)
     figures = [
         {"system_id": system, "month": month, "usage_count": 12_000 + index * 500, "availability_bp": 9950}
         for index, month in enumerate(months)

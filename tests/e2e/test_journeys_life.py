@@ -31,6 +31,7 @@ from playwright.async_api import Page, expect
 
 from deploy.local.launcher import Platform
 from services.budget.schemas import TechnicalPlanItem
+from shared.clock import today as china_today  # the services count days in China (UTC+8), not UTC
 from tests.e2e import test_workbench
 from tests.e2e.journeys import (
     WAN,
@@ -91,7 +92,7 @@ async def estimate_and_control_price(
     """The unit publishes the function list and delivers the technical plan; the bureau reviews it and
     approves the estimate; the unit submits the control price; finance reviews it. Each from its 待办."""
     estimate_wan, control_wan = amounts
-    today = date.today()
+    today = china_today()
     await sign_in(page, gateway, *unit)
     await from_todo(page, gateway, project, "technical_plan", "/technical-plan")
     # the plan follows the function list's public consultation of at least 7 days (dazhou:第三十五条)
@@ -143,7 +144,7 @@ async def procure(
     """The unit files the plan, organises the procurement itself (the plan's route names it): registers the
     supplier (业务办理), publishes the tender, records the bid and awards, `back` days before today.
     Returns the supplier's name and the award's day."""
-    today = date.today()
+    today = china_today()
     await sign_in(page, gateway, *unit)
     await from_todo(page, gateway, project, "plan", "/plan")
     await submit_action(page)
@@ -261,7 +262,7 @@ async def test_a_dazhou_project_from_application_to_retirement_every_role_from_i
     album = Album(screenshots, "dazhou")
     unit = ("edu", "教育局 项目专员")
     title = f"达州智慧教育全生命周期 {uuid.uuid4().hex[:6]}"
-    today = date.today()
+    today = china_today()
 
     # --- 建设单位 applies (600万元: the executive meeting approves, dazhou:第十条(三)).
     await sign_in(page, gateway, *unit)
@@ -341,7 +342,7 @@ async def test_a_quzhou_project_from_application_to_retirement_every_role_from_i
     album = Album(screenshots, "quzhou")
     unit = ("health", "卫健委 项目专员")
     title = f"衢州智慧医疗全生命周期 {uuid.uuid4().hex[:6]}"
-    today = date.today()
+    today = china_today()
 
     await sign_in(page, gateway, *unit)
     project = await apply_in_browser(page, "衢州市", title, "300")

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import random
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from playwright.async_api import Page, expect
 
 from deploy.local.launcher import Platform
+from shared.clock import today as china_today  # the services count days in China (UTC+8), not UTC
 from tests.e2e import test_workbench
 from tests.e2e.journeys import WAN, admitted_project, reached, shoot_both
 from tests.e2e.test_workbench import act, choose, pick_date, sign_in, submit_action
@@ -70,7 +71,7 @@ async def test_the_procurement_centre_tenders_and_the_unit_signs_from_their_todo
     title = f"奉贤一网统管平台 {uuid.uuid4().hex[:6]}"
     project = await admitted_project(api, "fengxian", title, 300 * WAN)
     await estimate_and_control_price(api, project, 280 * WAN)
-    today = date.today()
+    today = china_today()
 
     # --- The unit files the procurement plan from its 待办 (above the limit: the centre organises).
     await sign_in(page, gateway, "edu", "教育局 项目专员")

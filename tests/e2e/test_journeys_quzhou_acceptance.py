@@ -19,6 +19,7 @@ import pytest
 from playwright.async_api import Page, expect
 
 from deploy.local.launcher import Platform
+from shared.clock import today as china_today  # the services count days in China (UTC+8), not UTC
 from tests.e2e import test_workbench
 from tests.e2e.journeys import WAN, admitted_project, reached, shoot_both
 from tests.e2e.test_workbench import pick_date, sign_in, submit_action
@@ -109,7 +110,7 @@ async def test_a_quzhou_project_is_accepted_on_its_route_and_reaches_the_catalog
     gateway = platform.urls["gateway"]
     page = desktop
     title = f"衢州城市大脑二期 {uuid.uuid4().hex[:6]}"
-    today = date.today()
+    today = china_today()
     project = await approved_quzhou_project(api, title)
     # The contract and 初验 happen 100 days back: procurement's and acceptance's clocks stand back meanwhile
     # (the read model orders a project's events by their time, so both move together).

@@ -20,6 +20,7 @@ import pytest
 from playwright.async_api import Browser, BrowserContext, Page, expect
 
 from deploy.local.launcher import Platform
+from shared.clock import today as china_today  # the services count days in China (UTC+8), not UTC
 from tests.support.api import Api, ok, passed_acceptance_items, required_materials
 from tests.support.infra import wait_for
 
@@ -306,7 +307,7 @@ async def test_a_project_goes_from_application_to_approved_estimate_role_by_role
     await shoot(page, screenshots, "dossier-estimate")
 
     # --- The unit registers the signed contract; the strip then says 待试运行, not 系统目录 (issue 17's bug).
-    today = date.today()
+    today = china_today()
     signed_on = today - timedelta(days=70)
     await reached(api, "edu", f"/api/procurement/projects/{project}")
     await sign_in(page, gateway, "edu", "教育局 项目专员")
