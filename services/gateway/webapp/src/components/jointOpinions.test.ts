@@ -25,6 +25,15 @@ describe("the joint review's opinions for the leading office", () => {
     expect(rows.every((row) => !/[A-Za-z]/.test(row.who))).toBe(true);
   });
 
+  it("does not title an expert twice when the recorded name carries the title", () => {
+    const rows = jointOpinionRows(
+      [{ party: "expert", expert_id: "E-9", expert_name: "评审专家 李工", agrees: true, comment: "", at: "2026-12-03T02:30:00Z" }],
+      t,
+      label,
+    );
+    expect(rows[0].who).toBe("评审专家 李工");
+  });
+
   it("is empty before any opinion", () => {
     expect(jointOpinionRows(undefined, t, label)).toEqual([]);
     expect(jointOpinionRows([], t, label)).toEqual([]);

@@ -25,16 +25,20 @@ export interface JointOpinionRow {
 type Label = (key: string, fallback?: string) => string;
 type Translate = (key: string, vars?: Record<string, string | number>) => string;
 
+/** "评审专家 张工"; a name recorded with the title already ("评审专家李工") is not titled twice. */
+function expertName(opinion: JointOpinion, t: Translate): string {
+  const name = (opinion.expert_name ?? opinion.expert_id ?? "").trim();
+  const titled = t("approvals.joint_expert", { name: "" }).trim();
+  return name.startsWith(titled) ? name : t("approvals.joint_expert", { name }).trim();
+}
+
 export function jointOpinionRows(opinions: JointOpinion[] | null | undefined, t: Translate, label: Label): JointOpinionRow[] {
   return [...(opinions ?? [])]
     .sort((a, b) => dayjs(a.at).valueOf() - dayjs(b.at).valueOf())
     .map((opinion) => ({
       key: opinion.expert_id ? `${opinion.party}:${opinion.expert_id}` : opinion.party,
       party: opinion.party,
-      who:
-        opinion.party === "expert"
-          ? t("approvals.joint_expert", { name: opinion.expert_name ?? opinion.expert_id ?? "" }).trim()
-          : label(`role.${opinion.party}`, opinion.party),
+      who: opinion.party === "expert" ? expertName(opinion, t) : label(`role.${opinion.party}`, opinion.party),
       agrees: opinion.agrees,
       comment: opinion.comment,
       at: dayjs(opinion.at).format("YYYY-MM-DD HH:mm"),
