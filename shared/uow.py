@@ -202,26 +202,52 @@ class UnitOfWork:
         description: str = "",
     ) -> None:
         """A deadline row from a deadline rule; one open row per subject and rule."""
+        await self.open_deadlines(subject, [(decision, due_on, description)])
+
+    async def open_deadlines(self, subject: str, opened: list[tuple[Any, dt.date, str]]) -> None:
+        """Deadline rows of one subject from deadline rules — (decision, due on, description) each, in order —
+        with one read and at most one insert: one row per subject and rule (a rule met again updates its row;
+        the same rule twice in `opened` leaves the later values, as two single calls would)."""
         self._writing()
+        if not opened:
+            return
         deadlines = self.schema.deadlines
-        existing = await self.session.scalar(
-            sa.select(deadlines.c.id).where(deadlines.c.subject == subject, deadlines.c.rule_id == decision.rule_id)
-        )
-        values = {
-            "citation": decision.citation,
-            "pack": decision.pack,
-            "pack_version": decision.pack_version,
-            "description": description,
-            "due_on": due_on,
-            "status": "open",
-            "closed_at": None,
-        }
-        if existing is None:
-            await self.session.execute(
-                deadlines.insert().values(subject=subject, rule_id=decision.rule_id, created_at=clock.now(), **values)
+        with self.session.no_autoflush:  # the deadlines table is written by statements, not by the session
+            found = await self.session.execute(
+                sa.select(deadlines.c.rule_id, deadlines.c.id).where(
+                    deadlines.c.subject == subject,
+                    deadlines.c.rule_id.in_(sorted({decision.rule_id for decision, _, _ in opened})),
+                )
             )
-        else:
-            await self.session.execute(deadlines.update().where(deadlines.c.id == existing).values(**values))
+            existing: dict[str, int] = {}
+            for rule_id, row_id in found.all():
+                existing.setdefault(rule_id, row_id)
+            inserted: dict[str, dict[str, Any]] = {}
+            for decision, due_on, description in opened:
+                values = {
+                    "citation": decision.citation,
+                    "pack": decision.pack,
+                    "pack_version": decision.pack_version,
+                    "description": description,
+                    "due_on": due_on,
+                    "status": "open",
+                    "closed_at": None,
+                }
+                if decision.rule_id in existing:
+                    await self.session.execute(
+                        deadlines.update().where(deadlines.c.id == existing[decision.rule_id]).values(**values)
+                    )
+                elif decision.rule_id in inserted:
+                    inserted[decision.rule_id].update(values)
+                else:
+                    inserted[decision.rule_id] = {
+                        "subject": subject,
+                        "rule_id": decision.rule_id,
+                        "created_at": clock.now(),
+                        **values,
+                    }
+            if inserted:
+                await self.session.execute(deadlines.insert(), list(inserted.values()))
 
     async def close_deadline(self, *, subject: str, rule_id: str, status: str = "met") -> None:
         self._writing()

@@ -87,7 +87,7 @@ async def schedule_evaluations(uow: UnitOfWork, system: System, *, bulk: list[di
             await uow.record_decision(owed.decision, subject=row["subject"], action="evaluation.scheduled", actor=None)
         rows.append(row)
     if opened:
-        await open_deadlines(uow, subject(system), opened)
+        await uow.open_deadlines(subject(system), opened)
     if system.origin == "stock_import":
         # stock systems file a yearly O&M service report (suqian:(八)); the first is due this year
         report = operations.stock_report_decision(pack, clock.today().year, None)
@@ -111,48 +111,6 @@ async def schedule_evaluations(uow: UnitOfWork, system: System, *, bulk: list[di
                     subject=row["subject"], decision=report, due_on=due, description=row["description"]
                 )
     return rows
-
-
-async def open_deadlines(uow: UnitOfWork, of: str, opened: list[tuple[Decision, date, str]]) -> None:
-    """`uow.open_deadline` for several deadlines of one subject, in order, with one read and one insert
-    instead of a read and a write each: one row per subject and rule (a rule met again updates its row)."""
-    deadlines = uow.schema.deadlines
-    with uow.session.no_autoflush:  # the deadlines table is written by statements, not by the session
-        found = await uow.session.execute(
-            sa.select(deadlines.c.rule_id, deadlines.c.id).where(
-                deadlines.c.subject == of,
-                deadlines.c.rule_id.in_(sorted({decision.rule_id for decision, _, _ in opened})),
-            )
-        )
-        existing: dict[str, int] = {}
-        for rule_id, row_id in found.all():
-            existing.setdefault(rule_id, row_id)  # the first found, as uow.open_deadline's scalar() takes
-        inserted: dict[str, dict[str, Any]] = {}
-        for decision, due_on, description in opened:
-            values = {
-                "citation": decision.citation,
-                "pack": decision.pack,
-                "pack_version": decision.pack_version,
-                "description": description,
-                "due_on": due_on,
-                "status": "open",
-                "closed_at": None,
-            }
-            if decision.rule_id in existing:
-                await uow.session.execute(
-                    deadlines.update().where(deadlines.c.id == existing[decision.rule_id]).values(**values)
-                )
-            elif decision.rule_id in inserted:  # the same rule twice: the later values, as an update would leave
-                inserted[decision.rule_id].update(values)
-            else:
-                inserted[decision.rule_id] = {
-                    "subject": of,
-                    "rule_id": decision.rule_id,
-                    "created_at": clock.now(),
-                    **values,
-                }
-        if inserted:
-            await uow.session.execute(deadlines.insert(), list(inserted.values()))
 
 
 async def register_accepted(
