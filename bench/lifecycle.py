@@ -208,11 +208,9 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def cpu_of_postgres(pg_dir: Path | str) -> float:
-    """CPU seconds of the PostgreSQL cluster in `pg_dir`: its postmaster (with the backends it has
-    reaped, cutime/cstime) and its live backends. Only this cluster's: on a machine shared with other
-    runs, `postgres:` names every cluster's backends."""
-    total = 0.0
+def postgres_pids(pg_dir: Path | str) -> tuple[set[int], set[int]]:
+    """The postmaster(s) of the PostgreSQL cluster in `pg_dir` and their live backends. Only this cluster's:
+    on a machine shared with other runs, `postgres:` names every cluster's backends."""
     postmasters: set[int] = set()
     for proc in Path("/proc").iterdir():
         if not proc.name.isdigit():
@@ -223,18 +221,31 @@ def cpu_of_postgres(pg_dir: Path | str) -> float:
                     postmasters.add(int(proc.name))
         except (FileNotFoundError, ProcessLookupError, PermissionError):
             continue
+    backends: set[int] = set()
     for proc in Path("/proc").iterdir():
         if not proc.name.isdigit():
             continue
         try:
-            fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
-            pid, parent = int(proc.name), int(fields[1])
-            if pid in postmasters:
-                total += sum(int(v) for v in fields[11:15]) / os.sysconf("SC_CLK_TCK")
-            elif parent in postmasters:
-                total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            parent = int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
         except (FileNotFoundError, ProcessLookupError, PermissionError):
             continue
+        if parent in postmasters:
+            backends.add(int(proc.name))
+    return postmasters, backends
+
+
+def cpu_of_postgres(pg_dir: Path | str) -> float:
+    """CPU seconds of the PostgreSQL cluster in `pg_dir`: its postmaster (with the backends it has
+    reaped, cutime/cstime) and its live backends."""
+    postmasters, backends = postgres_pids(pg_dir)
+    total = 0.0
+    for pid in postmasters | backends:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError, PermissionError):
+            continue
+        counted = fields[11:15] if pid in postmasters else fields[11:13]
+        total += sum(int(v) for v in counted) / os.sysconf("SC_CLK_TCK")
     return total
 
 
@@ -260,20 +271,45 @@ def write_result(name: str, figures: dict) -> None:
 LOAD_AT_START = os.getloadavg()[0]
 
 
-def cpu_of_matching(*patterns: str) -> float:
-    """CPU seconds of every live process whose command line contains one of `patterns` (the
-    broker's JVM; the PostgreSQL postmaster and its backends, which name themselves `postgres:`)."""
-    total = 0.0
+def pids_matching(*patterns: str) -> set[int]:
+    """Every live process whose command line contains one of `patterns` (the broker's JVM names its var dir)."""
+    found: set[int] = set()
     for proc in Path("/proc").iterdir():
         if not proc.name.isdigit():
             continue
         try:
             command = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-            if any(pattern in command for pattern in patterns):
-                total += cpu_seconds(int(proc.name))
+        except (FileNotFoundError, ProcessLookupError, PermissionError):
+            continue
+        if any(pattern in command for pattern in patterns):
+            found.add(int(proc.name))
+    return found
+
+
+def cpu_of_matching(*patterns: str) -> float:
+    """CPU seconds of every live process whose command line contains one of `patterns`."""
+    total = 0.0
+    for pid in pids_matching(*patterns):
+        try:
+            total += cpu_seconds(pid)
         except (FileNotFoundError, ProcessLookupError, PermissionError):
             continue
     return total
+
+
+def pss_mib(pids: set[int]) -> float:
+    """Proportional resident memory of these processes together (MiB): shared pages — PostgreSQL's shared
+    buffers in every backend — counted once across them, which a sum of RSS would count per process."""
+    total_kib = 0
+    for pid in pids:
+        try:
+            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    total_kib += int(line.split()[1])
+                    break
+        except (FileNotFoundError, ProcessLookupError, PermissionError):
+            continue
+    return total_kib / 1024
 
 
 def rss_mib(pid: int) -> float:
@@ -282,6 +318,53 @@ def rss_mib(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return 0.0
+
+
+def memory_sample(platform: Platform, kafka_port: int, pg_dir: Path, started: float) -> dict:
+    """Every service's RSS and the whole platform's PSS (services, broker, PostgreSQL) now."""
+    services = {service: round(rss_mib(process.pid), 1) for service, process in platform.processes.items()}
+    postmasters, backends = postgres_pids(pg_dir)
+    platform_pids = {process.pid for process in platform.processes.values()}
+    platform_pids |= pids_matching(f"{infra.kafka_var_dir(kafka_port)}/") | postmasters | backends
+    return {
+        "at_s": round(time.perf_counter() - started, 1),
+        "service_rss_mib": services,
+        "platform_pss_mib": round(pss_mib(platform_pids), 1),
+    }
+
+
+async def sample_memory(
+    platform: Platform, kafka_port: int, pg_dir: Path, started: float, every: float, into: list[dict]
+) -> None:
+    """A soak's memory, sampled on a fixed period until cancelled (the period is the measurement's, not a
+    wait for a condition)."""
+    while True:
+        into.append(await asyncio.to_thread(memory_sample, platform, kafka_port, pg_dir, started))
+        await asyncio.sleep(every)
+
+
+def soak_figures(samples: list[dict]) -> dict:
+    """Growth over the second half of a soak (the first half holds the warm-up: pools, caches, the JIT):
+    each service's RSS at the end minus at the sample nearest the middle, and the platform's memory."""
+    middle = min(samples, key=lambda sample: abs(sample["at_s"] - samples[-1]["at_s"] / 2))
+    last = samples[-1]
+    growth = {
+        service: round(last["service_rss_mib"][service] - middle["service_rss_mib"][service], 1)
+        for service in last["service_rss_mib"]
+    }
+    print(
+        f"soak, {len(samples)} memory samples over {last['at_s']:.0f} s; RSS growth over the second half (MiB): "
+        + ", ".join(f"{service} {mib:+.1f}" for service, mib in sorted(growth.items()))
+        + f"; platform (PSS, services + broker + PostgreSQL) {middle['platform_pss_mib']:.0f} → "
+        + f"{last['platform_pss_mib']:.0f} MiB, most {max(s['platform_pss_mib'] for s in samples):.0f}"
+    )
+    return {
+        "soak_seconds": last["at_s"],
+        "service_rss_growth_second_half_mib": growth,
+        "service_rss_growth_second_half_mib_max": max(growth.values()),
+        "platform_pss_mib_max": max(sample["platform_pss_mib"] for sample in samples),
+        "memory_samples": samples,
+    }
 
 
 def machine_busy_seconds() -> float:
@@ -410,6 +493,13 @@ async def main() -> None:
         help="then drive bench/floor.py's bare services (same broker and PostgreSQL, same writes, reads and "
         "hops per project) and report the platform's CPU per project over the floor's",
     )
+    parser.add_argument(
+        "--memory-every",
+        type=float,
+        default=0.0,
+        help="a soak: sample every service's RSS and the whole platform's memory (services, broker, PostgreSQL; "
+        "PSS) this often during the timed run, and report the growth over its second half",
+    )
     parser.add_argument("--result", default="lifecycle", help="name of the bench/results/<name>.json written")
     args = parser.parse_args()
 
@@ -457,11 +547,20 @@ async def main() -> None:
         others_before = {"kafka": cpu_of_kafka(kafka_port), "postgres": postgres_cpu()}
         client_before, busy_before = sum(os.times()[:2]), machine_busy_seconds()
         started = time.perf_counter()
+        samples: list[dict] = []
+        sampler = (
+            asyncio.create_task(sample_memory(platform, kafka_port, pg_dir, started, args.memory_every, samples))
+            if args.memory_every
+            else None
+        )
         if args.rate:
             await asyncio.gather(*(at_rate(n) for n in range(args.projects)))
         else:
             await asyncio.gather(*(one(n) for n in range(args.projects)))
         elapsed = time.perf_counter() - started
+        if sampler is not None:
+            sampler.cancel()
+            samples.append(memory_sample(platform, kafka_port, pg_dir, started))
         busy = machine_busy_seconds() - busy_before
         cpu = {service: cpu_seconds(process.pid) - before[service] for service, process in platform.processes.items()}
         cpu["broker"] = cpu_of_kafka(kafka_port) - others_before["kafka"]
@@ -569,6 +668,8 @@ async def main() -> None:
         figures["hop_p99_ms_at_rate"] = round(hop99, 2)
         if args.rate == 5:
             figures["hop_p99_ms_at_5"] = round(hop99, 2)
+    if samples:
+        figures.update(soak_figures(samples))
     if floor is not None:
         from bench.floor import print_floor
 

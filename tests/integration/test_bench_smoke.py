@@ -29,6 +29,7 @@ def run(*args: str, results: Path | None = None) -> str:
 def test_the_lifecycle_benchmark_prints_every_figure(tmp_path):
     out = run(
         *("bench/lifecycle.py", "--projects", "2", "--concurrency", "2", "--warm-up", "1", "--raw", "5", "--floor"),
+        *("--memory-every", "0.5"),
         results=tmp_path,
     )
     for figure in ("projects/s", "hop latency", "a hop's parts", "raw aiokafka", "CPU per project", "ratio ours/raw"):
@@ -41,6 +42,11 @@ def test_the_lifecycle_benchmark_prints_every_figure(tmp_path):
     # portfolio read model; deadline reminders make the count vary with timing)
     hops = int(re.search(r"(\d+) hops", out).group(1))
     assert hops >= 2 * 19, out
+    # the soak's memory: sampled during the run (at least the closing sample), every service and the whole
+    # platform (services + broker + PostgreSQL) measured
+    assert "soak," in out and figures["memory_samples"], out
+    assert set(figures["service_rss_growth_second_half_mib"]) == set(figures["service_rss_mib"]), figures
+    assert figures["platform_pss_mib_max"] > sum(figures["service_rss_mib"].values()) / 2, figures
 
 
 def test_the_catchup_benchmark_drains_what_piled_up(tmp_path):
