@@ -171,7 +171,7 @@ async def test_a_fetched_partition_goes_in_bounded_batches_skipping_other_servic
         committed.append(record.offset)
 
     runtime.consumer.after_db_commit = after_db_commit
-    await runtime.consumer._process_partition(fetched)
+    await runtime.consumer.process_fetch([fetched])
     assert runtime.units_opened == 3  # 2 + 2 + 1, the foreign event never opened one
     assert committed == [0, 1, 2, 3, 4]  # every handled record, in order, once its batch committed
     assert await counts(runtime) == {f"U{n}": 1 for n in range(5)}
@@ -208,3 +208,16 @@ async def test_what_the_handlers_of_a_batch_emit_is_written_in_order_and_only_fo
         keys = (await conn.execute(sa.select(schema.outbox.c.key).order_by(schema.outbox.c.seq))).scalars().all()
     assert keys == ["P-U0", "P-U1", "P-U2"]  # one event each, in the partition's order
     assert runtime.relay._wake.is_set()  # the batch's commit told the relay
+
+
+async def test_a_fetch_of_several_partitions_is_one_unit_of_work_for_the_same_new_row(runtime):
+    """One project's events arrive on several topics at once (catalog hears them all): handled together in one
+    transaction, each partition's in order, they create the row once and count twice — where two concurrent
+    transactions raced to insert it and one fell back to the one-by-one pass."""
+    first = records(cleared("X"), cleared("Y"))
+    second = [SimpleNamespace(**{**vars(r), "topic": "govproj.review", "partition": 3}) for r in records(cleared("X"))]
+    fallbacks = REGISTRY.get_sample_value("govproj_consumer_batch_fallbacks_total", {"service": "busbatch"}) or 0
+    await runtime.consumer.process_fetch([first, second])
+    assert runtime.units_opened == 1
+    assert await counts(runtime) == {"X": 2, "Y": 1}
+    assert (REGISTRY.get_sample_value("govproj_consumer_batch_fallbacks_total", {"service": "busbatch"}) or 0) == fallbacks
