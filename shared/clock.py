@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -40,3 +41,10 @@ def travel_to(moment: datetime) -> None:
     if moment.tzinfo is None:
         raise ValueError("travel_to needs an aware datetime")
     set_offset(moment - datetime.now(UTC))
+
+
+def monotonic() -> float:
+    """Seconds for measuring ages and intervals: `time.monotonic`, which the wall clock's corrections never
+    move, plus the offset a test or demo set, so moving time forward ages what was kept (the cockpit's
+    snapshot) as it ages the deadlines. Moving it back can make an age negative: callers treat that as stale."""
+    return time.monotonic() + _offset.total_seconds()

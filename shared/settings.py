@@ -113,6 +113,10 @@ class Settings(BaseSettings):
     # the gateway gave up on stops soon after, and the yearly report (target 5 s) still fits.
     read_pool_size: int = Field(default=5, ge=1)
     read_statement_timeout_ms: int = Field(default=8000, ge=100)
+    # The catalog's cockpit (驾驶舱) is one snapshot per scope and filter, served while younger than this
+    # (its figures aggregate the whole portfolio: a few hundred ms at 100,000 projects); 0 computes every
+    # request. Leaders read a cockpit seconds old without harm (docs/cockpit.md).
+    cockpit_max_age_seconds: float = Field(default=10.0, ge=0)
     # The gateway's admission: requests in flight per upstream service (beyond it: 503 + Retry-After at
     # once), how long it waits for an upstream (below a client's usual 5 s, so it gives up first and
     # never works for a caller who left), and rate limits in `limits` notation ("5/minute").

@@ -28,3 +28,10 @@ MONITORING_COVERAGE = Gauge(
     "Share of running systems with figures for the last ended month",
     ["jurisdiction"],
 )
+
+#: Named as issue 21 asks (no `catalog_`: the cockpit is the workbench's, whichever service answers it).
+COCKPIT_ANSWERS = Counter(
+    "govproj_cockpit_answers_total",
+    "Cockpit answers by where their figures came from: a kept snapshot, or a computation the request waited for",
+    ["source"],
+)

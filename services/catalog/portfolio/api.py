@@ -208,14 +208,15 @@ async def project(
 async def cockpit(
     runtime: Runtime,
     principal: CurrentPrincipal,
+    response: Response,
     jurisdiction: Jurisdiction = None,
     year: Year = None,
     risk_limit: Annotated[int, Query(ge=0, le=500, description="rated projects listed, riskiest first")] = 50,
 ) -> CockpitPublic:
     chosen = _jurisdiction(jurisdiction)
-    return CockpitPublic(
-        **await queries.shared_cockpit(runtime, principal, jurisdiction=chosen, year=year, risk_limit=risk_limit)
-    )
+    served = await queries.shared_cockpit(runtime, principal, jurisdiction=chosen, year=year, risk_limit=risk_limit)
+    response.headers.update(served.headers())  # how old the snapshot is and how long it stays fresh
+    return CockpitPublic(**served.figures)
 
 
 @router.get("/notifications", response_model=NotificationsPublic, summary="消息提醒 New to-dos and deadlines")

@@ -1,14 +1,19 @@
-"""The cockpit (驾驶舱): funnel, money, risks and units at a glance, computed once for concurrent callers."""
+"""The cockpit (驾驶舱): funnel, money, risks and units at a glance, kept as a snapshot for a few seconds and
+computed once for concurrent callers."""
 
 from __future__ import annotations
 
 import asyncio
+import weakref
+from collections import OrderedDict
+from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 import sqlalchemy as sa
 from sqlmodel import col
 
+from services.catalog import metrics
 from services.catalog.portfolio import domain
 from services.catalog.portfolio.domain import STAGE_LABEL_ZH, Stage
 from services.catalog.portfolio.queries import risk as risk_sql
@@ -245,29 +250,115 @@ async def cockpit(
     }
 
 
-#: Cockpits being computed, by what they depend on (the caller's scope and the filters): a caller who asks
-#: for one already in flight waits for that one instead of starting another. Fifty clients on a dashboard
-#: cost one computation per distinct cockpit, not fifty; a request still sees data no older than the
-#: computation it joined (it started at most one computation's time before the request).
-_cockpits_in_flight: dict[tuple, asyncio.Task[dict[str, Any]]] = {}
+#: Snapshots kept at most (one per scope and filters asked for): beyond it the oldest goes, so a province's
+#: many units each opening their cockpit cannot grow the process.
+SNAPSHOT_CAP = 256
+Source = Literal["snapshot", "computed"]
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    figures: dict[str, Any]
+    taken: float  # clock.monotonic() when the computation began: its figures are no older than that
+
+
+@dataclass(frozen=True)
+class ServedCockpit:
+    """A cockpit with where it came from and how old it is (seconds since its computation began)."""
+
+    figures: dict[str, Any]
+    source: Source
+    age_seconds: float
+    max_age_seconds: float
+
+    def headers(self) -> dict[str, str]:
+        """HTTP caching (RFC 9111 §4.2.3): a cache takes `Age` from the freshness `max-age` gives, so the
+        answer stays fresh `max-age − Age` more seconds, the snapshot's remaining life. Vary: one browser
+        signed in as someone else must not reuse another reader's cockpit."""
+        return {
+            "cache-control": f"private, max-age={int(self.max_age_seconds)}",
+            "age": str(int(self.age_seconds)),
+            "vary": "Authorization",
+        }
+
+
+class CockpitSnapshots:
+    """One service's cockpits: those being computed (callers asking for one in flight wait for it instead of
+    starting another: fifty clients cost one computation per distinct cockpit) and those computed less than
+    `max_age` seconds ago, served as they are. The key holds all the figures depend on: the caller's scope
+    (unit or everything, cleared or not), the filters and the China day; a snapshot never reaches a caller of
+    another scope."""
+
+    def __init__(self, cap: int = SNAPSHOT_CAP) -> None:
+        self.cap = cap
+        self.in_flight: dict[tuple[Any, ...], asyncio.Task[Snapshot]] = {}
+        self.kept: OrderedDict[tuple[Any, ...], Snapshot] = OrderedDict()
+
+    def fresh(self, key: tuple[Any, ...], max_age: float, now: float) -> Snapshot | None:
+        snapshot = self.kept.get(key)
+        if snapshot is None:
+            return None
+        if 0 <= now - snapshot.taken < max_age:
+            return snapshot
+        del self.kept[key]  # stale, or from before the clock was moved back
+        return None
+
+    def keep(self, key: tuple[Any, ...], snapshot: Snapshot, max_age: float) -> None:
+        if max_age <= 0:
+            self.kept.clear()
+            return
+        self.kept[key] = snapshot
+        self.kept.move_to_end(key)
+        now = clock.monotonic()
+        while self.kept:  # the stale ones first (the oldest kept come first), then the oldest beyond the cap
+            oldest_key, oldest = next(iter(self.kept.items()))
+            if len(self.kept) <= self.cap and 0 <= now - oldest.taken < max_age:
+                break
+            del self.kept[oldest_key]
+
+
+#: Per service runtime (its own database): tests and embedded runs with several never see each other's.
+_snapshots: weakref.WeakKeyDictionary[Any, CockpitSnapshots] = weakref.WeakKeyDictionary()
+
+
+def snapshots_of(runtime: Any) -> CockpitSnapshots:
+    found = _snapshots.get(runtime)
+    if found is None:
+        found = _snapshots[runtime] = CockpitSnapshots()
+    return found
 
 
 async def shared_cockpit(
     runtime: Any, principal: Principal, *, jurisdiction: str | None, year: int | None, risk_limit: int
-) -> dict[str, Any]:
-    """`cockpit`, computed once for all the callers who ask for the same one at the same time, on a unit of
-    work of its own (a caller who leaves does not end it for the others)."""
+) -> ServedCockpit:
+    """`cockpit` as a snapshot younger than the setting `cockpit_max_age_seconds` (0: computed for every
+    request), else computed once for all the callers who ask for the same one at the same time, on a unit of
+    work of its own (a caller who leaves does not end it for the others). `generated_at` in the figures stays
+    the time they were computed."""
+    max_age = float(runtime.settings.cockpit_max_age_seconds)
+    snapshots = snapshots_of(runtime)
     key = (scope_of(principal), jurisdiction, year, risk_limit, clock.today())
-    task = _cockpits_in_flight.get(key)
+    now = clock.monotonic()
+    kept = snapshots.fresh(key, max_age, now)
+    if kept is not None:
+        metrics.COCKPIT_ANSWERS.labels("snapshot").inc()
+        return ServedCockpit(kept.figures, "snapshot", now - kept.taken, max_age)
+    task = snapshots.in_flight.get(key)
     if task is None:
 
-        async def compute() -> dict[str, Any]:
+        async def compute() -> Snapshot:
             try:
+                taken = clock.monotonic()
                 async with runtime.reading() as uow:
-                    return await cockpit(uow, principal, jurisdiction=jurisdiction, year=year, risk_limit=risk_limit)
+                    figures = await cockpit(uow, principal, jurisdiction=jurisdiction, year=year, risk_limit=risk_limit)
+                snapshot = Snapshot(figures, taken)
+                snapshots.keep(key, snapshot, max_age)
+                return snapshot
             finally:
-                _cockpits_in_flight.pop(key, None)
+                snapshots.in_flight.pop(key, None)
 
         task = asyncio.create_task(compute(), name="portfolio-cockpit")
-        _cockpits_in_flight[key] = task
-    return await asyncio.shield(task)
+        snapshots.in_flight[key] = task
+    computed = await asyncio.shield(task)
+    metrics.COCKPIT_ANSWERS.labels("computed").inc()
+    return ServedCockpit(computed.figures, "computed", max(0.0, clock.monotonic() - computed.taken), max_age)

@@ -84,6 +84,7 @@ const portfolioEn: Record<keyof typeof portfolioZh, string> = {
   "cockpit.settings": "Rating thresholds (local settings): a variance of {amber}% is medium risk, {red}% high; one overdue item makes at least medium, three or more high.",
   "cockpit.api_note": "Every number in these charts comes from one API that other systems can call.",
   "cockpit.empty": "No data",
+  "cockpit.as_of": "Figures as of {time} (China time)",
 
   // the webhook form (业务办理): its fields and the roles a subscription may take
   "field.url": "Push URL",

@@ -82,6 +82,7 @@ const portfolioZh = {
   "cockpit.settings": "评级阈值（本地设置）：偏差达 {amber}% 为中风险，达 {red}% 为高风险；一项逾期至少中风险，三项及以上高风险。",
   "cockpit.api_note": "图表中的每个数字都来自同一数据接口，可供其他系统调用。",
   "cockpit.empty": "暂无数据",
+  "cockpit.as_of": "数据截至 {time}",
 
   // the webhook form (业务办理): its fields and the roles a subscription may take
   "field.url": "推送地址",

@@ -15,6 +15,7 @@ import { api, ApiProblem } from "../../services/api";
 import { fenToWan } from "../../services/money";
 import { problemTitle } from "../../services/problem";
 import { JURISDICTIONS } from "../Library/lists";
+import { chinaTimeOf } from "./asOf";
 import { COCKPIT_ROLES } from "./roles";
 import { cockpitOptions, type Cockpit as CockpitData, type RiskRow } from "./options";
 
@@ -82,6 +83,7 @@ export default function Cockpit() {
   }, [jurisdiction, year]); // eslint-disable-line react-hooks/exhaustive-deps
 
   const options = useMemo(() => (data ? cockpitOptions(data, label, narrow) : null), [data, label, narrow]);
+  const asOf = data ? chinaTimeOf(data.generated_at) : null;
 
   if (!hasRole(...COCKPIT_ROLES)) return <Alert type="info" showIcon message={t("cockpit.not_for_role")} />;
 
@@ -98,9 +100,16 @@ export default function Cockpit() {
   return (
     <Space direction="vertical" size={16} style={{ width: "100%" }}>
       <Space wrap style={{ justifyContent: "space-between", width: "100%" }}>
-        <Typography.Title level={3} style={{ margin: 0 }}>
-          {t("cockpit.title")}
-        </Typography.Title>
+        <Space align="baseline" wrap>
+          <Typography.Title level={3} style={{ margin: 0 }}>
+            {t("cockpit.title")}
+          </Typography.Title>
+          {asOf && (
+            <Typography.Text type="secondary" data-testid="cockpit-as-of">
+              {t("cockpit.as_of", { time: asOf })}
+            </Typography.Text>
+          )}
+        </Space>
         <Space wrap>
           <Select
             allowClear
