@@ -220,4 +220,6 @@ async def test_a_fetch_of_several_partitions_is_one_unit_of_work_for_the_same_ne
     await runtime.consumer.process_fetch([first, second])
     assert runtime.units_opened == 1
     assert await counts(runtime) == {"X": 2, "Y": 1}
-    assert (REGISTRY.get_sample_value("govproj_consumer_batch_fallbacks_total", {"service": "busbatch"}) or 0) == fallbacks
+    assert (
+        REGISTRY.get_sample_value("govproj_consumer_batch_fallbacks_total", {"service": "busbatch"}) or 0
+    ) == fallbacks
