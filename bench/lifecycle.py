@@ -388,6 +388,8 @@ class Hops:
     relay_by_service: dict[str, list[float]] = field(default_factory=dict)
     # The parts of each hop: the event staged → its outbox row written (the rest of the producer's
     # transaction), → published (the relay), → handled (the broker, the consumer's fetch and parse).
+    #: events each service consumed in the timed run, by type (what a project's hops are)
+    consumed: dict[str, dict[str, int]] = field(default_factory=dict)
     parts: dict[str, list[float]] = field(
         default_factory=lambda: {"staged→written": [], "→published": [], "→handled": []}
     )
@@ -401,10 +403,13 @@ async def hop_latencies(database_urls: dict[str, str], since: datetime) -> Hops:
         engine = make_engine(database_urls[service], null_pool=True)
         async with engine.connect() as conn:
             rows = await conn.execute(
-                sa.text("SELECT event_id, event_time, handled_at FROM inbox WHERE event_time >= :since"),
+                sa.text("SELECT event_id, type, event_time, handled_at FROM inbox WHERE event_time >= :since"),
                 {"since": since},
             )
-            inbox += [(row.event_id, row.event_time, row.handled_at) for row in rows]
+            for row in rows:
+                inbox.append((row.event_id, row.event_time, row.handled_at))
+                heard = found.consumed.setdefault(service, {})
+                heard[row.type] = heard.get(row.type, 0) + 1
             rows = await conn.execute(
                 sa.text(
                     "SELECT id, created_at, published_at FROM outbox"
@@ -622,6 +627,12 @@ async def main() -> None:
             if values
         )
     )
+    print(
+        "events consumed per project, by consumer: "
+        + ", ".join(
+            f"{service} {sum(types.values()) / args.projects:.1f}" for service, types in sorted(found.consumed.items())
+        )
+    )
     print(f"raw aiokafka produce→consume, {len(raw)} round trips: p50 {raw50:.1f} ms, p99 {raw99:.1f} ms")
     print(
         f"{'polls' if args.no_wait else 'waiting GETs (Prefer: wait)'} while events travelled: "
@@ -655,6 +666,10 @@ async def main() -> None:
         "raw_p99_ms": round(raw99, 2),
         "hop_p50_over_raw": round(hop50 / raw50, 2),
         "hops_per_project": round(len(hops) / args.projects, 1),
+        "consumed_per_project": {
+            service: {kind: round(n / args.projects, 2) for kind, n in sorted(types.items())}
+            for service, types in sorted(found.consumed.items())
+        },
         "writes_per_project": round(driver.writes / args.projects, 1),
         "reads_per_project": round(driver.polls / args.projects, 1),
         "cpu_ms_per_project": round(ours, 1),
