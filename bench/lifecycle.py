@@ -324,12 +324,16 @@ def memory_sample(platform: Platform, kafka_port: int, pg_dir: Path, started: fl
     """Every service's RSS and the whole platform's PSS (services, broker, PostgreSQL) now."""
     services = {service: round(rss_mib(process.pid), 1) for service, process in platform.processes.items()}
     postmasters, backends = postgres_pids(pg_dir)
-    platform_pids = {process.pid for process in platform.processes.values()}
-    platform_pids |= pids_matching(f"{infra.kafka_var_dir(kafka_port)}/") | postmasters | backends
+    parts = {
+        "services": pss_mib({process.pid for process in platform.processes.values()}),
+        "broker": pss_mib(pids_matching(f"{infra.kafka_var_dir(kafka_port)}/")),
+        "postgres": pss_mib(postmasters | backends),
+    }
     return {
         "at_s": round(time.perf_counter() - started, 1),
         "service_rss_mib": services,
-        "platform_pss_mib": round(pss_mib(platform_pids), 1),
+        "platform_pss_mib": round(sum(parts.values()), 1),
+        "platform_pss_mib_by_part": {part: round(mib, 1) for part, mib in parts.items()},
     }
 
 
@@ -356,7 +360,12 @@ def soak_figures(samples: list[dict]) -> dict:
         f"soak, {len(samples)} memory samples over {last['at_s']:.0f} s; RSS growth over the second half (MiB): "
         + ", ".join(f"{service} {mib:+.1f}" for service, mib in sorted(growth.items()))
         + f"; platform (PSS, services + broker + PostgreSQL) {middle['platform_pss_mib']:.0f} → "
-        + f"{last['platform_pss_mib']:.0f} MiB, most {max(s['platform_pss_mib'] for s in samples):.0f}"
+        + f"{last['platform_pss_mib']:.0f} MiB, most {max(s['platform_pss_mib'] for s in samples):.0f} (first → last: "
+        + ", ".join(
+            f"{part} {samples[0]['platform_pss_mib_by_part'][part]:.0f} → {mib:.0f}"
+            for part, mib in last["platform_pss_mib_by_part"].items()
+        )
+        + ")"
     )
     return {
         "soak_seconds": last["at_s"],
