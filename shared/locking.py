@@ -28,10 +28,11 @@ async def locked(session: AsyncSession, model: type[T], key: Any) -> T | None:
     `populate_existing` (without it the session hands back the copy it already holds, e.g. the one
     the route read to check the unit, and the fresh values the locked SELECT returned are dropped).
 
-    A row this transaction already holds (`lock_many` locked and read it, or this transaction inserted
-    it) is handed back without a statement: nobody else can have changed it since, and this
-    transaction's own changes are on the object. A key `lock_many` found absent answers None: a row
-    another transaction inserts meanwhile makes this one's insert fail, and the batch is retried.
+    A row this transaction already holds (`locked` or `lock_many` locked and read it, or this transaction
+    inserted it) is handed back without a statement: nobody else can have changed it since, and this
+    transaction's own changes are on the object (issue 21: a route that loads the row under its lock and
+    the handler that loads it again cost one statement). A key `lock_many` found absent answers None: a
+    row another transaction inserts meanwhile makes this one's insert fail, and the batch is retried.
     """
     held = session.info.get(HELD)
     if held is not None and (model, key) in held:
@@ -40,7 +41,10 @@ async def locked(session: AsyncSession, model: type[T], key: Any) -> T | None:
             return row
     if session.get_bind().dialect.name == "sqlite":
         await _sqlite_write_lock(session)
-    return await session.get(model, key, with_for_update=True, populate_existing=True)
+    row = await session.get(model, key, with_for_update=True, populate_existing=True)
+    if row is not None:  # an absent row is asked again: it may be inserted before this transaction's insert
+        session.info.setdefault(HELD, {})[(model, key)] = row
+    return row
 
 
 async def lock_many(session: AsyncSession, model: type[T], keys: Iterable[Any]) -> dict[Any, T]:

@@ -16,7 +16,7 @@ from services.budget.tables import (
     SupervisionFinding,
 )
 from shared.errors import not_found
-from shared.locking import locked
+from shared.locking import locked, transaction_cache
 from shared.scope import Owner
 from shared.uow import UnitOfWork
 
@@ -37,13 +37,28 @@ async def project_owner(uow: UnitOfWork, project_id: str) -> Owner | None:
     return None if project is None else Owner(project.unit, project.secret)
 
 
+#: transaction_cache name: {project_id: [EstimateRevision]} as this transaction read and added them (issue 21: an
+#: approval reads the history to number its revision, and its answer shows the history with the new one).
+HISTORY = "budget.estimate_history"
+
+
 async def estimate_history(uow: UnitOfWork, project_id: str) -> list[EstimateRevision]:
-    rows = await uow.session.scalars(
-        sa.select(EstimateRevision)
-        .where(col(EstimateRevision.project_id) == project_id)
-        .order_by(col(EstimateRevision.revision))
-    )
-    return list(rows.all())
+    """The project's approved estimates in revision order, read once per transaction (`add_revision` adds to it)."""
+    cache = transaction_cache(uow.session, HISTORY)
+    if project_id not in cache:
+        rows = await uow.session.scalars(
+            sa.select(EstimateRevision)
+            .where(col(EstimateRevision.project_id) == project_id)
+            .order_by(col(EstimateRevision.revision))
+        )
+        cache[project_id] = list(rows.all())
+    return list(cache[project_id])
+
+
+def add_revision(uow: UnitOfWork, revision: EstimateRevision) -> None:
+    """A new revision of an estimate whose history this transaction has read: written, and in that history."""
+    uow.session.add(revision)
+    transaction_cache(uow.session, HISTORY).setdefault(revision.project_id, []).append(revision)
 
 
 async def shares_of(uow: UnitOfWork, project_id: str) -> list[CostShare]:

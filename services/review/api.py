@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import JSONResponse, Response
 
-from services.review import handlers, queries
+from services.review import domain, handlers, queries
 from services.review.schemas import (
     ApprovalStepPublic,
     DeclineCommand,
@@ -102,6 +102,8 @@ async def public(uow: UnitOfWork, case: ReviewCase, principal: Principal | None 
 
 async def joint_opinions(uow: UnitOfWork, case: ReviewCase, may_read: bool) -> list[JointOpinionPublic]:
     """The joint review's opinions so far, oldest first; an expert by name (quzhou:三(二)1)."""
+    if case.path_steps and domain.JOINT_REVIEW_STEP not in case.path_steps:
+        return []  # opinions are given only at that step of the path (handlers.joint_opinion): none to read
     opinions = sorted(await queries.opinions_of(uow, case.project_id), key=lambda o: (o.at, o.party))
     if not opinions:
         return []

@@ -26,7 +26,7 @@ from services.review.tables import (
 )
 from shared.auth import Principal
 from shared.errors import not_found
-from shared.locking import locked
+from shared.locking import locked, transaction_cache
 from shared.scope import Owner
 from shared.uow import UnitOfWork
 
@@ -49,11 +49,27 @@ async def case_owner(uow: UnitOfWork, project_id: str) -> Owner | None:
     return None if case is None else Owner(case.unit, case.secret)
 
 
+#: transaction_cache name: {project_id: [ApprovalStep]} as this transaction read them (issue 21: an approval
+#: reads the steps to decide, and its answer shows them; the objects carry the decision, so one read serves both).
+STEPS = "review.approval_steps"
+
+
 async def steps_of(uow: UnitOfWork, project_id: str) -> list[ApprovalStep]:
-    result = await uow.session.scalars(
-        sa.select(ApprovalStep).where(col(ApprovalStep.project_id) == project_id).order_by(col(ApprovalStep.position))
-    )
-    return list(result.all())
+    """The case's approval steps in order, read once per transaction (`forget_steps` when steps are added)."""
+    cache = transaction_cache(uow.session, STEPS)
+    if project_id not in cache:
+        result = await uow.session.scalars(
+            sa.select(ApprovalStep)
+            .where(col(ApprovalStep.project_id) == project_id)
+            .order_by(col(ApprovalStep.position))
+        )
+        cache[project_id] = list(result.all())
+    return list(cache[project_id])
+
+
+def forget_steps(uow: UnitOfWork, project_id: str) -> None:
+    """Steps were added to the case: the next `steps_of` reads them (and flushes them first)."""
+    transaction_cache(uow.session, STEPS).pop(project_id, None)
 
 
 async def records_of(uow: UnitOfWork, project_id: str) -> list[ReviewStepRecord]:

@@ -49,6 +49,18 @@ def test_the_lifecycle_benchmark_prints_every_figure(tmp_path):
     assert figures["platform_pss_mib_max"] > sum(figures["service_rss_mib"].values()) / 2, figures
 
 
+def test_the_statements_benchmark_counts_every_service(tmp_path):
+    out = run("bench/statements.py", "--projects", "1", "--idle", "1", results=tmp_path)
+    figures = json.loads((tmp_path / "statements.json").read_text())
+    counts = figures["statements_per_project_by_service"]
+    assert set(counts) == {"intake", "review", "budget", "procurement", "acceptance", "catalog"}, out
+    # every service wrote the project in transactions of its own: BEGIN, its inserts, COMMIT at the least
+    assert all(count >= 10 for count in counts.values()), out
+    for service, detail in figures["by_service"].items():
+        assert any(s["query"].startswith("INSERT INTO inbox") for s in detail["statements"]), (service, out)
+    assert "top statements by calls" in out, out
+
+
 def test_the_catchup_benchmark_drains_what_piled_up(tmp_path):
     out = run("bench/catchup.py", "--projects", "4", "--concurrency", "2", results=tmp_path)
     figures = json.loads((tmp_path / "catchup.json").read_text())

@@ -3,6 +3,11 @@ contract opens the project on the path its pack chooses."""
 
 from __future__ import annotations
 
+from typing import cast
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
 from services.acceptance.handlers.common import choose_path
 from services.acceptance.tables import AcceptanceProject, ProjectSecrecy
 from shared import clock
@@ -18,12 +23,15 @@ subscriptions = Subscriptions()
 
 @subscriptions.on(ApplicationAdmitted)
 async def on_application_admitted(uow: UnitOfWork, event: CloudEvent, payload: ApplicationAdmitted) -> None:
-    """Remember whether the project is secret (涉密): its path and events depend on it."""
-    row = await uow.session.get(ProjectSecrecy, payload.project_id)
-    if row is None:
-        uow.session.add(ProjectSecrecy(project_id=payload.project_id, secret=payload.project.secret))
-    else:
-        row.secret = payload.project.secret
+    """Remember whether the project is secret (涉密): its path and events depend on it. One upsert (issue 21:
+    no read before it), the last admission's word standing."""
+    table = cast(sa.Table, ProjectSecrecy.__table__)  # type: ignore[attr-defined]
+    insert = (postgresql.insert if uow.dialect == "postgresql" else sqlite.insert)(table)
+    await uow.session.execute(
+        insert.values(project_id=payload.project_id, secret=payload.project.secret).on_conflict_do_update(
+            index_elements=["project_id"], set_={"secret": payload.project.secret}
+        )
+    )
     project = await locked(uow.session, AcceptanceProject, payload.project_id)
     if project is not None and project.secret != payload.project.secret and not project.done_steps:
         project.secret = payload.project.secret

@@ -31,7 +31,8 @@ Limit = Annotated[int, Query(ge=1, le=200)]
 
 
 async def public(uow: UnitOfWork, project: BudgetProject) -> BudgetProjectPublic:
-    history = await queries.estimate_history(uow, project.project_id)
+    # no estimate approved yet, no history (new_estimate_revision sets the estimate with each revision)
+    history = await queries.estimate_history(uow, project.project_id) if project.estimate_fen is not None else []
     findings = await queries.active_findings(uow, project)
     shares = await queries.shares_of(uow, project.project_id)
     deadlines = await queries.deadlines_of(uow, project.project_id)

@@ -17,6 +17,7 @@ from services.budget.metrics import (
     ESTIMATES_YUAN,
 )
 from services.budget.queries import (
+    add_revision,
     estimate_history,
     load,
 )
@@ -198,8 +199,11 @@ async def approve_estimate(
         raise rule_violations([Violation.from_decision(d) for d in refused])
     await record_all(uow, preconditions, subject=project_id, action="technical_review.precondition", actor=principal)
     await _close_technical_review(uow, project, principal, status="met")
-    # steps the bureau's approval makes moot (the plan was handled off the platform)
-    await uow.close_deadline(subject=project_id, rule_id=domain.TECHNICAL_PLAN_DUE, status="superseded")
+    # steps the bureau's approval makes moot (the plan was handled off the platform): the plan's deadline is open
+    # only between a published consultation and the plan (publish_consultation opens it, the plan or a restart
+    # closes it), so without one there is nothing to close and no statement to send
+    if project.consultation_published_on is not None and project.technical_plan_submitted_on is None:
+        await uow.close_deadline(subject=project_id, rule_id=domain.TECHNICAL_PLAN_DUE, status="superseded")
     await new_estimate_revision(uow, project, estimate_fen, principal, opinion=opinion)
     project.stage = next_stage
     return project
@@ -208,17 +212,19 @@ async def approve_estimate(
 async def new_estimate_revision(
     uow: UnitOfWork, project: BudgetProject, estimate_fen: int, principal: Principal, *, opinion: str = ""
 ) -> int:
-    history = await estimate_history(uow, project.project_id)
+    # every revision sets the estimate: a project without one has no history to read
+    history = await estimate_history(uow, project.project_id) if project.estimate_fen is not None else []
     revision = len(history) + 1
     today = clock.today()
-    uow.session.add(
+    add_revision(
+        uow,
         EstimateRevision(
             project_id=project.project_id,
             revision=revision,
             estimate_fen=estimate_fen,
             approved_on=today,
             approved_by=principal.subject,
-        )
+        ),
     )
     project.estimate_fen = estimate_fen
     project.updated_at = clock.now()

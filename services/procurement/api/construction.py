@@ -37,7 +37,8 @@ async def report_incident(
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     async def work(uow: UnitOfWork) -> tuple[int, dict[str, Any]]:
-        project = await queries.load(uow, project_id)
+        # under the lock the handler takes anyway (shared.locking: its second `locked` costs no statement)
+        project = await queries.load(uow, project_id, for_update=True)
         ensure_unit_access(principal, project.unit)
         incident = await handlers.report_incident(uow, project_id, body, principal)
         return 201, IncidentPublic(**incident.model_dump(include=set(IncidentPublic.model_fields))).model_dump(

@@ -47,7 +47,8 @@ async def register_contract(
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     async def work(uow: UnitOfWork) -> tuple[int, dict[str, Any]]:
-        project = await queries.load(uow, project_id)
+        # under the lock the handler takes anyway (shared.locking: its second `locked` costs no statement)
+        project = await queries.load(uow, project_id, for_update=True)
         ensure_unit_access(principal, project.unit)
         registered = await handlers.register_contract(uow, project_id, body, principal)
         return 201, contract_public(registered.contract, warnings=registered.warnings).model_dump(mode="json")

@@ -109,7 +109,8 @@ async def file_plan(
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     async def work(uow: UnitOfWork) -> tuple[int, dict[str, Any]]:
-        project = await queries.load(uow, project_id)
+        # under the lock the handler takes anyway (shared.locking: its second `locked` costs no statement)
+        project = await queries.load(uow, project_id, for_update=True)
         ensure_unit_access(principal, project.unit)
         plan = await handlers.file_plan(uow, project_id, body, principal)
         return 201, plan_public(plan).model_dump(mode="json")
@@ -140,7 +141,8 @@ async def publish_tender(
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     async def work(uow: UnitOfWork) -> tuple[int, dict[str, Any]]:
-        project = await queries.load(uow, project_id)
+        # under the lock the handler takes anyway (shared.locking: its second `locked` costs no statement)
+        project = await queries.load(uow, project_id, for_update=True)
         ensure_unit_access(principal, project.unit)
         tender = await handlers.publish_tender(uow, project_id, body, principal)
         return 201, (await tender_public(uow, tender, detail=False)).model_dump(mode="json")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from services.review import domain
+from services.review import domain, queries
 from services.review.domain import Action
 from services.review.tables import ApprovalStep, ReviewCase, ReviewStepRecord
 from shared import clock
@@ -85,6 +85,7 @@ async def open_approval(uow: UnitOfWork, case: ReviewCase, principal: Principal)
         await uow.record_decision(route, subject=case.project_id, action="approval.route", actor=principal)
     for position, role in enumerate(route.value, start=1):
         uow.session.add(ApprovalStep(project_id=case.project_id, position=position, role=role))
+    queries.forget_steps(uow, case.project_id)
     case.stage = domain.transition(case.stage, Action.ROUTE_FOR_APPROVAL, subject=case.project_id, pack=pack)
     case.pack_version = route.pack_version
     await emit_routed(uow, case, list(route.value), 0, route.rule_id, route.citation)
