@@ -12,7 +12,15 @@ the 503s and errors). Then the yearly spreadsheet report (alone, `--report-runs`
 of `--import-rows` rows, and the RSS of each service. Writes bench/results/read_load.json with the
 headline keys of issue 21 (`projects_in_read_benchmark`, `read_p99_ms_max`, `cockpit_p99_ms`,
 `service_rss_mib_max`), per-read figures for every scale and the p99 growth between the first two.
-The machine's load average is recorded: on a shared machine the figures are an upper bound."""
+The machine's load average is recorded: on a shared machine the figures are an upper bound.
+
+    .venv/bin/python bench/read_load.py --scales 2000 --cpu-requests 1500 --label before
+
+The CPU mode (`--cpu-requests N`) measures where a read's CPU goes instead of its latency: for each read
+of CPU_READS it sends N requests at `--cpu-concurrency` (below the gateway's 16 per upstream, so none
+is shed) and prints the CPU per request (user + system from /proc) of the gateway, each service,
+PostgreSQL and the benchmark client itself; CPU per request is stable on a shared machine, wall time
+is not. Writes bench/results/read_cost.json (one entry per `--label`)."""
 
 from __future__ import annotations
 
@@ -22,6 +30,7 @@ import base64
 import json
 import os
 import random
+import resource
 import sys
 import tempfile
 import time
@@ -38,6 +47,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import province
+from lifecycle import cpu_of_postgres, cpu_seconds
 
 from deploy.local.launcher import ALL_SERVICES, Platform
 from shared.auth import issue_token
@@ -45,6 +55,18 @@ from shared.settings import DEV_JWT_SECRET, STAGE_SERVICES
 from tests.support import infra
 
 RESULTS = Path(__file__).resolve().parent / "results" / "read_load.json"
+CPU_RESULTS = RESULTS.with_name("read_cost.json")
+#: The reads the CPU mode measures (issue 21 target 1's interactive reads), plus a 404 through the
+#: gateway: what the path costs with no list behind it.
+CPU_READS = (
+    "unknown_project_404",
+    "library_no_filter",
+    "library_name_search",
+    "todos_bureau",
+    "catalog_list",
+    "findings_list",
+    "cockpit",
+)
 INTERACTIVE_P99_MS = 100
 COCKPIT_P99_MS = 250
 
@@ -138,7 +160,52 @@ class Reads:
             ),
             "findings_list": lambda: ("bureau", "/api/catalog/findings?status=open&limit=50"),
             "cockpit": lambda: ("bureau", f"/api/catalog/portfolio/cockpit?jurisdiction={self._jurisdiction()}"),
+            "unknown_project_404": lambda: ("finance", "/api/intake/applications/P-none"),
         }
+
+
+def client_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+async def cpu_per_request(
+    session: aiohttp.ClientSession,
+    gateway: str,
+    auth: dict[str, dict[str, str]],
+    make: Callable[[], tuple[str, str]],
+    count: int,
+    concurrency: int,
+    processes: dict[str, int],
+    pg_dir: Path,
+) -> dict[str, Any]:
+    """Send `count` reads, `concurrency` at a time, and divide each process's CPU over them (µs)."""
+    outcomes: Counter[str] = Counter()
+    semaphore = asyncio.Semaphore(concurrency)
+
+    async def one() -> None:
+        user, path = make()
+        async with semaphore, session.get(gateway + path, headers=auth[user]) as response:
+            await response.read()
+            outcomes[str(response.status)] += 1
+
+    def snapshot() -> dict[str, float]:
+        cpu = {name: cpu_seconds(pid) for name, pid in processes.items()}
+        return {**cpu, "postgres": cpu_of_postgres(pg_dir), "client": client_cpu()}
+
+    before, started = snapshot(), time.perf_counter()
+    await asyncio.gather(*(one() for _ in range(count)))
+    wall = time.perf_counter() - started
+    after = snapshot()
+    per_request = {name: round((after[name] - before[name]) / count * 1e6) for name in before}
+    busy = {name: us for name, us in per_request.items() if us >= 20 or name in ("gateway", "postgres", "client")}
+    return {
+        "requests": count,
+        "statuses": dict(outcomes),
+        "cpu_us_per_request": busy,
+        "cpu_us_per_request_total": sum(per_request.values()),
+        "requests_per_s": round(count / wall, 1),
+    }
 
 
 async def drive(
@@ -303,6 +370,19 @@ async def run_scale(scale: int, args: argparse.Namespace) -> dict[str, Any]:
                     await response.read()
             load_before = os.getloadavg()
             figures = {}
+            if args.cpu_requests:
+                pids = {name: process.pid for name, process in platform.processes.items()}
+                for name in CPU_READS:
+                    figures[name] = await cpu_per_request(
+                        session, gateway, auth, reads[name], args.cpu_requests, args.cpu_concurrency, pids, pg_dir
+                    )
+                    print(f"  {name}: {json.dumps(figures[name], ensure_ascii=False)}")
+                result["reads"] = figures
+                result["load_average"] = {
+                    "before": [round(x, 1) for x in load_before],
+                    "after": [round(x, 1) for x in os.getloadavg()],
+                }
+                return result
             for name, make in reads.items():
                 figures[name] = await drive(session, gateway, auth, make, args.clients, args.seconds)
                 catalog_rss[f"after {name}"] = rss_mib(catalog_pid)
@@ -418,7 +498,17 @@ async def main() -> None:
     parser.add_argument("--seed", type=int, default=21)
     parser.add_argument("--label", default="now")
     parser.add_argument("--no-write", action="store_true", help="print only (the suite's tiny run)")
+    parser.add_argument("--cpu-requests", type=int, default=0, help="CPU mode: reads per kind (0: latency mode)")
+    parser.add_argument("--cpu-concurrency", type=int, default=10, help="CPU mode: reads in flight")
     args = parser.parse_args()
+    if args.cpu_requests:
+        for scale in args.scales.split(","):
+            run = await run_scale(int(scale), args)
+            if not args.no_write:
+                recorded = json.loads(CPU_RESULTS.read_text()) if CPU_RESULTS.exists() else {}
+                recorded[args.label] = {"measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), **run}
+                CPU_RESULTS.write_text(json.dumps(recorded, indent=2, ensure_ascii=False, default=str) + "\n")
+        return
     runs = []
     for scale in args.scales.split(","):
         runs.append(await run_scale(int(scale), args))

@@ -194,10 +194,14 @@ def make_read_engine(write_engine: AsyncEngine, *, pool_size: int = 5, statement
     connect_args: dict[str, Any] = {}
     if write_engine.dialect.driver == "asyncpg":
         connect_args["server_settings"] = {"statement_timeout": str(statement_timeout_ms)}
+    # At most 2 × pool_size connections as before, but all kept open: an overflow connection was closed
+    # as soon as it came back, so a burst of more than pool_size concurrent reads opened and closed a
+    # PostgreSQL connection (a backend, TLS negotiation, asyncpg's set-up queries, its prepared
+    # statements lost) every few requests (docs/benchmarks.md, "perf-reads").
     engine = create_async_engine(
         url,
-        pool_size=pool_size,
-        max_overflow=pool_size,
+        pool_size=2 * pool_size,
+        max_overflow=0,
         pool_recycle=1800,
         connect_args=connect_args,
         isolation_level="AUTOCOMMIT",

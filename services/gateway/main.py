@@ -7,8 +7,10 @@ What it forwards and refuses is in `routing.py`; how much it admits (in flight, 
 
 from __future__ import annotations
 
+import importlib
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
 
 import httpx
@@ -55,16 +57,33 @@ def create_app(settings: Settings | None = None, upstream: httpx.AsyncBaseTransp
         from shared.policy import packs
 
         packs.load_all()
-        # One connection per admitted request at most, so the pool never queues what the bulkheads let
-        # through; keep-alive below the services' 75 s so the gateway never reuses a closing connection.
-        connections = settings.upstream_concurrency * len(STAGE_SERVICES) + settings.waiting_concurrency + 8
-        limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections, keepalive_expiry=30.0)
+        remember_sniffio_absent()
         timeout = httpx.Timeout(settings.upstream_timeout_seconds, connect=UPSTREAM_CONNECT_SECONDS, pool=1.0)
-        async with httpx.AsyncClient(timeout=timeout, limits=limits, transport=upstream) as client:
+
+        def client(connections: int, keepalive: int) -> httpx.AsyncClient:
+            # Keep-alive below the services' 75 s so the gateway never reuses a closing connection.
+            limits = httpx.Limits(
+                max_connections=connections, max_keepalive_connections=keepalive, keepalive_expiry=30.0
+            )
+            made = httpx.AsyncClient(timeout=timeout, limits=limits, transport=upstream)
             # Each call to a service carries the request's X-Request-ID and (tracing on) its traceparent.
-            logs.pass_request_id(client)
-            tracing.instrument_client(client)
-            app.state.http = client
+            logs.pass_request_id(made)
+            tracing.instrument_client(made)
+            return made
+
+        async with AsyncExitStack() as clients:
+            # The timelines and /readyz, which call every service. One connection per admitted request at
+            # most, so the pool never queues what the bulkheads let through.
+            shared = settings.upstream_concurrency * len(STAGE_SERVICES) + settings.waiting_concurrency + 8
+            app.state.http = await clients.enter_async_context(client(shared, shared))
+            # The proxy: a pool per service. httpcore checks every pooled connection on each request (and
+            # each idle one against all the others), so one pool for all six upstreams made every read pay
+            # for the connections to the other five (docs/benchmarks.md, "perf-reads").
+            per_service = settings.upstream_concurrency + settings.waiting_concurrency + 2
+            app.state.upstreams = {
+                service: await clients.enter_async_context(client(per_service, settings.upstream_concurrency + 2))
+                for service in STAGE_SERVICES
+            }
             yield
         tracing.shutdown()
 
@@ -109,6 +128,17 @@ def create_app(settings: Settings | None = None, upstream: httpx.AsyncBaseTransp
     install_proxy_routes(app, settings)
     mount_front_ends(app)
     return app
+
+
+def remember_sniffio_absent() -> None:
+    """httpcore runs `import sniffio` for every lock, event and shield it sets up, several per proxied
+    request; the runtime image does not install sniffio, so each was a failed import that searched
+    sys.path again (18% of the gateway's CPU on a read). A None entry in sys.modules turns that failed
+    import into a dictionary lookup; httpcore then picks asyncio as it did."""
+    try:
+        importlib.import_module("sniffio")
+    except ImportError:
+        sys.modules["sniffio"] = None  # type: ignore[assignment]
 
 
 def install_dev_sign_in(app: FastAPI, settings: Settings) -> None:
@@ -202,7 +232,7 @@ def install_proxy_routes(app: FastAPI, settings: Settings) -> None:
         bulkhead: Bulkhead = request.app.state.waiting if waits else request.app.state.bulkheads[service]
         with bulkhead.admitted():
             return await routing.forward(
-                request.app.state.http,
+                request.app.state.upstreams[service],
                 settings.service_urls[service],
                 service,
                 request,

@@ -94,6 +94,18 @@ def test_the_province_read_benchmark_runs_end_to_end():
     assert "'imported': 50" in out, out
 
 
+def test_the_read_cost_mode_prints_each_process_cpu_per_read():
+    """The CPU mode: every read of CPU_READS answered as expected, with the CPU per request of the
+    gateway, PostgreSQL and the client (issue 21 target 1: where a read's CPU goes)."""
+    out = run("bench/read_load.py", *("--scales", "200", "--check", "0", "--cpu-requests", "6", "--no-write"))
+    for read, status in (("unknown_project_404", "404"), *((r, "200") for r in ("library_no_filter", "cockpit"))):
+        line = next((line for line in out.splitlines() if line.strip().startswith(f"{read}:")), None)
+        assert line is not None, out
+        figures = json.loads(line.split(":", 1)[1])
+        assert figures["statuses"] == {status: 6}, line
+        assert figures["cpu_us_per_request"]["gateway"] > 0 and "postgres" in figures["cpu_us_per_request"], line
+
+
 def test_the_import_memory_benchmark_prints_its_figures():
     out = run("bench/import_memory.py", "--rows", "120", "--sqlite")
     figures = json.loads(out.strip().splitlines()[-1])

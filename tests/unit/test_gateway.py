@@ -83,3 +83,42 @@ def test_the_proxy_waits_as_long_as_the_client_asked_a_service_to_wait():
     settings = Settings(service="gateway", jwt_secret=SECRET, upstream_timeout_seconds=4.0)
     assert upstream_timeout(request(), settings).read == 4.0
     assert upstream_timeout(request((b"prefer", b"wait=20")), settings).read == 4.0 + 20
+
+
+def test_without_sniffio_the_gateway_records_its_absence_once(monkeypatch):
+    """httpcore imports sniffio for every lock it sets up; where it is not installed (the runtime image)
+    the gateway records the absence, so the import fails at once instead of searching sys.path again."""
+    import importlib
+    import sys
+
+    from httpcore._synchronization import current_async_library
+
+    from services.gateway.main import remember_sniffio_absent
+
+    monkeypatch.setitem(sys.modules, "sniffio", sys.modules.get("sniffio"))  # restored afterwards
+    monkeypatch.delitem(sys.modules, "sniffio")
+    real_import = importlib.import_module
+
+    def without_sniffio(name: str, package: str | None = None):
+        if name == "sniffio":
+            raise ModuleNotFoundError("No module named 'sniffio'")
+        return real_import(name, package)
+
+    monkeypatch.setattr(importlib, "import_module", without_sniffio)
+    remember_sniffio_absent()
+    assert sys.modules["sniffio"] is None
+    with pytest.raises(ImportError):
+        import sniffio  # noqa: F401
+    assert current_async_library() == "asyncio"  # httpcore's choice without sniffio, as before
+
+
+def test_an_installed_sniffio_is_left_alone(monkeypatch):
+    import sys
+    import types
+
+    from services.gateway.main import remember_sniffio_absent
+
+    installed = types.ModuleType("sniffio")
+    monkeypatch.setitem(sys.modules, "sniffio", installed)
+    remember_sniffio_absent()
+    assert sys.modules["sniffio"] is installed

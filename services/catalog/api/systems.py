@@ -15,6 +15,7 @@ from services.catalog.api.common import (
     Bureau,
     FundingAskers,
     Importers,
+    Ownership,
     Readers,
     SecurityAuthorities,
     UnitOrBureau,
@@ -138,8 +139,12 @@ async def list_systems(
         )
     keyset = query.sort == "id" and not query.descending
     next_cursor = rows[limit - 1].id if len(rows) > limit and keyset else None
+    ownership: Ownership = {}
     return SystemsPublic(
-        items=[public(s, principal) for s in rows[:limit]], next_cursor=next_cursor, total=total, offset=offset
+        items=[public(s, principal, ownership) for s in rows[:limit]],
+        next_cursor=next_cursor,
+        total=total,
+        offset=offset,
     )
 
 
@@ -174,7 +179,8 @@ async def export_systems(
         rows, total = await queries.systems_page(
             uow, query.where, limit=listing.ROW_CAP, sort=query.sort, descending=query.descending
         )
-    shown = [public(s, principal) for s in rows[: listing.ROW_CAP]]
+    ownership: Ownership = {}
+    shown = [public(s, principal, ownership) for s in rows[: listing.ROW_CAP]]
     return listing.xlsx_response(
         listing.spreadsheet("系统目录", SYSTEM_COLUMNS, shown, total), "govproj-systems.xlsx", "系统目录.xlsx", total
     )
