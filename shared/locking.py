@@ -93,6 +93,15 @@ def transaction_cache(session: AsyncSession, name: str) -> dict[Any, Any]:
     return caches.setdefault(name, {})
 
 
+async def rows_once(session: AsyncSession, name: str, key: Any, query: sa.Select[Any]) -> list[Any]:
+    """The entities `query` selects, read once per transaction under (`name`, `key`) — later calls get a copy
+    of the list, which callers that add rows keep current through `transaction_cache(session, name)[key]`."""
+    cache = transaction_cache(session, name)
+    if key not in cache:
+        cache[key] = list((await session.scalars(query)).all())
+    return list(cache[key])
+
+
 @event.listens_for(Session, "after_transaction_end")
 def _forget(session: Session, transaction: Any) -> None:
     # A flush runs in a subtransaction of its own: its end changes no lock.

@@ -16,7 +16,7 @@ from services.budget.tables import (
     SupervisionFinding,
 )
 from shared.errors import not_found
-from shared.locking import locked, transaction_cache
+from shared.locking import locked, rows_once, transaction_cache
 from shared.scope import Owner
 from shared.uow import UnitOfWork
 
@@ -44,15 +44,14 @@ HISTORY = "budget.estimate_history"
 
 async def estimate_history(uow: UnitOfWork, project_id: str) -> list[EstimateRevision]:
     """The project's approved estimates in revision order, read once per transaction (`add_revision` adds to it)."""
-    cache = transaction_cache(uow.session, HISTORY)
-    if project_id not in cache:
-        rows = await uow.session.scalars(
-            sa.select(EstimateRevision)
-            .where(col(EstimateRevision.project_id) == project_id)
-            .order_by(col(EstimateRevision.revision))
-        )
-        cache[project_id] = list(rows.all())
-    return list(cache[project_id])
+    return await rows_once(
+        uow.session,
+        HISTORY,
+        project_id,
+        sa.select(EstimateRevision)
+        .where(col(EstimateRevision.project_id) == project_id)
+        .order_by(col(EstimateRevision.revision)),
+    )
 
 
 def add_revision(uow: UnitOfWork, revision: EstimateRevision) -> None:

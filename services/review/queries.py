@@ -26,7 +26,7 @@ from services.review.tables import (
 )
 from shared.auth import Principal
 from shared.errors import not_found
-from shared.locking import locked, transaction_cache
+from shared.locking import locked, rows_once, transaction_cache
 from shared.scope import Owner
 from shared.uow import UnitOfWork
 
@@ -56,15 +56,12 @@ STEPS = "review.approval_steps"
 
 async def steps_of(uow: UnitOfWork, project_id: str) -> list[ApprovalStep]:
     """The case's approval steps in order, read once per transaction (`forget_steps` when steps are added)."""
-    cache = transaction_cache(uow.session, STEPS)
-    if project_id not in cache:
-        result = await uow.session.scalars(
-            sa.select(ApprovalStep)
-            .where(col(ApprovalStep.project_id) == project_id)
-            .order_by(col(ApprovalStep.position))
-        )
-        cache[project_id] = list(result.all())
-    return list(cache[project_id])
+    return await rows_once(
+        uow.session,
+        STEPS,
+        project_id,
+        sa.select(ApprovalStep).where(col(ApprovalStep.project_id) == project_id).order_by(col(ApprovalStep.position)),
+    )
 
 
 def forget_steps(uow: UnitOfWork, project_id: str) -> None:
